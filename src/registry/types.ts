@@ -1,0 +1,92 @@
+// A ResourceDescriptor is everything the API server needs to serve one kind. Adding a kind means
+// adding a descriptor to registry/index.ts, never touching the server.
+import type { FieldError } from './field-errors.js';
+
+/** Any Kubernetes object as plain JSON. Descriptors narrow it with kubernetes-types where useful. */
+export interface KObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: KMeta;
+  [field: string]: unknown;
+}
+
+export interface KMeta {
+  name?: string;
+  generateName?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  deletionGracePeriodSeconds?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: Array<{ apiVersion: string; kind: string; name: string; uid: string; controller?: boolean; blockOwnerDeletion?: boolean }>;
+  finalizers?: string[];
+  managedFields?: unknown[];
+  [field: string]: unknown;
+}
+
+export interface ColumnDefinition {
+  name: string;
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
+  format: string;
+  description: string;
+  priority: number;
+}
+
+export interface TableConvertor {
+  columns: ColumnDefinition[];
+  /** One row's cells, in column order, including the wide (priority >= 1) ones. */
+  cells(obj: KObject, now: Date): Array<string | number | boolean | null>;
+}
+
+export interface ValidationContext {
+  /** The object before the change, on update. */
+  old?: KObject;
+}
+
+export interface ScaleSubresource {
+  /** Dotted paths inside the object. */
+  specReplicasPath: string;
+  statusReplicasPath: string;
+  /** Path to a label selector (LabelSelector object) used to render Scale.status.selector. */
+  labelSelectorPath?: string;
+}
+
+export interface ResourceDescriptor {
+  group: string; // '' for core
+  version: string;
+  kind: string;
+  listKind: string;
+  plural: string;
+  singular: string;
+  shortNames?: string[];
+  categories?: string[];
+  namespaced: boolean;
+  /** Verbs served on the main resource. Default: all of create, delete, deletecollection, get, list, patch, update, watch. */
+  verbs?: string[];
+  subresources?: {
+    /** PUT/PATCH on /status changes only .status; the main resource ignores .status changes. */
+    status?: boolean;
+    scale?: ScaleSubresource;
+    /** Names of other subresources served by special handlers (e.g. 'binding', 'eviction'). */
+    other?: Array<{ name: string; group: string; version: string; kind: string; verbs: string[] }>;
+  };
+  /** Fields beyond metadata.name/namespace that field selectors may use. */
+  selectableFields?(obj: KObject): Record<string, string>;
+  /** Fill in defaults, in place, before validation (on create and update). */
+  defaults?(obj: KObject): void;
+  /** Validate the whole object (metadata included). Return [] when valid. */
+  validate?(obj: KObject, ctx: ValidationContext): FieldError[];
+  /** Validate the status written through the /status subresource. */
+  validateStatus?(obj: KObject, ctx: ValidationContext): FieldError[];
+  table?: TableConvertor;
+  /** When false, metadata.generation is not maintained (kinds without a spec). Default true when a spec exists. */
+  generation?: boolean;
+}
+
+export function apiVersionOf(d: Pick<ResourceDescriptor, 'group' | 'version'>): string {
+  return d.group ? `${d.group}/${d.version}` : d.version;
+}
