@@ -1,0 +1,269 @@
+// Our own description of the Kubernetes protobuf messages kubectl's typed client sends.
+// Field numbers and JSON names are facts of the Kubernetes wire format (k8s.io/api and
+// k8s.io/apimachinery); the notation below is ours.
+//
+// One field is `jsonName=number:type` with optional suffixes:
+//   []  repeated
+//   ?   a Go pointer upstream: presence on the wire is meaningful, so a zero value survives
+//       (replicas: 0) and an empty message becomes {} (emptyDir: {}). Without `?`, the Go
+//       encoder writes the field even when it is zero, so zero values mean "unset" and are dropped.
+//   ^   an embedded Go struct: its fields are flattened into the parent's JSON
+// Types: string, bytes, bool, int32, int64, map<string,V>, or a message name below.
+// Fields we leave out (status, rarely used alpha fields) are skipped on decode.
+
+export const MESSAGES: Record<string, string> = {
+  // runtime / meta
+  Unknown: 'typeMeta=1:TypeMeta raw=2:bytes contentEncoding=3:string contentType=4:string',
+  TypeMeta: 'apiVersion=1:string kind=2:string',
+  Time: 'seconds=1:int64 nanos=2:int32',
+  Quantity: 'string=1:string',
+  IntOrString: 'type=1:int64 intVal=2:int32 strVal=3:string',
+  ObjectMeta:
+    'name=1:string generateName=2:string namespace=3:string selfLink=4:string uid=5:string ' +
+    'resourceVersion=6:string generation=7:int64 creationTimestamp=8:Time deletionTimestamp=9:Time? ' +
+    'deletionGracePeriodSeconds=10:int64? labels=11:map<string,string> annotations=12:map<string,string> ' +
+    'ownerReferences=13:OwnerReference[] finalizers=14:string[]',
+  OwnerReference:
+    'apiVersion=5:string kind=1:string name=3:string uid=4:string controller=6:bool? blockOwnerDeletion=7:bool?',
+  LabelSelector: 'matchLabels=1:map<string,string> matchExpressions=2:LabelSelectorRequirement[]',
+  LabelSelectorRequirement: 'key=1:string operator=2:string values=3:string[]',
+
+  // core/v1
+  Namespace: 'metadata=1:ObjectMeta spec=2:NamespaceSpec',
+  NamespaceSpec: 'finalizers=1:string[]',
+  ConfigMap:
+    'metadata=1:ObjectMeta immutable=4:bool? data=2:map<string,string> binaryData=3:map<string,bytes>',
+  Secret:
+    'metadata=1:ObjectMeta immutable=5:bool? data=2:map<string,bytes> stringData=4:map<string,string> type=3:string',
+  ServiceAccount:
+    'metadata=1:ObjectMeta secrets=2:ObjectReference[] imagePullSecrets=3:LocalObjectReference[] ' +
+    'automountServiceAccountToken=4:bool?',
+  ObjectReference:
+    'kind=1:string namespace=2:string name=3:string uid=4:string apiVersion=5:string ' +
+    'resourceVersion=6:string fieldPath=7:string',
+  LocalObjectReference: 'name=1:string',
+  Service: 'metadata=1:ObjectMeta spec=2:ServiceSpec',
+  ServiceSpec:
+    'ports=1:ServicePort[] selector=2:map<string,string> clusterIP=3:string clusterIPs=18:string[] ' +
+    'type=4:string externalIPs=5:string[] sessionAffinity=7:string loadBalancerIP=8:string ' +
+    'loadBalancerSourceRanges=9:string[] externalName=10:string externalTrafficPolicy=11:string ' +
+    'healthCheckNodePort=12:int32 publishNotReadyAddresses=13:bool sessionAffinityConfig=14:SessionAffinityConfig? ' +
+    'ipFamilies=19:string[] ipFamilyPolicy=17:string? allocateLoadBalancerNodePorts=20:bool? ' +
+    'loadBalancerClass=21:string? internalTrafficPolicy=22:string? trafficDistribution=23:string?',
+  ServicePort:
+    'name=1:string protocol=2:string appProtocol=6:string? port=3:int32 targetPort=4:IntOrString nodePort=5:int32',
+  SessionAffinityConfig: 'clientIP=1:ClientIPConfig?',
+  ClientIPConfig: 'timeoutSeconds=1:int32?',
+  Pod: 'metadata=1:ObjectMeta spec=2:PodSpec',
+  PodTemplateSpec: 'metadata=1:ObjectMeta spec=2:PodSpec',
+  PodSpec:
+    'volumes=1:Volume[] initContainers=20:Container[] containers=2:Container[] restartPolicy=3:string ' +
+    'terminationGracePeriodSeconds=4:int64? activeDeadlineSeconds=5:int64? dnsPolicy=6:string ' +
+    'nodeSelector=7:map<string,string> serviceAccountName=8:string serviceAccount=9:string ' +
+    'automountServiceAccountToken=21:bool? nodeName=10:string hostNetwork=11:bool hostPID=12:bool ' +
+    'hostIPC=13:bool shareProcessNamespace=27:bool? securityContext=14:PodSecurityContext? ' +
+    'imagePullSecrets=15:LocalObjectReference[] hostname=16:string subdomain=17:string affinity=18:Affinity? ' +
+    'schedulerName=19:string tolerations=22:Toleration[] hostAliases=23:HostAlias[] priorityClassName=24:string ' +
+    'priority=25:int32? dnsConfig=26:PodDNSConfig? readinessGates=28:PodReadinessGate[] ' +
+    'runtimeClassName=29:string? enableServiceLinks=30:bool? preemptionPolicy=31:string? ' +
+    'topologySpreadConstraints=33:TopologySpreadConstraint[] setHostnameAsFQDN=35:bool? os=36:PodOS? ' +
+    'hostUsers=37:bool?',
+  PodOS: 'name=1:string',
+  PodReadinessGate: 'conditionType=1:string',
+  Container:
+    'name=1:string image=2:string command=3:string[] args=4:string[] workingDir=5:string ' +
+    'ports=6:ContainerPort[] envFrom=19:EnvFromSource[] env=7:EnvVar[] resources=8:ResourceRequirements ' +
+    'resizePolicy=23:ContainerResizePolicy[] restartPolicy=24:string? volumeMounts=9:VolumeMount[] ' +
+    'livenessProbe=10:Probe? readinessProbe=11:Probe? startupProbe=22:Probe? lifecycle=12:Lifecycle? ' +
+    'terminationMessagePath=13:string terminationMessagePolicy=20:string imagePullPolicy=14:string ' +
+    'securityContext=15:SecurityContext? stdin=16:bool stdinOnce=17:bool tty=18:bool',
+  ContainerPort: 'name=1:string hostPort=2:int32 containerPort=3:int32 protocol=4:string hostIP=5:string',
+  EnvVar: 'name=1:string value=2:string valueFrom=3:EnvVarSource?',
+  EnvVarSource:
+    'fieldRef=1:ObjectFieldSelector? resourceFieldRef=2:ResourceFieldSelector? ' +
+    'configMapKeyRef=3:ConfigMapKeySelector? secretKeyRef=4:SecretKeySelector?',
+  ObjectFieldSelector: 'apiVersion=1:string fieldPath=2:string',
+  ResourceFieldSelector: 'containerName=1:string resource=2:string divisor=3:Quantity',
+  ConfigMapKeySelector: 'localObjectReference=1:LocalObjectReference^ key=2:string optional=3:bool?',
+  SecretKeySelector: 'localObjectReference=1:LocalObjectReference^ key=2:string optional=3:bool?',
+  EnvFromSource: 'prefix=1:string configMapRef=2:ConfigMapEnvSource? secretRef=3:SecretEnvSource?',
+  ConfigMapEnvSource: 'localObjectReference=1:LocalObjectReference^ optional=2:bool?',
+  SecretEnvSource: 'localObjectReference=1:LocalObjectReference^ optional=2:bool?',
+  ResourceRequirements:
+    'limits=1:map<string,Quantity> requests=2:map<string,Quantity> claims=3:ResourceClaim[]',
+  ResourceClaim: 'name=1:string request=2:string',
+  ContainerResizePolicy: 'resourceName=1:string restartPolicy=2:string',
+  VolumeMount:
+    'name=1:string readOnly=2:bool recursiveReadOnly=7:string? mountPath=3:string subPath=4:string ' +
+    'mountPropagation=5:string? subPathExpr=6:string',
+  Volume: 'name=1:string volumeSource=2:VolumeSource^',
+  VolumeSource:
+    'hostPath=1:HostPathVolumeSource? emptyDir=2:EmptyDirVolumeSource? secret=6:SecretVolumeSource? ' +
+    'persistentVolumeClaim=10:PersistentVolumeClaimVolumeSource? downwardAPI=16:DownwardAPIVolumeSource? ' +
+    'configMap=19:ConfigMapVolumeSource? projected=26:ProjectedVolumeSource?',
+  HostPathVolumeSource: 'path=1:string type=2:string?',
+  EmptyDirVolumeSource: 'medium=1:string sizeLimit=2:Quantity?',
+  SecretVolumeSource: 'secretName=1:string items=2:KeyToPath[] defaultMode=3:int32? optional=4:bool?',
+  ConfigMapVolumeSource:
+    'localObjectReference=1:LocalObjectReference^ items=2:KeyToPath[] defaultMode=3:int32? optional=4:bool?',
+  KeyToPath: 'key=1:string path=2:string mode=3:int32?',
+  PersistentVolumeClaimVolumeSource: 'claimName=1:string readOnly=2:bool',
+  DownwardAPIVolumeSource: 'items=1:DownwardAPIVolumeFile[] defaultMode=2:int32?',
+  DownwardAPIVolumeFile:
+    'path=1:string fieldRef=2:ObjectFieldSelector? resourceFieldRef=3:ResourceFieldSelector? mode=4:int32?',
+  ProjectedVolumeSource: 'sources=1:VolumeProjection[] defaultMode=2:int32?',
+  VolumeProjection:
+    'secret=1:SecretProjection? downwardAPI=2:DownwardAPIProjection? configMap=3:ConfigMapProjection? ' +
+    'serviceAccountToken=4:ServiceAccountTokenProjection?',
+  DownwardAPIProjection: 'items=1:DownwardAPIVolumeFile[]',
+  ServiceAccountTokenProjection: 'audience=1:string expirationSeconds=2:int64? path=3:string',
+  ConfigMapProjection: 'localObjectReference=1:LocalObjectReference^ items=2:KeyToPath[] optional=4:bool?',
+  SecretProjection: 'localObjectReference=1:LocalObjectReference^ items=2:KeyToPath[] optional=4:bool?',
+  Probe:
+    'handler=1:ProbeHandler^ initialDelaySeconds=2:int32 timeoutSeconds=3:int32 periodSeconds=4:int32 ' +
+    'successThreshold=5:int32 failureThreshold=6:int32 terminationGracePeriodSeconds=7:int64?',
+  ProbeHandler:
+    'exec=1:ExecAction? httpGet=2:HTTPGetAction? tcpSocket=3:TCPSocketAction? grpc=4:GRPCAction?',
+  ExecAction: 'command=1:string[]',
+  HTTPGetAction: 'path=1:string port=2:IntOrString host=3:string scheme=4:string httpHeaders=5:HTTPHeader[]',
+  HTTPHeader: 'name=1:string value=2:string',
+  TCPSocketAction: 'port=1:IntOrString host=2:string',
+  GRPCAction: 'port=1:int32 service=2:string?',
+  Lifecycle: 'postStart=1:LifecycleHandler? preStop=2:LifecycleHandler?',
+  LifecycleHandler:
+    'exec=1:ExecAction? httpGet=2:HTTPGetAction? tcpSocket=3:TCPSocketAction? sleep=4:SleepAction?',
+  SleepAction: 'seconds=1:int64',
+  Toleration: 'key=1:string operator=2:string value=3:string effect=4:string tolerationSeconds=5:int64?',
+  SecurityContext:
+    'capabilities=1:Capabilities? privileged=2:bool? runAsUser=4:int64? runAsGroup=8:int64? ' +
+    'runAsNonRoot=5:bool? readOnlyRootFilesystem=6:bool? allowPrivilegeEscalation=7:bool? ' +
+    'procMount=9:string? seccompProfile=11:SeccompProfile?',
+  Capabilities: 'add=1:string[] drop=2:string[]',
+  SeccompProfile: 'type=1:string localhostProfile=2:string?',
+  PodSecurityContext:
+    'runAsUser=2:int64? runAsGroup=6:int64? runAsNonRoot=3:bool? supplementalGroups=4:int64[] ' +
+    'fsGroup=5:int64? sysctls=7:Sysctl[] fsGroupChangePolicy=9:string? seccompProfile=10:SeccompProfile?',
+  Sysctl: 'name=1:string value=2:string',
+  PodDNSConfig: 'nameservers=1:string[] searches=2:string[] options=3:PodDNSConfigOption[]',
+  PodDNSConfigOption: 'name=1:string value=2:string?',
+  HostAlias: 'ip=1:string hostnames=2:string[]',
+  TopologySpreadConstraint:
+    'maxSkew=1:int32 topologyKey=2:string whenUnsatisfiable=3:string labelSelector=4:LabelSelector? ' +
+    'minDomains=5:int32? nodeAffinityPolicy=6:string? nodeTaintsPolicy=7:string? matchLabelKeys=8:string[]',
+  Affinity: 'nodeAffinity=1:NodeAffinity? podAffinity=2:PodAffinity? podAntiAffinity=3:PodAffinity?',
+  NodeAffinity:
+    'requiredDuringSchedulingIgnoredDuringExecution=1:NodeSelector? ' +
+    'preferredDuringSchedulingIgnoredDuringExecution=2:PreferredSchedulingTerm[]',
+  NodeSelector: 'nodeSelectorTerms=1:NodeSelectorTerm[]',
+  NodeSelectorTerm: 'matchExpressions=1:NodeSelectorRequirement[] matchFields=2:NodeSelectorRequirement[]',
+  NodeSelectorRequirement: 'key=1:string operator=2:string values=3:string[]',
+  PreferredSchedulingTerm: 'weight=1:int32 preference=2:NodeSelectorTerm',
+  // PodAntiAffinity has the same shape and numbers as PodAffinity, so one message serves both.
+  PodAffinity:
+    'requiredDuringSchedulingIgnoredDuringExecution=1:PodAffinityTerm[] ' +
+    'preferredDuringSchedulingIgnoredDuringExecution=2:WeightedPodAffinityTerm[]',
+  PodAffinityTerm:
+    'labelSelector=1:LabelSelector? namespaces=2:string[] topologyKey=3:string ' +
+    'namespaceSelector=4:LabelSelector? matchLabelKeys=5:string[] mismatchLabelKeys=6:string[]',
+  WeightedPodAffinityTerm: 'weight=1:int32 podAffinityTerm=2:PodAffinityTerm',
+
+  // apps/v1
+  Deployment: 'metadata=1:ObjectMeta spec=2:DeploymentSpec',
+  DeploymentSpec:
+    'replicas=1:int32? selector=2:LabelSelector? template=3:PodTemplateSpec strategy=4:DeploymentStrategy ' +
+    'minReadySeconds=5:int32 revisionHistoryLimit=6:int32? paused=7:bool progressDeadlineSeconds=9:int32?',
+  DeploymentStrategy: 'type=1:string rollingUpdate=2:RollingUpdateDeployment?',
+  RollingUpdateDeployment: 'maxUnavailable=1:IntOrString? maxSurge=2:IntOrString?',
+  ReplicaSet: 'metadata=1:ObjectMeta spec=2:ReplicaSetSpec',
+  ReplicaSetSpec:
+    'replicas=1:int32? minReadySeconds=4:int32 selector=2:LabelSelector? template=3:PodTemplateSpec',
+  DaemonSet: 'metadata=1:ObjectMeta spec=2:DaemonSetSpec',
+  DaemonSetSpec:
+    'selector=1:LabelSelector? template=2:PodTemplateSpec updateStrategy=3:DaemonSetUpdateStrategy ' +
+    'minReadySeconds=4:int32 revisionHistoryLimit=6:int32?',
+  DaemonSetUpdateStrategy: 'type=1:string rollingUpdate=2:RollingUpdateDaemonSet?',
+  RollingUpdateDaemonSet: 'maxUnavailable=1:IntOrString? maxSurge=2:IntOrString?',
+
+  // batch/v1
+  Job: 'metadata=1:ObjectMeta spec=2:JobSpec',
+  JobSpec:
+    'parallelism=1:int32? completions=2:int32? activeDeadlineSeconds=3:int64? backoffLimit=7:int32? ' +
+    'backoffLimitPerIndex=12:int32? maxFailedIndexes=13:int32? selector=4:LabelSelector? ' +
+    'manualSelector=5:bool? template=6:PodTemplateSpec ttlSecondsAfterFinished=8:int32? ' +
+    'completionMode=9:string? suspend=10:bool? podReplacementPolicy=14:string? managedBy=15:string?',
+  CronJob: 'metadata=1:ObjectMeta spec=2:CronJobSpec',
+  CronJobSpec:
+    'schedule=1:string timeZone=8:string? startingDeadlineSeconds=2:int64? concurrencyPolicy=3:string ' +
+    'suspend=4:bool? jobTemplate=5:JobTemplateSpec successfulJobsHistoryLimit=6:int32? ' +
+    'failedJobsHistoryLimit=7:int32?',
+  JobTemplateSpec: 'metadata=1:ObjectMeta spec=2:JobSpec',
+};
+
+/** Top-level kinds we can decode, keyed by `apiVersion/kind` as they appear in TypeMeta. */
+export const TOP_LEVEL: Record<string, string> = {
+  'v1/Namespace': 'Namespace',
+  'v1/ConfigMap': 'ConfigMap',
+  'v1/Secret': 'Secret',
+  'v1/Service': 'Service',
+  'v1/ServiceAccount': 'ServiceAccount',
+  'v1/Pod': 'Pod',
+  'apps/v1/Deployment': 'Deployment',
+  'apps/v1/ReplicaSet': 'ReplicaSet',
+  'apps/v1/DaemonSet': 'DaemonSet',
+  'batch/v1/Job': 'Job',
+  'batch/v1/CronJob': 'CronJob',
+};
+
+export interface FieldSpec {
+  json: string;
+  id: number;
+  type: string;
+  /** For maps: the value type; `type` is then 'map'. */
+  valueType?: string;
+  repeated: boolean;
+  /** A Go pointer upstream: present-but-zero survives. */
+  pointer: boolean;
+  inline: boolean;
+}
+
+const SCALARS = new Set(['string', 'bytes', 'bool', 'int32', 'int64']);
+export const isScalar = (type: string): boolean => SCALARS.has(type);
+
+const FIELD = /^(\w+)=(\d+):(map<string,(\w+)>|\w+)(\[\])?([?^]?)$/;
+
+export function parseFields(message: string): FieldSpec[] {
+  const text = MESSAGES[message];
+  if (text === undefined) throw new Error(`protobuf schema: no message ${message}`);
+  return text.split(/\s+/).filter(Boolean).map((token) => {
+    const m = FIELD.exec(token);
+    if (!m) throw new Error(`protobuf schema: bad field "${token}" in ${message}`);
+    const [, json, id, type, mapValue, repeated, flag] = m;
+    if (mapValue === undefined && !isScalar(type) && MESSAGES[type] === undefined) {
+      throw new Error(`protobuf schema: ${message}.${json} refers to unknown message ${type}`);
+    }
+    return {
+      json,
+      id: Number(id),
+      type: mapValue === undefined ? type : 'map',
+      valueType: mapValue,
+      repeated: repeated === '[]',
+      pointer: flag === '?',
+      inline: flag === '^',
+    };
+  });
+}
+
+/** The protobufjs JSON descriptor for every message above, in one flat namespace. */
+export function protobufjsDescriptor(): { nested: Record<string, unknown> } {
+  const nested: Record<string, unknown> = {};
+  for (const name of Object.keys(MESSAGES)) {
+    const fields: Record<string, unknown> = {};
+    for (const f of parseFields(name)) {
+      fields[f.json] = f.type === 'map'
+        ? { keyType: 'string', type: f.valueType, id: f.id }
+        : { type: f.type, id: f.id, ...(f.repeated ? { rule: 'repeated' } : {}) };
+    }
+    nested[name] = { fields };
+  }
+  return { nested: { k3ts: { nested } } };
+}
