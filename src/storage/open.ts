@@ -1,0 +1,53 @@
+// Chooses a datastore from an endpoint string through an explicit table of URL schemes: adding etcd or
+// PostgreSQL means adding one entry here, and nothing registers itself by being imported.
+
+import type { Backend } from './backend.js';
+import type { AutoCompactionOptions } from './sqlite/compaction.js';
+import { SqliteBackend } from './sqlite/sqlite-backend.js';
+
+export interface OpenBackendOptions {
+  /** Periodic compaction (every backend that keeps history honours it). Defaults: every 5 minutes,
+   *  keeping the last 1000 revisions; intervalMs 0 turns it off. */
+  autoCompaction?: Partial<AutoCompactionOptions>;
+}
+
+interface BackendKind {
+  /** How the endpoint looks, for error messages. */
+  usage: string;
+  open(location: string, opts: OpenBackendOptions): Promise<Backend>;
+}
+
+const BACKENDS: Readonly<Record<string, BackendKind>> = {
+  sqlite: {
+    usage: 'sqlite://<path> (or a bare file path)',
+    open: async (location, opts) => {
+      // K3s-style endpoints may carry driver parameters after '?'; the file path is what matters.
+      const path = location.split('?')[0]!;
+      if (path === '') throw new Error('sqlite endpoint needs a file path: sqlite://<path>');
+      return SqliteBackend.open({ path, autoCompaction: opts.autoCompaction });
+    },
+  },
+};
+
+const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/(.*)$/s;
+
+/** The schemes openBackend understands, in the form users write them. */
+export function supportedEndpoints(): string[] {
+  return Object.entries(BACKENDS).map(([scheme, kind]) => `${scheme}: ${kind.usage}`);
+}
+
+/** Opens the datastore named by `endpoint`: 'sqlite:///var/lib/k3ts/state.db', or a bare file path
+ *  (SQLite). An unknown scheme throws an error that lists the supported ones. */
+export async function openBackend(endpoint: string, opts: OpenBackendOptions = {}): Promise<Backend> {
+  const match = SCHEME.exec(endpoint);
+  const scheme = match ? match[1]!.toLowerCase() : 'sqlite';
+  const location = match ? match[2]! : endpoint;
+  const kind = Object.hasOwn(BACKENDS, scheme) ? BACKENDS[scheme] : undefined;
+  if (!kind) {
+    throw new Error(
+      `unsupported datastore endpoint scheme "${scheme}://"; supported: ${supportedEndpoints().join('; ')}`,
+    );
+  }
+  if (location === '') throw new Error(`datastore endpoint "${endpoint}" has no location; use ${kind.usage}`);
+  return kind.open(location, opts);
+}
