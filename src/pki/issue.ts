@@ -1,0 +1,84 @@
+import { buildCertificate, type DistinguishedName } from './build-certificate.js';
+import { generatePrivateKey, privateKeyFromPem, privateKeyToPem } from './keys.js';
+
+export interface CertificateAndKey {
+  certPem: string;
+  keyPem: string;
+}
+
+/** A CA that can sign: its certificate and private key, both PEM. */
+export type CertificateIssuer = CertificateAndKey;
+
+export const CA_VALIDITY_DAYS = 3650;
+export const LEAF_VALIDITY_DAYS = 365;
+/** A leaf expiring sooner than this is re-issued at start-up. */
+export const RENEW_WITHIN_DAYS = 90;
+
+const DAY_MS = 86_400_000;
+// Back-dated so a node whose clock is a little behind the server's still accepts a fresh certificate.
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+interface ValidityOptions {
+  now?: Date;
+  validityDays?: number;
+}
+
+function validity({ now = new Date(), validityDays }: ValidityOptions, defaultDays: number) {
+  return {
+    notBefore: new Date(now.getTime() - CLOCK_SKEW_MS),
+    notAfter: new Date(now.getTime() + (validityDays ?? defaultDays) * DAY_MS),
+  };
+}
+
+export function createCertificateAuthority(options: { commonName: string } & ValidityOptions): CertificateAndKey {
+  const key = generatePrivateKey();
+  const certPem = buildCertificate({
+    subject: { commonName: options.commonName },
+    publicKey: key,
+    profile: 'ca',
+    ...validity(options, CA_VALIDITY_DAYS),
+    signer: { key },
+  });
+  return { certPem, keyPem: privateKeyToPem(key) };
+}
+
+function issueLeaf(
+  options: { issuer: CertificateIssuer; subject: DistinguishedName; profile: 'server' | 'client'; dnsNames?: string[]; ipAddresses?: string[] } & ValidityOptions,
+): CertificateAndKey {
+  const key = generatePrivateKey();
+  const certPem = buildCertificate({
+    subject: options.subject,
+    publicKey: key,
+    profile: options.profile,
+    dnsNames: options.dnsNames,
+    ipAddresses: options.ipAddresses,
+    ...validity(options, LEAF_VALIDITY_DAYS),
+    signer: { key: privateKeyFromPem(options.issuer.keyPem), certPem: options.issuer.certPem },
+  });
+  return { certPem, keyPem: privateKeyToPem(key) };
+}
+
+export interface ServingCertificateOptions extends ValidityOptions {
+  issuer: CertificateIssuer;
+  commonName?: string;
+  dnsNames: string[];
+  ipAddresses: string[];
+}
+
+/** A TLS server certificate (extKeyUsage serverAuth) with a fresh key. */
+export function issueServingCertificate(options: ServingCertificateOptions): CertificateAndKey {
+  return issueLeaf({ ...options, subject: { commonName: options.commonName ?? 'kube-apiserver' }, profile: 'server' });
+}
+
+export interface ClientCertificateOptions extends ValidityOptions {
+  issuer: CertificateIssuer;
+  /** The Kubernetes user name, e.g. `system:admin` or `system:node:<name>`. */
+  commonName: string;
+  /** The Kubernetes groups, e.g. `system:masters` or `system:nodes`. */
+  organizations?: string[];
+}
+
+/** A TLS client certificate (extKeyUsage clientAuth) with a fresh key. */
+export function issueClientCertificate(options: ClientCertificateOptions): CertificateAndKey {
+  return issueLeaf({ ...options, subject: { commonName: options.commonName, organizations: options.organizations }, profile: 'client' });
+}
