@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+// The runner behind `npm test` (after `npm run build`): provides kubectl 1.35, then runs every
+// compiled test file under dist/src and dist/test with node:test, the spec reporter on stdout, and
+// prints `N passed, M failed[, K skipped]` as the very last line. `node scripts/test.mjs <substring>`
+// runs only the files whose path contains one of the given substrings.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fetchKubectl } from './fetch-kubectl.mjs';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+// Two cores: e2e files each start an API server plus many kubectl processes.
+const CONCURRENCY = 2;
+// node:test applies --test-timeout to each file's process as a whole (and kills it) as well as to
+// each test; e2e files set tighter per-test timeouts themselves.
+const FILE_TIMEOUT_MS = 240_000;
+
+function testFiles(dir) {
+  if (!existsSync(dir)) return [];
+  const out = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...testFiles(path));
+    else if (entry.isFile() && entry.name.endsWith('.test.js')) out.push(path);
+  }
+  return out.sort();
+}
+
+const filters = process.argv.slice(2);
+const files = [...testFiles(join(root, 'dist', 'src')), ...testFiles(join(root, 'dist', 'test'))]
+  .filter((f) => filters.length === 0 || filters.some((s) => relative(root, f).includes(s)));
+
+if (files.length === 0) {
+  console.error(`no compiled test files${filters.length ? ` matching ${filters.join(', ')}` : ''} under dist/ (run npm run build first)`);
+  console.log('0 passed, 0 failed');
+  process.exit(1);
+}
+
+// A missing kubectl must not stop the unit tests: the e2e tests report it as their own failure.
+try {
+  console.log(`kubectl 1.35: ${fetchKubectl()}`);
+} catch (err) {
+  console.log(`fetch-kubectl: ${err.message}`);
+}
+
+const work = mkdtempSync(join(tmpdir(), 'k3ts-test-'));
+const countsFile = join(work, 'counts.json');
+const child = spawn(process.execPath, [
+  '--test',
+  `--test-concurrency=${CONCURRENCY}`,
+  `--test-timeout=${FILE_TIMEOUT_MS}`,
+  '--test-reporter=spec', '--test-reporter-destination=stdout',
+  `--test-reporter=${join(root, 'scripts', 'test-count-reporter.mjs')}`, `--test-reporter-destination=${countsFile}`,
+  ...files,
+], { cwd: root, stdio: 'inherit' });
+
+const forward = (signal) => child.kill(signal);
+process.on('SIGINT', forward);
+process.on('SIGTERM', forward);
+
+const code = await new Promise((res) => child.on('exit', (c, s) => res(c ?? (s ? 1 : 0))));
+let counts = { passed: 0, failed: 0, skipped: 0 };
+try {
+  counts = JSON.parse(readFileSync(countsFile, 'utf8').trim().split('\n').pop());
+} catch {
+  // The runner died before reporting: count the whole run as one failure.
+  counts.failed = Math.max(counts.failed, 1);
+}
+rmSync(work, { recursive: true, force: true });
+// node --test can fail without a failing test (e.g. a file that exits early): never report green then.
+if (code !== 0 && counts.failed === 0) counts.failed = 1;
+const skipped = counts.skipped > 0 ? `, ${counts.skipped} skipped` : '';
+console.log(`${counts.passed} passed, ${counts.failed} failed${skipped}`);
+process.exit(counts.failed > 0 ? 1 : 0);
