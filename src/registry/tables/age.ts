@@ -4,6 +4,8 @@ const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 const YEAR_DAYS = 365;
+// Go's zero time is what a missing timestamp decodes to upstream.
+const ZERO_TIME = Date.parse('0001-01-01T00:00:00Z');
 
 /** Formats a duration in milliseconds (negative = in the future). */
 export function humanDuration(ms: number): string {
@@ -46,10 +48,7 @@ export function humanDuration(ms: number): string {
 export function ageOf(timestamp: string | undefined | null, now: Date): string {
   if (!timestamp) return '<unknown>';
   const t = Date.parse(timestamp);
-  // Go's zero time is what a missing timestamp decodes to upstream.
   if (Number.isNaN(t) || t === ZERO_TIME) return '<unknown>';
   return humanDuration(now.getTime() - t);
 }
-
-const ZERO_TIME = Date.parse('0001-01-01T00:00:00Z');
 
