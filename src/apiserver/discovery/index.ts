@@ -1,0 +1,3 @@
+export * from './build.js';
+export * from './negotiate.js';
+export * from './documents.js';
