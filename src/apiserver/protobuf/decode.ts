@@ -10,12 +10,13 @@ export const PROTOBUF_CONTENT_TYPE = 'application/vnd.kubernetes.protobuf';
 /** The four bytes every Kubernetes protobuf body starts with. */
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]); // "k8s\0"
 
-export type ProtobufDecodeErrorCode = 'BadRequest' | 'UnsupportedMediaType';
+export type ProtobufDecodeErrorCode = 'BadRequest' | 'Unsupported';
 
 /**
  * A body we cannot turn into JSON. `BadRequest` (answer 400) means the bytes are not a valid
- * Kubernetes protobuf envelope; `UnsupportedMediaType` (answer 415) means it is valid but names a
- * kind or encoding we have no definition for; the message names it so kubectl's error is useful.
+ * Kubernetes protobuf envelope; `Unsupported` (answer 415 Unsupported Media Type) means it is
+ * valid but names a kind or encoding we have no definition for. The message names the kind, so
+ * kubectl's `error: failed to create <kind>: <message>` tells the user what to do.
  */
 export class ProtobufDecodeError extends Error {
   readonly code: ProtobufDecodeErrorCode;
@@ -72,7 +73,7 @@ export function decodeKubernetesProtobuf(body: Buffer | Uint8Array): DecodedProt
   }
   const { types, fields } = getSchema();
   const envelope = decodeMessage(types.get('Unknown')!, bytes.subarray(MAGIC.length), 'runtime.Unknown');
-  const typeMeta = envelope.typeMeta as protobuf.Message | undefined;
+  const typeMeta = (envelope as unknown as Record<string, unknown>).typeMeta as protobuf.Message | undefined;
   const apiVersion = stringField(typeMeta, 'apiVersion');
   const kind = stringField(typeMeta, 'kind');
   if (!apiVersion || !kind) {
@@ -80,16 +81,16 @@ export function decodeKubernetesProtobuf(body: Buffer | Uint8Array): DecodedProt
   }
   const contentEncoding = stringField(envelope, 'contentEncoding');
   if (contentEncoding) {
-    throw new ProtobufDecodeError('UnsupportedMediaType', `protobuf content encoding "${contentEncoding}" is not supported`);
+    throw new ProtobufDecodeError('Unsupported', `protobuf content encoding "${contentEncoding}" is not supported`);
   }
   const message = TOP_LEVEL[`${apiVersion}/${kind}`];
   if (!message) {
     throw new ProtobufDecodeError(
-      'UnsupportedMediaType',
+      'Unsupported',
       `protobuf bodies are not supported for ${kind} (${apiVersion}); send application/json`,
     );
   }
-  const raw = (envelope.raw as Uint8Array | undefined) ?? new Uint8Array(0);
+  const raw = ((envelope as unknown as Record<string, unknown>).raw as Uint8Array | undefined) ?? new Uint8Array(0);
   const decoded = decodeMessage(types.get(message)!, raw, `${apiVersion} ${kind}`);
   const converted = toJson(decoded, message, fields);
   // JSON clients always send metadata, and everything downstream expects it.
@@ -214,7 +215,7 @@ function toNumber(value: unknown): number {
   if (typeof value === 'number') return value;
   if (value && typeof value === 'object' && 'low' in value && 'high' in value) {
     const l = value as { low: number; high: number; unsigned?: boolean };
-    return protobuf.util.LongBits.from(l).toNumber(Boolean(l.unsigned));
+    return new protobuf.util.LongBits(l.low >>> 0, l.high >>> 0).toNumber(Boolean(l.unsigned));
   }
   if (typeof value === 'string') return Number(value);
   return 0;

@@ -11,6 +11,8 @@
 // Types: string, bytes, bool, int32, int64, map<string,V>, or a message name below.
 // Fields we leave out (status, rarely used alpha fields) are skipped on decode.
 
+import type { IField, IMapField, INamespace, IType } from 'protobufjs';
+
 export const MESSAGES: Record<string, string> = {
   // runtime / meta
   Unknown: 'typeMeta=1:TypeMeta raw=2:bytes contentEncoding=3:string contentType=4:string',
@@ -254,14 +256,14 @@ export function parseFields(message: string): FieldSpec[] {
 }
 
 /** The protobufjs JSON descriptor for every message above, in one flat namespace. */
-export function protobufjsDescriptor(): { nested: Record<string, unknown> } {
-  const nested: Record<string, unknown> = {};
+export function protobufjsDescriptor(): INamespace {
+  const nested: Record<string, IType> = {};
   for (const name of Object.keys(MESSAGES)) {
-    const fields: Record<string, unknown> = {};
+    const fields: IType['fields'] = {};
     for (const f of parseFields(name)) {
-      fields[f.json] = f.type === 'map'
-        ? { keyType: 'string', type: f.valueType, id: f.id }
-        : { type: f.type, id: f.id, ...(f.repeated ? { rule: 'repeated' } : {}) };
+      const map: IMapField = { keyType: 'string', type: f.valueType!, id: f.id };
+      const plain: IField = { type: f.type, id: f.id, ...(f.repeated ? { rule: 'repeated' } : {}) };
+      fields[f.json] = f.type === 'map' ? map : plain;
     }
     nested[name] = { fields };
   }
