@@ -35,7 +35,7 @@ async function startServer(pki: ServerPki): Promise<Server> {
     { cert: pki.servingCertPem, key: pki.servingKeyPem, ca: pki.clientCaPem, requestCert: true, rejectUnauthorized: false },
     (req, res) => {
       const socket = req.socket as import('node:tls').TLSSocket;
-      const seen: Seen = { authorized: socket.authorized, subject: socket.getPeerCertificate().subject ?? {} };
+      const seen: Seen = { authorized: socket.authorized, subject: (socket.getPeerCertificate().subject ?? {}) as unknown as Seen['subject'] };
       res.end(JSON.stringify(seen));
     },
   );
