@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import protobuf from 'protobufjs';
 import {
   ProtobufDecodeError,
@@ -10,7 +10,15 @@ import {
 import { protobufjsDescriptor } from './schema.js';
 
 // Bodies recorded from kubectl 1.32 on the wire; see test/fixtures/protobuf/captured.json.
-const fixtureDir = new URL('../../../test/fixtures/protobuf/', import.meta.url);
+// Found by walking up, so the test runs both from src/ (tsx) and compiled under dist/src/.
+function findFixtureDir(): URL {
+  for (let dir = new URL('./', import.meta.url); dir.pathname !== '/'; dir = new URL('../', dir)) {
+    const candidate = new URL('test/fixtures/protobuf/', dir);
+    if (existsSync(new URL('captured.json', candidate))) return candidate;
+  }
+  throw new Error('test/fixtures/protobuf not found above this test file');
+}
+const fixtureDir = findFixtureDir();
 const fixture = (name: string) => readFileSync(new URL(`${name}.bin`, fixtureDir));
 const captured = JSON.parse(readFileSync(new URL('captured.json', fixtureDir), 'utf8')) as {
   fixtures: Record<string, { path: string; command: string }>;
