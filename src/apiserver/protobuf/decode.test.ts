@@ -29,10 +29,10 @@ const b64 = (s: string) => Buffer.from(s, 'base64').toString('utf8');
 test('every captured body decodes to the kind its URL path creates', () => {
   const kindOf: Record<string, string> = {
     namespaces: 'Namespace', configmaps: 'ConfigMap', secrets: 'Secret', services: 'Service',
-    serviceaccounts: 'ServiceAccount', deployments: 'Deployment', jobs: 'Job',
+    serviceaccounts: 'ServiceAccount', deployments: 'Deployment', jobs: 'Job', cronjobs: 'CronJob',
   };
   const names = Object.keys(captured.fixtures);
-  assert.ok(names.length >= 14);
+  assert.ok(names.length >= 15);
   for (const name of names) {
     const { path } = captured.fixtures[name];
     const { apiVersion, kind, object } = decodeKubernetesProtobuf(fixture(name));
@@ -140,6 +140,15 @@ test('create job: restartPolicy Never and the command', () => {
   assert.equal(j.spec.template.spec.restartPolicy, 'Never');
   assert.deepEqual(j.spec.template.spec.containers, [{ name: 'j', image: 'busybox', command: ['echo', 'hi'] }]);
   assert.equal(j.spec.template.metadata, undefined);
+});
+
+test('create cronjob: schedule and a job template with restartPolicy OnFailure', () => {
+  const cj = decode('cronjob');
+  assert.equal(cj.spec.schedule, '*/5 * * * *');
+  assert.deepEqual(cj.spec.jobTemplate, {
+    metadata: { name: 'cj' },
+    spec: { template: { spec: { containers: [{ name: 'cj', image: 'busybox', command: ['date'] }], restartPolicy: 'OnFailure' } } },
+  });
 });
 
 // Bodies for shapes kubectl's create commands do not produce, built with our own schema. They
