@@ -43,11 +43,13 @@ ORDER BY k.name
 LIMIT @limit`;
 
 // Watch replay: every row after a revision under a prefix, with the row it superseded (for prev).
+// Watches resume from a recent revision, so walk the log by id (already in revision order) and filter by
+// name; the unary + keeps SQLite from scanning the whole prefix through the name index and sorting.
 const historyAfter = (upperBound: boolean) => `
 SELECT c.id, c.name, c.created, c.deleted, c.create_revision, c.value,
        p.id AS prev_id, p.create_revision AS prev_create_revision, p.value AS prev_value
 FROM kv_log c LEFT JOIN kv_log p ON p.id = c.prev_revision
-WHERE c.id > @after AND c.name >= @lo ${upperBound ? 'AND c.name < @hi' : ''}
+WHERE c.id > @after AND +c.name >= @lo ${upperBound ? 'AND +c.name < @hi' : ''}
 ORDER BY c.id`;
 
 export const STATEMENTS = {
