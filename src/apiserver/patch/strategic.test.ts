@@ -65,6 +65,20 @@ describe('strategic merge patch: what kubectl apply sends', () => {
     assert.equal(JSON.stringify(out).includes('$setElementOrder'), false);
   });
 
+  it('removes a container and an env var the manifest dropped (three-way delete directives)', () => {
+    const c = { ...nginx, env: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }] };
+    const out = smp(deployment([c, sidecar]), {
+      spec: { template: { spec: {
+        '$setElementOrder/containers': [{ name: 'nginx' }],
+        containers: [
+          { name: 'nginx', '$setElementOrder/env': [{ name: 'B' }], env: [{ $patch: 'delete', name: 'A' }] },
+          { $patch: 'delete', name: 'sidecar' },
+        ],
+      } } },
+    });
+    assert.deepEqual(containersOf(out), [{ ...nginx, env: [{ name: 'B', value: '2' }] }]);
+  });
+
   it('reorders containers when $setElementOrder comes without the list', () => {
     const out = smp(deployment([nginx, sidecar]), {
       spec: { template: { spec: { '$setElementOrder/containers': [{ name: 'sidecar' }, { name: 'nginx' }] } } },
