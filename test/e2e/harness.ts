@@ -141,9 +141,9 @@ function tail(text: string, max = 4000): string {
   return text.length > max ? `…${text.slice(-max)}` : text;
 }
 
-function httpsGet(url: string, ca: string, timeoutMs: number): Promise<{ status: number; body: string }> {
+function httpsGet(url: string, ca: string, timeoutMs: number, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
   return new Promise((res, rej) => {
-    const req = request(url, { ca, timeout: timeoutMs }, (resp) => {
+    const req = request(url, { ca, timeout: timeoutMs, headers }, (resp) => {
       let body = '';
       resp.setEncoding('utf8');
       resp.on('data', (c: string) => (body += c));
@@ -279,17 +279,25 @@ export class TestServer {
   }
 
   /**
-   * Writes a copy of the admin kubeconfig whose user has no client certificate, and the given
-   * bearer token if any. Returns its path.
+   * Writes a copy of the admin kubeconfig whose user has no client certificate, only the given
+   * bearer token or basic credentials if any. Returns its path. (With no credentials at all kubectl
+   * prompts for a username before sending anything, so 401 tests give it credentials the server refuses.)
    */
-  kubeconfigFor(options: { name: string; token?: string }): string {
+  kubeconfigFor(options: { name: string; token?: string; username?: string; password?: string }): string {
     const doc = this.readKubeconfig();
     const user: Record<string, unknown> = {};
     if (options.token) user.token = options.token;
+    if (options.username) user.username = options.username;
+    if (options.password) user.password = options.password;
     doc.users = doc.users.map((u) => ({ name: u.name, user }));
     const path = join(this.root, `kubeconfig-${options.name}.yaml`);
     writeFileSync(path, stringify(doc));
     return path;
+  }
+
+  /** A plain HTTPS GET that trusts the server's CA and sends no client certificate. */
+  async rawGet(path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+    return httpsGet(`${this.url}${path}`, this.caPem, 10_000, headers);
   }
 
   private cacheDirFor(bin: string): string {
