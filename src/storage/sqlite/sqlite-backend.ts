@@ -36,7 +36,7 @@ export interface SqliteBackendOptions {
   path: string;
   /** Periodic compaction; defaults to every 5 minutes keeping the last 1000 revisions. */
   autoCompaction?: Partial<AutoCompactionOptions>;
-  /** Revisions per compaction transaction (default 10,000). */
+  /** Revisions per compaction transaction (default 1000): bounds how long one step holds the event loop. */
   compactionWindow?: number;
 }
 
@@ -87,7 +87,7 @@ export class SqliteBackend implements Backend {
     this.compaction = prepareCompaction(this.db);
     this.revision = (this.stmt.maxRevision.get() as { rev: number }).rev;
     this.compacted = (this.stmt.getMeta.get(META_COMPACT_REVISION) as { value: number } | undefined)?.value ?? 0;
-    this.compactionWindow = opts.compactionWindow ?? 10_000;
+    this.compactionWindow = opts.compactionWindow ?? 1000;
     this.batchTransaction = this.db.transaction((ops: WriteOp[], events: StorageEvent[]) => this.applyBatch(ops, events));
     this.writer = new GroupCommitter((ops) => this.runBatch(ops));
     const auto = { ...DEFAULT_AUTO_COMPACTION, ...opts.autoCompaction };
