@@ -1,0 +1,63 @@
+// core/v1 Namespace.
+import { fieldError, type FieldError } from '../field-errors.js';
+import type { KObject, ResourceDescriptor, ValidationContext } from '../types.js';
+import { asArray, asObject, isObject } from '../validation/common.js';
+import { validateMeta } from '../validation/meta.js';
+import { isQualifiedName, nameIsDNSLabel } from '../validation/names.js';
+
+export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+const PHASES = ['Active', 'Terminating'];
+
+function defaults(obj: KObject): void {
+  // The name label is always the name: selectors on namespaces rely on it.
+  if (obj.metadata.name) obj.metadata.labels = { ...(obj.metadata.labels ?? {}), [NAMESPACE_NAME_LABEL]: obj.metadata.name };
+  const spec = isObject(obj.spec) ? obj.spec : (obj.spec = {} as Record<string, unknown>);
+  // Only an absent list gets the finalizer: an emptied list (during deletion) stays empty.
+  if (spec.finalizers === undefined) spec.finalizers = ['kubernetes'];
+  const status = isObject(obj.status) ? obj.status : (obj.status = {} as Record<string, unknown>);
+  status.phase ??= 'Active';
+}
+
+function validateFinalizerNames(list: unknown, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  asArray<string>(list).forEach((f, i) => {
+    for (const msg of isQualifiedName(f)) errs.push(fieldError.invalid(`${path}[${i}]`, f, msg));
+    if (!f.includes('/') && f !== 'kubernetes') {
+      errs.push(fieldError.invalid(`${path}[${i}]`, f, 'name is neither a standard finalizer name nor is it fully qualified'));
+    }
+  });
+  return errs;
+}
+
+function validate(obj: KObject, ctx: ValidationContext): FieldError[] {
+  const errs = validateMeta(obj, { namespaced: false, nameFn: nameIsDNSLabel }, ctx.old);
+  errs.push(...validateFinalizerNames(asObject(obj.spec).finalizers, 'spec.finalizers'));
+  return errs;
+}
+
+function validateStatus(obj: KObject, ctx: ValidationContext): FieldError[] {
+  const errs = validateMeta(obj, { namespaced: false, nameFn: nameIsDNSLabel }, ctx.old);
+  const phase = asObject(obj.status).phase;
+  if (phase !== undefined && !PHASES.includes(phase as string)) errs.push(fieldError.notSupported('status.phase', phase, PHASES));
+  if (ctx.old && !obj.metadata.deletionTimestamp && phase !== 'Active' && phase !== undefined) {
+    errs.push(fieldError.invalid('status.phase', phase, 'may only be \'Active\' if `deletionTimestamp` is empty'));
+  }
+  return errs;
+}
+
+export const namespace: ResourceDescriptor = {
+  group: '',
+  version: 'v1',
+  kind: 'Namespace',
+  listKind: 'NamespaceList',
+  plural: 'namespaces',
+  singular: 'namespace',
+  shortNames: ['ns'],
+  namespaced: false,
+  subresources: { status: true },
+  generation: false,
+  selectableFields: (obj) => ({ 'status.phase': String(asObject(obj.status).phase ?? '') }),
+  defaults,
+  validate,
+  validateStatus,
+};

@@ -1,0 +1,144 @@
+// core/v1 Pod.
+import type { Container, PodSpec, PodStatus, Toleration } from 'kubernetes-types/core/v1.js';
+import { fieldError, type FieldError } from '../field-errors.js';
+import type { KObject, ResourceDescriptor } from '../types.js';
+import { asArray, asObject, canonical, deepClone, semanticEqual } from '../validation/common.js';
+import { validateMeta } from '../validation/meta.js';
+import { nameIsDNSSubdomain } from '../validation/names.js';
+import { validatePodSpec } from '../validation/podspec.js';
+import { parseQuantity } from '../validation/quantity.js';
+import { defaultPodSpec } from './pod-defaults.js';
+
+const spec = (obj: KObject) => obj.spec as PodSpec | undefined;
+const status = (obj: KObject) => obj.status as PodStatus | undefined;
+
+const POD_UPDATE_FORBIDDEN =
+  'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)';
+
+/** Guaranteed when every container has equal cpu+memory requests and limits; BestEffort when none set any. */
+export function qosClass(podSpec: PodSpec): string {
+  const all = [...asArray<Container>(podSpec.initContainers), ...asArray<Container>(podSpec.containers)];
+  let any = false;
+  let guaranteed = true;
+  for (const c of all) {
+    const req = asObject(c.resources?.requests);
+    const lim = asObject(c.resources?.limits);
+    for (const r of ['cpu', 'memory']) {
+      if (req[r] !== undefined || lim[r] !== undefined) any = true;
+      const l = parseQuantity(lim[r]);
+      const q = req[r] === undefined ? l : parseQuantity(req[r]);
+      if (l === undefined || q !== l) guaranteed = false;
+    }
+  }
+  if (!any) return 'BestEffort';
+  return guaranteed ? 'Guaranteed' : 'Burstable';
+}
+
+function defaults(obj: KObject): void {
+  const s = spec(obj);
+  defaultPodSpec(s);
+  if (!s) return;
+  // Only Pods (not templates) copy limits into missing requests.
+  for (const c of [...asArray<Container>(s.initContainers), ...asArray<Container>(s.containers)]) {
+    const limits = c.resources?.limits;
+    if (!limits || !c.resources) continue;
+    const requests = (c.resources.requests ??= {});
+    for (const [k, v] of Object.entries(limits)) if (requests[k] === undefined) requests[k] = v;
+    if (Object.keys(requests).length === 0) delete c.resources.requests;
+  }
+  const st = (obj.status ??= {}) as PodStatus;
+  st.phase ??= 'Pending';
+  st.qosClass ??= qosClass(s);
+}
+
+/** What may change on a running Pod: images, a shorter deadline, added tolerations, grace -1 → 1. */
+function validatePodUpdate(obj: KObject, old: KObject): FieldError[] {
+  const errs: FieldError[] = [];
+  const next = spec(obj) ?? ({} as PodSpec);
+  const prev = spec(old) ?? ({} as PodSpec);
+  const prevDeadline = prev.activeDeadlineSeconds;
+  const nextDeadline = next.activeDeadlineSeconds;
+  if (prevDeadline !== undefined && (nextDeadline === undefined || nextDeadline > prevDeadline)) {
+    errs.push(fieldError.invalid('spec.activeDeadlineSeconds', nextDeadline ?? null, 'must be less than or equal to previous value'));
+  }
+  const prevTolerations = asArray<Toleration>(prev.tolerations).map(canonical);
+  const nextTolerations = new Set(asArray<Toleration>(next.tolerations).map(canonical));
+  const toleranceRemoved = prevTolerations.some((t) => !nextTolerations.has(t));
+
+  // Overlay the mutable fields of the new spec onto a copy of the old one and compare the rest.
+  const mutated = deepClone(next);
+  const copyImages = (into: Container[] | undefined, from: Container[] | undefined) => {
+    asArray<Container>(into).forEach((c, i) => {
+      const o = asArray<Container>(from)[i];
+      if (o) c.image = o.image;
+    });
+  };
+  copyImages(mutated.containers, prev.containers);
+  copyImages(mutated.initContainers, prev.initContainers);
+  mutated.activeDeadlineSeconds = prev.activeDeadlineSeconds;
+  if (!toleranceRemoved) mutated.tolerations = prev.tolerations;
+  if ((prev.terminationGracePeriodSeconds ?? 0) < 0 && next.terminationGracePeriodSeconds === 1) {
+    mutated.terminationGracePeriodSeconds = prev.terminationGracePeriodSeconds;
+  }
+  // Scheduling gates may only be removed; nodeName is set through the binding subresource.
+  const prevGates = new Set(asArray<{ name: string }>(prev.schedulingGates).map((g) => g.name));
+  if (asArray<{ name: string }>(next.schedulingGates).every((g) => prevGates.has(g.name))) mutated.schedulingGates = prev.schedulingGates;
+  if (!semanticEqual(mutated, prev)) errs.push(fieldError.forbidden('spec', POD_UPDATE_FORBIDDEN));
+  return errs;
+}
+
+function validate(obj: KObject, ctx: { old?: KObject }): FieldError[] {
+  const errs = validateMeta(obj, { namespaced: true, nameFn: nameIsDNSSubdomain }, ctx.old);
+  errs.push(...validatePodSpec(spec(obj), 'spec', { forPod: true }));
+  if (!ctx.old && asArray(spec(obj)?.ephemeralContainers).length > 0) {
+    errs.push(fieldError.forbidden('spec.ephemeralContainers', 'cannot be set on create'));
+  }
+  if (ctx.old) errs.push(...validatePodUpdate(obj, ctx.old));
+  return errs;
+}
+
+function validateStatus(obj: KObject, ctx: { old?: KObject }): FieldError[] {
+  const errs = validateMeta(obj, { namespaced: true, nameFn: nameIsDNSSubdomain }, ctx.old);
+  const phase = status(obj)?.phase;
+  const PHASES = ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'];
+  if (phase !== undefined && !PHASES.includes(phase)) errs.push(fieldError.notSupported('status.phase', phase, PHASES));
+  return errs;
+}
+
+export const pod: ResourceDescriptor = {
+  group: '',
+  version: 'v1',
+  kind: 'Pod',
+  listKind: 'PodList',
+  plural: 'pods',
+  singular: 'pod',
+  shortNames: ['po'],
+  categories: ['all'],
+  namespaced: true,
+  subresources: {
+    status: true,
+    other: [
+      { name: 'binding', group: '', version: 'v1', kind: 'Binding', verbs: ['create'] },
+      { name: 'eviction', group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] },
+    ],
+  },
+  // Pod.metadata.generation is only maintained from 1.33 on.
+  generation: false,
+  selectableFields(obj) {
+    const s = spec(obj);
+    const st = status(obj);
+    return {
+      'spec.nodeName': s?.nodeName ?? '',
+      'spec.restartPolicy': s?.restartPolicy ?? '',
+      'spec.schedulerName': s?.schedulerName ?? '',
+      'spec.serviceAccountName': s?.serviceAccountName ?? '',
+      'spec.hostNetwork': String(s?.hostNetwork === true),
+      'status.phase': st?.phase ?? '',
+      'status.podIP': st?.podIP ?? '',
+      'status.nominatedNodeName': st?.nominatedNodeName ?? '',
+    };
+  },
+  defaults,
+  validate,
+  validateStatus,
+};

@@ -1,0 +1,83 @@
+// Small shared checks and helpers.
+import { fieldError, type FieldError } from '../field-errors.js';
+
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const asObject = (v: unknown): Record<string, unknown> => (isObject(v) ? v : {});
+export const asArray = <T = unknown>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
+
+export const MAX_INT32 = 2147483647;
+
+export const inclusiveRange = (lo: number, hi: number) => `must be between ${lo} and ${hi}, inclusive`;
+export const NON_NEGATIVE = 'must be greater than or equal to 0';
+export const IMMUTABLE = 'field is immutable';
+
+export function validateNonNegative(value: unknown, path: string): FieldError[] {
+  return typeof value === 'number' && value < 0 ? [fieldError.invalid(path, value, NON_NEGATIVE)] : [];
+}
+
+export function validatePortNumber(value: unknown, path: string): FieldError[] {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 65535) {
+    return [fieldError.invalid(path, value, inclusiveRange(1, 65535))];
+  }
+  return [];
+}
+
+/** field-errors.ts has no helper for NotFound yet; same shape, upstream wording. */
+export function notFound(field: string, value: unknown): FieldError {
+  return { reason: 'FieldValueNotFound', field, message: `Not found: ${JSON.stringify(value)}` };
+}
+
+/** IANA_SVC_NAME rules for named ports. */
+export function isValidPortName(name: string): string[] {
+  const errs: string[] = [];
+  if (name.length > 15) errs.push('must be no more than 15 characters');
+  if (!/^[-a-z0-9]+$/.test(name)) errs.push('must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)');
+  if (!/[a-z]/.test(name)) errs.push('must contain at least one letter (a-z)');
+  if (name.includes('--')) errs.push('must not contain consecutive hyphens');
+  if (name.startsWith('-') || name.endsWith('-')) errs.push('must not begin or end with a hyphen');
+  return errs;
+}
+
+/**
+ * JSON with sorted keys, dropping null/undefined and empty lists and maps: Kubernetes compares
+ * objects "semantically", where nil and empty are the same.
+ */
+export function canonical(value: unknown): string {
+  return JSON.stringify(normalize(value)) ?? 'null';
+}
+
+function normalize(value: unknown): unknown {
+  if (Array.isArray(value)) return value.length ? value.map(normalize) : undefined;
+  if (isObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value).sort()) {
+      const v = normalize(value[k]);
+      if (v !== undefined && v !== null) out[k] = v;
+    }
+    return Object.keys(out).length ? out : undefined;
+  }
+  return value;
+}
+
+export const semanticEqual = (a: unknown, b: unknown) => canonical(a) === canonical(b);
+
+export const deepClone = <T>(v: T): T => (v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T));
+
+/** Is `ip` an IPv4 or IPv6 literal? Returns 4, 6 or 0. */
+export function ipFamily(ip: string): 4 | 6 | 0 {
+  if (/^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/.test(ip)) return 4;
+  if (ip.includes(':') && /^[0-9a-fA-F:.]+$/.test(ip)) {
+    const parts = ip.split('::');
+    if (parts.length > 2) return 0;
+    const groups = ip.split(':').filter((g) => g !== '');
+    const last = groups[groups.length - 1] ?? '';
+    const v4tail = last.includes('.');
+    if (v4tail && ipFamily(last) !== 4) return 0;
+    const hexGroups = v4tail ? groups.slice(0, -1) : groups;
+    if (!hexGroups.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return 0;
+    const count = hexGroups.length + (v4tail ? 2 : 0);
+    if (parts.length === 2 ? count > 7 : count !== 8) return 0;
+    return 6;
+  }
+  return 0;
+}

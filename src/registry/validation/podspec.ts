@@ -1,0 +1,209 @@
+// PodSpec and PodTemplateSpec validation, shared by Pod and every workload kind.
+import type { Container, PodSpec, PodTemplateSpec, Toleration } from 'kubernetes-types/core/v1.js';
+import { fieldError, type FieldError } from '../field-errors.js';
+import type { KMeta } from '../types.js';
+import { asArray, asObject, inclusiveRange, isValidPortName, MAX_INT32, notFound, validatePortNumber } from './common.js';
+import { validateAnnotations, validateLabels } from './meta.js';
+import { isDNS1123Label, isDNS1123Subdomain, isEnvVarName, isQualifiedName } from './names.js';
+import { parseQuantity, QUANTITY_FORMAT_MESSAGE } from './quantity.js';
+
+export const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'] as const;
+const DNS_POLICIES = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'];
+const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'];
+const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
+const TERMINATION_MESSAGE_POLICIES = ['File', 'FallbackToLogsOnError'];
+const TOLERATION_OPERATORS = ['Equal', 'Exists'];
+const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
+
+export interface PodSpecOptions {
+  /** Checks that apply to Pods but not to templates (image required, no surrounding whitespace). */
+  forPod?: boolean;
+}
+
+export function validatePodTemplateSpec(template: PodTemplateSpec | undefined, path: string, opts: PodSpecOptions = {}): FieldError[] {
+  if (!template) return [fieldError.required(path)];
+  const meta = (template.metadata ?? {}) as KMeta;
+  const errs = [
+    ...validateLabels(meta.labels, `${path}.metadata.labels`),
+    ...validateAnnotations(meta.annotations, `${path}.metadata.annotations`),
+  ];
+  errs.push(...validatePodSpec(template.spec, `${path}.spec`, opts));
+  return errs;
+}
+
+export function validatePodSpec(spec: PodSpec | undefined, path: string, opts: PodSpecOptions = {}): FieldError[] {
+  const errs: FieldError[] = [];
+  if (!spec) return [fieldError.required(path)];
+  const volumeNames = validateVolumes(spec.volumes, `${path}.volumes`, errs);
+  const containers = asArray<Container>(spec.containers);
+  if (containers.length === 0) errs.push(fieldError.required(`${path}.containers`));
+  const seen = new Set<string>();
+  const initContainers = asArray<Container>(spec.initContainers);
+  initContainers.forEach((c, i) => errs.push(...validateContainer(c, `${path}.initContainers[${i}]`, { seen, volumeNames, opts })));
+  containers.forEach((c, i) => errs.push(...validateContainer(c, `${path}.containers[${i}]`, { seen, volumeNames, opts })));
+
+  if (spec.restartPolicy === undefined || spec.restartPolicy === '') errs.push(fieldError.required(`${path}.restartPolicy`));
+  else if (!(RESTART_POLICIES as readonly string[]).includes(spec.restartPolicy)) {
+    errs.push(fieldError.notSupported(`${path}.restartPolicy`, spec.restartPolicy, RESTART_POLICIES));
+  }
+  if (spec.dnsPolicy !== undefined && !DNS_POLICIES.includes(spec.dnsPolicy)) {
+    errs.push(fieldError.notSupported(`${path}.dnsPolicy`, spec.dnsPolicy, DNS_POLICIES));
+  }
+  if (spec.dnsPolicy === 'None' && !spec.dnsConfig) {
+    errs.push(fieldError.required(`${path}.dnsConfig`, "must provide `dnsConfig` when `dnsPolicy` is None"));
+  }
+  errs.push(...validateLabels(spec.nodeSelector, `${path}.nodeSelector`));
+  for (const [field, value, check] of [
+    ['serviceAccountName', spec.serviceAccountName, isDNS1123Subdomain],
+    ['nodeName', spec.nodeName, isDNS1123Subdomain],
+    ['hostname', spec.hostname, isDNS1123Label],
+    ['subdomain', spec.subdomain, isDNS1123Label],
+    ['schedulerName', spec.schedulerName, isDNS1123Subdomain],
+  ] as const) {
+    if (value) for (const msg of check(value)) errs.push(fieldError.invalid(`${path}.${field}`, value, msg));
+  }
+  if (spec.activeDeadlineSeconds !== undefined) {
+    const v = spec.activeDeadlineSeconds;
+    if (v < 1 || v > MAX_INT32) errs.push(fieldError.invalid(`${path}.activeDeadlineSeconds`, v, inclusiveRange(1, MAX_INT32)));
+  }
+  asArray<Toleration>(spec.tolerations).forEach((t, i) => errs.push(...validateToleration(t, `${path}.tolerations[${i}]`)));
+  asArray<{ name?: string }>(spec.imagePullSecrets).forEach((s, i) => {
+    if (!s?.name) errs.push(fieldError.required(`${path}.imagePullSecrets[${i}].name`));
+  });
+  return errs;
+}
+
+function validateVolumes(volumes: PodSpec['volumes'], path: string, errs: FieldError[]): Set<string> {
+  const names = new Set<string>();
+  asArray<Record<string, unknown>>(volumes).forEach((v, i) => {
+    const p = `${path}[${i}]`;
+    const name = typeof v?.name === 'string' ? v.name : '';
+    if (!name) errs.push(fieldError.required(`${p}.name`));
+    else {
+      for (const msg of isDNS1123Label(name)) errs.push(fieldError.invalid(`${p}.name`, name, msg));
+      if (names.has(name)) errs.push(fieldError.duplicate(`${p}.name`, name));
+    }
+    names.add(name);
+    const sources = Object.keys(asObject(v)).filter((k) => k !== 'name');
+    if (sources.length === 0) errs.push(fieldError.required(p, 'must specify a volume type'));
+    else if (sources.length > 1) errs.push(fieldError.forbidden(`${p}.${sources[1]}`, 'may not specify more than 1 volume type'));
+  });
+  return names;
+}
+
+interface ContainerCtx {
+  seen: Set<string>;
+  volumeNames: Set<string>;
+  opts: PodSpecOptions;
+}
+
+function validateContainer(c: Container, path: string, ctx: ContainerCtx): FieldError[] {
+  const errs: FieldError[] = [];
+  if (!c.name) errs.push(fieldError.required(`${path}.name`));
+  else {
+    for (const msg of isDNS1123Label(c.name)) errs.push(fieldError.invalid(`${path}.name`, c.name, msg));
+    if (ctx.seen.has(c.name)) errs.push(fieldError.duplicate(`${path}.name`, c.name));
+    ctx.seen.add(c.name);
+  }
+  if (ctx.opts.forPod) {
+    if (!c.image) errs.push(fieldError.required(`${path}.image`));
+    else if (c.image !== c.image.trim()) errs.push(fieldError.invalid(`${path}.image`, c.image, 'must not have leading or trailing whitespace'));
+  }
+  if (c.imagePullPolicy !== undefined && !PULL_POLICIES.includes(c.imagePullPolicy)) {
+    errs.push(fieldError.notSupported(`${path}.imagePullPolicy`, c.imagePullPolicy, PULL_POLICIES));
+  }
+  if (c.terminationMessagePolicy !== undefined && !TERMINATION_MESSAGE_POLICIES.includes(c.terminationMessagePolicy)) {
+    errs.push(fieldError.notSupported(`${path}.terminationMessagePolicy`, c.terminationMessagePolicy, TERMINATION_MESSAGE_POLICIES));
+  }
+  errs.push(...validateContainerPorts(c.ports, `${path}.ports`));
+  errs.push(...validateEnv(c.env, `${path}.env`));
+  errs.push(...validateResources(c.resources, `${path}.resources`));
+  asArray<{ name?: string; mountPath?: string }>(c.volumeMounts).forEach((m, i) => {
+    const p = `${path}.volumeMounts[${i}]`;
+    if (!m.name) errs.push(fieldError.required(`${p}.name`));
+    else if (!ctx.volumeNames.has(m.name)) errs.push(notFound(`${p}.name`, m.name));
+    if (!m.mountPath) errs.push(fieldError.required(`${p}.mountPath`));
+  });
+  return errs;
+}
+
+function validateContainerPorts(ports: Container['ports'], path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const names = new Set<string>();
+  asArray<NonNullable<Container['ports']>[number]>(ports).forEach((port, i) => {
+    const p = `${path}[${i}]`;
+    if (port.name) {
+      for (const msg of isValidPortName(port.name)) errs.push(fieldError.invalid(`${p}.name`, port.name, msg));
+      if (names.has(port.name)) errs.push(fieldError.duplicate(`${p}.name`, port.name));
+      names.add(port.name);
+    }
+    if (port.containerPort === undefined || port.containerPort === 0) errs.push(fieldError.required(`${p}.containerPort`));
+    else errs.push(...validatePortNumber(port.containerPort, `${p}.containerPort`));
+    if (port.hostPort !== undefined && port.hostPort !== 0) errs.push(...validatePortNumber(port.hostPort, `${p}.hostPort`));
+    if (port.protocol === undefined || port.protocol === '') errs.push(fieldError.required(`${p}.protocol`));
+    else if (!PROTOCOLS.includes(port.protocol)) errs.push(fieldError.notSupported(`${p}.protocol`, port.protocol, PROTOCOLS));
+  });
+  return errs;
+}
+
+function validateEnv(env: Container['env'], path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  asArray<NonNullable<Container['env']>[number]>(env).forEach((e, i) => {
+    const p = `${path}[${i}]`;
+    if (!e.name) errs.push(fieldError.required(`${p}.name`));
+    else for (const msg of isEnvVarName(e.name)) errs.push(fieldError.invalid(`${p}.name`, e.name, msg));
+    if (e.valueFrom) {
+      const sources = Object.keys(e.valueFrom).filter((k) => (e.valueFrom as Record<string, unknown>)[k] != null);
+      if (sources.length === 0) errs.push(fieldError.invalid(`${p}.valueFrom`, '', 'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`'));
+      else if (sources.length > 1) errs.push(fieldError.invalid(`${p}.valueFrom`, '', 'may not have more than one field specified at a time'));
+      if (e.value) errs.push(fieldError.invalid(`${p}.valueFrom`, '', 'may not be specified when `value` is not empty'));
+      if (e.valueFrom.fieldRef && !e.valueFrom.fieldRef.fieldPath) errs.push(fieldError.required(`${p}.valueFrom.fieldRef.fieldPath`));
+      for (const ref of ['configMapKeyRef', 'secretKeyRef'] as const) {
+        const r = e.valueFrom[ref];
+        if (r && !r.key) errs.push(fieldError.required(`${p}.valueFrom.${ref}.key`));
+      }
+    }
+  });
+  return errs;
+}
+
+function validateResources(resources: Container['resources'], path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const parsed: Record<'limits' | 'requests', Map<string, number>> = { limits: new Map(), requests: new Map() };
+  for (const kind of ['limits', 'requests'] as const) {
+    for (const [name, raw] of Object.entries(asObject(resources?.[kind]))) {
+      const p = `${path}.${kind}[${name}]`;
+      for (const msg of isQualifiedName(name)) errs.push(fieldError.invalid(p, name, msg));
+      const value = parseQuantity(raw);
+      if (value === undefined) {
+        errs.push(fieldError.invalid(p, raw, QUANTITY_FORMAT_MESSAGE));
+        continue;
+      }
+      if (value < 0) errs.push(fieldError.invalid(p, String(raw), 'must be greater than or equal to 0'));
+      parsed[kind].set(name, value);
+    }
+  }
+  for (const [name, req] of parsed.requests) {
+    const limit = parsed.limits.get(name);
+    if (limit !== undefined && req > limit) {
+      const raw = asObject(resources?.requests)[name];
+      const rawLimit = asObject(resources?.limits)[name];
+      errs.push(fieldError.invalid(`${path}.requests[${name}]`, String(raw), `must be less than or equal to ${name} limit of ${String(rawLimit)}`));
+    }
+  }
+  return errs;
+}
+
+function validateToleration(t: Toleration, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  if (t.key) for (const msg of isQualifiedName(t.key)) errs.push(fieldError.invalid(`${path}.key`, t.key, msg));
+  const op = t.operator ?? 'Equal';
+  if (!t.key && op !== 'Exists') errs.push(fieldError.invalid(`${path}.operator`, op, 'operator must be Exists when `key` is empty, which means "match all values and all keys"'));
+  if (!TOLERATION_OPERATORS.includes(op)) errs.push(fieldError.notSupported(`${path}.operator`, op, TOLERATION_OPERATORS));
+  if (op === 'Exists' && t.value) errs.push(fieldError.invalid(`${path}.operator`, t, "value must be empty when `operator` is 'Exists'"));
+  if (t.tolerationSeconds !== undefined && t.effect !== 'NoExecute') {
+    errs.push(fieldError.invalid(`${path}.effect`, t.effect ?? '', 'effect must be \'NoExecute\' when `tolerationSeconds` is set'));
+  }
+  if (t.effect && !TAINT_EFFECTS.includes(t.effect)) errs.push(fieldError.notSupported(`${path}.effect`, t.effect, TAINT_EFFECTS));
+  return errs;
+}
