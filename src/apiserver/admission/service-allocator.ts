@@ -1,0 +1,196 @@
+// Gives Services their ClusterIP (from the service CIDR) and NodePorts (from the node port range).
+// What is taken is learnt from storage (a list, then a watch), so it stays right across restarts
+// and whichever code path created or deleted a Service; in-flight creates hold reservations.
+import { randomInt } from 'node:crypto';
+import type { KObject } from '../../registry/types.js';
+import { fieldError, type FieldError } from '../../registry/field-errors.js';
+import type { StorageEvent, WatchHandle } from '../../storage/backend.js';
+import { errors } from '../errors.js';
+import type { AdmissionPlugin, AdmissionRequest, ResourceContext } from '../resources/context.js';
+import { decodeObject } from '../store/codec.js';
+import { listPrefix } from '../store/keys.js';
+import { intToIp, inRange, ipToInt, parseCidr, type Ipv4Range } from './cidr.js';
+
+export interface ServiceAllocatorOptions {
+  serviceCidr: string;
+  nodePortRange: { min: number; max: number };
+}
+
+interface ServicePort {
+  port?: number;
+  protocol?: string;
+  nodePort?: number;
+}
+
+interface ServiceSpec {
+  type?: string;
+  clusterIP?: string;
+  clusterIPs?: string[];
+  ports?: ServicePort[];
+}
+
+const keyOf = (o: KObject) => `${o.metadata.namespace}/${o.metadata.name}`;
+const wantsNodePorts = (type?: string) => type === 'NodePort' || type === 'LoadBalancer';
+
+class Pool {
+  private owner = new Map<number, string>();
+  private reserved = new Map<number, string>();
+
+  takenBy(n: number): string | undefined {
+    return this.owner.get(n) ?? this.reserved.get(n);
+  }
+  reserve(n: number, key: string) {
+    this.reserved.set(n, key);
+  }
+  release(n: number, key: string) {
+    if (this.reserved.get(n) === key) this.reserved.delete(n);
+  }
+  setOwned(key: string, values: number[]) {
+    for (const [n, k] of this.owner) if (k === key) this.owner.delete(n);
+    for (const [n, k] of this.reserved) if (k === key) this.reserved.delete(n);
+    for (const n of values) this.owner.set(n, key);
+  }
+  /** A random free value in [min, max]; linear probe from a random start so it always terminates. */
+  pick(min: number, max: number, key: string): number | undefined {
+    const size = max - min + 1;
+    const start = randomInt(size);
+    for (let i = 0; i < size; i++) {
+      const n = min + ((start + i) % size);
+      const by = this.takenBy(n);
+      if (by === undefined || by === key) return n;
+    }
+    return undefined;
+  }
+}
+
+export interface ServiceAllocator extends AdmissionPlugin {
+  start(): Promise<void>;
+  stop(): void;
+}
+
+export function createServiceAllocator(ctxFn: () => ResourceContext, opts: ServiceAllocatorOptions): ServiceAllocator {
+  const range: Ipv4Range = parseCidr(opts.serviceCidr);
+  const ips = new Pool();
+  const ports = new Pool();
+  let watch: WatchHandle | undefined;
+
+  const record = (svc: KObject | undefined, key: string) => {
+    const spec = (svc?.spec ?? {}) as ServiceSpec;
+    const ipList = svc ? (spec.clusterIPs ?? (spec.clusterIP ? [spec.clusterIP] : [])).map(ipToInt).filter((n): n is number => n !== undefined) : [];
+    ips.setOwned(key, ipList);
+    ports.setOwned(key, svc ? (spec.ports ?? []).map((p) => p.nodePort).filter((n): n is number => typeof n === 'number') : []);
+  };
+
+  const onEvents = (events: StorageEvent[]) => {
+    for (const ev of events) {
+      const obj = decodeObject(ev.kv);
+      record(ev.type === 'delete' ? undefined : obj, keyOf(obj));
+    }
+  };
+
+  const allocateIp = (req: AdmissionRequest, spec: ServiceSpec, key: string): FieldError | undefined => {
+    if (spec.type === 'ExternalName') {
+      delete spec.clusterIP;
+      delete spec.clusterIPs;
+      return undefined;
+    }
+    const wanted = spec.clusterIP ?? spec.clusterIPs?.[0];
+    if (wanted === 'None') {
+      spec.clusterIP = 'None';
+      spec.clusterIPs = ['None'];
+      return undefined;
+    }
+    if (wanted) {
+      const n = ipToInt(wanted);
+      const shown = `[]string{${JSON.stringify(wanted)}}`;
+      if (n === undefined || !inRange(range, n)) {
+        return { reason: 'FieldValueInvalid', field: 'spec.clusterIPs', message: `Invalid value: ${shown}: failed to allocate IP ${wanted}: the provided IP (${wanted}) is not in the valid range. The range of valid IPs is ${range.text}` };
+      }
+      const by = ips.takenBy(n);
+      if (by !== undefined && by !== key) {
+        return { reason: 'FieldValueInvalid', field: 'spec.clusterIPs', message: `Invalid value: ${shown}: failed to allocate IP ${wanted}: provided IP is already allocated` };
+      }
+      if (!req.dryRun) ips.reserve(n, key);
+      spec.clusterIP = wanted;
+      spec.clusterIPs = [wanted];
+      return undefined;
+    }
+    const n = ips.pick(range.base + 1, range.base + range.size - 2, key);
+    if (n === undefined) return { reason: 'FieldValueInvalid', field: 'spec.clusterIPs', message: `Invalid value: []string{}: failed to allocate a serviceIP: range is full` };
+    if (!req.dryRun) ips.reserve(n, key);
+    spec.clusterIP = intToIp(n);
+    spec.clusterIPs = [spec.clusterIP];
+    return undefined;
+  };
+
+  const allocatePorts = (req: AdmissionRequest, spec: ServiceSpec, oldSpec: ServiceSpec | undefined, key: string): FieldError[] => {
+    const errs: FieldError[] = [];
+    if (!wantsNodePorts(spec.type)) return errs;
+    const { min, max } = opts.nodePortRange;
+    (spec.ports ?? []).forEach((p, i) => {
+      if (p.nodePort === undefined || p.nodePort === 0) {
+        const previous = oldSpec?.ports?.find((o) => o.port === p.port && (o.protocol ?? 'TCP') === (p.protocol ?? 'TCP') && o.nodePort);
+        if (previous?.nodePort) {
+          p.nodePort = previous.nodePort;
+          return;
+        }
+        const n = ports.pick(min, max, key);
+        if (n === undefined) {
+          errs.push(fieldError.invalid(`spec.ports[${i}].nodePort`, 0, `failed to allocate a nodePort: range is full`));
+          return;
+        }
+        if (!req.dryRun) ports.reserve(n, key);
+        p.nodePort = n;
+        return;
+      }
+      const by = ports.takenBy(p.nodePort);
+      if (by !== undefined && by !== key) {
+        errs.push(fieldError.invalid(`spec.ports[${i}].nodePort`, p.nodePort, 'provided port is already allocated'));
+        return;
+      }
+      if (!req.dryRun) ports.reserve(p.nodePort, key);
+    });
+    return errs;
+  };
+
+  return {
+    name: 'ServiceAllocator',
+    async start() {
+      const ctx = ctxFn();
+      const d = ctx.registry.findByResource('', 'v1', 'services')!;
+      const page = await ctx.store.list(d, {});
+      for (const svc of page.items) record(svc, keyOf(svc));
+      watch = await ctx.store.backend.watch({ prefix: listPrefix(d), afterRevision: Number(page.resourceVersion) }, onEvents);
+    },
+    stop() {
+      watch?.cancel();
+    },
+    admit(req) {
+      const d = req.descriptor;
+      if (d.group !== '' || d.kind !== 'Service' || req.subresource) return;
+      if (req.operation !== 'CREATE' && req.operation !== 'UPDATE') return;
+      const key = keyOf(req.object);
+      const spec = (req.object.spec ?? (req.object.spec = {})) as ServiceSpec;
+      const oldSpec = req.old?.spec as ServiceSpec | undefined;
+      if (req.operation === 'UPDATE' && oldSpec && !spec.clusterIP && oldSpec.clusterIP && spec.type !== 'ExternalName') {
+        spec.clusterIP = oldSpec.clusterIP;
+        spec.clusterIPs = oldSpec.clusterIPs ?? [oldSpec.clusterIP];
+      }
+      const errs: FieldError[] = [];
+      const ipErr = allocateIp(req, spec, key);
+      if (ipErr) errs.push(ipErr);
+      errs.push(...allocatePorts(req, spec, oldSpec, key));
+      if (errs.length) throw errors.invalid('Service', '', req.object.metadata.name ?? '', errs);
+    },
+    abandon(req) {
+      if (req.descriptor.group !== '' || req.descriptor.kind !== 'Service') return;
+      const key = keyOf(req.object);
+      const spec = (req.object.spec ?? {}) as ServiceSpec;
+      for (const ip of spec.clusterIPs ?? []) {
+        const n = ipToInt(ip);
+        if (n !== undefined) ips.release(n, key);
+      }
+      for (const p of spec.ports ?? []) if (p.nodePort) ports.release(p.nodePort, key);
+    },
+  };
+}

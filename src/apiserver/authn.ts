@@ -1,0 +1,76 @@
+// Who is calling: a verified client certificate (user = CN, groups = O) or a bearer token from the
+// static token table. Anyone else is anonymous and gets 401 outside the few public health paths.
+import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { readFileSync } from 'node:fs';
+import { parse as parseCsv } from './token-csv.js';
+
+export interface UserInfo {
+  name: string;
+  uid?: string;
+  groups: string[];
+}
+
+export interface Authenticator {
+  authenticate(req: IncomingMessage): UserInfo | undefined;
+}
+
+export interface TokenEntry {
+  token: string;
+  user: UserInfo;
+}
+
+export function createAuthenticator(tokens: TokenEntry[]): Authenticator {
+  const byToken = new Map(tokens.map((t) => [t.token, t.user]));
+  return {
+    authenticate(req) {
+      const socket = req.socket as TLSSocket;
+      if (socket.authorized) {
+        const cert = socket.getPeerCertificate();
+        const subject = cert?.subject as Record<string, string | string[]> | undefined;
+        const cn = subject?.CN;
+        if (typeof cn === 'string' && cn !== '') {
+          const o = subject?.O;
+          const groups = o === undefined ? [] : Array.isArray(o) ? o : [o];
+          return { name: cn, groups: withAuthenticated(groups) };
+        }
+      }
+      const header = req.headers.authorization;
+      if (header && header.startsWith('Bearer ')) {
+        const user = byToken.get(header.slice(7).trim());
+        if (user) return user;
+      }
+      return undefined;
+    },
+  };
+}
+
+function withAuthenticated(groups: string[]): string[] {
+  return groups.includes('system:authenticated') ? groups : [...groups, 'system:authenticated'];
+}
+
+/** Reads a kube-apiserver style token file: `token,user,uid,"group1,group2"` per line. */
+export function loadTokenAuthFile(path: string): TokenEntry[] {
+  const text = readFileSync(path, 'utf8');
+  const entries: TokenEntry[] = [];
+  for (const [lineNo, row] of parseCsv(text).entries()) {
+    if (row.length === 0 || (row.length === 1 && row[0] === '')) continue;
+    if (row.length < 3 || !row[0] || !row[1]) {
+      throw new Error(`${path}: line ${lineNo + 1}: expected token,user,uid[,"group1,group2"]`);
+    }
+    const groups = row[3] ? row[3].split(',').map((g) => g.trim()).filter(Boolean) : [];
+    entries.push({ token: row[0], user: { name: row[1], uid: row[2], groups: withAuthenticated(groups) } });
+  }
+  return entries;
+}
+
+/** The cluster token (`--token`, or the secret part of a K10 token) authenticates as a cluster admin,
+ *  like a K3s server token, which already grants full control of the cluster. */
+export function serverTokenEntries(secret: string | undefined): TokenEntry[] {
+  if (!secret) return [];
+  const user: UserInfo = { name: 'system:k3ts:server-token', groups: ['system:masters', 'system:authenticated'] };
+  const entries: TokenEntry[] = [{ token: secret, user }];
+  const m = /^K10[0-9a-f]{64}::[^:]+:(.+)$/.exec(secret);
+  if (m) entries.push({ token: m[1], user });
+  return entries;
+}

@@ -1,0 +1,51 @@
+// Until RBAC exists: system:masters may do anything; every authenticated user may read discovery,
+// OpenAPI and health; the rest is refused with the message kube-apiserver's RBAC would give.
+import type { UserInfo } from './authn.js';
+import type { RequestInfo } from './request-info.js';
+
+export interface Decision {
+  allowed: boolean;
+  reason?: string;
+}
+
+export interface Authorizer {
+  authorize(user: UserInfo, info: RequestInfo): Decision;
+}
+
+const discoveryPaths = [/^\/api\/?$/, /^\/apis(\/[^/]+){0,2}\/?$/, /^\/api\/v1\/?$/, /^\/version\/?$/, /^\/openapi\//, /^\/healthz/, /^\/livez/, /^\/readyz/];
+
+export const mastersAuthorizer: Authorizer = {
+  authorize(user, info) {
+    if (user.groups.includes('system:masters')) return { allowed: true };
+    if (info.kind === 'nonresource' && info.verb === 'get' && discoveryPaths.some((re) => re.test(info.path))) {
+      return { allowed: true };
+    }
+    return { allowed: false };
+  },
+};
+
+/** Chains authorizers: the first that allows wins. */
+export function unionAuthorizer(...authorizers: Authorizer[]): Authorizer {
+  return {
+    authorize(user, info) {
+      for (const a of authorizers) {
+        const d = a.authorize(user, info);
+        if (d.allowed) return d;
+      }
+      return { allowed: false };
+    },
+  };
+}
+
+/** The Forbidden message kube-apiserver writes, e.g.
+ *  `configmaps "x" is forbidden: User "bob" cannot get resource "configmaps" in API group "" in the namespace "default"`. */
+export function forbiddenMessage(user: UserInfo, info: RequestInfo): string {
+  if (info.kind === 'nonresource') {
+    return `forbidden: User "${user.name}" cannot ${info.verb} path "${info.path}"`;
+  }
+  const qualified = info.group ? `${info.resource}.${info.group}` : info.resource;
+  const subject = info.name !== undefined ? `${qualified} "${info.name}"` : qualified;
+  const resource = info.subresource ? `${info.resource}/${info.subresource}` : info.resource;
+  const scope = info.namespace !== undefined ? `in the namespace "${info.namespace}"` : 'at the cluster scope';
+  return `${subject} is forbidden: User "${user.name}" cannot ${info.verb} resource "${resource}" in API group "${info.group}" ${scope}`;
+}

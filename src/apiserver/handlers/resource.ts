@@ -1,0 +1,77 @@
+// Routes one resource request (already authenticated and authorized) to its verb handler.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errors } from '../errors.js';
+import { negotiateForm } from '../http/negotiate.js';
+import type { ResourceContext } from '../resources/context.js';
+import type { ResourceRequest } from '../request-info.js';
+import { handleGet, handleList, type ReadRequest } from './read.js';
+import { handleWatch, type WatchTuning } from './watch.js';
+import { handleCreate, handleDelete, handleDeleteCollection, handlePatch, handleUpdate } from './write.js';
+import { handleBinding, handleEviction, handleScale } from './subresources.js';
+
+export async function handleResource(
+  ctx: ResourceContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  info: ResourceRequest,
+  query: URLSearchParams,
+  watchTuning: WatchTuning,
+): Promise<void> {
+  const d = ctx.registry.findByResource(info.group, info.version, info.resource);
+  if (!d) throw errors.notFoundPath();
+  // A namespaced kind addressed without a namespace only makes sense for cross-namespace reads.
+  if (d.namespaced && info.namespace === undefined && !(info.name === undefined && (info.verb === 'list' || info.verb === 'watch'))) {
+    throw errors.notFoundPath();
+  }
+  if (!d.namespaced && info.namespace !== undefined) throw errors.notFoundPath();
+  const r: ReadRequest = { req, res, ctx, d, namespace: info.namespace, query, form: negotiateForm(req.headers.accept) };
+  const name = info.name;
+
+  if (info.subresource !== undefined) {
+    if (name === undefined) throw errors.notFoundPath();
+    switch (info.subresource) {
+      case 'status':
+        if (!d.subresources?.status) break;
+        if (info.verb === 'get') return handleGet(r, name);
+        if (info.verb === 'update') return handleUpdate(r, name, 'status');
+        if (info.verb === 'patch') return handlePatch(r, name, 'status');
+        throw errors.methodNotAllowed();
+      case 'scale':
+        if (!d.subresources?.scale) break;
+        return handleScale(r, name, info.verb);
+      case 'binding':
+        if (d.kind !== 'Pod' || d.group !== '') break;
+        if (info.verb !== 'create') throw errors.methodNotAllowed();
+        return handleBinding(r, name);
+      case 'eviction':
+        if (d.kind !== 'Pod' || d.group !== '') break;
+        if (info.verb !== 'create') throw errors.methodNotAllowed();
+        return handleEviction(r, name);
+    }
+    throw errors.notFoundPath();
+  }
+
+  switch (info.verb) {
+    case 'get':
+      return handleGet(r, name!);
+    case 'list':
+      return handleList(r);
+    case 'watch':
+      return handleWatch(r, watchTuning, name);
+    case 'create':
+      if (name !== undefined) throw errors.methodNotAllowed();
+      return handleCreate(r);
+    case 'update':
+      if (name === undefined) throw errors.methodNotAllowed();
+      return handleUpdate(r, name);
+    case 'patch':
+      if (name === undefined) throw errors.methodNotAllowed();
+      return handlePatch(r, name);
+    case 'delete':
+      return handleDelete(r, name!);
+    case 'deletecollection':
+      return handleDeleteCollection(r);
+    default:
+      throw errors.methodNotAllowed();
+  }
+}

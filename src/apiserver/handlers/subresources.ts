@@ -1,0 +1,125 @@
+// Subresources with their own shapes: /scale (autoscaling/v1 Scale), pods/binding (the scheduler's
+// write) and pods/eviction (what `kubectl drain` posts).
+import type { KObject, ResourceDescriptor, ScaleSubresource } from '../../registry/types.js';
+import { errors, successStatus } from '../errors.js';
+import { decodeObjectBody, readBody } from '../http/body.js';
+import { sendJson } from '../http/respond.js';
+import { deleteObject, replaceStored } from '../resources/operations.js';
+import { labelSelectorFromObject } from '../selectors/label.js';
+import { isDryRun, readPatch, runPatch } from './write.js';
+import type { ReadRequest } from './read.js';
+import { nowRfc3339 } from '../resources/prepare.js';
+import { ApiError } from '../errors.js';
+
+function getPath(obj: unknown, path: string): unknown {
+  let cur = obj as Record<string, unknown> | undefined;
+  for (const part of path.split('.')) {
+    if (cur === undefined || cur === null || typeof cur !== 'object') return undefined;
+    cur = cur[part] as Record<string, unknown> | undefined;
+  }
+  return cur;
+}
+
+function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let cur = obj;
+  for (const part of parts.slice(0, -1)) {
+    if (cur[part] === undefined || cur[part] === null || typeof cur[part] !== 'object') cur[part] = {};
+    cur = cur[part] as Record<string, unknown>;
+  }
+  cur[parts[parts.length - 1]] = value;
+}
+
+export function toScale(obj: KObject, spec: ScaleSubresource) {
+  const m = obj.metadata;
+  const selector = spec.labelSelectorPath ? getPath(obj, spec.labelSelectorPath) : undefined;
+  return {
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp },
+    spec: { replicas: Number(getPath(obj, spec.specReplicasPath) ?? 0) },
+    status: {
+      replicas: Number(getPath(obj, spec.statusReplicasPath) ?? 0),
+      ...(selector ? { selector: labelSelectorFromObject(selector as never).string } : {}),
+    },
+  };
+}
+
+function scaleSpec(d: ResourceDescriptor): ScaleSubresource {
+  const spec = d.subresources?.scale;
+  if (!spec) throw errors.notFoundPath();
+  return spec;
+}
+
+export async function handleScale(r: ReadRequest, name: string, verb: string): Promise<void> {
+  const spec = scaleSpec(r.d);
+  const current = await r.ctx.store.get(r.d, r.namespace, name);
+  if (verb === 'get') {
+    sendJson(r.req, r.res, 200, toScale(current, spec));
+    return;
+  }
+  let scale: { metadata?: { resourceVersion?: string }; spec?: { replicas?: unknown } };
+  if (verb === 'update') {
+    scale = decodeObjectBody(await readBody(r.req), r.req.headers['content-type']) as typeof scale;
+  } else if (verb === 'patch') {
+    const patch = await readPatch(r);
+    // A Scale has no lists, so a strategic merge patch means the same as a merge patch.
+    const contentType = patch.contentType === 'application/strategic-merge-patch+json' ? 'application/merge-patch+json' : patch.contentType;
+    scale = runPatch(r.d, toScale(current, spec) as unknown as KObject, { contentType, body: patch.body }) as typeof scale;
+  } else {
+    throw errors.methodNotAllowed();
+  }
+  if (scale === null || typeof scale !== 'object') throw errors.badRequest('the body of the request was not a valid Scale object');
+  const wanted = scale.metadata?.resourceVersion;
+  if (wanted && wanted !== current.metadata.resourceVersion) throw errors.conflict({ group: r.d.group, resource: r.d.plural }, name);
+  const replicas = scale.spec?.replicas;
+  if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+    throw errors.invalid('Scale', 'autoscaling', name, [
+      { reason: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(replicas ?? null)}: must be greater than or equal to 0` },
+    ]);
+  }
+  const next = structuredClone(current);
+  setPath(next as Record<string, unknown>, spec.specReplicasPath, replicas);
+  const stored = await replaceStored(r.ctx, r.d, current, next, { dryRun: isDryRun(r.query) });
+  sendJson(r.req, r.res, 200, toScale(stored, spec));
+}
+
+export async function handleBinding(r: ReadRequest, name: string): Promise<void> {
+  const binding = decodeObjectBody(await readBody(r.req), r.req.headers['content-type']) as { target?: { name?: unknown } };
+  const node = binding?.target?.name;
+  if (typeof node !== 'string' || node === '') {
+    throw errors.invalid('Binding', '', name, [{ reason: 'FieldValueRequired', field: 'target.name', message: 'Required value' }]);
+  }
+  const dryRun = isDryRun(r.query);
+  for (let attempt = 0; ; attempt++) {
+    const pod = await r.ctx.store.get(r.d, r.namespace, name);
+    const spec = (pod.spec ?? {}) as { nodeName?: string };
+    if (pod.metadata.deletionTimestamp) throw errors.conflict({ group: '', resource: 'pods/binding' }, name, `pod ${name} is being deleted, cannot be assigned to a host`);
+    if (spec.nodeName) throw errors.conflict({ group: '', resource: 'pods/binding' }, name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
+    const next = structuredClone(pod);
+    (next.spec as { nodeName?: string }).nodeName = node;
+    const status = (next.status ?? {}) as { conditions?: Array<Record<string, unknown>> };
+    const conditions = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
+    conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: nowRfc3339() });
+    next.status = { ...status, conditions };
+    try {
+      // Binding writes spec and status together, which neither PUT path allows; store directly.
+      if (!dryRun) await r.ctx.store.update(r.d, next);
+      break;
+    } catch (err) {
+      if (!(err instanceof ApiError && err.reason === 'Conflict') || attempt >= 8) throw err;
+    }
+  }
+  sendJson(r.req, r.res, 201, { ...successStatus(), code: 201 });
+}
+
+export async function handleEviction(r: ReadRequest, name: string): Promise<void> {
+  const eviction = decodeObjectBody(await readBody(r.req), r.req.headers['content-type']) as { deleteOptions?: Record<string, unknown> };
+  const opts = (eviction?.deleteOptions ?? {}) as { gracePeriodSeconds?: number; preconditions?: { uid?: string; resourceVersion?: string } };
+  await deleteObject(r.ctx, r.d, r.namespace, name, {
+    gracePeriodSeconds: typeof opts.gracePeriodSeconds === 'number' ? opts.gracePeriodSeconds : undefined,
+    preconditions: opts.preconditions,
+    dryRun: isDryRun(r.query),
+  });
+  sendJson(r.req, r.res, 201, { ...successStatus(), code: 201 });
+}

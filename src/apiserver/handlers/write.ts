@@ -1,0 +1,140 @@
+// POST, PUT, PATCH, DELETE and DELETE-collection over HTTP: parse the request, call the shared
+// operations, answer with the stored object (or a Status) in the negotiated form.
+import type { KObject, ResourceDescriptor } from '../../registry/types.js';
+import { ApiError, errors, successStatus } from '../errors.js';
+import { decodeObjectBody, mediaType, parseJson, readBody } from '../http/body.js';
+import { applyPatch, PatchError } from '../patch/index.js';
+import type { ResourceContext } from '../resources/context.js';
+import { createObject, deleteObject, replaceStored, updateObject, type DeleteOptions } from '../resources/operations.js';
+import { checkTypeMeta } from '../resources/prepare.js';
+import { buildFilter } from './filters.js';
+import { sendObject, type ReadRequest } from './read.js';
+import { sendJson } from '../http/respond.js';
+
+export function isDryRun(query: URLSearchParams): boolean {
+  const values = query.getAll('dryRun');
+  for (const v of values) if (v !== 'All') throw errors.badRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
+  return values.length > 0;
+}
+
+export async function handleCreate(r: ReadRequest): Promise<void> {
+  const body = decodeObjectBody(await readBody(r.req), r.req.headers['content-type']);
+  const obj = await createObject(r.ctx, r.d, r.namespace, body, { dryRun: isDryRun(r.query) });
+  sendObject(r, obj, 201);
+}
+
+export async function handleUpdate(r: ReadRequest, name: string, subresource?: 'status'): Promise<void> {
+  const body = decodeObjectBody(await readBody(r.req), r.req.headers['content-type']);
+  const obj = await updateObject(r.ctx, r.d, r.namespace, name, body, { dryRun: isDryRun(r.query), subresource });
+  sendObject(r, obj);
+}
+
+/** Applies a patch to the stored object and stores the result, retrying when another writer races us. */
+export async function patchStored(
+  ctx: ResourceContext,
+  d: ResourceDescriptor,
+  target: { namespace?: string; name: string },
+  patch: { contentType: string; body: unknown },
+  opts: { dryRun: boolean; subresource?: 'status' },
+): Promise<KObject> {
+  for (let attempt = 0; ; attempt++) {
+    const current = await ctx.store.get(d, target.namespace, target.name);
+    const patched = runPatch(d, current, patch);
+    const wanted = patched.metadata?.resourceVersion;
+    if (wanted && wanted !== current.metadata.resourceVersion) {
+      throw errors.conflict({ group: d.group, resource: d.plural }, target.name);
+    }
+    const incoming = checkTypeMeta(d, patched);
+    if (incoming.metadata.name !== target.name) throw errors.badRequest('metadata.name: the name of a patched object cannot change');
+    try {
+      return await replaceStored(ctx, d, current, incoming, opts);
+    } catch (err) {
+      const retry = err instanceof ApiError && err.reason === 'Conflict' && !wanted && attempt < 8;
+      if (!retry) throw err;
+    }
+  }
+}
+
+export function runPatch(d: ResourceDescriptor, original: KObject, patch: { contentType: string; body: unknown }): KObject {
+  try {
+    return applyPatch({ contentType: patch.contentType, original, patchBody: patch.body, group: d.group, kind: d.kind }) as KObject;
+  } catch (err) {
+    if (err instanceof PatchError) {
+      throw new ApiError(err.status, err.reason, err.message, err.causes.length ? { causes: err.causes } : undefined);
+    }
+    throw err;
+  }
+}
+
+export async function readPatch(r: ReadRequest): Promise<{ contentType: string; body: unknown }> {
+  const contentType = mediaType(r.req.headers['content-type']);
+  const supported = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'];
+  if (!supported.includes(contentType)) {
+    throw errors.unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: ${supported.join(', ')}`);
+  }
+  const raw = await readBody(r.req);
+  if (contentType === 'application/apply-patch+yaml') {
+    throw errors.unsupportedMediaType('server-side apply (application/apply-patch+yaml) is not supported yet by k3ts; use client-side `kubectl apply` (without --server-side)');
+  }
+  return { contentType, body: parseJson(raw) };
+}
+
+export async function handlePatch(r: ReadRequest, name: string, subresource?: 'status'): Promise<void> {
+  const patch = await readPatch(r);
+  const obj = await patchStored(r.ctx, r.d, { namespace: r.namespace, name }, patch, { dryRun: isDryRun(r.query), subresource });
+  sendObject(r, obj);
+}
+
+async function readDeleteOptions(r: ReadRequest): Promise<DeleteOptions> {
+  const raw = await readBody(r.req);
+  const opts: DeleteOptions = {};
+  let body: Record<string, unknown> = {};
+  if (raw.length > 0) {
+    const parsed = parseJson(raw);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw errors.badRequest('DeleteOptions: expected an object');
+    body = parsed as Record<string, unknown>;
+  }
+  const q = r.query;
+  const grace = body.gracePeriodSeconds ?? (q.get('gracePeriodSeconds') !== null ? Number(q.get('gracePeriodSeconds')) : undefined);
+  if (grace !== undefined) {
+    if (typeof grace !== 'number' || !Number.isInteger(grace)) throw errors.badRequest('gracePeriodSeconds: must be an integer');
+    opts.gracePeriodSeconds = grace;
+  }
+  const policy = body.propagationPolicy ?? q.get('propagationPolicy') ?? undefined;
+  if (policy !== undefined) {
+    if (policy !== 'Orphan' && policy !== 'Background' && policy !== 'Foreground') {
+      throw errors.invalid('DeleteOptions', '', '', [{ reason: 'FieldValueNotSupported', field: 'propagationPolicy', message: `Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan"` }]);
+    }
+    opts.propagationPolicy = policy;
+  } else if (body.orphanDependents === true || q.get('orphanDependents') === 'true') opts.propagationPolicy = 'Orphan';
+  const pre = body.preconditions as DeleteOptions['preconditions'] | undefined;
+  if (pre && typeof pre === 'object') opts.preconditions = pre;
+  const dry = body.dryRun;
+  opts.dryRun = isDryRun(q) || (Array.isArray(dry) && dry.includes('All'));
+  return opts;
+}
+
+export async function handleDelete(r: ReadRequest, name: string): Promise<void> {
+  const opts = await readDeleteOptions(r);
+  const result = await deleteObject(r.ctx, r.d, r.namespace, name, opts);
+  const returnsObject = r.d.group === '' && (r.d.kind === 'Pod' || r.d.kind === 'Namespace');
+  if (!result.gone || returnsObject) {
+    sendObject(r, result.object);
+    return;
+  }
+  sendJson(r.req, r.res, 200, successStatus({ name, group: r.d.group, kind: r.d.plural, uid: result.object.metadata.uid }));
+}
+
+export async function handleDeleteCollection(r: ReadRequest): Promise<void> {
+  const opts = await readDeleteOptions(r);
+  const page = await r.ctx.store.list(r.d, { namespace: r.namespace, filter: buildFilter(r.d, r.query) });
+  const items: KObject[] = [];
+  for (const obj of page.items) {
+    try {
+      items.push((await deleteObject(r.ctx, r.d, obj.metadata.namespace, obj.metadata.name!, opts)).object);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.reason === 'NotFound')) throw err;
+    }
+  }
+  sendJson(r.req, r.res, 200, { kind: r.d.listKind, apiVersion: r.d.group ? `${r.d.group}/${r.d.version}` : r.d.version, metadata: { resourceVersion: page.resourceVersion }, items });
+}

@@ -1,0 +1,36 @@
+// Writing answers: JSON bodies with the right length, Status objects for errors, optional gzip for
+// large bodies when the client asked for it (kubectl always does).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { gzipSync } from 'node:zlib';
+import { stringify as toYaml } from 'yaml';
+import { ApiError, errors } from '../errors.js';
+
+const gzipThreshold = 128 * 1024;
+
+export function sendText(req: IncomingMessage, res: ServerResponse, code: number, body: string, contentType: string): void {
+  let payload: Buffer | string = body;
+  const headers: Record<string, string | number> = { 'Content-Type': contentType, 'Cache-Control': 'no-cache, private' };
+  if (body.length > gzipThreshold && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+    payload = gzipSync(body, { level: 1 });
+    headers['Content-Encoding'] = 'gzip';
+  }
+  headers['Content-Length'] = Buffer.byteLength(payload);
+  res.writeHead(code, headers);
+  res.end(req.method === 'HEAD' ? undefined : payload);
+}
+
+export function sendJson(req: IncomingMessage, res: ServerResponse, code: number, value: unknown, yaml = false): void {
+  if (yaml) sendText(req, res, code, toYaml(value), 'application/yaml');
+  else sendText(req, res, code, JSON.stringify(value), 'application/json');
+}
+
+export function sendError(req: IncomingMessage, res: ServerResponse, err: unknown, log?: (msg: string) => void): void {
+  const apiErr = err instanceof ApiError ? err : errors.internal((err as Error)?.message ?? String(err));
+  if (!(err instanceof ApiError)) log?.(`internal error on ${req.method} ${req.url}: ${(err as Error)?.stack ?? String(err)}`);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  if (apiErr.headers) for (const [k, v] of Object.entries(apiErr.headers)) res.setHeader(k, v);
+  sendJson(req, res, apiErr.code, apiErr.toStatus());
+}

@@ -1,0 +1,40 @@
+// What every resource operation needs, bundled so HTTP handlers and the in-process client share
+// one path through defaulting, validation, admission and storage.
+import type { KObject, ResourceDescriptor } from '../../registry/types.js';
+import type { ObjectStore } from '../store/object-store.js';
+
+export interface Registry {
+  descriptors: readonly ResourceDescriptor[];
+  findByResource(group: string, version: string, plural: string): ResourceDescriptor | undefined;
+  findByKind(group: string, version: string, kind: string): ResourceDescriptor | undefined;
+}
+
+export type Operation = 'CREATE' | 'UPDATE' | 'DELETE';
+
+export interface AdmissionRequest {
+  operation: Operation;
+  descriptor: ResourceDescriptor;
+  /** The object about to be stored (CREATE/UPDATE) or deleted (DELETE). Mutable on CREATE/UPDATE. */
+  object: KObject;
+  old?: KObject;
+  subresource?: string;
+  dryRun: boolean;
+}
+
+export interface AdmissionPlugin {
+  readonly name: string;
+  /** Mutate or refuse (throw an ApiError). Runs after defaulting and validation. */
+  admit(req: AdmissionRequest): Promise<void> | void;
+  /** Called when an admitted write did not happen (storage error or dry run). */
+  abandon?(req: AdmissionRequest): void;
+}
+
+export interface ResourceContext {
+  store: ObjectStore;
+  registry: Registry;
+  admission: readonly AdmissionPlugin[];
+}
+
+export interface WriteOptions {
+  dryRun?: boolean;
+}

@@ -1,0 +1,199 @@
+// The write verbs, independent of HTTP: create, update (main resource or /status), delete with
+// finalizers and grace periods. HTTP handlers and the in-process client both call these.
+import type { KObject, ResourceDescriptor } from '../../registry/types.js';
+import { podQosClass } from '../../registry/pod-qos.js';
+import { ApiError, errors } from '../errors.js';
+import type { AdmissionRequest, ResourceContext, WriteOptions } from './context.js';
+import { carryOverMeta, checkTypeMeta, defaultAndValidate, initCreateMeta, nowRfc3339 } from './prepare.js';
+
+const ref = (d: ResourceDescriptor) => ({ group: d.group, resource: d.plural });
+
+async function admit(ctx: ResourceContext, req: AdmissionRequest): Promise<() => void> {
+  try {
+    for (const plugin of ctx.admission) await plugin.admit(req);
+  } catch (err) {
+    for (const plugin of ctx.admission) plugin.abandon?.(req);
+    throw err;
+  }
+  return () => {
+    for (const plugin of ctx.admission) plugin.abandon?.(req);
+  };
+}
+
+/** Writes `obj` through `write`, undoing admission reservations if the write does not happen. */
+async function admitAndWrite(ctx: ResourceContext, req: AdmissionRequest, write: () => Promise<KObject>): Promise<KObject> {
+  const abandon = await admit(ctx, req);
+  if (req.dryRun) {
+    abandon();
+    return req.object;
+  }
+  try {
+    return await write();
+  } catch (err) {
+    abandon();
+    throw err;
+  }
+}
+
+export async function createObject(
+  ctx: ResourceContext,
+  d: ResourceDescriptor,
+  namespace: string | undefined,
+  body: unknown,
+  opts: WriteOptions = {},
+): Promise<KObject> {
+  const obj = checkTypeMeta(d, body);
+  initCreateMeta(d, obj, namespace);
+  if (d.subresources?.status && d.kind !== 'Node') delete obj.status;
+  defaultAndValidate(d, obj);
+  if (d.group === '' && d.kind === 'Pod') {
+    obj.status = { phase: 'Pending', qosClass: podQosClass(obj.spec as never) };
+  }
+  return admitAndWrite(ctx, { operation: 'CREATE', descriptor: d, object: obj, dryRun: !!opts.dryRun }, () => ctx.store.create(d, obj));
+}
+
+export interface UpdateOptions extends WriteOptions {
+  subresource?: 'status';
+}
+
+/** PUT semantics: replace the object, optimistic concurrency on metadata.resourceVersion when given. */
+export async function updateObject(
+  ctx: ResourceContext,
+  d: ResourceDescriptor,
+  namespace: string | undefined,
+  name: string,
+  body: unknown,
+  opts: UpdateOptions = {},
+): Promise<KObject> {
+  const incoming = checkTypeMeta(d, body);
+  if (incoming.metadata.name !== undefined && incoming.metadata.name !== name) {
+    throw errors.badRequest(`the name of the object (${String(incoming.metadata.name)}) does not match the name on the URL (${name})`);
+  }
+  if (d.namespaced && incoming.metadata.namespace && incoming.metadata.namespace !== namespace) {
+    throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+  }
+  const wantedRv = incoming.metadata.resourceVersion;
+  const old = await ctx.store.get(d, namespace, name);
+  if (wantedRv && wantedRv !== old.metadata.resourceVersion) throw errors.conflict(ref(d), name);
+  return replaceStored(ctx, d, old, incoming, opts);
+}
+
+/** Stores `incoming` in place of `old` (which carries the revision to compare against). */
+export async function replaceStored(
+  ctx: ResourceContext,
+  d: ResourceDescriptor,
+  old: KObject,
+  incoming: KObject,
+  opts: UpdateOptions,
+): Promise<KObject> {
+  let next: KObject;
+  if (opts.subresource === 'status') {
+    next = structuredClone(old);
+    if (incoming.status !== undefined) next.status = incoming.status;
+    else delete next.status;
+    const errs = d.validateStatus?.(next, { old }) ?? [];
+    if (errs.length) throw errors.invalid(d.kind, d.group, old.metadata.name!, errs);
+  } else {
+    next = incoming;
+    next.metadata.name = old.metadata.name;
+    if (d.subresources?.status) {
+      if (old.status !== undefined) next.status = old.status;
+      else delete next.status;
+    }
+    carryOverMeta(d, next, old);
+    defaultAndValidate(d, next, old);
+  }
+  next.metadata.resourceVersion = old.metadata.resourceVersion;
+  // Removing the last finalizer of an object being deleted completes its deletion.
+  if (next.metadata.deletionTimestamp && (next.metadata.finalizers?.length ?? 0) === 0) {
+    if (opts.dryRun) return next;
+    return ctx.store.delete(d, next);
+  }
+  return admitAndWrite(ctx, { operation: 'UPDATE', descriptor: d, object: next, old, subresource: opts.subresource, dryRun: !!opts.dryRun }, () =>
+    ctx.store.update(d, next),
+  );
+}
+
+export interface DeleteOptions extends WriteOptions {
+  gracePeriodSeconds?: number;
+  propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+export interface DeleteResult {
+  object: KObject;
+  /** False while finalizers or a grace period keep the object around. */
+  gone: boolean;
+}
+
+const protectedNamespaces = new Set(['default', 'kube-system', 'kube-public']);
+
+export async function deleteObject(
+  ctx: ResourceContext,
+  d: ResourceDescriptor,
+  namespace: string | undefined,
+  name: string,
+  opts: DeleteOptions = {},
+): Promise<DeleteResult> {
+  if (d.group === '' && d.kind === 'Namespace' && protectedNamespaces.has(name)) {
+    throw errors.forbidden(`namespaces "${name}" is forbidden: this namespace may not be deleted`, ref(d), name);
+  }
+  for (let attempt = 0; ; attempt++) {
+    const current = await ctx.store.get(d, namespace, name);
+    const pre = opts.preconditions;
+    if (pre?.uid && pre.uid !== current.metadata.uid) {
+      throw errors.conflict(ref(d), name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid}`);
+    }
+    if (pre?.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion) {
+      throw errors.conflict(ref(d), name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in meta: ${current.metadata.resourceVersion}`);
+    }
+    try {
+      return await deleteOnce(ctx, d, current, opts);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.reason === 'Conflict') || attempt >= 8 || pre?.resourceVersion) throw err;
+    }
+  }
+}
+
+async function deleteOnce(ctx: ResourceContext, d: ResourceDescriptor, current: KObject, opts: DeleteOptions): Promise<DeleteResult> {
+  const next = structuredClone(current);
+  const m = next.metadata;
+  const finalizers = new Set(m.finalizers ?? []);
+  if (opts.propagationPolicy === 'Orphan') finalizers.add('orphan');
+  if (opts.propagationPolicy === 'Foreground') finalizers.add('foregroundDeletion');
+  const isNamespace = d.group === '' && d.kind === 'Namespace';
+  const spec = next.spec as { finalizers?: string[]; nodeName?: string } | undefined;
+  const namespaceFinalizing = isNamespace && (spec?.finalizers?.length ?? 0) > 0;
+  const grace = podGracePeriod(d, next, opts);
+
+  if (finalizers.size === 0 && !namespaceFinalizing && grace === 0) {
+    if (opts.dryRun) return { object: next, gone: true };
+    return { object: await ctx.store.delete(d, next), gone: true };
+  }
+  // Graceful: mark, and let the owner of the finalizer (GC, namespace controller, kubelet) finish.
+  const now = Date.now();
+  if (!m.deletionTimestamp) {
+    m.deletionTimestamp = nowRfc3339(new Date(now + grace * 1000));
+    m.deletionGracePeriodSeconds = grace;
+  } else if (grace < (m.deletionGracePeriodSeconds ?? Infinity)) {
+    // A shorter grace period may shorten an ongoing one, never lengthen it.
+    m.deletionTimestamp = nowRfc3339(new Date(now + grace * 1000));
+    m.deletionGracePeriodSeconds = grace;
+  } else if (finalizers.size === (m.finalizers?.length ?? 0)) {
+    return { object: current, gone: false };
+  }
+  if (finalizers.size > 0) m.finalizers = [...finalizers];
+  if (isNamespace) next.status = { ...(next.status as object | undefined), phase: 'Terminating' };
+  if (opts.dryRun) return { object: next, gone: false };
+  return { object: await ctx.store.update(d, next), gone: false };
+}
+
+/** Pods bound to a node are deleted gracefully (the kubelet confirms); others go at once. */
+function podGracePeriod(d: ResourceDescriptor, pod: KObject, opts: DeleteOptions): number {
+  if (!(d.group === '' && d.kind === 'Pod')) return 0;
+  const spec = pod.spec as { nodeName?: string; terminationGracePeriodSeconds?: number } | undefined;
+  const status = pod.status as { phase?: string } | undefined;
+  if (!spec?.nodeName || status?.phase === 'Succeeded' || status?.phase === 'Failed') return 0;
+  const grace = opts.gracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30;
+  return Math.max(0, grace);
+}

@@ -1,0 +1,143 @@
+// The HTTPS front: TLS with optional client certificates, authentication, authorization, then
+// either a non-resource path (health, version, discovery, OpenAPI) or a resource request.
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { errors } from './errors.js';
+import { createAuthenticator, type TokenEntry, type UserInfo } from './authn.js';
+import { forbiddenMessage, mastersAuthorizer, type Authorizer } from './authz.js';
+import { parseRequestInfo, type RequestInfo } from './request-info.js';
+import { sendError, sendText } from './http/respond.js';
+import { handleResource } from './handlers/resource.js';
+import { defaultWatchTuning, type WatchTuning } from './handlers/watch.js';
+import type { ResourceContext } from './resources/context.js';
+import { buildDiscoveryDocuments } from './discovery/documents.js';
+import { respondWithDocument, type CachedDocument } from './openapi/etag.js';
+import { buildOpenAPIDocuments } from './openapi/documents.js';
+import { versionInfo } from './version.js';
+
+export interface ApiServerOptions {
+  context: ResourceContext;
+  tls: { certPem: string; keyPem: string; clientCaPem: string };
+  tokens: TokenEntry[];
+  bindAddress: string;
+  port: number;
+  /** host:port clients should use, for /api's serverAddressByClientCIDRs. */
+  advertiseAddress: string;
+  authorizer?: Authorizer;
+  watchTuning?: WatchTuning;
+  log: (line: string) => void;
+}
+
+export interface ApiServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const publicPaths = new Set(['/healthz', '/livez', '/readyz', '/version', '/healthz/', '/livez/', '/readyz/', '/version/']);
+
+export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
+  const authenticator = createAuthenticator(opts.tokens);
+  const authorizer = opts.authorizer ?? mastersAuthorizer;
+  const discovery = buildDiscoveryDocuments(opts.context.registry.descriptors);
+  const openapi = buildOpenAPIDocuments(opts.context.registry.descriptors);
+  const version = JSON.stringify(versionInfo());
+  const watchTuning = opts.watchTuning ?? defaultWatchTuning;
+
+  const sendDoc = (req: IncomingMessage, res: ServerResponse, doc: CachedDocument | undefined, contentType = 'application/json', extra?: Record<string, string>) => {
+    if (!doc) throw errors.notFoundPath();
+    const answer = respondWithDocument(doc, { ifNoneMatch: req.headers['if-none-match'], contentType, extraHeaders: extra });
+    if (answer.status === 304) {
+      res.writeHead(304, answer.headers);
+      res.end();
+      return;
+    }
+    res.setHeader('ETag', doc.etag);
+    for (const [k, v] of Object.entries(answer.headers)) res.setHeader(k, v);
+    sendText(req, res, 200, answer.body!, answer.headers['Content-Type'] ?? contentType);
+  };
+
+  const nonResource = (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw errors.methodNotAllowed();
+    if (path === '/healthz' || path === '/livez' || path === '/readyz' || /^\/(healthz|livez|readyz)\//.test(path)) {
+      sendText(req, res, 200, 'ok', 'text/plain; charset=utf-8');
+      return;
+    }
+    if (path === '/version') {
+      sendText(req, res, 200, version, 'application/json');
+      return;
+    }
+    if (path === '/api' || path === '/apis') {
+      const answer = discovery.answer(path === '/api' ? 'api' : 'apis', { accept: req.headers.accept, serverAddress: opts.advertiseAddress });
+      for (const [k, v] of Object.entries(answer.headers)) res.setHeader(k, v);
+      sendText(req, res, 200, answer.body, answer.headers['Content-Type']);
+      return;
+    }
+    if (path === '/api/v1') return sendDoc(req, res, discovery.resourceList('v1'));
+    let m = /^\/apis\/([^/]+)$/.exec(path);
+    if (m) return sendDoc(req, res, discovery.apiGroup(m[1]));
+    m = /^\/apis\/([^/]+)\/([^/]+)$/.exec(path);
+    if (m) return sendDoc(req, res, discovery.resourceList(`${m[1]}/${m[2]}`));
+    if (path === '/openapi/v3' || path.startsWith('/openapi/v3/')) {
+      const answer = openapi.answer({ path, hash: url.searchParams.get('hash'), ifNoneMatch: req.headers['if-none-match'] });
+      if (answer.body === undefined) {
+        res.writeHead(answer.status, answer.headers);
+        res.end();
+      } else {
+        for (const [k, v] of Object.entries(answer.headers)) res.setHeader(k, v);
+        sendText(req, res, answer.status, answer.body, answer.headers['Content-Type'] ?? 'application/json');
+      }
+      return;
+    }
+    throw errors.notFoundPath();
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    const user: UserInfo | undefined = authenticator.authenticate(req);
+    if (!user) {
+      if (!(req.method === 'GET' && publicPaths.has(url.pathname))) throw errors.unauthorized();
+    }
+    const info: RequestInfo = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+    if (user && !(req.method === 'GET' && publicPaths.has(url.pathname))) {
+      const decision = authorizer.authorize(user, info);
+      if (!decision.allowed) {
+        throw errors.forbidden(
+          forbiddenMessage(user, info),
+          info.kind === 'resource' ? { group: info.group, resource: info.resource } : undefined,
+          info.kind === 'resource' ? info.name : undefined,
+        );
+      }
+    }
+    if (info.kind === 'nonresource') return nonResource(req, res, url);
+    await handleResource(opts.context, req, res, info, url.searchParams, watchTuning);
+  };
+
+  const server = https.createServer(
+    { cert: opts.tls.certPem, key: opts.tls.keyPem, ca: opts.tls.clientCaPem, requestCert: true, rejectUnauthorized: false, keepAliveTimeout: 65_000 },
+    (req, res) => {
+      handle(req, res).catch((err) => sendError(req, res, err, opts.log));
+    },
+  );
+  server.on('clientError', (_err, socket) => socket.destroy());
+  // Watches stay open for their own timeout; never let Node cut them.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.bindAddress, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,165 @@
+// Typed, Kubernetes-flavoured access to the backend for any descriptor: turns storage outcomes into
+// API errors, keeps paginated lists consistent at one revision, and retries read-modify-write
+// cycles on conflict the way kube-apiserver's GuaranteedUpdate does.
+import { StorageError, type Backend } from '../../storage/backend.js';
+import type { KObject, ResourceDescriptor } from '../../registry/types.js';
+import { ApiError, errors } from '../errors.js';
+import { decodeObject, encodeObject } from './codec.js';
+import { listPrefix, objectKey } from './keys.js';
+import { decodeContinue, encodeContinue } from './continue-token.js';
+
+export interface ListRequest {
+  namespace?: string;
+  filter?: (obj: KObject) => boolean;
+  limit?: number;
+  continueToken?: string;
+  resourceVersion?: string;
+  resourceVersionMatch?: string;
+}
+
+export interface ListPage {
+  items: KObject[];
+  resourceVersion: string;
+  continueToken?: string;
+}
+
+const ref = (d: ResourceDescriptor) => ({ group: d.group, resource: d.plural });
+
+export class ObjectStore {
+  constructor(readonly backend: Backend) {}
+
+  async get(d: ResourceDescriptor, namespace: string | undefined, name: string): Promise<KObject> {
+    const obj = await this.tryGet(d, namespace, name);
+    if (!obj) throw errors.notFound(ref(d), name);
+    return obj;
+  }
+
+  async tryGet(d: ResourceDescriptor, namespace: string | undefined, name: string): Promise<KObject | undefined> {
+    const kv = await this.backend.get(objectKey(d, namespace, name));
+    return kv ? decodeObject(kv) : undefined;
+  }
+
+  async list(d: ResourceDescriptor, req: ListRequest): Promise<ListPage> {
+    const prefix = listPrefix(d, req.namespace);
+    let after: string | undefined;
+    let revision: number | undefined;
+    if (req.continueToken) {
+      const token = decodeContinue(req.continueToken);
+      after = token.start;
+      revision = token.rv;
+    } else if (req.resourceVersion && req.resourceVersion !== '0' && req.resourceVersionMatch === 'Exact') {
+      revision = parseRevision(req.resourceVersion);
+    }
+    const limit = req.limit && req.limit > 0 ? req.limit : 0;
+    const items: KObject[] = [];
+    let readAt = 0;
+    let lastKey: string | undefined;
+    let more = false;
+    try {
+      for (;;) {
+        const page = await this.backend.list({ prefix, after, limit: limit ? Math.max(limit - items.length, 64) : 0, revision });
+        readAt = page.revision;
+        revision = page.revision;
+        let stoppedEarly = false;
+        for (let i = 0; i < page.items.length; i++) {
+          const kv = page.items[i];
+          const obj = decodeObject(kv);
+          lastKey = kv.key;
+          if (!req.filter || req.filter(obj)) items.push(obj);
+          if (limit && items.length >= limit) {
+            stoppedEarly = i < page.items.length - 1 || page.more;
+            break;
+          }
+        }
+        if (limit && items.length >= limit) {
+          more = stoppedEarly;
+          break;
+        }
+        if (!page.more || page.items.length === 0) break;
+        after = lastKey;
+      }
+    } catch (err) {
+      if (err instanceof StorageError && err.code === 'Compacted') {
+        if (req.continueToken) {
+          throw errors.gone(
+            'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
+          );
+        }
+        throw errors.gone(`too old resource version: ${revision} (${err.revision ?? 0})`);
+      }
+      throw err;
+    }
+    const result: ListPage = { items, resourceVersion: String(readAt) };
+    if (more && lastKey) result.continueToken = encodeContinue({ rv: readAt, start: lastKey });
+    return result;
+  }
+
+  /** Stores a fully prepared new object. */
+  async create(d: ResourceDescriptor, obj: KObject): Promise<KObject> {
+    const key = objectKey(d, obj.metadata.namespace, obj.metadata.name!);
+    try {
+      const kv = await this.backend.create(key, encodeObject(obj));
+      return withRevision(obj, kv.modRevision);
+    } catch (err) {
+      if (err instanceof StorageError && err.code === 'KeyExists') throw errors.alreadyExists(ref(d), obj.metadata.name!);
+      throw err;
+    }
+  }
+
+  /** Compare-and-swap on the object's metadata.resourceVersion. */
+  async update(d: ResourceDescriptor, obj: KObject): Promise<KObject> {
+    const name = obj.metadata.name!;
+    const key = objectKey(d, obj.metadata.namespace, name);
+    try {
+      const kv = await this.backend.update(key, encodeObject(obj), parseRevision(obj.metadata.resourceVersion));
+      return withRevision(obj, kv.modRevision);
+    } catch (err) {
+      if (err instanceof StorageError && err.code === 'NotFound') throw errors.notFound(ref(d), name);
+      if (err instanceof StorageError && err.code === 'Conflict') throw errors.conflict(ref(d), name);
+      throw err;
+    }
+  }
+
+  async delete(d: ResourceDescriptor, obj: KObject): Promise<KObject> {
+    const name = obj.metadata.name!;
+    try {
+      const kv = await this.backend.delete(objectKey(d, obj.metadata.namespace, name), parseRevision(obj.metadata.resourceVersion));
+      return withRevision(obj, kv.modRevision);
+    } catch (err) {
+      if (err instanceof StorageError && err.code === 'NotFound') throw errors.notFound(ref(d), name);
+      if (err instanceof StorageError && err.code === 'Conflict') throw errors.conflict(ref(d), name);
+      throw err;
+    }
+  }
+
+  /** Read, transform, write; on a write conflict read again and re-run `mutate` (bounded). `mutate`
+   *  gets a private copy and returns the object to store, or undefined to store nothing. */
+  async guaranteedUpdate(
+    d: ResourceDescriptor,
+    namespace: string | undefined,
+    name: string,
+    mutate: (current: KObject) => Promise<KObject | undefined> | KObject | undefined,
+  ): Promise<KObject> {
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.get(d, namespace, name);
+      const next = await mutate(structuredClone(current));
+      if (!next) return current;
+      try {
+        return await this.update(d, next);
+      } catch (err) {
+        const raced = err instanceof ApiError && err.reason === 'Conflict' && next.metadata.resourceVersion === current.metadata.resourceVersion;
+        if (!raced || attempt >= 8) throw err;
+      }
+    }
+  }
+}
+
+function withRevision(obj: KObject, revision: number): KObject {
+  return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(revision) } };
+}
+
+export function parseRevision(rv: string | undefined): number {
+  const n = Number(rv);
+  if (!rv || !Number.isSafeInteger(n) || n < 0) throw errors.badRequest(`invalid resource version: ${JSON.stringify(rv ?? '')}`);
+  return n;
+}

@@ -1,0 +1,65 @@
+// `k3ts server`: flags (named as in K3s, each with its environment variable), then run until a
+// signal arrives.
+import { Command, Option } from 'commander';
+import { ConfigError, resolveServerConfig, type ServerFlags } from '../server/config.js';
+import { createLogger } from '../server/log.js';
+import { runServer } from '../server/server.js';
+import { fail } from './fail.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function serverCommand(): Command {
+  return new Command('server')
+    .description('Run the control plane: API server on an embedded SQLite datastore (kubectl works unchanged)')
+    .addOption(new Option('-d, --data-dir <dir>', 'folder for state, certificates and the database (default: /var/lib/k3ts as root, else ~/.k3ts)').env('K3TS_DATA_DIR'))
+    .addOption(new Option('--https-listen-port <port>', 'HTTPS port of the API server').default('6443'))
+    .addOption(new Option('--bind-address <ip>', 'address the API server listens on').default('0.0.0.0'))
+    .addOption(new Option('--advertise-address <ip>', 'address agents and the kubernetes Service use to reach this server (default: node IP, else bind address, else the first host address)'))
+    .addOption(new Option('-o, --write-kubeconfig <path>', 'where to write the admin kubeconfig (default: /etc/k3ts/k3ts.yaml as root, else ~/.kube/k3ts.yaml)').env('K3TS_KUBECONFIG_OUTPUT'))
+    .addOption(new Option('--write-kubeconfig-mode <mode>', 'file mode of the kubeconfig, e.g. 644 (default 0600)').env('K3TS_KUBECONFIG_MODE'))
+    .addOption(new Option('--tls-san <name>', 'extra host name or IP for the serving certificate (repeatable)').argParser(collect))
+    .addOption(new Option('-t, --token <token>', 'shared secret for joining nodes; also accepted as an admin bearer token (default: generated, see <data-dir>/server/token)').env('K3TS_TOKEN'))
+    .addOption(new Option('--token-auth-file <file>', 'static bearer tokens, CSV lines: token,user,uid,"group1,group2"'))
+    .addOption(new Option('-i, --node-ip <ip>', 'IP address to advertise for this node').env('K3TS_NODE_IP'))
+    .addOption(new Option('--disable-agent', 'run the control plane only, without a node on this machine'))
+    .addOption(new Option('--datastore-endpoint <url>', 'datastore, e.g. sqlite:///var/lib/k3ts/server/db/state.db (default: embedded SQLite in the data dir)').env('K3TS_DATASTORE_ENDPOINT'))
+    .addOption(new Option('--service-cidr <cidr>', 'IPv4 range for Service cluster IPs').default('10.43.0.0/16'))
+    .addOption(new Option('--cluster-cidr <cidr>', 'IPv4 range for pod IPs').default('10.42.0.0/16'))
+    .addOption(new Option('--service-node-port-range <range>', 'port range for NodePort Services').default('30000-32767'))
+    .addOption(new Option('--log-format <format>', 'text or json').choices(['text', 'json']).default('text'))
+    .action(async (flags: ServerFlags) => {
+      let config;
+      try {
+        config = resolveServerConfig(flags);
+      } catch (err) {
+        if (err instanceof ConfigError) fail(err.message);
+        throw err;
+      }
+      const log = createLogger(config.logFormat);
+      let server;
+      try {
+        server = await runServer(config, log);
+      } catch (err) {
+        fail(explainStartFailure(err, config.port));
+      }
+      let stopping = false;
+      const stop = async (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        log.info('shutting down', { signal });
+        const force = setTimeout(() => process.exit(1), 10_000);
+        force.unref();
+        await server.close();
+        process.exit(0);
+      };
+      process.on('SIGTERM', () => void stop('SIGTERM'));
+      process.on('SIGINT', () => void stop('SIGINT'));
+    });
+}
+
+function explainStartFailure(err: unknown, port: number): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code === 'EADDRINUSE') return `port ${port} is already in use: stop the other process or pass --https-listen-port`;
+  if (e?.code === 'EACCES') return `no permission for ${e.message}: run as root or choose another --data-dir / port`;
+  return `server failed to start: ${e?.message ?? String(err)}`;
+}

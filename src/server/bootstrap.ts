@@ -1,0 +1,62 @@
+// What every cluster has from its first second: the four system namespaces and the `kubernetes`
+// Service with Endpoints/EndpointSlice pointing at this API server. Idempotent on every start.
+import { ApiError } from '../apiserver/errors.js';
+import type { ResourceContext } from '../apiserver/resources/context.js';
+import { createObject, replaceStored } from '../apiserver/resources/operations.js';
+import type { KObject } from '../registry/types.js';
+import { isDeepStrictEqual } from 'node:util';
+
+export const systemNamespaces = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+async function ensureCreated(ctx: ResourceContext, resource: { group: string; version: string; plural: string }, obj: KObject): Promise<void> {
+  const d = ctx.registry.findByResource(resource.group, resource.version, resource.plural)!;
+  try {
+    await createObject(ctx, d, obj.metadata.namespace, obj);
+  } catch (err) {
+    if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
+  }
+}
+
+/** Creates `obj`, or brings the stored one's `field` to the wanted value. */
+async function ensureField(ctx: ResourceContext, resource: { group: string; version: string; plural: string }, obj: KObject, fields: string[]): Promise<void> {
+  const d = ctx.registry.findByResource(resource.group, resource.version, resource.plural)!;
+  const current = await ctx.store.tryGet(d, obj.metadata.namespace, obj.metadata.name!);
+  if (!current) return ensureCreated(ctx, resource, obj);
+  if (fields.every((f) => isDeepStrictEqual(current[f], obj[f]))) return;
+  const next = structuredClone(current);
+  for (const f of fields) next[f] = obj[f];
+  await replaceStored(ctx, d, current, next, {});
+}
+
+export interface BootstrapOptions {
+  advertiseAddress: string;
+  port: number;
+  serviceIP: string;
+}
+
+export async function bootstrapCluster(ctx: ResourceContext, o: BootstrapOptions): Promise<void> {
+  for (const name of systemNamespaces) {
+    await ensureCreated(ctx, { group: '', version: 'v1', plural: 'namespaces' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  }
+  const labels = { component: 'apiserver', provider: 'kubernetes' };
+  await ensureCreated(ctx, { group: '', version: 'v1', plural: 'services' }, {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'kubernetes', namespace: 'default', labels },
+    spec: { type: 'ClusterIP', clusterIP: o.serviceIP, ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: o.port }], sessionAffinity: 'None' },
+  });
+  await ensureField(ctx, { group: '', version: 'v1', plural: 'endpoints' }, {
+    apiVersion: 'v1',
+    kind: 'Endpoints',
+    metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
+    subsets: [{ addresses: [{ ip: o.advertiseAddress }], ports: [{ name: 'https', port: o.port, protocol: 'TCP' }] }],
+  }, ['subsets']);
+  await ensureField(ctx, { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices' }, {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name: 'kubernetes', namespace: 'default', labels: { 'kubernetes.io/service-name': 'kubernetes', 'endpointslice.kubernetes.io/managed-by': 'k3ts-apiserver' } },
+    addressType: 'IPv4',
+    endpoints: [{ addresses: [o.advertiseAddress], conditions: { ready: true } }],
+    ports: [{ name: 'https', port: o.port, protocol: 'TCP' }],
+  }, ['endpoints', 'ports']);
+}

@@ -1,0 +1,125 @@
+// Turns flags and environment into one frozen server configuration. Pure, so every default and
+// every refusal is testable without starting anything.
+import { homedir, networkInterfaces } from 'node:os';
+import { join, resolve } from 'node:path';
+import { isIP } from 'node:net';
+
+export interface ServerFlags {
+  dataDir?: string;
+  httpsListenPort?: string | number;
+  bindAddress?: string;
+  advertiseAddress?: string;
+  writeKubeconfig?: string;
+  writeKubeconfigMode?: string;
+  tlsSan?: string[];
+  token?: string;
+  tokenAuthFile?: string;
+  nodeIp?: string;
+  disableAgent?: boolean;
+  datastoreEndpoint?: string;
+  serviceCidr?: string;
+  clusterCidr?: string;
+  serviceNodePortRange?: string;
+  logFormat?: string;
+}
+
+export interface ServerConfig {
+  dataDir: string;
+  port: number;
+  bindAddress: string;
+  /** The address other nodes and the `kubernetes` Endpoints use to reach this server. */
+  advertiseAddress: string;
+  kubeconfigPath: string;
+  kubeconfigMode?: string;
+  tlsSans: string[];
+  token?: string;
+  tokenAuthFile?: string;
+  nodeIp?: string;
+  disableAgent: boolean;
+  datastoreEndpoint: string;
+  serviceCidr: string;
+  clusterCidr: string;
+  nodePortRange: { min: number; max: number };
+  logFormat: 'text' | 'json';
+}
+
+export class ConfigError extends Error {}
+
+export interface Environment {
+  uid: number;
+  home: string;
+  env: Record<string, string | undefined>;
+}
+
+export const currentEnvironment = (): Environment => ({ uid: process.getuid?.() ?? 0, home: homedir(), env: process.env });
+
+export function defaultDataDir(e: Environment): string {
+  return e.uid === 0 ? '/var/lib/k3ts' : join(e.home, '.k3ts');
+}
+
+export function defaultKubeconfigPath(e: Environment): string {
+  return e.uid === 0 ? '/etc/k3ts/k3ts.yaml' : join(e.home, '.kube', 'k3ts.yaml');
+}
+
+function parsePort(v: string | number | undefined, fallback: number): number {
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`--https-listen-port: "${v}" is not a port number (0-65535)`);
+  return n;
+}
+
+function parseRange(v: string | undefined): { min: number; max: number } {
+  const text = v ?? '30000-32767';
+  const m = /^(\d+)-(\d+)$/.exec(text);
+  const min = m ? Number(m[1]) : NaN;
+  const max = m ? Number(m[2]) : NaN;
+  if (!m || min < 1 || max > 65535 || min > max) throw new ConfigError(`--service-node-port-range: "${text}" is not a range like 30000-32767`);
+  return { min, max };
+}
+
+/** The first non-internal IPv4 address of this machine, if any. */
+export function firstHostAddress(): string | undefined {
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return undefined;
+}
+
+export function resolveServerConfig(flags: ServerFlags, e: Environment = currentEnvironment()): Readonly<ServerConfig> {
+  const bindAddress = flags.bindAddress || '0.0.0.0';
+  if (!isIP(bindAddress)) throw new ConfigError(`--bind-address: "${bindAddress}" is not an IP address`);
+  const nodeIp = flags.nodeIp || e.env.K3TS_NODE_IP || undefined;
+  if (nodeIp && !isIP(nodeIp)) throw new ConfigError(`--node-ip: "${nodeIp}" is not an IP address`);
+  const unspecified = bindAddress === '0.0.0.0' || bindAddress === '::';
+  const advertiseAddress = flags.advertiseAddress || nodeIp || (unspecified ? firstHostAddress() ?? '127.0.0.1' : bindAddress);
+  if (!isIP(advertiseAddress)) throw new ConfigError(`--advertise-address: "${advertiseAddress}" is not an IP address`);
+  const mode = flags.writeKubeconfigMode || e.env.K3TS_KUBECONFIG_MODE;
+  if (mode !== undefined && !/^0?[0-7]{3}$/.test(mode)) throw new ConfigError(`--write-kubeconfig-mode: "${mode}" is not an octal file mode like 0600 or 644`);
+  const dataDir = resolve(flags.dataDir || e.env.K3TS_DATA_DIR || defaultDataDir(e));
+  const tlsSans = (flags.tlsSan ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  return Object.freeze({
+    dataDir,
+    port: parsePort(flags.httpsListenPort, 6443),
+    bindAddress,
+    advertiseAddress,
+    kubeconfigPath: resolve(flags.writeKubeconfig || e.env.K3TS_KUBECONFIG_OUTPUT || defaultKubeconfigPath(e)),
+    kubeconfigMode: mode,
+    tlsSans: [...new Set([...tlsSans, ...(nodeIp ? [nodeIp] : []), ...(unspecified ? [] : [bindAddress]), advertiseAddress])],
+    token: flags.token || e.env.K3TS_TOKEN || undefined,
+    tokenAuthFile: flags.tokenAuthFile || undefined,
+    nodeIp,
+    disableAgent: !!flags.disableAgent,
+    datastoreEndpoint: flags.datastoreEndpoint || e.env.K3TS_DATASTORE_ENDPOINT || `sqlite://${join(dataDir, 'server', 'db', 'state.db')}`,
+    serviceCidr: flags.serviceCidr || '10.43.0.0/16',
+    clusterCidr: flags.clusterCidr || '10.42.0.0/16',
+    nodePortRange: parseRange(flags.serviceNodePortRange),
+    logFormat: flags.logFormat === 'json' ? 'json' : 'text',
+  });
+}
+
+/** The URL the admin kubeconfig points at: loopback unless the server only listens elsewhere. */
+export function kubeconfigServerUrl(c: Pick<ServerConfig, 'bindAddress' | 'port'>): string {
+  const unspecified = c.bindAddress === '0.0.0.0' || c.bindAddress === '::';
+  const host = unspecified ? '127.0.0.1' : c.bindAddress;
+  return `https://${isIP(host) === 6 ? `[${host}]` : host}:${c.port}`;
+}

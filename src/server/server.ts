@@ -1,0 +1,87 @@
+// `k3ts server`: datastore, PKI, registry, admission and the API server, assembled and started;
+// close() takes them down in reverse order.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { openBackend } from '../storage/open.js';
+import { ensureServerPki, writeKubeconfig } from '../pki/index.js';
+import { ObjectStore } from '../apiserver/store/object-store.js';
+import type { ResourceContext } from '../apiserver/resources/context.js';
+import { namespaceLifecycle } from '../apiserver/admission/namespace-lifecycle.js';
+import { createServiceAllocator } from '../apiserver/admission/service-allocator.js';
+import { loadTokenAuthFile, serverTokenEntries } from '../apiserver/authn.js';
+import { startApiServer, type ApiServer } from '../apiserver/server.js';
+import { registry } from '../registry/index.js';
+import { bootstrapCluster } from './bootstrap.js';
+import { kubeconfigServerUrl, type ServerConfig } from './config.js';
+import type { Logger } from './log.js';
+import { intToIp, parseCidr } from '../apiserver/admission/cidr.js';
+
+export interface RunningServer {
+  readonly port: number;
+  readonly kubeconfigPath: string;
+  close(): Promise<void>;
+}
+
+/** The first address of the service range: the `kubernetes` Service's ClusterIP (10.43.0.1). */
+export function apiServiceIP(serviceCidr: string): string {
+  return intToIp(parseCidr(serviceCidr).base + 1);
+}
+
+export async function runServer(config: Readonly<ServerConfig>, log: Logger): Promise<RunningServer> {
+  const started = performance.now();
+  await mkdir(join(config.dataDir, 'server', 'db'), { recursive: true, mode: 0o700 });
+  const serviceIP = apiServiceIP(config.serviceCidr);
+  const pki = await ensureServerPki({ dataDir: config.dataDir, tlsSans: config.tlsSans, serviceIP, token: config.token });
+  for (const w of pki.written) log.info('wrote', { path: w.path, reason: w.reason });
+
+  const backend = await openBackend(config.datastoreEndpoint);
+  const closers: Array<() => Promise<void> | void> = [() => backend.close()];
+  try {
+    let ctx: ResourceContext | undefined;
+    const getCtx = () => ctx!;
+    const allocator = createServiceAllocator(getCtx, { serviceCidr: config.serviceCidr, nodePortRange: config.nodePortRange });
+    ctx = { store: new ObjectStore(backend), registry, admission: [namespaceLifecycle(getCtx), allocator] };
+    await allocator.start();
+    closers.unshift(() => allocator.stop());
+    await bootstrapCluster(ctx, { advertiseAddress: config.advertiseAddress, port: config.port, serviceIP });
+
+    const tokens = [...serverTokenEntries(pki.token), ...(config.token ? serverTokenEntries(config.token) : [])];
+    if (config.tokenAuthFile) tokens.push(...loadTokenAuthFile(config.tokenAuthFile));
+    const api: ApiServer = await startApiServer({
+      context: ctx,
+      tls: { certPem: pki.servingCertPem, keyPem: pki.servingKeyPem, clientCaPem: pki.clientCaPem },
+      tokens,
+      bindAddress: config.bindAddress,
+      port: config.port,
+      advertiseAddress: `${config.advertiseAddress}:${config.port}`,
+      log: (line) => log.error(line),
+    });
+    closers.unshift(() => api.close());
+    const port = api.port;
+    await writeKubeconfig({
+      path: config.kubeconfigPath,
+      server: kubeconfigServerUrl({ bindAddress: config.bindAddress, port }),
+      caPem: pki.caPem,
+      certPem: pki.adminCertPem,
+      keyPem: pki.adminKeyPem,
+      mode: config.kubeconfigMode,
+    });
+    log.info('k3ts server is ready', {
+      url: `https://${config.advertiseAddress}:${port}`,
+      kubeconfig: config.kubeconfigPath,
+      datastore: backend.name,
+      startupMs: Math.round(performance.now() - started),
+    });
+    if (!config.disableAgent) log.info('this build runs the control plane only; start nodes with `k3ts agent` once available (pass --disable-agent to silence this)');
+    return {
+      port,
+      kubeconfigPath: config.kubeconfigPath,
+      close: async () => {
+        for (const c of closers) await c();
+      },
+    };
+  } catch (err) {
+    for (const c of closers) await c();
+    throw err;
+  }
+}
