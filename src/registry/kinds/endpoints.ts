@@ -19,7 +19,8 @@ function defaultPorts(ports: unknown): void {
 
 function validateEndpointIP(ip: string, path: string): FieldError[] {
   if (ipFamily(ip) === 0) return [fieldError.invalid(path, ip, INVALID_IP)];
-  if (ip.startsWith('127.') || ip === '::1') return [fieldError.invalid(path, ip, 'may not be in the loopback range (127.0.0.0/8, ::1/128)')];
+  // Upstream refuses loopback here; k3ts allows it because a whole cluster may run on one machine's
+  // loopback (`k3ts up` puts each node on its own 127.0.0.x), and the API server's own endpoint is then 127.0.0.1.
   if (ip.startsWith('169.254.') || /^fe80:/i.test(ip)) return [fieldError.invalid(path, ip, 'may not be in the link-local range (169.254.0.0/16, fe80::/10)')];
   return [];
 }

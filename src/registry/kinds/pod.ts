@@ -43,7 +43,7 @@ function defaults(obj: KObject): void {
     const limits = c.resources?.limits;
     if (!limits || !c.resources) continue;
     const requests = (c.resources.requests ??= {});
-    for (const [k, v] of Object.entries(limits)) if (requests[k] === undefined) requests[k] = v;
+    for (const [k, v] of Object.entries(limits)) if (requests[k] === undefined && parseQuantity(v) !== undefined) requests[k] = v;
     if (Object.keys(requests).length === 0) delete c.resources.requests;
   }
   const st = (obj.status ??= {}) as PodStatus;

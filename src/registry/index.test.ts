@@ -1,0 +1,62 @@
+// The names kubectl resolves (`kubectl get po`, `kubectl get all`) must match upstream.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { descriptors, findByKind, findByResource } from './index.js';
+
+test('short names, categories and scope match kube-apiserver', () => {
+  const want: Record<string, { short?: string[]; all?: boolean; namespaced: boolean }> = {
+    '/pods': { short: ['po'], all: true, namespaced: true },
+    '/services': { short: ['svc'], all: true, namespaced: true },
+    '/namespaces': { short: ['ns'], namespaced: false },
+    '/nodes': { short: ['no'], namespaced: false },
+    '/configmaps': { short: ['cm'], namespaced: true },
+    '/endpoints': { short: ['ep'], namespaced: true },
+    '/serviceaccounts': { short: ['sa'], namespaced: true },
+    '/events': { short: ['ev'], namespaced: true },
+    '/secrets': { namespaced: true },
+    'apps/deployments': { short: ['deploy'], all: true, namespaced: true },
+    'apps/replicasets': { short: ['rs'], all: true, namespaced: true },
+    'apps/daemonsets': { short: ['ds'], all: true, namespaced: true },
+    'batch/jobs': { all: true, namespaced: true },
+    'coordination.k8s.io/leases': { namespaced: true },
+    'discovery.k8s.io/endpointslices': { namespaced: true },
+    'events.k8s.io/events': { short: ['ev'], namespaced: true },
+  };
+  for (const [key, w] of Object.entries(want)) {
+    const [group, plural] = key.split('/') as [string, string];
+    const d = findByResource(group, 'v1', plural);
+    assert.ok(d, key);
+    assert.deepEqual(d.shortNames, w.short, `${key} shortNames`);
+    assert.equal(d.categories?.includes('all') ?? false, w.all ?? false, `${key} in category all`);
+    assert.equal(d.namespaced, w.namespaced, `${key} namespaced`);
+  }
+  assert.equal(descriptors.length, Object.keys(want).length);
+});
+
+test('lookups by kind and the scale and pod subresources', () => {
+  const deploy = findByKind('apps', 'v1', 'Deployment')!;
+  assert.deepEqual(deploy.subresources?.scale, { specReplicasPath: 'spec.replicas', statusReplicasPath: 'status.replicas', labelSelectorPath: 'spec.selector' });
+  const pod = findByKind('', 'v1', 'Pod')!;
+  assert.deepEqual(pod.subresources?.other?.map((s) => `${s.name}:${s.group}/${s.version}/${s.kind}`), ['binding:/v1/Binding', 'eviction:policy/v1/Eviction']);
+  assert.equal(findByKind('apps', 'v1', 'StatefulSet'), undefined);
+});
+
+test('generation is kept only where upstream keeps it', () => {
+  const withGeneration = descriptors.filter((d) => d.generation !== false).map((d) => `${d.kind}.${d.group}`).sort();
+  assert.deepEqual(withGeneration, ['DaemonSet.apps', 'Deployment.apps', 'EndpointSlice.discovery.k8s.io', 'Job.batch', 'ReplicaSet.apps']);
+});
+
+test('field selectors', () => {
+  const pod = findByKind('', 'v1', 'Pod')!;
+  const fields = pod.selectableFields!({ metadata: { name: 'p' }, spec: { nodeName: 'n1', hostNetwork: true }, status: { phase: 'Running' } });
+  assert.equal(fields['spec.nodeName'], 'n1');
+  assert.equal(fields['spec.hostNetwork'], 'true');
+  assert.equal(fields['status.phase'], 'Running');
+  const ev = findByKind('', 'v1', 'Event')!;
+  assert.equal(ev.selectableFields!({ metadata: {}, involvedObject: { kind: 'Pod' }, source: { component: 'kubelet' } })['source'], 'kubelet');
+  assert.equal(findByKind('batch', 'v1', 'Job')!.selectableFields!({ metadata: {}, status: { succeeded: 2 } })['status.successful'], '2');
+});
+
+test('tables are attached where the table module has one', () => {
+  for (const d of descriptors) assert.ok(d.table, `${d.kind}.${d.group} has a table`);
+});
