@@ -1,0 +1,3 @@
+export * from './build.js';
+export * from './documents.js';
+export * from './etag.js';
