@@ -167,10 +167,9 @@ function validateServiceUpdate(next: ServiceSpec, prev: ServiceSpec): FieldError
   const errs: FieldError[] = [];
   const before = asArray<string>(prev.clusterIPs ?? (prev.clusterIP ? [prev.clusterIP] : []));
   const after = asArray<string>(next.clusterIPs ?? (next.clusterIP ? [next.clusterIP] : []));
-  if (before.length > 0 && after.length === 0) {
-    errs.push(invalidRendered('spec.clusterIPs[0]', goStringSlice(next.clusterIPs), 'primary clusterIP can not be unset'));
-    return errs;
-  }
+  // An update that omits the address keeps the allocated one (the allocator copies it over after
+  // validation, as upstream's REST layer does before it), so only explicit changes are refused.
+  if (after.length === 0) return errs;
   before.forEach((ip, i) => {
     if (i < after.length && after[i] !== ip) {
       errs.push(invalidRendered(`spec.clusterIPs[${i}]`, goStringSlice(next.clusterIPs), 'may not change once set'));
