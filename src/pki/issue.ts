@@ -1,5 +1,5 @@
 import { buildCertificate, type DistinguishedName } from './build-certificate.js';
-import { generatePrivateKey, privateKeyFromPem, privateKeyToPem } from './keys.js';
+import { generateKeyPair, privateKeyToPem, signingKeyFromPem } from './keys.js';
 
 export interface CertificateAndKey {
   certPem: string;
@@ -30,32 +30,33 @@ function validity({ now = new Date(), validityDays }: ValidityOptions, defaultDa
   };
 }
 
-export function createCertificateAuthority(options: { commonName: string } & ValidityOptions): CertificateAndKey {
-  const key = generatePrivateKey();
-  const certPem = buildCertificate({
+/** A self-signed CA with a fresh EC P-256 key. Async: WebCrypto is, and @peculiar/x509 is loaded on first use. */
+export async function createCertificateAuthority(options: { commonName: string } & ValidityOptions): Promise<CertificateAndKey> {
+  const keys = await generateKeyPair();
+  const certPem = await buildCertificate({
     subject: { commonName: options.commonName },
-    publicKey: key,
+    publicKey: keys.publicKey,
     profile: 'ca',
     ...validity(options, CA_VALIDITY_DAYS),
-    signer: { key },
+    signer: { key: keys.privateKey },
   });
-  return { certPem, keyPem: privateKeyToPem(key) };
+  return { certPem, keyPem: privateKeyToPem(keys.privateKey) };
 }
 
-function issueLeaf(
+async function issueLeaf(
   options: { issuer: CertificateIssuer; subject: DistinguishedName; profile: 'server' | 'client'; dnsNames?: string[]; ipAddresses?: string[] } & ValidityOptions,
-): CertificateAndKey {
-  const key = generatePrivateKey();
-  const certPem = buildCertificate({
+): Promise<CertificateAndKey> {
+  const [keys, signingKey] = await Promise.all([generateKeyPair(), signingKeyFromPem(options.issuer.keyPem)]);
+  const certPem = await buildCertificate({
     subject: options.subject,
-    publicKey: key,
+    publicKey: keys.publicKey,
     profile: options.profile,
     dnsNames: options.dnsNames,
     ipAddresses: options.ipAddresses,
     ...validity(options, LEAF_VALIDITY_DAYS),
-    signer: { key: privateKeyFromPem(options.issuer.keyPem), certPem: options.issuer.certPem },
+    signer: { key: signingKey, certPem: options.issuer.certPem },
   });
-  return { certPem, keyPem: privateKeyToPem(key) };
+  return { certPem, keyPem: privateKeyToPem(keys.privateKey) };
 }
 
 export interface ServingCertificateOptions extends ValidityOptions {
@@ -66,7 +67,7 @@ export interface ServingCertificateOptions extends ValidityOptions {
 }
 
 /** A TLS server certificate (extKeyUsage serverAuth) with a fresh key. */
-export function issueServingCertificate(options: ServingCertificateOptions): CertificateAndKey {
+export function issueServingCertificate(options: ServingCertificateOptions): Promise<CertificateAndKey> {
   return issueLeaf({ ...options, subject: { commonName: options.commonName ?? 'kube-apiserver' }, profile: 'server' });
 }
 
@@ -79,6 +80,6 @@ export interface ClientCertificateOptions extends ValidityOptions {
 }
 
 /** A TLS client certificate (extKeyUsage clientAuth) with a fresh key. */
-export function issueClientCertificate(options: ClientCertificateOptions): CertificateAndKey {
+export function issueClientCertificate(options: ClientCertificateOptions): Promise<CertificateAndKey> {
   return issueLeaf({ ...options, subject: { commonName: options.commonName, organizations: options.organizations }, profile: 'client' });
 }

@@ -1,12 +1,12 @@
-import { children, pemToDer, readNode, readOid, readTime, Tag, type DerNode } from './der.js';
-import { bytesToIp } from './ip.js';
+import { X509Certificate } from 'node:crypto';
+import { canonicalIp } from './ip.js';
 
-/** What this package needs to know about a certificate, read straight from its DER. */
+/** What this package needs to know about a certificate, as node:crypto reads it. */
 export interface CertificateFacts {
   der: Buffer;
-  /** The subject Name exactly as encoded: a child's issuer field must repeat these bytes. */
-  subjectRaw: Buffer;
-  /** The SubjectPublicKeyInfo exactly as encoded. */
+  /** Node's text form, one `KEY=value` per line, e.g. `O=system:masters\nCN=system:admin`. */
+  subject: string;
+  /** The SubjectPublicKeyInfo, DER. */
   publicKeyInfoRaw: Buffer;
   notBefore: Date;
   notAfter: Date;
@@ -15,31 +15,36 @@ export interface CertificateFacts {
   ipAddresses: string[];
 }
 
-const SUBJECT_ALT_NAME = '2.5.29.17';
+// Node prints SANs as `DNS:a, IP Address:1.2.3.4`, JSON-quoting any value that holds a comma,
+// quote or other character that would make the list ambiguous.
+const SAN_ENTRY = /([A-Za-z ]+):("(?:[^"\\]|\\.)*"|[^,]*)(?:, |$)/g;
 
-export function readCertificate(pemOrDer: string | Buffer): CertificateFacts {
-  const der = typeof pemOrDer === 'string' ? pemToDer(pemOrDer) : pemOrDer;
-  const [tbs] = children(readNode(der));
-  if (!tbs || tbs.tag !== Tag.sequence) throw new Error('not an X.509 certificate');
-  const fields = children(tbs);
-  if (fields[0]?.tag === 0xa0) fields.shift(); // version
-  const [, , , validity, subject, spki, ...optional] = fields; // serial, signature, issuer
-  if (!validity || !subject || !spki) throw new Error('truncated X.509 certificate');
-  const [notBefore, notAfter] = children(validity).map(readTime);
-
+export function subjectAltNames(text: string | undefined): { dnsNames: string[]; ipAddresses: string[] } {
   const dnsNames: string[] = [];
   const ipAddresses: string[] = [];
-  const extensions = optional.find((n) => n.tag === 0xa3);
-  for (const ext of extensions ? children(children(extensions)[0]!) : []) {
-    const parts = children(ext);
-    if (readOid(parts[0]!) !== SUBJECT_ALT_NAME) continue;
-    const value = parts[parts.length - 1]!; // after the optional critical flag
-    for (const name of children(readNode(value.value))) readGeneralName(name, dnsNames, ipAddresses);
+  for (const [, kind, raw] of (text ?? '').matchAll(SAN_ENTRY)) {
+    const value = raw!.startsWith('"') ? (JSON.parse(raw!) as string) : raw!;
+    if (kind === 'DNS') dnsNames.push(value);
+    else if (kind === 'IP Address') {
+      try {
+        ipAddresses.push(canonicalIp(value));
+      } catch {
+        // `<invalid>`: an address of neither 4 nor 16 bytes covers nothing.
+      }
+    }
   }
-  return { der, subjectRaw: subject.raw, publicKeyInfoRaw: spki.raw, notBefore: notBefore!, notAfter: notAfter!, dnsNames, ipAddresses };
+  return { dnsNames, ipAddresses };
 }
 
-function readGeneralName(name: DerNode, dnsNames: string[], ipAddresses: string[]): void {
-  if (name.tag === 0x82) dnsNames.push(name.value.toString('ascii'));
-  else if (name.tag === 0x87) ipAddresses.push(bytesToIp(name.value));
+export function readCertificate(pemOrDer: string | Buffer): CertificateFacts {
+  const cert = new X509Certificate(pemOrDer);
+  return {
+    der: cert.raw,
+    subject: cert.subject,
+    publicKeyInfoRaw: cert.publicKey.export({ type: 'spki', format: 'der' }),
+    // "Nov 22 16:43:00 2025 GMT", which Date parses; node 20 has no Date-valued accessors yet.
+    notBefore: new Date(cert.validFrom),
+    notAfter: new Date(cert.validTo),
+    ...subjectAltNames(cert.subjectAltName),
+  };
 }

@@ -1,11 +1,13 @@
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, unlink, writeFile, chmod } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { ensureServerPki, type ServerPki } from './server-pki.js';
 
@@ -19,6 +21,28 @@ const hasOpenssl = (() => {
 })();
 
 const modeOf = async (path: string) => (await stat(path)).mode & 0o777;
+
+// Fails any resolution of @peculiar/x509 in the process it is loaded into.
+const FORBID_X509 = `import { register } from 'node:module';
+register('data:text/javascript,' + encodeURIComponent(
+  "export async function resolve(s, c, next) { if (s.startsWith('@peculiar/x509')) throw new Error('loaded ' + s); return next(s, c); }"));`;
+
+/** ensureServerPki in a fresh node, as a server start runs it, with @peculiar/x509 forbidden. */
+async function startInFreshProcess(dataDir: string, tlsSans: string[]): Promise<{ written: number; importMs: number; ensureMs: number }> {
+  const module = new URL('./server-pki.ts', import.meta.url).href;
+  const script = `
+    const t0 = performance.now();
+    const { ensureServerPki } = await import(${JSON.stringify(module)});
+    const t1 = performance.now();
+    const pki = await ensureServerPki({ dataDir: ${JSON.stringify(dataDir)}, tlsSans: ${JSON.stringify(tlsSans)} });
+    console.log(JSON.stringify({ written: pki.written.length, importMs: t1 - t0, ensureMs: performance.now() - t1 }));`;
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', '--import', `data:text/javascript,${encodeURIComponent(FORBID_X509)}`, '--input-type=module', '-e', script],
+    { cwd: fileURLToPath(new URL('../..', import.meta.url)), timeout: 30_000 },
+  );
+  return JSON.parse(stdout);
+}
 
 async function tempDataDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'k3ts-pki-'));
@@ -120,6 +144,19 @@ describe('ensureServerPki', () => {
     const afterStats = await Promise.all(['server-ca.crt', 'serving-kube-apiserver.crt', 'client-admin.key'].map((f) => stat(join(dataDir, 'server', 'tls', f))));
     assert.deepEqual(afterStats.map((s) => s.ino), before.map((s) => s.ino));
     assert.ok(coldMs < 1000 && warmMs < 200, `generous bounds only; measured cold ${coldMs} warm ${warmMs}`);
+  });
+
+  it('a warm start in a fresh process reads everything without loading @peculiar/x509', { timeout: 60_000 }, async () => {
+    const warm = await startInFreshProcess(dataDir, ['api.example.com', '192.0.2.10']);
+    console.log(`# fresh process: import pki ${warm.importMs.toFixed(1)} ms (tsx), warm ensureServerPki ${warm.ensureMs.toFixed(1)} ms`);
+    assert.equal(warm.written, 0);
+    const empty = await tempDataDir();
+    try {
+      // The guard is real: a first start must issue, and so must load the library.
+      await assert.rejects(startInFreshProcess(empty, []), /loaded @peculiar\/x509/);
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
   });
 
   it('token is K10<sha256 of server-ca.crt>::server:<secret>', async () => {

@@ -112,7 +112,7 @@ async function ensureCa(name: string, certPath: string, keyPath: string, now: Da
       `${existing.certPem ? certPath : keyPath} exists without its pair; restore ${existing.certPem ? keyPath : certPath}, or delete both to create a new CA (every node must then rejoin)`,
     );
   }
-  const ca = createCertificateAuthority({ commonName: `k3ts-${name}@${Math.floor((now ?? new Date()).getTime() / 1000)}`, now });
+  const ca = await createCertificateAuthority({ commonName: `k3ts-${name}@${Math.floor((now ?? new Date()).getTime() / 1000)}`, now });
   await writePair(ca, certPath, keyPath, 'new CA', written);
   return ca;
 }
@@ -124,7 +124,7 @@ interface LeafSpec {
   commonName: string;
   organizations?: string[];
   sans?: SubjectAltNames;
-  issue: () => CertificateAndKey;
+  issue: () => Promise<CertificateAndKey>;
 }
 
 async function ensureLeaf(spec: LeafSpec, now: Date | undefined, written: Written): Promise<CertificateAndKey> {
@@ -146,7 +146,7 @@ async function ensureLeaf(spec: LeafSpec, now: Date | undefined, written: Writte
     await ensureMode(spec.keyPath, 0o600);
     return existing as CertificateAndKey;
   }
-  const pair = spec.issue();
+  const pair = await spec.issue();
   await writePair(pair, spec.certPath, spec.keyPath, problem, written);
   return pair;
 }
