@@ -1,5 +1,5 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { readCertificate } from './read-certificate.js';
+import { certificateFacts } from './read-certificate.js';
 import { missingSubjectAltNames, type SubjectAltNames } from './sans.js';
 
 export interface LeafCheckOptions {
@@ -36,7 +36,7 @@ export function leafCertificateProblem(options: LeafCheckOptions): string | unde
   if (subjectValues(cert.subject, 'CN').join() !== options.commonName) return `subject CN is not ${options.commonName}`;
   const wantedOrgs = [...(options.organizations ?? [])].sort().join();
   if (subjectValues(cert.subject, 'O').sort().join() !== wantedOrgs) return `subject O is not ${wantedOrgs || '(none)'}`;
-  const facts = readCertificate(options.certPem);
+  const facts = certificateFacts(cert);
   const now = (options.now ?? new Date()).getTime();
   if (facts.notBefore.getTime() > now) return 'not valid yet (clock went back?)';
   if (facts.notAfter.getTime() - now < options.renewWithinDays * 86_400_000) return `expires ${facts.notAfter.toISOString()}`;

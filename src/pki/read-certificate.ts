@@ -37,7 +37,10 @@ export function subjectAltNames(text: string | undefined): { dnsNames: string[];
 }
 
 export function readCertificate(pemOrDer: string | Buffer): CertificateFacts {
-  const cert = new X509Certificate(pemOrDer);
+  return certificateFacts(new X509Certificate(pemOrDer));
+}
+
+export function certificateFacts(cert: X509Certificate): CertificateFacts {
   return {
     der: cert.raw,
     subject: cert.subject,
