@@ -29,7 +29,8 @@ register('data:text/javascript,' + encodeURIComponent(
 
 /** ensureServerPki in a fresh node, as a server start runs it, with @peculiar/x509 forbidden. */
 async function startInFreshProcess(dataDir: string, tlsSans: string[]): Promise<{ written: number; importMs: number; ensureMs: number }> {
-  const module = new URL('./server-pki.ts', import.meta.url).href;
+  // Under tsx the test runs from src/ (.ts); compiled, it runs from dist/ (.js). tsx resolves .js to .ts.
+  const module = new URL('./server-pki.js', import.meta.url).href;
   const script = `
     const t0 = performance.now();
     const { ensureServerPki } = await import(${JSON.stringify(module)});
