@@ -4,27 +4,16 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openBackend } from '../storage/open.js';
 import { ensureServerPki, writeKubeconfig } from '../pki/index.js';
-import { ObjectStore } from '../apiserver/store/object-store.js';
-import type { ResourceContext } from '../apiserver/resources/context.js';
-import { namespaceLifecycle } from '../apiserver/admission/namespace-lifecycle.js';
-import { createServiceAllocator } from '../apiserver/admission/service-allocator.js';
 import { loadTokenAuthFile, serverTokenEntries } from '../apiserver/authn.js';
 import { startApiServer, type ApiServer } from '../apiserver/server.js';
-import { registry } from '../registry/index.js';
-import { bootstrapCluster } from './bootstrap.js';
 import { kubeconfigServerUrl, type ServerConfig } from './config.js';
 import type { Logger } from './log.js';
-import { intToIp, parseCidr } from '../apiserver/admission/cidr.js';
+import { apiServiceIP, startControlPlane } from './control-plane.js';
 
 export interface RunningServer {
   readonly port: number;
   readonly kubeconfigPath: string;
   close(): Promise<void>;
-}
-
-/** The first address of the service range: the `kubernetes` Service's ClusterIP (10.43.0.1). */
-export function apiServiceIP(serviceCidr: string): string {
-  return intToIp(parseCidr(serviceCidr).base + 1);
 }
 
 export async function runServer(config: Readonly<ServerConfig>, log: Logger): Promise<RunningServer> {
@@ -37,18 +26,20 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
   const backend = await openBackend(config.datastoreEndpoint);
   const closers: Array<() => Promise<void> | void> = [() => backend.close()];
   try {
-    let ctx: ResourceContext | undefined;
-    const getCtx = () => ctx!;
-    const allocator = createServiceAllocator(getCtx, { serviceCidr: config.serviceCidr, nodePortRange: config.nodePortRange });
-    ctx = { store: new ObjectStore(backend), registry, admission: [namespaceLifecycle(getCtx), allocator] };
-    await allocator.start();
-    closers.unshift(() => allocator.stop());
-    await bootstrapCluster(ctx, { advertiseAddress: config.advertiseAddress, port: config.port, serviceIP });
+    const plane = await startControlPlane({
+      backend,
+      serviceCidr: config.serviceCidr,
+      nodePortRange: config.nodePortRange,
+      advertiseAddress: config.advertiseAddress,
+      port: config.port,
+      log,
+    });
+    closers.unshift(() => plane.stop());
 
     const tokens = [...serverTokenEntries(pki.token), ...(config.token ? serverTokenEntries(config.token) : [])];
     if (config.tokenAuthFile) tokens.push(...loadTokenAuthFile(config.tokenAuthFile));
     const api: ApiServer = await startApiServer({
-      context: ctx,
+      context: plane.context,
       tls: { certPem: pki.servingCertPem, keyPem: pki.servingKeyPem, clientCaPem: pki.clientCaPem },
       tokens,
       bindAddress: config.bindAddress,

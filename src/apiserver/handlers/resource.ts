@@ -6,7 +6,7 @@ import type { ResourceContext } from '../resources/context.js';
 import type { ResourceRequest } from '../request-info.js';
 import { handleGet, handleList, type ReadRequest } from './read.js';
 import { handleWatch, type WatchTuning } from './watch.js';
-import { handleCreate, handleDelete, handleDeleteCollection, handlePatch, handleUpdate } from './write.js';
+import { handleCreate, handleDelete, handleDeleteCollection, handleFinalize, handlePatch, handleUpdate } from './write.js';
 import { handleBinding, handleEviction, handleScale } from './subresources.js';
 
 export async function handleResource(
@@ -39,6 +39,10 @@ export async function handleResource(
       case 'scale':
         if (!d.subresources?.scale) break;
         return handleScale(r, name, info.verb);
+      case 'finalize':
+        if (d.kind !== 'Namespace' || d.group !== '') break;
+        if (info.verb !== 'update') throw errors.methodNotAllowed();
+        return handleFinalize(r, name);
       case 'binding':
         if (d.kind !== 'Pod' || d.group !== '') break;
         if (info.verb !== 'create') throw errors.methodNotAllowed();

@@ -1,36 +1,22 @@
-// Watch: headers flushed at once, then one JSON event per line. resourceVersion "0"/absent first
-// replays the current state as ADDED; a compacted revision ends with a 410 ERROR event; selectors
-// turn objects moving in or out of the selection into ADDED/DELETED like the upstream cacher.
+// Watch over HTTP: headers flushed at once, then one JSON event per line, in the negotiated form.
+// A compacted revision ends the stream with a 410 ERROR event; bookmarks and timeouts as asked.
 import type { KObject } from '../../registry/types.js';
 import { apiVersionOf } from '../../registry/types.js';
-import { StorageError, type KeyValue, type StorageEvent, type WatchHandle } from '../../storage/backend.js';
-import { decodeObject } from '../store/codec.js';
-import { listPrefix } from '../store/keys.js';
+import { StorageError, type KeyValue } from '../../storage/backend.js';
 import { errors } from '../errors.js';
 import { buildTable, parseIncludeObject } from '../table.js';
 import { buildFilter } from './filters.js';
 import type { ReadRequest } from './read.js';
 import { isTrue } from '../request-info.js';
+import { openWatch, type ObjectEvent, type OpenWatch } from '../resources/watch-source.js';
 
-// Decoding and serializing once per stored event, however many watchers see it.
-const decoded = new WeakMap<KeyValue, KObject>();
+// Serialized once per stored event, however many JSON watchers send it.
 const serialized = new WeakMap<KeyValue, string>();
 
-function objectOf(kv: KeyValue): KObject {
-  let obj = decoded.get(kv);
-  if (!obj) {
-    obj = decodeObject(kv);
-    decoded.set(kv, obj);
-  }
-  return obj;
-}
-
-function jsonOf(kv: KeyValue): string {
-  let text = serialized.get(kv);
-  if (text === undefined) {
-    text = JSON.stringify(objectOf(kv));
-    serialized.set(kv, text);
-  }
+function jsonOf(ev: ObjectEvent): string {
+  if (!ev.kv) return JSON.stringify(ev.object);
+  let text = serialized.get(ev.kv);
+  if (text === undefined) serialized.set(ev.kv, (text = JSON.stringify(ev.object)));
   return text;
 }
 
@@ -48,20 +34,15 @@ export const defaultWatchTuning: WatchTuning = {
   maxBufferedBytes: 64 * 1024 * 1024,
 };
 
-type EventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
-
 export async function handleWatch(r: ReadRequest, tuning: WatchTuning = defaultWatchTuning, name?: string): Promise<void> {
   const { req, res, d, query, form } = r;
   const baseFilter = buildFilter(d, query);
   const filter = name === undefined ? baseFilter : (o: KObject) => o.metadata.name === name && (!baseFilter || baseFilter(o));
   const rvText = query.get('resourceVersion') ?? '';
   const sendInitial = isTrue(query.get('sendInitialEvents'));
-  const replayCurrent = rvText === '' || rvText === '0' || sendInitial;
-  let afterRevision = 0;
-  if (!replayCurrent) {
-    afterRevision = Number(rvText);
-    if (!Number.isSafeInteger(afterRevision) || afterRevision < 0) throw errors.badRequest(`invalid resource version: ${JSON.stringify(rvText)}`);
-  }
+  const replay = rvText === '' || rvText === '0' || sendInitial;
+  const afterRevision = replay ? 0 : Number(rvText);
+  if (!Number.isSafeInteger(afterRevision) || afterRevision < 0) throw errors.badRequest(`invalid resource version: ${JSON.stringify(rvText)}`);
   const timeoutText = query.get('timeoutSeconds');
   const timeoutMs = timeoutText !== null && Number(timeoutText) > 0 ? Number(timeoutText) * 1000 : tuning.defaultTimeoutMs();
   const bookmarks = isTrue(query.get('allowWatchBookmarks'));
@@ -71,15 +52,17 @@ export async function handleWatch(r: ReadRequest, tuning: WatchTuning = defaultW
   res.flushHeaders();
 
   let closed = false;
-  let handle: WatchHandle | undefined;
+  let watch: OpenWatch | undefined;
   let lastRevision = afterRevision;
   let columnsSent = false;
-  const timers: NodeJS.Timeout[] = [];
+  let timeout: NodeJS.Timeout | undefined;
+  let bookmarkTimer: NodeJS.Timeout | undefined;
   const finish = () => {
     if (closed) return;
     closed = true;
-    handle?.cancel();
-    for (const t of timers) clearTimeout(t);
+    watch?.cancel();
+    clearTimeout(timeout);
+    clearTimeout(bookmarkTimer);
     res.end();
   };
   req.on('close', finish);
@@ -90,15 +73,17 @@ export async function handleWatch(r: ReadRequest, tuning: WatchTuning = defaultW
     res.write(line);
     if (res.writableLength > tuning.maxBufferedBytes) finish();
   };
-  const writeEvent = (type: EventType, obj: KObject, kv?: KeyValue) => {
+  const onEvent = (ev: ObjectEvent) => {
+    if (closed) return;
+    if (ev.kv) lastRevision = ev.kv.modRevision;
     if (form.kind === 'table') {
-      const table = buildTable(d, [obj], { include, apiVersion: form.apiVersion, withColumns: !columnsSent });
+      const table = buildTable(d, [ev.object], { include, apiVersion: form.apiVersion, withColumns: !columnsSent });
       columnsSent = true;
-      write(`{"type":"${type}","object":${JSON.stringify(table)}}\n`);
+      write(`{"type":"${ev.type}","object":${JSON.stringify(table)}}\n`);
     } else if (form.kind === 'metadata') {
-      write(`{"type":"${type}","object":${JSON.stringify({ kind: 'PartialObjectMetadata', apiVersion: form.apiVersion, metadata: obj.metadata })}}\n`);
+      write(`{"type":"${ev.type}","object":${JSON.stringify({ kind: 'PartialObjectMetadata', apiVersion: form.apiVersion, metadata: ev.object.metadata })}}\n`);
     } else {
-      write(`{"type":"${type}","object":${kv ? jsonOf(kv) : JSON.stringify(obj)}}\n`);
+      write(`{"type":"${ev.type}","object":${jsonOf(ev)}}\n`);
     }
   };
   const bookmark = (annotations?: Record<string, string>) => {
@@ -106,58 +91,31 @@ export async function handleWatch(r: ReadRequest, tuning: WatchTuning = defaultW
     if (annotations) metadata.annotations = annotations;
     write(`{"type":"BOOKMARK","object":${JSON.stringify({ kind: d.kind, apiVersion: apiVersionOf(d), metadata })}}\n`);
   };
-  const writeExpired = (err: StorageError) => {
-    const status = errors.gone(`too old resource version: ${afterRevision} (${err.revision ?? 0})`).toStatus();
-    write(`{"type":"ERROR","object":${JSON.stringify(status)}}\n`);
-    finish();
-  };
-
-  const onEvents = (events: StorageEvent[]) => {
-    if (closed) return;
-    for (const ev of events) {
-      lastRevision = ev.kv.modRevision;
-      const obj = objectOf(ev.kv);
-      if (!filter) {
-        writeEvent(ev.type === 'create' ? 'ADDED' : ev.type === 'update' ? 'MODIFIED' : 'DELETED', obj, ev.kv);
-        continue;
-      }
-      const now = filter(obj);
-      const before = ev.prev ? filter(objectOf(ev.prev)) : false;
-      if (ev.type === 'create') {
-        if (now) writeEvent('ADDED', obj, ev.kv);
-      } else if (ev.type === 'delete') {
-        if (now || before) writeEvent('DELETED', obj, ev.kv);
-      } else if (now && before) writeEvent('MODIFIED', obj, ev.kv);
-      else if (now) writeEvent('ADDED', obj, ev.kv);
-      else if (before) writeEvent('DELETED', obj, ev.kv);
-    }
-  };
 
   try {
-    if (replayCurrent) {
-      const page = await r.ctx.store.list(d, { namespace: r.namespace, filter });
-      if (closed) return;
-      afterRevision = Number(page.resourceVersion);
-      lastRevision = afterRevision;
-      for (const obj of page.items) writeEvent('ADDED', obj);
-      if (sendInitial && bookmarks) bookmark({ 'k8s.io/initial-events-end': 'true' });
+    watch = await openWatch(r.ctx, d, { namespace: r.namespace, filter, from: replay ? { replay: true } : { afterRevision } }, onEvent);
+    if (closed) {
+      watch.cancel();
+      return;
     }
-    handle = await r.ctx.store.backend.watch({ prefix: listPrefix(d, r.namespace), afterRevision }, onEvents);
-    if (closed) handle.cancel();
+    if (watch.startRevision > lastRevision) lastRevision = watch.startRevision;
+    if (sendInitial && bookmarks) bookmark({ 'k8s.io/initial-events-end': 'true' });
   } catch (err) {
     if (err instanceof StorageError && err.code === 'Compacted') {
-      writeExpired(err);
+      const status = errors.gone(`too old resource version: ${afterRevision} (${err.revision ?? 0})`).toStatus();
+      write(`{"type":"ERROR","object":${JSON.stringify(status)}}\n`);
+      finish();
       return;
     }
     finish();
     throw err;
   }
-  timers.push(setTimeout(finish, timeoutMs));
+  timeout = setTimeout(finish, timeoutMs);
   if (bookmarks) {
     const tick = () => {
       bookmark();
-      timers[1] = setTimeout(tick, tuning.bookmarkIntervalMs);
+      bookmarkTimer = setTimeout(tick, tuning.bookmarkIntervalMs);
     };
-    timers[1] = setTimeout(tick, tuning.bookmarkIntervalMs);
+    bookmarkTimer = setTimeout(tick, tuning.bookmarkIntervalMs);
   }
 }

@@ -5,7 +5,7 @@ import { ApiError, errors, successStatus } from '../errors.js';
 import { decodeObjectBody, mediaType, parseJson, readBody } from '../http/body.js';
 import { applyPatch, PatchError } from '../patch/index.js';
 import type { ResourceContext } from '../resources/context.js';
-import { createObject, deleteObject, replaceStored, updateObject, type DeleteOptions } from '../resources/operations.js';
+import { createObject, deleteObject, finalizeNamespace, replaceStored, updateObject, type DeleteOptions } from '../resources/operations.js';
 import { checkTypeMeta } from '../resources/prepare.js';
 import { buildFilter } from './filters.js';
 import { sendObject, type ReadRequest } from './read.js';
@@ -27,6 +27,11 @@ export async function handleUpdate(r: ReadRequest, name: string, subresource?: '
   const body = decodeObjectBody(await readBody(r.req), r.req.headers['content-type']);
   const obj = await updateObject(r.ctx, r.d, r.namespace, name, body, { dryRun: isDryRun(r.query), subresource });
   sendObject(r, obj);
+}
+
+export async function handleFinalize(r: ReadRequest, name: string): Promise<void> {
+  const body = decodeObjectBody(await readBody(r.req), r.req.headers['content-type']);
+  sendObject(r, await finalizeNamespace(r.ctx, r.d, name, body, { dryRun: isDryRun(r.query) }));
 }
 
 /** Applies a patch to the stored object and stores the result, retrying when another writer races us. */

@@ -53,7 +53,7 @@ export async function createObject(
 }
 
 export interface UpdateOptions extends WriteOptions {
-  subresource?: 'status';
+  subresource?: 'status' | 'finalize';
 }
 
 /** PUT semantics: replace the object, optimistic concurrency on metadata.resourceVersion when given. */
@@ -93,6 +93,8 @@ export async function replaceStored(
     else delete next.status;
     const errs = d.validateStatus?.(next, { old }) ?? [];
     if (errs.length) throw errors.invalid(d.kind, d.group, old.metadata.name!, errs);
+  } else if (opts.subresource === 'finalize') {
+    next = incoming;
   } else {
     next = incoming;
     next.metadata.name = old.metadata.name;
@@ -104,14 +106,37 @@ export async function replaceStored(
     defaultAndValidate(d, next, old);
   }
   next.metadata.resourceVersion = old.metadata.resourceVersion;
-  // Removing the last finalizer of an object being deleted completes its deletion.
-  if (next.metadata.deletionTimestamp && (next.metadata.finalizers?.length ?? 0) === 0) {
+  if (readyToFinalize(d, next)) {
     if (opts.dryRun) return next;
     return ctx.store.delete(d, next);
   }
   return admitAndWrite(ctx, { operation: 'UPDATE', descriptor: d, object: next, old, subresource: opts.subresource, dryRun: !!opts.dryRun }, () =>
     ctx.store.update(d, next),
   );
+}
+
+/** An object being deleted goes once nothing holds it: no finalizers, no namespace finalizers, and no
+ *  grace period still running (graceful pods go when the kubelet confirms with a zero grace period). */
+function readyToFinalize(d: ResourceDescriptor, obj: KObject): boolean {
+  const m = obj.metadata;
+  if (!m.deletionTimestamp || (m.finalizers?.length ?? 0) > 0 || (m.deletionGracePeriodSeconds ?? 0) > 0) return false;
+  if (d.group === '' && d.kind === 'Namespace') return ((obj.spec as { finalizers?: string[] } | undefined)?.finalizers?.length ?? 0) === 0;
+  return true;
+}
+
+/** PUT namespaces/<name>/finalize: only spec.finalizers changes; emptying it lets a terminating
+ *  namespace go. */
+export async function finalizeNamespace(ctx: ResourceContext, d: ResourceDescriptor, name: string, body: unknown, opts: WriteOptions = {}): Promise<KObject> {
+  const incoming = checkTypeMeta(d, body);
+  const current = await ctx.store.get(d, undefined, name);
+  if (incoming.metadata.resourceVersion && incoming.metadata.resourceVersion !== current.metadata.resourceVersion) throw errors.conflict(ref(d), name);
+  const finalizers = (incoming.spec as { finalizers?: unknown } | undefined)?.finalizers ?? [];
+  if (!Array.isArray(finalizers) || finalizers.some((f) => typeof f !== 'string')) {
+    throw errors.invalid(d.kind, d.group, name, [{ reason: 'FieldValueInvalid', field: 'spec.finalizers', message: 'Invalid value: must be a list of strings' }]);
+  }
+  const next = structuredClone(current);
+  next.spec = { ...(next.spec as object), finalizers };
+  return replaceStored(ctx, d, current, next, { ...opts, subresource: 'finalize' });
 }
 
 export interface DeleteOptions extends WriteOptions {

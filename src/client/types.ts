@@ -1,0 +1,64 @@
+// The only way controllers, the scheduler and the kubelet see the cluster. The server hands them an
+// in-process implementation; agents will get one over HTTPS. Errors carry the API's Status code and
+// reason (NotFound, Conflict, AlreadyExists, ...).
+import type { KObject } from '../registry/types.js';
+
+export interface ResourceType {
+  group: string;
+  version: string;
+  /** The plural resource name, e.g. 'namespaces'. */
+  resource: string;
+}
+
+export interface ListOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+}
+
+export interface ObjectList {
+  items: KObject[];
+  resourceVersion: string;
+  continue?: string;
+}
+
+export interface WatchOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** Start after this revision; absent replays the current state as ADDED events first. */
+  resourceVersion?: string;
+}
+
+export interface WatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  /** Shared with other watchers: clone before changing it. */
+  object: KObject;
+}
+
+export interface DeleteOptions {
+  gracePeriodSeconds?: number;
+  propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+export type PatchType = 'json' | 'merge' | 'strategic';
+
+export interface Client {
+  get(type: ResourceType, namespace: string | undefined, name: string): Promise<KObject>;
+  list(type: ResourceType, opts?: ListOptions): Promise<ObjectList>;
+  /** Resolves once the watch is established; events flow until `signal` aborts. When the stream
+   *  breaks (e.g. its revision was compacted), `onClose` gets the error and the caller re-lists. */
+  watch(type: ResourceType, opts: WatchOptions, handlers: { onEvent(ev: WatchEvent): void; onClose?(err?: unknown): void }, signal: AbortSignal): Promise<void>;
+  create(type: ResourceType, obj: KObject): Promise<KObject>;
+  update(type: ResourceType, obj: KObject, opts?: { subresource?: 'status' | 'finalize' }): Promise<KObject>;
+  patch(type: ResourceType, namespace: string | undefined, name: string, patch: { type: PatchType; body: unknown }, opts?: { subresource?: 'status' }): Promise<KObject>;
+  delete(type: ResourceType, namespace: string | undefined, name: string, opts?: DeleteOptions): Promise<void>;
+}
+
+/** True for a Status error with the given reason, from any client implementation. */
+export function hasReason(err: unknown, reason: string): boolean {
+  return typeof err === 'object' && err !== null && (err as { reason?: unknown }).reason === reason;
+}

@@ -1,0 +1,67 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestControlPlane, type TestControlPlane } from '../../test/support/control-plane.js';
+import { hasReason } from '../client/types.js';
+
+const ns = { group: '', version: 'v1', resource: 'namespaces' };
+const cms = { group: '', version: 'v1', resource: 'configmaps' };
+const deploys = { group: 'apps', version: 'v1', resource: 'deployments' };
+
+async function eventually(check: () => Promise<boolean>, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('namespace deletion', () => {
+  let cp: TestControlPlane;
+  before(async () => {
+    cp = await startTestControlPlane();
+  });
+  after(() => cp.close());
+
+  it('removes the contents, then the namespace', async () => {
+    await cp.client.create(ns, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } });
+    await cp.client.create(cms, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'shop' }, data: { x: 'y' } });
+    await cp.client.create(deploys, {
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'shop' },
+      spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx' }] } } },
+    });
+    await cp.client.delete(ns, undefined, 'shop');
+    await eventually(async () => {
+      try {
+        await cp.client.get(ns, undefined, 'shop');
+        return false;
+      } catch (err) {
+        return hasReason(err, 'NotFound');
+      }
+    });
+    assert.equal((await cp.client.list(cms, { namespace: 'shop' })).items.length, 0);
+    assert.equal((await cp.client.list(deploys, { namespace: 'shop' })).items.length, 0);
+  });
+
+  it('waits for an object held by a finalizer, and refuses new objects meanwhile', async () => {
+    await cp.client.create(ns, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'held' } });
+    await cp.client.create(cms, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'pinned', namespace: 'held', finalizers: ['example.com/hold'] } });
+    await cp.client.delete(ns, undefined, 'held');
+    const terminating = await cp.client.get(ns, undefined, 'held');
+    assert.equal((terminating.status as { phase?: string }).phase, 'Terminating');
+    await assert.rejects(
+      cp.client.create(cms, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'late', namespace: 'held' } }),
+      (err: Error) => hasReason(err, 'Forbidden') && /being terminated/.test(err.message),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(await cp.client.get(ns, undefined, 'held'), 'namespace must stay while an object remains');
+    await cp.client.patch(cms, 'held', 'pinned', { type: 'merge', body: { metadata: { finalizers: null } } });
+    await eventually(async () => {
+      try {
+        await cp.client.get(ns, undefined, 'held');
+        return false;
+      } catch (err) {
+        return hasReason(err, 'NotFound');
+      }
+    });
+  });
+});

@@ -1,0 +1,65 @@
+// Level-triggered controllers: watch events only enqueue namespace/name keys; reconcile reads the
+// current state through the client, converges it, and is safe to run twice. Throw to back off;
+// return { requeueAfterMs } to look again later.
+import type { Client, ResourceType } from '../../client/types.js';
+import { WorkQueue } from './work-queue.js';
+
+export interface ReconcileResult {
+  requeueAfterMs?: number;
+}
+
+export interface ControllerSpec {
+  name: string;
+  client: Client;
+  for: ResourceType;
+  /** `key` is `namespace/name` for namespaced kinds and `name` otherwise. */
+  reconcile(key: string): Promise<ReconcileResult | void>;
+  workers?: number;
+  onError?(key: string, err: unknown): void;
+}
+
+export const objectKeyOf = (m: { namespace?: string; name?: string }) => (m.namespace ? `${m.namespace}/${m.name}` : `${m.name}`);
+
+export function splitKey(key: string): { namespace?: string; name: string } {
+  const slash = key.indexOf('/');
+  return slash < 0 ? { name: key } : { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+}
+
+/** Runs until `signal` aborts. Resolves once the first watch is established. */
+export async function runController(spec: ControllerSpec, signal: AbortSignal): Promise<void> {
+  const queue = new WorkQueue();
+  signal.addEventListener('abort', () => queue.close(), { once: true });
+
+  const watch = async (): Promise<void> => {
+    if (signal.aborted) return;
+    await spec.client.watch(
+      spec.for,
+      {},
+      {
+        onEvent: (ev) => queue.add(objectKeyOf(ev.object.metadata)),
+        // The stream broke (e.g. compacted history): start over from the current state.
+        onClose: () => {
+          if (!signal.aborted) setTimeout(() => void watch().catch((err) => spec.onError?.('', err)), 1000).unref();
+        },
+      },
+      signal,
+    );
+  };
+  await watch();
+
+  const worker = async () => {
+    for (let key = await queue.next(); key !== undefined; key = await queue.next()) {
+      try {
+        const result = await spec.reconcile(key);
+        queue.forget(key);
+        if (result?.requeueAfterMs !== undefined) queue.addAfter(key, result.requeueAfterMs);
+      } catch (err) {
+        spec.onError?.(key, err);
+        queue.retry(key);
+      } finally {
+        queue.done(key);
+      }
+    }
+  };
+  for (let i = 0; i < (spec.workers ?? 1); i++) void worker();
+}

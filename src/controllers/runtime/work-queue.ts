@@ -1,0 +1,89 @@
+// A de-duplicating queue of keys: a key waiting is not added twice; a key being processed and
+// added again is processed once more afterwards. Failures come back with exponential backoff.
+export interface WorkQueueOptions {
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  setTimer?: (fn: () => void, ms: number) => { cancel(): void };
+}
+
+const defaultTimer = (fn: () => void, ms: number) => {
+  const t = setTimeout(fn, ms);
+  t.unref?.();
+  return { cancel: () => clearTimeout(t) };
+};
+
+export class WorkQueue {
+  private queue: string[] = [];
+  private waiting = new Set<string>();
+  private active = new Set<string>();
+  private dirtyWhileActive = new Set<string>();
+  private failures = new Map<string, number>();
+  private timers = new Map<string, { cancel(): void }>();
+  private wakers: Array<() => void> = [];
+  private closed = false;
+  private readonly baseDelayMs: number;
+  private readonly maxDelayMs: number;
+  private readonly setTimer: NonNullable<WorkQueueOptions['setTimer']>;
+
+  constructor(opts: WorkQueueOptions = {}) {
+    this.baseDelayMs = opts.baseDelayMs ?? 5;
+    this.maxDelayMs = opts.maxDelayMs ?? 60_000;
+    this.setTimer = opts.setTimer ?? defaultTimer;
+  }
+
+  add(key: string): void {
+    if (this.closed) return;
+    if (this.active.has(key)) {
+      this.dirtyWhileActive.add(key);
+      return;
+    }
+    if (this.waiting.has(key)) return;
+    this.waiting.add(key);
+    this.queue.push(key);
+    this.wakers.shift()?.();
+  }
+
+  addAfter(key: string, ms: number): void {
+    if (this.closed) return;
+    this.timers.get(key)?.cancel();
+    this.timers.set(key, this.setTimer(() => {
+      this.timers.delete(key);
+      this.add(key);
+    }, ms));
+  }
+
+  /** Re-adds a failed key after a growing delay. */
+  retry(key: string): void {
+    const n = (this.failures.get(key) ?? 0) + 1;
+    this.failures.set(key, n);
+    this.addAfter(key, Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (n - 1)));
+  }
+
+  forget(key: string): void {
+    this.failures.delete(key);
+  }
+
+  /** The next key to process, or undefined once closed. Call done(key) after processing. */
+  async next(): Promise<string | undefined> {
+    while (this.queue.length === 0) {
+      if (this.closed) return undefined;
+      await new Promise<void>((resolve) => this.wakers.push(resolve));
+    }
+    const key = this.queue.shift()!;
+    this.waiting.delete(key);
+    this.active.add(key);
+    return key;
+  }
+
+  done(key: string): void {
+    this.active.delete(key);
+    if (this.dirtyWhileActive.delete(key)) this.add(key);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const t of this.timers.values()) t.cancel();
+    this.timers.clear();
+    for (const wake of this.wakers.splice(0)) wake();
+  }
+}

@@ -1,0 +1,66 @@
+// The control plane without its HTTPS front: datastore, admission, bootstrap objects and the
+// server-side controllers, reachable through an in-process client. `k3ts server` puts the API
+// server in front of it; tests use it directly.
+import type { Backend } from '../storage/backend.js';
+import { ObjectStore } from '../apiserver/store/object-store.js';
+import type { ResourceContext } from '../apiserver/resources/context.js';
+import { namespaceLifecycle } from '../apiserver/admission/namespace-lifecycle.js';
+import { createServiceAllocator } from '../apiserver/admission/service-allocator.js';
+import { createLocalClient } from '../apiserver/local-client.js';
+import { intToIp, parseCidr } from '../apiserver/admission/cidr.js';
+import type { Client } from '../client/types.js';
+import { registry } from '../registry/index.js';
+import { runNamespaceController } from '../controllers/namespace.js';
+import { bootstrapCluster } from './bootstrap.js';
+import type { Logger } from './log.js';
+
+export interface ControlPlaneOptions {
+  backend: Backend;
+  serviceCidr: string;
+  nodePortRange: { min: number; max: number };
+  /** host and port recorded in the `kubernetes` Service's Endpoints. */
+  advertiseAddress: string;
+  port: number;
+  log: Logger;
+}
+
+export interface ControlPlane {
+  readonly context: ResourceContext;
+  readonly client: Client;
+  /** Stops controllers and watches; the backend stays open (its owner closes it). */
+  stop(): void;
+}
+
+/** The first address of the service range: the `kubernetes` Service's ClusterIP (10.43.0.1). */
+export function apiServiceIP(serviceCidr: string): string {
+  return intToIp(parseCidr(serviceCidr).base + 1);
+}
+
+export async function startControlPlane(o: ControlPlaneOptions): Promise<ControlPlane> {
+  let ctx: ResourceContext | undefined;
+  const getCtx = () => ctx!;
+  const allocator = createServiceAllocator(getCtx, { serviceCidr: o.serviceCidr, nodePortRange: o.nodePortRange });
+  ctx = { store: new ObjectStore(o.backend), registry, admission: [namespaceLifecycle(getCtx), allocator] };
+  const controllers = new AbortController();
+  const stop = () => {
+    controllers.abort();
+    allocator.stop();
+  };
+  try {
+    await allocator.start();
+    await bootstrapCluster(ctx, { advertiseAddress: o.advertiseAddress, port: o.port, serviceIP: apiServiceIP(o.serviceCidr) });
+    const client = createLocalClient(ctx);
+    await runNamespaceController(
+      {
+        client,
+        namespacedTypes: registry.descriptors.filter((d) => d.namespaced).map((d) => ({ group: d.group, version: d.version, resource: d.plural })),
+        onError: (key, err) => o.log.warn('namespace controller', { namespace: key, error: (err as Error)?.message ?? String(err) }),
+      },
+      controllers.signal,
+    );
+    return { context: ctx, client, stop };
+  } catch (err) {
+    stop();
+    throw err;
+  }
+}

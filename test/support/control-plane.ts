@@ -1,0 +1,33 @@
+// An in-process control plane on a throwaway SQLite file, for tests that need real storage and
+// real admission but no HTTPS.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openBackend } from '../../src/storage/open.js';
+import { startControlPlane, type ControlPlane } from '../../src/server/control-plane.js';
+import { createLogger } from '../../src/server/log.js';
+
+export interface TestControlPlane extends ControlPlane {
+  close(): Promise<void>;
+}
+
+export async function startTestControlPlane(): Promise<TestControlPlane> {
+  const dir = mkdtempSync(join(tmpdir(), 'k3ts-cp-'));
+  const backend = await openBackend(`sqlite://${join(dir, 'state.db')}`, { autoCompaction: { intervalMs: 0 } });
+  const plane = await startControlPlane({
+    backend,
+    serviceCidr: '10.43.0.0/16',
+    nodePortRange: { min: 30000, max: 32767 },
+    advertiseAddress: '127.0.0.1',
+    port: 6443,
+    log: createLogger('text', () => undefined),
+  });
+  return {
+    ...plane,
+    async close() {
+      plane.stop();
+      await backend.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
