@@ -132,8 +132,14 @@ describe('kubectl get', T, () => {
         assert.equal(await names('metadata.name==bravo'), 'bravo');
         assert.equal(await names('metadata.name!=bravo'), 'alpha charlie');
         assert.equal(await names(`metadata.namespace=${ns},metadata.name!=alpha`), 'bravo charlie');
-        const all = expectOk(await kc(['get', 'cm', '-A', '-l', 'app', '--field-selector', `metadata.namespace!=${ns}`, '-o', 'name']));
-        assert.equal(all.trim(), '');
+        const inNs = expectOk(await kc(['get', 'cm', '-A', '-l', 'app', '--field-selector', `metadata.namespace=${ns}`, '-o', 'jsonpath={.items[*].metadata.name}']));
+        assert.equal(inNs, 'alpha bravo charlie');
+        // Across all namespaces: none of ours may show up.
+        const elsewhere = expectOk(await kc(['get', 'cm', '-A', '--field-selector', `metadata.namespace!=${ns}`, '-o', 'jsonpath={.items[*].metadata.namespace}']));
+        assert.ok(!elsewhere.split(' ').includes(ns), elsewhere);
+        // Cluster-scoped objects too.
+        const namespaces = expectOk(await kc(['get', 'ns', '--field-selector', 'metadata.name!=default', '-o', 'name'])).split('\n');
+        assert.ok(namespaces.includes('namespace/kube-system') && !namespaces.includes('namespace/default'), namespaces.join('\n'));
       });
 
       it('-w --output-watch-events sees ADDED, MODIFIED and DELETED', { timeout: 45_000 }, async () => {
