@@ -1,0 +1,112 @@
+// The merged field tables and which type each served kind starts at. Nothing is parsed until a
+// type is first asked for, and then only that type.
+import { appsTypes } from './apps.js';
+import { batchTypes } from './batch.js';
+import { corePodTypes } from './core-pod.js';
+import { coreTypes } from './core.js';
+import { metaTypes } from './meta.js';
+import { coordinationTypes, discoveryTypes, eventsTypes } from './small-groups.js';
+import { parseFields, type FieldType, type Fields, type TypeSpecs } from './types.js';
+
+/** `group/Kind` ('' group for core) → the table entry of its top-level object. */
+const roots: Readonly<Record<string, string>> = {
+  '/Namespace': 'Namespace',
+  '/Node': 'Node',
+  '/Pod': 'Pod',
+  '/Service': 'Service',
+  '/Endpoints': 'Endpoints',
+  '/ConfigMap': 'ConfigMap',
+  '/Secret': 'Secret',
+  '/ServiceAccount': 'ServiceAccount',
+  '/Event': 'Event',
+  'apps/Deployment': 'Deployment',
+  'apps/ReplicaSet': 'ReplicaSet',
+  'apps/DaemonSet': 'DaemonSet',
+  'batch/Job': 'Job',
+  'coordination.k8s.io/Lease': 'Lease',
+  'discovery.k8s.io/EndpointSlice': 'EndpointSlice',
+  'events.k8s.io/Event': 'EventsEvent',
+};
+
+let specs: Map<string, string> | undefined;
+const parsed = new Map<string, Fields>();
+
+/** Every table entry by type name; each group file must use names no other file uses. */
+export function allSpecs(): ReadonlyMap<string, string> {
+  if (specs) return specs;
+  const merged = new Map<string, string>();
+  const groups: TypeSpecs[] = [metaTypes, corePodTypes, coreTypes, appsTypes, batchTypes, coordinationTypes, discoveryTypes, eventsTypes];
+  for (const group of groups) {
+    for (const [name, spec] of Object.entries(group)) {
+      if (merged.has(name)) throw new Error(`field tables: type ${name} is defined twice`);
+      merged.set(name, spec);
+    }
+  }
+  return (specs = merged);
+}
+
+export function fieldsOf(typeName: string): Fields | undefined {
+  let fields = parsed.get(typeName);
+  if (fields) return fields;
+  const spec = allSpecs().get(typeName);
+  if (spec === undefined) return undefined;
+  fields = parseFields(spec);
+  parsed.set(typeName, fields);
+  return fields;
+}
+
+/**
+ * A field type resolved for walking: objects point straight at their fields (filled on first visit),
+ * and anything with no object below it (scalars, `any`, lists of strings) is `null`.
+ */
+export type Shape = ObjectShape | { kind: 'list'; item: Shape } | { kind: 'map'; value: Shape };
+export interface ObjectShape {
+  kind: 'object';
+  type: string;
+  /** Null-prototype record: measured twice as fast as a Map here, and no inherited names. */
+  fields?: Record<string, Shape | null>;
+}
+
+const shapes = new Map<string, ObjectShape>();
+
+function shapeOf(t: FieldType): Shape | null {
+  if (typeof t === 'string') return null;
+  if ('object' in t) {
+    let s = shapes.get(t.object);
+    if (!s) shapes.set(t.object, (s = { kind: 'object', type: t.object }));
+    return s;
+  }
+  if ('list' in t) {
+    const item = shapeOf(t.list);
+    return item && { kind: 'list', item };
+  }
+  const value = shapeOf(t.map);
+  return value && { kind: 'map', value };
+}
+
+export function fieldShapes(s: ObjectShape): Record<string, Shape | null> {
+  if (s.fields) return s.fields;
+  const fields = fieldsOf(s.type);
+  if (!fields) throw new Error(`field tables: no type ${s.type}`);
+  const out: Record<string, Shape | null> = Object.create(null);
+  for (const [name, t] of fields) out[name] = shapeOf(t);
+  return (s.fields = out);
+}
+
+/** The shape of a kind's top-level object, or undefined when the kind has no table. */
+export function rootShape(group: string, kind: string): ObjectShape | undefined {
+  const type = rootType(group, kind);
+  return type === undefined ? undefined : (shapeOf({ object: type }) as ObjectShape);
+}
+
+/** The type name of a kind's top-level object, or undefined when the kind has no table. */
+export function rootType(group: string, kind: string): string | undefined {
+  return Object.hasOwn(roots, `${group}/${kind}`) ? roots[`${group}/${kind}`] : undefined;
+}
+
+export function rootKinds(): Array<{ group: string; kind: string; type: string }> {
+  return Object.entries(roots).map(([key, type]) => {
+    const slash = key.lastIndexOf('/');
+    return { group: key.slice(0, slash), kind: key.slice(slash + 1), type };
+  });
+}

@@ -1,0 +1,27 @@
+// coordination.k8s.io/v1, discovery.k8s.io/v1 and events.k8s.io/v1. Types whose upstream name clashes
+// with a core/v1 one carry their group as a prefix.
+import { top } from './meta.js';
+import type { TypeSpecs } from './types.js';
+
+export const coordinationTypes: TypeSpecs = {
+  Lease: `${top} spec:LeaseSpec`,
+  LeaseSpec: 'holderIdentity leaseDurationSeconds:int acquireTime:time renewTime:time leaseTransitions:int strategy preferredHolder',
+};
+
+export const discoveryTypes: TypeSpecs = {
+  EndpointSlice: `${top} addressType endpoints:[DiscoveryEndpoint] ports:[DiscoveryEndpointPort]`,
+  DiscoveryEndpoint:
+    'addresses:[string] conditions:EndpointConditions hostname targetRef:ObjectReference deprecatedTopology:{string} ' +
+    'nodeName zone hints:EndpointHints',
+  EndpointConditions: 'ready:bool serving:bool terminating:bool',
+  EndpointHints: 'forZones:[ForZone]',
+  ForZone: 'name',
+  DiscoveryEndpointPort: 'name protocol port:int appProtocol',
+};
+
+export const eventsTypes: TypeSpecs = {
+  EventsEvent:
+    `${top} eventTime:time series:EventSeries reportingController reportingInstance action reason regarding:ObjectReference ` +
+    'related:ObjectReference note type deprecatedSource:EventSource deprecatedFirstTimestamp:time ' +
+    'deprecatedLastTimestamp:time deprecatedCount:int',
+};
