@@ -1,0 +1,258 @@
+// `npm run bench`: starts a fresh k3ts server in a temporary data dir and measures start time, memory,
+// create/LIST/watch/GET latency and CPU on this machine; prints a table, then (last stdout line) one JSON
+// object with every number. Progress goes to stderr.
+//
+//   npm run bench                      the standard run (~1.5 min on 2 cores)
+//   npm run bench -- --apibench        also run ../shared/tools/apibench.mjs against the same server
+//   npm run bench -- --cpu-prof <dir>  write a V8 CPU profile of the server (the loaded run) into <dir>
+import { existsSync, mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { tmpdir, loadavg, cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ApiClient, readKubeconfig } from './client.js';
+import { cpuSeconds, rssMb } from './proc.js';
+import { createConfigMaps, createNamespace, getSingles, listAll, listPaged, watchFanOut } from './phases.js';
+import { freePort, startServer, type StartedServer } from './server-process.js';
+import { measureRawSqlite } from './sqlite-raw.js';
+import { median, round2 } from './stats.js';
+import { mb, ms, renderTable, verdict, type Row } from './report.js';
+
+const N = 5000;
+const CONCURRENCY = 32;
+const PAYLOAD_BYTES = 1024;
+const LIST_RUNS = 20;
+const PAGED_RUNS = 3;
+const PAGE_LIMIT = 500;
+const WATCHERS = 50;
+const UPDATES = 500;
+const GETS = 2000;
+const RESTARTS = 5;
+const IDLE_WAIT_MS = 5000;
+const NAMESPACE = 'bench';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const apibenchPath = resolve(repoRoot, '../shared/tools/apibench.mjs');
+
+interface Args {
+  apibench: boolean;
+  cpuProfDir: string | undefined;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { apibench: false, cpuProfDir: undefined };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--apibench') args.apibench = true;
+    else if (a === '--cpu-prof') args.cpuProfDir = resolve(argv[++i] ?? '');
+    else if (a === '-h' || a === '--help') {
+      process.stdout.write('usage: npm run bench [-- --apibench] [-- --cpu-prof <dir>]\n');
+      process.exit(0);
+    } else {
+      process.stderr.write(`bench: unknown option ${a} (try --help)\n`);
+      process.exit(2);
+    }
+  }
+  if (args.apibench && !existsSync(apibenchPath)) {
+    process.stderr.write(`bench: --apibench needs ${apibenchPath}, which does not exist\n`);
+    process.exit(2);
+  }
+  return args;
+}
+
+const T0 = performance.now();
+function log(msg: string): void {
+  process.stderr.write(`[bench +${((performance.now() - T0) / 1000).toFixed(1).padStart(5)}s] ${msg}\n`);
+}
+
+function runApibench(kubeconfig: string): Promise<Record<string, unknown>> {
+  return new Promise((resolvePromise, reject) => {
+    // k3ts has no namespace controller yet, so apibench's final namespace deletion would wait its full
+    // 300 s default; 15 s records the fact without stalling the run.
+    const child = spawn(process.execPath, [apibenchPath, kubeconfig, '--ns-delete-timeout', '15'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (c: string) => (out += c));
+    child.on('error', reject);
+    child.on('exit', () => {
+      const last = out.trim().split('\n').pop() ?? '';
+      try {
+        resolvePromise(JSON.parse(last) as Record<string, unknown>);
+      } catch {
+        reject(new Error(`apibench printed no JSON line:\n${out.slice(-2000)}`));
+      }
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const dir = mkdtempSync(join(tmpdir(), 'k3ts-bench-'));
+  const dataDir = join(dir, 'data');
+  const kubeconfig = join(dir, 'kubeconfig.yaml');
+  const result: Record<string, unknown> = {
+    tool: 'k3ts-bench',
+    schema: 1,
+    started: new Date().toISOString(),
+    node: process.version,
+    cpus: cpus().length,
+    loadavgStart: loadavg().map(round2),
+    params: { n: N, concurrency: CONCURRENCY, payloadBytes: PAYLOAD_BYTES, listRuns: LIST_RUNS, pagedRuns: PAGED_RUNS, pageLimit: PAGE_LIMIT, watchers: WATCHERS, updates: UPDATES, gets: GETS, restarts: RESTARTS },
+  };
+  let server: StartedServer | undefined;
+  let client: ApiClient | undefined;
+  const stopAll = async () => {
+    client?.close();
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
+
+  try {
+    // Raw SQLite before the server starts and again after it stops: the disk is shared with other work, and
+    // its fsync rate is the noisiest number here, so the ratio uses the mean of both.
+    log('raw SQLite fsync-ed single-row transactions on the same disk (1.5 s)');
+    const rawBefore = await measureRawSqlite(dir, { durationMs: 1500, valueBytes: PAYLOAD_BYTES });
+    const port = await freePort();
+    const serverOpts = { dataDir, port, kubeconfigPath: kubeconfig };
+
+    log(`first start on an empty data dir (${dataDir}, port ${port})`);
+    server = await startServer(serverOpts);
+    const firstStart = { readyMs: round2(server.readyMs), loggedStartupMs: server.loggedStartupMs };
+    await server.stop();
+    const restarts: Array<{ readyMs: number; loggedStartupMs: number | undefined }> = [];
+    for (let i = 0; i < RESTARTS; i++) {
+      // The last restart is the server the load runs against (and the one profiled with --cpu-prof).
+      const last = i === RESTARTS - 1;
+      if (last && args.cpuProfDir) mkdirSync(args.cpuProfDir, { recursive: true });
+      const nodeFlags = last && args.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', args.cpuProfDir] : [];
+      server = await startServer({ ...serverOpts, nodeFlags });
+      restarts.push({ readyMs: round2(server.readyMs), loggedStartupMs: server.loggedStartupMs });
+      if (!last) await server.stop();
+    }
+    const pid = server.pid;
+    const restartMedianMs = round2(median(restarts.map((r) => r.readyMs)));
+    result.coldStart = { firstStart, restarts, restartMedianMs };
+    log(`ready: first start ${firstStart.readyMs} ms, restart median ${restartMedianMs} ms (server pid ${pid})`);
+
+    await new Promise((r) => setTimeout(r, Math.max(0, IDLE_WAIT_MS - (performance.now() - server!.readyAt))));
+    const rssIdle = rssMb(pid);
+    const cpu: Record<string, number> = {};
+    let cpuMark = cpuSeconds(pid);
+    const cpuStartOfLoad = cpuMark;
+    const phaseCpu = (name: string) => {
+      const now = cpuSeconds(pid);
+      cpu[name] = round2(now - cpuMark);
+      cpuMark = now;
+    };
+    cpu.startAndIdle = round2(cpuMark);
+    log(`idle RSS ${rssIdle} MB, 5 s after ready`);
+
+    client = new ApiClient(readKubeconfig(kubeconfig), { maxSockets: 64 });
+    await createNamespace(client, NAMESPACE);
+    const names: string[] = [];
+
+    log(`create ${N} ConfigMaps at concurrency 1`);
+    const createC1 = await createConfigMaps(client, { namespace: NAMESPACE, prefix: 'c1', count: N, concurrency: 1, payloadBytes: PAYLOAD_BYTES, names });
+    phaseCpu('createC1');
+    log(`  ${createC1.reqPerSec} req/s, p50 ${createC1.p50Ms} ms, p99 ${createC1.p99Ms} ms`);
+
+    log(`LIST all ${N} x${LIST_RUNS}, then paged (limit=${PAGE_LIMIT}) x${PAGED_RUNS}`);
+    const list5k = await listAll(client, { namespace: NAMESPACE, runs: LIST_RUNS, expected: N });
+    const paged5k = await listPaged(client, { namespace: NAMESPACE, runs: PAGED_RUNS, limit: PAGE_LIMIT, expected: N });
+    phaseCpu('list5k');
+    log(`  p50 ${list5k.p50Ms} ms, p99 ${list5k.p99Ms} ms, ${list5k.bytes} bytes; paged full ${paged5k.fullP50Ms} ms`);
+
+    log(`create ${N} ConfigMaps at concurrency ${CONCURRENCY}`);
+    const createC32 = await createConfigMaps(client, { namespace: NAMESPACE, prefix: `c${CONCURRENCY}`, count: N, concurrency: CONCURRENCY, payloadBytes: PAYLOAD_BYTES, names });
+    phaseCpu('createC32');
+    log(`  ${createC32.reqPerSec} req/s, p50 ${createC32.p50Ms} ms, p99 ${createC32.p99Ms} ms`);
+
+    log(`LIST all ${2 * N} x${LIST_RUNS}, then paged x${PAGED_RUNS}`);
+    const list10k = await listAll(client, { namespace: NAMESPACE, runs: LIST_RUNS, expected: 2 * N });
+    const paged10k = await listPaged(client, { namespace: NAMESPACE, runs: PAGED_RUNS, limit: PAGE_LIMIT, expected: 2 * N });
+    phaseCpu('list10k');
+    log(`  p50 ${list10k.p50Ms} ms, p99 ${list10k.p99Ms} ms, ${list10k.bytes} bytes; paged full ${paged10k.fullP50Ms} ms`);
+
+    log(`watch: ${WATCHERS} watchers, ${UPDATES} serial updates`);
+    const watch = await watchFanOut(client, { namespace: NAMESPACE, watchers: WATCHERS, updates: UPDATES, payloadBytes: PAYLOAD_BYTES });
+    phaseCpu('watch');
+    log(`  lag p50 ${watch.lagP50Ms} ms, p99 ${watch.lagP99Ms} ms, lost ${watch.lost}`);
+
+    log(`${GETS} serial GETs`);
+    const get = await getSingles(client, { namespace: NAMESPACE, names, count: GETS });
+    phaseCpu('get');
+    log(`  p50 ${get.p50Ms} ms, p99 ${get.p99Ms} ms`);
+
+    const rssAfterLoad = rssMb(pid);
+    cpu.load = round2(cpuSeconds(pid) - cpuStartOfLoad);
+    Object.assign(result, { createC1, createC32, list5k, paged5k, list10k, paged10k, watch, get });
+
+    if (args.apibench) {
+      log(`apibench (${apibenchPath}) against the same server`);
+      result.apibench = await runApibench(kubeconfig);
+      phaseCpu('apibench');
+    }
+    const rssEnd = rssMb(pid);
+    cpu.total = round2(cpuSeconds(pid));
+    result.memory = { rssIdleMb: rssIdle, rssAfterLoadMb: rssAfterLoad, ...(args.apibench ? { rssAfterApibenchMb: rssEnd } : {}) };
+    result.serverCpuS = cpu;
+
+    client.close();
+    client = undefined;
+    await server.stop();
+    server = undefined;
+    if (args.cpuProfDir) log(`server CPU profile written to ${args.cpuProfDir}`);
+
+    log('raw SQLite again (1.5 s)');
+    const rawAfter = await measureRawSqlite(dir, { durationMs: 1500, valueBytes: PAYLOAD_BYTES });
+    const raw = { txPerSec: Math.round((rawBefore.txPerSec + rawAfter.txPerSec) / 2) };
+    result.rawSqlite = { txPerSec: raw.txPerSec, before: rawBefore, after: rawAfter, createC32PerRawTx: round2(createC32.reqPerSec / raw.txPerSec) };
+
+    const u = process.cpuUsage();
+    result.clientCpuS = round2((u.user + u.system) / 1e6);
+    result.loadavgEnd = loadavg().map(round2);
+    result.elapsedS = round2((performance.now() - T0) / 1000);
+    result.finished = new Date().toISOString();
+
+    const rows: Row[] = [
+      { figure: 'start -> /readyz, first (new certs)', value: ms(firstStart.readyMs), target: verdict('< 1 s', firstStart.readyMs < 1000), upstream: '3.6 s' },
+      { figure: `start -> /readyz, restart (median of ${RESTARTS})`, value: ms(restartMedianMs), target: verdict('< 1 s', restartMedianMs < 1000), upstream: '3.6 s' },
+      { figure: 'RSS idle (5 s after ready)', value: mb(rssIdle), target: verdict('< 80 MB', rssIdle < 80), upstream: '316 + 45 + 85 MB (30 s)' },
+      { figure: 'RSS after load', value: mb(rssAfterLoad), upstream: '~520 + ~118 MB' },
+      { figure: 'create c=1 req/s', value: `${createC1.reqPerSec}`, upstream: '662' },
+      { figure: 'create c=1 p50 / p99', value: `${ms(createC1.p50Ms)} / ${ms(createC1.p99Ms)}`, upstream: '1.3 / 4.3 ms' },
+      { figure: `create c=${CONCURRENCY} req/s`, value: `${createC32.reqPerSec}`, upstream: '2,202' },
+      { figure: `create c=${CONCURRENCY} p50 / p99`, value: `${ms(createC32.p50Ms)} / ${ms(createC32.p99Ms)}`, target: verdict('p99 < 20 ms', createC32.p99Ms < 20), upstream: '13 / 43 ms' },
+      { figure: `LIST ${N} p50 / p99 (${(list5k.bytes / 1048576).toFixed(1)} MiB)`, value: `${ms(list5k.p50Ms)} / ${ms(list5k.p99Ms)}`, target: verdict('p99 < 300 ms', list5k.p99Ms < 300), upstream: '—' },
+      { figure: `LIST ${2 * N} p50 / p99 (${(list10k.bytes / 1048576).toFixed(1)} MiB)`, value: `${ms(list10k.p50Ms)} / ${ms(list10k.p99Ms)}`, upstream: '165 / 327 ms (14 MiB)' },
+      { figure: `LIST limit=${PAGE_LIMIT}, all ${N} (per page p50)`, value: `${ms(paged5k.fullP50Ms)} (${ms(paged5k.pageP50Ms)})`, upstream: '—' },
+      { figure: `LIST limit=${PAGE_LIMIT}, all ${2 * N} (per page p50)`, value: `${ms(paged10k.fullP50Ms)} (${ms(paged10k.pageP50Ms)})`, upstream: '289 ms (9.3 ms)' },
+      { figure: `watch lag p50 / p99 (${WATCHERS}x${UPDATES})`, value: `${ms(watch.lagP50Ms)} / ${ms(watch.lagP99Ms)}`, upstream: '0.7 / 4.1 ms' },
+      { figure: 'watch events lost', value: `${watch.lost} of ${watch.expectedEvents}`, target: verdict('0', watch.lost === 0 && watch.duplicates === 0), upstream: '0' },
+      { figure: 'GET one object p50 / p99', value: `${ms(get.p50Ms)} / ${ms(get.p99Ms)} (${get.reqPerSec} req/s)`, upstream: '0.68 / 2.2 ms (1,314/s)' },
+      { figure: 'raw SQLite fsync-ed tx/s (same disk)', value: `${raw.txPerSec} (${rawBefore.txPerSec} before, ${rawAfter.txPerSec} after)`, upstream: '(fsync ~0.25 ms)' },
+      { figure: `creates/s c=${CONCURRENCY} / raw tx/s`, value: `${(createC32.reqPerSec / raw.txPerSec).toFixed(2)}` },
+      { figure: 'server CPU during load / whole run', value: `${cpu.load} s / ${cpu.total} s` },
+    ];
+    const la = (result.loadavgStart as number[]).join(' ');
+    process.stdout.write(
+      `\nk3ts bench — ${N}+${N} ConfigMaps of ~1 KB, node ${process.version}, ${cpus().length} CPUs, load average at start ${la}, end ${(result.loadavgEnd as number[]).join(' ')}\n` +
+        `${renderTable(rows)}\n`,
+    );
+    if (result.apibench) {
+      process.stdout.write('apibench: its JSON is under "apibench" in the line below\n');
+    }
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } catch (err) {
+    if (server) process.stderr.write(`server stderr (tail):\n${server.stderrTail()}\n`);
+    throw err;
+  } finally {
+    await stopAll();
+  }
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`bench: ${err.stack ?? err.message}\n`);
+  process.exit(1);
+});
