@@ -110,6 +110,27 @@ describe('kubectl changes objects', T, () => {
         expectError(await kc(['get', 'deploy', 'test', '-n', ns]), `Error from server (NotFound): deployments.apps "test" not found`);
       });
 
+      it('delete of an object with a finalizer waits until the finalizer is removed', { timeout: 45_000 }, async () => {
+        const held = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'held', namespace: ns, finalizers: ['example.com/hold'] } };
+        expectOk(await kc(['create', '-f', '-'], { input: JSON.stringify(held) }));
+        const deleting = server.background(['delete', 'configmap', 'held', '-n', ns, '--timeout=30s'], { bin: k.bin });
+        try {
+          await deleting.waitFor(/^configmap "held" deleted/m, 15_000);
+          // kubectl printed "deleted" and now waits; the object is only marked for deletion.
+          const ts = await jp(['configmap', 'held'], '{.metadata.deletionTimestamp}');
+          expectMatch(ts, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, 'deletionTimestamp');
+          await new Promise((r) => setTimeout(r, 1000));
+          assert.equal(await Promise.race([deleting.done.then(() => 'exited'), Promise.resolve('waiting')]), 'waiting', 'kubectl delete returned while the finalizer was still there');
+          expectOk(await kc(['patch', 'configmap', 'held', '-n', ns, '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]']));
+          const r = await Promise.race([deleting.done, new Promise<null>((res) => setTimeout(() => res(null), 15_000))]);
+          assert.ok(r, 'kubectl delete did not return within 15 s after the finalizer was removed');
+          expectOk(r);
+        } finally {
+          await deleting.stop();
+        }
+        expectError(await kc(['get', 'configmap', 'held', '-n', ns]), `Error from server (NotFound): configmaps "held" not found`);
+      });
+
       it('wait --for=delete returns once a background delete happens', { timeout: 45_000 }, async () => {
         expectOk(await kc(['create', 'configmap', 'waited', '-n', ns]));
         const started = Date.now();
