@@ -6,7 +6,7 @@
 //   npm run bench -- --apibench        also run ../shared/tools/apibench.mjs against the same server
 //   npm run bench -- --cpu-prof <dir>  write a V8 CPU profile of the server (the loaded run) into <dir>
 import { existsSync, mkdtempSync, rmSync, mkdirSync } from 'node:fs';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { tmpdir, loadavg, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,11 +65,21 @@ function log(msg: string): void {
   process.stderr.write(`[bench +${((performance.now() - T0) / 1000).toFixed(1).padStart(5)}s] ${msg}\n`);
 }
 
+/** Which code was measured: others commit to this tree all the time, and src/ may hold uncommitted work. */
+function gitState(): { commit?: string; srcDirty?: boolean } {
+  try {
+    const git = (...a: string[]) => execFileSync('git', a, { cwd: repoRoot, encoding: 'utf8' }).trim();
+    return { commit: git('rev-parse', '--short', 'HEAD'), srcDirty: git('status', '--porcelain', '--', 'src').length > 0 };
+  } catch {
+    return {};
+  }
+}
+
 function runApibench(kubeconfig: string): Promise<Record<string, unknown>> {
   return new Promise((resolvePromise, reject) => {
-    // k3ts has no namespace controller yet, so apibench's final namespace deletion would wait its full
-    // 300 s default; 15 s records the fact without stalling the run.
-    const child = spawn(process.execPath, [apibenchPath, kubeconfig, '--ns-delete-timeout', '15'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // apibench ends by deleting its namespace (10,000 objects) and waits up to 300 s for it to go; 60 s
+    // keeps a slow or missing namespace controller from stalling the run (upstream needs 18.7 s).
+    const child = spawn(process.execPath, [apibenchPath, kubeconfig, '--ns-delete-timeout', '60'], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (c: string) => (out += c));
@@ -95,6 +105,7 @@ async function main(): Promise<void> {
     schema: 1,
     started: new Date().toISOString(),
     node: process.version,
+    ...gitState(),
     cpus: cpus().length,
     loadavgStart: loadavg().map(round2),
     params: { n: N, concurrency: CONCURRENCY, payloadBytes: PAYLOAD_BYTES, listRuns: LIST_RUNS, pagedRuns: PAGED_RUNS, pageLimit: PAGE_LIMIT, watchers: WATCHERS, updates: UPDATES, gets: GETS, restarts: RESTARTS },
@@ -140,10 +151,17 @@ async function main(): Promise<void> {
     const cpu: Record<string, number> = {};
     let cpuMark = cpuSeconds(pid);
     const cpuStartOfLoad = cpuMark;
+    // Monotonic-clock (µs) bounds of each phase, the clock V8 stamps CPU profile samples with, so a
+    // --cpu-prof profile can be cut into phases.
+    const phaseClock: Record<string, [number, number]> = {};
+    let clockMark = Number(process.hrtime.bigint() / 1000n);
     const phaseCpu = (name: string) => {
       const now = cpuSeconds(pid);
       cpu[name] = round2(now - cpuMark);
       cpuMark = now;
+      const clock = Number(process.hrtime.bigint() / 1000n);
+      phaseClock[name] = [clockMark, clock];
+      clockMark = clock;
     };
     cpu.startAndIdle = round2(cpuMark);
     log(`idle RSS ${rssIdle} MB, 5 s after ready`);
@@ -151,6 +169,7 @@ async function main(): Promise<void> {
     client = new ApiClient(readKubeconfig(kubeconfig), { maxSockets: 64 });
     await createNamespace(client, NAMESPACE);
     const names: string[] = [];
+    clockMark = Number(process.hrtime.bigint() / 1000n);
 
     log(`create ${N} ConfigMaps at concurrency 1`);
     const createC1 = await createConfigMaps(client, { namespace: NAMESPACE, prefix: 'c1', count: N, concurrency: 1, payloadBytes: PAYLOAD_BYTES, names });
@@ -197,6 +216,7 @@ async function main(): Promise<void> {
     cpu.total = round2(cpuSeconds(pid));
     result.memory = { rssIdleMb: rssIdle, rssAfterLoadMb: rssAfterLoad, ...(args.apibench ? { rssAfterApibenchMb: rssEnd } : {}) };
     result.serverCpuS = cpu;
+    if (args.cpuProfDir) result.phaseClockUs = phaseClock;
 
     client.close();
     client = undefined;
@@ -237,7 +257,7 @@ async function main(): Promise<void> {
     ];
     const la = (result.loadavgStart as number[]).join(' ');
     process.stdout.write(
-      `\nk3ts bench — ${N}+${N} ConfigMaps of ~1 KB, node ${process.version}, ${cpus().length} CPUs, load average at start ${la}, end ${(result.loadavgEnd as number[]).join(' ')}\n` +
+      `\nk3ts bench — ${N}+${N} ConfigMaps of ~1 KB, commit ${String(result.commit)}${result.srcDirty ? ' + uncommitted src/' : ''}, node ${process.version}, ${cpus().length} CPUs, load average at start ${la}, end ${(result.loadavgEnd as number[]).join(' ')}\n` +
         `${renderTable(rows)}\n`,
     );
     if (result.apibench) {
