@@ -5,11 +5,18 @@ import { ApiError, errors, successStatus } from '../errors.js';
 import { decodeObjectBody, mediaType, parseJson, readBody } from '../http/body.js';
 import { applyPatch, PatchError } from '../patch/index.js';
 import type { ResourceContext } from '../resources/context.js';
-import { createObject, deleteObject, finalizeNamespace, replaceStored, updateObject, type DeleteOptions } from '../resources/operations.js';
+import { createObject, deleteObject, finalizeNamespace, replaceStored, updateObject, type DeleteOptions, type UpdateOptions } from '../resources/operations.js';
+import { enforceKnownFields, parseFieldValidation } from '../resources/field-validation.js';
+import { addWarning } from '../http/respond.js';
 import { checkTypeMeta } from '../resources/prepare.js';
 import { buildFilter } from './filters.js';
 import { sendObject, type ReadRequest } from './read.js';
 import { sendJson } from '../http/respond.js';
+
+/** dryRun, fieldValidation and a warning sink, from the request. */
+export function writeOptions(r: ReadRequest) {
+  return { dryRun: isDryRun(r.query), fieldValidation: parseFieldValidation(r.query.get('fieldValidation')), warn: (text: string) => addWarning(r.res, text) };
+}
 
 export function isDryRun(query: URLSearchParams): boolean {
   const values = query.getAll('dryRun');
@@ -19,13 +26,13 @@ export function isDryRun(query: URLSearchParams): boolean {
 
 export async function handleCreate(r: ReadRequest): Promise<void> {
   const body = decodeObjectBody(await readBody(r.req), r.req.headers['content-type']);
-  const obj = await createObject(r.ctx, r.d, r.namespace, body, { dryRun: isDryRun(r.query) });
+  const obj = await createObject(r.ctx, r.d, r.namespace, body, writeOptions(r));
   sendObject(r, obj, 201);
 }
 
 export async function handleUpdate(r: ReadRequest, name: string, subresource?: 'status'): Promise<void> {
   const body = decodeObjectBody(await readBody(r.req), r.req.headers['content-type']);
-  const obj = await updateObject(r.ctx, r.d, r.namespace, name, body, { dryRun: isDryRun(r.query), subresource });
+  const obj = await updateObject(r.ctx, r.d, r.namespace, name, body, { ...writeOptions(r), subresource });
   sendObject(r, obj);
 }
 
@@ -40,7 +47,7 @@ export async function patchStored(
   d: ResourceDescriptor,
   target: { namespace?: string; name: string },
   patch: { contentType: string; body: unknown },
-  opts: { dryRun: boolean; subresource?: 'status' },
+  opts: UpdateOptions,
 ): Promise<KObject> {
   for (let attempt = 0; ; attempt++) {
     const current = await ctx.store.get(d, target.namespace, target.name);
@@ -50,6 +57,8 @@ export async function patchStored(
       throw errors.conflict({ group: d.group, resource: d.plural }, target.name);
     }
     const incoming = checkTypeMeta(d, patched);
+    // The stored object has no unknown fields, so any found here came with the patch.
+    enforceKnownFields(d, incoming, opts.fieldValidation ?? 'Ignore', opts.warn);
     if (incoming.metadata.name !== target.name) throw errors.badRequest('metadata.name: the name of a patched object cannot change');
     try {
       return await replaceStored(ctx, d, current, incoming, opts);
@@ -86,7 +95,7 @@ export async function readPatch(r: ReadRequest): Promise<{ contentType: string; 
 
 export async function handlePatch(r: ReadRequest, name: string, subresource?: 'status'): Promise<void> {
   const patch = await readPatch(r);
-  const obj = await patchStored(r.ctx, r.d, { namespace: r.namespace, name }, patch, { dryRun: isDryRun(r.query), subresource });
+  const obj = await patchStored(r.ctx, r.d, { namespace: r.namespace, name }, patch, { ...writeOptions(r), subresource });
   sendObject(r, obj);
 }
 

@@ -34,3 +34,12 @@ export function sendError(req: IncomingMessage, res: ServerResponse, err: unknow
   if (apiErr.headers) for (const [k, v] of Object.entries(apiErr.headers)) res.setHeader(k, v);
   sendJson(req, res, apiErr.code, apiErr.toStatus());
 }
+
+/** Adds a `Warning: 299 - "<text>"` header; kubectl prints each as `Warning: <text>`. */
+export function addWarning(res: ServerResponse, text: string): void {
+  if (res.headersSent) return;
+  const value = `299 - ${JSON.stringify(text)}`;
+  const existing = res.getHeader('Warning');
+  const list = existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)];
+  if (list.length < 20) res.setHeader('Warning', [...list, value]);
+}

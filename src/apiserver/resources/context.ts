@@ -37,4 +37,8 @@ export interface ResourceContext {
 
 export interface WriteOptions {
   dryRun?: boolean;
+  /** What to do with fields the kind does not have (default Ignore: drop them silently). */
+  fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
+  /** Receives `Warning` texts for the client. */
+  warn?: (text: string) => void;
 }

@@ -4,6 +4,7 @@ import type { KObject, ResourceDescriptor } from '../../registry/types.js';
 import { podQosClass } from '../../registry/pod-qos.js';
 import { ApiError, errors } from '../errors.js';
 import type { AdmissionRequest, ResourceContext, WriteOptions } from './context.js';
+import { enforceKnownFields } from './field-validation.js';
 import { carryOverMeta, checkTypeMeta, defaultAndValidate, initCreateMeta, nowRfc3339 } from './prepare.js';
 
 const ref = (d: ResourceDescriptor) => ({ group: d.group, resource: d.plural });
@@ -43,6 +44,7 @@ export async function createObject(
   opts: WriteOptions = {},
 ): Promise<KObject> {
   const obj = checkTypeMeta(d, body);
+  enforceKnownFields(d, obj, opts.fieldValidation ?? 'Ignore', opts.warn);
   initCreateMeta(d, obj, namespace);
   if (d.subresources?.status && d.kind !== 'Node') delete obj.status;
   defaultAndValidate(d, obj);
@@ -66,6 +68,7 @@ export async function updateObject(
   opts: UpdateOptions = {},
 ): Promise<KObject> {
   const incoming = checkTypeMeta(d, body);
+  enforceKnownFields(d, incoming, opts.fieldValidation ?? 'Ignore', opts.warn);
   if (incoming.metadata.name !== undefined && incoming.metadata.name !== name) {
     throw errors.badRequest(`the name of the object (${String(incoming.metadata.name)}) does not match the name on the URL (${name})`);
   }

@@ -4,12 +4,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { descriptors, findByKind } from '../index.js';
 import type { KObject } from '../types.js';
 import { maxUnknownFields, strictDecodingMessage, unknownFields } from './unknown-fields.js';
 
-const examplesDir = '/work/shared/examples';
+// The repository's own examples (copied from the seeds), found from the source or compiled test.
+const examplesDir = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../../../examples' : '../../../examples', import.meta.url));
 
 function groupOf(apiVersion: string): string {
   return apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
@@ -344,4 +346,18 @@ test('what the server bootstrap stores has no unknown fields', () => {
     assert.deepEqual(check(stored), [], obj.kind);
   }
   assert.equal((defaulted(objs[0]!).status as { phase?: string }).phase, 'Active', 'the namespace fixture carries status.phase');
+});
+
+test('pruning removes every unknown field, however many, and keeps the known ones', () => {
+  const env = Array.from({ length: maxUnknownFields + 20 }, (_, i) => ({ name: `E${i}`, value: 'v', bogus: i }));
+  const obj: { metadata: Record<string, unknown>; spec: { containers: Array<{ name: string; image: string; env: Array<Record<string, unknown>> }> } } & Record<string, unknown> = {
+    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', lables: { a: 'b' } },
+    spec: { containers: [{ name: 'c', image: 'busybox', env }] },
+  };
+  const reported = unknownFields('', 'Pod', obj, { prune: true })!;
+  assert.equal(reported.length, maxUnknownFields);
+  assert.equal(reported[0], 'metadata.lables');
+  assert.deepEqual(obj.metadata, { name: 'p' });
+  assert.ok(obj.spec.containers[0].env.every((e) => !('bogus' in e) && e.value === 'v'));
+  assert.deepEqual(unknownFields('', 'Pod', obj), []);
 });

@@ -11,11 +11,11 @@ export const maxUnknownFields = 100;
  * Paths of the unknown fields in document order, in upstream notation
  * (`spec.template.spec.containers[0].imagee`); undefined when the kind has no table.
  */
-export function unknownFields(group: string, kind: string, obj: unknown): string[] | undefined {
+export function unknownFields(group: string, kind: string, obj: unknown, opts: { prune?: boolean } = {}): string[] | undefined {
   const root = rootShape(group, kind);
   if (root === undefined) return undefined;
   const out: string[] = [];
-  walk(root, obj, [], out);
+  walk(root, obj, [], { out, prune: !!opts.prune });
   return out;
 }
 
@@ -38,39 +38,49 @@ function format(path: Path, last: string): string {
   return s === '' ? last : `${s}.${last}`;
 }
 
+interface Walk {
+  out: string[];
+  /** Remove unknown fields, as decoding into the API types drops them. Pruning visits everything;
+   *  only the report is capped. */
+  prune: boolean;
+}
+
+const full = (w: Walk) => !w.prune && w.out.length >= maxUnknownFields;
+
 // Decoded JSON and YAML are plain objects, so for-in sees exactly their own keys, in document order.
-function walk(shape: Shape, value: unknown, path: Path, out: string[]): void {
+function walk(shape: Shape, value: unknown, path: Path, w: Walk): void {
   if (value === null || typeof value !== 'object') return;
   if (shape.kind === 'object') {
-    if (!Array.isArray(value)) walkObject(shape, value as Record<string, unknown>, path, out);
+    if (!Array.isArray(value)) walkObject(shape, value as Record<string, unknown>, path, w);
   } else if (shape.kind === 'list') {
     if (!Array.isArray(value)) return;
-    for (let i = 0; i < value.length && out.length < maxUnknownFields; i++) {
+    for (let i = 0; i < value.length && !full(w); i++) {
       path.push(i);
-      walk(shape.item, value[i], path, out);
+      walk(shape.item, value[i], path, w);
       path.pop();
     }
   } else {
     if (Array.isArray(value)) return;
     for (const key in value) {
-      if (out.length >= maxUnknownFields) return;
+      if (full(w)) return;
       path.push(key);
-      walk(shape.value, (value as Record<string, unknown>)[key], path, out);
+      walk(shape.value, (value as Record<string, unknown>)[key], path, w);
       path.pop();
     }
   }
 }
 
-function walkObject(shape: ObjectShape, value: Record<string, unknown>, path: Path, out: string[]): void {
+function walkObject(shape: ObjectShape, value: Record<string, unknown>, path: Path, w: Walk): void {
   const fields = shape.fields ?? fieldShapes(shape);
   for (const key in value) {
-    if (out.length >= maxUnknownFields) return;
+    if (full(w)) return;
     const field = fields[key];
     if (field === undefined) {
-      out.push(format(path, key));
+      if (w.out.length < maxUnknownFields) w.out.push(format(path, key));
+      if (w.prune) delete value[key];
     } else if (field !== null) {
       path.push(key);
-      walk(field, value[key], path, out);
+      walk(field, value[key], path, w);
       path.pop();
     }
   }

@@ -1,0 +1,76 @@
+// Field validation and namespace deletion as a kubectl user meets them: typos in a manifest are
+// refused (or warned about and dropped), and deleting a namespace takes its contents with it.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { TestServer, expectError, expectMatch, expectOk, kubectls, type KubectlOptions } from './harness.js';
+
+const T = { timeout: 60_000 };
+
+const typoConfigMap = (name: string, ns: string) => `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: ${name}
+  namespace: ${ns}
+  lables:
+    app: shop
+data:
+  color: blue
+dat:
+  size: large
+`;
+
+describe('field validation and namespace deletion', T, () => {
+  let server: TestServer;
+  before(async () => {
+    server = await TestServer.start();
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  kubectls.forEach((k, index) => {
+    describe(k.name, () => {
+      const ns = `life-${index}`;
+      const kc = (args: string[], o: KubectlOptions = {}) => server.kubectl(args, { bin: k.bin, ...o });
+
+      before(async () => {
+        expectOk(await kc(['create', 'namespace', ns]));
+      });
+
+      it('apply refuses unknown fields, naming each one', async () => {
+        const file = server.writeFile(`typo-${index}.yaml`, typoConfigMap('typo', ns));
+        expectError(
+          await kc(['apply', '-f', file]),
+          `ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "dat", unknown field "metadata.lables"`,
+        );
+        expectError(await kc(['get', 'cm', 'typo', '-n', ns]), 'Error from server (NotFound): configmaps "typo" not found');
+      });
+
+      it('--validate=warn stores the object without the unknown fields and prints warnings', async () => {
+        const file = server.writeFile(`typo-warn-${index}.yaml`, typoConfigMap('typo-warn', ns));
+        const r = await kc(['apply', '-f', file, '--validate=warn']);
+        expectMatch(expectOk(r), /^configmap\/typo-warn created$/m);
+        expectMatch(r.stderr, /^Warning: unknown field "dat"$/m, 'stderr');
+        const stored = JSON.parse(expectOk(await kc(['get', 'cm', 'typo-warn', '-n', ns, '-o', 'json'])));
+        assert.deepEqual(stored.data, { color: 'blue' });
+        assert.equal(stored.dat, undefined);
+        assert.equal(stored.metadata.lables, undefined);
+      });
+
+      it('deleting a namespace removes what it holds, then the namespace', async () => {
+        const gone = `${ns}-gone`;
+        expectOk(await kc(['create', 'namespace', gone]));
+        expectOk(await kc(['create', 'configmap', 'a', '--from-literal=k=v', '-n', gone]));
+        expectOk(await kc(['create', 'deployment', 'web', '--image=nginx', '-n', gone]));
+        expectMatch(expectOk(await kc(['delete', 'namespace', gone, '--timeout=30s'])), new RegExp(`^namespace "${gone}" deleted$`, 'm'));
+        expectError(await kc(['get', 'namespace', gone]), `Error from server (NotFound): namespaces "${gone}" not found`);
+        const left = expectOk(await kc(['get', 'cm,deploy', '-A', '-o', 'name', '--field-selector', `metadata.namespace=${gone}`]));
+        assert.equal(left.trim(), '');
+      });
+
+      it('the built-in namespaces cannot be deleted', async () => {
+        expectError(await kc(['delete', 'namespace', 'kube-system']), 'Error from server (Forbidden): namespaces "kube-system" is forbidden: this namespace may not be deleted');
+      });
+    });
+  });
+});
