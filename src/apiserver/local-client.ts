@@ -3,6 +3,7 @@
 import type { Client, ResourceType, WatchOptions } from '../client/types.js';
 import type { ResourceDescriptor } from '../registry/types.js';
 import { errors } from './errors.js';
+import { StorageError } from '../storage/backend.js';
 import { buildFilter } from './handlers/filters.js';
 import type { ResourceContext } from './resources/context.js';
 import { createObject, deleteObject, finalizeNamespace, updateObject } from './resources/operations.js';
@@ -38,7 +39,13 @@ export function createLocalClient(ctx: ResourceContext): Client {
     async watch(t, opts: WatchOptions, handlers, signal) {
       const d = descriptor(t);
       const from = opts.resourceVersion && opts.resourceVersion !== '0' ? { afterRevision: Number(opts.resourceVersion) } : { replay: true as const };
-      const w = await openWatch(ctx, d, { namespace: opts.namespace, filter: buildFilter(d, selectorQuery(opts)), from }, handlers.onEvent);
+      let w;
+      try {
+        w = await openWatch(ctx, d, { namespace: opts.namespace, filter: buildFilter(d, selectorQuery(opts)), from }, handlers.onEvent);
+      } catch (err) {
+        if (err instanceof StorageError && err.code === 'Compacted') throw errors.gone(`too old resource version: ${opts.resourceVersion} (${err.revision ?? 0})`);
+        throw err;
+      }
       const stop = () => {
         w.cancel();
         handlers.onClose?.();
