@@ -32,7 +32,7 @@ describe('list and watch', () => {
     await cp.client.create(cms, cm('page-99', { set: 'page' }));
     await cp.client.delete(cms, 'default', 'page-24');
     const names = first.items.map((o) => o.metadata.name);
-    let token = first.continue;
+    let token: string | undefined = first.continue;
     while (token) {
       const next = await cp.client.list(cms, { namespace: 'default', labelSelector: 'set=page', limit: 10, continue: token });
       assert.equal(next.resourceVersion, first.resourceVersion);
