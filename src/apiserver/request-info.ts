@@ -23,9 +23,20 @@ export type RequestInfo = ResourceRequest | NonResourceRequest;
 
 const namespaceSubresources = new Set(['status', 'finalize']);
 
+export class BadPathError extends Error {}
+
+function decodeSegment(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw new BadPathError(`the request path is not valid: ${JSON.stringify(s)} is not percent-encoded UTF-8`);
+  }
+}
+
+/** Throws BadPathError for a path whose segments are not valid percent-encoded UTF-8. */
 export function parseRequestInfo(method: string, pathname: string, query: URLSearchParams): RequestInfo {
   const lowerVerb = method.toLowerCase();
-  const segments = pathname.split('/').filter((s) => s !== '');
+  const segments = pathname.split('/').filter((s) => s !== '').map(decodeSegment);
   let parts: string[];
   let group = '';
   let version: string;
@@ -62,7 +73,7 @@ export function parseRequestInfo(method: string, pathname: string, query: URLSea
     version: version!,
     resource,
     ...(namespace !== undefined && !isNamespaceObject ? { namespace } : {}),
-    ...(name !== undefined ? { name: decodeURIComponent(name) } : {}),
+    ...(name !== undefined ? { name } : {}),
     ...(subresource !== undefined ? { subresource } : {}),
   };
   const watch = watchPrefix || isTrue(query.get('watch'));

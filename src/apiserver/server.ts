@@ -3,10 +3,10 @@
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { errors } from './errors.js';
+import { ApiError, errors } from './errors.js';
 import { createAuthenticator, type TokenEntry, type UserInfo } from './authn.js';
 import { forbiddenMessage, mastersAuthorizer, type Authorizer } from './authz.js';
-import { parseRequestInfo, type RequestInfo } from './request-info.js';
+import { BadPathError, parseRequestInfo, type RequestInfo } from './request-info.js';
 import { sendError, sendText } from './http/respond.js';
 import { handleResource } from './handlers/resource.js';
 import { defaultWatchTuning, type WatchTuning } from './handlers/watch.js';
@@ -94,12 +94,21 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'https://localhost');
+    const target = req.url ?? '/';
+    // Only origin-form targets; and `//x` must stay a path, not become a host name.
+    if (!target.startsWith('/')) throw errors.badRequest('the request target must be a path starting with /');
+    const url = new URL(`https://localhost${target}`);
     const user: UserInfo | undefined = authenticator.authenticate(req);
     if (!user) {
       if (!(req.method === 'GET' && publicPaths.has(url.pathname))) throw errors.unauthorized();
     }
-    const info: RequestInfo = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+    let info: RequestInfo;
+    try {
+      info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+    } catch (err) {
+      if (err instanceof BadPathError) throw errors.badRequest(err.message);
+      throw err;
+    }
     if (user && !(req.method === 'GET' && publicPaths.has(url.pathname))) {
       const decision = authorizer.authorize(user, info);
       if (!decision.allowed) {
@@ -115,12 +124,32 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   };
 
   const server = https.createServer(
-    { cert: opts.tls.certPem, key: opts.tls.keyPem, ca: opts.tls.clientCaPem, requestCert: true, rejectUnauthorized: false, keepAliveTimeout: 65_000 },
+    {
+      cert: opts.tls.certPem,
+      key: opts.tls.keyPem,
+      ca: opts.tls.clientCaPem,
+      requestCert: true,
+      rejectUnauthorized: false,
+      keepAliveTimeout: 65_000,
+      // As Go's net/http (and so kube-apiserver): request line and headers up to 1 MiB.
+      maxHeaderSize: 1 << 20,
+    },
     (req, res) => {
       handle(req, res).catch((err) => sendError(req, res, err, opts.log));
     },
   );
-  server.on('clientError', (_err, socket) => socket.destroy());
+  // A request Node cannot even parse (bad header, huge URL) still gets an HTTP answer when possible.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (socket.writable && err.code !== 'ECONNRESET') {
+      const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+      const status = new ApiError(tooLarge ? 431 : 400, tooLarge ? 'RequestHeaderFieldsTooLarge' : 'BadRequest', tooLarge ? 'the request line and headers are too large' : `the request could not be parsed: ${err.code ?? err.message}`).toStatus();
+      // A HEAD answer carries no body; the method is all we can still read of the request.
+      const isHead = (err as { rawPacket?: Buffer }).rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';
+      const json = JSON.stringify(status);
+      const body = isHead ? '' : json;
+      socket.end(`HTTP/1.1 ${status.code} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${body}`);
+    } else socket.destroy();
+  });
   // Watches stay open for their own timeout; never let Node cut them.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;

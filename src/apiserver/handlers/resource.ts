@@ -61,6 +61,12 @@ export async function handleResource(
     case 'list':
       return handleList(r);
     case 'watch':
+      // A HEAD gets the headers of a watch, never a stream the client would not read.
+      if (req.method === 'HEAD') {
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': 0 });
+        res.end();
+        return;
+      }
       return handleWatch(r, watchTuning, name);
     case 'create':
       if (name !== undefined) throw errors.methodNotAllowed();

@@ -51,12 +51,11 @@ export async function patchStored(
 ): Promise<KObject> {
   for (let attempt = 0; ; attempt++) {
     const current = await ctx.store.get(d, target.namespace, target.name);
-    const patched = runPatch(d, current, patch);
-    const wanted = patched.metadata?.resourceVersion;
+    const incoming = checkTypeMeta(d, runPatch(d, current, patch));
+    const wanted = incoming.metadata.resourceVersion;
     if (wanted && wanted !== current.metadata.resourceVersion) {
       throw errors.conflict({ group: d.group, resource: d.plural }, target.name);
     }
-    const incoming = checkTypeMeta(d, patched);
     // The stored object has no unknown fields, so any found here came with the patch.
     enforceKnownFields(d, incoming, opts.fieldValidation ?? 'Ignore', opts.warn);
     if (incoming.metadata.name !== target.name) throw errors.badRequest('metadata.name: the name of a patched object cannot change');

@@ -64,19 +64,39 @@ export function decodeObjectBody(body: Buffer, contentType: string | undefined):
   }
 }
 
-export function parseJson(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch (err) {
-    throw errors.badRequest(`error decoding request body as JSON: ${(err as Error).message}`);
+/** Far deeper than any Kubernetes object, shallow enough for every recursive step after decoding. */
+export const maxNestingDepth = 1000;
+
+/** Refuses values nested deeper than maxNestingDepth (walked without recursion). */
+export function checkDepth(value: unknown): void {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > maxNestingDepth) throw errors.badRequest(`the request body nests deeper than ${maxNestingDepth} levels`);
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
   }
 }
 
-function parseYamlBody(body: Buffer): unknown {
+export function parseJson(body: Buffer): unknown {
+  let value: unknown;
   try {
-    return parseYaml(body.toString('utf8'), { maxAliasCount: 100 });
+    value = JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw errors.badRequest(`error decoding request body as JSON: ${(err as Error).message}`);
+  }
+  checkDepth(value);
+  return value;
+}
+
+function parseYamlBody(body: Buffer): unknown {
+  let value: unknown;
+  try {
+    value = parseYaml(body.toString('utf8'), { maxAliasCount: 100 });
   } catch (err) {
     if (err instanceof ApiError) throw err;
     throw errors.badRequest(`error decoding request body as YAML: ${(err as Error).message}`);
   }
+  checkDepth(value);
+  return value;
 }

@@ -38,7 +38,9 @@ export function sendError(req: IncomingMessage, res: ServerResponse, err: unknow
 /** Adds a `Warning: 299 - "<text>"` header; kubectl prints each as `Warning: <text>`. */
 export function addWarning(res: ServerResponse, text: string): void {
   if (res.headersSent) return;
-  const value = `299 - ${JSON.stringify(text)}`;
+  // Header values must be printable ASCII: escape the rest, and keep each warning short.
+  const short = text.length > 512 ? `${text.slice(0, 509)}...` : text;
+  const value = `299 - ${JSON.stringify(short).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}`;
   const existing = res.getHeader('Warning');
   const list = existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)];
   if (list.length < 20) res.setHeader('Warning', [...list, value]);

@@ -1,8 +1,8 @@
-// fieldValidation=Strict|Warn|Ignore: fields the kind's API types do not have are refused
-// (Strict), reported as warnings (Warn, the default), or silently dropped (Ignore) — never stored,
-// just as decoding into the upstream Go types drops them.
+// Decoding, as the upstream Go types would: a value of the wrong JSON type is a 400, nulls are
+// dropped, and fields the kind does not have are refused (fieldValidation=Strict), reported as
+// warnings (Warn, the API's default), or silently dropped (Ignore) — never stored.
 import type { KObject, ResourceDescriptor } from '../../registry/types.js';
-import { strictDecodingMessage, unknownFieldText, unknownFields } from '../../registry/fields/unknown-fields.js';
+import { checkDecoding, strictDecodingMessage, unknownFieldText } from '../../registry/fields/unknown-fields.js';
 import { errors } from '../errors.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
@@ -14,8 +14,11 @@ export function parseFieldValidation(value: string | null): FieldValidation {
 }
 
 export function enforceKnownFields(d: ResourceDescriptor, obj: KObject, mode: FieldValidation, warn?: (text: string) => void): void {
-  const unknown = unknownFields(d.group, d.kind, obj, { prune: true });
-  if (!unknown || unknown.length === 0) return;
-  if (mode === 'Strict') throw errors.badRequest(`${d.kind} in version "${d.version}" cannot be handled as a ${d.kind}: ${strictDecodingMessage(unknown)}`);
-  if (mode === 'Warn' && warn) for (const path of unknown) warn(unknownFieldText(path));
+  const check = checkDecoding(d.group, d.kind, obj, { normalize: true });
+  if (!check) return;
+  const prefix = `${d.kind} in version "${d.version}" cannot be handled as a ${d.kind}`;
+  if (check.typeError) throw errors.badRequest(`${prefix}: ${check.typeError}`);
+  if (check.unknown.length === 0) return;
+  if (mode === 'Strict') throw errors.badRequest(`${prefix}: ${strictDecodingMessage(check.unknown)}`);
+  if (mode === 'Warn' && warn) for (const path of check.unknown) warn(unknownFieldText(path));
 }

@@ -18,6 +18,11 @@ export function generateNameSuffix(): string {
 
 export const nowRfc3339 = (now = new Date()) => now.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
+/** Any client-sent value as message text (objects may carry hostile toString members). */
+function shown(v: unknown): string {
+  return typeof v === 'string' ? v : JSON.stringify(v) ?? 'null';
+}
+
 /** Checks the body is an object of this endpoint's kind, fills apiVersion/kind when absent. */
 export function checkTypeMeta(d: ResourceDescriptor, body: unknown): KObject {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
@@ -26,10 +31,10 @@ export function checkTypeMeta(d: ResourceDescriptor, body: unknown): KObject {
   const obj = body as KObject;
   const want = apiVersionOf(d);
   if (obj.kind !== undefined && obj.kind !== d.kind) {
-    throw errors.badRequest(`the kind in the data (${String(obj.kind)}) does not match the expected kind (${d.kind})`);
+    throw errors.badRequest(`the kind in the data (${shown(obj.kind)}) does not match the expected kind (${d.kind})`);
   }
   if (obj.apiVersion !== undefined && obj.apiVersion !== want) {
-    throw errors.badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${want})`);
+    throw errors.badRequest(`the API version in the data (${shown(obj.apiVersion)}) does not match the expected API version (${want})`);
   }
   if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
   if (typeof obj.metadata !== 'object' || Array.isArray(obj.metadata)) {

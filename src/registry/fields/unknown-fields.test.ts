@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { descriptors, findByKind } from '../index.js';
 import type { KObject } from '../types.js';
-import { maxUnknownFields, strictDecodingMessage, unknownFields } from './unknown-fields.js';
+import { checkDecoding, maxUnknownFields, strictDecodingMessage, unknownFields } from './unknown-fields.js';
 
 // The repository's own examples (copied from the seeds), found from the source or compiled test.
 const examplesDir = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../../../examples' : '../../../examples', import.meta.url));
@@ -360,4 +360,20 @@ test('pruning removes every unknown field, however many, and keeps the known one
   assert.deepEqual(obj.metadata, { name: 'p' });
   assert.ok(obj.spec.containers[0].env.every((e) => !('bogus' in e) && e.value === 'v'));
   assert.deepEqual(unknownFields('', 'Pod', obj), []);
+});
+
+test('values of the wrong JSON type are refused as Go decoding refuses them; nulls become zero values', () => {
+  const deploy = (spec: Record<string, unknown>) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec });
+  assert.equal(
+    checkDecoding('apps', 'Deployment', deploy({ replicas: '3' }))?.typeError,
+    'json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32',
+  );
+  assert.equal(
+    checkDecoding('apps', 'Deployment', deploy({ template: { spec: { containers: [{ name: 'c', image: 5 }] } } }))?.typeError,
+    'json: cannot unmarshal number into Go struct field Container.spec.template.spec.containers.image of type string',
+  );
+  assert.match(checkDecoding('', 'ConfigMap', { metadata: { name: 'c' }, data: [] })?.typeError ?? '', /cannot unmarshal array into Go struct field ConfigMap\.data of type map\[string\]string/);
+  const withNulls = deploy({ replicas: null, template: { spec: { containers: [null], nodeSelector: { a: null } } } });
+  assert.equal(checkDecoding('apps', 'Deployment', withNulls, { normalize: true })?.typeError, undefined);
+  assert.deepEqual(withNulls.spec, { template: { spec: { containers: [{}], nodeSelector: { a: '' } } } });
 });

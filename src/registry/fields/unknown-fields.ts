@@ -1,22 +1,37 @@
-// Finds the field names an object carries that its kind's API types do not have, as kube-apiserver's
-// strict decoding does for `?fieldValidation=Strict|Warn`. Only names are checked: a value whose
-// shape does not fit its type (a string where an object belongs) is not descended into, because
-// type errors are reported elsewhere.
-import { fieldShapes, rootShape, type ObjectShape, type Shape } from './schema.js';
+// What decoding a request into the kind's API types would do, done on the JSON: fields the types do
+// not have are found (and dropped, when asked), values of the wrong JSON type are refused the way
+// Go's decoder refuses them, and explicit nulls are dropped as decoding leaves them at zero values.
+// Only names and JSON types are checked; value rules are validation's job.
+import { fieldsOf, rootType } from './schema.js';
+import type { FieldType } from './types.js';
 
 /** Upstream stops listing long before this; a bound keeps a hostile object cheap. */
 export const maxUnknownFields = 100;
 
-/**
- * Paths of the unknown fields in document order, in upstream notation
- * (`spec.template.spec.containers[0].imagee`); undefined when the kind has no table.
- */
-export function unknownFields(group: string, kind: string, obj: unknown, opts: { prune?: boolean } = {}): string[] | undefined {
-  const root = rootShape(group, kind);
+export interface DecodeCheck {
+  /** Paths of unknown fields in document order, e.g. `spec.template.spec.containers[0].imagee`. */
+  unknown: string[];
+  /** The first value of the wrong JSON type, worded like Go's decoder, or undefined. */
+  typeError?: string;
+}
+
+export interface DecodeCheckOptions {
+  /** Remove unknown fields and null values from `obj` (the stored form has neither). */
+  normalize?: boolean;
+}
+
+/** Undefined when the kind has no field table. */
+export function checkDecoding(group: string, kind: string, obj: unknown, opts: DecodeCheckOptions = {}): DecodeCheck | undefined {
+  const root = rootType(group, kind);
   if (root === undefined) return undefined;
-  const out: string[] = [];
-  walk(root, obj, [], { out, prune: !!opts.prune });
-  return out;
+  const w: Walk = { unknown: [], normalize: !!opts.normalize, path: [] };
+  walk({ object: root }, obj, root, w);
+  return w.typeError === undefined ? { unknown: w.unknown } : { unknown: w.unknown, typeError: w.typeError };
+}
+
+/** Paths of the unknown fields; with `prune`, also removes them (and nulls) from `obj`. */
+export function unknownFields(group: string, kind: string, obj: unknown, opts: { prune?: boolean } = {}): string[] | undefined {
+  return checkDecoding(group, kind, obj, { normalize: opts.prune })?.unknown;
 }
 
 /** The message strict validation fails with, after `<Kind> in version "v1" cannot be handled as a <Kind>: `. */
@@ -29,59 +44,120 @@ export function unknownFieldText(path: string): string {
   return `unknown field "${path}"`;
 }
 
-// `path` holds field names and list indexes, formatted only when something is reported.
-type Path = Array<string | number>;
-
-function format(path: Path, last: string): string {
-  let s = '';
-  for (const seg of path) s += typeof seg === 'number' ? `[${seg}]` : s === '' ? seg : `.${seg}`;
-  return s === '' ? last : `${s}.${last}`;
-}
-
 interface Walk {
-  out: string[];
-  /** Remove unknown fields, as decoding into the API types drops them. Pruning visits everything;
-   *  only the report is capped. */
-  prune: boolean;
+  unknown: string[];
+  typeError?: string;
+  normalize: boolean;
+  /** Field names and list indexes, formatted only when something is reported. */
+  path: Array<string | number>;
 }
 
-const full = (w: Walk) => !w.prune && w.out.length >= maxUnknownFields;
+const full = (w: Walk) => !w.normalize && (w.unknown.length >= maxUnknownFields || w.typeError !== undefined);
 
-// Decoded JSON and YAML are plain objects, so for-in sees exactly their own keys, in document order.
-function walk(shape: Shape, value: unknown, path: Path, w: Walk): void {
-  if (value === null || typeof value !== 'object') return;
-  if (shape.kind === 'object') {
-    if (!Array.isArray(value)) walkObject(shape, value as Record<string, unknown>, path, w);
-  } else if (shape.kind === 'list') {
-    if (!Array.isArray(value)) return;
-    for (let i = 0; i < value.length && !full(w); i++) {
-      path.push(i);
-      walk(shape.item, value[i], path, w);
-      path.pop();
-    }
-  } else {
-    if (Array.isArray(value)) return;
-    for (const key in value) {
+function format(path: Array<string | number>, withIndexes: boolean): string {
+  let s = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') {
+      if (withIndexes) s += `[${seg}]`;
+    } else s += s === '' ? seg : `.${seg}`;
+  }
+  return s;
+}
+
+const jsonType = (v: unknown) => (Array.isArray(v) ? 'array' : typeof v === 'object' ? 'object' : typeof v === 'boolean' ? 'bool' : typeof v);
+
+const goType: Record<string, string> = { string: 'string', time: 'string', bytes: 'string', int: 'int32', number: 'float64', bool: 'bool', quantity: 'resource.Quantity', intOrString: 'intstr.IntOrString' };
+
+function scalarFits(t: string, v: unknown): boolean {
+  switch (t) {
+    case 'any':
+      return true;
+    case 'string':
+    case 'time':
+    case 'bytes':
+      return typeof v === 'string';
+    case 'int':
+      return typeof v === 'number' && Number.isInteger(v);
+    case 'number':
+      return typeof v === 'number';
+    case 'bool':
+      return typeof v === 'boolean';
+    case 'quantity':
+      return typeof v === 'string' || typeof v === 'number';
+    case 'intOrString':
+      return typeof v === 'string' || (typeof v === 'number' && Number.isInteger(v));
+    default:
+      return false;
+  }
+}
+
+/** `owner` is the Go type whose field holds the value, for the message (`Container.spec...image`). */
+function mismatch(w: Walk, owner: string, v: unknown, want: string): void {
+  if (w.typeError !== undefined) return;
+  const shown = typeof v === 'number' && !Number.isInteger(v) ? `number ${v}` : jsonType(v);
+  w.typeError = `json: cannot unmarshal ${shown} into Go struct field ${owner}.${format(w.path, false)} of type ${want}`;
+}
+
+/** The zero value Go's decoder leaves for a JSON null, where the stored form cannot simply omit it. */
+function zeroOf(t: FieldType): unknown {
+  if (typeof t === 'string') return t === 'int' || t === 'number' ? 0 : t === 'bool' ? false : t === 'any' ? null : '';
+  if ('object' in t || 'map' in t) return {};
+  return [];
+}
+
+function walk(t: FieldType, v: unknown, owner: string, w: Walk): void {
+  if (v === null || full(w)) return;
+  if (typeof t === 'string') {
+    if (!scalarFits(t, v)) mismatch(w, owner, v, goType[t] ?? t);
+    return;
+  }
+  if ('object' in t) {
+    if (typeof v !== 'object' || Array.isArray(v)) return mismatch(w, owner, v, t.object);
+    const fields = fieldsOf(t.object)!;
+    const obj = v as Record<string, unknown>;
+    // Decoded JSON and YAML are plain objects, so for-in sees exactly their own keys, in document order.
+    for (const key in obj) {
       if (full(w)) return;
-      path.push(key);
-      walk(shape.value, (value as Record<string, unknown>)[key], path, w);
-      path.pop();
+      const ft = fields.get(key);
+      w.path.push(key);
+      if (ft === undefined) {
+        if (w.unknown.length < maxUnknownFields) w.unknown.push(format(w.path, true));
+        if (w.normalize) delete obj[key];
+      } else if (obj[key] === null) {
+        if (w.normalize) delete obj[key];
+      } else walk(ft, obj[key], t.object, w);
+      w.path.pop();
     }
+    return;
+  }
+  if ('list' in t) {
+    if (!Array.isArray(v)) return mismatch(w, owner, v, `[]${describe(t.list)}`);
+    for (let i = 0; i < v.length && !full(w); i++) {
+      if (v[i] === null && w.normalize) v[i] = zeroOf(t.list);
+      w.path.push(i);
+      walk(t.list, v[i], owner, w);
+      w.path.pop();
+    }
+    return;
+  }
+  if (typeof v !== 'object' || Array.isArray(v)) return mismatch(w, owner, v, `map[string]${describe(t.map)}`);
+  const map = v as Record<string, unknown>;
+  for (const key in map) {
+    if (full(w)) return;
+    if (map[key] === null) {
+      // A null map value decodes to the value type's zero value.
+      if (w.normalize) map[key] = zeroOf(t.map);
+      continue;
+    }
+    w.path.push(key);
+    walk(t.map, map[key], owner, w);
+    w.path.pop();
   }
 }
 
-function walkObject(shape: ObjectShape, value: Record<string, unknown>, path: Path, w: Walk): void {
-  const fields = shape.fields ?? fieldShapes(shape);
-  for (const key in value) {
-    if (full(w)) return;
-    const field = fields[key];
-    if (field === undefined) {
-      if (w.out.length < maxUnknownFields) w.out.push(format(path, key));
-      if (w.prune) delete value[key];
-    } else if (field !== null) {
-      path.push(key);
-      walk(field, value[key], path, w);
-      path.pop();
-    }
-  }
+function describe(t: FieldType): string {
+  if (typeof t === 'string') return goType[t] ?? 'interface {}';
+  if ('object' in t) return t.object;
+  if ('list' in t) return `[]${describe(t.list)}`;
+  return `map[string]${describe(t.map)}`;
 }
