@@ -22,24 +22,31 @@ export interface TokenEntry {
 
 export function createAuthenticator(tokens: TokenEntry[]): Authenticator {
   const byToken = new Map(tokens.map((t) => [t.token, t.user]));
-  return {
-    authenticate(req) {
-      const socket = req.socket as TLSSocket;
+  // The peer certificate cannot change within a TLS connection, and reading it costs more than
+  // serving a GET: remember each connection's identity.
+  const certUsers = new WeakMap<TLSSocket, UserInfo | null>();
+  const certUser = (socket: TLSSocket): UserInfo | null => {
+    let user = certUsers.get(socket);
+    if (user === undefined) {
+      user = null;
       if (socket.authorized) {
-        const cert = socket.getPeerCertificate();
-        const subject = cert?.subject as Record<string, string | string[]> | undefined;
+        const subject = socket.getPeerCertificate()?.subject as Record<string, string | string[]> | undefined;
         const cn = subject?.CN;
         if (typeof cn === 'string' && cn !== '') {
           const o = subject?.O;
-          const groups = o === undefined ? [] : Array.isArray(o) ? o : [o];
-          return { name: cn, groups: withAuthenticated(groups) };
+          user = { name: cn, groups: withAuthenticated(o === undefined ? [] : Array.isArray(o) ? o : [o]) };
         }
       }
+      certUsers.set(socket, user);
+    }
+    return user;
+  };
+  return {
+    authenticate(req) {
+      const user = certUser(req.socket as TLSSocket);
+      if (user) return user;
       const header = req.headers.authorization;
-      if (header && header.startsWith('Bearer ')) {
-        const user = byToken.get(header.slice(7).trim());
-        if (user) return user;
-      }
+      if (header && header.startsWith('Bearer ')) return byToken.get(header.slice(7).trim());
       return undefined;
     },
   };

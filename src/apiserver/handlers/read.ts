@@ -39,15 +39,23 @@ export async function handleList(r: ReadRequest): Promise<void> {
   const limitText = r.query.get('limit');
   const limit = limitText ? Number(limitText) : 0;
   if (!Number.isSafeInteger(limit) || limit < 0) throw errors.badRequest(`invalid limit: ${JSON.stringify(limitText)}`);
-  const page = await r.ctx.store.list(r.d, {
+  const req = {
     namespace: r.namespace,
     filter: buildFilter(r.d, r.query),
     limit,
     continueToken: r.query.get('continue') || undefined,
     resourceVersion: r.query.get('resourceVersion') ?? undefined,
     resourceVersionMatch: r.query.get('resourceVersionMatch') ?? undefined,
-  });
+  };
   const { form } = r;
+  if (form.kind === 'json') {
+    // The hot path (lists of thousands): stored texts go out as they are, never decoded.
+    const page = await r.ctx.store.listJson(r.d, req);
+    const body = `{"kind":${JSON.stringify(r.d.listKind)},"apiVersion":${JSON.stringify(apiVersionOf(r.d))},"metadata":${JSON.stringify(listMeta(page))},"items":[${page.items.join(',')}]}`;
+    sendText(r.req, r.res, 200, body, 'application/json');
+    return;
+  }
+  const page = await r.ctx.store.list(r.d, req);
   if (form.kind === 'table') {
     const table = buildTable(r.d, page.items, {
       include: parseIncludeObject(r.query.get('includeObject')),
@@ -56,25 +64,20 @@ export async function handleList(r: ReadRequest): Promise<void> {
       continueToken: page.continueToken,
     });
     sendJson(r.req, r.res, 200, table);
-    return;
-  }
-  const metadata: Record<string, string> = { resourceVersion: page.resourceVersion };
-  if (page.continueToken) metadata.continue = page.continueToken;
-  if (form.kind === 'metadata') {
+  } else if (form.kind === 'metadata') {
     sendJson(r.req, r.res, 200, {
       kind: 'PartialObjectMetadataList',
       apiVersion: form.apiVersion,
-      metadata,
+      metadata: listMeta(page),
       items: page.items.map((o) => ({ kind: 'PartialObjectMetadata', apiVersion: form.apiVersion, metadata: o.metadata })),
     });
-    return;
+  } else {
+    sendJson(r.req, r.res, 200, { kind: r.d.listKind, apiVersion: apiVersionOf(r.d), metadata: listMeta(page), items: page.items }, true);
   }
-  if (form.kind === 'yaml') {
-    sendJson(r.req, r.res, 200, { kind: r.d.listKind, apiVersion: apiVersionOf(r.d), metadata, items: page.items }, true);
-    return;
-  }
-  // The hot path (5,000-object lists): build the JSON text directly.
-  const head = `{"kind":${JSON.stringify(r.d.listKind)},"apiVersion":${JSON.stringify(apiVersionOf(r.d))},"metadata":${JSON.stringify(metadata)},"items":[`;
-  const body = head + page.items.map((o) => JSON.stringify(o)).join(',') + ']}';
-  sendText(r.req, r.res, 200, body, 'application/json');
+}
+
+function listMeta(page: { resourceVersion: string; continueToken?: string }): Record<string, string> {
+  const metadata: Record<string, string> = { resourceVersion: page.resourceVersion };
+  if (page.continueToken) metadata.continue = page.continueToken;
+  return metadata;
 }

@@ -1,10 +1,10 @@
 // Typed, Kubernetes-flavoured access to the backend for any descriptor: turns storage outcomes into
 // API errors, keeps paginated lists consistent at one revision, and retries read-modify-write
 // cycles on conflict the way kube-apiserver's GuaranteedUpdate does.
-import { StorageError, type Backend } from '../../storage/backend.js';
-import type { KObject, ResourceDescriptor } from '../../registry/types.js';
+import { StorageError, type Backend, type KeyValue } from '../../storage/backend.js';
+import { apiVersionOf, type KObject, type ResourceDescriptor } from '../../registry/types.js';
 import { ApiError, errors } from '../errors.js';
-import { decodeObject, encodeObject } from './codec.js';
+import { decodeObject, encodeObject, jsonWithRevision, storedPrefix } from './codec.js';
 import { listPrefix, objectKey } from './keys.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 
@@ -17,8 +17,8 @@ export interface ListRequest {
   resourceVersionMatch?: string;
 }
 
-export interface ListPage {
-  items: KObject[];
+export interface ListPage<T = KObject> {
+  items: T[];
   resourceVersion: string;
   continueToken?: string;
 }
@@ -40,6 +40,22 @@ export class ObjectStore {
   }
 
   async list(d: ResourceDescriptor, req: ListRequest): Promise<ListPage> {
+    const { filter } = req;
+    return this.scan(d, req, (kv) => {
+      const obj = decodeObject(kv);
+      return !filter || filter(obj) ? obj : undefined;
+    });
+  }
+
+  /** The same list as JSON texts, for answers that only pass objects through. */
+  async listJson(d: ResourceDescriptor, req: ListRequest): Promise<ListPage<string>> {
+    const { filter } = req;
+    const prefix = storedPrefix(apiVersionOf(d), d.kind);
+    return this.scan(d, req, (kv) => (!filter || filter(decodeObject(kv)) ? jsonWithRevision(kv, prefix) : undefined));
+  }
+
+  /** Walks the keys of a list at one revision, keeping what `accept` returns, up to `limit`. */
+  private async scan<T>(d: ResourceDescriptor, req: ListRequest, accept: (kv: KeyValue) => T | undefined): Promise<ListPage<T>> {
     const prefix = listPrefix(d, req.namespace);
     let after: string | undefined;
     let revision: number | undefined;
@@ -51,7 +67,7 @@ export class ObjectStore {
       revision = parseRevision(req.resourceVersion);
     }
     const limit = req.limit && req.limit > 0 ? req.limit : 0;
-    const items: KObject[] = [];
+    const items: T[] = [];
     let readAt = 0;
     let lastKey: string | undefined;
     let more = false;
@@ -63,9 +79,9 @@ export class ObjectStore {
         let stoppedEarly = false;
         for (let i = 0; i < page.items.length; i++) {
           const kv = page.items[i];
-          const obj = decodeObject(kv);
           lastKey = kv.key;
-          if (!req.filter || req.filter(obj)) items.push(obj);
+          const item = accept(kv);
+          if (item !== undefined) items.push(item);
           if (limit && items.length >= limit) {
             stoppedEarly = i < page.items.length - 1 || page.more;
             break;
@@ -89,7 +105,7 @@ export class ObjectStore {
       }
       throw err;
     }
-    const result: ListPage = { items, resourceVersion: String(readAt) };
+    const result: ListPage<T> = { items, resourceVersion: String(readAt) };
     if (more && lastKey) result.continueToken = encodeContinue({ rv: readAt, start: lastKey });
     return result;
   }
