@@ -1,8 +1,8 @@
 // Label and field selectors from the query string, compiled into one predicate over objects.
 import type { KObject, ResourceDescriptor } from '../../registry/types.js';
 import { errors } from '../errors.js';
-import { parseLabelSelector, SelectorError } from '../selectors/label.js';
-import { allowedFieldNames, fieldSetOf, parseFieldSelector } from '../selectors/field.js';
+import { parseLabelSelector, SelectorError } from '../../registry/selectors/label.js';
+import { allowedFieldNames, fieldSetOf, parseFieldSelector } from '../../registry/selectors/field.js';
 
 const allowedCache = new WeakMap<ResourceDescriptor, string[]>();
 

@@ -5,7 +5,7 @@ import { errors, successStatus } from '../errors.js';
 import { decodeObjectBody, readBody } from '../http/body.js';
 import { sendJson } from '../http/respond.js';
 import { deleteObject, replaceStored } from '../resources/operations.js';
-import { labelSelectorFromObject } from '../selectors/label.js';
+import { labelSelectorFromObject } from '../../registry/selectors/label.js';
 import { isDryRun, readPatch, runPatch } from './write.js';
 import type { ReadRequest } from './read.js';
 import { nowRfc3339 } from '../resources/prepare.js';

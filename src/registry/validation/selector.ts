@@ -1,5 +1,6 @@
 // metav1.LabelSelector: validation and matching against a label set.
-import type { LabelSelector, LabelSelectorRequirement } from 'kubernetes-types/meta/v1.js';
+import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
+import { labelSelectorFromObject, SelectorError } from '../selectors/label.js';
 import { fieldError, type FieldError } from '../field-errors.js';
 import { goStringMap } from './go-value.js';
 import { validateLabels } from './meta.js';
@@ -33,23 +34,15 @@ export function selectorIsEmpty(sel: LabelSelector | undefined): boolean {
   return !sel || (Object.keys(sel.matchLabels ?? {}).length === 0 && (sel.matchExpressions ?? []).length === 0);
 }
 
-function requirementMatches(req: LabelSelectorRequirement, labels: Record<string, string>): boolean {
-  const has = Object.prototype.hasOwnProperty.call(labels, req.key);
-  const values = req.values ?? [];
-  switch (req.operator) {
-    case 'In': return has && values.includes(labels[req.key]!);
-    case 'NotIn': return !has || !values.includes(labels[req.key]!);
-    case 'Exists': return has;
-    case 'DoesNotExist': return !has;
-    default: return false;
-  }
-}
-
-/** True when every matchLabels entry and every expression holds. An empty selector matches everything. */
+/** True when every matchLabels entry and every expression holds. An empty selector matches everything;
+ *  an invalid one (reported by validateLabelSelector) matches nothing. */
 export function selectorMatches(sel: LabelSelector | undefined, labels: Record<string, string> | undefined): boolean {
-  const set = labels ?? {};
-  for (const [k, v] of Object.entries(sel?.matchLabels ?? {})) if (set[k] !== v) return false;
-  return (sel?.matchExpressions ?? []).every((r) => requirementMatches(r, set));
+  try {
+    return labelSelectorFromObject(sel ?? {}).matches(labels);
+  } catch (err) {
+    if (err instanceof SelectorError) return false;
+    throw err;
+  }
 }
 
 export function isValidOperator(op: string): boolean {

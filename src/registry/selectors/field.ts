@@ -1,7 +1,7 @@
 // Field selectors (`?fieldSelector=status.phase!=Failed,spec.nodeName=n1`). Terms are joined by
 // `,`; in values, `\,`, `\=` and `\\` stand for the literal characters, as kubectl escapes them.
 // Field names are not trimmed or rewritten: upstream treats `a =b` as the field `a `.
-import type { KObject, ResourceDescriptor } from '../../registry/types.js';
+import type { KObject, ResourceDescriptor } from '../types.js';
 import { SelectorError } from './label.js';
 
 export type FieldOperator = '=' | '==' | '!=';
