@@ -3,6 +3,7 @@
 import { homedir, networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isIP } from 'node:net';
+import { checkEndpoint } from '../storage/open.js';
 
 export interface ServerFlags {
   dataDir?: string;
@@ -96,6 +97,12 @@ export function resolveServerConfig(flags: ServerFlags, e: Environment = current
   const mode = flags.writeKubeconfigMode || e.env.K3TS_KUBECONFIG_MODE;
   if (mode !== undefined && !/^0?[0-7]{3}$/.test(mode)) throw new ConfigError(`--write-kubeconfig-mode: "${mode}" is not an octal file mode like 0600 or 644`);
   const dataDir = resolve(flags.dataDir || e.env.K3TS_DATA_DIR || defaultDataDir(e));
+  const datastoreEndpoint = flags.datastoreEndpoint || e.env.K3TS_DATASTORE_ENDPOINT || `sqlite://${join(dataDir, 'server', 'db', 'state.db')}`;
+  try {
+    checkEndpoint(datastoreEndpoint);
+  } catch (err) {
+    throw new ConfigError(`--datastore-endpoint: ${(err as Error).message}`);
+  }
   const tlsSans = (flags.tlsSan ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
   return Object.freeze({
     dataDir,
@@ -109,7 +116,7 @@ export function resolveServerConfig(flags: ServerFlags, e: Environment = current
     tokenAuthFile: flags.tokenAuthFile || undefined,
     nodeIp,
     disableAgent: !!flags.disableAgent,
-    datastoreEndpoint: flags.datastoreEndpoint || e.env.K3TS_DATASTORE_ENDPOINT || `sqlite://${join(dataDir, 'server', 'db', 'state.db')}`,
+    datastoreEndpoint,
     serviceCidr: flags.serviceCidr || '10.43.0.0/16',
     clusterCidr: flags.clusterCidr || '10.42.0.0/16',
     nodePortRange: parseRange(flags.serviceNodePortRange),

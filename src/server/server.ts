@@ -19,13 +19,14 @@ export interface RunningServer {
 export async function runServer(config: Readonly<ServerConfig>, log: Logger): Promise<RunningServer> {
   const started = performance.now();
   await mkdir(join(config.dataDir, 'server', 'db'), { recursive: true, mode: 0o700 });
-  const serviceIP = apiServiceIP(config.serviceCidr);
-  const pki = await ensureServerPki({ dataDir: config.dataDir, tlsSans: config.tlsSans, serviceIP, token: config.token });
-  for (const w of pki.written) log.info('wrote', { path: w.path, reason: w.reason });
-
+  // The datastore first: a second server on the same data dir stops here, before touching a file.
   const backend = await openBackend(config.datastoreEndpoint);
   const closers: Array<() => Promise<void> | void> = [() => backend.close()];
   try {
+    const serviceIP = apiServiceIP(config.serviceCidr);
+    const pki = await ensureServerPki({ dataDir: config.dataDir, tlsSans: config.tlsSans, serviceIP, token: config.token });
+    for (const w of pki.written) log.info('wrote', { path: w.path, reason: w.reason });
+
     const plane = await startControlPlane({
       backend,
       serviceCidr: config.serviceCidr,

@@ -36,18 +36,24 @@ export function supportedEndpoints(): string[] {
   return Object.entries(BACKENDS).map(([scheme, kind]) => `${scheme}: ${kind.usage}`);
 }
 
+/** Throws the same error openBackend would for an endpoint whose scheme is not supported, without
+ *  opening anything: configuration is checked before a server writes a single file. */
+export function checkEndpoint(endpoint: string): void {
+  const match = SCHEME.exec(endpoint);
+  const scheme = match ? match[1]!.toLowerCase() : 'sqlite';
+  if (!Object.hasOwn(BACKENDS, scheme)) {
+    throw new Error(`unsupported datastore endpoint scheme "${scheme}://"; supported: ${supportedEndpoints().join('; ')}`);
+  }
+}
+
 /** Opens the datastore named by `endpoint`: 'sqlite:///var/lib/k3ts/state.db', or a bare file path
  *  (SQLite). An unknown scheme throws an error that lists the supported ones. */
 export async function openBackend(endpoint: string, opts: OpenBackendOptions = {}): Promise<Backend> {
   const match = SCHEME.exec(endpoint);
   const scheme = match ? match[1]!.toLowerCase() : 'sqlite';
   const location = match ? match[2]! : endpoint;
-  const kind = Object.hasOwn(BACKENDS, scheme) ? BACKENDS[scheme] : undefined;
-  if (!kind) {
-    throw new Error(
-      `unsupported datastore endpoint scheme "${scheme}://"; supported: ${supportedEndpoints().join('; ')}`,
-    );
-  }
+  checkEndpoint(endpoint);
+  const kind = BACKENDS[scheme]!;
   if (location === '') throw new Error(`datastore endpoint "${endpoint}" has no location; use ${kind.usage}`);
   return kind.open(location, opts);
 }
