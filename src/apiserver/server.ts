@@ -120,7 +120,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       }
     }
     if (info.kind === 'nonresource') return nonResource(req, res, url);
-    await handleResource(opts.context, req, res, info, url.searchParams, watchTuning);
+    await handleResource(opts.context, req, res, info, url.searchParams, watchTuning, { user: user!, authorizer });
   };
 
   const server = https.createServer(

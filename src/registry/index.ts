@@ -15,6 +15,7 @@ import { replicaSet } from './kinds/replicaset.js';
 import { secret } from './kinds/secret.js';
 import { service } from './kinds/service.js';
 import { serviceAccount } from './kinds/serviceaccount.js';
+import { selfSubjectAccessReview, selfSubjectReview } from './kinds/reviews.js';
 
 /** The key the table module uses: `Kind` for core/v1, `Kind.group` otherwise. */
 export const tableKey = (d: Pick<ResourceDescriptor, 'group' | 'kind'>) => (d.group ? `${d.kind}.${d.group}` : d.kind);
@@ -41,6 +42,8 @@ export const descriptors: ResourceDescriptor[] = [
   job,
   lease,
   endpointSlice,
+  selfSubjectAccessReview,
+  selfSubjectReview,
 ].map(withTable);
 
 const gv = (group: string, version: string) => `${group}/${version}`;

@@ -144,6 +144,20 @@ describe('kubectl error output', T, () => {
         expectOk(await kc(['get', 'configmaps', '-n', 'default'], { kubeconfig: alice }));
       });
 
+      it('auth whoami and auth can-i answer for the caller', async () => {
+        const bob = server.kubeconfigFor({ name: `bob-who-${index}`, token: 'bob-token-1234567890' });
+        const who = expectOk(await kc(['auth', 'whoami'], { kubeconfig: bob }));
+        expectMatch(who, /^Username\s+bob$/m);
+        expectMatch(who, /^Groups\s+\[devs testers system:authenticated\]$/m);
+        const no = await kc(['auth', 'can-i', 'list', 'pods', '-n', 'default'], { kubeconfig: bob });
+        assert.equal(no.code, 1);
+        assert.equal(no.stdout.trim(), 'no');
+        const yes = await kc(['auth', 'can-i', 'delete', 'deployments', '-n', 'default']);
+        assert.equal(yes.code, 0);
+        assert.equal(yes.stdout.trim(), 'yes');
+        expectMatch(expectOk(await kc(['auth', 'whoami'])), /^Username\s+system:admin$/m);
+      });
+
       it('an object in a namespace that does not exist', async () => {
         const file = server.writeFile(`nons-${index}.yaml`, yamlConfigMap('orphan'));
         expectError(

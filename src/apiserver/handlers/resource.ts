@@ -8,6 +8,9 @@ import { handleGet, handleList, type ReadRequest } from './read.js';
 import { handleWatch, type WatchTuning } from './watch.js';
 import { handleCreate, handleDelete, handleDeleteCollection, handleFinalize, handlePatch, handleUpdate } from './write.js';
 import { handleBinding, handleEviction, handleScale } from './subresources.js';
+import { handleReview } from './reviews.js';
+import type { UserInfo } from '../authn.js';
+import type { Authorizer } from '../authz.js';
 
 export async function handleResource(
   ctx: ResourceContext,
@@ -16,6 +19,7 @@ export async function handleResource(
   info: ResourceRequest,
   query: URLSearchParams,
   watchTuning: WatchTuning,
+  auth: { user: UserInfo; authorizer: Authorizer },
 ): Promise<void> {
   const d = ctx.registry.findByResource(info.group, info.version, info.resource);
   if (!d) throw errors.notFoundPath();
@@ -26,6 +30,10 @@ export async function handleResource(
   if (!d.namespaced && info.namespace !== undefined) throw errors.notFoundPath();
   const r: ReadRequest = { req, res, ctx, d, namespace: info.namespace, query, form: negotiateForm(req.headers.accept) };
   const name = info.name;
+  if (d.ephemeral) {
+    if (info.verb !== 'create' || name !== undefined || info.subresource !== undefined) throw errors.methodNotAllowed();
+    return handleReview(r, auth.user, auth.authorizer);
+  }
 
   if (info.subresource !== undefined) {
     if (name === undefined) throw errors.notFoundPath();

@@ -199,6 +199,13 @@ export const MESSAGES: Record<string, string> = {
     'suspend=4:bool? jobTemplate=5:JobTemplateSpec successfulJobsHistoryLimit=6:int32? ' +
     'failedJobsHistoryLimit=7:int32?',
   JobTemplateSpec: 'metadata=1:ObjectMeta spec=2:JobSpec',
+
+  // authorization.k8s.io/v1 and authentication.k8s.io/v1 (kubectl auth can-i / whoami)
+  SelfSubjectAccessReview: 'metadata=1:ObjectMeta spec=2:SelfSubjectAccessReviewSpec',
+  SelfSubjectAccessReviewSpec: 'resourceAttributes=1:ResourceAttributes? nonResourceAttributes=2:NonResourceAttributes?',
+  ResourceAttributes: 'namespace=1:string verb=2:string group=3:string version=4:string resource=5:string subresource=6:string name=7:string',
+  NonResourceAttributes: 'path=1:string verb=2:string',
+  SelfSubjectReview: 'metadata=1:ObjectMeta',
 };
 
 /** Top-level kinds we can decode, keyed by `apiVersion/kind` as they appear in TypeMeta. */
@@ -214,6 +221,8 @@ export const TOP_LEVEL: Record<string, string> = {
   'apps/v1/DaemonSet': 'DaemonSet',
   'batch/v1/Job': 'Job',
   'batch/v1/CronJob': 'CronJob',
+  'authorization.k8s.io/v1/SelfSubjectAccessReview': 'SelfSubjectAccessReview',
+  'authentication.k8s.io/v1/SelfSubjectReview': 'SelfSubjectReview',
 };
 
 export interface FieldSpec {

@@ -43,6 +43,7 @@ export async function createObject(
   body: unknown,
   opts: WriteOptions = {},
 ): Promise<KObject> {
+  if (d.ephemeral) throw errors.methodNotAllowed(`${d.plural}.${d.group} are answered, not stored`);
   const obj = checkTypeMeta(d, body);
   enforceKnownFields(d, obj, opts.fieldValidation ?? 'Ignore', opts.warn);
   initCreateMeta(d, obj, namespace);

@@ -5,7 +5,7 @@ import { batchTypes } from './batch.js';
 import { corePodTypes } from './core-pod.js';
 import { coreTypes } from './core.js';
 import { metaTypes } from './meta.js';
-import { coordinationTypes, discoveryTypes, eventsTypes } from './small-groups.js';
+import { coordinationTypes, discoveryTypes, eventsTypes, reviewTypes } from './small-groups.js';
 import { parseFields, type FieldType, type Fields, type TypeSpecs } from './types.js';
 
 /** `group/Kind` ('' group for core) → the table entry of its top-level object. */
@@ -26,6 +26,8 @@ const roots: Readonly<Record<string, string>> = {
   'coordination.k8s.io/Lease': 'Lease',
   'discovery.k8s.io/EndpointSlice': 'EndpointSlice',
   'events.k8s.io/Event': 'EventsEvent',
+  'authorization.k8s.io/SelfSubjectAccessReview': 'SelfSubjectAccessReview',
+  'authentication.k8s.io/SelfSubjectReview': 'SelfSubjectReview',
 };
 
 let specs: Map<string, string> | undefined;
@@ -35,7 +37,7 @@ const parsed = new Map<string, Fields>();
 export function allSpecs(): ReadonlyMap<string, string> {
   if (specs) return specs;
   const merged = new Map<string, string>();
-  const groups: TypeSpecs[] = [metaTypes, corePodTypes, coreTypes, appsTypes, batchTypes, coordinationTypes, discoveryTypes, eventsTypes];
+  const groups: TypeSpecs[] = [metaTypes, corePodTypes, coreTypes, appsTypes, batchTypes, coordinationTypes, discoveryTypes, eventsTypes, reviewTypes];
   for (const group of groups) {
     for (const [name, spec] of Object.entries(group)) {
       if (merged.has(name)) throw new Error(`field tables: type ${name} is defined twice`);

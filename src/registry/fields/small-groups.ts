@@ -1,4 +1,5 @@
-// coordination.k8s.io/v1, discovery.k8s.io/v1 and events.k8s.io/v1. Types whose upstream name clashes
+// coordination.k8s.io/v1, discovery.k8s.io/v1, events.k8s.io/v1 and the self reviews of
+// authorization.k8s.io/v1 and authentication.k8s.io/v1. Types whose upstream name clashes
 // with a core/v1 one carry their group as a prefix.
 import { top } from './meta.js';
 import type { TypeSpecs } from './types.js';
@@ -24,4 +25,15 @@ export const eventsTypes: TypeSpecs = {
     `${top} eventTime:time series:EventSeries reportingController reportingInstance action reason regarding:ObjectReference ` +
     'related:ObjectReference note type deprecatedSource:EventSource deprecatedFirstTimestamp:time ' +
     'deprecatedLastTimestamp:time deprecatedCount:int',
+};
+
+export const reviewTypes: TypeSpecs = {
+  SelfSubjectAccessReview: `${top} spec:SelfSubjectAccessReviewSpec status:SubjectAccessReviewStatus`,
+  SelfSubjectAccessReviewSpec: 'resourceAttributes:ResourceAttributes nonResourceAttributes:NonResourceAttributes',
+  ResourceAttributes: 'namespace verb group version resource subresource name fieldSelector:any labelSelector:any',
+  NonResourceAttributes: 'path verb',
+  SubjectAccessReviewStatus: 'allowed:bool denied:bool reason evaluationError',
+  SelfSubjectReview: `${top} status:SelfSubjectReviewStatus`,
+  SelfSubjectReviewStatus: 'userInfo:UserInfo',
+  UserInfo: 'username uid groups:[string] extra:{[string]}',
 };
