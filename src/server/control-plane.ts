@@ -11,6 +11,7 @@ import { intToIp, parseCidr } from '../apiserver/admission/cidr.js';
 import type { Client } from '../client/types.js';
 import { registry } from '../registry/index.js';
 import { runNamespaceController } from '../controllers/namespace.js';
+import { runRootCaPublisher } from '../controllers/root-ca-publisher.js';
 import { bootstrapCluster } from './bootstrap.js';
 import type { Logger } from './log.js';
 
@@ -21,6 +22,8 @@ export interface ControlPlaneOptions {
   /** host and port recorded in the `kubernetes` Service's Endpoints. */
   advertiseAddress: string;
   port: number;
+  /** The cluster's serving CA, published to every namespace as kube-root-ca.crt. */
+  caPem: string;
   log: Logger;
 }
 
@@ -56,6 +59,10 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
         namespacedTypes: registry.descriptors.filter((d) => d.namespaced).map((d) => ({ group: d.group, version: d.version, resource: d.plural })),
         onError: (key, err) => o.log.warn('namespace controller', { namespace: key, error: (err as Error)?.message ?? String(err) }),
       },
+      controllers.signal,
+    );
+    await runRootCaPublisher(
+      { client, caPem: o.caPem, onError: (key, err) => o.log.warn('root CA publisher', { namespace: key, error: (err as Error)?.message ?? String(err) }) },
       controllers.signal,
     );
     return { context: ctx, client, stop };

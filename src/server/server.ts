@@ -33,6 +33,7 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
       nodePortRange: config.nodePortRange,
       advertiseAddress: config.advertiseAddress,
       port: config.port,
+      caPem: pki.caPem,
       log,
     });
     closers.unshift(() => plane.stop());

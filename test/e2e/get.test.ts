@@ -76,12 +76,12 @@ describe('kubectl get', T, () => {
       });
 
       it('-o jsonpath', async () => {
-        const out = expectOk(await kc(['get', 'cm', '-n', ns, '-o', 'jsonpath={range .items[*]}{.metadata.name}={.data.k};{end}']));
+        const out = expectOk(await kc(['get', 'cm', '-n', ns, '-l', 'app', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.data.k};{end}']));
         assert.equal(out, 'alpha=a;bravo=b;charlie=c;');
       });
 
       it('-o custom-columns', async () => {
-        const out = expectOk(await kc(['get', 'cm', '-n', ns, '-o', 'custom-columns=NAME:.metadata.name,TIER:.metadata.labels.tier,K:.data.k']));
+        const out = expectOk(await kc(['get', 'cm', '-n', ns, '-l', 'app', '-o', 'custom-columns=NAME:.metadata.name,TIER:.metadata.labels.tier,K:.data.k']));
         const rows = out.trim().split('\n').map((l) => l.trim().split(/\s+/));
         assert.deepEqual(rows, [['NAME', 'TIER', 'K'], ['alpha', 'front', 'a'], ['bravo', 'front', 'b'], ['charlie', 'back', 'c']]);
       });

@@ -1,6 +1,7 @@
 // Field validation and namespace deletion as a kubectl user meets them: typos in a manifest are
 // refused (or warned about and dropped), and deleting a namespace takes its contents with it.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { TestServer, expectError, expectMatch, expectOk, kubectls, type KubectlOptions } from './harness.js';
 
@@ -66,6 +67,13 @@ describe('field validation and namespace deletion', T, () => {
         expectError(await kc(['get', 'namespace', gone]), `Error from server (NotFound): namespaces "${gone}" not found`);
         const left = expectOk(await kc(['get', 'cm,deploy', '-A', '-o', 'name', '--field-selector', `metadata.namespace=${gone}`]));
         assert.equal(left.trim(), '');
+      });
+
+      it('every namespace gets the cluster CA as kube-root-ca.crt', async () => {
+        const ca = expectOk(await kc(['get', 'configmap', 'kube-root-ca.crt', '-n', ns, '-o', 'jsonpath={.data.ca\\.crt}']));
+        assert.match(ca, /^-----BEGIN CERTIFICATE-----\n/);
+        const kubeconfigCa = Buffer.from(/certificate-authority-data: (\S+)/.exec(readFileSync(server.kubeconfig, 'utf8'))![1], 'base64').toString();
+        assert.equal(ca.trim(), kubeconfigCa.trim());
       });
 
       it('the built-in namespaces cannot be deleted', async () => {

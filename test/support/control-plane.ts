@@ -7,6 +7,9 @@ import { openBackend } from '../../src/storage/open.js';
 import { startControlPlane, type ControlPlane } from '../../src/server/control-plane.js';
 import { createLogger } from '../../src/server/log.js';
 
+/** Stands in for the cluster CA: the control plane only publishes it. */
+export const testCaPem = '-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----\n';
+
 export interface TestControlPlane extends ControlPlane {
   close(): Promise<void>;
 }
@@ -20,6 +23,7 @@ export async function startTestControlPlane(): Promise<TestControlPlane> {
     nodePortRange: { min: 30000, max: 32767 },
     advertiseAddress: '127.0.0.1',
     port: 6443,
+    caPem: testCaPem,
     log: createLogger('text', () => undefined),
   });
   return {

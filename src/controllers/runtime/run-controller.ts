@@ -2,6 +2,7 @@
 // current state through the client, converges it, and is safe to run twice. Throw to back off;
 // return { requeueAfterMs } to look again later.
 import type { Client, ResourceType } from '../../client/types.js';
+import type { KObject } from '../../registry/types.js';
 import { WorkQueue } from './work-queue.js';
 
 export interface ReconcileResult {
@@ -12,6 +13,8 @@ export interface ControllerSpec {
   name: string;
   client: Client;
   for: ResourceType;
+  /** Other kinds whose changes should reconcile a key of the `for` kind (e.g. what it owns). */
+  watches?: Array<{ type: ResourceType; fieldSelector?: string; keyOf(obj: KObject): string | undefined }>;
   /** `key` is `namespace/name` for namespaced kinds and `name` otherwise. */
   reconcile(key: string): Promise<ReconcileResult | void>;
   workers?: number;
@@ -30,22 +33,26 @@ export async function runController(spec: ControllerSpec, signal: AbortSignal): 
   const queue = new WorkQueue();
   signal.addEventListener('abort', () => queue.close(), { once: true });
 
-  const watch = async (): Promise<void> => {
+  const watch = async (type: ResourceType, fieldSelector: string | undefined, keyOf: (obj: KObject) => string | undefined): Promise<void> => {
     if (signal.aborted) return;
     await spec.client.watch(
-      spec.for,
-      {},
+      type,
+      fieldSelector ? { fieldSelector } : {},
       {
-        onEvent: (ev) => queue.add(objectKeyOf(ev.object.metadata)),
+        onEvent: (ev) => {
+          const key = keyOf(ev.object);
+          if (key !== undefined) queue.add(key);
+        },
         // The stream broke (e.g. compacted history): start over from the current state.
         onClose: () => {
-          if (!signal.aborted) setTimeout(() => void watch().catch((err) => spec.onError?.('', err)), 1000).unref();
+          if (!signal.aborted) setTimeout(() => void watch(type, fieldSelector, keyOf).catch((err) => spec.onError?.('', err)), 1000).unref();
         },
       },
       signal,
     );
   };
-  await watch();
+  await watch(spec.for, undefined, (obj) => objectKeyOf(obj.metadata));
+  for (const w of spec.watches ?? []) await watch(w.type, w.fieldSelector, w.keyOf);
 
   const worker = async () => {
     for (let key = await queue.next(); key !== undefined; key = await queue.next()) {
