@@ -83,6 +83,8 @@ export interface ResourceDescriptor {
   /** Validate the status written through the /status subresource. */
   validateStatus?(obj: KObject, ctx: ValidationContext): FieldError[];
   table?: TableConvertor;
+  /** With a status subresource, a create normally drops the client's status; true keeps it (Node). */
+  keepsStatusOnCreate?: boolean;
   /** A create is answered with a computed object and nothing is stored (the access reviews). */
   ephemeral?: boolean;
   /** When false, metadata.generation is not maintained (kinds without a spec). Default true when a spec exists. */

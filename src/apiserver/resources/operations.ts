@@ -1,7 +1,6 @@
 // The write verbs, independent of HTTP: create, update (main resource or /status), delete with
 // finalizers and grace periods. HTTP handlers and the in-process client both call these.
 import type { KObject, ResourceDescriptor } from '../../registry/types.js';
-import { podQosClass } from '../../registry/pod-qos.js';
 import { ApiError, errors } from '../errors.js';
 import type { AdmissionRequest, ResourceContext, WriteOptions } from './context.js';
 import { enforceKnownFields } from './field-validation.js';
@@ -47,11 +46,10 @@ export async function createObject(
   const obj = checkTypeMeta(d, body);
   enforceKnownFields(d, obj, opts.fieldValidation ?? 'Ignore', opts.warn);
   initCreateMeta(d, obj, namespace);
-  if (d.subresources?.status && d.kind !== 'Node') delete obj.status;
+  // The status of a new object is the server's to set (its defaults may start one), except where
+  // the writer is the one that knows it (a kubelet registering its Node).
+  if (d.subresources?.status && !d.keepsStatusOnCreate) delete obj.status;
   defaultAndValidate(d, obj);
-  if (d.group === '' && d.kind === 'Pod') {
-    obj.status = { phase: 'Pending', qosClass: podQosClass(obj.spec as never) };
-  }
   return admitAndWrite(ctx, { operation: 'CREATE', descriptor: d, object: obj, dryRun: !!opts.dryRun }, () => ctx.store.create(d, obj));
 }
 

@@ -132,3 +132,13 @@ test('daemonset and replicaset defaults', () => {
   const rs = spec(defaulted({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'r', namespace: 'default' }, spec: { selector: { matchLabels: { a: 'b' } }, template } }));
   assert.equal(rs.replicas, 1);
 });
+
+test('QoS compares quantities by value: 1 CPU is 1000m and 1Gi is 1024Mi', () => {
+  const pod = findByKind('', 'v1', 'Pod')!;
+  const obj = {
+    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'q', namespace: 'default' },
+    spec: { containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '1000m', memory: '1024Mi' } } }] },
+  } as unknown as KObject;
+  pod.defaults!(obj);
+  assert.equal((obj.status as { qosClass?: string }).qosClass, 'Guaranteed');
+});

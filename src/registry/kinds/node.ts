@@ -67,6 +67,7 @@ export const node: ResourceDescriptor = {
   shortNames: ['no'],
   namespaced: false,
   subresources: { status: true },
+  keepsStatusOnCreate: true,
   generation: false,
   selectableFields: (obj) => ({ 'spec.unschedulable': String(asObject(obj.spec).unschedulable === true) }),
   defaults,
