@@ -31,7 +31,10 @@ export interface BuildCertificateOptions {
   signer: { key: CryptoKey; certPem?: string };
 }
 
-/** 127 random bits, positive and minimal as DER (and Go's parser) insist. */
+/**
+ * 126 random bits: the top bit is cleared so the serial is positive and the next one set so the
+ * leading byte is never zero, keeping the DER encoding minimal, as DER (and Go's parser) insist.
+ */
 function serialNumber(): string {
   const bytes = randomBytes(16);
   bytes[0] = (bytes[0]! & 0x7f) | 0x40;

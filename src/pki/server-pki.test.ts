@@ -212,6 +212,31 @@ describe('ensureServerPki', () => {
     }
   });
 
+  it('refuses a CA key that does not belong to its certificate, naming both files and the fix', async () => {
+    const dir = await tempDataDir();
+    try {
+      const first = await ensureServerPki({ dataDir: dir, tlsSans: [] });
+      const tls = join(dir, 'server', 'tls');
+      // An operator restored client-ca.key over server-ca.key: both parse, but they are not a pair.
+      await writeFile(join(tls, 'server-ca.key'), await readFile(join(tls, 'client-ca.key')));
+      const error = await ensureServerPki({ dataDir: dir, tlsSans: [] }).then(
+        () => assert.fail('a mismatched CA pair was accepted'),
+        (e: Error) => e,
+      );
+      assert.doesNotMatch(error.message, /\n/, 'one line');
+      assert.match(error.message, /server-ca\.crt and .*server-ca\.key: the key does not match the certificate/);
+      assert.match(error.message, /restore the matching pair, or delete both to create a new CA — every node and kubeconfig must then be re-issued/);
+      // Nothing was signed with the wrong key, and the certificate is untouched.
+      assert.equal(await readFile(join(tls, 'server-ca.crt'), 'utf8'), first.caPem);
+      assert.equal(await readFile(join(tls, 'serving-kube-apiserver.crt'), 'utf8'), first.servingCertPem);
+
+      await writeFile(join(tls, 'server-ca.key'), 'not a key');
+      await assert.rejects(ensureServerPki({ dataDir: dir, tlsSans: [] }), /server-ca\.key: the key is unreadable .*restore the matching pair/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('re-issues a serving certificate that was signed by another CA', async () => {
     const other = await tempDataDir();
     try {

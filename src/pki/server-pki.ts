@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { ensureMode, readIfExists, writeFileAtomic } from './files.js';
 import {
@@ -99,11 +99,34 @@ async function writePair(pair: CertificateAndKey, certPath: string, keyPath: str
   written.push({ path: keyPath, reason }, { path: certPath, reason });
 }
 
+/** Why a CA certificate and key on disk cannot be used together, or undefined when they can. */
+function caPairProblem(certPem: string, keyPem: string): string | undefined {
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(certPem);
+  } catch (error) {
+    return `the certificate is unreadable (${(error as Error).message})`;
+  }
+  try {
+    if (!cert.checkPrivateKey(createPrivateKey(keyPem))) return 'the key does not match the certificate';
+  } catch (error) {
+    return `the key is unreadable (${(error as Error).message})`;
+  }
+  return undefined;
+}
+
 async function ensureCa(name: string, certPath: string, keyPath: string, now: Date | undefined, written: Written): Promise<CertificateIssuer> {
   const existing = await readPair(certPath, keyPath);
   if (existing.certPem && existing.keyPem) {
-    // A CA is never replaced automatically: every agent and kubeconfig pins it.
-    new X509Certificate(existing.certPem); // fail loudly on a corrupt CA rather than re-key the cluster
+    // A CA is never replaced automatically: every agent and kubeconfig pins it. A corrupt or
+    // mismatched pair stops the start rather than re-keying the cluster, or signing leaves that
+    // no client would accept.
+    const problem = caPairProblem(existing.certPem, existing.keyPem);
+    if (problem) {
+      throw new Error(
+        `${certPath} and ${keyPath}: ${problem}; restore the matching pair, or delete both to create a new CA — every node and kubeconfig must then be re-issued`,
+      );
+    }
     await ensureMode(keyPath, 0o600);
     return existing as CertificateIssuer;
   }

@@ -32,6 +32,13 @@ describe('tokens', () => {
     assert.equal(parseToken('ABCDEF.0123456789abcdef').form, 'bare', 'bootstrap tokens are lower case');
   });
 
+  it('matches the K10 prefix case-sensitively: k10… is a bare secret, never a secure token', () => {
+    assert.deepEqual(parseToken(`k10${HASH}::server:s3cret`), { form: 'bare', password: `k10${HASH}::server:s3cret` });
+    assert.equal(parseToken(`k10${HASH}::abcdef.0123456789abcdef`).caHash, undefined, 'no CA pinning from a k10 token');
+    assert.equal(parseToken('k10abc::server:x').form, 'bare', 'not "malformed K10" either');
+    assert.equal(parseToken(`K10${HASH.toUpperCase()}::server:s3cret`).caHash, HASH, 'the hash itself may be upper-case hex');
+  });
+
   it('rejects what cannot be a token, with the fix', () => {
     assert.throws(() => parseToken('  '), /empty token/);
     assert.throws(() => parseToken('K10abc::server:x'), /malformed K10 token/);

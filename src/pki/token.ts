@@ -21,7 +21,8 @@ export interface ParsedToken {
   bootstrap?: { id: string; secret: string };
 }
 
-const SECURE = /^K10([0-9a-f]{64})::(.+)$/i;
+// The prefix is case-sensitive, as K3s matches it: `k10…` is not a secure token, just a bare secret.
+const SECURE = /^K10([0-9a-fA-F]{64})::(.+)$/;
 const BOOTSTRAP = /^([a-z0-9]{6})\.([a-z0-9]{16})$/;
 export const SERVER_USERNAME = 'server';
 
