@@ -53,7 +53,19 @@ export class EventLog {
 }
 
 const brief = (e: StorageEvent) => `${e.type} ${e.kv.key}@${e.kv.modRevision}`;
-const settle = () => new Promise((resolve) => setTimeout(resolve, 30));
+
+/**
+ * Writes a marker key under the watched `prefix` and waits until `log` has its event, then returns the
+ * events that arrived before it. A watch delivers in revision order, so anything the earlier writes
+ * were going to deliver has arrived by then: "nothing else arrived" is checked without guessing how
+ * long a loaded machine takes, which a fixed sleep would get wrong by passing too early.
+ */
+async function eventsBeforeSentinel(db: Backend, log: EventLog, prefix: string): Promise<StorageEvent[]> {
+  const marker = await db.create(`${prefix}~sentinel`, '');
+  const isMarker = (e: StorageEvent) => e.kv.key === marker.key && e.kv.modRevision === marker.modRevision;
+  const events = await log.until((all) => all.some(isMarker));
+  return events.slice(0, events.findIndex(isMarker));
+}
 
 export function runBackendConformance(name: string, factory: BackendFactory): void {
   describe(`${name}: Backend conformance`, () => {
@@ -248,11 +260,11 @@ export function runBackendConformance(name: string, factory: BackendFactory): vo
         const handle = await handleP;
         for (let i = 100; i < 120; i++) writes.push(db.create(`/race/k${i}`, 'x'));
         await Promise.all(writes);
-        const events = await log.until((e) => e.length >= 120);
-        await settle();
+        await log.until((e) => e.length >= 120);
+        const events = await eventsBeforeSentinel(db, log, '/race/');
+        assert.equal(events.length, 120, 'no duplicates');
         const revisions = log.events.map((e) => e.kv.modRevision);
-        assert.equal(revisions.length, 120, 'no duplicates');
-        assert.deepEqual(revisions, [...revisions].sort((x, y) => x - y), 'in revision order');
+        assert.ok(revisions.every((r, i) => i === 0 || r > revisions[i - 1]!), `in revision order, none repeated: ${revisions.join()}`);
         assert.equal(new Set(events.map((e) => e.kv.key)).size, 120);
         handle.cancel();
       });
@@ -260,13 +272,20 @@ export function runBackendConformance(name: string, factory: BackendFactory): vo
       it('starts after the given revision and stops when cancelled', async () => {
         await db.create('/w/old', '1');
         const log = new EventLog();
-        const handle = await db.watch({ prefix: '/w/', afterRevision: await db.currentRevision() }, log.listener);
+        const from = await db.currentRevision();
+        const handle = await db.watch({ prefix: '/w/', afterRevision: from }, log.listener);
+        // A cancelled watch cannot see a sentinel, so a second one on the same prefix stands in for it:
+        // once that has the marker, the write made after the cancel has been delivered wherever it would go.
+        const control = new EventLog();
+        const controlHandle = await db.watch({ prefix: '/w/', afterRevision: from }, control.listener);
         const n = await db.create('/w/new', '1');
         await log.until((e) => e.length >= 1);
         handle.cancel();
-        await db.create('/w/after-cancel', '1');
-        await settle();
+        const late = await db.create('/w/after-cancel', '1');
+        const seenByControl = await eventsBeforeSentinel(db, control, '/w/');
+        assert.deepEqual(seenByControl.map(brief), [`create /w/new@${n.modRevision}`, `create /w/after-cancel@${late.modRevision}`]);
         assert.deepEqual(log.events.map(brief), [`create /w/new@${n.modRevision}`]);
+        controlHandle.cancel();
       });
 
       it('delivers a batch only to watchers of a matching prefix', async () => {
@@ -277,8 +296,7 @@ export function runBackendConformance(name: string, factory: BackendFactory): vo
         const h2 = await db.watch({ prefix: '', afterRevision: start }, all.listener);
         await Promise.all([db.create('/r/pods/a', '1'), db.create('/r/nodes/a', '1'), db.create('/r/podsx', '1')]);
         await all.until((e) => e.length >= 3);
-        await settle();
-        assert.deepEqual(pods.events.map((e) => e.kv.key), ['/r/pods/a']);
+        assert.deepEqual((await eventsBeforeSentinel(db, pods, '/r/pods/')).map((e) => e.kv.key), ['/r/pods/a']);
         h1.cancel();
         h2.cancel();
       });

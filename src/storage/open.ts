@@ -36,24 +36,30 @@ export function supportedEndpoints(): string[] {
   return Object.entries(BACKENDS).map(([scheme, kind]) => `${scheme}: ${kind.usage}`);
 }
 
-/** Throws the same error openBackend would for an endpoint whose scheme is not supported, without
- *  opening anything: configuration is checked before a server writes a single file. */
-export function checkEndpoint(endpoint: string): void {
+/** Splits an endpoint into its scheme (lower-cased; a bare path is SQLite) and what follows `://`. */
+function parseEndpoint(endpoint: string): { scheme: string; location: string } {
   const match = SCHEME.exec(endpoint);
-  const scheme = match ? match[1]!.toLowerCase() : 'sqlite';
+  return match ? { scheme: match[1]!.toLowerCase(), location: match[2]! } : { scheme: 'sqlite', location: endpoint };
+}
+
+function backendFor(scheme: string): BackendKind {
   if (!Object.hasOwn(BACKENDS, scheme)) {
     throw new Error(`unsupported datastore endpoint scheme "${scheme}://"; supported: ${supportedEndpoints().join('; ')}`);
   }
+  return BACKENDS[scheme]!;
+}
+
+/** Throws the same error openBackend would for an endpoint whose scheme is not supported, without
+ *  opening anything: configuration is checked before a server writes a single file. */
+export function checkEndpoint(endpoint: string): void {
+  backendFor(parseEndpoint(endpoint).scheme);
 }
 
 /** Opens the datastore named by `endpoint`: 'sqlite:///var/lib/k3ts/state.db', or a bare file path
  *  (SQLite). An unknown scheme throws an error that lists the supported ones. */
 export async function openBackend(endpoint: string, opts: OpenBackendOptions = {}): Promise<Backend> {
-  const match = SCHEME.exec(endpoint);
-  const scheme = match ? match[1]!.toLowerCase() : 'sqlite';
-  const location = match ? match[2]! : endpoint;
-  checkEndpoint(endpoint);
-  const kind = BACKENDS[scheme]!;
+  const { scheme, location } = parseEndpoint(endpoint);
+  const kind = backendFor(scheme);
   if (location === '') throw new Error(`datastore endpoint "${endpoint}" has no location; use ${kind.usage}`);
   return kind.open(location, opts);
 }

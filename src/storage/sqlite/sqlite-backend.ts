@@ -69,7 +69,10 @@ export class SqliteBackend implements Backend {
 
   private constructor(opts: SqliteBackendOptions) {
     mkdirSync(dirname(opts.path), { recursive: true });
-    this.db = new Database(opts.path);
+    // No busy wait: in exclusive locking mode the only other holder is another server on the same
+    // file, which keeps the lock for its whole life, so better-sqlite3's default 5 s wait would only
+    // delay the "in use" error.
+    this.db = new Database(opts.path, { timeout: 0 });
     try {
       for (const pragma of PRAGMAS) this.db.pragma(pragma);
       // Takes the exclusive lock now, so a second server on the same file fails here, not later.

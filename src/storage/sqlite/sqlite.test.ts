@@ -75,11 +75,15 @@ describe('sqlite: durability', () => {
     }
   });
 
-  it('refuses a second backend on the same file while the first is open', async () => {
+  it('refuses a second backend on the same file while the first is open, at once', async () => {
     const dir = tempDir();
     const first = openIn(dir);
     try {
+      const start = performance.now();
       assert.throws(() => openIn(dir), /in use by another process/);
+      const ms = performance.now() - start;
+      // A busy timeout would make a second server wait (5 s by default) for a lock that is never released.
+      assert.ok(ms < 1000, `refused after ${ms.toFixed(0)} ms; expected no busy wait`);
     } finally {
       await first.close();
     }
