@@ -16,7 +16,8 @@ export interface AdminCredentials {
 export interface StartOptions {
   /** The temp dir the test owns; the server's data dir and kubeconfig live under it. */
   root: string;
-  /** Reuse a port (restart); a free one otherwise. */
+  /** A given port (e.g. to collide with a running server on purpose); a free one otherwise. A restart
+   *  should take a free one too: a port given up can be taken by any other process in between. */
   port?: number;
   readyTimeoutMs?: number;
 }

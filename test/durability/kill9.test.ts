@@ -1,5 +1,5 @@
 // Crash durability: SIGKILL the server while 32 clients are creating ConfigMaps, restart it on the
-// same data dir, and check that every create it acknowledged (201) survived whole, that nothing it
+// same data dir (a fresh port), and check that every create it acknowledged (201) survived whole, that nothing it
 // never saw appeared, and that the SQLite file is intact.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -53,7 +53,6 @@ test('SIGKILL during 32 concurrent create loops loses no acknowledged ConfigMap 
   });
 
   server = await K3tsProcess.start({ root });
-  const port = server.port;
   const creds: AdminCredentials = server.credentials();
   const agent = new Agent({ keepAlive: true, maxSockets: LOOPS });
 
@@ -121,8 +120,9 @@ test('SIGKILL during 32 concurrent create loops loses no acknowledged ConfigMap 
   console.log(`# kill9: ${ackedTotal} acknowledged creates (${ackedAtKill} when the kill was decided after ${elapsed} ms), ${unacked.size} unanswered at the kill`);
   assert.ok(ackedTotal >= MIN_ACKED, `only ${ackedTotal} creates were acknowledged before the kill`);
 
-  // Restart on the same data dir and port.
-  server = await K3tsProcess.start({ root, port });
+  // Restart on the same data dir, on a fresh port: the old one is free only until another test file
+  // running in parallel takes it (EADDRINUSE). Credentials are re-read from the kubeconfig below.
+  server = await K3tsProcess.start({ root });
   const creds2 = server.credentials();
   const agent2 = new Agent({ keepAlive: true, maxSockets: 32 });
   try {

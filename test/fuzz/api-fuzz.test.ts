@@ -1,5 +1,5 @@
-// API fuzzing: ≥10,000 random and mutated requests from a seeded PRNG (FUZZ_SEED replays a run,
-// FUZZ_REQUESTS changes the count) against
+// API fuzzing: ≥10,000 random and mutated requests from a seeded PRNG (a fixed seed unless FUZZ_SEED=<n>
+// replays another run or FUZZ_SEED=random picks one; FUZZ_REQUESTS changes the count) against
 // a real `bin/k3ts server`. Every answer must be < 500, every 4xx a proper Status, nothing may hang;
 // afterwards the server is alive, every stored object decodes, and the SQLite file is intact.
 import { test } from 'node:test';
@@ -488,8 +488,9 @@ function report(findings: Finding[], frames: Map<string, { message: string; at: 
 // ---------------------------------------------------------------------------------------------
 
 test('API fuzz: malformed and mutated requests never yield 5xx, bad Status bodies or hangs, and leave the store intact', { timeout: 170_000 }, async (t) => {
-  const seed = seedFromEnv();
-  console.log(`# fuzz seed: ${seed} (replay with FUZZ_SEED=${seed})`);
+  const { seed, origin } = seedFromEnv();
+  const how = origin === 'default' ? 'the fixed default; FUZZ_SEED=random for a new one' : origin === 'random' ? 'FUZZ_SEED=random' : 'from FUZZ_SEED';
+  console.log(`# fuzz seed: ${seed} (${how}; replay with FUZZ_SEED=${seed})`);
   t.diagnostic(`fuzz seed: ${seed}`);
   const rng = new Rng(seed);
   const root = mkdtempSync(join(tmpdir(), 'k3ts-fuzz-'));

@@ -51,12 +51,24 @@ export class Rng {
   }
 }
 
-export function seedFromEnv(): number {
-  const text = process.env.FUZZ_SEED;
-  if (text !== undefined && text.trim() !== '') {
-    const n = Number(text);
-    if (!Number.isInteger(n)) throw new Error(`FUZZ_SEED must be an integer, got ${JSON.stringify(text)}`);
-    return n >>> 0;
-  }
-  return (Math.random() * 2 ** 32) >>> 0;
+/** Fixed so that a CI failure reproduces from the commit alone, not only from its log. */
+export const DEFAULT_FUZZ_SEED = 0x6b337473; // "k3ts"
+
+export interface FuzzSeed {
+  seed: number;
+  /** Where it came from, for the log line that lets a run be replayed. */
+  origin: 'default' | 'FUZZ_SEED' | 'random';
+}
+
+/**
+ * The seed for a fuzz run: `FUZZ_SEED=<integer>` replays a run, `FUZZ_SEED=random` explores a new
+ * one (printed, so it too can be replayed), and without FUZZ_SEED every run uses DEFAULT_FUZZ_SEED.
+ */
+export function seedFromEnv(env: NodeJS.ProcessEnv = process.env): FuzzSeed {
+  const text = env.FUZZ_SEED?.trim();
+  if (text === undefined || text === '') return { seed: DEFAULT_FUZZ_SEED, origin: 'default' };
+  if (text.toLowerCase() === 'random') return { seed: (Math.random() * 2 ** 32) >>> 0, origin: 'random' };
+  const n = Number(text);
+  if (!Number.isInteger(n)) throw new Error(`FUZZ_SEED must be an integer or "random", got ${JSON.stringify(env.FUZZ_SEED)}`);
+  return { seed: n >>> 0, origin: 'FUZZ_SEED' };
 }
