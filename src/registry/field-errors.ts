@@ -57,4 +57,21 @@ export const fieldError = {
   typeInvalid: (field: string, value: unknown, detail: string): FieldError => ({
     reason: 'FieldValueTypeInvalid', field, message: withDetail(`Invalid value: ${show(value)}`, detail),
   }),
+  notFound: (field: string, value: unknown): FieldError => ({
+    reason: 'FieldValueNotFound', field, message: `Not found: ${show(value)}`,
+  }),
+  tooMany: (field: string, count: number, max: number): FieldError => ({
+    reason: 'FieldValueTooMany', field, message: `Too many: ${count}: must have at most ${max} ${max === 1 ? 'item' : 'items'}`,
+  }),
+  /**
+   * Invalid, for values upstream prints with Go's %#v (maps, slices, structs): `rendered` is that
+   * text already (see validation/go-value.ts), shown unquoted.
+   */
+  invalidGo: (field: string, rendered: string, detail: string): FieldError => ({
+    reason: 'FieldValueInvalid', field, message: withDetail(`Invalid value: ${rendered}`, detail),
+  }),
+  /** Duplicate, for values upstream prints with Go's %#v; `detail` is appended when upstream sets one. */
+  duplicateGo: (field: string, rendered: string, detail?: string): FieldError => ({
+    reason: 'FieldValueDuplicate', field, message: withDetail(`Duplicate value: ${rendered}`, detail),
+  }),
 };

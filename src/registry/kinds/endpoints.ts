@@ -72,7 +72,7 @@ function validateEndpointSlice(obj: KObject, ctx: ValidationContext): FieldError
   if (!type) errs.push(fieldError.required('addressType'));
   else if (!ADDRESS_TYPES.includes(String(type))) errs.push(fieldError.notSupported('addressType', type, ADDRESS_TYPES));
   const endpoints = asArray<Record<string, unknown>>(obj.endpoints);
-  if (endpoints.length > MAX_SLICE_ENDPOINTS) errs.push(tooMany('endpoints', endpoints.length, MAX_SLICE_ENDPOINTS));
+  if (endpoints.length > MAX_SLICE_ENDPOINTS) errs.push(fieldError.tooMany('endpoints', endpoints.length, MAX_SLICE_ENDPOINTS));
   endpoints.forEach((ep, i) => {
     const p = `endpoints[${i}]`;
     const addrs = asArray<string>(ep.addresses);
@@ -87,7 +87,7 @@ function validateEndpointSlice(obj: KObject, ctx: ValidationContext): FieldError
     if (typeof ep.nodeName === 'string') for (const msg of isDNS1123Subdomain(ep.nodeName)) errs.push(fieldError.invalid(`${p}.nodeName`, ep.nodeName, msg));
   });
   const ports = asArray(obj.ports);
-  if (ports.length > MAX_SLICE_PORTS) errs.push(tooMany('ports', ports.length, MAX_SLICE_PORTS));
+  if (ports.length > MAX_SLICE_PORTS) errs.push(fieldError.tooMany('ports', ports.length, MAX_SLICE_PORTS));
   errs.push(...validatePorts(obj.ports, 'ports', { portOptional: true }));
   if (ctx.old && ctx.old.addressType !== obj.addressType) errs.push(fieldError.invalid('addressType', obj.addressType, 'field is immutable'));
   return errs;
@@ -127,8 +127,3 @@ export const endpointSlice: ResourceDescriptor = {
   },
   validate: validateEndpointSlice,
 };
-
-/** field-errors.ts has no TooMany helper yet; same shape, upstream wording. */
-function tooMany(field: string, count: number, max: number): FieldError {
-  return { reason: 'FieldValueTooMany', field, message: `Too many: ${count}: must have at most ${max} items` };
-}

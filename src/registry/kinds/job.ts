@@ -4,7 +4,6 @@ import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import { fieldError, type FieldError } from '../field-errors.js';
 import type { KObject, ResourceDescriptor, ValidationContext } from '../types.js';
 import { asObject, IMMUTABLE, isObject, semanticEqual, validateNonNegative } from '../validation/common.js';
-import { invalidRendered } from '../validation/go-value.js';
 import { validateMeta } from '../validation/meta.js';
 import { nameIsDNSSubdomain } from '../validation/names.js';
 import { defaultTemplate, specOf, validateSelectorAndTemplate, validateSelectorImmutable, validateStatusCounters } from './workload.js';
@@ -91,7 +90,7 @@ function validateJobUpdate(obj: KObject, old: KObject): FieldError[] {
   // The template may change only while the Job is suspended and has never started.
   const suspendedNeverStarted = prev.suspend === true && !asObject(old.status).startTime;
   if (!suspendedNeverStarted && !semanticEqual(next.template, prev.template)) {
-    errs.push(invalidRendered('spec.template', 'core.PodTemplateSpec{...}', IMMUTABLE));
+    errs.push(fieldError.invalidGo('spec.template', 'core.PodTemplateSpec{...}', IMMUTABLE));
   }
   return errs;
 }

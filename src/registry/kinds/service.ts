@@ -4,7 +4,7 @@ import type { ServicePort, ServiceSpec, ServiceStatus } from 'kubernetes-types/c
 import { fieldError, type FieldError } from '../field-errors.js';
 import type { KObject, ResourceDescriptor, ValidationContext } from '../types.js';
 import { asArray, asObject, inclusiveRange, ipFamily, isObject, isValidPortName, MAX_INT32, validatePortNumber } from '../validation/common.js';
-import { goStringSlice, invalidRendered } from '../validation/go-value.js';
+import { goStringSlice } from '../validation/go-value.js';
 import { validateLabels, validateMeta } from '../validation/meta.js';
 import { isDNS1123Label, isDNS1123Subdomain, nameIsDNS1035Label } from '../validation/names.js';
 
@@ -172,7 +172,7 @@ function validateServiceUpdate(next: ServiceSpec, prev: ServiceSpec): FieldError
   if (after.length === 0) return errs;
   before.forEach((ip, i) => {
     if (i < after.length && after[i] !== ip) {
-      errs.push(invalidRendered(`spec.clusterIPs[${i}]`, goStringSlice(next.clusterIPs), 'may not change once set'));
+      errs.push(fieldError.invalidGo(`spec.clusterIPs[${i}]`, goStringSlice(next.clusterIPs), 'may not change once set'));
     }
   });
   return errs;

@@ -4,7 +4,7 @@ import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import { fieldError, type FieldError } from '../field-errors.js';
 import type { KObject } from '../types.js';
 import { asObject, IMMUTABLE, semanticEqual, validateNonNegative } from '../validation/common.js';
-import { goStringMap, invalidRendered } from '../validation/go-value.js';
+import { goStringMap } from '../validation/go-value.js';
 import { validatePodTemplateSpec } from '../validation/podspec.js';
 import { goLabelSelector, selectorIsEmpty, selectorMatches, validateLabelSelector } from '../validation/selector.js';
 import { defaultPodSpec } from './pod-defaults.js';
@@ -35,7 +35,7 @@ export function validateSelectorAndTemplate(obj: KObject, rules: SelectorTemplat
   else {
     errs.push(...validateLabelSelector(selector, 'spec.selector'));
     if (selectorIsEmpty(selector)) {
-      errs.push(invalidRendered('spec.selector', goLabelSelector(selector), `empty selector is invalid for ${rules.what}`));
+      errs.push(fieldError.invalidGo('spec.selector', goLabelSelector(selector), `empty selector is invalid for ${rules.what}`));
     }
   }
   if (!template) {
@@ -44,7 +44,7 @@ export function validateSelectorAndTemplate(obj: KObject, rules: SelectorTemplat
   }
   const labels = template.metadata?.labels;
   if (selector && !selectorIsEmpty(selector) && !selectorMatches(selector, labels)) {
-    errs.push(invalidRendered('spec.template.metadata.labels', goStringMap(labels), '`selector` does not match template `labels`'));
+    errs.push(fieldError.invalidGo('spec.template.metadata.labels', goStringMap(labels), '`selector` does not match template `labels`'));
   }
   errs.push(...validatePodTemplateSpec(template, 'spec.template'));
   const policy = template.spec?.restartPolicy;
@@ -66,7 +66,7 @@ export function validateSelectorImmutable(obj: KObject, old: KObject | undefined
   if (!old) return [];
   const next = specOf(obj).selector;
   if (semanticEqual(next, specOf(old).selector)) return [];
-  return [invalidRendered('spec.selector', goLabelSelector(next as LabelSelector | undefined), IMMUTABLE)];
+  return [fieldError.invalidGo('spec.selector', goLabelSelector(next as LabelSelector | undefined), IMMUTABLE)];
 }
 
 /** Status counters must not be negative. */

@@ -22,11 +22,6 @@ export function validatePortNumber(value: unknown, path: string): FieldError[] {
   return [];
 }
 
-/** field-errors.ts has no helper for NotFound yet; same shape, upstream wording. */
-export function notFound(field: string, value: unknown): FieldError {
-  return { reason: 'FieldValueNotFound', field, message: `Not found: ${JSON.stringify(value)}` };
-}
-
 /** IANA_SVC_NAME rules for named ports. */
 export function isValidPortName(name: string): string[] {
   const errs: string[] = [];

@@ -2,7 +2,7 @@
 import type { Container, PodSpec, PodTemplateSpec, Toleration } from 'kubernetes-types/core/v1.js';
 import { fieldError, type FieldError } from '../field-errors.js';
 import type { KMeta } from '../types.js';
-import { asArray, asObject, inclusiveRange, isValidPortName, MAX_INT32, notFound, validatePortNumber } from './common.js';
+import { asArray, asObject, inclusiveRange, isValidPortName, MAX_INT32, validatePortNumber } from './common.js';
 import { validateAnnotations, validateLabels } from './meta.js';
 import { isDNS1123Label, isDNS1123Subdomain, isEnvVarName, isQualifiedName } from './names.js';
 import { parseQuantity, QUANTITY_FORMAT_MESSAGE } from './quantity.js';
@@ -121,7 +121,7 @@ function validateContainer(c: Container, path: string, ctx: ContainerCtx): Field
   asArray<{ name?: string; mountPath?: string }>(c.volumeMounts).forEach((m, i) => {
     const p = `${path}.volumeMounts[${i}]`;
     if (!m.name) errs.push(fieldError.required(`${p}.name`));
-    else if (!ctx.volumeNames.has(m.name)) errs.push(notFound(`${p}.name`, m.name));
+    else if (!ctx.volumeNames.has(m.name)) errs.push(fieldError.notFound(`${p}.name`, m.name));
     if (!m.mountPath) errs.push(fieldError.required(`${p}.mountPath`));
   });
   return errs;
