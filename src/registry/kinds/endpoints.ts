@@ -1,7 +1,7 @@
 // core/v1 Endpoints and discovery.k8s.io/v1 EndpointSlice.
 import { fieldError, type FieldError } from '../field-errors.js';
 import type { KObject, ResourceDescriptor, ValidationContext } from '../types.js';
-import { asArray, asObject, ipFamily, isObject } from '../validation/common.js';
+import { asArray, asObject, ipFamily, isLinkLocal, isObject } from '../validation/common.js';
 import { validateMeta } from '../validation/meta.js';
 import { isDNS1123Label, isDNS1123Subdomain, nameIsDNSSubdomain } from '../validation/names.js';
 
@@ -21,7 +21,7 @@ function validateEndpointIP(ip: string, path: string): FieldError[] {
   if (ipFamily(ip) === 0) return [fieldError.invalid(path, ip, INVALID_IP)];
   // Upstream refuses loopback here; k3ts allows it because a whole cluster may run on one machine's
   // loopback (`k3ts up` puts each node on its own 127.0.0.x), and the API server's own endpoint is then 127.0.0.1.
-  if (ip.startsWith('169.254.') || /^fe80:/i.test(ip)) return [fieldError.invalid(path, ip, 'may not be in the link-local range (169.254.0.0/16, fe80::/10)')];
+  if (isLinkLocal(ip)) return [fieldError.invalid(path, ip, 'may not be in the link-local range (169.254.0.0/16, fe80::/10)')];
   return [];
 }
 

@@ -247,6 +247,14 @@ const cases: Array<{ name: string; obj: KObject; old?: KObject; want: string[] }
     want: [],
   },
   {
+    name: 'endpoints address anywhere in fe80::/10',
+    obj: { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'e', namespace: 'default' }, subsets: [{ addresses: [{ ip: 'fe81::1' }, { ip: '1:::2' }], ports: [{ port: 80 }] }] },
+    want: [
+      'subsets[0].addresses[0].ip: Invalid value: "fe81::1": may not be in the link-local range (169.254.0.0/16, fe80::/10)',
+      'subsets[0].addresses[1].ip: Invalid value: "1:::2": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)',
+    ],
+  },
+  {
     name: 'namespaced object without a namespace',
     obj: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'l' }, spec: { leaseDurationSeconds: 0 } },
     want: ['metadata.namespace: Required value', 'spec.leaseDurationSeconds: Invalid value: 0: must be greater than 0'],

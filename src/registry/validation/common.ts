@@ -1,4 +1,5 @@
 // Small shared checks and helpers.
+import { BlockList, isIP } from 'node:net';
 import { fieldError, type FieldError } from '../field-errors.js';
 
 export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -58,21 +59,21 @@ export const semanticEqual = (a: unknown, b: unknown) => canonical(a) === canoni
 
 export const deepClone = <T>(v: T): T => (v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T));
 
-/** Is `ip` an IPv4 or IPv6 literal? Returns 4, 6 or 0. */
+/**
+ * Is `ip` an IPv4 or IPv6 literal? Returns 4, 6 or 0. A zone (`fe80::1%eth0`) is not an address
+ * the API accepts, although Node's parser allows one.
+ */
 export function ipFamily(ip: string): 4 | 6 | 0 {
-  if (/^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/.test(ip)) return 4;
-  if (ip.includes(':') && /^[0-9a-fA-F:.]+$/.test(ip)) {
-    const parts = ip.split('::');
-    if (parts.length > 2) return 0;
-    const groups = ip.split(':').filter((g) => g !== '');
-    const last = groups[groups.length - 1] ?? '';
-    const v4tail = last.includes('.');
-    if (v4tail && ipFamily(last) !== 4) return 0;
-    const hexGroups = v4tail ? groups.slice(0, -1) : groups;
-    if (!hexGroups.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return 0;
-    const count = hexGroups.length + (v4tail ? 2 : 0);
-    if (parts.length === 2 ? count > 7 : count !== 8) return 0;
-    return 6;
-  }
-  return 0;
+  if (ip.includes('%')) return 0;
+  return isIP(ip) as 4 | 6 | 0;
+}
+
+const LINK_LOCAL = new BlockList();
+LINK_LOCAL.addSubnet('169.254.0.0', 16, 'ipv4');
+LINK_LOCAL.addSubnet('fe80::', 10, 'ipv6');
+
+/** In 169.254.0.0/16 or fe80::/10 (IPv4-mapped IPv6 addresses count as their IPv4 address). */
+export function isLinkLocal(ip: string): boolean {
+  const family = ipFamily(ip);
+  return family !== 0 && LINK_LOCAL.check(ip, family === 4 ? 'ipv4' : 'ipv6');
 }
