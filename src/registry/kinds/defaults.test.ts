@@ -103,6 +103,11 @@ test('service defaults', () => {
   const plain = spec(defaulted({ apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'default' }, spec: { ports: [{ port: 53, protocol: 'UDP' }] } }));
   assert.equal(plain.type, 'ClusterIP');
   assert.equal(plain.externalTrafficPolicy, undefined);
+  const withExternalIPs = spec(defaulted({
+    apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'default' },
+    spec: { externalIPs: ['192.0.2.10'], ports: [{ port: 80 }] },
+  }));
+  assert.equal(withExternalIPs.externalTrafficPolicy, 'Cluster');
 });
 
 test('secret stringData is folded into data and dropped', () => {

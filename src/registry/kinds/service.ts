@@ -3,7 +3,7 @@
 import type { ServicePort, ServiceSpec, ServiceStatus } from 'kubernetes-types/core/v1.js';
 import { fieldError, type FieldError } from '../field-errors.js';
 import type { KObject, ResourceDescriptor, ValidationContext } from '../types.js';
-import { asArray, asObject, inclusiveRange, ipFamily, isObject, isValidPortName, MAX_INT32, validatePortNumber } from '../validation/common.js';
+import { asArray, asObject, ipFamily, isObject, isValidPortName, validatePortNumber } from '../validation/common.js';
 import { goStringSlice } from '../validation/go-value.js';
 import { validateLabels, validateMeta } from '../validation/meta.js';
 import { isDNS1123Label, isDNS1123Subdomain, nameIsDNS1035Label } from '../validation/names.js';
@@ -22,6 +22,14 @@ const specOf = (obj: KObject) => asObject(obj.spec) as ServiceSpec;
 const usesNodePorts = (t: string | undefined) => t === 'NodePort' || t === 'LoadBalancer';
 const isHeadless = (s: ServiceSpec) => s.clusterIP === 'None';
 
+/** Reachable from outside the cluster: node ports, a load balancer, or external IPs on a ClusterIP. */
+export function externallyAccessible(spec: ServiceSpec): boolean {
+  return usesNodePorts(spec.type) || (spec.type === 'ClusterIP' && asArray(spec.externalIPs).length > 0);
+}
+
+/** Only a LoadBalancer that keeps traffic on the receiving node has a health-check node port. */
+const needsHealthCheck = (spec: ServiceSpec) => spec.type === 'LoadBalancer' && spec.externalTrafficPolicy === 'Local';
+
 function defaults(obj: KObject): void {
   if (!isObject(obj.spec)) obj.spec = {};
   const spec = obj.spec as ServiceSpec;
@@ -36,7 +44,7 @@ function defaults(obj: KObject): void {
     port.protocol ??= 'TCP';
     if (port.targetPort === undefined || port.targetPort === 0 || port.targetPort === '') port.targetPort = port.port;
   }
-  if (usesNodePorts(spec.type)) spec.externalTrafficPolicy ??= 'Cluster';
+  if (externallyAccessible(spec) && !spec.externalTrafficPolicy) spec.externalTrafficPolicy = 'Cluster';
   if (spec.type === 'LoadBalancer') spec.allocateLoadBalancerNodePorts ??= true;
   if (spec.type === 'ExternalName') return;
   spec.internalTrafficPolicy ??= 'Cluster';
@@ -128,19 +136,8 @@ function validate(obj: KObject, ctx: ValidationContext): FieldError[] {
   if (spec.sessionAffinity !== undefined && !AFFINITIES.includes(spec.sessionAffinity)) {
     errs.push(fieldError.notSupported('spec.sessionAffinity', spec.sessionAffinity, AFFINITIES));
   }
-  const timeout = spec.sessionAffinityConfig?.clientIP?.timeoutSeconds;
-  if (timeout !== undefined && (timeout <= 0 || timeout > 86400)) {
-    errs.push(fieldError.invalid('spec.sessionAffinityConfig.clientIP.timeoutSeconds', timeout, inclusiveRange(1, 86400)));
-  }
-  if (spec.externalTrafficPolicy !== undefined) {
-    if (!usesNodePorts(spec.type)) {
-      errs.push(fieldError.invalid('spec.externalTrafficPolicy', spec.externalTrafficPolicy, "may only be set when `type` is 'NodePort' or 'LoadBalancer'"));
-    } else if (!TRAFFIC_POLICIES.includes(spec.externalTrafficPolicy)) {
-      errs.push(fieldError.notSupported('spec.externalTrafficPolicy', spec.externalTrafficPolicy, TRAFFIC_POLICIES));
-    }
-  } else if (usesNodePorts(spec.type)) {
-    errs.push(fieldError.required('spec.externalTrafficPolicy'));
-  }
+  errs.push(...validateSessionAffinityConfig(spec));
+  errs.push(...validateExternalTraffic(spec));
   if (spec.internalTrafficPolicy !== undefined && !TRAFFIC_POLICIES.includes(spec.internalTrafficPolicy)) {
     errs.push(fieldError.notSupported('spec.internalTrafficPolicy', spec.internalTrafficPolicy, TRAFFIC_POLICIES));
   }
@@ -150,13 +147,50 @@ function validate(obj: KObject, ctx: ValidationContext): FieldError[] {
   asArray<string>(spec.ipFamilies).forEach((f, i) => {
     if (!FAMILIES.includes(f)) errs.push(fieldError.notSupported(`spec.ipFamilies[${i}]`, f, FAMILIES));
   });
-  if (spec.healthCheckNodePort !== undefined && (spec.healthCheckNodePort < 0 || spec.healthCheckNodePort > MAX_INT32)) {
-    errs.push(...validatePortNumber(spec.healthCheckNodePort, 'spec.healthCheckNodePort'));
-  }
   asArray<string>(spec.externalIPs).forEach((ip, i) => {
     if (ipFamily(ip) === 0) errs.push(fieldError.invalid(`spec.externalIPs[${i}]`, ip, INVALID_IP));
   });
   if (ctx.old) errs.push(...validateServiceUpdate(spec, specOf(ctx.old)));
+  return errs;
+}
+
+const MAX_AFFINITY_SECONDS = 86400;
+
+function validateSessionAffinityConfig(spec: ServiceSpec): FieldError[] {
+  const config = spec.sessionAffinityConfig;
+  if (spec.sessionAffinity === 'None' && config !== undefined && config !== null) {
+    return [fieldError.forbidden('spec.sessionAffinityConfig', 'must not be set when session affinity is None')];
+  }
+  const timeout = config?.clientIP?.timeoutSeconds;
+  if (spec.sessionAffinity === 'ClientIP' && typeof timeout === 'number' && (timeout <= 0 || timeout > MAX_AFFINITY_SECONDS)) {
+    return [fieldError.invalid('spec.sessionAffinityConfig.clientIP.timeoutSeconds', timeout, `must be greater than 0 and less than ${MAX_AFFINITY_SECONDS}`)];
+  }
+  return [];
+}
+
+/**
+ * externalTrafficPolicy belongs to every externally reachable Service (defaults fill it in), and
+ * healthCheckNodePort only to a LoadBalancer with policy Local. That port is not required here, as
+ * upstream does after allocating one: k3ts allocates none, so requiring it would refuse every such Service.
+ */
+function validateExternalTraffic(spec: ServiceSpec): FieldError[] {
+  const errs: FieldError[] = [];
+  const policy = spec.externalTrafficPolicy;
+  if (!externallyAccessible(spec)) {
+    if (policy) errs.push(fieldError.invalid('spec.externalTrafficPolicy', policy, 'may only be set for externally-accessible services'));
+  } else if (!policy) {
+    errs.push(fieldError.required('spec.externalTrafficPolicy'));
+  } else if (!TRAFFIC_POLICIES.includes(policy)) {
+    errs.push(fieldError.notSupported('spec.externalTrafficPolicy', policy, TRAFFIC_POLICIES));
+  }
+  const port = spec.healthCheckNodePort;
+  if (port !== undefined && port !== null && port !== 0) {
+    if (!needsHealthCheck(spec)) {
+      errs.push(fieldError.invalid('spec.healthCheckNodePort', port, "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"));
+    } else {
+      errs.push(...validatePortNumber(port, 'spec.healthCheckNodePort'));
+    }
+  }
   return errs;
 }
 

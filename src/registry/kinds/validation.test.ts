@@ -195,6 +195,36 @@ const cases: Array<{ name: string; obj: KObject; old?: KObject; want: string[] }
     want: ['spec.clusterIPs[0]: Invalid value: []string{"10.43.0.20"}: may not change once set'],
   },
   {
+    name: 'ClusterIP service with externalIPs may set externalTrafficPolicy',
+    obj: service({ externalIPs: ['192.0.2.10'], externalTrafficPolicy: 'Local' }),
+    want: [],
+  },
+  {
+    name: 'ClusterIP service without externalIPs setting externalTrafficPolicy',
+    obj: service({ externalTrafficPolicy: 'Local' }),
+    want: ['spec.externalTrafficPolicy: Invalid value: "Local": may only be set for externally-accessible services'],
+  },
+  {
+    name: 'service with sessionAffinityConfig but no affinity',
+    obj: service({ sessionAffinity: 'None', sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } } }),
+    want: ['spec.sessionAffinityConfig: Forbidden: must not be set when session affinity is None'],
+  },
+  {
+    name: 'service with a ClientIP affinity timeout over a day',
+    obj: service({ sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 86401 } } }),
+    want: ['spec.sessionAffinityConfig.clientIP.timeoutSeconds: Invalid value: 86401: must be greater than 0 and less than 86400'],
+  },
+  {
+    name: 'service with a healthCheckNodePort it cannot use and one out of range',
+    obj: service({ type: 'NodePort', healthCheckNodePort: 30100 }),
+    want: ["spec.healthCheckNodePort: Invalid value: 30100: may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"],
+  },
+  {
+    name: 'LoadBalancer service with policy Local and a healthCheckNodePort out of range',
+    obj: service({ type: 'LoadBalancer', externalTrafficPolicy: 'Local', healthCheckNodePort: 70000 }),
+    want: ['spec.healthCheckNodePort: Invalid value: 70000: must be between 1 and 65535, inclusive'],
+  },
+  {
     name: 'namespace with a dot in its name',
     obj: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team.a' } },
     want: [`metadata.name: Invalid value: "team.a": ${LABEL_MSG}`],
