@@ -108,6 +108,32 @@ const cases: Array<{ name: string; obj: KObject; old?: KObject; want: string[] }
     ],
   },
   {
+    name: 'pod with an image pull secret without a name (accepted, upstream only warns)',
+    obj: pod({ imagePullSecrets: [{}], containers: [{ name: 'c', image: 'x' }] }),
+    want: [],
+  },
+  {
+    name: 'pod whose init container reuses a container name, with errors in both lists',
+    obj: pod({ initContainers: [{ name: 'app', image: 'x' }, { name: 'Init', image: 'x' }], containers: [{ name: 'app' }] }),
+    want: [
+      'spec.containers[0].image: Required value',
+      'spec.initContainers[0].name: Duplicate value: "app"',
+      `spec.initContainers[1].name: Invalid value: "Init": ${LABEL_MSG}`,
+    ],
+  },
+  {
+    name: 'pod tolerations: no key without Exists, a bad value, a value with Exists',
+    obj: pod({
+      containers: [{ name: 'c', image: 'x' }],
+      tolerations: [{ effect: 'NoSchedule' }, { key: 'k', value: '-bad' }, { key: 'k', operator: 'Exists', value: 'v' }],
+    }),
+    want: [
+      'spec.tolerations[0].operator: Invalid value: "": operator must be Exists when `key` is empty, which means "match all values and all keys"',
+      "spec.tolerations[1].operator: Invalid value: \"-bad\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
+      "spec.tolerations[2].operator: Invalid value: \"v\": value must be empty when `operator` is 'Exists'",
+    ],
+  },
+  {
     name: 'pod update changing more than the image',
     obj: pod({ containers: [{ name: 'c', image: 'nginx:2', ports: [{ containerPort: 81 }] }] }),
     old: defaulted(pod({ containers: [{ name: 'c', image: 'nginx:1', ports: [{ containerPort: 80 }] }] })),

@@ -4,7 +4,7 @@ import { fieldError, type FieldError } from '../field-errors.js';
 import type { KMeta } from '../types.js';
 import { asArray, asObject, inclusiveRange, isValidPortName, MAX_INT32, validatePortNumber } from './common.js';
 import { validateAnnotations, validateLabels } from './meta.js';
-import { isDNS1123Label, isDNS1123Subdomain, isEnvVarName, isQualifiedName } from './names.js';
+import { isDNS1123Label, isDNS1123Subdomain, isEnvVarName, isQualifiedName, isValidLabelValue } from './names.js';
 import { parseQuantity, QUANTITY_FORMAT_MESSAGE } from './quantity.js';
 
 export const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'] as const;
@@ -37,10 +37,10 @@ export function validatePodSpec(spec: PodSpec | undefined, path: string, opts: P
   const volumeNames = validateVolumes(spec.volumes, `${path}.volumes`, errs);
   const containers = asArray<Container>(spec.containers);
   if (containers.length === 0) errs.push(fieldError.required(`${path}.containers`));
+  // Regular containers first, as upstream: a name used in both lists is then reported on the init container.
   const seen = new Set<string>();
-  const initContainers = asArray<Container>(spec.initContainers);
-  initContainers.forEach((c, i) => errs.push(...validateContainer(c, `${path}.initContainers[${i}]`, { seen, volumeNames, opts })));
   containers.forEach((c, i) => errs.push(...validateContainer(c, `${path}.containers[${i}]`, { seen, volumeNames, opts })));
+  asArray<Container>(spec.initContainers).forEach((c, i) => errs.push(...validateContainer(c, `${path}.initContainers[${i}]`, { seen, volumeNames, opts })));
 
   if (spec.restartPolicy === undefined || spec.restartPolicy === '') errs.push(fieldError.required(`${path}.restartPolicy`));
   else if (!(RESTART_POLICIES as readonly string[]).includes(spec.restartPolicy)) {
@@ -67,9 +67,7 @@ export function validatePodSpec(spec: PodSpec | undefined, path: string, opts: P
     if (v < 1 || v > MAX_INT32) errs.push(fieldError.invalid(`${path}.activeDeadlineSeconds`, v, inclusiveRange(1, MAX_INT32)));
   }
   asArray<Toleration>(spec.tolerations).forEach((t, i) => errs.push(...validateToleration(t, `${path}.tolerations[${i}]`)));
-  asArray<{ name?: string }>(spec.imagePullSecrets).forEach((s, i) => {
-    if (!s?.name) errs.push(fieldError.required(`${path}.imagePullSecrets[${i}].name`));
-  });
+  // imagePullSecrets: [{}] is accepted; upstream 1.32 only warns about the empty name.
   return errs;
 }
 
@@ -197,12 +195,21 @@ function validateResources(resources: Container['resources'], path: string): Fie
 function validateToleration(t: Toleration, path: string): FieldError[] {
   const errs: FieldError[] = [];
   if (t.key) for (const msg of isQualifiedName(t.key)) errs.push(fieldError.invalid(`${path}.key`, t.key, msg));
-  const op = t.operator ?? 'Equal';
+  // The operator as written: an omitted one means Equal, but the message shows "".
+  const op = t.operator ?? '';
   if (!t.key && op !== 'Exists') errs.push(fieldError.invalid(`${path}.operator`, op, 'operator must be Exists when `key` is empty, which means "match all values and all keys"'));
-  if (!TOLERATION_OPERATORS.includes(op)) errs.push(fieldError.notSupported(`${path}.operator`, op, TOLERATION_OPERATORS));
-  if (op === 'Exists' && t.value) errs.push(fieldError.invalid(`${path}.operator`, t, "value must be empty when `operator` is 'Exists'"));
-  if (t.tolerationSeconds !== undefined && t.effect !== 'NoExecute') {
+  if (t.tolerationSeconds !== undefined && t.tolerationSeconds !== null && t.effect !== 'NoExecute') {
     errs.push(fieldError.invalid(`${path}.effect`, t.effect ?? '', 'effect must be \'NoExecute\' when `tolerationSeconds` is set'));
+  }
+  // Upstream reports problems with the value on the operator's path, all in one error.
+  const value = t.value ?? '';
+  if (op === '' || op === 'Equal') {
+    const msgs = isValidLabelValue(value);
+    if (msgs.length) errs.push(fieldError.invalid(`${path}.operator`, value, msgs.join(';')));
+  } else if (op === 'Exists') {
+    if (value) errs.push(fieldError.invalid(`${path}.operator`, value, "value must be empty when `operator` is 'Exists'"));
+  } else {
+    errs.push(fieldError.notSupported(`${path}.operator`, op, TOLERATION_OPERATORS));
   }
   if (t.effect && !TAINT_EFFECTS.includes(t.effect)) errs.push(fieldError.notSupported(`${path}.effect`, t.effect, TAINT_EFFECTS));
   return errs;
