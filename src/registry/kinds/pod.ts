@@ -58,8 +58,13 @@ function validatePodUpdate(obj: KObject, old: KObject): FieldError[] {
   const prev = spec(old) ?? ({} as PodSpec);
   const prevDeadline = prev.activeDeadlineSeconds;
   const nextDeadline = next.activeDeadlineSeconds;
-  if (prevDeadline !== undefined && (nextDeadline === undefined || nextDeadline > prevDeadline)) {
-    errs.push(fieldError.invalid('spec.activeDeadlineSeconds', nextDeadline ?? null, 'must be less than or equal to previous value'));
+  if (prevDeadline !== undefined && prevDeadline !== null) {
+    if (nextDeadline === undefined || nextDeadline === null) {
+      // Go's field errors print a nil pointer as the quoted string "null".
+      errs.push(fieldError.invalid('spec.activeDeadlineSeconds', 'null', 'must not update from a positive integer to nil value'));
+    } else if (nextDeadline > prevDeadline) {
+      errs.push(fieldError.invalid('spec.activeDeadlineSeconds', nextDeadline, 'must be less than or equal to previous value'));
+    }
   }
   const prevTolerations = asArray<Toleration>(prev.tolerations).map(canonical);
   const nextTolerations = new Set(asArray<Toleration>(next.tolerations).map(canonical));

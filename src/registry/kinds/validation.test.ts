@@ -142,6 +142,18 @@ const cases: Array<{ name: string; obj: KObject; old?: KObject; want: string[] }
     ],
   },
   {
+    name: 'pod update removing activeDeadlineSeconds',
+    obj: pod({ containers: [{ name: 'c', image: 'nginx:1' }] }),
+    old: defaulted(pod({ activeDeadlineSeconds: 60, containers: [{ name: 'c', image: 'nginx:1' }] })),
+    want: ['spec.activeDeadlineSeconds: Invalid value: "null": must not update from a positive integer to nil value'],
+  },
+  {
+    name: 'pod update raising activeDeadlineSeconds',
+    obj: pod({ activeDeadlineSeconds: 120, containers: [{ name: 'c', image: 'nginx:1' }] }),
+    old: defaulted(pod({ activeDeadlineSeconds: 60, containers: [{ name: 'c', image: 'nginx:1' }] })),
+    want: ['spec.activeDeadlineSeconds: Invalid value: 120: must be less than or equal to previous value'],
+  },
+  {
     name: 'pod update changing only the image',
     obj: pod({ containers: [{ name: 'c', image: 'nginx:2' }] }),
     old: defaulted(pod({ containers: [{ name: 'c', image: 'nginx:1' }] })),
