@@ -281,6 +281,14 @@ const cases: Array<{ name: string; obj: KObject; old?: KObject; want: string[] }
     ],
   },
   {
+    name: 'label key with an empty name part',
+    obj: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'default', labels: { 'example.com/': 'x' } } },
+    want: [
+      'metadata.labels: Invalid value: "example.com/": name part must be non-empty',
+      "metadata.labels: Invalid value: \"example.com/\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+    ],
+  },
+  {
     name: 'configmap with a bad key and a key in both maps',
     obj: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'default' }, data: { 'a b': '1', dup: 'x' }, binaryData: { dup: 'eA==' } },
     want: [

@@ -69,9 +69,12 @@ export function isDNS1035Label(value: string): string[] {
 /** A name that must survive as one URL path segment (upstream's laxest rule for object names). */
 export function isPathSegmentName(value: string): string[] {
   if (value === '.' || value === '..') return [`may not be '${value}'`];
-  const errs: string[] = [];
-  for (const bad of ['/', '%']) if (value.includes(bad)) errs.push(`may not contain '${bad}'`);
-  return errs;
+  return isPathSegmentPrefix(value);
+}
+
+/** A generateName prefix: '.' or '..' become fine once a suffix is added, so only characters are checked. */
+export function isPathSegmentPrefix(value: string): string[] {
+  return ['/', '%'].filter((bad) => value.includes(bad)).map((bad) => `may not contain '${bad}'`);
 }
 
 /** Label and annotation keys: `[prefix/]name`. */
@@ -98,7 +101,8 @@ export function isQualifiedName(value: string): string[] {
   } else if (name.length > 63) {
     errs.push(`name part ${tooLong(63)}`);
   }
-  if (name.length > 0 && !RE.namePart.test(name)) {
+  // An empty name part also fails the pattern, and upstream reports both.
+  if (!RE.namePart.test(name)) {
     errs.push(
       'name part must consist of alphanumeric characters, \'-\', \'_\' or \'.\', and must start and end with an alphanumeric character ' +
         formatHint(['MyName', 'my.name', '123-abc'], QUALIFIED_NAME_PART),
@@ -157,4 +161,4 @@ const maskTrailingDash = (name: string) => (name.length > 1 && name.endsWith('-'
 export const nameIsDNSSubdomain: NameValidator = (n, prefix) => isDNS1123Subdomain(prefix ? maskTrailingDash(n) : n);
 export const nameIsDNSLabel: NameValidator = (n, prefix) => isDNS1123Label(prefix ? maskTrailingDash(n) : n);
 export const nameIsDNS1035Label: NameValidator = (n, prefix) => isDNS1035Label(prefix ? maskTrailingDash(n) : n);
-export const nameIsPathSegment: NameValidator = (n, prefix) => (prefix ? isPathSegmentName(n) : isPathSegmentName(n));
+export const nameIsPathSegment: NameValidator = (n, prefix) => (prefix ? isPathSegmentPrefix(n) : isPathSegmentName(n));
