@@ -3,6 +3,7 @@ import type { NodeSpec, Taint } from 'kubernetes-types/core/v1.js';
 import { fieldError, type FieldError } from '../field-errors.js';
 import type { KObject, ResourceDescriptor, ValidationContext } from '../types.js';
 import { asArray, asObject, ipFamily } from '../validation/common.js';
+import { goTaint } from '../validation/go-value.js';
 import { validateMeta } from '../validation/meta.js';
 import { isQualifiedName, isValidLabelValue, nameIsDNSSubdomain } from '../validation/names.js';
 
@@ -41,7 +42,7 @@ function validate(obj: KObject, ctx: ValidationContext): FieldError[] {
     if (!t.effect) errs.push(fieldError.required(`${p}.effect`));
     else if (!TAINT_EFFECTS.includes(t.effect)) errs.push(fieldError.notSupported(`${p}.effect`, t.effect, TAINT_EFFECTS));
     const key = `${t.key}:${t.effect}`;
-    if (seen.has(key)) errs.push(fieldError.duplicate(p, t.key));
+    if (seen.has(key)) errs.push(fieldError.duplicateGo(p, goTaint(t), 'taints must be unique by key and effect pair'));
     seen.add(key);
   });
   if (ctx.old) {

@@ -263,6 +263,11 @@ const cases: Array<{ name: string; obj: KObject; old?: KObject; want: string[] }
     want: ['spec.healthCheckNodePort: Invalid value: 70000: must be between 1 and 65535, inclusive'],
   },
   {
+    name: 'node with the same taint key and effect twice',
+    obj: { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' }, spec: { taints: [{ key: 'gpu', value: 'a', effect: 'NoSchedule' }, { key: 'gpu', value: 'b', effect: 'NoSchedule' }] } },
+    want: ['spec.taints[1]: Duplicate value: core.Taint{Key:"gpu", Value:"b", Effect:"NoSchedule", TimeAdded:(*v1.Time)(nil)}: taints must be unique by key and effect pair'],
+  },
+  {
     name: 'namespace with a dot in its name',
     obj: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team.a' } },
     want: [`metadata.name: Invalid value: "team.a": ${LABEL_MSG}`],

@@ -12,3 +12,13 @@ export function goStringSlice(list: string[] | undefined): string {
   if (!list) return '[]string(nil)';
   return `[]string{${list.map((s) => JSON.stringify(s)).join(', ')}}`;
 }
+
+/**
+ * Go's %#v of a core.Taint. A set timeAdded is a pointer, which Go prints as a memory address
+ * that means nothing to a user; we print an ellipsis in its place.
+ */
+export function goTaint(t: { key?: string; value?: string; effect?: string; timeAdded?: unknown }): string {
+  const time = t.timeAdded === undefined || t.timeAdded === null ? '(*v1.Time)(nil)' : '(*v1.Time)(…)';
+  const q = (v: string | undefined) => JSON.stringify(v ?? '');
+  return `core.Taint{Key:${q(t.key)}, Value:${q(t.value)}, Effect:${q(t.effect)}, TimeAdded:${time}}`;
+}
