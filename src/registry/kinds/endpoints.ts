@@ -10,6 +10,7 @@ const ADDRESS_TYPES = ['IPv4', 'IPv6', 'FQDN'];
 const INVALID_IP = 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)';
 const MAX_SLICE_ENDPOINTS = 1000;
 const MAX_SLICE_PORTS = 100;
+const MAX_ENDPOINT_ADDRESSES = 100;
 
 interface PortLike { name?: string; port?: number; protocol?: string; appProtocol?: string }
 
@@ -71,12 +72,14 @@ function validateEndpointSlice(obj: KObject, ctx: ValidationContext): FieldError
   const type = obj.addressType;
   if (!type) errs.push(fieldError.required('addressType'));
   else if (!ADDRESS_TYPES.includes(String(type))) errs.push(fieldError.notSupported('addressType', type, ADDRESS_TYPES));
+  // Past a list's limit upstream reports only its length, not each item.
   const endpoints = asArray<Record<string, unknown>>(obj.endpoints);
   if (endpoints.length > MAX_SLICE_ENDPOINTS) errs.push(fieldError.tooMany('endpoints', endpoints.length, MAX_SLICE_ENDPOINTS));
-  endpoints.forEach((ep, i) => {
+  else endpoints.forEach((ep, i) => {
     const p = `endpoints[${i}]`;
     const addrs = asArray<string>(ep.addresses);
-    if (addrs.length < 1 || addrs.length > 100) errs.push(fieldError.required(`${p}.addresses`, 'must contain at least 1 address but no more than 100'));
+    if (addrs.length === 0) errs.push(fieldError.required(`${p}.addresses`, 'must contain at least 1 address'));
+    else if (addrs.length > MAX_ENDPOINT_ADDRESSES) errs.push(fieldError.tooMany(`${p}.addresses`, addrs.length, MAX_ENDPOINT_ADDRESSES));
     addrs.forEach((a, j) => {
       const ap = `${p}.addresses[${j}]`;
       if (type === 'FQDN') for (const msg of isDNS1123Subdomain(a)) errs.push(fieldError.invalid(ap, a, msg));
@@ -88,7 +91,7 @@ function validateEndpointSlice(obj: KObject, ctx: ValidationContext): FieldError
   });
   const ports = asArray(obj.ports);
   if (ports.length > MAX_SLICE_PORTS) errs.push(fieldError.tooMany('ports', ports.length, MAX_SLICE_PORTS));
-  errs.push(...validatePorts(obj.ports, 'ports', { portOptional: true }));
+  else errs.push(...validatePorts(obj.ports, 'ports', { portOptional: true }));
   if (ctx.old && ctx.old.addressType !== obj.addressType) errs.push(fieldError.invalid('addressType', obj.addressType, 'field is immutable'));
   return errs;
 }

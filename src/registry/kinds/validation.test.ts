@@ -336,6 +336,17 @@ const cases: Array<{ name: string; obj: KObject; old?: KObject; want: string[] }
     ],
   },
   {
+    name: 'endpointslice endpoints with no addresses and with too many',
+    obj: {
+      apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 's', namespace: 'default' }, addressType: 'IPv4',
+      endpoints: [{ addresses: [] }, { addresses: Array.from({ length: 101 }, (_, i) => `10.0.${Math.floor(i / 250)}.${(i % 250) + 1}`) }],
+    },
+    want: [
+      'endpoints[0].addresses: Required value: must contain at least 1 address',
+      'endpoints[1].addresses: Too many: 101: must have at most 100 items',
+    ],
+  },
+  {
     name: 'namespaced object without a namespace',
     obj: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'l' }, spec: { leaseDurationSeconds: 0 } },
     want: ['metadata.namespace: Required value', 'spec.leaseDurationSeconds: Invalid value: 0: must be greater than 0'],
