@@ -1,4 +1,5 @@
 // Pieces shared by several kinds' tables: standard columns and the label/selector formats kubectl shows.
+import { labelSelectorFromObject, SelectorError, type LabelSelectorObject } from '../selectors/label.js';
 import type { ColumnDefinition } from '../types.js';
 import { doc } from './docs.js';
 
@@ -35,30 +36,17 @@ export function formatLabels(labels: Record<string, string> | undefined | null):
   return keys.map((k) => `${k}=${labels![k]}`).join(',');
 }
 
-export interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>;
-}
-
-/** A LabelSelector in label-query syntax, requirements sorted by key; `<none>` for nil or empty. */
-export function formatLabelSelector(selector: LabelSelector | undefined | null): string {
-  if (!selector) return '<none>';
-  const reqs: Array<{ key: string; text: string }> = [];
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) reqs.push({ key: k, text: `${k}=${v}` });
-  for (const e of selector.matchExpressions ?? []) {
-    const values = [...(e.values ?? [])].sort().join(',');
-    switch (e.operator) {
-      case 'In': reqs.push({ key: e.key, text: `${e.key} in (${values})` }); break;
-      case 'NotIn': reqs.push({ key: e.key, text: `${e.key} notin (${values})` }); break;
-      case 'Exists': reqs.push({ key: e.key, text: e.key }); break;
-      case 'DoesNotExist': reqs.push({ key: e.key, text: `!${e.key}` }); break;
-      default: return '<error>';
-    }
+/**
+ * A LabelSelector as kubectl shows it (upstream's FormatLabelSelector): the canonical selector
+ * string, `<none>` when it is nil or empty, `<error>` when it cannot be compiled.
+ */
+export function formatLabelSelector(selector: LabelSelectorObject | undefined | null): string {
+  try {
+    return labelSelectorFromObject(selector).string || '<none>';
+  } catch (err) {
+    if (err instanceof SelectorError) return '<error>';
+    throw err;
   }
-  if (reqs.length === 0) return '<none>';
-  // Stable sort keeps matchLabels ahead of expressions on the same key.
-  reqs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return reqs.map((r) => r.text).join(',');
 }
 
 /** Reads a nested field without trusting the object's shape. */

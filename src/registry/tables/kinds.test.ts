@@ -99,6 +99,15 @@ test('deployments, replicasets, daemonsets', () => {
   assert.equal(row('DaemonSet.apps', obj({ metadata: meta('x') }))[6], '<none>');
 });
 
+test('selector column: <none> when nil or empty, <error> when it cannot be compiled', () => {
+  const selectorOf = (selector: unknown) => row('ReplicaSet.apps', obj({ metadata: meta('rs'), spec: { selector, template } }))[7];
+  assert.equal(selectorOf(undefined), '<none>');
+  assert.equal(selectorOf({}), '<none>');
+  assert.equal(selectorOf({ matchExpressions: [{ key: 'tier', operator: 'Exists' }, { key: 'app', operator: 'NotIn', values: ['b', 'a'] }] }), 'app notin (a,b),tier');
+  assert.equal(selectorOf({ matchExpressions: [{ key: 'app', operator: 'Gt', values: ['1'] }] }), '<error>');
+  assert.equal(selectorOf({ matchExpressions: [{ key: 'app', operator: 'In', values: [] }] }), '<error>');
+});
+
 test('jobs: status, completions and duration', () => {
   const spec = { selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': 'abc' } }, template };
   const done = obj({
