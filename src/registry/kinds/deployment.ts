@@ -2,11 +2,13 @@
 import type { DeploymentSpec } from 'kubernetes-types/apps/v1.js';
 import { fieldError, type FieldError } from '../field-errors.js';
 import type { KObject, ResourceDescriptor, ValidationContext } from '../types.js';
-import { asObject, isObject, validateNonNegative } from '../validation/common.js';
+import { isObject, validateNonNegative } from '../validation/common.js';
 import { validateMeta } from '../validation/meta.js';
 import { nameIsDNSSubdomain } from '../validation/names.js';
 import { validateIntOrPercent, isZeroIntOrPercent } from '../validation/intstr.js';
-import { defaultTemplate, specOf, validateReplicas, validateSelectorAndTemplate, validateSelectorImmutable, validateStatusCounters } from './workload.js';
+import {
+  defaultTemplate, specOf, validateCountersWithinReplicas, validateReplicas, validateSelectorAndTemplate, validateSelectorImmutable, validateStatusCounters,
+} from './workload.js';
 
 const STRATEGIES = ['Recreate', 'RollingUpdate'];
 
@@ -71,13 +73,7 @@ function validate(obj: KObject, ctx: ValidationContext): FieldError[] {
 function validateStatus(obj: KObject, ctx: ValidationContext): FieldError[] {
   const errs = validateMeta(obj, { namespaced: true, nameFn: nameIsDNSSubdomain }, ctx.old);
   errs.push(...validateStatusCounters(obj, ['replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas', 'observedGeneration', 'collisionCount']));
-  const st = asObject(obj.status);
-  const replicas = typeof st.replicas === 'number' ? st.replicas : 0;
-  for (const f of ['updatedReplicas', 'readyReplicas', 'availableReplicas']) {
-    if (typeof st[f] === 'number' && (st[f] as number) > replicas) {
-      errs.push(fieldError.invalid(`status.${f}`, st[f], 'cannot be greater than status.replicas'));
-    }
-  }
+  errs.push(...validateCountersWithinReplicas(obj, ['updatedReplicas', 'readyReplicas', 'availableReplicas']));
   return errs;
 }
 

@@ -5,7 +5,9 @@ import type { KObject, ResourceDescriptor, ValidationContext } from '../types.js
 import { asObject, isObject, validateNonNegative } from '../validation/common.js';
 import { validateMeta } from '../validation/meta.js';
 import { nameIsDNSSubdomain } from '../validation/names.js';
-import { defaultTemplate, specOf, validateReplicas, validateSelectorAndTemplate, validateSelectorImmutable, validateStatusCounters } from './workload.js';
+import {
+  defaultTemplate, specOf, validateCountersWithinReplicas, validateReplicas, validateSelectorAndTemplate, validateSelectorImmutable, validateStatusCounters,
+} from './workload.js';
 
 function defaults(obj: KObject): void {
   if (!isObject(obj.spec)) obj.spec = {};
@@ -25,13 +27,8 @@ function validate(obj: KObject, ctx: ValidationContext): FieldError[] {
 function validateStatus(obj: KObject, ctx: ValidationContext): FieldError[] {
   const errs = validateMeta(obj, { namespaced: true, nameFn: nameIsDNSSubdomain }, ctx.old);
   errs.push(...validateStatusCounters(obj, ['replicas', 'fullyLabeledReplicas', 'readyReplicas', 'availableReplicas', 'observedGeneration']));
+  errs.push(...validateCountersWithinReplicas(obj, ['fullyLabeledReplicas', 'readyReplicas']));
   const st = asObject(obj.status);
-  const replicas = typeof st.replicas === 'number' ? st.replicas : 0;
-  for (const f of ['fullyLabeledReplicas', 'readyReplicas']) {
-    if (typeof st[f] === 'number' && (st[f] as number) > replicas) {
-      errs.push(fieldError.invalid(`status.${f}`, st[f], 'cannot be greater than status.replicas'));
-    }
-  }
   if (typeof st.availableReplicas === 'number' && typeof st.readyReplicas === 'number' && st.availableReplicas > st.readyReplicas) {
     errs.push(fieldError.invalid('status.availableReplicas', st.availableReplicas, 'cannot be greater than readyReplicas'));
   }

@@ -358,3 +358,18 @@ for (const c of cases) {
     assert.deepEqual(check(c.obj, c.old), c.want);
   });
 }
+
+test('status: counters above status.replicas, for Deployments and ReplicaSets alike', () => {
+  const statusErrors = (apiVersion: string, kind: string, status: Record<string, number>) => {
+    const obj = { apiVersion, kind, metadata: { name: 'w', namespace: 'default' }, status } as KObject;
+    return (descriptor(apiVersion, kind).validateStatus?.(obj, {}) ?? []).map((e) => `${e.field}: ${e.message}`);
+  };
+  assert.deepEqual(statusErrors('apps/v1', 'Deployment', { replicas: 1, updatedReplicas: 2, readyReplicas: 1, availableReplicas: 3 }), [
+    'status.updatedReplicas: Invalid value: 2: cannot be greater than status.replicas',
+    'status.availableReplicas: Invalid value: 3: cannot be greater than status.replicas',
+  ]);
+  assert.deepEqual(statusErrors('apps/v1', 'ReplicaSet', { replicas: 1, fullyLabeledReplicas: 2, readyReplicas: 1, availableReplicas: 2 }), [
+    'status.fullyLabeledReplicas: Invalid value: 2: cannot be greater than status.replicas',
+    'status.availableReplicas: Invalid value: 2: cannot be greater than readyReplicas',
+  ]);
+});

@@ -74,3 +74,12 @@ export function validateStatusCounters(obj: KObject, fields: string[]): FieldErr
   const status = asObject(obj.status);
   return fields.flatMap((f) => validateNonNegative(status[f], `status.${f}`));
 }
+
+/** Each of these status counters must not exceed status.replicas. */
+export function validateCountersWithinReplicas(obj: KObject, fields: string[]): FieldError[] {
+  const status = asObject(obj.status);
+  const replicas = typeof status.replicas === 'number' ? status.replicas : 0;
+  return fields
+    .filter((f) => typeof status[f] === 'number' && (status[f] as number) > replicas)
+    .map((f) => fieldError.invalid(`status.${f}`, status[f], 'cannot be greater than status.replicas'));
+}
