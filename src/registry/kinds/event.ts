@@ -83,8 +83,8 @@ function eventsV1Fields(obj: KObject): Record<string, string> {
   return fields;
 }
 
-export const coreEvent: ResourceDescriptor = {
-  group: '',
+/** What both schemas share; they differ in group, field selectors and validation. */
+const eventBase = {
   version: 'v1',
   kind: 'Event',
   listKind: 'EventList',
@@ -93,20 +93,18 @@ export const coreEvent: ResourceDescriptor = {
   shortNames: ['ev'],
   namespaced: true,
   generation: false,
+} as const satisfies Partial<ResourceDescriptor>;
+
+export const coreEvent: ResourceDescriptor = {
+  ...eventBase,
+  group: '',
   selectableFields: coreEventFields,
   validate: validateCoreEvent,
 };
 
 export const eventsV1Event: ResourceDescriptor = {
+  ...eventBase,
   group: 'events.k8s.io',
-  version: 'v1',
-  kind: 'Event',
-  listKind: 'EventList',
-  plural: 'events',
-  singular: 'event',
-  shortNames: ['ev'],
-  namespaced: true,
-  generation: false,
   selectableFields: eventsV1Fields,
   validate: validateEventsV1,
 };
