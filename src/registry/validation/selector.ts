@@ -6,8 +6,6 @@ import { goStringMap } from './go-value.js';
 import { validateLabels } from './meta.js';
 import { isQualifiedName, isValidLabelValue } from './names.js';
 
-const OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
-
 export function validateLabelSelector(sel: LabelSelector | undefined, path: string): FieldError[] {
   const errs: FieldError[] = [];
   if (!sel) return errs;
@@ -43,10 +41,6 @@ export function selectorMatches(sel: LabelSelector | undefined, labels: Record<s
     if (err instanceof SelectorError) return false;
     throw err;
   }
-}
-
-export function isValidOperator(op: string): boolean {
-  return OPERATORS.includes(op);
 }
 
 /** Go's %#v of a metav1.LabelSelector, as printed in "empty selector is invalid" messages. */
