@@ -7,7 +7,7 @@ import type { ResponseForm } from '../http/negotiate.js';
 import { sendJson, sendText } from '../http/respond.js';
 import type { ResourceContext } from '../resources/context.js';
 import { buildTable, parseIncludeObject } from '../table.js';
-import { buildFilter } from './filters.js';
+import { buildFilter, selectorsOf } from '../resources/filters.js';
 
 export interface ReadRequest {
   req: IncomingMessage;
@@ -41,7 +41,7 @@ export async function handleList(r: ReadRequest): Promise<void> {
   if (!Number.isSafeInteger(limit) || limit < 0) throw errors.badRequest(`invalid limit: ${JSON.stringify(limitText)}`);
   const req = {
     namespace: r.namespace,
-    filter: buildFilter(r.d, r.query),
+    filter: buildFilter(r.d, selectorsOf(r.query)),
     limit,
     continueToken: r.query.get('continue') || undefined,
     resourceVersion: r.query.get('resourceVersion') ?? undefined,

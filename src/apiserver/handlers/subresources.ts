@@ -4,12 +4,13 @@ import type { KObject, ResourceDescriptor, ScaleSubresource } from '../../regist
 import { errors, successStatus } from '../errors.js';
 import { decodeObjectBody, readBody } from '../http/body.js';
 import { sendJson } from '../http/respond.js';
-import { deleteObject, replaceStored } from '../resources/operations.js';
+import { checkPreconditions, deleteObject, updateStored } from '../resources/operations.js';
+import { runPatch } from '../resources/patch-object.js';
+import { MERGE_PATCH, STRATEGIC_MERGE_PATCH } from '../patch/index.js';
 import { labelSelectorFromObject } from '../../registry/selectors/label.js';
-import { isDryRun, readPatch, runPatch } from './write.js';
+import { isDryRun, readPatch } from './write.js';
 import type { ReadRequest } from './read.js';
 import { nowRfc3339 } from '../resources/prepare.js';
-import { ApiError } from '../errors.js';
 
 function getPath(obj: unknown, path: string): unknown {
   let cur = obj as Record<string, unknown> | undefined;
@@ -51,36 +52,42 @@ function scaleSpec(d: ResourceDescriptor): ScaleSubresource {
   return spec;
 }
 
+interface ScaleBody {
+  metadata?: { resourceVersion?: unknown; uid?: unknown };
+  spec?: { replicas?: unknown };
+}
+
 export async function handleScale(r: ReadRequest, name: string, verb: string): Promise<void> {
   const spec = scaleSpec(r.d);
-  const current = await r.ctx.store.get(r.d, r.namespace, name);
   if (verb === 'get') {
-    sendJson(r.req, r.res, 200, toScale(current, spec));
+    sendJson(r.req, r.res, 200, toScale(await r.ctx.store.get(r.d, r.namespace, name), spec));
     return;
   }
-  let scale: { metadata?: { resourceVersion?: string }; spec?: { replicas?: unknown } };
+  let change: (current: KObject) => ScaleBody;
   if (verb === 'update') {
-    scale = decodeObjectBody(await readBody(r.req), r.req.headers['content-type']) as typeof scale;
+    const body = decodeObjectBody(await readBody(r.req), r.req.headers['content-type']) as ScaleBody;
+    change = () => body;
   } else if (verb === 'patch') {
     const patch = await readPatch(r);
     // A Scale has no lists, so a strategic merge patch means the same as a merge patch.
-    const contentType = patch.contentType === 'application/strategic-merge-patch+json' ? 'application/merge-patch+json' : patch.contentType;
-    scale = runPatch(r.d, toScale(current, spec) as unknown as KObject, { contentType, body: patch.body }) as typeof scale;
+    const contentType = patch.contentType === STRATEGIC_MERGE_PATCH ? MERGE_PATCH : patch.contentType;
+    change = (current) => runPatch(r.d, toScale(current, spec) as unknown as KObject, { contentType, body: patch.body }) as ScaleBody;
   } else {
     throw errors.methodNotAllowed();
   }
-  if (scale === null || typeof scale !== 'object') throw errors.badRequest('the body of the request was not a valid Scale object');
-  const wanted = scale.metadata?.resourceVersion;
-  if (wanted && wanted !== current.metadata.resourceVersion) throw errors.conflict({ group: r.d.group, resource: r.d.plural }, name);
-  const replicas = scale.spec?.replicas;
-  if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
-    throw errors.invalid('Scale', 'autoscaling', name, [
-      { reason: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(replicas ?? null)}: must be greater than or equal to 0` },
-    ]);
-  }
-  const next = structuredClone(current);
-  setPath(next as Record<string, unknown>, spec.specReplicasPath, replicas);
-  const stored = await replaceStored(r.ctx, r.d, current, next, { dryRun: isDryRun(r.query) });
+  const stored = await updateStored(r.ctx, r.d, { namespace: r.namespace, name }, (current) => {
+    const scale = change(current);
+    if (scale === null || typeof scale !== 'object') throw errors.badRequest('the body of the request was not a valid Scale object');
+    checkPreconditions(r.d, current, scale.metadata ?? {});
+    const replicas = scale.spec?.replicas;
+    if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+      throw errors.invalid('Scale', 'autoscaling', name, [
+        { reason: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(replicas ?? null)}: must be greater than or equal to 0` },
+      ]);
+    }
+    setPath(current as Record<string, unknown>, spec.specReplicasPath, replicas);
+    return current;
+  }, { dryRun: isDryRun(r.query) });
   sendJson(r.req, r.res, 200, toScale(stored, spec));
 }
 
@@ -90,26 +97,18 @@ export async function handleBinding(r: ReadRequest, name: string): Promise<void>
   if (typeof node !== 'string' || node === '') {
     throw errors.invalid('Binding', '', name, [{ reason: 'FieldValueRequired', field: 'target.name', message: 'Required value' }]);
   }
-  const dryRun = isDryRun(r.query);
-  for (let attempt = 0; ; attempt++) {
-    const pod = await r.ctx.store.get(r.d, r.namespace, name);
-    const spec = (pod.spec ?? {}) as { nodeName?: string };
-    if (pod.metadata.deletionTimestamp) throw errors.conflict({ group: '', resource: 'pods/binding' }, name, `pod ${name} is being deleted, cannot be assigned to a host`);
-    if (spec.nodeName) throw errors.conflict({ group: '', resource: 'pods/binding' }, name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
-    const next = structuredClone(pod);
-    (next.spec as { nodeName?: string }).nodeName = node;
-    const status = (next.status ?? {}) as { conditions?: Array<Record<string, unknown>> };
+  const bindingRef = { group: '', resource: 'pods/binding' };
+  await updateStored(r.ctx, r.d, { namespace: r.namespace, name }, (pod) => {
+    const spec = (pod.spec ?? (pod.spec = {})) as { nodeName?: string };
+    if (pod.metadata.deletionTimestamp) throw errors.conflict(bindingRef, name, `pod ${name} is being deleted, cannot be assigned to a host`);
+    if (spec.nodeName) throw errors.conflict(bindingRef, name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
+    spec.nodeName = node;
+    const status = (pod.status ?? {}) as { conditions?: Array<Record<string, unknown>> };
     const conditions = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
     conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: nowRfc3339() });
-    next.status = { ...status, conditions };
-    try {
-      // Binding writes spec and status together, which neither PUT path allows; store directly.
-      if (!dryRun) await r.ctx.store.update(r.d, next);
-      break;
-    } catch (err) {
-      if (!(err instanceof ApiError && err.reason === 'Conflict') || attempt >= 8) throw err;
-    }
-  }
+    pod.status = { ...status, conditions };
+    return pod;
+  }, { dryRun: isDryRun(r.query), subresource: 'binding' });
   sendJson(r.req, r.res, 201, { ...successStatus(), code: 201 });
 }
 

@@ -5,7 +5,7 @@ import { apiVersionOf } from '../../registry/types.js';
 import { StorageError, type KeyValue } from '../../storage/backend.js';
 import { errors } from '../errors.js';
 import { buildTable, parseIncludeObject } from '../table.js';
-import { buildFilter } from './filters.js';
+import { buildFilter, selectorsOf } from '../resources/filters.js';
 import type { ReadRequest } from './read.js';
 import { isTrue } from '../request-info.js';
 import { openWatch, type ObjectEvent, type OpenWatch } from '../resources/watch-source.js';
@@ -36,7 +36,7 @@ export const defaultWatchTuning: WatchTuning = {
 
 export async function handleWatch(r: ReadRequest, tuning: WatchTuning = defaultWatchTuning, name?: string): Promise<void> {
   const { req, res, d, query, form } = r;
-  const baseFilter = buildFilter(d, query);
+  const baseFilter = buildFilter(d, selectorsOf(query));
   const filter = name === undefined ? baseFilter : (o: KObject) => o.metadata.name === name && (!baseFilter || baseFilter(o));
   const rvText = query.get('resourceVersion') ?? '';
   const sendInitial = isTrue(query.get('sendInitialEvents'));
@@ -112,10 +112,15 @@ export async function handleWatch(r: ReadRequest, tuning: WatchTuning = defaultW
   }
   timeout = setTimeout(finish, timeoutMs);
   if (bookmarks) {
-    const tick = () => {
+    // A bookmark may name any revision the watcher has seen all matching events up to. Events are
+    // handed to watchers as soon as they commit, so the store's current revision qualifies, and a
+    // watcher of a quiet selection keeps up with compaction instead of relisting after a 410.
+    const tick = async () => {
+      if (closed) return;
+      lastRevision = Math.max(lastRevision, await r.ctx.store.backend.currentRevision());
       bookmark();
-      bookmarkTimer = setTimeout(tick, tuning.bookmarkIntervalMs);
+      bookmarkTimer = setTimeout(() => void tick().catch(finish), tuning.bookmarkIntervalMs);
     };
-    bookmarkTimer = setTimeout(tick, tuning.bookmarkIntervalMs);
+    bookmarkTimer = setTimeout(() => void tick().catch(finish), tuning.bookmarkIntervalMs);
   }
 }

@@ -1,17 +1,15 @@
 // POST, PUT, PATCH, DELETE and DELETE-collection over HTTP: parse the request, call the shared
 // operations, answer with the stored object (or a Status) in the negotiated form.
-import type { KObject, ResourceDescriptor } from '../../registry/types.js';
+import { apiVersionOf, type KObject } from '../../registry/types.js';
 import { ApiError, errors, successStatus } from '../errors.js';
 import { decodeObjectBody, mediaType, parseJson, readBody } from '../http/body.js';
-import { applyPatch, PatchError } from '../patch/index.js';
-import type { ResourceContext } from '../resources/context.js';
-import { createObject, deleteObject, finalizeNamespace, replaceStored, updateObject, type DeleteOptions, type UpdateOptions } from '../resources/operations.js';
-import { enforceKnownFields, parseFieldValidation } from '../resources/field-validation.js';
-import { addWarning } from '../http/respond.js';
-import { checkTypeMeta } from '../resources/prepare.js';
-import { buildFilter } from './filters.js';
+import { APPLY_PATCH, JSON_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH } from '../patch/index.js';
+import { patchStored } from '../resources/patch-object.js';
+import { createObject, deleteObject, finalizeNamespace, updateObject, type DeleteOptions } from '../resources/operations.js';
+import { parseFieldValidation } from '../resources/field-validation.js';
+import { buildFilter, selectorsOf } from '../resources/filters.js';
+import { addWarning, sendJson } from '../http/respond.js';
 import { sendObject, type ReadRequest } from './read.js';
-import { sendJson } from '../http/respond.js';
 
 /** dryRun, fieldValidation and a warning sink, from the request. */
 export function writeOptions(r: ReadRequest) {
@@ -41,52 +39,14 @@ export async function handleFinalize(r: ReadRequest, name: string): Promise<void
   sendObject(r, await finalizeNamespace(r.ctx, r.d, name, body, { dryRun: isDryRun(r.query) }));
 }
 
-/** Applies a patch to the stored object and stores the result, retrying when another writer races us. */
-export async function patchStored(
-  ctx: ResourceContext,
-  d: ResourceDescriptor,
-  target: { namespace?: string; name: string },
-  patch: { contentType: string; body: unknown },
-  opts: UpdateOptions,
-): Promise<KObject> {
-  for (let attempt = 0; ; attempt++) {
-    const current = await ctx.store.get(d, target.namespace, target.name);
-    const incoming = checkTypeMeta(d, runPatch(d, current, patch));
-    const wanted = incoming.metadata.resourceVersion;
-    if (wanted && wanted !== current.metadata.resourceVersion) {
-      throw errors.conflict({ group: d.group, resource: d.plural }, target.name);
-    }
-    // The stored object has no unknown fields, so any found here came with the patch.
-    enforceKnownFields(d, incoming, opts.fieldValidation ?? 'Ignore', opts.warn);
-    if (incoming.metadata.name !== target.name) throw errors.badRequest('metadata.name: the name of a patched object cannot change');
-    try {
-      return await replaceStored(ctx, d, current, incoming, opts);
-    } catch (err) {
-      const retry = err instanceof ApiError && err.reason === 'Conflict' && !wanted && attempt < 8;
-      if (!retry) throw err;
-    }
-  }
-}
-
-export function runPatch(d: ResourceDescriptor, original: KObject, patch: { contentType: string; body: unknown }): KObject {
-  try {
-    return applyPatch({ contentType: patch.contentType, original, patchBody: patch.body, group: d.group, kind: d.kind }) as KObject;
-  } catch (err) {
-    if (err instanceof PatchError) {
-      throw new ApiError(err.status, err.reason, err.message, err.causes.length ? { causes: err.causes } : undefined);
-    }
-    throw err;
-  }
-}
-
 export async function readPatch(r: ReadRequest): Promise<{ contentType: string; body: unknown }> {
   const contentType = mediaType(r.req.headers['content-type']);
-  const supported = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'];
+  const supported = [JSON_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH, APPLY_PATCH];
   if (!supported.includes(contentType)) {
     throw errors.unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: ${supported.join(', ')}`);
   }
   const raw = await readBody(r.req);
-  if (contentType === 'application/apply-patch+yaml') {
+  if (contentType === APPLY_PATCH) {
     throw errors.unsupportedMediaType('server-side apply (application/apply-patch+yaml) is not supported yet by k3ts; use client-side `kubectl apply` (without --server-side)');
   }
   return { contentType, body: parseJson(raw) };
@@ -140,7 +100,7 @@ export async function handleDelete(r: ReadRequest, name: string): Promise<void> 
 
 export async function handleDeleteCollection(r: ReadRequest): Promise<void> {
   const opts = await readDeleteOptions(r);
-  const page = await r.ctx.store.list(r.d, { namespace: r.namespace, filter: buildFilter(r.d, r.query) });
+  const page = await r.ctx.store.list(r.d, { namespace: r.namespace, filter: buildFilter(r.d, selectorsOf(r.query)) });
   const items: KObject[] = [];
   for (const obj of page.items) {
     try {
@@ -149,5 +109,5 @@ export async function handleDeleteCollection(r: ReadRequest): Promise<void> {
       if (!(err instanceof ApiError && err.reason === 'NotFound')) throw err;
     }
   }
-  sendJson(r.req, r.res, 200, { kind: r.d.listKind, apiVersion: r.d.group ? `${r.d.group}/${r.d.version}` : r.d.version, metadata: { resourceVersion: page.resourceVersion }, items });
+  sendJson(r.req, r.res, 200, { kind: r.d.listKind, apiVersion: apiVersionOf(r.d), metadata: { resourceVersion: page.resourceVersion }, items });
 }
