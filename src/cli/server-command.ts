@@ -49,7 +49,11 @@ export function serverCommand(): Command {
         log.info('shutting down', { signal });
         const force = setTimeout(() => process.exit(1), 10_000);
         force.unref();
-        await server.close();
+        try {
+          await server.close();
+        } catch (err) {
+          fail(`shutdown was not clean: ${(err as Error).message}`);
+        }
         process.exit(0);
       };
       process.on('SIGTERM', () => void stop('SIGTERM'));

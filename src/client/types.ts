@@ -49,8 +49,9 @@ export type PatchType = 'json' | 'merge' | 'strategic';
 export interface Client {
   get(type: ResourceType, namespace: string | undefined, name: string): Promise<KObject>;
   list(type: ResourceType, opts?: ListOptions): Promise<ObjectList>;
-  /** Resolves once the watch is established; events flow until `signal` aborts. When the stream
-   *  breaks (e.g. its revision was compacted), `onClose` gets the error and the caller re-lists. */
+  /** Resolves once the watch is established; events flow until `signal` aborts. If the stream ends
+   *  any other way (a broken connection, a compacted revision), `onClose` is called, with the error
+   *  when there is one, and the caller starts again from a fresh list. */
   watch(type: ResourceType, opts: WatchOptions, handlers: { onEvent(ev: WatchEvent): void; onClose?(err?: unknown): void }, signal: AbortSignal): Promise<void>;
   create(type: ResourceType, obj: KObject): Promise<KObject>;
   update(type: ResourceType, obj: KObject, opts?: { subresource?: 'status' | 'finalize' }): Promise<KObject>;

@@ -65,3 +65,32 @@ describe('namespace deletion', () => {
     });
   });
 });
+
+describe('namespace finalizers belong to the finalize subresource', () => {
+  let cp: TestControlPlane;
+  before(async () => {
+    cp = await startTestControlPlane();
+  });
+  after(() => cp.close());
+
+  it('a namespace created or patched without the kubernetes finalizer still waits for its contents', async () => {
+    await cp.client.create(ns, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'sneaky' }, spec: { finalizers: [] } });
+    const created = await cp.client.get(ns, undefined, 'sneaky');
+    assert.deepEqual((created.spec as { finalizers?: string[] }).finalizers, ['kubernetes']);
+    await cp.client.create(cms, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'pinned', namespace: 'sneaky', finalizers: ['example.com/hold'] } });
+    await cp.client.delete(ns, undefined, 'sneaky');
+    await cp.client.patch(ns, undefined, 'sneaky', { type: 'merge', body: { spec: { finalizers: [] } } });
+    const after = await cp.client.get(ns, undefined, 'sneaky');
+    assert.deepEqual((after.spec as { finalizers?: string[] }).finalizers, ['kubernetes'], 'a plain patch cannot drop it');
+    assert.ok(await cp.client.get(cms, 'sneaky', 'pinned'));
+    await cp.client.patch(cms, 'sneaky', 'pinned', { type: 'merge', body: { metadata: { finalizers: null } } });
+    await eventually(async () => {
+      try {
+        await cp.client.get(ns, undefined, 'sneaky');
+        return false;
+      } catch (err) {
+        return hasReason(err, 'NotFound');
+      }
+    });
+  });
+});

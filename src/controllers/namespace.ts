@@ -1,7 +1,7 @@
 // Namespace deletion: once a namespace is marked for deletion, delete everything in it, and when
 // nothing is left, drop the `kubernetes` finalizer so the namespace itself goes.
 import { hasReason, type Client, type ResourceType } from '../client/types.js';
-import { runController, type ReconcileResult } from './runtime/run-controller.js';
+import { runController, type ReconcileResult, type RunningController } from './runtime/run-controller.js';
 
 export const namespaceFinalizer = 'kubernetes';
 const namespaces: ResourceType = { group: '', version: 'v1', resource: 'namespaces' };
@@ -51,6 +51,6 @@ async function countRemaining(o: NamespaceControllerOptions, namespace: string):
   return n;
 }
 
-export function runNamespaceController(o: NamespaceControllerOptions, signal: AbortSignal): Promise<void> {
+export function runNamespaceController(o: NamespaceControllerOptions, signal: AbortSignal): Promise<RunningController> {
   return runController({ name: 'namespace', client: o.client, for: namespaces, reconcile: (key) => reconcileNamespace(o, key), onError: o.onError }, signal);
 }

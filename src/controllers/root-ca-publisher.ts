@@ -1,7 +1,7 @@
 // Every namespace gets a `kube-root-ca.crt` ConfigMap holding the cluster's serving CA, so pods and
 // tools inside the cluster can verify the API server, as upstream's root CA publisher does.
 import { hasReason, type Client, type ResourceType } from '../client/types.js';
-import { runController, type ReconcileResult } from './runtime/run-controller.js';
+import { runController, type ReconcileResult, type RunningController } from './runtime/run-controller.js';
 
 export const rootCaConfigMap = 'kube-root-ca.crt';
 const namespaces: ResourceType = { group: '', version: 'v1', resource: 'namespaces' };
@@ -38,7 +38,7 @@ export async function reconcileRootCa(o: RootCaPublisherOptions, namespace: stri
   }
 }
 
-export function runRootCaPublisher(o: RootCaPublisherOptions, signal: AbortSignal): Promise<void> {
+export function runRootCaPublisher(o: RootCaPublisherOptions, signal: AbortSignal): Promise<RunningController> {
   return runController(
     {
       name: 'root-ca-publisher',

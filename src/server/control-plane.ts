@@ -30,8 +30,9 @@ export interface ControlPlaneOptions {
 export interface ControlPlane {
   readonly context: ResourceContext;
   readonly client: Client;
-  /** Stops controllers and watches; the backend stays open (its owner closes it). */
-  stop(): void;
+  /** Stops controllers and watches and waits for reconciles in flight; the backend stays open
+   *  (its owner closes it). */
+  stop(): Promise<void>;
 }
 
 /** The first address of the service range: the `kubernetes` Service's ClusterIP (10.43.0.1). */
@@ -45,15 +46,17 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const allocator = createServiceAllocator(getCtx, { serviceCidr: o.serviceCidr, nodePortRange: o.nodePortRange });
   ctx = { store: new ObjectStore(o.backend), registry, admission: [namespaceLifecycle(getCtx), allocator] };
   const controllers = new AbortController();
-  const stop = () => {
+  const running: Array<Promise<void>> = [];
+  const stop = async () => {
     controllers.abort();
     allocator.stop();
+    await Promise.all(running);
   };
   try {
     await allocator.start();
     await bootstrapCluster(ctx, { advertiseAddress: o.advertiseAddress, port: o.port, serviceIP: apiServiceIP(o.serviceCidr) });
     const client = createLocalClient(ctx);
-    await runNamespaceController(
+    const namespaces = await runNamespaceController(
       {
         client,
         namespacedTypes: registry.descriptors.filter((d) => d.namespaced).map((d) => ({ group: d.group, version: d.version, resource: d.plural })),
@@ -61,13 +64,14 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       },
       controllers.signal,
     );
-    await runRootCaPublisher(
+    const rootCa = await runRootCaPublisher(
       { client, caPem: o.caPem, onError: (key, err) => o.log.warn('root CA publisher', { namespace: key, error: (err as Error)?.message ?? String(err) }) },
       controllers.signal,
     );
+    running.push(namespaces.stopped, rootCa.stopped);
     return { context: ctx, client, stop };
   } catch (err) {
-    stop();
+    await stop();
     throw err;
   }
 }

@@ -16,6 +16,19 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** Runs every closer in order, even after one fails, and reports the first failure. */
+async function closeAll(closers: Array<() => Promise<void> | void>): Promise<void> {
+  let first: unknown;
+  for (const c of closers) {
+    try {
+      await c();
+    } catch (err) {
+      first ??= err;
+    }
+  }
+  if (first !== undefined) throw first;
+}
+
 export async function runServer(config: Readonly<ServerConfig>, log: Logger): Promise<RunningServer> {
   const started = performance.now();
   await mkdir(join(config.dataDir, 'server', 'db'), { recursive: true, mode: 0o700 });
@@ -69,12 +82,11 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
     return {
       port,
       kubeconfigPath: config.kubeconfigPath,
-      close: async () => {
-        for (const c of closers) await c();
-      },
+      close: () => closeAll(closers),
     };
   } catch (err) {
-    for (const c of closers) await c();
+    // The start error is what the operator needs to see, whatever closing then reports.
+    await closeAll(closers).catch(() => undefined);
     throw err;
   }
 }

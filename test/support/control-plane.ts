@@ -29,7 +29,7 @@ export async function startTestControlPlane(): Promise<TestControlPlane> {
   return {
     ...plane,
     async close() {
-      plane.stop();
+      await plane.stop();
       await backend.close();
       rmSync(dir, { recursive: true, force: true });
     },

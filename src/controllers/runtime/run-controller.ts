@@ -28,8 +28,21 @@ export function splitKey(key: string): { namespace?: string; name: string } {
   return slash < 0 ? { name: key } : { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
 }
 
-/** Runs until `signal` aborts. Resolves once the first watch is established. */
-export async function runController(spec: ControllerSpec, signal: AbortSignal): Promise<void> {
+export interface RunningController {
+  /** Resolves when every worker has finished its current reconcile, after `signal` aborted. */
+  readonly stopped: Promise<void>;
+}
+
+/** Runs until `signal` aborts. Resolves once its watches are established. */
+export async function runController(spec: ControllerSpec, signal: AbortSignal): Promise<RunningController> {
+  // An error reporter that throws must not take the process down with an unhandled rejection.
+  const report = (key: string, err: unknown) => {
+    try {
+      spec.onError?.(key, err);
+    } catch {
+      // nothing left to tell
+    }
+  };
   const queue = new WorkQueue();
   signal.addEventListener('abort', () => queue.close(), { once: true });
 
@@ -45,7 +58,7 @@ export async function runController(spec: ControllerSpec, signal: AbortSignal): 
         },
         // The stream broke (e.g. compacted history): start over from the current state.
         onClose: () => {
-          if (!signal.aborted) setTimeout(() => void watch(type, fieldSelector, keyOf).catch((err) => spec.onError?.('', err)), 1000).unref();
+          if (!signal.aborted) setTimeout(() => void watch(type, fieldSelector, keyOf).catch((err) => report('', err)), 1000).unref();
         },
       },
       signal,
@@ -61,12 +74,13 @@ export async function runController(spec: ControllerSpec, signal: AbortSignal): 
         queue.forget(key);
         if (result?.requeueAfterMs !== undefined) queue.addAfter(key, result.requeueAfterMs);
       } catch (err) {
-        spec.onError?.(key, err);
+        report(key, err);
         queue.retry(key);
       } finally {
         queue.done(key);
       }
     }
   };
-  for (let i = 0; i < (spec.workers ?? 1); i++) void worker();
+  const workers = Array.from({ length: spec.workers ?? 1 }, () => worker());
+  return { stopped: Promise.all(workers).then(() => undefined) };
 }

@@ -12,8 +12,9 @@ describe('WorkQueue', () => {
     assert.equal(await q.next(), 'b');
     q.done('a');
     q.done('b');
+    q.add('c');
     q.close();
-    assert.equal(await q.next(), undefined);
+    assert.equal(await q.next(), undefined, 'nothing is handed out once closed');
   });
 
   it('processes a key again when it changed while being processed', async () => {

@@ -65,10 +65,10 @@ export class WorkQueue {
 
   /** The next key to process, or undefined once closed. Call done(key) after processing. */
   async next(): Promise<string | undefined> {
-    while (this.queue.length === 0) {
-      if (this.closed) return undefined;
+    while (this.queue.length === 0 && !this.closed) {
       await new Promise<void>((resolve) => this.wakers.push(resolve));
     }
+    if (this.closed) return undefined;
     const key = this.queue.shift()!;
     this.waiting.delete(key);
     this.active.add(key);
