@@ -32,32 +32,41 @@ interface ServiceSpec {
 const keyOf = (o: KObject) => `${o.metadata.namespace}/${o.metadata.name}`;
 const wantsNodePorts = (type?: string) => type === 'NodePort' || type === 'LoadBalancer';
 
+/** Values taken by stored Services, plus reservations of requests still in flight. A reservation
+ *  belongs to one request, so abandoning a request frees only what that request took. */
 class Pool {
   private owner = new Map<number, string>();
-  private reserved = new Map<number, string>();
+  private reserved = new Map<number, { key: string; req: object }>();
 
-  takenBy(n: number): string | undefined {
-    return this.owner.get(n) ?? this.reserved.get(n);
+  /** May this Service (`key`) keep or take `n` explicitly? */
+  allows(n: number, key: string, req: object): boolean {
+    const owner = this.owner.get(n);
+    if (owner !== undefined && owner !== key) return false;
+    const r = this.reserved.get(n);
+    return r === undefined || r.req === req || r.key === key;
   }
-  reserve(n: number, key: string) {
-    this.reserved.set(n, key);
+  reserve(n: number, key: string, req: object) {
+    this.reserved.set(n, { key, req });
   }
-  release(n: number, key: string) {
-    if (this.reserved.get(n) === key) this.reserved.delete(n);
+  abandon(req: object) {
+    for (const [n, r] of this.reserved) if (r.req === req) this.reserved.delete(n);
   }
+  /** What the store now says `key` holds; its reservations have become ownership. */
   setOwned(key: string, values: number[]) {
     for (const [n, k] of this.owner) if (k === key) this.owner.delete(n);
-    for (const [n, k] of this.reserved) if (k === key) this.reserved.delete(n);
-    for (const n of values) this.owner.set(n, key);
+    for (const n of values) {
+      this.owner.set(n, key);
+      if (this.reserved.get(n)?.key === key) this.reserved.delete(n);
+    }
   }
-  /** A random free value in [min, max]; linear probe from a random start so it always terminates. */
-  pick(min: number, max: number, key: string): number | undefined {
+  /** A random value in [min, max] nobody holds or has reserved (not even this Service, whose other
+   *  ports must not share it); linear probe from a random start so it always terminates. */
+  pick(min: number, max: number): number | undefined {
     const size = max - min + 1;
     const start = randomInt(size);
     for (let i = 0; i < size; i++) {
       const n = min + ((start + i) % size);
-      const by = this.takenBy(n);
-      if (by === undefined || by === key) return n;
+      if (!this.owner.has(n) && !this.reserved.has(n)) return n;
     }
     return undefined;
   }
@@ -106,18 +115,17 @@ export function createServiceAllocator(ctxFn: () => ResourceContext, opts: Servi
       if (n === undefined || !inRange(range, n)) {
         return { reason: 'FieldValueInvalid', field: 'spec.clusterIPs', message: `Invalid value: ${shown}: failed to allocate IP ${wanted}: the provided IP (${wanted}) is not in the valid range. The range of valid IPs is ${range.text}` };
       }
-      const by = ips.takenBy(n);
-      if (by !== undefined && by !== key) {
+      if (!ips.allows(n, key, req)) {
         return { reason: 'FieldValueInvalid', field: 'spec.clusterIPs', message: `Invalid value: ${shown}: failed to allocate IP ${wanted}: provided IP is already allocated` };
       }
-      if (!req.dryRun) ips.reserve(n, key);
+      ips.reserve(n, key, req);
       spec.clusterIP = wanted;
       spec.clusterIPs = [wanted];
       return undefined;
     }
-    const n = ips.pick(range.base + 1, range.base + range.size - 2, key);
+    const n = ips.pick(range.base + 1, range.base + range.size - 2);
     if (n === undefined) return { reason: 'FieldValueInvalid', field: 'spec.clusterIPs', message: `Invalid value: []string{}: failed to allocate a serviceIP: range is full` };
-    if (!req.dryRun) ips.reserve(n, key);
+    ips.reserve(n, key, req);
     spec.clusterIP = intToIp(n);
     spec.clusterIPs = [spec.clusterIP];
     return undefined;
@@ -134,21 +142,21 @@ export function createServiceAllocator(ctxFn: () => ResourceContext, opts: Servi
           p.nodePort = previous.nodePort;
           return;
         }
-        const n = ports.pick(min, max, key);
+        const n = ports.pick(min, max);
         if (n === undefined) {
           errs.push(fieldError.invalid(`spec.ports[${i}].nodePort`, 0, `failed to allocate a nodePort: range is full`));
           return;
         }
-        if (!req.dryRun) ports.reserve(n, key);
+        // Reserved while this request is admitted (a dry run's too), so its other ports differ.
+        ports.reserve(n, key, req);
         p.nodePort = n;
         return;
       }
-      const by = ports.takenBy(p.nodePort);
-      if (by !== undefined && by !== key) {
+      if (!ports.allows(p.nodePort, key, req)) {
         errs.push(fieldError.invalid(`spec.ports[${i}].nodePort`, p.nodePort, 'provided port is already allocated'));
         return;
       }
-      if (!req.dryRun) ports.reserve(p.nodePort, key);
+      ports.reserve(p.nodePort, key, req);
     });
     return errs;
   };
@@ -183,14 +191,8 @@ export function createServiceAllocator(ctxFn: () => ResourceContext, opts: Servi
       if (errs.length) throw errors.invalid('Service', '', req.object.metadata.name ?? '', errs);
     },
     abandon(req) {
-      if (req.descriptor.group !== '' || req.descriptor.kind !== 'Service') return;
-      const key = keyOf(req.object);
-      const spec = (req.object.spec ?? {}) as ServiceSpec;
-      for (const ip of spec.clusterIPs ?? []) {
-        const n = ipToInt(ip);
-        if (n !== undefined) ips.release(n, key);
-      }
-      for (const p of spec.ports ?? []) if (p.nodePort) ports.release(p.nodePort, key);
+      ips.abandon(req);
+      ports.abandon(req);
     },
   };
 }
