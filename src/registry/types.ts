@@ -76,6 +76,10 @@ export interface ResourceDescriptor {
   };
   /** Fields beyond metadata.name/namespace that field selectors may use. */
   selectableFields?(obj: KObject): Record<string, string>;
+  /** Server-owned parts of a new object, in place, before defaults (e.g. a Namespace's finalizers). */
+  prepareForCreate?(obj: KObject): void;
+  /** Parts only a subresource may change, copied from the stored object on a main-resource update. */
+  prepareForUpdate?(obj: KObject, old: KObject): void;
   /** Fill in defaults, in place, before validation (on create and update). */
   defaults?(obj: KObject): void;
   /** Validate the whole object (metadata included). Return [] when valid. */

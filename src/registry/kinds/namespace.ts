@@ -12,10 +12,21 @@ function defaults(obj: KObject): void {
   // The name label is always the name: selectors on namespaces rely on it.
   if (obj.metadata.name) obj.metadata.labels = { ...(obj.metadata.labels ?? {}), [NAMESPACE_NAME_LABEL]: obj.metadata.name };
   const spec = isObject(obj.spec) ? obj.spec : (obj.spec = {} as Record<string, unknown>);
-  // Only an absent list gets the finalizer: an emptied list (during deletion) stays empty.
   if (spec.finalizers === undefined) spec.finalizers = ['kubernetes'];
   const status = isObject(obj.status) ? obj.status : (obj.status = {} as Record<string, unknown>);
   status.phase ??= 'Active';
+}
+
+// Every namespace is created with the `kubernetes` finalizer, and only the finalize subresource may
+// change the list: otherwise a namespace could go before its contents.
+function prepareForCreate(obj: KObject): void {
+  obj.spec = { ...asObject(obj.spec), finalizers: ['kubernetes'] };
+}
+
+function prepareForUpdate(obj: KObject, old: KObject): void {
+  const finalizers = asObject(old.spec).finalizers;
+  obj.spec = { ...asObject(obj.spec), ...(finalizers === undefined ? {} : { finalizers }) };
+  if (finalizers === undefined) delete (obj.spec as Record<string, unknown>).finalizers;
 }
 
 function validateFinalizerNames(list: unknown, path: string): FieldError[] {
@@ -57,6 +68,8 @@ export const namespace: ResourceDescriptor = {
   subresources: { status: true },
   generation: false,
   selectableFields: (obj) => ({ 'status.phase': String(asObject(obj.status).phase ?? '') }),
+  prepareForCreate,
+  prepareForUpdate,
   defaults,
   validate,
   validateStatus,
