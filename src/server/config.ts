@@ -4,6 +4,7 @@ import { homedir, networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isIP } from 'node:net';
 import { checkEndpoint } from '../storage/open.js';
+import { parseCidr } from '../apiserver/admission/cidr.js';
 
 export interface ServerFlags {
   dataDir?: string;
@@ -102,6 +103,14 @@ export function resolveServerConfig(flags: ServerFlags, e: Environment = current
     checkEndpoint(datastoreEndpoint);
   } catch (err) {
     throw new ConfigError(`--datastore-endpoint: ${(err as Error).message}`);
+  }
+  for (const [flag, value] of [['--service-cidr', flags.serviceCidr], ['--cluster-cidr', flags.clusterCidr]] as const) {
+    if (!value) continue;
+    try {
+      parseCidr(value);
+    } catch (err) {
+      throw new ConfigError(`${flag}: ${(err as Error).message}`);
+    }
   }
   const tlsSans = (flags.tlsSan ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
   return Object.freeze({

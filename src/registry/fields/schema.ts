@@ -6,7 +6,7 @@ import { corePodTypes } from './core-pod.js';
 import { coreTypes } from './core.js';
 import { metaTypes } from './meta.js';
 import { coordinationTypes, discoveryTypes, eventsTypes, reviewTypes } from './small-groups.js';
-import { parseFields, type FieldType, type Fields, type TypeSpecs } from './types.js';
+import { parseFields, type Fields, type TypeSpecs } from './types.js';
 
 /** `group/Kind` ('' group for core) → the table entry of its top-level object. */
 const roots: Readonly<Record<string, string>> = {
