@@ -3,25 +3,19 @@
 import type { Client, ResourceType, WatchOptions } from '../client/types.js';
 import type { ResourceDescriptor } from '../registry/types.js';
 import { errors } from './errors.js';
+import { parseRevision } from './store/object-store.js';
 import { StorageError } from '../storage/backend.js';
-import { buildFilter } from './handlers/filters.js';
+import { buildFilter } from './resources/filters.js';
 import type { ResourceContext } from './resources/context.js';
 import { createObject, deleteObject, finalizeNamespace, updateObject } from './resources/operations.js';
 import { openWatch } from './resources/watch-source.js';
-import { patchStored } from './handlers/write.js';
+import { patchStored } from './resources/patch-object.js';
 
 const patchContentTypes = {
   json: 'application/json-patch+json',
   merge: 'application/merge-patch+json',
   strategic: 'application/strategic-merge-patch+json',
 } as const;
-
-function selectorQuery(opts: { labelSelector?: string; fieldSelector?: string }): URLSearchParams {
-  const q = new URLSearchParams();
-  if (opts.labelSelector) q.set('labelSelector', opts.labelSelector);
-  if (opts.fieldSelector) q.set('fieldSelector', opts.fieldSelector);
-  return q;
-}
 
 export function createLocalClient(ctx: ResourceContext): Client {
   const descriptor = (t: ResourceType): ResourceDescriptor => {
@@ -30,36 +24,33 @@ export function createLocalClient(ctx: ResourceContext): Client {
     return d;
   };
   return {
-    get: (t, namespace, name) => ctx.store.get(descriptor(t), namespace, name),
+    get: async (t, namespace, name) => ctx.store.get(descriptor(t), namespace, name),
     async list(t, opts = {}) {
       const d = descriptor(t);
-      const page = await ctx.store.list(d, { namespace: opts.namespace, filter: buildFilter(d, selectorQuery(opts)), limit: opts.limit, continueToken: opts.continue });
+      const page = await ctx.store.list(d, { namespace: opts.namespace, filter: buildFilter(d, opts), limit: opts.limit, continueToken: opts.continue });
       return { items: page.items, resourceVersion: page.resourceVersion, ...(page.continueToken ? { continue: page.continueToken } : {}) };
     },
     async watch(t, opts: WatchOptions, handlers, signal) {
       const d = descriptor(t);
-      const from = opts.resourceVersion && opts.resourceVersion !== '0' ? { afterRevision: Number(opts.resourceVersion) } : { replay: true as const };
+      const from = opts.resourceVersion && opts.resourceVersion !== '0' ? { afterRevision: parseRevision(opts.resourceVersion) } : { replay: true as const };
       let w;
       try {
-        w = await openWatch(ctx, d, { namespace: opts.namespace, filter: buildFilter(d, selectorQuery(opts)), from }, handlers.onEvent);
+        w = await openWatch(ctx, d, { namespace: opts.namespace, filter: buildFilter(d, opts), from }, handlers.onEvent);
       } catch (err) {
         if (err instanceof StorageError && err.code === 'Compacted') throw errors.gone(`too old resource version: ${opts.resourceVersion} (${err.revision ?? 0})`);
         throw err;
       }
-      const stop = () => {
-        w.cancel();
-        handlers.onClose?.();
-      };
-      if (signal.aborted) stop();
-      else signal.addEventListener('abort', stop, { once: true });
+      // In process the stream never breaks on its own; it ends when the caller aborts.
+      if (signal.aborted) w.cancel();
+      else signal.addEventListener('abort', () => w.cancel(), { once: true });
     },
-    create: (t, obj) => createObject(ctx, descriptor(t), obj.metadata.namespace, structuredClone(obj)),
+    create: async (t, obj) => createObject(ctx, descriptor(t), obj.metadata.namespace, structuredClone(obj)),
     update: async (t, obj, opts = {}) => {
       const d = descriptor(t);
       if (opts.subresource === 'finalize') return finalizeNamespace(ctx, d, obj.metadata.name!, structuredClone(obj));
       return updateObject(ctx, d, obj.metadata.namespace, obj.metadata.name!, structuredClone(obj), { subresource: opts.subresource });
     },
-    patch: (t, namespace, name, patch, opts = {}) =>
+    patch: async (t, namespace, name, patch, opts = {}) =>
       patchStored(ctx, descriptor(t), { namespace, name }, { contentType: patchContentTypes[patch.type], body: patch.body }, { dryRun: false, subresource: opts.subresource }),
     async delete(t, namespace, name, opts = {}) {
       await deleteObject(ctx, descriptor(t), namespace, name, opts);

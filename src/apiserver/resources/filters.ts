@@ -1,4 +1,4 @@
-// Label and field selectors from the query string, compiled into one predicate over objects.
+// Label and field selectors, compiled into one predicate over objects (400 BadRequest when malformed).
 import type { KObject, ResourceDescriptor } from '../../registry/types.js';
 import { errors } from '../errors.js';
 import { parseLabelSelector, SelectorError } from '../../registry/selectors/label.js';
@@ -12,9 +12,17 @@ function allowedFields(d: ResourceDescriptor): string[] {
   return allowed;
 }
 
-export function buildFilter(d: ResourceDescriptor, query: URLSearchParams): ((obj: KObject) => boolean) | undefined {
-  const labelText = query.get('labelSelector') ?? '';
-  const fieldText = query.get('fieldSelector') ?? '';
+export interface Selectors {
+  labelSelector?: string | null;
+  fieldSelector?: string | null;
+}
+
+/** The selectors of a request's query string. */
+export const selectorsOf = (query: URLSearchParams): Selectors => ({ labelSelector: query.get('labelSelector'), fieldSelector: query.get('fieldSelector') });
+
+export function buildFilter(d: ResourceDescriptor, selectors: Selectors): ((obj: KObject) => boolean) | undefined {
+  const labelText = selectors.labelSelector ?? '';
+  const fieldText = selectors.fieldSelector ?? '';
   let labelMatch: ((labels: Record<string, string> | undefined) => boolean) | undefined;
   let fieldMatch: ((fields: Record<string, string>) => boolean) | undefined;
   try {

@@ -46,6 +46,7 @@ export async function createObject(
   const obj = checkTypeMeta(d, body);
   enforceKnownFields(d, obj, opts.fieldValidation ?? 'Ignore', opts.warn);
   initCreateMeta(d, obj, namespace);
+  d.prepareForCreate?.(obj);
   // The status of a new object is the server's to set (its defaults may start one), except where
   // the writer is the one that knows it (a kubelet registering its Node).
   if (d.subresources?.status && !d.keepsStatusOnCreate) delete obj.status;
@@ -54,7 +55,42 @@ export async function createObject(
 }
 
 export interface UpdateOptions extends WriteOptions {
-  subresource?: 'status' | 'finalize';
+  /** Which part of the object the write may change: the main resource (spec and metadata), the
+   *  status, the namespace finalizers, or — for a binding — the node and scheduling condition. */
+  subresource?: 'status' | 'finalize' | 'binding';
+}
+
+/** A client's conditions on the stored object: a write against another incarnation or another
+ *  version of it is a Conflict. */
+export function checkPreconditions(d: ResourceDescriptor, current: KObject, pre: { uid?: unknown; resourceVersion?: unknown }): void {
+  const name = current.metadata.name!;
+  if (pre.uid && pre.uid !== current.metadata.uid) {
+    throw errors.conflict(ref(d), name, `Precondition failed: UID in precondition: ${String(pre.uid)}, UID in object meta: ${current.metadata.uid}`);
+  }
+  if (pre.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion) throw errors.conflict(ref(d), name);
+}
+
+/**
+ * Read, build the next object from the current one, store it; when another writer got in between,
+ * read again and rebuild. A client that pinned a resourceVersion or uid gets its Conflict from
+ * `build`'s precondition check on the next round, so retrying is always safe.
+ */
+export async function updateStored(
+  ctx: ResourceContext,
+  d: ResourceDescriptor,
+  target: { namespace?: string; name: string },
+  build: (current: KObject) => KObject | Promise<KObject>,
+  opts: UpdateOptions = {},
+): Promise<KObject> {
+  for (let attempt = 0; ; attempt++) {
+    const current = await ctx.store.get(d, target.namespace, target.name);
+    const next = await build(structuredClone(current));
+    try {
+      return await replaceStored(ctx, d, current, next, opts);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.reason === 'Conflict') || attempt >= 8) throw err;
+    }
+  }
 }
 
 /** PUT semantics: replace the object, optimistic concurrency on metadata.resourceVersion when given. */
@@ -74,10 +110,10 @@ export async function updateObject(
   if (d.namespaced && incoming.metadata.namespace && incoming.metadata.namespace !== namespace) {
     throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
   }
-  const wantedRv = incoming.metadata.resourceVersion;
-  const old = await ctx.store.get(d, namespace, name);
-  if (wantedRv && wantedRv !== old.metadata.resourceVersion) throw errors.conflict(ref(d), name);
-  return replaceStored(ctx, d, old, incoming, opts);
+  return updateStored(ctx, d, { namespace, name }, (current) => {
+    checkPreconditions(d, current, incoming.metadata);
+    return structuredClone(incoming);
+  }, opts);
 }
 
 /** Stores `incoming` in place of `old` (which carries the revision to compare against). */
@@ -95,7 +131,8 @@ export async function replaceStored(
     else delete next.status;
     const errs = d.validateStatus?.(next, { old }) ?? [];
     if (errs.length) throw errors.invalid(d.kind, d.group, old.metadata.name!, errs);
-  } else if (opts.subresource === 'finalize') {
+  } else if (opts.subresource === 'finalize' || opts.subresource === 'binding') {
+    // Built from the stored object by the caller, changing only what the subresource owns.
     next = incoming;
   } else {
     next = incoming;
@@ -105,6 +142,7 @@ export async function replaceStored(
       else delete next.status;
     }
     carryOverMeta(d, next, old);
+    d.prepareForUpdate?.(next, old);
     defaultAndValidate(d, next, old);
   }
   next.metadata.resourceVersion = old.metadata.resourceVersion;
@@ -130,15 +168,15 @@ function readyToFinalize(d: ResourceDescriptor, obj: KObject): boolean {
  *  namespace go. */
 export async function finalizeNamespace(ctx: ResourceContext, d: ResourceDescriptor, name: string, body: unknown, opts: WriteOptions = {}): Promise<KObject> {
   const incoming = checkTypeMeta(d, body);
-  const current = await ctx.store.get(d, undefined, name);
-  if (incoming.metadata.resourceVersion && incoming.metadata.resourceVersion !== current.metadata.resourceVersion) throw errors.conflict(ref(d), name);
   const finalizers = (incoming.spec as { finalizers?: unknown } | undefined)?.finalizers ?? [];
   if (!Array.isArray(finalizers) || finalizers.some((f) => typeof f !== 'string')) {
     throw errors.invalid(d.kind, d.group, name, [{ reason: 'FieldValueInvalid', field: 'spec.finalizers', message: 'Invalid value: must be a list of strings' }]);
   }
-  const next = structuredClone(current);
-  next.spec = { ...(next.spec as object), finalizers };
-  return replaceStored(ctx, d, current, next, { ...opts, subresource: 'finalize' });
+  return updateStored(ctx, d, { name }, (current) => {
+    checkPreconditions(d, current, incoming.metadata);
+    current.spec = { ...(current.spec as object), finalizers };
+    return current;
+  }, { ...opts, subresource: 'finalize' });
 }
 
 export interface DeleteOptions extends WriteOptions {
@@ -168,16 +206,14 @@ export async function deleteObject(
   for (let attempt = 0; ; attempt++) {
     const current = await ctx.store.get(d, namespace, name);
     const pre = opts.preconditions;
-    if (pre?.uid && pre.uid !== current.metadata.uid) {
-      throw errors.conflict(ref(d), name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid}`);
-    }
     if (pre?.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion) {
       throw errors.conflict(ref(d), name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in meta: ${current.metadata.resourceVersion}`);
     }
+    checkPreconditions(d, current, { uid: pre?.uid });
     try {
       return await deleteOnce(ctx, d, current, opts);
     } catch (err) {
-      if (!(err instanceof ApiError && err.reason === 'Conflict') || attempt >= 8 || pre?.resourceVersion) throw err;
+      if (!(err instanceof ApiError && err.reason === 'Conflict') || attempt >= 8) throw err;
     }
   }
 }
@@ -185,9 +221,10 @@ export async function deleteObject(
 async function deleteOnce(ctx: ResourceContext, d: ResourceDescriptor, current: KObject, opts: DeleteOptions): Promise<DeleteResult> {
   const next = structuredClone(current);
   const m = next.metadata;
+  // Orphan and Foreground are carried out by the garbage collector through the `orphan` and
+  // `foregroundDeletion` finalizers. There is no garbage collector yet, so nothing would ever remove
+  // them: until there is, both delete at once (dependents are not collected in any case).
   const finalizers = new Set(m.finalizers ?? []);
-  if (opts.propagationPolicy === 'Orphan') finalizers.add('orphan');
-  if (opts.propagationPolicy === 'Foreground') finalizers.add('foregroundDeletion');
   const isNamespace = d.group === '' && d.kind === 'Namespace';
   const spec = next.spec as { finalizers?: string[]; nodeName?: string } | undefined;
   const namespaceFinalizing = isNamespace && (spec?.finalizers?.length ?? 0) > 0;

@@ -1,9 +1,8 @@
 // Typed, Kubernetes-flavoured access to the backend for any descriptor: turns storage outcomes into
-// API errors, keeps paginated lists consistent at one revision, and retries read-modify-write
-// cycles on conflict the way kube-apiserver's GuaranteedUpdate does.
+// API errors and keeps paginated lists consistent at one revision.
 import { StorageError, type Backend, type KeyValue } from '../../storage/backend.js';
 import { apiVersionOf, type KObject, type ResourceDescriptor } from '../../registry/types.js';
-import { ApiError, errors } from '../errors.js';
+import { errors } from '../errors.js';
 import { decodeObject, encodeObject, jsonWithRevision, storedPrefix } from './codec.js';
 import { listPrefix, objectKey } from './keys.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
@@ -145,27 +144,6 @@ export class ObjectStore {
       if (err instanceof StorageError && err.code === 'NotFound') throw errors.notFound(ref(d), name);
       if (err instanceof StorageError && err.code === 'Conflict') throw errors.conflict(ref(d), name);
       throw err;
-    }
-  }
-
-  /** Read, transform, write; on a write conflict read again and re-run `mutate` (bounded). `mutate`
-   *  gets a private copy and returns the object to store, or undefined to store nothing. */
-  async guaranteedUpdate(
-    d: ResourceDescriptor,
-    namespace: string | undefined,
-    name: string,
-    mutate: (current: KObject) => Promise<KObject | undefined> | KObject | undefined,
-  ): Promise<KObject> {
-    for (let attempt = 0; ; attempt++) {
-      const current = await this.get(d, namespace, name);
-      const next = await mutate(structuredClone(current));
-      if (!next) return current;
-      try {
-        return await this.update(d, next);
-      } catch (err) {
-        const raced = err instanceof ApiError && err.reason === 'Conflict' && next.metadata.resourceVersion === current.metadata.resourceVersion;
-        if (!raced || attempt >= 8) throw err;
-      }
     }
   }
 }
