@@ -28,19 +28,6 @@ export const mastersAuthorizer: Authorizer = {
   },
 };
 
-/** Chains authorizers: the first that allows wins. */
-export function unionAuthorizer(...authorizers: Authorizer[]): Authorizer {
-  return {
-    authorize(user, info) {
-      for (const a of authorizers) {
-        const d = a.authorize(user, info);
-        if (d.allowed) return d;
-      }
-      return { allowed: false };
-    },
-  };
-}
-
 /** The Forbidden message kube-apiserver writes, e.g.
  *  `configmaps "x" is forbidden: User "bob" cannot get resource "configmaps" in API group "" in the namespace "default"`. */
 export function forbiddenMessage(user: UserInfo, info: RequestInfo): string {

@@ -52,7 +52,6 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       res.end();
       return;
     }
-    res.setHeader('ETag', doc.etag);
     for (const [k, v] of Object.entries(answer.headers)) res.setHeader(k, v);
     sendText(req, res, 200, answer.body!, answer.headers['Content-Type'] ?? contentType);
   };

@@ -9,24 +9,26 @@ import { fail } from './fail.js';
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export function serverCommand(): Command {
+  // Defaults and environment variables are resolved in one place, server/config.ts; here they are
+  // only named for --help.
   return new Command('server')
     .description('Run the control plane: API server on an embedded SQLite datastore (kubectl works unchanged)')
-    .addOption(new Option('-d, --data-dir <dir>', 'folder for state, certificates and the database (default: /var/lib/k3ts as root, else ~/.k3ts)').env('K3TS_DATA_DIR'))
-    .addOption(new Option('--https-listen-port <port>', 'HTTPS port of the API server').default('6443'))
-    .addOption(new Option('--bind-address <ip>', 'address the API server listens on').default('0.0.0.0'))
-    .addOption(new Option('--advertise-address <ip>', 'address agents and the kubernetes Service use to reach this server (default: node IP, else bind address, else the first host address)'))
-    .addOption(new Option('-o, --write-kubeconfig <path>', 'where to write the admin kubeconfig (default: /etc/k3ts/k3ts.yaml as root, else ~/.kube/k3ts.yaml)').env('K3TS_KUBECONFIG_OUTPUT'))
-    .addOption(new Option('--write-kubeconfig-mode <mode>', 'file mode of the kubeconfig, e.g. 644 (default 0600)').env('K3TS_KUBECONFIG_MODE'))
-    .addOption(new Option('--tls-san <name>', 'extra host name or IP for the serving certificate (repeatable)').argParser(collect))
-    .addOption(new Option('-t, --token <token>', 'shared secret for joining nodes; also accepted as an admin bearer token (default: generated, see <data-dir>/server/token)').env('K3TS_TOKEN'))
-    .addOption(new Option('--token-auth-file <file>', 'static bearer tokens, CSV lines: token,user,uid,"group1,group2"'))
-    .addOption(new Option('-i, --node-ip <ip>', 'IP address to advertise for this node').env('K3TS_NODE_IP'))
-    .addOption(new Option('--disable-agent', 'run the control plane only, without a node on this machine'))
-    .addOption(new Option('--datastore-endpoint <url>', 'datastore, e.g. sqlite:///var/lib/k3ts/server/db/state.db (default: embedded SQLite in the data dir)').env('K3TS_DATASTORE_ENDPOINT'))
-    .addOption(new Option('--service-cidr <cidr>', 'IPv4 range for Service cluster IPs').default('10.43.0.0/16'))
-    .addOption(new Option('--cluster-cidr <cidr>', 'IPv4 range for pod IPs').default('10.42.0.0/16'))
-    .addOption(new Option('--service-node-port-range <range>', 'port range for NodePort Services').default('30000-32767'))
-    .addOption(new Option('--log-format <format>', 'text or json').choices(['text', 'json']).default('text'))
+    .option('-d, --data-dir <dir>', 'folder for state, certificates and the database (default: /var/lib/k3ts as root, else ~/.k3ts; env K3TS_DATA_DIR)')
+    .option('--https-listen-port <port>', 'HTTPS port of the API server (default: 6443)')
+    .option('--bind-address <ip>', 'address the API server listens on (default: 0.0.0.0)')
+    .option('--advertise-address <ip>', 'address agents and the kubernetes Service use to reach this server (default: node IP, else bind address, else the first host address)')
+    .option('-o, --write-kubeconfig <path>', 'where to write the admin kubeconfig (default: /etc/k3ts/k3ts.yaml as root, else ~/.kube/k3ts.yaml; env K3TS_KUBECONFIG_OUTPUT)')
+    .option('--write-kubeconfig-mode <mode>', 'file mode of the kubeconfig, e.g. 644 (default: 0600; env K3TS_KUBECONFIG_MODE)')
+    .option('--tls-san <name>', 'extra host name or IP for the serving certificate (repeatable)', collect)
+    .option('-t, --token <token>', 'shared secret for joining nodes, also accepted as an admin bearer token (default: generated, see <data-dir>/server/token; env K3TS_TOKEN)')
+    .option('--token-auth-file <file>', 'static bearer tokens, CSV lines: token,user,uid,"group1,group2"')
+    .option('-i, --node-ip <ip>', 'IP address to advertise for this node (env K3TS_NODE_IP)')
+    .option('--disable-agent', 'run the control plane only, without a node on this machine')
+    .option('--datastore-endpoint <url>', 'datastore, e.g. sqlite:///var/lib/k3ts/server/db/state.db (default: embedded SQLite in the data dir; env K3TS_DATASTORE_ENDPOINT)')
+    .option('--service-cidr <cidr>', 'IPv4 range for Service cluster IPs (default: 10.43.0.0/16)')
+    .option('--cluster-cidr <cidr>', 'IPv4 range for pod IPs (default: 10.42.0.0/16)')
+    .option('--service-node-port-range <range>', 'port range for NodePort Services (default: 30000-32767)')
+    .addOption(new Option('--log-format <format>', 'text or json (default: text)').choices(['text', 'json']))
     .action(async (flags: ServerFlags) => {
       let config;
       try {

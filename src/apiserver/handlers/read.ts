@@ -39,6 +39,7 @@ export async function handleList(r: ReadRequest): Promise<void> {
   const limitText = r.query.get('limit');
   const limit = limitText ? Number(limitText) : 0;
   if (!Number.isSafeInteger(limit) || limit < 0) throw errors.badRequest(`invalid limit: ${JSON.stringify(limitText)}`);
+  checkListParams(r.query);
   const req = {
     namespace: r.namespace,
     filter: buildFilter(r.d, selectorsOf(r.query)),
@@ -74,6 +75,18 @@ export async function handleList(r: ReadRequest): Promise<void> {
   } else {
     sendJson(r.req, r.res, 200, { kind: r.d.listKind, apiVersion: apiVersionOf(r.d), metadata: listMeta(page), items: page.items }, true);
   }
+}
+
+/** The combinations kube-apiserver refuses, refused with its words. */
+function checkListParams(q: URLSearchParams): void {
+  const rv = q.get('resourceVersion');
+  const match = q.get('resourceVersionMatch');
+  if (match !== null && match !== '') {
+    if (match !== 'Exact' && match !== 'NotOlderThan') throw errors.badRequest(`resourceVersionMatch: Unsupported value: ${JSON.stringify(match)}: supported values: "Exact", "NotOlderThan"`);
+    if (!rv) throw errors.badRequest('resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided');
+    if (match === 'Exact' && rv === '0') throw errors.badRequest('resourceVersionMatch: Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
+  }
+  if (q.get('continue') && rv && rv !== '0') throw errors.badRequest('resourceVersion: Forbidden: specifying resource version is not allowed when using continue');
 }
 
 function listMeta(page: { resourceVersion: string; continueToken?: string }): Record<string, string> {

@@ -30,6 +30,8 @@ export function negotiateForm(accept: string | undefined): ResponseForm {
   const ranges = parseAccept(accept);
   if (ranges.length === 0) return { kind: 'json' };
   for (const r of ranges) {
+    // q=0 means "not this one".
+    if (r.params.q !== undefined && Number(r.params.q) === 0) continue;
     const as = r.params.as;
     if (as) {
       if (r.type !== 'application/json' || r.params.g !== 'meta.k8s.io') continue;

@@ -5,7 +5,6 @@ import protobuf from 'protobufjs';
 import {
   ProtobufDecodeError,
   decodeKubernetesProtobuf,
-  isKubernetesProtobuf,
 } from './decode.js';
 import { protobufjsDescriptor } from './schema.js';
 
@@ -318,9 +317,3 @@ test('cutting or corrupting real bodies never crashes: a result or a ProtobufDec
   }
 });
 
-test('isKubernetesProtobuf matches the content type with or without parameters', () => {
-  assert.equal(isKubernetesProtobuf('application/vnd.kubernetes.protobuf'), true);
-  assert.equal(isKubernetesProtobuf('application/vnd.kubernetes.protobuf; charset=x'), true);
-  assert.equal(isKubernetesProtobuf('application/json'), false);
-  assert.equal(isKubernetesProtobuf(undefined), false);
-});

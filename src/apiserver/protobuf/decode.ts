@@ -57,15 +57,6 @@ function getSchema(): Schema {
   return schema;
 }
 
-/** The kinds decodeKubernetesProtobuf understands, as `apiVersion/kind`. */
-export function supportedProtobufKinds(): string[] {
-  return Object.keys(TOP_LEVEL);
-}
-
-export function isKubernetesProtobuf(contentType: string | undefined): boolean {
-  return (contentType ?? '').split(';')[0].trim().toLowerCase() === PROTOBUF_CONTENT_TYPE;
-}
-
 export function decodeKubernetesProtobuf(body: Buffer | Uint8Array): DecodedProtobuf {
   const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   if (bytes.length < MAGIC.length || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) {

@@ -23,11 +23,6 @@ export interface ControllerSpec {
 
 export const objectKeyOf = (m: { namespace?: string; name?: string }) => (m.namespace ? `${m.namespace}/${m.name}` : `${m.name}`);
 
-export function splitKey(key: string): { namespace?: string; name: string } {
-  const slash = key.indexOf('/');
-  return slash < 0 ? { name: key } : { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
-}
-
 export interface RunningController {
   /** Resolves when every worker has finished its current reconcile, after `signal` aborted. */
   readonly stopped: Promise<void>;

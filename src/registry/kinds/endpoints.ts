@@ -1,7 +1,7 @@
 // core/v1 Endpoints and discovery.k8s.io/v1 EndpointSlice.
 import { fieldError, type FieldError } from '../field-errors.js';
 import type { KObject, ResourceDescriptor, ValidationContext } from '../types.js';
-import { asArray, asObject, ipFamily, isLinkLocal, isObject } from '../validation/common.js';
+import { asArray, ipFamily, isLinkLocal, isObject } from '../validation/common.js';
 import { validateMeta } from '../validation/meta.js';
 import { isDNS1123Label, isDNS1123Subdomain, nameIsDNSSubdomain } from '../validation/names.js';
 

@@ -1,3 +1,0 @@
-export * from './build.js';
-export * from './negotiate.js';
-export * from './documents.js';

@@ -1,3 +1,0 @@
-export * from './build.js';
-export * from './documents.js';
-export * from './etag.js';
