@@ -94,3 +94,22 @@ describe('namespace finalizers belong to the finalize subresource', () => {
     });
   });
 });
+
+describe('objects being deleted', () => {
+  let cp: TestControlPlane;
+  before(async () => {
+    cp = await startTestControlPlane();
+  });
+  after(() => cp.close());
+
+  it('take no new finalizers', async () => {
+    await cp.client.create(cms, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'closing', namespace: 'default', finalizers: ['example.com/a'] } });
+    await cp.client.delete(cms, 'default', 'closing');
+    await assert.rejects(
+      cp.client.patch(cms, 'default', 'closing', { type: 'merge', body: { metadata: { finalizers: ['example.com/a', 'example.com/b'] } } }),
+      (err: Error) => hasReason(err, 'Invalid') && /no new finalizers can be added if the object is being deleted, found new finalizers \[\]string\{"example.com\/b"\}/.test(err.message),
+    );
+    await cp.client.patch(cms, 'default', 'closing', { type: 'merge', body: { metadata: { finalizers: [] } } });
+    await assert.rejects(cp.client.get(cms, 'default', 'closing'), (err) => hasReason(err, 'NotFound'));
+  });
+});

@@ -105,6 +105,14 @@ export function validateObjectMetaUpdate(obj: KObject, old: KObject): FieldError
       errs.push(fieldError.invalid(`metadata.${key}`, m[key], 'field is immutable'));
     }
   }
+  // Whoever is finishing a deletion must not find new work appearing under it.
+  if (o.deletionTimestamp) {
+    const had = new Set(o.finalizers ?? []);
+    const added = (m.finalizers ?? []).filter((f) => !had.has(f));
+    if (added.length > 0) {
+      errs.push(fieldError.forbidden('metadata.finalizers', `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(', ')}}`));
+    }
+  }
   return errs;
 }
 
