@@ -84,3 +84,28 @@ describe('list and watch', () => {
     );
   });
 });
+
+describe('concurrent writers', () => {
+  let cp: TestControlPlane;
+  before(async () => {
+    cp = await startTestControlPlane();
+  });
+  after(() => cp.close());
+
+  it('updates without a resourceVersion never fail because another writer got in between', async () => {
+    await cp.client.create(cms, cm('busy'));
+    const writers = Array.from({ length: 40 }, (_, i) =>
+      i % 2 === 0
+        ? cp.client.update(cms, { ...cm('busy'), data: { n: `put-${i}` } })
+        : cp.client.patch(cms, 'default', 'busy', { type: 'merge', body: { metadata: { labels: { [`w${i}`]: 'x' } } } }),
+    );
+    const results = await Promise.allSettled(writers);
+    assert.deepEqual(results.filter((r) => r.status === 'rejected'), []);
+  });
+
+  it('an update that names a stale resourceVersion is a Conflict', async () => {
+    const current = await cp.client.get(cms, 'default', 'busy');
+    await cp.client.patch(cms, 'default', 'busy', { type: 'merge', body: { data: { n: 'moved on' } } });
+    await assert.rejects(cp.client.update(cms, current), (err) => hasReason(err, 'Conflict'));
+  });
+});

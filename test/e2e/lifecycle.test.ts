@@ -69,6 +69,15 @@ describe('field validation and namespace deletion', T, () => {
         assert.equal(left.trim(), '');
       });
 
+      it('--dry-run=server validates and answers, but stores nothing', async () => {
+        expectMatch(expectOk(await kc(['create', 'configmap', 'dry', '--from-literal=a=b', '-n', ns, '--dry-run=server'])), /^configmap\/dry created \(server dry run\)$/m);
+        expectError(await kc(['get', 'configmap', 'dry', '-n', ns]), 'Error from server (NotFound): configmaps "dry" not found');
+        expectOk(await kc(['create', 'configmap', 'wet', '--from-literal=a=b', '-n', ns]));
+        expectOk(await kc(['patch', 'configmap', 'wet', '-n', ns, '--type=merge', '-p', '{"data":{"a":"changed"}}', '--dry-run=server']));
+        assert.equal(expectOk(await kc(['get', 'configmap', 'wet', '-n', ns, '-o', 'jsonpath={.data.a}'])), 'b');
+        expectError(await kc(['create', 'deployment', 'bad', '--image=nginx', '--replicas=-1', '-n', ns, '--dry-run=server']), 'spec.replicas: Invalid value: -1: must be greater than or equal to 0');
+      });
+
       it('every namespace gets the cluster CA as kube-root-ca.crt', async () => {
         const ca = expectOk(await kc(['get', 'configmap', 'kube-root-ca.crt', '-n', ns, '-o', 'jsonpath={.data.ca\\.crt}']));
         assert.match(ca, /^-----BEGIN CERTIFICATE-----\n/);

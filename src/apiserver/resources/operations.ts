@@ -75,6 +75,10 @@ export function checkPreconditions(d: ResourceDescriptor, current: KObject, pre:
  * read again and rebuild. A client that pinned a resourceVersion or uid gets its Conflict from
  * `build`'s precondition check on the next round, so retrying is always safe.
  */
+/** Each round of a contended read-modify-write lets at least one writer through, so n writers need
+ *  at most n rounds; the bound only stops a bug from spinning forever. */
+const maxAttempts = 1000;
+
 export async function updateStored(
   ctx: ResourceContext,
   d: ResourceDescriptor,
@@ -88,7 +92,7 @@ export async function updateStored(
     try {
       return await replaceStored(ctx, d, current, next, opts);
     } catch (err) {
-      if (!(err instanceof ApiError && err.reason === 'Conflict') || attempt >= 8) throw err;
+      if (!(err instanceof ApiError && err.reason === 'Conflict') || attempt >= maxAttempts) throw err;
     }
   }
 }
@@ -213,7 +217,7 @@ export async function deleteObject(
     try {
       return await deleteOnce(ctx, d, current, opts);
     } catch (err) {
-      if (!(err instanceof ApiError && err.reason === 'Conflict') || attempt >= 8) throw err;
+      if (!(err instanceof ApiError && err.reason === 'Conflict') || attempt >= maxAttempts) throw err;
     }
   }
 }
