@@ -55,6 +55,21 @@ export interface ScaleSubresource {
   labelSelectorPath?: string;
 }
 
+/** How a kind is deleted, where it differs from "at once, unless finalizers hold it". */
+export interface DeletionStrategy {
+  /** Names that may never be deleted (e.g. the system namespaces). */
+  protectedNames?: readonly string[];
+  /** Seconds the object stays after a delete for its owner to confirm (a kubelet for a bound pod);
+   *  0 deletes at once. `requested` is the client's gracePeriodSeconds. */
+  gracePeriodSeconds?(obj: KObject, requested: number | undefined): number;
+  /** Finalizers kept outside metadata.finalizers that also hold the object (a Namespace's spec). */
+  specFinalizers?(obj: KObject): readonly string[];
+  /** Marks, in place, an object whose deletion has started (a Namespace turns Terminating). */
+  onDeletionStarted?(obj: KObject): void;
+  /** A DELETE answers with the object rather than a Status, as upstream does for this kind. */
+  returnsObject?: boolean;
+}
+
 export interface ResourceDescriptor {
   group: string; // '' for core
   version: string;
@@ -87,6 +102,7 @@ export interface ResourceDescriptor {
   /** Validate the status written through the /status subresource. */
   validateStatus?(obj: KObject, ctx: ValidationContext): FieldError[];
   table?: TableConvertor;
+  deletion?: DeletionStrategy;
   /** With a status subresource, a create normally drops the client's status; true keeps it (Node). */
   keepsStatusOnCreate?: boolean;
   /** A create is answered with a computed object and nothing is stored (the access reviews). */

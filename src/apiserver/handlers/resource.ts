@@ -37,6 +37,7 @@ export async function handleResource(
 
   if (info.subresource !== undefined) {
     if (name === undefined) throw errors.notFoundPath();
+    const declared = (sub: string) => d.subresources?.other?.some((o) => o.name === sub) ?? false;
     switch (info.subresource) {
       case 'status':
         if (!d.subresources?.status) break;
@@ -48,15 +49,15 @@ export async function handleResource(
         if (!d.subresources?.scale) break;
         return handleScale(r, name, info.verb);
       case 'finalize':
-        if (d.kind !== 'Namespace' || d.group !== '') break;
+        if (!declared('finalize')) break;
         if (info.verb !== 'update') throw errors.methodNotAllowed();
         return handleFinalize(r, name);
       case 'binding':
-        if (d.kind !== 'Pod' || d.group !== '') break;
+        if (!declared('binding')) break;
         if (info.verb !== 'create') throw errors.methodNotAllowed();
         return handleBinding(r, name);
       case 'eviction':
-        if (d.kind !== 'Pod' || d.group !== '') break;
+        if (!declared('eviction')) break;
         if (info.verb !== 'create') throw errors.methodNotAllowed();
         return handleEviction(r, name);
     }

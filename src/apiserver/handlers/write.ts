@@ -90,8 +90,7 @@ async function readDeleteOptions(r: ReadRequest): Promise<DeleteOptions> {
 export async function handleDelete(r: ReadRequest, name: string): Promise<void> {
   const opts = await readDeleteOptions(r);
   const result = await deleteObject(r.ctx, r.d, r.namespace, name, opts);
-  const returnsObject = r.d.group === '' && (r.d.kind === 'Pod' || r.d.kind === 'Namespace');
-  if (!result.gone || returnsObject) {
+  if (!result.gone || r.d.deletion?.returnsObject) {
     sendObject(r, result.object);
     return;
   }

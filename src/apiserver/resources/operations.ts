@@ -164,8 +164,7 @@ export async function replaceStored(
 function readyToFinalize(d: ResourceDescriptor, obj: KObject): boolean {
   const m = obj.metadata;
   if (!m.deletionTimestamp || (m.finalizers?.length ?? 0) > 0 || (m.deletionGracePeriodSeconds ?? 0) > 0) return false;
-  if (d.group === '' && d.kind === 'Namespace') return ((obj.spec as { finalizers?: string[] } | undefined)?.finalizers?.length ?? 0) === 0;
-  return true;
+  return (d.deletion?.specFinalizers?.(obj).length ?? 0) === 0;
 }
 
 /** PUT namespaces/<name>/finalize: only spec.finalizers changes; emptying it lets a terminating
@@ -195,8 +194,6 @@ export interface DeleteResult {
   gone: boolean;
 }
 
-const protectedNamespaces = new Set(['default', 'kube-system', 'kube-public']);
-
 export async function deleteObject(
   ctx: ResourceContext,
   d: ResourceDescriptor,
@@ -204,8 +201,8 @@ export async function deleteObject(
   name: string,
   opts: DeleteOptions = {},
 ): Promise<DeleteResult> {
-  if (d.group === '' && d.kind === 'Namespace' && protectedNamespaces.has(name)) {
-    throw errors.forbidden(`namespaces "${name}" is forbidden: this namespace may not be deleted`, ref(d), name);
+  if (d.deletion?.protectedNames?.includes(name)) {
+    throw errors.forbidden(`${d.plural} "${name}" is forbidden: this ${d.singular} may not be deleted`, ref(d), name);
   }
   for (let attempt = 0; ; attempt++) {
     const current = await ctx.store.get(d, namespace, name);
@@ -229,12 +226,10 @@ async function deleteOnce(ctx: ResourceContext, d: ResourceDescriptor, current: 
   // `foregroundDeletion` finalizers. There is no garbage collector yet, so nothing would ever remove
   // them: until there is, both delete at once (dependents are not collected in any case).
   const finalizers = new Set(m.finalizers ?? []);
-  const isNamespace = d.group === '' && d.kind === 'Namespace';
-  const spec = next.spec as { finalizers?: string[]; nodeName?: string } | undefined;
-  const namespaceFinalizing = isNamespace && (spec?.finalizers?.length ?? 0) > 0;
-  const grace = podGracePeriod(d, next, opts);
+  const held = finalizers.size > 0 || (d.deletion?.specFinalizers?.(next).length ?? 0) > 0;
+  const grace = d.deletion?.gracePeriodSeconds?.(next, opts.gracePeriodSeconds) ?? 0;
 
-  if (finalizers.size === 0 && !namespaceFinalizing && grace === 0) {
+  if (!held && grace === 0) {
     if (opts.dryRun) return { object: next, gone: true };
     return { object: await ctx.store.delete(d, next), gone: true };
   }
@@ -251,17 +246,7 @@ async function deleteOnce(ctx: ResourceContext, d: ResourceDescriptor, current: 
     return { object: current, gone: false };
   }
   if (finalizers.size > 0) m.finalizers = [...finalizers];
-  if (isNamespace) next.status = { ...(next.status as object | undefined), phase: 'Terminating' };
+  d.deletion?.onDeletionStarted?.(next);
   if (opts.dryRun) return { object: next, gone: false };
   return { object: await ctx.store.update(d, next), gone: false };
-}
-
-/** Pods bound to a node are deleted gracefully (the kubelet confirms); others go at once. */
-function podGracePeriod(d: ResourceDescriptor, pod: KObject, opts: DeleteOptions): number {
-  if (!(d.group === '' && d.kind === 'Pod')) return 0;
-  const spec = pod.spec as { nodeName?: string; terminationGracePeriodSeconds?: number } | undefined;
-  const status = pod.status as { phase?: string } | undefined;
-  if (!spec?.nodeName || status?.phase === 'Succeeded' || status?.phase === 'Failed') return 0;
-  const grace = opts.gracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30;
-  return Math.max(0, grace);
 }

@@ -65,7 +65,15 @@ export const namespace: ResourceDescriptor = {
   singular: 'namespace',
   shortNames: ['ns'],
   namespaced: false,
-  subresources: { status: true },
+  subresources: { status: true, other: [{ name: 'finalize', group: '', version: 'v1', kind: 'Namespace', verbs: ['update'] }] },
+  deletion: {
+    protectedNames: ['default', 'kube-system', 'kube-public'],
+    specFinalizers: (obj) => asArray<string>(asObject(obj.spec).finalizers),
+    onDeletionStarted: (obj) => {
+      obj.status = { ...asObject(obj.status), phase: 'Terminating' };
+    },
+    returnsObject: true,
+  },
   generation: false,
   selectableFields: (obj) => ({ 'status.phase': String(asObject(obj.status).phase ?? '') }),
   prepareForCreate,

@@ -34,6 +34,15 @@ export function qosClass(podSpec: PodSpec): string {
   return guaranteed ? 'Guaranteed' : 'Burstable';
 }
 
+/** A pod bound to a node goes when its kubelet confirms (after the grace period); a pod no kubelet
+ *  runs, or one that already finished, goes at once. */
+function podGracePeriod(obj: KObject, requested: number | undefined): number {
+  const s = spec(obj);
+  const phase = status(obj)?.phase;
+  if (!s?.nodeName || phase === 'Succeeded' || phase === 'Failed') return 0;
+  return Math.max(0, requested ?? s.terminationGracePeriodSeconds ?? 30);
+}
+
 function defaults(obj: KObject): void {
   const s = spec(obj);
   defaultPodSpec(s);
@@ -129,6 +138,7 @@ export const pod: ResourceDescriptor = {
   },
   // Pod.metadata.generation is only maintained from 1.33 on.
   generation: false,
+  deletion: { gracePeriodSeconds: podGracePeriod, returnsObject: true },
   selectableFields(obj) {
     const s = spec(obj);
     const st = status(obj);
