@@ -4,11 +4,9 @@
 import { randomInt } from 'node:crypto';
 import type { KObject } from '../../registry/types.js';
 import { fieldError, type FieldError } from '../../registry/field-errors.js';
-import type { StorageEvent, WatchHandle } from '../../storage/backend.js';
 import { errors } from '../errors.js';
 import type { AdmissionPlugin, AdmissionRequest, ResourceContext } from '../resources/context.js';
-import { decodeObject } from '../store/codec.js';
-import { listPrefix } from '../store/keys.js';
+import { openWatch, type OpenWatch } from '../resources/watch-source.js';
 import { intToIp, inRange, ipToInt, parseCidr, type Ipv4Range } from './cidr.js';
 
 export interface ServiceAllocatorOptions {
@@ -81,20 +79,13 @@ export function createServiceAllocator(ctxFn: () => ResourceContext, opts: Servi
   const range: Ipv4Range = parseCidr(opts.serviceCidr);
   const ips = new Pool();
   const ports = new Pool();
-  let watch: WatchHandle | undefined;
+  let watch: OpenWatch | undefined;
 
   const record = (svc: KObject | undefined, key: string) => {
     const spec = (svc?.spec ?? {}) as ServiceSpec;
     const ipList = svc ? (spec.clusterIPs ?? (spec.clusterIP ? [spec.clusterIP] : [])).map(ipToInt).filter((n): n is number => n !== undefined) : [];
     ips.setOwned(key, ipList);
     ports.setOwned(key, svc ? (spec.ports ?? []).map((p) => p.nodePort).filter((n): n is number => typeof n === 'number') : []);
-  };
-
-  const onEvents = (events: StorageEvent[]) => {
-    for (const ev of events) {
-      const obj = decodeObject(ev.kv);
-      record(ev.type === 'delete' ? undefined : obj, keyOf(obj));
-    }
   };
 
   const allocateIp = (req: AdmissionRequest, spec: ServiceSpec, key: string): FieldError | undefined => {
@@ -166,9 +157,7 @@ export function createServiceAllocator(ctxFn: () => ResourceContext, opts: Servi
     async start() {
       const ctx = ctxFn();
       const d = ctx.registry.findByResource('', 'v1', 'services')!;
-      const page = await ctx.store.list(d, {});
-      for (const svc of page.items) record(svc, keyOf(svc));
-      watch = await ctx.store.backend.watch({ prefix: listPrefix(d), afterRevision: Number(page.resourceVersion) }, onEvents);
+      watch = await openWatch(ctx, d, { from: { replay: true } }, (ev) => record(ev.type === 'DELETED' ? undefined : ev.object, keyOf(ev.object)));
     },
     stop() {
       watch?.cancel();
