@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
+import { after, before, describe } from 'node:test';
 
 /** The repository root, whether this file runs from test/e2e (tsx) or dist/test/e2e (compiled). */
 export const repoRoot = (() => {
@@ -452,4 +453,52 @@ export function expectMatch(text: string, pattern: RegExp, what = 'output'): Reg
   const m = text.match(pattern);
   if (!m) throw new Error(`${what} does not match ${pattern}:\n${text}`);
   return m;
+}
+
+export interface KubectlSuite {
+  /** The file's server, started before any of its tests. */
+  readonly server: TestServer;
+  readonly k: KubectlBinary;
+  readonly index: number;
+  /** A namespace of this kubectl's own, created before its tests unless told otherwise. */
+  readonly ns: string;
+  kc(args: string[], options?: KubectlOptions): Promise<KubectlResult>;
+}
+
+/** One server for the enclosing file, and `body` once per kubectl binary, each in its own namespace. */
+export function describeWithKubectls(
+  title: string,
+  opts: { nsPrefix: string; server?: ServerOptions; timeout?: number; /** Default true. */ createNamespace?: boolean },
+  body: (t: KubectlSuite) => void,
+): void {
+  describe(title, { timeout: opts.timeout ?? 60_000 }, () => {
+    let server: TestServer | undefined;
+    before(async () => {
+      server = await TestServer.start(opts.server);
+    });
+    after(async () => {
+      await server?.stop();
+    });
+    kubectls.forEach((k, index) => {
+      describe(k.name, () => {
+        const ns = `${opts.nsPrefix}-${index}`;
+        const t: KubectlSuite = {
+          get server() {
+            if (!server) throw new Error('the test server did not start');
+            return server;
+          },
+          k,
+          index,
+          ns,
+          kc: (args, options = {}) => t.server.kubectl(args, { bin: k.bin, ...options }),
+        };
+        if (opts.createNamespace !== false) {
+          before(async () => {
+            expectOk(await t.kc(['create', 'namespace', ns]));
+          });
+        }
+        body(t);
+      });
+    });
+  });
 }
