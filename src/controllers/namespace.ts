@@ -23,11 +23,9 @@ export async function reconcileNamespace(o: NamespaceControllerOptions, name: st
     throw err;
   }
   if (!ns.metadata.deletionTimestamp) return;
-  let remaining = 0;
   for (const type of o.namespacedTypes) {
     const list = await o.client.list(type, { namespace: name });
     for (const obj of list.items) {
-      remaining++;
       if (obj.metadata.deletionTimestamp) continue;
       try {
         await o.client.delete(type, name, obj.metadata.name!, { propagationPolicy: 'Background' });
@@ -37,7 +35,7 @@ export async function reconcileNamespace(o: NamespaceControllerOptions, name: st
     }
   }
   // Most objects go at once; those with finalizers or a grace period finish later: look again.
-  if (remaining > 0 && (await countRemaining(o, name)) > 0) return { requeueAfterMs: o.recheckMs ?? 1000 };
+  if ((await countRemaining(o, name)) > 0) return { requeueAfterMs: o.recheckMs ?? 1000 };
   const spec = (ns.spec ?? {}) as { finalizers?: string[] };
   if (!spec.finalizers?.includes(namespaceFinalizer)) return;
   const next = structuredClone(ns);

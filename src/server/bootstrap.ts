@@ -17,7 +17,7 @@ async function ensureCreated(ctx: ResourceContext, resource: { group: string; ve
   }
 }
 
-/** Creates `obj`, or brings the stored one's `field` to the wanted value. */
+/** Creates `obj`, or brings the stored one's `fields` to their wanted values. */
 async function ensureField(ctx: ResourceContext, resource: { group: string; version: string; plural: string }, obj: KObject, fields: string[]): Promise<void> {
   const d = ctx.registry.findByResource(resource.group, resource.version, resource.plural)!;
   const current = await ctx.store.tryGet(d, obj.metadata.namespace, obj.metadata.name!);

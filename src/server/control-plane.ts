@@ -41,10 +41,9 @@ export function apiServiceIP(serviceCidr: string): string {
 }
 
 export async function startControlPlane(o: ControlPlaneOptions): Promise<ControlPlane> {
-  let ctx: ResourceContext | undefined;
-  const getCtx = () => ctx!;
-  const allocator = createServiceAllocator(getCtx, { serviceCidr: o.serviceCidr, nodePortRange: o.nodePortRange });
-  ctx = { store: new ObjectStore(o.backend), registry, admission: [namespaceLifecycle(getCtx), allocator] };
+  const base = { store: new ObjectStore(o.backend), registry };
+  const allocator = createServiceAllocator(base, { serviceCidr: o.serviceCidr, nodePortRange: o.nodePortRange });
+  const ctx: ResourceContext = { ...base, admission: [namespaceLifecycle(base), allocator] };
   const controllers = new AbortController();
   const running: Array<Promise<void>> = [];
   const stop = async () => {

@@ -2,12 +2,11 @@
 import { errors } from '../errors.js';
 import type { AdmissionPlugin, ResourceContext } from '../resources/context.js';
 
-export function namespaceLifecycle(ctx: () => ResourceContext): AdmissionPlugin {
+export function namespaceLifecycle(c: Pick<ResourceContext, 'store' | 'registry'>): AdmissionPlugin {
   return {
     name: 'NamespaceLifecycle',
     async admit(req) {
       if (req.operation !== 'CREATE' || !req.descriptor.namespaced) return;
-      const c = ctx();
       const nsDescriptor = c.registry.findByResource('', 'v1', 'namespaces')!;
       const namespace = req.object.metadata.namespace!;
       const ns = await c.store.tryGet(nsDescriptor, undefined, namespace);

@@ -75,7 +75,7 @@ export interface ServiceAllocator extends AdmissionPlugin {
   stop(): void;
 }
 
-export function createServiceAllocator(ctxFn: () => ResourceContext, opts: ServiceAllocatorOptions): ServiceAllocator {
+export function createServiceAllocator(ctx: Pick<ResourceContext, 'store' | 'registry'>, opts: ServiceAllocatorOptions): ServiceAllocator {
   const range: Ipv4Range = parseCidr(opts.serviceCidr);
   const ips = new Pool();
   const ports = new Pool();
@@ -155,7 +155,6 @@ export function createServiceAllocator(ctxFn: () => ResourceContext, opts: Servi
   return {
     name: 'ServiceAllocator',
     async start() {
-      const ctx = ctxFn();
       const d = ctx.registry.findByResource('', 'v1', 'services')!;
       watch = await openWatch(ctx, d, { from: { replay: true } }, (ev) => record(ev.type === 'DELETED' ? undefined : ev.object, keyOf(ev.object)));
     },

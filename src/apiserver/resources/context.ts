@@ -9,12 +9,12 @@ export interface Registry {
   findByKind(group: string, version: string, kind: string): ResourceDescriptor | undefined;
 }
 
-export type Operation = 'CREATE' | 'UPDATE' | 'DELETE';
+export type Operation = 'CREATE' | 'UPDATE';
 
 export interface AdmissionRequest {
   operation: Operation;
   descriptor: ResourceDescriptor;
-  /** The object about to be stored (CREATE/UPDATE) or deleted (DELETE). Mutable on CREATE/UPDATE. */
+  /** The object about to be stored; plugins may change it. */
   object: KObject;
   old?: KObject;
   subresource?: string;

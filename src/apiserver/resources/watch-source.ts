@@ -44,7 +44,7 @@ export function objectOf(kv: KeyValue): KObject {
 /** Throws StorageError('Compacted') when `afterRevision` is older than the kept history. Objects
  *  handed to `onEvent` are shared between watchers: never mutate them. */
 export async function openWatch(
-  ctx: ResourceContext,
+  ctx: Pick<ResourceContext, 'store'>,
   d: ResourceDescriptor,
   opts: WatchSourceOptions,
   onEvent: (ev: ObjectEvent) => void,
