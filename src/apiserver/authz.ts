@@ -9,7 +9,8 @@ export interface Decision {
 }
 
 export interface Authorizer {
-  authorize(user: UserInfo, info: RequestInfo): Decision;
+  // May read the cluster (the node authorizer checks which node a pod is bound to), hence a promise.
+  authorize(user: UserInfo, info: RequestInfo): Decision | Promise<Decision>;
 }
 
 const discoveryPaths = [/^\/api\/?$/, /^\/apis(\/[^/]+){0,2}\/?$/, /^\/api\/v1\/?$/, /^\/version\/?$/, /^\/openapi\//, /^\/healthz/, /^\/livez/, /^\/readyz/];

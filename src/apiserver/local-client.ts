@@ -10,6 +10,7 @@ import type { ResourceContext } from './resources/context.js';
 import { createObject, deleteObject, finalizeNamespace, updateObject } from './resources/operations.js';
 import { openWatch } from './resources/watch-source.js';
 import { patchStored } from './resources/patch-object.js';
+import { bindPod, evictPod } from './resources/pod-subresources.js';
 
 const patchContentTypes = {
   json: 'application/json-patch+json',
@@ -54,6 +55,12 @@ export function createLocalClient(ctx: ResourceContext): Client {
       patchStored(ctx, descriptor(t), { namespace, name }, { contentType: patchContentTypes[patch.type], body: patch.body }, { dryRun: false, subresource: opts.subresource }),
     async delete(t, namespace, name, opts = {}) {
       await deleteObject(ctx, descriptor(t), namespace, name, opts);
+    },
+    async createSubresource(t, namespace, name, subresource, body) {
+      const d = descriptor(t);
+      if (!d.subresources?.other?.some((o) => o.name === subresource)) throw errors.notFoundPath();
+      if (subresource === 'binding') await bindPod(ctx, d, namespace, name, structuredClone(body));
+      else await evictPod(ctx, d, namespace, name, structuredClone(body));
     },
   };
 }

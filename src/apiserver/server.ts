@@ -109,7 +109,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       throw err;
     }
     if (user && !(req.method === 'GET' && publicPaths.has(url.pathname))) {
-      const decision = authorizer.authorize(user, info);
+      const decision = await authorizer.authorize(user, info);
       if (!decision.allowed) {
         throw errors.forbidden(
           forbiddenMessage(user, info),

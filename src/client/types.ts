@@ -57,6 +57,9 @@ export interface Client {
   update(type: ResourceType, obj: KObject, opts?: { subresource?: 'status' | 'finalize' }): Promise<KObject>;
   patch(type: ResourceType, namespace: string | undefined, name: string, patch: { type: PatchType; body: unknown }, opts?: { subresource?: 'status' }): Promise<KObject>;
   delete(type: ResourceType, namespace: string | undefined, name: string, opts?: DeleteOptions): Promise<void>;
+  /** POSTs to a subresource that is an action, not a stored object: pods/binding (a Binding, which
+   *  the scheduler writes) and pods/eviction (an Eviction, as `kubectl drain` posts). */
+  createSubresource(type: ResourceType, namespace: string | undefined, name: string, subresource: 'binding' | 'eviction', body: KObject): Promise<void>;
 }
 
 /** True for a Status error with the given reason, from any client implementation. */

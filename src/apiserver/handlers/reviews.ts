@@ -44,7 +44,7 @@ export async function handleReview(r: ReadRequest, user: UserInfo, authorizer: A
         ...(res.subresource ? { subresource: res.subresource } : {}),
       }
     : { kind: 'nonresource', verb: nonRes!.verb ?? '', path: nonRes!.path ?? '' };
-  const decision = authorizer.authorize(user, info);
+  const decision = await authorizer.authorize(user, info);
   const status = { allowed: decision.allowed, ...(decision.reason ? { reason: decision.reason } : {}) };
   sendJson(r.req, r.res, 201, { kind: r.d.kind, apiVersion: obj.apiVersion, metadata, spec, status });
 }

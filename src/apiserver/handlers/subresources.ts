@@ -4,13 +4,13 @@ import type { KObject, ResourceDescriptor, ScaleSubresource } from '../../regist
 import { errors, successStatus } from '../errors.js';
 import { decodeObjectBody, readBody } from '../http/body.js';
 import { sendJson } from '../http/respond.js';
-import { checkPreconditions, deleteObject, updateStored } from '../resources/operations.js';
+import { checkPreconditions, updateStored } from '../resources/operations.js';
+import { bindPod, evictPod } from '../resources/pod-subresources.js';
 import { runPatch } from '../resources/patch-object.js';
 import { MERGE_PATCH, STRATEGIC_MERGE_PATCH } from '../patch/index.js';
 import { labelSelectorFromObject } from '../../registry/selectors/label.js';
 import { isDryRun, readPatch } from './write.js';
 import type { ReadRequest } from './read.js';
-import { nowRfc3339 } from '../resources/prepare.js';
 
 function getPath(obj: unknown, path: string): unknown {
   let cur = obj as Record<string, unknown> | undefined;
@@ -92,33 +92,11 @@ export async function handleScale(r: ReadRequest, name: string, verb: string): P
 }
 
 export async function handleBinding(r: ReadRequest, name: string): Promise<void> {
-  const binding = decodeObjectBody(await readBody(r.req), r.req.headers['content-type']) as { target?: { name?: unknown } };
-  const node = binding?.target?.name;
-  if (typeof node !== 'string' || node === '') {
-    throw errors.invalid('Binding', '', name, [{ reason: 'FieldValueRequired', field: 'target.name', message: 'Required value' }]);
-  }
-  const bindingRef = { group: '', resource: 'pods/binding' };
-  await updateStored(r.ctx, r.d, { namespace: r.namespace, name }, (pod) => {
-    const spec = (pod.spec ?? (pod.spec = {})) as { nodeName?: string };
-    if (pod.metadata.deletionTimestamp) throw errors.conflict(bindingRef, name, `pod ${name} is being deleted, cannot be assigned to a host`);
-    if (spec.nodeName) throw errors.conflict(bindingRef, name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
-    spec.nodeName = node;
-    const status = (pod.status ?? {}) as { conditions?: Array<Record<string, unknown>> };
-    const conditions = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
-    conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: nowRfc3339() });
-    pod.status = { ...status, conditions };
-    return pod;
-  }, { dryRun: isDryRun(r.query), subresource: 'binding' });
+  await bindPod(r.ctx, r.d, r.namespace, name, decodeObjectBody(await readBody(r.req), r.req.headers['content-type']), { dryRun: isDryRun(r.query) });
   sendJson(r.req, r.res, 201, { ...successStatus(), code: 201 });
 }
 
 export async function handleEviction(r: ReadRequest, name: string): Promise<void> {
-  const eviction = decodeObjectBody(await readBody(r.req), r.req.headers['content-type']) as { deleteOptions?: Record<string, unknown> };
-  const opts = (eviction?.deleteOptions ?? {}) as { gracePeriodSeconds?: number; preconditions?: { uid?: string; resourceVersion?: string } };
-  await deleteObject(r.ctx, r.d, r.namespace, name, {
-    gracePeriodSeconds: typeof opts.gracePeriodSeconds === 'number' ? opts.gracePeriodSeconds : undefined,
-    preconditions: opts.preconditions,
-    dryRun: isDryRun(r.query),
-  });
+  await evictPod(r.ctx, r.d, r.namespace, name, decodeObjectBody(await readBody(r.req), r.req.headers['content-type']), { dryRun: isDryRun(r.query) });
   sendJson(r.req, r.res, 201, { ...successStatus(), code: 201 });
 }
