@@ -5,7 +5,7 @@ import { apiVersionOf } from '../../registry/types.js';
 import { errors } from '../errors.js';
 import type { ResponseForm } from '../http/negotiate.js';
 import { sendJson, sendText } from '../http/respond.js';
-import type { ResourceContext } from '../resources/context.js';
+import type { RequestUser, ResourceContext } from '../resources/context.js';
 import { buildTable, parseIncludeObject } from '../table.js';
 import { buildFilter, selectorsOf } from '../resources/filters.js';
 
@@ -17,6 +17,7 @@ export interface ReadRequest {
   namespace?: string;
   query: URLSearchParams;
   form: ResponseForm;
+  user?: RequestUser;
 }
 
 export async function handleGet(r: ReadRequest, name: string): Promise<void> {

@@ -28,7 +28,7 @@ export async function handleResource(
     throw errors.notFoundPath();
   }
   if (!d.namespaced && info.namespace !== undefined) throw errors.notFoundPath();
-  const r: ReadRequest = { req, res, ctx, d, namespace: info.namespace, query, form: negotiateForm(req.headers.accept) };
+  const r: ReadRequest = { req, res, ctx, d, namespace: info.namespace, query, form: negotiateForm(req.headers.accept), user: auth.user };
   const name = info.name;
   if (d.ephemeral) {
     if (info.verb !== 'create' || name !== undefined || info.subresource !== undefined) throw errors.methodNotAllowed();

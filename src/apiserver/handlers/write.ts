@@ -13,7 +13,7 @@ import { sendObject, type ReadRequest } from './read.js';
 
 /** dryRun, fieldValidation and a warning sink, from the request. */
 export function writeOptions(r: ReadRequest) {
-  return { dryRun: isDryRun(r.query), fieldValidation: parseFieldValidation(r.query.get('fieldValidation')), warn: (text: string) => addWarning(r.res, text) };
+  return { dryRun: isDryRun(r.query), fieldValidation: parseFieldValidation(r.query.get('fieldValidation')), warn: (text: string) => addWarning(r.res, text), user: r.user };
 }
 
 export function isDryRun(query: URLSearchParams): boolean {

@@ -19,6 +19,13 @@ export interface AdmissionRequest {
   old?: KObject;
   subresource?: string;
   dryRun: boolean;
+  /** Who asks; absent for the server's own in-process writes. */
+  user?: RequestUser;
+}
+
+export interface RequestUser {
+  name: string;
+  groups: string[];
 }
 
 export interface AdmissionPlugin {
@@ -41,4 +48,6 @@ export interface WriteOptions {
   fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
   /** Receives `Warning` texts for the client. */
   warn?: (text: string) => void;
+  /** The authenticated caller, for admission plugins that depend on who writes (node restriction). */
+  user?: RequestUser;
 }

@@ -51,7 +51,7 @@ export async function createObject(
   // the writer is the one that knows it (a kubelet registering its Node).
   if (d.subresources?.status && !d.keepsStatusOnCreate) delete obj.status;
   defaultAndValidate(d, obj);
-  return admitAndWrite(ctx, { operation: 'CREATE', descriptor: d, object: obj, dryRun: !!opts.dryRun }, () => ctx.store.create(d, obj));
+  return admitAndWrite(ctx, { operation: 'CREATE', descriptor: d, object: obj, dryRun: !!opts.dryRun, user: opts.user }, () => ctx.store.create(d, obj));
 }
 
 export interface UpdateOptions extends WriteOptions {
@@ -154,7 +154,7 @@ export async function replaceStored(
     if (opts.dryRun) return next;
     return ctx.store.delete(d, next);
   }
-  return admitAndWrite(ctx, { operation: 'UPDATE', descriptor: d, object: next, old, subresource: opts.subresource, dryRun: !!opts.dryRun }, () =>
+  return admitAndWrite(ctx, { operation: 'UPDATE', descriptor: d, object: next, old, subresource: opts.subresource, dryRun: !!opts.dryRun, user: opts.user }, () =>
     ctx.store.update(d, next),
   );
 }
