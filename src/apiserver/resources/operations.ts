@@ -219,14 +219,37 @@ export async function deleteObject(
   }
 }
 
+/** The finalizers the garbage collector acts on: dependents lose their owner reference (orphan),
+ *  or go first (foregroundDeletion), before the owner itself goes. */
+export const orphanFinalizer = 'orphan';
+export const foregroundFinalizer = 'foregroundDeletion';
+
+/** The propagation policy, as upstream, is carried by finalizers: Orphan and Foreground swap one for
+ *  the other, Background drops both, and no policy leaves whatever an earlier delete asked for. */
+function finalizersForPolicy(current: readonly string[], policy: DeleteOptions['propagationPolicy']): string[] {
+  const next = new Set(current);
+  if (policy === 'Orphan') {
+    next.add(orphanFinalizer);
+    next.delete(foregroundFinalizer);
+  } else if (policy === 'Foreground') {
+    next.add(foregroundFinalizer);
+    next.delete(orphanFinalizer);
+  } else if (policy === 'Background') {
+    next.delete(orphanFinalizer);
+    next.delete(foregroundFinalizer);
+  }
+  return [...next];
+}
+
 async function deleteOnce(ctx: ResourceContext, d: ResourceDescriptor, current: KObject, opts: DeleteOptions): Promise<DeleteResult> {
   const next = structuredClone(current);
   const m = next.metadata;
-  // Orphan and Foreground are carried out by the garbage collector through the `orphan` and
-  // `foregroundDeletion` finalizers. There is no garbage collector yet, so nothing would ever remove
-  // them: until there is, both delete at once (dependents are not collected in any case).
-  const finalizers = new Set(m.finalizers ?? []);
-  const held = finalizers.size > 0 || (d.deletion?.specFinalizers?.(next).length ?? 0) > 0;
+  const before = m.finalizers ?? [];
+  const finalizers = finalizersForPolicy(before, opts.propagationPolicy);
+  const finalizersChanged = finalizers.length !== before.length || finalizers.some((f, i) => f !== before[i]);
+  if (finalizers.length > 0) m.finalizers = finalizers;
+  else delete m.finalizers;
+  const held = finalizers.length > 0 || (d.deletion?.specFinalizers?.(next).length ?? 0) > 0;
   const grace = d.deletion?.gracePeriodSeconds?.(next, opts.gracePeriodSeconds) ?? 0;
 
   if (!held && grace === 0) {
@@ -242,10 +265,9 @@ async function deleteOnce(ctx: ResourceContext, d: ResourceDescriptor, current: 
     // A shorter grace period may shorten an ongoing one, never lengthen it.
     m.deletionTimestamp = nowRfc3339(new Date(now + grace * 1000));
     m.deletionGracePeriodSeconds = grace;
-  } else if (finalizers.size === (m.finalizers?.length ?? 0)) {
+  } else if (!finalizersChanged) {
     return { object: current, gone: false };
   }
-  if (finalizers.size > 0) m.finalizers = [...finalizers];
   d.deletion?.onDeletionStarted?.(next);
   if (opts.dryRun) return { object: next, gone: false };
   return { object: await ctx.store.update(d, next), gone: false };
