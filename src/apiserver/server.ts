@@ -15,6 +15,11 @@ import { buildDiscoveryDocuments } from './discovery/documents.js';
 import { respondWithDocument, type CachedDocument } from './openapi/etag.js';
 import { buildOpenAPIDocuments } from './openapi/documents.js';
 import { versionInfo } from './version.js';
+import type { Duplex } from 'node:stream';
+import type { JoinEndpoint } from './join/join-endpoint.js';
+import type { TunnelRegistry } from './tunnels.js';
+import { nodeNameOf } from './node-authorizer.js';
+import { CACERTS_PATH, JOIN_PATH, TUNNEL_PATH } from '../join/protocol.js';
 
 export interface ApiServerOptions {
   context: ResourceContext;
@@ -25,6 +30,10 @@ export interface ApiServerOptions {
   /** host:port clients should use, for /api's serverAddressByClientCIDRs. */
   advertiseAddress: string;
   authorizer?: Authorizer;
+  /** /cacerts and the agents' join, which authenticate with the join token instead. */
+  join?: JoinEndpoint;
+  /** Agents' tunnels (websocket upgrades by node certificates) and the dialer for pods/log. */
+  tunnels?: TunnelRegistry;
   watchTuning?: WatchTuning;
   log: (line: string) => void;
 }
@@ -43,6 +52,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const openapi = buildOpenAPIDocuments(opts.context.registry.descriptors);
   const version = JSON.stringify(versionInfo());
   const watchTuning = opts.watchTuning ?? defaultWatchTuning;
+  const tunnels = opts.tunnels;
 
   const sendDoc = (req: IncomingMessage, res: ServerResponse, doc: CachedDocument | undefined, contentType = 'application/json', extra?: Record<string, string>) => {
     if (!doc) throw errors.notFoundPath();
@@ -97,6 +107,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     // Only origin-form targets; and `//x` must stay a path, not become a host name.
     if (!target.startsWith('/')) throw errors.badRequest('the request target must be a path starting with /');
     const url = new URL(`https://localhost${target}`);
+    if (opts.join && url.pathname === CACERTS_PATH) return opts.join.cacerts(req, res);
+    if (opts.join && url.pathname === JOIN_PATH) return opts.join.join(req, res);
     const user: UserInfo | undefined = authenticator.authenticate(req);
     if (!user) {
       if (!(req.method === 'GET' && publicPaths.has(url.pathname))) throw errors.unauthorized();
@@ -112,14 +124,14 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       const decision = await authorizer.authorize(user, info);
       if (!decision.allowed) {
         throw errors.forbidden(
-          forbiddenMessage(user, info),
+          decision.reason ? `${forbiddenMessage(user, info)}: ${decision.reason}` : forbiddenMessage(user, info),
           info.kind === 'resource' ? { group: info.group, resource: info.resource } : undefined,
           info.kind === 'resource' ? info.name : undefined,
         );
       }
     }
     if (info.kind === 'nonresource') return nonResource(req, res, url);
-    await handleResource(opts.context, req, res, info, url.searchParams, watchTuning, { user: user!, authorizer });
+    await handleResource(opts.context, req, res, info, url.searchParams, watchTuning, { user: user!, authorizer }, tunnels ? (node, t) => tunnels.dial(node, t) : undefined);
   };
 
   const server = https.createServer(
@@ -148,6 +160,19 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       const body = isHead ? '' : json;
       socket.end(`HTTP/1.1 ${status.code} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${body}`);
     } else socket.destroy();
+  });
+  // Upgrades: only the agents' tunnels so far (exec and port-forward will join them).
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const refuse = (code: number, text: string) => {
+      socket.end(`HTTP/1.1 ${code} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    const path = new URL(`https://localhost${req.url?.startsWith('/') ? req.url : '/'}`).pathname;
+    if (!tunnels || path !== TUNNEL_PATH) return refuse(404, 'Not Found');
+    const user = authenticator.authenticate(req);
+    if (!user) return refuse(401, 'Unauthorized');
+    const node = nodeNameOf(user);
+    if (node === undefined) return refuse(403, 'Forbidden');
+    tunnels.accept(req, socket, head, node);
   });
   // Watches stay open for their own timeout; never let Node cut them.
   server.requestTimeout = 0;

@@ -9,6 +9,7 @@ import { handleWatch, type WatchTuning } from './watch.js';
 import { handleCreate, handleDelete, handleDeleteCollection, handleFinalize, handlePatch, handleUpdate } from './write.js';
 import { handleBinding, handleEviction, handleScale } from './subresources.js';
 import { handleReview } from './reviews.js';
+import { handlePodLog, type NodeDialer } from './pod-log.js';
 import type { UserInfo } from '../authn.js';
 import type { Authorizer } from '../authz.js';
 
@@ -20,6 +21,7 @@ export async function handleResource(
   query: URLSearchParams,
   watchTuning: WatchTuning,
   auth: { user: UserInfo; authorizer: Authorizer },
+  dialNode?: NodeDialer,
 ): Promise<void> {
   const d = ctx.registry.findByResource(info.group, info.version, info.resource);
   if (!d) throw errors.notFoundPath();
@@ -56,6 +58,10 @@ export async function handleResource(
         if (!declared('binding')) break;
         if (info.verb !== 'create') throw errors.methodNotAllowed();
         return handleBinding(r, name);
+      case 'log':
+        if (!declared('log')) break;
+        if (info.verb !== 'get') throw errors.methodNotAllowed();
+        return handlePodLog(r, name, dialNode);
       case 'eviction':
         if (!declared('eviction')) break;
         if (info.verb !== 'create') throw errors.methodNotAllowed();

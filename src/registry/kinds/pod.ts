@@ -134,6 +134,7 @@ export const pod: ResourceDescriptor = {
     other: [
       { name: 'binding', group: '', version: 'v1', kind: 'Binding', verbs: ['create'] },
       { name: 'eviction', group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] },
+      { name: 'log', group: '', version: 'v1', kind: 'Pod', verbs: ['get'] },
     ],
   },
   // Pod.metadata.generation is only maintained from 1.33 on.

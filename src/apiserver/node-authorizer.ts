@@ -1,0 +1,123 @@
+// What a kubelet (user system:node:<name>, group system:nodes) may do: read what running pods needs,
+// and write only its own Node, its own Lease, the pods bound to it, and events. Anything else is
+// refused, so a stolen node certificate cannot take over other nodes or read every Secret.
+// Decisions about one object (is this pod bound to me? does a pod of mine use this Secret?) read
+// the cluster, hence the in-process client.
+import type { Client } from '../client/types.js';
+import { hasReason } from '../client/types.js';
+import type { KObject } from '../registry/types.js';
+import { nodeUserPrefix, nodesGroup } from '../join/protocol.js';
+import type { UserInfo } from './authn.js';
+import type { Authorizer, Decision } from './authz.js';
+import type { ResourceRequest } from './request-info.js';
+
+const pods = { group: '', version: 'v1', resource: 'pods' };
+const readVerbs = new Set(['get', 'list', 'watch']);
+const writeVerbs = new Set(['update', 'patch', 'delete']);
+/** Read by any kubelet: what it schedules against, what its pods and service proxy need. */
+const readable = new Set(['/nodes', '/pods', '/services', '/endpoints', '/namespaces', 'discovery.k8s.io/endpointslices']);
+
+const allow: Decision = { allowed: true };
+const deny = (reason: string): Decision => ({ allowed: false, reason });
+
+/** The node a user acts for, or undefined when the user is not a node. */
+export function nodeNameOf(user: Pick<UserInfo, 'name' | 'groups'>): string | undefined {
+  if (!user.name.startsWith(nodeUserPrefix) || !user.groups.includes(nodesGroup)) return undefined;
+  const name = user.name.slice(nodeUserPrefix.length);
+  return name === '' ? undefined : name;
+}
+
+function podRefs(pod: KObject, kind: 'configmaps' | 'secrets'): Set<string> {
+  const names = new Set<string>();
+  const spec = (pod.spec ?? {}) as Record<string, any>;
+  const key = kind === 'configmaps' ? 'configMap' : 'secret';
+  const refKey = kind === 'configmaps' ? 'configMapKeyRef' : 'secretKeyRef';
+  const fromKey = kind === 'configmaps' ? 'configMapRef' : 'secretRef';
+  for (const v of spec.volumes ?? []) {
+    if (kind === 'configmaps' && v?.configMap?.name) names.add(v.configMap.name);
+    if (kind === 'secrets' && v?.secret?.secretName) names.add(v.secret.secretName);
+    for (const s of v?.projected?.sources ?? []) if (s?.[key]?.name) names.add(s[key].name);
+  }
+  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? []), ...(spec.ephemeralContainers ?? [])]) {
+    for (const e of c?.env ?? []) if (e?.valueFrom?.[refKey]?.name) names.add(e.valueFrom[refKey].name);
+    for (const e of c?.envFrom ?? []) if (e?.[fromKey]?.name) names.add(e[fromKey].name);
+  }
+  if (kind === 'secrets') for (const s of spec.imagePullSecrets ?? []) if (s?.name) names.add(s.name);
+  return names;
+}
+
+export function createNodeAuthorizer(client: Client): Authorizer {
+  const podOnNode = async (node: string, info: ResourceRequest): Promise<Decision> => {
+    if (!info.namespace || !info.name) return deny(`node '${node}' may only act on pods bound to it, by name`);
+    try {
+      const pod = await client.get(pods, info.namespace, info.name);
+      if ((pod.spec as { nodeName?: string } | undefined)?.nodeName === node) return allow;
+    } catch (err) {
+      // Let the request go on to its own NotFound rather than hide it behind a 403.
+      if (hasReason(err, 'NotFound')) return allow;
+      throw err;
+    }
+    return deny(`no relationship found between node '${node}' and this object`);
+  };
+
+  const referencedByMyPods = async (node: string, info: ResourceRequest): Promise<Decision> => {
+    if (info.verb !== 'get' || !info.namespace || !info.name) return deny(`node '${node}' may only get ${info.resource} that its pods use, by name`);
+    if (info.resource === 'configmaps' && info.name === 'kube-root-ca.crt') return allow;
+    const mine = await client.list(pods, { namespace: info.namespace, fieldSelector: `spec.nodeName=${node}` });
+    for (const pod of mine.items) if (podRefs(pod, info.resource as 'configmaps' | 'secrets').has(info.name)) return allow;
+    return deny(`no relationship found between node '${node}' and this object`);
+  };
+
+  return {
+    async authorize(user, req) {
+      const node = nodeNameOf(user);
+      if (node === undefined || req.kind !== 'resource') return deny('not a node');
+      const resource = `${req.group}/${req.resource}`;
+      const verb = req.verb;
+      switch (resource) {
+        case '/nodes':
+          if (readVerbs.has(verb) && !req.subresource) return allow;
+          // The name of a new Node is in its body: the node restriction admission checks it.
+          if (verb === 'create' && !req.subresource) return allow;
+          if ((writeVerbs.has(verb) || (verb === 'get' && req.subresource === 'status')) && (!req.subresource || req.subresource === 'status')) {
+            return req.name === node ? allow : deny(`node '${node}' cannot modify node '${req.name ?? ''}'`);
+          }
+          return deny(`node '${node}' cannot ${verb} nodes${req.subresource ? `/${req.subresource}` : ''}`);
+        case 'coordination.k8s.io/leases':
+          if (req.namespace !== 'kube-node-lease') return deny(`node '${node}' may only use leases in kube-node-lease`);
+          if (verb === 'list' || verb === 'watch' || verb === 'create') return allow;
+          return req.name === node ? allow : deny(`node '${node}' cannot modify the lease of node '${req.name ?? ''}'`);
+        case '/pods':
+          if (readVerbs.has(verb) && (!req.subresource || req.subresource === 'status' || req.subresource === 'log')) return allow;
+          if (req.subresource === 'status' && (verb === 'update' || verb === 'patch')) return podOnNode(node, req);
+          if (!req.subresource && verb === 'delete') return podOnNode(node, req);
+          if (req.subresource === 'eviction' && verb === 'create') return podOnNode(node, req);
+          return deny(`node '${node}' cannot ${verb} pods${req.subresource ? `/${req.subresource}` : ''}`);
+        case '/events':
+        case 'events.k8s.io/events':
+          return verb === 'create' || verb === 'update' || verb === 'patch' || readVerbs.has(verb) ? allow : deny(`node '${node}' cannot ${verb} events`);
+        case '/configmaps':
+        case '/secrets':
+          return referencedByMyPods(node, req);
+        default:
+          if (readable.has(resource) && readVerbs.has(verb) && !req.subresource) return allow;
+          return deny(`node '${node}' cannot ${verb} ${req.resource}${req.group ? `.${req.group}` : ''}`);
+      }
+    },
+  };
+}
+
+/** The first authorizer that allows wins; the reason of a refusal comes from the last one that gave one. */
+export function unionAuthorizer(...authorizers: Authorizer[]): Authorizer {
+  return {
+    async authorize(user, info) {
+      let reason: string | undefined;
+      for (const a of authorizers) {
+        const d = await a.authorize(user, info);
+        if (d.allowed) return d;
+        if (d.reason && d.reason !== 'not a node') reason = d.reason;
+      }
+      return { allowed: false, ...(reason ? { reason } : {}) };
+    },
+  };
+}
