@@ -1,0 +1,102 @@
+// The Client over HTTPS, for agents: the Kubernetes REST API in JSON, spread over the pool's
+// servers. It behaves as the in-process client does: same errors (Status code and reason), and a
+// watch without a revision replays the current state before it resolves.
+import type { KObject } from '../registry/types.js';
+import type { Client, DeleteOptions, ObjectList, PatchType, ResourceType } from './types.js';
+import type { ServerPool } from './server-pool.js';
+import { resourcePath, withQuery } from './api-paths.js';
+import { createTransport } from './https-transport.js';
+import { followWatchStream } from './watch-stream.js';
+
+export interface HttpClientOptions {
+  pool: ServerPool;
+  /** PEM of the CA that signed the servers' certificates. */
+  ca: string;
+  /** Client certificate and key (PEM). */
+  cert?: string;
+  key?: string;
+  /** Bearer token, instead of or besides a certificate. */
+  token?: string;
+  userAgent?: string;
+  /** A request's time limit, sending to last byte (watches: to the headers). Default 60000. */
+  timeoutMs?: number;
+  /** Connecting to one server, before the next is tried. Default 10000. */
+  connectTimeoutMs?: number;
+  /** A watch silent this long (servers send a bookmark a minute) is taken for dead. Default 300000; 0 = never. */
+  watchIdleTimeoutMs?: number;
+}
+
+const patchContentTypes: Record<PatchType, string> = {
+  json: 'application/json-patch+json',
+  merge: 'application/merge-patch+json',
+  strategic: 'application/strategic-merge-patch+json',
+};
+
+const parse = (body: string): KObject => JSON.parse(body) as KObject;
+
+export function createHttpClient(opts: HttpClientOptions): Client & { close(): void } {
+  const transport = createTransport(opts);
+  const idleTimeoutMs = opts.watchIdleTimeoutMs ?? 300_000;
+  const send = async (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown, contentType?: string) =>
+    (await transport.request({ method, path, body, contentType })).body;
+
+  const list = async (t: ResourceType, o: { namespace?: string; labelSelector?: string; fieldSelector?: string; limit?: number; continue?: string } = {}): Promise<ObjectList> => {
+    const path = withQuery(resourcePath(t, { namespace: o.namespace }), {
+      labelSelector: o.labelSelector,
+      fieldSelector: o.fieldSelector,
+      limit: o.limit,
+      continue: o.continue,
+    });
+    const answer = JSON.parse(await send('GET', path)) as { kind?: string; apiVersion?: string; metadata?: { resourceVersion?: string; continue?: string }; items?: KObject[] | null };
+    // Upstream servers leave kind and apiVersion out of list items; ours keeps them. Callers get
+    // whole objects either way, as from the in-process client.
+    const kind = answer.kind?.endsWith('List') ? answer.kind.slice(0, -'List'.length) : undefined;
+    const items = (answer.items ?? []).map((item) => (item.kind && item.apiVersion ? item : { ...item, kind: item.kind ?? kind, apiVersion: item.apiVersion ?? answer.apiVersion }));
+    const result: ObjectList = { items, resourceVersion: answer.metadata?.resourceVersion ?? '' };
+    if (answer.metadata?.continue) result.continue = answer.metadata.continue;
+    return result;
+  };
+
+  return {
+    get: async (t, namespace, name) => parse(await send('GET', resourcePath(t, { namespace, name }))),
+    list,
+    async watch(t, o, handlers, signal) {
+      if (signal.aborted) return;
+      let from = o.resourceVersion;
+      if (!from || from === '0') {
+        // Replayed from a list, so the caller holds the current state once watch() resolves.
+        const current = await list(t, { namespace: o.namespace, labelSelector: o.labelSelector, fieldSelector: o.fieldSelector });
+        if (signal.aborted) return;
+        for (const object of current.items) handlers.onEvent({ type: 'ADDED', object });
+        from = current.resourceVersion;
+      }
+      const path = withQuery(resourcePath(t, { namespace: o.namespace }), {
+        watch: 1,
+        allowWatchBookmarks: true,
+        resourceVersion: from,
+        labelSelector: o.labelSelector,
+        fieldSelector: o.fieldSelector,
+      });
+      let answer;
+      try {
+        answer = await transport.stream({ method: 'GET', path }, signal);
+      } catch (err) {
+        if (signal.aborted) return;
+        throw err;
+      }
+      followWatchStream(answer.res, { server: answer.server, onEvent: handlers.onEvent, onClose: handlers.onClose, signal, destroy: answer.destroy, idleTimeoutMs });
+    },
+    create: async (t, obj) => parse(await send('POST', resourcePath(t, { namespace: obj.metadata.namespace }), obj)),
+    update: async (t, obj, o = {}) => parse(await send('PUT', resourcePath(t, { namespace: obj.metadata.namespace, name: obj.metadata.name ?? '', subresource: o.subresource }), obj)),
+    patch: async (t, namespace, name, p, o = {}) =>
+      parse(await send('PATCH', resourcePath(t, { namespace, name, subresource: o.subresource }), p.body, patchContentTypes[p.type])),
+    async delete(t, namespace, name, o?: DeleteOptions) {
+      const body = o && Object.keys(o).length > 0 ? { kind: 'DeleteOptions', apiVersion: 'v1', ...o } : undefined;
+      await send('DELETE', resourcePath(t, { namespace, name }), body);
+    },
+    async createSubresource(t, namespace, name, subresource, body) {
+      await send('POST', resourcePath(t, { namespace, name, subresource }), body);
+    },
+    close: () => transport.close(),
+  };
+}
