@@ -1,0 +1,65 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestControlPlane, type TestControlPlane } from '../../test/support/control-plane.js';
+import { hasReason } from '../client/types.js';
+import { runServiceAccountsController } from './serviceaccounts.js';
+
+const ns = { group: '', version: 'v1', resource: 'namespaces' };
+const sas = { group: '', version: 'v1', resource: 'serviceaccounts' };
+
+async function eventually(check: () => Promise<boolean>, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('default ServiceAccount', () => {
+  let cp: TestControlPlane;
+  const stop = new AbortController();
+  before(async () => {
+    cp = await startTestControlPlane();
+    await runServiceAccountsController({ client: cp.client }, stop.signal);
+  });
+  after(async () => {
+    stop.abort();
+    await cp.close();
+  });
+  const has = (namespace: string) => async () => {
+    try {
+      return !!(await cp.client.get(sas, namespace, 'default'));
+    } catch (err) {
+      if (hasReason(err, 'NotFound')) return false;
+      throw err;
+    }
+  };
+
+  it('exists in the system namespaces and in a new one', async () => {
+    for (const n of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) await eventually(has(n));
+    await cp.client.create(ns, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team' } });
+    await eventually(has('team'));
+  });
+
+  it('comes back when deleted, as a new object', async () => {
+    await eventually(has('default'));
+    const before = await cp.client.get(sas, 'default', 'default');
+    await cp.client.delete(sas, 'default', 'default');
+    await eventually(async () => (await has('default')()) && (await cp.client.get(sas, 'default', 'default')).metadata.uid !== before.metadata.uid);
+  });
+
+  it('is not put back in a terminating namespace', async () => {
+    await cp.client.create(ns, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'leaving' } });
+    await eventually(has('leaving'));
+    await cp.client.delete(ns, undefined, 'leaving');
+    await eventually(async () => {
+      try {
+        await cp.client.get(ns, undefined, 'leaving');
+        return false;
+      } catch (err) {
+        return hasReason(err, 'NotFound');
+      }
+    });
+    assert.equal(await has('leaving')(), false);
+  });
+});
