@@ -1,0 +1,252 @@
+// The simulated container runtime: sandboxes and containers are records in memory, a container
+// "runs" its command line through the small interpreter in program.ts, and its output goes to a
+// bounded in-memory log. Cheap enough for thousands of containers in one process: a container
+// that runs forever holds no timer. How a container decides to exit: README.md.
+import { createHash, randomBytes } from 'node:crypto';
+import type {
+  ContainerConfig,
+  ContainerEvent,
+  ContainerRuntime,
+  ContainerStatus,
+  ImageStatus,
+  LogOptions,
+  PodSandboxConfig,
+  SandboxStatus,
+} from '../types.js';
+import { LogBuffer } from './log-buffer.js';
+import { delay, runProgram } from './program.js';
+import { parseCommandLine } from './script.js';
+import { behaviourOf, type Behaviour } from './behaviour.js';
+
+export const simRuntimeName = 'sim';
+export const simRuntimeVersion = '0.1.0';
+
+/** Exit codes of a process ended by a signal, as a shell reports them. */
+const SIGTERM_EXIT = 143;
+const SIGKILL_EXIT = 137;
+
+interface Sandbox {
+  id: string;
+  config: PodSandboxConfig;
+  createdAt: string;
+  state: 'ready' | 'notready';
+}
+
+interface Container {
+  id: string;
+  sandboxId: string;
+  config: ContainerConfig;
+  image: ImageStatus;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  exitCode?: number;
+  behaviour: Behaviour;
+  log: LogBuffer;
+  /** Aborting it ends the program (the process got a signal it does not survive). */
+  program: AbortController;
+  /** Aborting it cancels the exit-after timer. */
+  lifetime: AbortController;
+  exited: Promise<void>;
+  markExited: () => void;
+}
+
+const nowIso = () => new Date().toISOString();
+const newId = () => randomBytes(32).toString('hex');
+
+/** docker.io/library/nginx:latest for `nginx`, as containerd names images. */
+export function normalizeImage(image: string): string {
+  let name = image;
+  const firstPart = name.split('/')[0]!;
+  const hasRegistry = name.includes('/') && (firstPart.includes('.') || firstPart.includes(':') || firstPart === 'localhost');
+  if (!hasRegistry) name = `docker.io/${name.includes('/') ? '' : 'library/'}${name}`;
+  const lastPart = name.slice(name.lastIndexOf('/') + 1);
+  if (!name.includes('@') && !lastPart.includes(':')) name += ':latest';
+  return name;
+}
+
+export function simImageStatus(image: string): ImageStatus {
+  const name = normalizeImage(image);
+  const repo = name.includes('@') ? name.slice(0, name.indexOf('@')) : name.replace(/:[^:/]+$/, '');
+  const digest = name.includes('@') ? name.slice(name.indexOf('@') + 1) : `sha256:${createHash('sha256').update(name).digest('hex')}`;
+  return { image: name, imageRef: `${repo}@${digest}` };
+}
+
+export class SimRuntime implements ContainerRuntime {
+  private sandboxes = new Map<string, Sandbox>();
+  private containers = new Map<string, Container>();
+  private listeners = new Set<(ev: ContainerEvent) => void>();
+
+  async version() {
+    return { name: simRuntimeName, version: simRuntimeVersion };
+  }
+
+  // Every image is present: the simulator never pulls.
+  async imageStatus(image: string) {
+    return simImageStatus(image);
+  }
+
+  async pullImage(image: string) {
+    return simImageStatus(image);
+  }
+
+  async runPodSandbox(config: PodSandboxConfig): Promise<string> {
+    const id = newId();
+    this.sandboxes.set(id, { id, config: structuredClone(config), createdAt: nowIso(), state: 'ready' });
+    return id;
+  }
+
+  async stopPodSandbox(id: string): Promise<void> {
+    const sandbox = this.sandboxes.get(id);
+    if (!sandbox) return;
+    await Promise.all([...this.containers.values()].filter((c) => c.sandboxId === id).map((c) => this.stopContainer(c.id, 0)));
+    sandbox.state = 'notready';
+  }
+
+  async removePodSandbox(id: string): Promise<void> {
+    await this.stopPodSandbox(id);
+    for (const c of [...this.containers.values()]) if (c.sandboxId === id) await this.removeContainer(c.id);
+    this.sandboxes.delete(id);
+  }
+
+  async podSandboxStatus(id: string): Promise<SandboxStatus | undefined> {
+    const s = this.sandboxes.get(id);
+    return s && { id, state: s.state, ip: s.config.ip, createdAt: s.createdAt, config: s.config };
+  }
+
+  async createContainer(sandboxId: string, config: ContainerConfig): Promise<string> {
+    const sandbox = this.sandboxes.get(sandboxId);
+    if (!sandbox || sandbox.state !== 'ready') throw new Error(`sandbox ${sandboxId} is not ready`);
+    const id = newId();
+    let markExited!: () => void;
+    const exited = new Promise<void>((resolve) => (markExited = resolve));
+    this.containers.set(id, {
+      id,
+      sandboxId,
+      config: structuredClone(config),
+      image: simImageStatus(config.image),
+      createdAt: nowIso(),
+      behaviour: behaviourOf(sandbox.config.annotations, config.name),
+      log: new LogBuffer(),
+      program: new AbortController(),
+      lifetime: new AbortController(),
+      exited,
+      markExited,
+    });
+    this.emit({ containerId: id, sandboxId, type: 'created' });
+    return id;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    const c = this.mustGet(id);
+    if (c.startedAt) throw new Error(`container ${id} was already started`);
+    const sandbox = this.sandboxes.get(c.sandboxId)!;
+    c.startedAt = nowIso();
+    const env = new Map<string, string>([
+      ['PATH', '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+      ['HOSTNAME', sandbox.config.hostname],
+      ['HOME', '/root'],
+    ]);
+    for (const e of c.config.envs) env.set(e.key, e.value);
+    // Without a command the image's own entrypoint runs: a server, as far as the simulator knows.
+    const argv = c.config.command.length ? [...c.config.command, ...c.config.args] : c.config.args;
+    const items = argv.length ? parseCommandLine(argv) : undefined;
+    const program = items
+      ? runProgram(items, { env, write: (text) => c.log.write(text), signal: c.program.signal })
+      : delay(Infinity, c.program.signal).then(() => undefined);
+    if (c.behaviour.exitAfterMs !== undefined) {
+      void delay(c.behaviour.exitAfterMs, c.lifetime.signal).then((due) => {
+        if (due) this.exit(c, c.behaviour.exitCode ?? 0);
+      });
+    }
+    void program.then((code) => {
+      if (code !== undefined) this.exit(c, c.behaviour.exitCode ?? code);
+    });
+    this.emit({ containerId: id, sandboxId: c.sandboxId, type: 'started' });
+  }
+
+  async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
+    const c = this.containers.get(id);
+    if (!c || c.finishedAt) return;
+    if (!c.startedAt) {
+      this.exit(c, SIGKILL_EXIT);
+      return;
+    }
+    if (!c.behaviour.ignoreSigterm) {
+      this.exit(c, SIGTERM_EXIT);
+      return;
+    }
+    const patience = new AbortController();
+    void c.exited.then(() => patience.abort());
+    if (await delay(Math.max(0, timeoutSeconds) * 1000, patience.signal)) this.exit(c, SIGKILL_EXIT);
+    await c.exited;
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    const c = this.containers.get(id);
+    if (!c) return;
+    if (!c.finishedAt) this.exit(c, SIGKILL_EXIT);
+    this.containers.delete(id);
+    this.emit({ containerId: id, sandboxId: c.sandboxId, type: 'deleted' });
+  }
+
+  async containerStatus(id: string): Promise<ContainerStatus | undefined> {
+    const c = this.containers.get(id);
+    if (!c) return undefined;
+    const state = c.finishedAt ? 'exited' : c.startedAt ? 'running' : 'created';
+    return {
+      id,
+      sandboxId: c.sandboxId,
+      name: c.config.name,
+      attempt: c.config.attempt,
+      state,
+      createdAt: c.createdAt,
+      ...(c.startedAt ? { startedAt: c.startedAt } : {}),
+      ...(c.finishedAt ? { finishedAt: c.finishedAt, exitCode: c.exitCode, reason: c.exitCode === 0 ? 'Completed' : 'Error' } : {}),
+      image: c.image.image,
+      imageRef: c.image.imageRef,
+      config: c.config,
+    };
+  }
+
+  readLog(id: string, opts: LogOptions, signal: AbortSignal): AsyncIterable<string> {
+    return this.mustGet(id).log.read(opts, signal);
+  }
+
+  /** Kills every container at once: a sleeping one holds a timer that would keep the process up. */
+  close(): void {
+    for (const c of this.containers.values()) this.exit(c, SIGKILL_EXIT);
+  }
+
+  subscribe(listener: (ev: ContainerEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private exit(c: Container, code: number): void {
+    if (c.finishedAt) return;
+    c.finishedAt = nowIso();
+    c.exitCode = code;
+    c.program.abort();
+    c.lifetime.abort();
+    c.log.close();
+    c.markExited();
+    this.emit({ containerId: c.id, sandboxId: c.sandboxId, type: 'stopped' });
+  }
+
+  private mustGet(id: string): Container {
+    const c = this.containers.get(id);
+    if (!c) throw new Error(`container ${id} not found`);
+    return c;
+  }
+
+  private emit(ev: ContainerEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(ev);
+      } catch {
+        // a listener's failure is its own
+      }
+    }
+  }
+}
