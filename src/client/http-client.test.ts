@@ -168,7 +168,7 @@ describe('HTTPS client', () => {
     assert.ok(first.continue);
     await client.create(configmaps, cm('page-9', { set: 'page' }));
     const names = first.items.map((o) => o.metadata.name);
-    let token = first.continue;
+    let token: string | undefined = first.continue;
     while (token) {
       const next = await client.list(configmaps, { namespace: 'default', labelSelector: 'set=page', limit: 3, continue: token });
       assert.equal(next.resourceVersion, first.resourceVersion);

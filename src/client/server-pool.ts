@@ -109,7 +109,8 @@ export function createServerPool(opts: ServerPoolOptions): ServerPool {
 
   const add = (url: string): ServerState => ({ url, healthy: true, failedAt: 0, backoffMs: firstDelay });
 
-  const setServers = (urls: string[]) => {
+  /** Returns whether the healthy set changed. */
+  const replaceServers = (urls: string[]): boolean => {
     const wanted = [...new Set(urls.map(normalizeServerUrl))];
     if (wanted.length === 0) throw new Error('the server pool needs at least one API server URL');
     const before = healthyUrls().join(' ');
@@ -119,10 +120,10 @@ export function createServerPool(opts: ServerPoolOptions): ServerPool {
     byUrl.clear();
     for (const [url, s] of kept) byUrl.set(url, s);
     order = [...kept.values()];
-    if (healthyUrls().join(' ') !== before) notify();
+    return healthyUrls().join(' ') !== before;
   };
 
-  setServers(opts.servers);
+  replaceServers(opts.servers);
 
   return {
     pick() {
@@ -152,7 +153,9 @@ export function createServerPool(opts: ServerPoolOptions): ServerPool {
       s.healthy = true;
       notify();
     },
-    setServers,
+    setServers(urls) {
+      if (replaceServers(urls)) notify();
+    },
     servers: () => order.map((s) => s.url),
     healthy: healthyUrls,
     close() {
