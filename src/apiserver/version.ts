@@ -4,12 +4,14 @@ import { arch, platform } from 'node:os';
 
 export const kubernetesVersion = 'v1.32.0';
 export const k3tsVersion = '0.1.0';
+/** What nodes report as kubeletVersion (kubectl get nodes: VERSION), matching /version. */
+export const kubeletVersion = `${kubernetesVersion}+k3ts`;
 
 export function versionInfo() {
   return {
     major: '1',
     minor: '32',
-    gitVersion: `${kubernetesVersion}+k3ts`,
+    gitVersion: kubeletVersion,
     gitCommit: `k3ts-${k3tsVersion}`,
     gitTreeState: 'clean',
     buildDate: '2026-11-22T00:00:00Z',

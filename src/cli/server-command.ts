@@ -5,13 +5,14 @@ import { ConfigError, resolveServerConfig, type ServerFlags } from '../server/co
 import { createLogger } from '../server/log.js';
 import { runServer } from '../server/server.js';
 import { fail } from './fail.js';
+import { nodeFlags } from './node-flags.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export function serverCommand(): Command {
   // Defaults and environment variables are resolved in one place, server/config.ts; here they are
   // only named for --help.
-  return new Command('server')
+  const cmd = new Command('server')
     .description('Run the control plane: API server on an embedded SQLite datastore (kubectl works unchanged)')
     .option('-d, --data-dir <dir>', 'folder for state, certificates and the database (default: /var/lib/k3ts as root, else ~/.k3ts; env K3TS_DATA_DIR)')
     .option('--https-listen-port <port>', 'HTTPS port of the API server (default: 6443)')
@@ -22,12 +23,15 @@ export function serverCommand(): Command {
     .option('--tls-san <name>', 'extra host name or IP for the serving certificate (repeatable)', collect)
     .option('-t, --token <token>', 'shared secret for joining nodes, also accepted as an admin bearer token (default: generated, see <data-dir>/server/token; env K3TS_TOKEN)')
     .option('--token-auth-file <file>', 'static bearer tokens, CSV lines: token,user,uid,"group1,group2"')
-    .option('-i, --node-ip <ip>', 'IP address to advertise for this node (env K3TS_NODE_IP)')
     .option('--disable-agent', 'run the control plane only, without a node on this machine')
     .option('--datastore-endpoint <url>', 'datastore, e.g. sqlite:///var/lib/k3ts/server/db/state.db (default: embedded SQLite in the data dir; env K3TS_DATASTORE_ENDPOINT)')
     .option('--service-cidr <cidr>', 'IPv4 range for Service cluster IPs (default: 10.43.0.0/16)')
     .option('--cluster-cidr <cidr>', 'IPv4 range for pod IPs (default: 10.42.0.0/16)')
     .option('--service-node-port-range <range>', 'port range for NodePort Services (default: 30000-32767)')
+    .option('--node-monitor-grace-period <duration>', 'a node silent this long is marked NotReady/Unknown and tainted unreachable (default: 40s)')
+    .option('--default-not-ready-toleration-seconds <n>', 'how long pods stay on a NotReady node before eviction (default: 300)')
+    .option('--default-unreachable-toleration-seconds <n>', 'how long pods stay on an unreachable node before eviction (default: 300)')
+  return nodeFlags(cmd)
     .addOption(new Option('--log-format <format>', 'text or json (default: text)').choices(['text', 'json']))
     .action(async (flags: ServerFlags) => {
       let config;

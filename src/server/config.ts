@@ -5,6 +5,11 @@ import { join, resolve } from 'node:path';
 import { isIP } from 'node:net';
 import { checkEndpoint } from '../storage/open.js';
 import { parseCidr } from '../apiserver/admission/cidr.js';
+import { parseDuration } from '../join/bootstrap-tokens.js';
+import { resolveNodeSettings, type NodeSettings } from '../agent/config.js';
+import { ConfigError, currentEnvironment, defaultDataDir, type Environment } from '../agent/environment.js';
+
+export { ConfigError, currentEnvironment, defaultDataDir, type Environment };
 
 export interface ServerFlags {
   dataDir?: string;
@@ -22,6 +27,14 @@ export interface ServerFlags {
   serviceCidr?: string;
   clusterCidr?: string;
   serviceNodePortRange?: string;
+  nodeMonitorGracePeriod?: string;
+  defaultNotReadyTolerationSeconds?: string;
+  defaultUnreachableTolerationSeconds?: string;
+  nodeName?: string;
+  withNodeId?: boolean;
+  nodeLabel?: string[];
+  nodeTaint?: string[];
+  runtime?: string;
   logFormat?: string;
 }
 
@@ -42,22 +55,33 @@ export interface ServerConfig {
   serviceCidr: string;
   clusterCidr: string;
   nodePortRange: { min: number; max: number };
+  nodeMonitorGracePeriodMs: number;
+  notReadyTolerationSeconds: number;
+  unreachableTolerationSeconds: number;
+  /** The server's own node (unless disableAgent). */
+  node: NodeSettings;
   logFormat: 'text' | 'json';
 }
 
-export class ConfigError extends Error {}
 
-export interface Environment {
-  uid: number;
-  home: string;
-  env: Record<string, string | undefined>;
+function parseSeconds(flag: string, v: string | undefined, fallback: number): number {
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${flag}: "${v}" is not a whole number of seconds`);
+  return n;
 }
 
-export const currentEnvironment = (): Environment => ({ uid: process.getuid?.() ?? 0, home: homedir(), env: process.env });
-
-export function defaultDataDir(e: Environment): string {
-  return e.uid === 0 ? '/var/lib/k3ts' : join(e.home, '.k3ts');
+function parseGrace(v: string | undefined): number {
+  if (v === undefined || v === '') return 40_000;
+  try {
+    const ms = parseDuration(v);
+    if (ms < 1000) throw new Error('must be at least 1s');
+    return ms;
+  } catch (err) {
+    throw new ConfigError(`--node-monitor-grace-period: ${(err as Error).message}`);
+  }
 }
+
 
 export function defaultKubeconfigPath(e: Environment): string {
   return e.uid === 0 ? '/etc/k3ts/k3ts.yaml' : join(e.home, '.kube', 'k3ts.yaml');
@@ -129,6 +153,10 @@ export function resolveServerConfig(flags: ServerFlags, e: Environment = current
     serviceCidr: flags.serviceCidr || '10.43.0.0/16',
     clusterCidr: flags.clusterCidr || '10.42.0.0/16',
     nodePortRange: parseRange(flags.serviceNodePortRange),
+    nodeMonitorGracePeriodMs: parseGrace(flags.nodeMonitorGracePeriod),
+    notReadyTolerationSeconds: parseSeconds('--default-not-ready-toleration-seconds', flags.defaultNotReadyTolerationSeconds, 300),
+    unreachableTolerationSeconds: parseSeconds('--default-unreachable-toleration-seconds', flags.defaultUnreachableTolerationSeconds, 300),
+    node: resolveNodeSettings(flags, e),
     logFormat: flags.logFormat === 'json' ? 'json' : 'text',
   });
 }

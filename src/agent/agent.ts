@@ -1,0 +1,84 @@
+// `k3ts agent`: prove who this node is, get its certificate, then run the node against every
+// server it knows: API traffic balanced client-side over the healthy servers, one tunnel to each.
+import { mkdir } from 'node:fs/promises';
+import type { Logger } from '../server/log.js';
+import { createHttpClient } from '../client/http-client.js';
+import { createServerPool } from '../client/server-pool.js';
+import { kubeletVersion } from '../apiserver/version.js';
+import type { AgentConfig } from './config.js';
+import { obtainNodeCredentials } from './credentials.js';
+import { ensureNodePassword, resolveNodeName } from './node-identity.js';
+import { routeSourceAddress } from './node-ip.js';
+import { startNode } from './node.js';
+import { followServers, loadSavedServers } from './server-list.js';
+import { startTunnelClients } from './tunnel-client.js';
+
+export interface RunningAgent {
+  readonly nodeName: string;
+  close(): Promise<void>;
+}
+
+export async function runAgent(config: Readonly<AgentConfig>, log: Logger): Promise<RunningAgent> {
+  const started = performance.now();
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const nodeName = await resolveNodeName({ nodeName: config.nodeName, hostname: config.hostname, withNodeId: config.withNodeId, dataDir: config.dataDir });
+  const nodePassword = await ensureNodePassword(config.dataDir);
+  const serverUrl = new URL(config.server);
+  let nodeIp = config.nodeIp;
+  if (!nodeIp) {
+    nodeIp = await routeSourceAddress(serverUrl.hostname, Number(serverUrl.port || 6443));
+    log.info('node IP picked: the address of the interface that routes to the server (pass --node-ip to choose another)', { nodeIp, server: config.server });
+  }
+  const credentials = await obtainNodeCredentials({
+    server: config.server,
+    token: config.token,
+    nodeName,
+    nodePassword,
+    dataDir: config.dataDir,
+    log: (msg, fields) => log.warn(msg, fields),
+  });
+
+  const servers = [...new Set([config.server, ...(await loadSavedServers(config.dataDir))])];
+  const pool = createServerPool({ servers, ca: credentials.caPem, onChange: (healthy) => log.info('API servers in rotation', { healthy }) });
+  const client = createHttpClient({ pool, ca: credentials.caPem, cert: credentials.certPem, key: credentials.keyPem, userAgent: `k3ts-agent/${nodeName}` });
+  const abort = new AbortController();
+  const closers: Array<() => Promise<void> | void> = [() => pool.close(), () => client.close(), () => abort.abort()];
+  const close = async () => {
+    for (const c of closers.splice(0).reverse()) await Promise.resolve(c()).catch(() => undefined);
+  };
+  try {
+    const node = await startNode({
+      client,
+      nodeName,
+      nodeIp,
+      hostname: config.hostname,
+      labels: config.labels,
+      taints: config.taints,
+      dataDir: config.dataDir,
+      kubeletVersion,
+      log: (msg, fields) => log.info(msg, fields),
+    });
+    closers.push(() => node.stop());
+    const tunnels = startTunnelClients({ credentials, targets: { kubelet: node.kubeletSocket }, log: (msg, fields) => log.info(msg, fields) });
+    closers.push(() => tunnels.close());
+    tunnels.setServers(servers);
+    await followServers(
+      {
+        client,
+        dataDir: config.dataDir,
+        initial: config.server,
+        onServers: (urls) => {
+          pool.setServers(urls);
+          tunnels.setServers(urls);
+        },
+        onError: (err) => log.warn('following the server list failed', { error: (err as Error)?.message ?? String(err) }),
+      },
+      abort.signal,
+    );
+    log.info('k3ts agent is running', { node: nodeName, nodeIp, servers, startupMs: Math.round(performance.now() - started) });
+    return { nodeName, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

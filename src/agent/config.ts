@@ -1,0 +1,115 @@
+// Flags and environment of `k3ts agent` (named as K3s names them) into one frozen configuration.
+// Pure, so each refusal is testable without starting anything.
+import { hostname } from 'node:os';
+import { isIP } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ConfigError, currentEnvironment, defaultDataDir, type Environment } from './environment.js';
+
+export interface AgentFlags {
+  server?: string;
+  token?: string;
+  tokenFile?: string;
+  dataDir?: string;
+  nodeName?: string;
+  withNodeId?: boolean;
+  nodeIp?: string;
+  nodeLabel?: string[];
+  nodeTaint?: string[];
+  runtime?: string;
+  logFormat?: string;
+}
+
+export interface Taint {
+  key: string;
+  value?: string;
+  effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+}
+
+export interface NodeSettings {
+  nodeName?: string;
+  withNodeId: boolean;
+  nodeIp?: string;
+  labels: Record<string, string>;
+  taints: Taint[];
+  runtime: 'sim';
+  hostname: string;
+}
+
+export interface AgentConfig extends NodeSettings {
+  server: string;
+  token: string;
+  dataDir: string;
+  logFormat: 'text' | 'json';
+}
+
+const labelKey = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const labelValue = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
+export function parseLabels(items: string[] = [], flag = '--node-label'): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    const key = eq < 0 ? item : item.slice(0, eq);
+    const value = eq < 0 ? '' : item.slice(eq + 1);
+    if (!labelKey.test(key) || !labelValue.test(value)) throw new ConfigError(`${flag}: "${item}" is not key=value with a valid label key and value`);
+    labels[key] = value;
+  }
+  return labels;
+}
+
+export function parseTaints(items: string[] = []): Taint[] {
+  return items.map((item) => {
+    const m = /^([^=:]+)(?:=([^:]*))?:(NoSchedule|PreferNoSchedule|NoExecute)$/.exec(item);
+    if (!m || !labelKey.test(m[1]!) || (m[2] !== undefined && !labelValue.test(m[2]))) {
+      throw new ConfigError(`--node-taint: "${item}" is not key[=value]:Effect with Effect NoSchedule, PreferNoSchedule or NoExecute`);
+    }
+    return { key: m[1]!, ...(m[2] ? { value: m[2] } : {}), effect: m[3] as Taint['effect'] };
+  });
+}
+
+export function resolveNodeSettings(flags: Pick<AgentFlags, 'nodeName' | 'withNodeId' | 'nodeIp' | 'nodeLabel' | 'nodeTaint' | 'runtime'>, e: Environment): NodeSettings {
+  const nodeIp = flags.nodeIp || e.env.K3TS_NODE_IP || undefined;
+  if (nodeIp && !isIP(nodeIp)) throw new ConfigError(`--node-ip: "${nodeIp}" is not an IP address`);
+  const runtime = flags.runtime || e.env.K3TS_RUNTIME || 'sim';
+  if (runtime !== 'sim') throw new ConfigError(`--runtime: "${runtime}" is not available in this build; use --runtime sim`);
+  return {
+    nodeName: flags.nodeName || e.env.K3TS_NODE_NAME || undefined,
+    withNodeId: !!flags.withNodeId || e.env.K3TS_WITH_NODE_ID === 'true',
+    nodeIp,
+    labels: parseLabels(flags.nodeLabel),
+    taints: parseTaints(flags.nodeTaint),
+    runtime: 'sim',
+    hostname: hostname(),
+  };
+}
+
+export function resolveAgentConfig(flags: AgentFlags, e: Environment = currentEnvironment()): Readonly<AgentConfig> {
+  const server = flags.server || e.env.K3TS_URL;
+  if (!server) throw new ConfigError('--server is required: the URL of a k3ts server, e.g. --server https://10.0.0.1:6443 (or K3TS_URL)');
+  let url: URL;
+  try {
+    url = new URL(server);
+  } catch {
+    throw new ConfigError(`--server: "${server}" is not a URL; use https://<server address>:6443`);
+  }
+  if (url.protocol !== 'https:') throw new ConfigError(`--server: "${server}" must start with https:// (k3ts servers speak TLS only)`);
+  if (!url.port) url.port = '6443';
+  let token = flags.token || e.env.K3TS_TOKEN;
+  const tokenFile = flags.tokenFile || e.env.K3TS_TOKEN_FILE;
+  if (!token && tokenFile) {
+    try {
+      token = readFileSync(tokenFile, 'utf8').trim();
+    } catch (err) {
+      throw new ConfigError(`--token-file: cannot read ${tokenFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
+  if (!token) throw new ConfigError('--token is required: the server\'s <data-dir>/server/token, or a join token from "k3ts token create" (or K3TS_TOKEN / --token-file)');
+  return Object.freeze({
+    ...resolveNodeSettings(flags, e),
+    server: `${url.protocol}//${url.host}`,
+    token,
+    dataDir: resolve(flags.dataDir || e.env.K3TS_DATA_DIR || defaultDataDir(e)),
+    logFormat: flags.logFormat === 'json' ? ('json' as const) : ('text' as const),
+  });
+}

@@ -1,0 +1,70 @@
+// One node's moving parts, the same in `k3ts agent` and in the agent a server runs for itself: the
+// runtime, the kubelet, and the kubelet API on a unix socket in the data dir (reached only through
+// the tunnel, so a node opens no port).
+import { createServer, type Server } from 'node:http';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Client } from '../client/types.js';
+import { SimRuntime } from '../runtime/sim/sim-runtime.js';
+import { startKubelet } from '../kubelet/kubelet.js';
+import { createKubeletApi } from '../kubelet/api.js';
+import type { Taint } from './config.js';
+
+export interface NodeOptions {
+  client: Client;
+  nodeName: string;
+  nodeIp: string;
+  hostname: string;
+  labels: Record<string, string>;
+  taints: Taint[];
+  dataDir: string;
+  kubeletVersion: string;
+  log(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export interface RunningNode {
+  /** The kubelet API's unix socket. */
+  readonly kubeletSocket: string;
+  stop(): Promise<void>;
+}
+
+export async function startNode(o: NodeOptions): Promise<RunningNode> {
+  const dir = join(o.dataDir, 'agent');
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const kubeletSocket = join(dir, 'kubelet.sock');
+  await rm(kubeletSocket, { force: true });
+  const abort = new AbortController();
+  const runtime = new SimRuntime();
+  const kubelet = await startKubelet(
+    {
+      client: o.client,
+      nodeName: o.nodeName,
+      nodeIP: o.nodeIp,
+      hostname: o.hostname,
+      labels: o.labels,
+      taints: o.taints,
+      runtime,
+      dataDir: o.dataDir,
+      kubeletVersion: o.kubeletVersion,
+      log: o.log,
+    },
+    abort.signal,
+  );
+  const api: Server = createServer(createKubeletApi(kubelet));
+  await new Promise<void>((resolve, reject) => {
+    api.once('error', reject);
+    api.listen(kubeletSocket, () => resolve());
+  });
+  return {
+    kubeletSocket,
+    async stop() {
+      abort.abort();
+      await new Promise<void>((resolve) => {
+        api.close(() => resolve());
+        api.closeAllConnections();
+      });
+      await kubelet.stopped;
+      await rm(kubeletSocket, { force: true });
+    },
+  };
+}

@@ -1,0 +1,51 @@
+// `k3ts agent`: join a node to a cluster, flags and environment named as in K3s.
+import { Command, Option } from 'commander';
+import { ConfigError } from '../server/config.js';
+import { resolveAgentConfig, type AgentFlags } from '../agent/config.js';
+import { JoinError } from '../agent/credentials.js';
+import { NodeIdentityError } from '../agent/node-identity.js';
+import { runAgent } from '../agent/agent.js';
+import { createLogger } from '../server/log.js';
+import { fail } from './fail.js';
+import { nodeFlags } from './node-flags.js';
+
+export function agentCommand(): Command {
+  const cmd = new Command('agent')
+    .description('Join this machine to a cluster as a node (runs the kubelet; needs no inbound port)')
+    .option('-s, --server <url>', 'a server to join, e.g. https://10.0.0.1:6443 (env K3TS_URL)')
+    .option('-t, --token <token>', "the server's <data-dir>/server/token or a join token from `k3ts token create` (env K3TS_TOKEN)")
+    .option('--token-file <file>', 'read the token from a file (env K3TS_TOKEN_FILE)')
+    .option('-d, --data-dir <dir>', 'folder for the node password, certificates and state (default: /var/lib/k3ts as root, else ~/.k3ts; env K3TS_DATA_DIR)');
+  nodeFlags(cmd)
+    .addOption(new Option('--log-format <format>', 'text or json (default: text)').choices(['text', 'json']))
+    .action(async (flags: AgentFlags) => {
+      let config;
+      try {
+        config = resolveAgentConfig(flags);
+      } catch (err) {
+        if (err instanceof ConfigError) fail(err.message);
+        throw err;
+      }
+      const log = createLogger(config.logFormat);
+      let agent;
+      try {
+        agent = await runAgent(config, log);
+      } catch (err) {
+        if (err instanceof JoinError || err instanceof NodeIdentityError) fail(err.message);
+        fail(`agent failed to start: ${(err as Error)?.message ?? String(err)}`);
+      }
+      let stopping = false;
+      const stop = async (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        log.info('shutting down', { signal });
+        const force = setTimeout(() => process.exit(1), 10_000);
+        force.unref();
+        await agent.close().catch((err: Error) => fail(`shutdown was not clean: ${err.message}`));
+        process.exit(0);
+      };
+      process.on('SIGTERM', () => void stop('SIGTERM'));
+      process.on('SIGINT', () => void stop('SIGINT'));
+    });
+  return cmd;
+}

@@ -1,0 +1,15 @@
+// The flags that describe this machine as a node, shared by `k3ts agent` and `k3ts server` (whose
+// built-in agent takes the same ones), as in K3s.
+import type { Command } from 'commander';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function nodeFlags(cmd: Command): Command {
+  return cmd
+    .option('--node-name <name>', 'node name (default: the host name; env K3TS_NODE_NAME)')
+    .option('--with-node-id', 'append a stable random id to the node name, for machines that share a host name')
+    .option('-i, --node-ip <ip>', 'IP address to advertise for this node (default: the address of the interface that routes to the server; env K3TS_NODE_IP)')
+    .option('--node-label <key=value>', 'label to register the node with (repeatable)', collect)
+    .option('--node-taint <key=value:Effect>', 'taint to register the node with (repeatable)', collect)
+    .option('--runtime <name>', 'container runtime: sim (simulated containers; default)');
+}
