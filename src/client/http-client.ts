@@ -2,7 +2,7 @@
 // servers. It behaves as the in-process client does: same errors (Status code and reason), and a
 // watch without a revision replays the current state before it resolves.
 import type { KObject } from '../registry/types.js';
-import type { Client, DeleteOptions, ObjectList, PatchType, ResourceType } from './types.js';
+import type { Client, DeleteOptions, ListOptions, ObjectList, PatchType, ResourceType } from './types.js';
 import type { ServerPool } from './server-pool.js';
 import { resourcePath, withQuery } from './api-paths.js';
 import { createTransport } from './https-transport.js';
@@ -40,35 +40,39 @@ export function createHttpClient(opts: HttpClientOptions): Client & { close(): v
   const send = async (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown, contentType?: string) =>
     (await transport.request({ method, path, body, contentType })).body;
 
-  const list = async (t: ResourceType, o: { namespace?: string; labelSelector?: string; fieldSelector?: string; limit?: number; continue?: string } = {}): Promise<ObjectList> => {
+  /** The list and the server that answered it. */
+  const listFrom = async (t: ResourceType, o: ListOptions = {}): Promise<{ list: ObjectList; server: string }> => {
     const path = withQuery(resourcePath(t, { namespace: o.namespace }), {
       labelSelector: o.labelSelector,
       fieldSelector: o.fieldSelector,
       limit: o.limit,
       continue: o.continue,
     });
-    const answer = JSON.parse(await send('GET', path)) as { kind?: string; apiVersion?: string; metadata?: { resourceVersion?: string; continue?: string }; items?: KObject[] | null };
+    const { server, body } = await transport.request({ method: 'GET', path });
+    const answer = JSON.parse(body) as { kind?: string; apiVersion?: string; metadata?: { resourceVersion?: string; continue?: string }; items?: KObject[] | null };
     // Upstream servers leave kind and apiVersion out of list items; ours keeps them. Callers get
     // whole objects either way, as from the in-process client.
     const kind = answer.kind?.endsWith('List') ? answer.kind.slice(0, -'List'.length) : undefined;
     const items = (answer.items ?? []).map((item) => (item.kind && item.apiVersion ? item : { ...item, kind: item.kind ?? kind, apiVersion: item.apiVersion ?? answer.apiVersion }));
-    const result: ObjectList = { items, resourceVersion: answer.metadata?.resourceVersion ?? '' };
-    if (answer.metadata?.continue) result.continue = answer.metadata.continue;
-    return result;
+    const list: ObjectList = { items, resourceVersion: answer.metadata?.resourceVersion ?? '' };
+    if (answer.metadata?.continue) list.continue = answer.metadata.continue;
+    return { list, server };
   };
 
   return {
     get: async (t, namespace, name) => parse(await send('GET', resourcePath(t, { namespace, name }))),
-    list,
+    list: async (t, o) => (await listFrom(t, o)).list,
     async watch(t, o, handlers, signal) {
       if (signal.aborted) return;
       let from = o.resourceVersion;
+      let listedOn: string | undefined;
       if (!from || from === '0') {
         // Replayed from a list, so the caller holds the current state once watch() resolves.
-        const current = await list(t, { namespace: o.namespace, labelSelector: o.labelSelector, fieldSelector: o.fieldSelector });
+        const { list: current, server } = await listFrom(t, { namespace: o.namespace, labelSelector: o.labelSelector, fieldSelector: o.fieldSelector });
         if (signal.aborted) return;
         for (const object of current.items) handlers.onEvent({ type: 'ADDED', object });
         from = current.resourceVersion;
+        listedOn = server;
       }
       const path = withQuery(resourcePath(t, { namespace: o.namespace }), {
         watch: 1,
@@ -79,7 +83,7 @@ export function createHttpClient(opts: HttpClientOptions): Client & { close(): v
       });
       let answer;
       try {
-        answer = await transport.stream({ method: 'GET', path }, signal);
+        answer = await transport.stream({ method: 'GET', path, preferServer: listedOn }, signal);
       } catch (err) {
         if (signal.aborted) return;
         throw err;

@@ -31,9 +31,13 @@ export interface RequestSpec {
   path: string;
   body?: unknown;
   contentType?: string;
+  /** Ask this server first while it is healthy (a watch goes where its list went). */
+  preferServer?: string;
 }
 
 export interface BufferedAnswer {
+  /** The server that answered. */
+  server: string;
   status: number;
   body: string;
 }
@@ -104,9 +108,11 @@ export function createTransport(opts: TransportOptions): Transport {
 
   /** Sends once to `server`; resolves with the answer's headers, or rejects with an AttemptFailure
    *  when there was none. `total` bounds the whole exchange and stays armed for the body. */
-  const attempt = (server: string, spec: RequestSpec, payload: Buffer | undefined, signal?: AbortSignal) =>
+  const attempt = (server: string, spec: RequestSpec, payload: Buffer | undefined, o: { signal?: AbortSignal; freshConnection: boolean }) =>
     new Promise<{ req: ClientRequest; res: IncomingMessage; timer: NodeJS.Timeout }>((resolve, reject) => {
-      const req = https.request(`${server}${spec.path}`, { method: spec.method, agent: agentFor(server), headers: headersFor(spec, payload), signal });
+      const { signal } = o;
+      const connection = o.freshConnection ? { agent: false as const, ca: opts.ca, cert: opts.cert, key: opts.key } : { agent: agentFor(server) };
+      const req = https.request(`${server}${spec.path}`, { method: spec.method, ...connection, headers: headersFor(spec, payload), signal });
       let established = false;
       let answered = false;
       const connectTimer = setTimeout(() => req.destroy(Object.assign(new Error(`connecting took longer than ${connectTimeoutMs} ms`), { code: 'ETIMEDOUT' })), connectTimeoutMs);
@@ -147,22 +153,27 @@ export function createTransport(opts: TransportOptions): Transport {
     const payload = spec.body === undefined ? undefined : Buffer.from(JSON.stringify(spec.body));
     const tried: string[] = [];
     const failures: string[] = [];
-    let staleRetried = false;
     let last: AttemptFailure | undefined;
+    let retrySameServer: string | undefined;
+    let preferred = spec.preferServer !== undefined && opts.pool.healthy().includes(spec.preferServer) ? spec.preferServer : undefined;
     for (;;) {
-      const server = opts.pool.pick();
+      const server = retrySameServer ?? preferred ?? opts.pool.pick();
+      const freshConnection = retrySameServer !== undefined;
+      retrySameServer = undefined;
+      preferred = undefined;
       if (tried.includes(server)) break;
       try {
-        const answer = await attempt(server, spec, payload, signal);
+        const answer = await attempt(server, spec, payload, { signal, freshConnection });
         opts.pool.markHealthy(server);
         return { server, ...answer };
       } catch (err) {
         if (!(err instanceof AttemptFailure)) throw err;
         last = err;
         const cause = err.cause as Error;
-        // A server closing an idle keep-alive connection as we reuse it is no outage: one more try.
-        if (err.reused && !staleRetried && spec.method === 'GET') {
-          staleRetried = true;
+        // An idle keep-alive connection the server had closed (it restarted, or timed the
+        // connection out) says nothing of the server now: ask it again on a new connection.
+        if (err.reused && spec.method === 'GET') {
+          retrySameServer = server;
           continue;
         }
         tried.push(server);
@@ -192,7 +203,7 @@ export function createTransport(opts: TransportOptions): Transport {
         const body = await readBody(res);
         const status = res.statusCode ?? 0;
         if (status < 200 || status > 299) throw statusErrorFromResponse(status, body);
-        return { status, body };
+        return { server, status, body };
       } catch (err) {
         if (err instanceof Error && !('reason' in err)) throw new ServerUnavailableError(`${spec.method} ${spec.path} on ${server}: ${err.message}`, [server], { cause: err });
         throw err;
