@@ -1,0 +1,153 @@
+// The scheduler: watches Nodes and Pods into a cache, takes waiting pods off the queue one at a
+// time, picks a node for each (a synchronous, in-memory decision), assumes the pod onto it and
+// writes the binding in the background, many bindings in flight at once. See flow.md for why.
+import { hasReason, type Client } from '../client/types.js';
+import { runInformer } from './informer.js';
+import { place } from './place.js';
+import type { PodInfo } from './pod-info.js';
+import { SchedulingQueue } from './queue.js';
+import { createReporter } from './report.js';
+import { defaultSchedulerName, SchedulerState } from './state.js';
+
+export interface SchedulerOptions {
+  client: Client;
+  /** Pods naming this scheduler in spec.schedulerName are placed; default 'default-scheduler'
+   *  (which also takes pods that name none). */
+  schedulerName?: string;
+  onError?(err: unknown): void;
+  /** Bindings written at once; default 256. */
+  bindConcurrency?: number;
+  /** Backoff after a failed attempt, doubling per failure: default 1 s up to 10 s. */
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** A pod that fits nowhere is tried again after this long even if nothing changed; default 60 s. */
+  retryUnschedulableMs?: number;
+  /** Pause before listing again after a broken watch; default 1 s. */
+  relistDelayMs?: number;
+  /** For tests: how ties between equally good nodes are broken. */
+  random?: () => number;
+}
+
+export interface RunningScheduler {
+  /** Resolves after `signal` aborted, once the bindings in flight have finished. */
+  readonly stopped: Promise<void>;
+}
+
+const podsType = { group: '', version: 'v1', resource: 'pods' };
+const nodesType = { group: '', version: 'v1', resource: 'nodes' };
+
+/** Decisions made per event-loop turn before letting watch events and finished bindings in. */
+const decisionsPerTurn = 64;
+
+/** Runs until `signal` aborts; resolves once its watches are established. */
+export async function runScheduler(opts: SchedulerOptions, signal: AbortSignal): Promise<RunningScheduler> {
+  const { client } = opts;
+  const report = (err: unknown) => {
+    try {
+      opts.onError?.(err);
+    } catch {
+      // an error reporter that throws must not take the scheduler down
+    }
+  };
+  const bindConcurrency = Math.max(1, opts.bindConcurrency ?? 256);
+  const random = opts.random ?? Math.random;
+
+  let inFlight = 0;
+  let pumpQueued = false;
+  let idle: (() => void) | undefined;
+  const wake = () => {
+    if (pumpQueued || signal.aborted) return;
+    pumpQueued = true;
+    setImmediate(pump);
+  };
+
+  const queue = new SchedulingQueue({
+    initialBackoffMs: opts.initialBackoffMs,
+    maxBackoffMs: opts.maxBackoffMs,
+    retryUnschedulableMs: opts.retryUnschedulableMs,
+    onActive: wake,
+  });
+  const state = new SchedulerState(queue, opts.schedulerName ?? defaultSchedulerName);
+  const reporter = createReporter(client, state.schedulerName, report);
+
+  const bind = async (pod: PodInfo, nodeName: string) => {
+    try {
+      await client.createSubresource(podsType, pod.namespace, pod.name, 'binding', {
+        apiVersion: 'v1',
+        kind: 'Binding',
+        metadata: { name: pod.name, namespace: pod.namespace, uid: pod.uid },
+        target: { apiVersion: 'v1', kind: 'Node', name: nodeName },
+      });
+      queue.done(pod.uid);
+      reporter.scheduled(pod, nodeName);
+    } catch (err) {
+      state.cache.forget(pod.uid);
+      if (hasReason(err, 'NotFound')) {
+        state.podGone(pod.uid);
+        return;
+      }
+      // A Conflict means the pod moved on (bound elsewhere, being deleted, replaced by another with
+      // its name): the watch brings the news, and a retry of a pod that is no longer waiting is a
+      // no-op. Anything else is worth telling the user about.
+      if (!hasReason(err, 'Conflict')) {
+        report(err);
+        reporter.bindingFailed(pod, err);
+      }
+      queue.retry(pod.uid);
+    }
+  };
+
+  const scheduleOne = (pod: PodInfo) => {
+    const result = place(pod, state.cache.nodeList(), random);
+    if ('unschedulable' in result) {
+      queue.unschedulable(pod.uid);
+      reporter.unschedulable(pod, result.unschedulable);
+      return;
+    }
+    state.cache.assume(pod, result.node.name);
+    inFlight++;
+    void bind(pod, result.node.name).finally(() => {
+      inFlight--;
+      if (inFlight === 0) idle?.();
+      wake();
+    });
+  };
+
+  function pump(): void {
+    pumpQueued = false;
+    if (signal.aborted) return;
+    for (let n = 0; n < decisionsPerTurn; n++) {
+      if (inFlight >= bindConcurrency) return; // a finished binding wakes us
+      const uid = queue.pop();
+      if (uid === undefined) return;
+      const pod = state.pending.get(uid);
+      if (!pod) {
+        queue.delete(uid);
+        continue;
+      }
+      try {
+        scheduleOne(pod);
+      } catch (err) {
+        report(err);
+        queue.retry(uid);
+      }
+    }
+    wake();
+  }
+
+  const stopped = new Promise<void>((resolve) => {
+    const finish = () => {
+      queue.close();
+      if (inFlight === 0) resolve();
+      else idle = resolve;
+    };
+    if (signal.aborted) finish();
+    else signal.addEventListener('abort', finish, { once: true });
+  });
+
+  const informer = { client, signal, onError: report, retryMs: opts.relistDelayMs };
+  await runInformer({ ...informer, type: nodesType, handlers: { replace: (items) => state.replaceNodes(items), event: (ev) => state.onNodeEvent(ev) } });
+  await runInformer({ ...informer, type: podsType, handlers: { replace: (items) => state.replacePods(items), event: (ev) => state.onPodEvent(ev) } });
+  wake();
+  return { stopped };
+}
