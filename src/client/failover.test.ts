@@ -141,6 +141,24 @@ describe('a server that takes requests and never answers', () => {
     pki.remove();
   });
 
+  it('a POST to a server that refuses the connection is sent to the next one: nothing reached the first', async () => {
+    const probe = https.createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const deadUrl = `https://127.0.0.1:${(probe.address() as AddressInfo).port}`;
+    await new Promise((r) => probe.close(r));
+    const pool = createServerPool({ servers: [deadUrl, good.url], ca: pki.caPem, probeIntervalMs: 60_000 });
+    const client = createHttpClient({ pool, ca: pki.caPem, cert: pki.adminCertPem, key: pki.adminKeyPem });
+    try {
+      const created = await client.create(configmaps, cm('refused-first'));
+      assert.equal(created.metadata.name, 'refused-first');
+      assert.deepEqual(pool.healthy(), [good.url]);
+      await good.plane.client.delete(configmaps, 'default', 'refused-first');
+    } finally {
+      client.close();
+      pool.close();
+    }
+  });
+
   it('a GET times out there and is answered by the other server; a POST fails without being sent twice', async () => {
     const pool = createServerPool({ servers: [hungUrl, good.url], ca: pki.caPem, probeIntervalMs: 60_000 });
     const client = createHttpClient({ pool, ca: pki.caPem, cert: pki.adminCertPem, key: pki.adminKeyPem, timeoutMs: 200 });

@@ -96,8 +96,7 @@ export function createTransport(opts: TransportOptions): Transport {
   };
 
   const headersFor = (spec: RequestSpec, payload: Buffer | undefined): OutgoingHttpHeaders => {
-    const headers: OutgoingHttpHeaders = { Accept: 'application/json' };
-    if (opts.userAgent) headers['User-Agent'] = opts.userAgent;
+    const headers: OutgoingHttpHeaders = { Accept: 'application/json', 'User-Agent': opts.userAgent ?? 'k3ts' };
     if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
     if (payload) {
       headers['Content-Type'] = spec.contentType ?? 'application/json';
@@ -107,7 +106,7 @@ export function createTransport(opts: TransportOptions): Transport {
   };
 
   /** Sends once to `server`; resolves with the answer's headers, or rejects with an AttemptFailure
-   *  when there was none. `total` bounds the whole exchange and stays armed for the body. */
+   *  when there was none. `timer` bounds the whole exchange and stays armed for the body. */
   const attempt = (server: string, spec: RequestSpec, payload: Buffer | undefined, o: { signal?: AbortSignal; freshConnection: boolean }) =>
     new Promise<{ req: ClientRequest; res: IncomingMessage; timer: NodeJS.Timeout }>((resolve, reject) => {
       const { signal } = o;
@@ -172,7 +171,8 @@ export function createTransport(opts: TransportOptions): Transport {
         const cause = err.cause as Error;
         // An idle keep-alive connection the server had closed (it restarted, or timed the
         // connection out) says nothing of the server now: ask it again on a new connection.
-        if (err.reused && spec.method === 'GET') {
+        const code = (cause as NodeJS.ErrnoException).code;
+        if (err.reused && spec.method === 'GET' && (code === 'ECONNRESET' || code === 'EPIPE')) {
           retrySameServer = server;
           continue;
         }
