@@ -2,13 +2,20 @@
 // The k3ts command: a small table of subcommands.
 import { Command } from 'commander';
 import { serverCommand } from './server-command.js';
+import { agentCommand } from './agent-command.js';
+import { tokenCommand } from './token-command.js';
+import { downCommand, upCommand } from './up-command.js';
 import { k3tsVersion, kubernetesVersion } from '../apiserver/version.js';
 
 const program = new Command('k3ts')
   .description('k3ts: a small, multi-node Kubernetes distribution (API server on embedded SQLite, kubectl-compatible)')
   .version(`k3ts ${k3tsVersion} (Kubernetes ${kubernetesVersion})`)
   .showHelpAfterError('(run with --help for usage)')
-  .addCommand(serverCommand());
+  .addCommand(serverCommand())
+  .addCommand(agentCommand())
+  .addCommand(tokenCommand())
+  .addCommand(upCommand())
+  .addCommand(downCommand());
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`k3ts: ${err.message}\n`);

@@ -1,6 +1,6 @@
 // Turns flags and environment into one frozen server configuration. Pure, so every default and
 // every refusal is testable without starting anything.
-import { homedir, networkInterfaces } from 'node:os';
+import { networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isIP } from 'node:net';
 import { checkEndpoint } from '../storage/open.js';

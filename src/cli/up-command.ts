@@ -1,0 +1,68 @@
+// `k3ts up` / `k3ts down`: a local multi-node cluster in one command, and gone in another.
+import { Command } from 'commander';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { currentEnvironment, defaultDataDir } from '../agent/environment.js';
+import { down, up, UpError } from '../local-cluster/up.js';
+import { fail } from './fail.js';
+
+const defaultUpDir = () => join(defaultDataDir(currentEnvironment()), 'up');
+const entry = fileURLToPath(new URL('./main.js', import.meta.url));
+
+function whole(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) fail(`${flag}: "${v}" is not a whole number`);
+  return n;
+}
+
+export function upCommand(): Command {
+  return new Command('up')
+    .description('Start a local cluster: a server and N agents as separate processes on loopback, then wait until every node is Ready')
+    .option('--agents <n>', 'how many agents besides the server (default: 2)', '2')
+    .option('-d, --data-dir <dir>', `where the cluster keeps everything (default: ${defaultUpDir()})`)
+    .option('--port <port>', 'HTTPS port of the API server on 127.0.0.1 (default: 6443)', '6443')
+    .action(async (flags: { agents: string; dataDir?: string; port: string }) => {
+      const dataDir = resolve(flags.dataDir ?? defaultUpDir());
+      const port = whole('--port', flags.port);
+      if (port < 1 || port > 65535) fail(`--port: "${flags.port}" is not a port number (1-65535)`);
+      try {
+        const result = await up({ dataDir, agents: whole('--agents', flags.agents), port, entry, progress: (line) => process.stdout.write(`${line}\n`) });
+        const downCmd = `k3ts down${flags.dataDir ? ` --data-dir ${dataDir}` : ''}`;
+        process.stdout.write(
+          [
+            '',
+            `k3ts is up: ${result.nodes.length} node(s) Ready: ${result.nodes.map((n) => `${n.name} (${n.ip})`).join(', ')}`,
+            `kubeconfig: ${result.kubeconfig}   logs: ${join(dataDir, 'logs')}`,
+            '',
+            'Next steps:',
+            `  export KUBECONFIG=${result.kubeconfig}`,
+            '  kubectl get nodes -o wide',
+            '  kubectl apply -f examples/seed002-test.yaml',
+            '  kubectl get pods -o wide',
+            `  ${downCmd}          # stops everything and removes ${dataDir}`,
+            '',
+          ].join('\n'),
+        );
+      } catch (err) {
+        if (err instanceof UpError) fail(err.message);
+        fail(`up failed: ${(err as Error)?.message ?? String(err)}`);
+      }
+    });
+}
+
+export function downCommand(): Command {
+  return new Command('down')
+    .description('Stop the cluster that `k3ts up` started and remove its data dir')
+    .option('-d, --data-dir <dir>', `the data dir given to k3ts up (default: ${defaultUpDir()})`)
+    .action(async (flags: { dataDir?: string }) => {
+      const dataDir = resolve(flags.dataDir ?? defaultUpDir());
+      try {
+        const result = await down(dataDir);
+        if (!result.removed) process.stdout.write(`no cluster started by "k3ts up" in ${dataDir}; nothing to do\n`);
+        else process.stdout.write(`stopped ${result.stopped.length ? result.stopped.join(', ') : 'nothing (already stopped)'}; removed ${dataDir}\n`);
+      } catch (err) {
+        if (err instanceof UpError) fail(err.message);
+        fail(`down failed: ${(err as Error)?.message ?? String(err)}`);
+      }
+    });
+}
