@@ -9,6 +9,17 @@ import { startApiServer, type ApiServer } from '../apiserver/server.js';
 import { kubeconfigServerUrl, type ServerConfig } from './config.js';
 import type { Logger } from './log.js';
 import { apiServiceIP, startControlPlane } from './control-plane.js';
+import { mastersAuthorizer } from '../apiserver/authz.js';
+import { createNodeAuthorizer, unionAuthorizer } from '../apiserver/node-authorizer.js';
+import { claimNodeName, createJoinEndpoint } from '../apiserver/join/join-endpoint.js';
+import { createTunnelRegistry, type TunnelRegistry } from '../apiserver/tunnels.js';
+import { parseToken } from '../pki/index.js';
+import { kubeletVersion } from '../apiserver/version.js';
+import { ensureNodePassword, resolveNodeName } from '../agent/node-identity.js';
+import { startNode } from '../agent/node.js';
+import { connect } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Client } from '../client/types.js';
 
 export interface RunningServer {
   readonly port: number;
@@ -52,6 +63,16 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
     closers.unshift(() => plane.stop());
 
     const tokens = [...serverTokenEntries(pki.token), ...(config.token ? serverTokenEntries(config.token) : [])];
+    const serverPasswords = [...new Set([pki.token, ...(config.token ? [config.token] : [])].map((t) => parseToken(t).password))];
+    const tunnels = createTunnelRegistry({ onChange: (node, connected) => log.info(connected ? 'node tunnel connected' : 'node tunnel closed', { node }) });
+    closers.push(() => tunnels.close());
+    const join = createJoinEndpoint({
+      client: plane.client,
+      caPem: pki.caPem,
+      clientCa: pki.clientCa,
+      serverPasswords,
+      onJoin: (node, how) => log.info('node joined', { node, how }),
+    });
     if (config.tokenAuthFile) tokens.push(...loadTokenAuthFile(config.tokenAuthFile));
     const api: ApiServer = await startApiServer({
       context: plane.context,
@@ -60,6 +81,9 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
       bindAddress: config.bindAddress,
       port: config.port,
       advertiseAddress: `${config.advertiseAddress}:${config.port}`,
+      authorizer: unionAuthorizer(mastersAuthorizer, createNodeAuthorizer(plane.client)),
+      join,
+      tunnels,
       log: (line) => log.error(line),
     });
     closers.unshift(() => api.close());
@@ -78,7 +102,7 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
       datastore: backend.name,
       startupMs: Math.round(performance.now() - started),
     });
-    if (!config.disableAgent) log.info('this build runs the control plane only; start nodes with `k3ts agent` once available (pass --disable-agent to silence this)');
+    if (!config.disableAgent) closers.unshift(await startOwnNode(config, plane.client, tunnels, log));
     return {
       port,
       kubeconfigPath: config.kubeconfigPath,
@@ -89,4 +113,36 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
     await closeAll(closers).catch(() => undefined);
     throw err;
   }
+}
+
+/** The server's own node: the same kubelet an agent runs, on the in-process client, dialled directly. */
+async function startOwnNode(config: Readonly<ServerConfig>, client: Client, tunnels: TunnelRegistry, log: Logger): Promise<() => Promise<void>> {
+  const nodeName = await resolveNodeName({ ...config.node, dataDir: config.dataDir });
+  // The server's node holds its name like any other, so no agent can take it over.
+  await claimNodeName(client, nodeName, await ensureNodePassword(config.dataDir));
+  const node = await startNode({
+    client,
+    nodeName,
+    nodeIp: config.node.nodeIp ?? config.advertiseAddress,
+    hostname: config.node.hostname,
+    labels: { ...config.node.labels, 'node-role.kubernetes.io/control-plane': 'true', 'node-role.kubernetes.io/master': 'true' },
+    taints: config.node.taints,
+    dataDir: config.dataDir,
+    kubeletVersion,
+    log: (msg, fields) => log.info(msg, fields),
+  });
+  const unregister = tunnels.registerLocal(nodeName, (target) =>
+    target === 'kubelet'
+      ? new Promise<Duplex>((resolve, reject) => {
+          const sock = connect(node.kubeletSocket);
+          sock.once('connect', () => resolve(sock));
+          sock.once('error', reject);
+        })
+      : Promise.reject(new Error(`no such target on this node: ${target}`)),
+  );
+  log.info('node started', { node: nodeName });
+  return async () => {
+    unregister();
+    await node.stop();
+  };
 }

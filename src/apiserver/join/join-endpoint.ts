@@ -49,7 +49,7 @@ function sameSecret(a: string, b: string): boolean {
 }
 
 /** The node password Secret, created on first join; an existing one must match. */
-async function claimNodeName(client: Client, nodeName: string, password: string): Promise<'new' | 'known'> {
+export async function claimNodeName(client: Client, nodeName: string, password: string): Promise<'new' | 'known'> {
   const name = nodePasswordSecretName(nodeName);
   const refuse = () =>
     errors.forbidden(
