@@ -52,7 +52,9 @@ export function createTunnelSession(ws: WebSocket, opts: SessionOptions = {}): T
       destroy(err, cb) {
         if (streams.get(id) === stream) {
           streams.delete(id);
-          send(FrameType.Reset, id, err?.message ?? 'closed');
+          // Both directions ended cleanly: the peer saw our End and sent its own; nothing to reset.
+          const clean = !err && stream.writableFinished && stream.readableEnded;
+          if (!clean) send(FrameType.Reset, id, err?.message ?? 'closed');
         }
         cb(err);
       },
