@@ -1,0 +1,272 @@
+// The kubelet: registers the Node, keeps its status and Lease fresh, and runs the pods bound to it
+// through a ContainerRuntime. Pods are synced by a few workers from one de-duplicating queue, fed by
+// the pod watch, runtime container events and timers (back-off, probe delays). Cheap at rest: a
+// node whose pods are all running does nothing but renew its lease and post its heartbeat.
+import type { Node, Pod, Taint } from 'kubernetes-types/core/v1.js';
+import { hostname as osHostname } from 'node:os';
+import { createEventRecorder } from '../client/events.js';
+import type { Client } from '../client/types.js';
+import { WorkQueue } from '../controllers/runtime/work-queue.js';
+import type { KObject } from '../registry/types.js';
+import type { ContainerRuntime } from '../runtime/types.js';
+import { RestartBackoff } from './backoff.js';
+import { renewNodeLease } from './lease.js';
+import { listAndWatch } from './list-watch.js';
+import { apiTime, nodeConditions } from './node-conditions.js';
+import { hostInfo, nodeResources, type CapacityOverrides } from './node-info.js';
+import { nodesType, registerNode, type NodeIdentity } from './node-registration.js';
+import { PodCache } from './pod-cache.js';
+import { PodIPAllocator } from './pod-ips.js';
+import { PodSync, podsType } from './pod-sync.js';
+
+export type KubeletLog = (msg: string, fields?: Record<string, unknown>) => void;
+
+export interface KubeletOptions {
+  client: Client;
+  nodeName: string;
+  nodeIP: string;
+  /** The kubernetes.io/hostname label and Hostname address; the node name by default. */
+  hostname?: string;
+  labels?: Record<string, string>;
+  /** Set at registration only (--node-taint). */
+  taints?: Taint[];
+  runtime: ContainerRuntime;
+  /** Where ephemeral-storage capacity is measured (statfs); none reported without it. */
+  dataDir?: string;
+  capacity?: CapacityOverrides;
+  /** Reported as kubeletVersion and kubeProxyVersion; the wiring passes the API server's version. */
+  version?: string;
+  leaseDurationSeconds?: number;
+  leaseRenewIntervalMs?: number;
+  statusUpdateIntervalMs?: number;
+  /** CrashLoopBackOff: first delay and cap (10 s and 5 min, as upstream). */
+  backoffInitialMs?: number;
+  backoffMaxMs?: number;
+  /** How soon a container that could not be configured (a missing ConfigMap) is tried again. */
+  configRetryMs?: number;
+  /** Pods synced at the same time. */
+  workers?: number;
+  log?: KubeletLog;
+}
+
+export interface ContainerRef {
+  id: string;
+}
+
+export interface Kubelet {
+  readonly nodeName: string;
+  readonly runtime: ContainerRuntime;
+  /** Resolves once every worker and loop has stopped, after the start signal aborted. */
+  readonly stopped: Promise<void>;
+  /** The pods bound to this node, as last seen (with the status this kubelet wrote). */
+  pods(): KObject[];
+  /**
+   * The runtime container behind namespace/pod/container: its current instance, or with
+   * `previous` the one before it. A string is the reason there is none, as the kubelet says it.
+   */
+  findContainer(namespace: string, pod: string, container: string, opts?: { previous?: boolean }): ContainerRef | string;
+}
+
+export const defaultKubeletVersion = 'v1.32.0+k3ts';
+
+export async function startKubelet(opts: KubeletOptions, signal: AbortSignal): Promise<Kubelet> {
+  const log: KubeletLog = opts.log ?? (() => undefined);
+  const client = opts.client;
+  const nodeName = opts.nodeName;
+  const statusEvery = opts.statusUpdateIntervalMs ?? 10_000;
+  const leaseEvery = opts.leaseRenewIntervalMs ?? 10_000;
+  const report = (what: string) => (err: unknown) => log(what, { node: nodeName, error: (err as Error)?.message ?? String(err) });
+
+  const version = await opts.runtime.version();
+  const resources = await nodeResources(opts.dataDir, opts.capacity);
+  const identity: NodeIdentity = {
+    nodeName,
+    nodeIP: opts.nodeIP,
+    hostname: opts.hostname ?? nodeName,
+    labels: opts.labels ?? {},
+    taints: opts.taints ?? [],
+    kubeletVersion: opts.version ?? defaultKubeletVersion,
+    containerRuntimeVersion: `${version.name}://${version.version}`,
+    resources,
+    host: hostInfo(),
+  };
+  const recorder = createEventRecorder(client, { component: 'kubelet', host: nodeName }, report('event'));
+  // Events about a Node name it by its name as uid, which `kubectl describe node` looks for.
+  const nodeRef = { apiVersion: 'v1', kind: 'Node', metadata: { name: nodeName, uid: nodeName } } as KObject;
+
+  const ips = new PodIPAllocator();
+  let lastNode: Node | undefined;
+  let ready: boolean | undefined;
+  const networkReady = () => ips.ready;
+
+  const registered = (await registerNode(client, identity, nodeConditions(false, undefined, apiTime()))) as Node;
+  lastNode = registered;
+  ips.setCidr(registered.spec?.podCIDR);
+  const nodeUid = registered.metadata!.uid!;
+  recorder.normal(nodeRef, 'Starting', 'Starting kubelet.');
+  for (const reason of ['NodeHasSufficientMemory', 'NodeHasNoDiskPressure', 'NodeHasSufficientPID']) {
+    recorder.normal(nodeRef, reason, `Node ${nodeName} status is now: ${reason}`);
+  }
+  recorder.normal(nodeRef, 'NodeAllocatableEnforced', 'Updated Node Allocatable limit across pods');
+
+  const postStatus = async () => {
+    const nowReady = networkReady();
+    const conditions = nodeConditions(nowReady, lastNode?.status?.conditions, apiTime());
+    const stored = (await client.patch(nodesType, undefined, nodeName, { type: 'strategic', body: { status: { conditions } } }, { subresource: 'status' })) as Node;
+    lastNode = stored;
+    if (ready !== nowReady) {
+      if (ready !== undefined || nowReady) recorder.normal(nodeRef, nowReady ? 'NodeReady' : 'NodeNotReady', `Node ${nodeName} status is now: ${nowReady ? 'NodeReady' : 'NodeNotReady'}`);
+      ready = nowReady;
+    }
+  };
+  await postStatus();
+  await renewNodeLease({ client, nodeName, nodeUid, leaseDurationSeconds: opts.leaseDurationSeconds ?? 40 });
+
+  const queue = new WorkQueue();
+  signal.addEventListener('abort', () => queue.close(), { once: true });
+  const enqueue = (key: string, afterMs?: number) => (afterMs ? queue.addAfter(key, afterMs) : queue.add(key));
+  const cache = new PodCache();
+  const sync = new PodSync({
+    client,
+    runtime: opts.runtime,
+    runtimeName: version.name,
+    recorder,
+    nodeName,
+    nodeIP: opts.nodeIP,
+    ips,
+    allocatable: () => resources.allocatable,
+    backoff: new RestartBackoff({ initialMs: opts.backoffInitialMs ?? 10_000, maxMs: opts.backoffMaxMs ?? 300_000 }),
+    configRetryMs: opts.configRetryMs ?? 10_000,
+    cache,
+    enqueue,
+    log,
+    signal,
+  });
+
+  const unsubscribe = opts.runtime.subscribe((ev) => {
+    if (ev.type !== 'stopped') return;
+    const key = sync.keyOfSandbox(ev.sandboxId);
+    if (key) queue.add(key);
+  });
+  signal.addEventListener('abort', unsubscribe, { once: true });
+
+  // The podCIDR arrives from the server's IPAM controller: the node turns Ready and waiting pods start.
+  await listAndWatch(
+    {
+      client,
+      type: nodesType,
+      fieldSelector: `metadata.name=${nodeName}`,
+      onList: (items) => items.forEach(onNode),
+      onEvent: (ev) => ev.type !== 'DELETED' && onNode(ev.object),
+      onError: report('node watch'),
+    },
+    signal,
+  );
+  function onNode(obj: KObject): void {
+    const node = obj as Node;
+    lastNode = node;
+    const before = ips.ready;
+    ips.setCidr(node.spec?.podCIDR);
+    if (!before && ips.ready) {
+      postStatus().catch(report('node status'));
+      for (const key of cache.keys()) queue.add(key);
+    }
+  }
+
+  let firstList = true;
+  await listAndWatch(
+    {
+      client,
+      type: podsType,
+      fieldSelector: `spec.nodeName=${nodeName}`,
+      onList: (items) => {
+        const present = new Set<string>();
+        for (const pod of items) {
+          const key = cache.set(pod);
+          present.add(key);
+          // Pods that were running before this start keep their addresses: held before any pass runs.
+          if (firstList) sync.adopt(key, cache.get(key) as Pod);
+          queue.add(key);
+        }
+        firstList = false;
+        for (const key of cache.keys()) {
+          if (present.has(key)) continue;
+          cache.delete(key);
+          queue.add(key);
+        }
+      },
+      onEvent: (ev) => {
+        if (ev.type === 'DELETED') {
+          const key = `${ev.object.metadata.namespace}/${ev.object.metadata.name}`;
+          if (cache.get(key)?.metadata.uid === ev.object.metadata.uid) cache.delete(key);
+          queue.add(key);
+        } else queue.add(cache.set(ev.object));
+      },
+      onError: report('pod watch'),
+    },
+    signal,
+  );
+
+  const worker = async () => {
+    for (let key = await queue.next(); key !== undefined; key = await queue.next()) {
+      try {
+        const again = await sync.sync(key);
+        queue.forget(key);
+        if (again !== undefined && !signal.aborted) queue.addAfter(key, Math.max(1, again));
+      } catch (err) {
+        if (!signal.aborted) {
+          report('pod sync')(err);
+          queue.retry(key);
+        }
+      } finally {
+        queue.done(key);
+      }
+    }
+  };
+  const workers = Array.from({ length: opts.workers ?? 4 }, () => worker());
+  const loops = [every(statusEvery, postStatus, report('node status'), signal), every(leaseEvery, () => renewNodeLease({ client, nodeName, nodeUid, leaseDurationSeconds: opts.leaseDurationSeconds ?? 40 }), report('node lease'), signal)];
+
+  return {
+    nodeName,
+    runtime: opts.runtime,
+    stopped: Promise.all([...workers, ...loops]).then(() => undefined),
+    pods: () => cache.values(),
+    findContainer(namespace, podName, container, o = {}) {
+      const key = `${namespace}/${podName}`;
+      const pod = cache.get(key);
+      const st = sync.states.get(key);
+      if (!pod) return `pod "${podName}" not found`;
+      const slot = st && st.uid === pod.metadata.uid ? st.slots.find((s) => s.name === container) : undefined;
+      if (o.previous) {
+        if (!slot?.previousId) return `previous terminated container "${container}" in pod "${podName}" not found`;
+        return { id: slot.previousId };
+      }
+      if (!slot?.currentId) return `container "${container}" in pod "${podName}" is not available`;
+      return { id: slot.currentId };
+    },
+  };
+}
+
+/** Calls `fn` every `ms` until `signal` aborts; resolves when stopped. */
+function every(ms: number, fn: () => Promise<unknown>, onError: (err: unknown) => void, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    let timer: NodeJS.Timeout;
+    const tick = () => {
+      fn()
+        .catch((err) => !signal.aborted && onError(err))
+        .finally(() => {
+          if (!signal.aborted) timer = setTimeout(tick, ms);
+        });
+    };
+    timer = setTimeout(tick, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}

@@ -1,0 +1,95 @@
+// What the kubelet remembers about a pod it runs, beyond what the runtime and the API hold: which
+// runtime container is each spec container's current and previous instance, restart counts, why a
+// container is waiting, and the pod's sandbox and address.
+import type { Container, ContainerStateTerminated, ContainerStatus as ApiContainerStatus, Pod } from 'kubernetes-types/core/v1.js';
+
+export interface ContainerSlot {
+  name: string;
+  spec: Container;
+  init: boolean;
+  /** An init container with restartPolicy Always: started in order, then kept running beside the app. */
+  sidecar: boolean;
+  currentId?: string;
+  /** The instance before the current one, kept for `kubectl logs --previous`. */
+  previousId?: string;
+  restartCount: number;
+  /** Why it is not running now, when the runtime cannot say: CrashLoopBackOff, CreateContainerConfigError. */
+  waiting?: { reason: string; message?: string };
+  /** The previous instance's end, shown as lastState. */
+  lastTerminated?: ContainerStateTerminated;
+  /** A finished container's status from before an agent restart: the runtime no longer knows it. */
+  carried?: ApiContainerStatus;
+  /** The exit the BackOff event was last recorded for, so each crash is reported once. */
+  backoffReportedFor?: string;
+  /** Started again after an agent restart: no events for that start. */
+  quiet?: boolean;
+}
+
+export interface PodState {
+  key: string;
+  uid: string;
+  sandboxId?: string;
+  /** Bumped each time the sandbox is created for this pod. */
+  sandboxAttempt: number;
+  ip?: string;
+  /** `ip` is already reserved in the allocator (an adopted pod's address, held from the start). */
+  ipHeld?: boolean;
+  startTime?: string;
+  slots: ContainerSlot[];
+  initDone: boolean;
+  /** Set once the pod reached Succeeded or Failed: nothing runs again. */
+  terminal?: 'Succeeded' | 'Failed';
+  /** Containers and sandbox stopped, address released: nothing runs for this pod any more. */
+  tornDown?: boolean;
+  /** The containers are being stopped for the pod's deletion. */
+  terminating?: Promise<void>;
+  /** Deletion stopped the containers: the final phase is terminal whatever the restart policy. */
+  killed?: boolean;
+  /** The Pending status was written before the sandbox was made. */
+  announced?: boolean;
+}
+
+export function newPodState(key: string, pod: Pod): PodState {
+  const spec = pod.spec!;
+  const slot = (c: Container, init: boolean): ContainerSlot => ({
+    name: c.name,
+    spec: c,
+    init,
+    sidecar: init && c.restartPolicy === 'Always',
+    restartCount: 0,
+  });
+  return {
+    key,
+    uid: pod.metadata!.uid!,
+    sandboxAttempt: 0,
+    slots: [...(spec.initContainers ?? []).map((c) => slot(c, true)), ...spec.containers.map((c) => slot(c, false))],
+    initDone: (spec.initContainers ?? []).length === 0,
+  };
+}
+
+/**
+ * A pod that was running before this agent started: the simulated runtime lost its containers, so
+ * they start again quietly, with the restart counts, start time and address the API already shows.
+ * Containers that had finished for good stay finished.
+ */
+export function adoptPodState(key: string, pod: Pod): PodState {
+  const st = newPodState(key, pod);
+  const status = pod.status ?? {};
+  st.startTime = status.startTime;
+  st.ip = status.podIP;
+  st.announced = true;
+  const initialized = status.conditions?.some((c) => c.type === 'Initialized' && c.status === 'True') ?? false;
+  if (initialized) st.initDone = true;
+  const restartPolicy = pod.spec?.restartPolicy ?? 'Always';
+  for (const slot of st.slots) {
+    const prior = [...(status.initContainerStatuses ?? []), ...(status.containerStatuses ?? [])].find((s) => s.name === slot.name);
+    if (!prior) continue;
+    slot.restartCount = prior.restartCount ?? 0;
+    slot.quiet = true;
+    if (prior.lastState?.terminated) slot.lastTerminated = prior.lastState.terminated;
+    const done = prior.state?.terminated;
+    const finished = done && (slot.init ? !slot.sidecar && done.exitCode === 0 : restartPolicy === 'Never' || (restartPolicy === 'OnFailure' && done.exitCode === 0));
+    if (finished || (slot.init && !slot.sidecar && initialized)) slot.carried = prior;
+  }
+  return st;
+}

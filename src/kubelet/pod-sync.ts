@@ -1,0 +1,347 @@
+// One pass over one pod: compare what should run with what the runtime runs, start or restart
+// what is missing (init containers first, in order), honour the restart policy with CrashLoopBackOff,
+// stop everything when the pod is deleted, and write the status when it changed. Level-triggered:
+// a pass reads current state only, so running it again is harmless.
+import type { Pod, PodStatus } from 'kubernetes-types/core/v1.js';
+import { isDeepStrictEqual } from 'node:util';
+import { hasReason, type Client, type ResourceType } from '../client/types.js';
+import type { EventRecorder } from '../client/events.js';
+import type { KObject } from '../registry/types.js';
+import type { ContainerRuntime, ContainerStatus } from '../runtime/types.js';
+import { goDuration, type RestartBackoff } from './backoff.js';
+import { ContainerConfigError, expandCommand, resolveEnv } from './env.js';
+import { apiTime } from './node-conditions.js';
+import type { PodCache } from './pod-cache.js';
+import type { PodIPAllocator } from './pod-ips.js';
+import { adoptPodState, newPodState, type ContainerSlot, type PodState } from './pod-state.js';
+import { computePodStatus, terminatedOf } from './pod-status.js';
+
+export const podsType: ResourceType = { group: '', version: 'v1', resource: 'pods' };
+
+export interface PodSyncDeps {
+  client: Client;
+  runtime: ContainerRuntime;
+  /** The runtime's name for container IDs: `sim` gives sim://<id>. */
+  runtimeName: string;
+  recorder: EventRecorder;
+  nodeName: string;
+  nodeIP: string;
+  ips: PodIPAllocator;
+  allocatable(): Record<string, string>;
+  backoff: RestartBackoff;
+  /** How soon to try again after a container could not be configured (a missing ConfigMap). */
+  configRetryMs: number;
+  cache: PodCache;
+  enqueue(key: string, afterMs?: number): void;
+  log(msg: string, fields?: Record<string, unknown>): void;
+  signal: AbortSignal;
+}
+
+const podRef = (pod: Pod) => `${pod.metadata?.name}_${pod.metadata?.namespace}(${pod.metadata?.uid})`;
+
+export class PodSync {
+  readonly states = new Map<string, PodState>();
+  private sandboxes = new Map<string, string>();
+
+  constructor(private readonly d: PodSyncDeps) {}
+
+  /** The pod a runtime sandbox belongs to, for container events. */
+  keyOfSandbox(sandboxId: string): string | undefined {
+    return this.sandboxes.get(sandboxId);
+  }
+
+  /**
+   * A pod that was running before this agent started: its state is made before any pass runs, so
+   * its address is held before a new pod could take it.
+   */
+  adopt(key: string, pod: Pod): void {
+    if (this.states.has(key) || pod.status?.phase !== 'Running') return;
+    const st = adoptPodState(key, pod);
+    if (st.ip && pod.spec?.hostNetwork !== true) st.ipHeld = this.d.ips.reserve(st.ip);
+    this.states.set(key, st);
+  }
+
+  /** Returns how long until the pod needs another look without any event, if it does. */
+  async sync(key: string): Promise<number | undefined> {
+    const pod = this.d.cache.get(key) as Pod | undefined;
+    let st = this.states.get(key);
+    if (st && (!pod || pod.metadata?.uid !== st.uid)) {
+      // Deleted out from under us, or replaced by a new pod of the same name: stop and forget.
+      if (!st.terminating) await this.teardown(st, 0);
+      this.forget(st);
+      st = undefined;
+    }
+    if (!pod) return undefined;
+    const phase = pod.status?.phase;
+    if (!st) {
+      if (phase === 'Succeeded' || phase === 'Failed') return undefined; // finished before we met it
+      st = phase === 'Running' || pod.metadata?.deletionTimestamp ? adoptPodState(key, pod) : newPodState(key, pod);
+      this.states.set(key, st);
+    }
+    if (pod.metadata?.deletionTimestamp) {
+      this.terminate(st, pod);
+      return undefined;
+    }
+    if (st.tornDown) return undefined;
+    const wait = await this.run(st, pod);
+    // run() may have written a status already: compare with what is stored now.
+    const latest = (this.d.cache.get(key) as Pod | undefined) ?? pod;
+    const next = await this.writeStatus(st, latest.metadata?.uid === st.uid ? latest : pod);
+    if (wait === 'no-network') return next;
+    return [wait, next].filter((n): n is number => n !== undefined).sort((a, b) => a - b)[0];
+  }
+
+  private async run(st: PodState, pod: Pod): Promise<number | 'no-network' | undefined> {
+    const spec = pod.spec!;
+    if (!st.sandboxId) {
+      const hostNetwork = spec.hostNetwork === true;
+      if (!hostNetwork && !this.d.ips.ready) return 'no-network';
+      st.startTime ??= apiTime();
+      if (!st.announced) {
+        // Pending with ContainerCreating first, as `kubectl get pods -w` shows it.
+        st.announced = true;
+        await this.writeStatus(st, pod);
+      }
+      const keep = st.ip !== undefined && (st.ipHeld || this.d.ips.reserve(st.ip));
+      const ip = hostNetwork ? this.d.nodeIP : keep ? st.ip : this.d.ips.allocate();
+      if (!ip) {
+        this.d.recorder.warning(pod as KObject, 'FailedCreatePodSandBox', `Failed to create pod sandbox: no IP addresses available in range set: ${this.d.ips.cidr}`);
+        return this.d.configRetryMs;
+      }
+      st.ip = ip;
+      st.ipHeld = !hostNetwork;
+      st.sandboxId = await this.d.runtime.runPodSandbox({
+        name: pod.metadata!.name!,
+        namespace: pod.metadata!.namespace!,
+        uid: st.uid,
+        attempt: st.sandboxAttempt++,
+        hostname: spec.hostname ?? pod.metadata!.name!,
+        labels: pod.metadata!.labels ?? {},
+        annotations: pod.metadata!.annotations ?? {},
+        hostNetwork,
+        ip,
+      });
+      this.sandboxes.set(st.sandboxId, st.key);
+    }
+    const restartPolicy = spec.restartPolicy ?? 'Always';
+    const waits: number[] = [];
+    const note = (ms: number | undefined) => ms !== undefined && waits.push(ms);
+
+    if (!st.initDone) {
+      let allDone = true;
+      for (const slot of st.slots.filter((s) => s.init)) {
+        if (slot.carried) continue;
+        const rt = await this.current(slot);
+        if (!rt) {
+          note(await this.start(st, pod, slot));
+          allDone = false;
+          break;
+        }
+        if (rt.state !== 'exited') {
+          if (slot.sidecar && rt.state === 'running') continue;
+          allDone = false;
+          break;
+        }
+        if (rt.exitCode === 0 && !slot.sidecar) continue;
+        allDone = false;
+        if (restartPolicy === 'Never' && !slot.sidecar) st.terminal = 'Failed';
+        else note(await this.restart(st, pod, slot, rt));
+        break;
+      }
+      if (allDone) st.initDone = true;
+    }
+    if (st.initDone && !st.terminal) {
+      for (const slot of st.slots) {
+        if (slot.carried || (slot.init && !slot.sidecar)) continue;
+        const rt = await this.current(slot);
+        if (!rt) note(await this.start(st, pod, slot));
+        else if (rt.state === 'exited') {
+          const again = slot.sidecar || restartPolicy === 'Always' || (restartPolicy === 'OnFailure' && rt.exitCode !== 0);
+          if (again) note(await this.restart(st, pod, slot, rt));
+        }
+      }
+    }
+    return waits.length ? Math.min(...waits) : undefined;
+  }
+
+  private async current(slot: ContainerSlot): Promise<ContainerStatus | undefined> {
+    return slot.currentId ? this.d.runtime.containerStatus(slot.currentId) : undefined;
+  }
+
+  /** Restarts an exited container unless it is in back-off; returns the wait when it is. */
+  private async restart(st: PodState, pod: Pod, slot: ContainerSlot, rt: ContainerStatus): Promise<number | undefined> {
+    const key = `${st.uid}/${slot.name}`;
+    const exitedAt = Date.parse(rt.finishedAt!);
+    const now = Date.now();
+    const wait = this.d.backoff.remaining(key, exitedAt, now);
+    if (wait > 0) {
+      const delay = goDuration(this.d.backoff.delayOf(key));
+      slot.waiting = { reason: 'CrashLoopBackOff', message: `back-off ${delay} restarting failed container=${slot.name} pod=${podRef(pod)}` };
+      if (slot.backoffReportedFor !== rt.id) {
+        slot.backoffReportedFor = rt.id;
+        this.d.recorder.warning(pod as KObject, 'BackOff', `Back-off restarting failed container ${slot.name} in pod ${podRef(pod)}`);
+      }
+      return wait;
+    }
+    this.d.backoff.restarted(key, exitedAt, now);
+    return this.start(st, pod, slot, rt);
+  }
+
+  /** Creates and starts the slot's next instance; `previous` is the one it replaces. */
+  private async start(st: PodState, pod: Pod, slot: ContainerSlot, previous?: ContainerStatus): Promise<number | undefined> {
+    const c = slot.spec;
+    const quiet = slot.quiet === true;
+    slot.quiet = false;
+    let envs;
+    try {
+      envs = await resolveEnv(this.d.client, {
+        pod,
+        container: c,
+        podIPs: st.ip ? [st.ip] : [],
+        hostIPs: [this.d.nodeIP],
+        nodeAllocatable: this.d.allocatable(),
+      });
+    } catch (err) {
+      if (!(err instanceof ContainerConfigError)) throw err;
+      slot.waiting = { reason: 'CreateContainerConfigError', message: err.message };
+      this.d.recorder.warning(pod as KObject, 'Failed', `Error: ${err.message}`);
+      return this.d.configRetryMs;
+    }
+    await this.ensureImage(pod, c.image ?? '', c.imagePullPolicy, quiet);
+    if (previous) {
+      if (slot.previousId) await this.d.runtime.removeContainer(slot.previousId);
+      slot.previousId = previous.id;
+      slot.lastTerminated = terminatedOf(previous, this.d.runtimeName);
+      slot.restartCount++;
+    }
+    const { command, args } = expandCommand(c, envs);
+    const id = await this.d.runtime.createContainer(st.sandboxId!, {
+      name: c.name,
+      attempt: slot.restartCount,
+      image: c.image ?? '',
+      command,
+      args,
+      envs,
+      ...(c.workingDir ? { workingDir: c.workingDir } : {}),
+      labels: { 'io.kubernetes.pod.name': pod.metadata!.name!, 'io.kubernetes.pod.namespace': pod.metadata!.namespace!, 'io.kubernetes.pod.uid': st.uid, 'io.kubernetes.container.name': c.name },
+      annotations: {},
+    });
+    slot.currentId = id;
+    slot.waiting = undefined;
+    if (!quiet) this.d.recorder.normal(pod as KObject, 'Created', `Created container: ${c.name}`);
+    await this.d.runtime.startContainer(id);
+    if (!quiet) this.d.recorder.normal(pod as KObject, 'Started', `Started container ${c.name}`);
+    return undefined;
+  }
+
+  private async ensureImage(pod: Pod, image: string, policy: string | undefined, quiet: boolean): Promise<void> {
+    const present = await this.d.runtime.imageStatus(image);
+    if (present && policy !== 'Always') {
+      if (!quiet) this.d.recorder.normal(pod as KObject, 'Pulled', `Container image "${image}" already present on machine`);
+      return;
+    }
+    if (!quiet) this.d.recorder.normal(pod as KObject, 'Pulling', `Pulling image "${image}"`);
+    const t0 = Date.now();
+    await this.d.runtime.pullImage(image);
+    const took = goDuration(Date.now() - t0);
+    if (!quiet) this.d.recorder.normal(pod as KObject, 'Pulled', `Successfully pulled image "${image}" in ${took} (${took} including waiting). Image size: 0 bytes.`);
+  }
+
+  /** Deletion: stop the containers within the grace period, write the final status, confirm. */
+  private terminate(st: PodState, pod: Pod): void {
+    if (st.terminating) return;
+    const grace = pod.metadata?.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
+    let failed = false;
+    st.terminating = (async () => {
+      const hadSandbox = st.sandboxId !== undefined;
+      await this.teardown(st, grace, pod);
+      if (this.d.signal.aborted) return;
+      st.killed = true;
+      if (hadSandbox) await this.writeStatus(st, this.d.cache.get(st.key) as Pod | undefined ?? pod);
+      try {
+        await this.d.client.delete(podsType, pod.metadata!.namespace, pod.metadata!.name!, { gracePeriodSeconds: 0, preconditions: { uid: st.uid } });
+      } catch (err) {
+        if (!hasReason(err, 'NotFound') && !hasReason(err, 'Conflict')) throw err;
+      }
+    })()
+      .catch((err) => {
+        failed = true;
+        this.d.log('pod termination failed', { pod: st.key, error: (err as Error)?.message ?? String(err) });
+      })
+      .finally(() => {
+        // A failed attempt is tried again by the next pass; a finished one lets that pass forget the pod.
+        if (failed) st.terminating = undefined;
+        if (!this.d.signal.aborted) this.d.enqueue(st.key, failed ? this.d.configRetryMs : undefined);
+      });
+  }
+
+  /** Stops every container (SIGTERM, SIGKILL after `graceSeconds`), then the sandbox, and frees the address. */
+  private async teardown(st: PodState, graceSeconds: number, pod?: Pod): Promise<void> {
+    const running: Array<{ slot: ContainerSlot; id: string }> = [];
+    for (const slot of st.slots) {
+      const rt = await this.current(slot);
+      if (rt && rt.state !== 'exited') running.push({ slot, id: rt.id });
+    }
+    for (const { slot } of running) if (pod) this.d.recorder.normal(pod as KObject, 'Killing', `Stopping container ${slot.name}`);
+    // App containers first, then sidecars, as a pod shuts down.
+    const app = running.filter((r) => !r.slot.init);
+    await Promise.all(app.map((r) => this.d.runtime.stopContainer(r.id, graceSeconds)));
+    await Promise.all(running.filter((r) => r.slot.init).map((r) => this.d.runtime.stopContainer(r.id, graceSeconds)));
+    for (const slot of st.slots) if (slot.waiting?.reason === 'CrashLoopBackOff') slot.waiting = undefined;
+    if (st.sandboxId) {
+      await this.d.runtime.stopPodSandbox(st.sandboxId);
+      this.sandboxes.delete(st.sandboxId);
+    }
+    if (st.ipHeld) this.d.ips.release(st.ip);
+    st.ipHeld = false;
+    st.tornDown = true;
+  }
+
+  private forget(st: PodState): void {
+    this.states.delete(st.key);
+    this.d.backoff.forget(`${st.uid}/`);
+    const ids = st.slots.flatMap((s) => [s.currentId, s.previousId]).filter((id): id is string => id !== undefined);
+    const sandbox = st.sandboxId;
+    void (async () => {
+      for (const id of ids) await this.d.runtime.removeContainer(id);
+      if (sandbox) {
+        this.sandboxes.delete(sandbox);
+        await this.d.runtime.removePodSandbox(sandbox);
+      }
+    })().catch(() => undefined);
+  }
+
+  /** Computes the status; writes what changed; returns when to look again for probe delays. */
+  private async writeStatus(st: PodState, pod: Pod): Promise<number | undefined> {
+    const containers = new Map<string, ContainerStatus>();
+    for (const slot of st.slots) {
+      const rt = await this.current(slot);
+      if (rt) containers.set(rt.id, rt);
+    }
+    const now = new Date();
+    let computed = computePodStatus({ pod, state: st, containers, runtimeName: this.d.runtimeName, nodeIP: this.d.nodeIP, now });
+    const phase = computed.status.phase;
+    if (!st.tornDown && (phase === 'Succeeded' || phase === 'Failed')) {
+      // Finished for good: nothing will run in this sandbox again.
+      st.terminal = phase;
+      await this.teardown(st, pod.spec?.terminationGracePeriodSeconds ?? 30);
+      computed = computePodStatus({ pod, state: st, containers, runtimeName: this.d.runtimeName, nodeIP: this.d.nodeIP, now });
+    }
+    await this.patchStatus(pod, computed.status);
+    return computed.nextChangeAt !== undefined ? Math.max(0, computed.nextChangeAt - Date.now()) : undefined;
+  }
+
+  private async patchStatus(pod: Pod, next: PodStatus): Promise<void> {
+    const prior = (pod.status ?? {}) as Record<string, unknown>;
+    const body: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(next)) if (!isDeepStrictEqual(prior[k], v)) body[k] = v;
+    if (Object.keys(body).length === 0 || this.d.signal.aborted) return;
+    if (body.conditions) body['$setElementOrder/conditions'] = next.conditions!.map((c) => ({ type: c.type }));
+    try {
+      const stored = await this.d.client.patch(podsType, pod.metadata!.namespace, pod.metadata!.name!, { type: 'strategic', body: { metadata: { uid: pod.metadata!.uid }, status: body } }, { subresource: 'status' });
+      this.d.cache.offer(stored);
+    } catch (err) {
+      if (!hasReason(err, 'NotFound') && !hasReason(err, 'Conflict')) throw err;
+    }
+  }
+}
