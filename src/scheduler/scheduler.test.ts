@@ -164,13 +164,38 @@ describe('scheduler', () => {
         await cp.client.watch(type, opts, { onEvent: (ev: WatchEvent) => !broken && handlers.onEvent(ev) }, inner.signal);
       },
     };
+    await addNode({ name: 'one-slot', pods: 1 });
     await start({ relistDelayMs: 300 }, breakable);
+    await addPod({ name: 'first' });
+    await boundTo('first');
     for (const b of breakers.splice(0)) b();
-    // Made while the scheduler is blind: only a fresh list shows them.
-    await addNode({ name: 'late' });
-    await addPod({ name: 'meanwhile' });
-    assert.equal(await boundTo('meanwhile'), 'late');
+    // Changed while the scheduler is blind: only a fresh list shows that the slot is free again
+    // and that there is a new node and new pods.
+    await cp.client.delete(pods, 'default', 'first', { gracePeriodSeconds: 0 });
+    await addNode({ name: 'late', labels: { tier: 'late' } });
+    await addPod({ name: 'meanwhile', spec: { nodeSelector: { 'kubernetes.io/hostname': 'one-slot' } } });
+    await addPod({ name: 'for-late', spec: { nodeSelector: { tier: 'late' } } });
+    assert.equal(await boundTo('meanwhile'), 'one-slot');
+    assert.equal(await boundTo('for-late'), 'late');
     assert.equal(errors.length >= 1, true);
+  });
+
+  it('retries a pod whose binding failed, and tells the user', async () => {
+    let failures = 1;
+    const flaky: Client = {
+      ...cp.client,
+      async createSubresource(type, namespace, name, subresource, body) {
+        if (failures-- > 0) throw Object.assign(new Error('etcdserver: request timed out'), { reason: 'InternalError' });
+        return cp.client.createSubresource(type, namespace, name, subresource, body);
+      },
+    };
+    await addNode({ name: 'node-1' });
+    await start({}, flaky);
+    await addPod({ name: 'unlucky' });
+    assert.equal(await boundTo('unlucky'), 'node-1');
+    const failed = await until('FailedScheduling', async () => (await eventsFor('unlucky')).find((e) => e.reason === 'FailedScheduling'));
+    assert.equal(failed.message, 'Binding rejected: etcdserver: request timed out');
+    assert.equal(errors.length, 1);
   });
 
   it('stops cleanly', async () => {
