@@ -13,8 +13,9 @@ export interface ControllerSpec {
   name: string;
   client: Client;
   for: ResourceType;
-  /** Other kinds whose changes should reconcile a key of the `for` kind (e.g. what it owns). */
-  watches?: Array<{ type: ResourceType; fieldSelector?: string; keyOf(obj: KObject): string | undefined }>;
+  /** Other kinds whose changes should reconcile keys of the `for` kind (e.g. what it owns; a list
+   *  when one change concerns several, as a Node does every DaemonSet). */
+  watches?: Array<{ type: ResourceType; fieldSelector?: string; keyOf(obj: KObject): string | string[] | undefined }>;
   /** `key` is `namespace/name` for namespaced kinds and `name` otherwise. */
   reconcile(key: string): Promise<ReconcileResult | void>;
   workers?: number;
@@ -41,15 +42,15 @@ export async function runController(spec: ControllerSpec, signal: AbortSignal): 
   const queue = new WorkQueue();
   signal.addEventListener('abort', () => queue.close(), { once: true });
 
-  const watch = async (type: ResourceType, fieldSelector: string | undefined, keyOf: (obj: KObject) => string | undefined): Promise<void> => {
+  const watch = async (type: ResourceType, fieldSelector: string | undefined, keyOf: (obj: KObject) => string | string[] | undefined): Promise<void> => {
     if (signal.aborted) return;
     await spec.client.watch(
       type,
       fieldSelector ? { fieldSelector } : {},
       {
         onEvent: (ev) => {
-          const key = keyOf(ev.object);
-          if (key !== undefined) queue.add(key);
+          const keys = keyOf(ev.object);
+          for (const key of typeof keys === 'string' ? [keys] : keys ?? []) queue.add(key);
         },
         // The stream broke (e.g. compacted history): start over from the current state.
         onClose: () => {
