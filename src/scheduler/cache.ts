@@ -67,10 +67,6 @@ export class SchedulerCache {
     return this.candidates;
   }
 
-  node(name: string): NodeInfo | undefined {
-    return this.nodes.get(name);
-  }
-
   /** A pod the API shows bound to a node (and not finished). Confirms or replaces an assumption. */
   upsertBoundPod(info: PodInfo): void {
     const prior = this.placed.get(info.uid);

@@ -35,7 +35,7 @@ export interface PodInfo {
 const specOf = (pod: KObject) => (pod.spec ?? {}) as PodSpec;
 
 /** Host ports of the app containers and of sidecars, which keep theirs while the pod runs. */
-export function hostPortsOf(spec: PodSpec): HostPort[] {
+function hostPortsOf(spec: PodSpec): HostPort[] {
   const containers = [...(spec.containers ?? []), ...((spec.initContainers ?? []) as Array<{ restartPolicy?: string }>).filter((c) => c.restartPolicy === 'Always')] as PodSpec['containers'];
   const out: HostPort[] = [];
   for (const c of containers) {

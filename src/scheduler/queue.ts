@@ -73,10 +73,6 @@ export class SchedulingQueue {
     if (opts.changed && e.state === 'unschedulable') this.wake(e);
   }
 
-  has(uid: string): boolean {
-    return this.entries.has(uid);
-  }
-
   delete(uid: string): void {
     const e = this.entries.get(uid);
     if (!e) return;

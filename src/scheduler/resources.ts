@@ -16,8 +16,8 @@ export interface Allocatable extends Resources {
 }
 
 /** What a container without a cpu or memory request counts as when spreading load, as upstream. */
-export const defaultMilliCpuRequest = 100;
-export const defaultMemoryRequest = 200 * 1024 * 1024;
+const defaultMilliCpuRequest = 100;
+const defaultMemoryRequest = 200 * 1024 * 1024;
 
 export const emptyResources = (): Resources => ({ milliCpu: 0, memory: 0, ephemeralStorage: 0 });
 
