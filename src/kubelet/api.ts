@@ -1,0 +1,87 @@
+// The kubelet's HTTP API, as the API server reaches it through the agent's tunnel: health, the pods
+// it runs, container logs (kubectl logs, with -f, --previous, --tail, --timestamps, --since,
+// --limit-bytes), and each container's resolved environment (what the downward API gave it).
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { Kubelet } from './kubelet.js';
+import type { LogOptions } from '../runtime/types.js';
+
+const text = (res: ServerResponse, status: number, body: string) => {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+  res.end(body);
+};
+
+const json = (res: ServerResponse, body: unknown) => {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+};
+
+const isTrue = (v: string | null) => v === 'true' || v === '1';
+
+export function createKubeletApi(kubelet: Kubelet): RequestListener {
+  return (req, res) => {
+    serve(kubelet, req, res).catch((err) => {
+      if (!res.headersSent) text(res, 500, `${(err as Error)?.message ?? String(err)}\n`);
+      else res.destroy();
+    });
+  };
+}
+
+async function serve(kubelet: Kubelet, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://kubelet');
+  if (req.method !== 'GET' && req.method !== 'HEAD') return text(res, 405, 'method not allowed\n');
+  const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  if (url.pathname === '/healthz') return text(res, 200, 'ok');
+  if (url.pathname === '/pods' || url.pathname === '/pods/') {
+    return json(res, { kind: 'PodList', apiVersion: 'v1', metadata: {}, items: kubelet.pods() });
+  }
+  if (parts[0] === 'containerLogs' && parts.length === 4) return logs(kubelet, parts as [string, string, string, string], url.searchParams, req, res);
+  if (parts[0] === 'containerEnv' && parts.length === 4) {
+    const [, namespace, pod, container] = parts as [string, string, string, string];
+    const ref = kubelet.findContainer(namespace, pod, container);
+    if (typeof ref === 'string') return text(res, 404, `${ref}\n`);
+    const status = await kubelet.runtime.containerStatus(ref.id);
+    if (!status) return text(res, 404, `container "${container}" in pod "${pod}" is not available\n`);
+    return json(res, {
+      command: status.config.command,
+      args: status.config.args,
+      env: status.config.envs.map((e) => ({ name: e.key, value: e.value })),
+    });
+  }
+  return text(res, 404, '404 page not found\n');
+}
+
+async function logs(kubelet: Kubelet, parts: [string, string, string, string], q: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const [, namespace, pod, container] = parts;
+  const ref = kubelet.findContainer(namespace, pod, container, { previous: isTrue(q.get('previous')) });
+  if (typeof ref === 'string') return text(res, 404, `${ref}\n`);
+  const opts: LogOptions = { timestamps: isTrue(q.get('timestamps')), follow: isTrue(q.get('follow')) };
+  const tail = q.get('tailLines');
+  if (tail !== null && /^-?\d+$/.test(tail) && Number(tail) >= 0) opts.tailLines = Number(tail);
+  const sinceSeconds = q.get('sinceSeconds');
+  const sinceTime = q.get('sinceTime');
+  if (sinceSeconds && /^\d+$/.test(sinceSeconds)) opts.sinceMs = Date.now() - Number(sinceSeconds) * 1000;
+  else if (sinceTime && !Number.isNaN(Date.parse(sinceTime))) opts.sinceMs = Date.parse(sinceTime);
+  const limit = q.get('limitBytes');
+  let budget = limit && /^\d+$/.test(limit) ? Number(limit) : Infinity;
+
+  // The reader stops when the client goes away, not only when the container exits.
+  const gone = new AbortController();
+  res.on('close', () => gone.abort());
+  res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', ...(opts.follow ? { 'transfer-encoding': 'chunked' } : {}) });
+  if (req.method === 'HEAD') return void res.end();
+  for await (const line of kubelet.runtime.readLog(ref.id, opts, gone.signal)) {
+    const chunk = Buffer.from(line);
+    if (chunk.length >= budget) {
+      res.write(chunk.subarray(0, budget));
+      budget = 0;
+      break;
+    }
+    budget -= chunk.length;
+    if (!res.write(chunk)) await new Promise<void>((resolve) => {
+      res.once('drain', resolve);
+      gone.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    if (gone.signal.aborted) break;
+  }
+  res.end();
+}
