@@ -45,7 +45,7 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
       taints: o.taints,
       runtime,
       dataDir: o.dataDir,
-      kubeletVersion: o.kubeletVersion,
+      version: o.kubeletVersion,
       log: o.log,
     },
     abort.signal,

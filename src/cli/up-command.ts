@@ -21,12 +21,13 @@ export function upCommand(): Command {
     .option('--agents <n>', 'how many agents besides the server (default: 2)', '2')
     .option('-d, --data-dir <dir>', `where the cluster keeps everything (default: ${defaultUpDir()})`)
     .option('--port <port>', 'HTTPS port of the API server on 127.0.0.1 (default: 6443)', '6443')
-    .action(async (flags: { agents: string; dataDir?: string; port: string }) => {
+    .argument('[server-flags...]', 'after --: extra flags for the server, e.g. -- --default-unreachable-toleration-seconds 30')
+    .action(async (serverArgs: string[], flags: { agents: string; dataDir?: string; port: string }) => {
       const dataDir = resolve(flags.dataDir ?? defaultUpDir());
       const port = whole('--port', flags.port);
       if (port < 1 || port > 65535) fail(`--port: "${flags.port}" is not a port number (1-65535)`);
       try {
-        const result = await up({ dataDir, agents: whole('--agents', flags.agents), port, entry, progress: (line) => process.stdout.write(`${line}\n`) });
+        const result = await up({ dataDir, agents: whole('--agents', flags.agents), port, entry, serverArgs, progress: (line) => process.stdout.write(`${line}\n`) });
         const downCmd = `k3ts down${flags.dataDir ? ` --data-dir ${dataDir}` : ''}`;
         process.stdout.write(
           [

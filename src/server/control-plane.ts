@@ -13,6 +13,8 @@ import { registry } from '../registry/index.js';
 import { runNamespaceController } from '../controllers/namespace.js';
 import { runRootCaPublisher } from '../controllers/root-ca-publisher.js';
 import { bootstrapCluster } from './bootstrap.js';
+import { runScheduler } from '../scheduler/scheduler.js';
+import { nodeRestriction } from '../apiserver/admission/node-restriction.js';
 import type { Logger } from './log.js';
 
 export interface ControlPlaneOptions {
@@ -43,7 +45,7 @@ export function apiServiceIP(serviceCidr: string): string {
 export async function startControlPlane(o: ControlPlaneOptions): Promise<ControlPlane> {
   const base = { store: new ObjectStore(o.backend), registry };
   const allocator = createServiceAllocator(base, { serviceCidr: o.serviceCidr, nodePortRange: o.nodePortRange });
-  const ctx: ResourceContext = { ...base, admission: [namespaceLifecycle(base), allocator] };
+  const ctx: ResourceContext = { ...base, admission: [namespaceLifecycle(base), nodeRestriction(), allocator] };
   const controllers = new AbortController();
   const running: Array<Promise<void>> = [];
   const stop = async () => {
@@ -67,7 +69,9 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       { client, caPem: o.caPem, onError: (key, err) => o.log.warn('root CA publisher', { namespace: key, error: (err as Error)?.message ?? String(err) }) },
       controllers.signal,
     );
-    running.push(namespaces.stopped, rootCa.stopped);
+    const warn = (what: string) => (key: string, err: unknown) => o.log.warn(what, { key, error: (err as Error)?.message ?? String(err) });
+    const scheduler = await runScheduler({ client, onError: (err) => warn('scheduler')('', err) }, controllers.signal);
+    running.push(namespaces.stopped, rootCa.stopped, scheduler.stopped);
     return { context: ctx, client, stop };
   } catch (err) {
     await stop();
