@@ -45,6 +45,9 @@ export interface PodState {
   terminating?: Promise<void>;
   /** Deletion stopped the containers: the final phase is terminal whatever the restart policy. */
   killed?: boolean;
+  /** The last status patch sent, and the resourceVersion it produced. */
+  lastPatch?: string;
+  lastPatchResult?: string;
   /** The Pending status was written before the sandbox was made. */
   announced?: boolean;
 }

@@ -327,18 +327,34 @@ export class PodSync {
       await this.teardown(st, pod.spec?.terminationGracePeriodSeconds ?? 30);
       computed = computePodStatus({ pod, state: st, containers, runtimeName: this.d.runtimeName, nodeIP: this.d.nodeIP, now });
     }
-    await this.patchStatus(pod, computed.status);
+    await this.patchStatus(st, pod, computed.status);
     return computed.nextChangeAt !== undefined ? Math.max(0, computed.nextChangeAt - Date.now()) : undefined;
   }
 
-  private async patchStatus(pod: Pod, next: PodStatus): Promise<void> {
+  private async patchStatus(st: PodState, pod: Pod, next: PodStatus): Promise<void> {
     const prior = (pod.status ?? {}) as Record<string, unknown>;
     const body: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(next)) if (!isDeepStrictEqual(prior[k], v)) body[k] = v;
     if (Object.keys(body).length === 0 || this.d.signal.aborted) return;
-    if (body.conditions) body['$setElementOrder/conditions'] = next.conditions!.map((c) => ({ type: c.type }));
+    if (body.conditions) {
+      // Conditions merge by type, field by field: a field that went away (a reason, a message) is
+      // deleted with null, as a two-way merge patch says it.
+      const before = (prior.conditions ?? []) as Array<Record<string, unknown>>;
+      body.conditions = next.conditions!.map((c) => {
+        const old = before.find((o) => o.type === c.type);
+        const gone = Object.keys(old ?? {}).filter((k) => !(k in c));
+        return { ...c, ...Object.fromEntries(gone.map((k) => [k, null])) };
+      });
+      body['$setElementOrder/conditions'] = next.conditions!.map((c) => ({ type: c.type }));
+    }
+    // The same patch against the object it produced: the server stores something we cannot express
+    // exactly; writing it again would only loop.
+    const text = JSON.stringify(body);
+    if (text === st.lastPatch && pod.metadata?.resourceVersion === st.lastPatchResult) return;
     try {
       const stored = await this.d.client.patch(podsType, pod.metadata!.namespace, pod.metadata!.name!, { type: 'strategic', body: { metadata: { uid: pod.metadata!.uid }, status: body } }, { subresource: 'status' });
+      st.lastPatch = text;
+      st.lastPatchResult = stored.metadata.resourceVersion;
       this.d.cache.offer(stored);
     } catch (err) {
       if (!hasReason(err, 'NotFound') && !hasReason(err, 'Conflict')) throw err;
