@@ -141,6 +141,24 @@ describe('pods on the simulated runtime', () => {
     assert.ok(two >= one - 1000);
   });
 
+  test('a sidecar (an init container with restartPolicy Always) starts first and keeps running beside the app', async () => {
+    await f.plane.client.create(
+      podsType,
+      podManifest('sidecar', {
+        initContainers: [{ name: 'proxy', image: 'envoy', restartPolicy: 'Always' }],
+        containers: [{ name: 'app', image: 'busybox', command: ['sleep', '3600'] }],
+      }),
+    );
+    const p = await waitFor('sidecar pod ready', async () => {
+      const pod = await getPod(f.plane, 'sidecar');
+      return pod.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' ? pod : undefined;
+    });
+    assert.equal(p.status!.phase, 'Running');
+    assert.ok(p.status!.initContainerStatuses![0]!.state!.running);
+    assert.equal(p.status!.initContainerStatuses![0]!.ready, true);
+    assert.ok(p.status!.containerStatuses![0]!.state!.running);
+  });
+
   test('a readinessProbe delays Ready by its initialDelaySeconds', async () => {
     await f.plane.client.create(podsType, podManifest('probed', { containers: [{ name: 'a', image: 'busybox', readinessProbe: { exec: { command: ['true'] }, initialDelaySeconds: 1 } }] }));
     const running = await phaseIs(f, 'probed', 'Running');
