@@ -1,0 +1,30 @@
+// The workload controllers the server runs: ReplicaSet, Deployment, DaemonSet and Job.
+import { hasReason, type Client } from '../../client/types.js';
+import { runDaemonSetController } from './daemonset/controller.js';
+import { runDeploymentController } from './deployment/controller.js';
+import { runJobController } from './job/controller.js';
+import { runReplicaSetController } from './replicaset.js';
+
+export interface WorkloadControllersOptions {
+  client: Client;
+  /** Reconcile failures, for logging. Conflicts (another writer got in first) are retried silently. */
+  onError?(controller: string, key: string, err: unknown): void;
+  /** The Job controller's delay before replacing a failed pod (default 10 s, doubling per failure). */
+  jobPodFailureBackoffMs?: number;
+}
+
+/** Starts all four; resolves once their watches are established. `stopped` resolves after `signal`
+ *  aborts and every reconcile in flight has finished. */
+export async function runWorkloadControllers(opts: WorkloadControllersOptions, signal: AbortSignal): Promise<{ stopped: Promise<void> }> {
+  const report = (controller: string) => (key: string, err: unknown) => {
+    if (!hasReason(err, 'Conflict')) opts.onError?.(controller, key, err);
+  };
+  const client = opts.client;
+  const running = [
+    await runReplicaSetController({ client, onError: report('replicaset') }, signal),
+    await runDeploymentController({ client, onError: report('deployment') }, signal),
+    await runDaemonSetController({ client, onError: report('daemonset') }, signal),
+    await runJobController({ client, onError: report('job'), podFailureBackoff: opts.jobPodFailureBackoffMs !== undefined ? { baseMs: opts.jobPodFailureBackoffMs } : {} }, signal),
+  ];
+  return { stopped: Promise.all(running.map((r) => r.stopped)).then(() => undefined) };
+}
