@@ -91,7 +91,7 @@ describe('Endpoints and EndpointSlices', () => {
     assert.deepEqual(slice!.ports, [{ name: 'http', port: 8080, protocol: 'TCP' }, { name: 'metrics', port: 9100, protocol: 'TCP' }]);
     const byName = Object.fromEntries((slice!.endpoints as Array<{ targetRef: { name: string } }>).map((e) => [e.targetRef.name, e]));
     assert.deepEqual(byName['web-1'], { addresses: ['10.42.0.5'], conditions: { ready: true, serving: true, terminating: false }, nodeName: 'n1', targetRef: { kind: 'Pod', namespace: 'default', name: 'web-1', uid: web1.metadata.uid } });
-    assert.deepEqual((byName['web-2'] as { conditions: unknown }).conditions, { ready: false, serving: false, terminating: false });
+    assert.deepEqual((byName['web-2'] as unknown as { conditions: unknown }).conditions, { ready: false, serving: false, terminating: false });
   });
 
   it('follows readiness, updating the slice in place', async () => {
