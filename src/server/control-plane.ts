@@ -15,6 +15,10 @@ import { runRootCaPublisher } from '../controllers/root-ca-publisher.js';
 import { bootstrapCluster } from './bootstrap.js';
 import { runScheduler } from '../scheduler/scheduler.js';
 import { nodeRestriction } from '../apiserver/admission/node-restriction.js';
+import { defaultTolerations } from '../apiserver/admission/default-tolerations.js';
+import { runClusterControllers } from '../controllers/cluster.js';
+import { runReplicaSetController } from '../controllers/workloads/replicaset.js';
+import { runDeploymentController } from '../controllers/workloads/deployment/controller.js';
 import type { Logger } from './log.js';
 
 export interface ControlPlaneOptions {
@@ -26,6 +30,11 @@ export interface ControlPlaneOptions {
   port: number;
   /** The cluster's serving CA, published to every namespace as kube-root-ca.crt. */
   caPem: string;
+  /** Pod network, one /24 per node. */
+  clusterCidr?: string;
+  nodeMonitorGracePeriodMs?: number;
+  notReadyTolerationSeconds?: number;
+  unreachableTolerationSeconds?: number;
   log: Logger;
 }
 
@@ -45,7 +54,13 @@ export function apiServiceIP(serviceCidr: string): string {
 export async function startControlPlane(o: ControlPlaneOptions): Promise<ControlPlane> {
   const base = { store: new ObjectStore(o.backend), registry };
   const allocator = createServiceAllocator(base, { serviceCidr: o.serviceCidr, nodePortRange: o.nodePortRange });
-  const ctx: ResourceContext = { ...base, admission: [namespaceLifecycle(base), nodeRestriction(), allocator] };
+  const ctx: ResourceContext = { ...base, admission: [
+      namespaceLifecycle(base),
+      nodeRestriction(),
+      defaultTolerations({ notReadySeconds: o.notReadyTolerationSeconds ?? 300, unreachableSeconds: o.unreachableTolerationSeconds ?? 300 }),
+      allocator,
+    ],
+  };
   const controllers = new AbortController();
   const running: Array<Promise<void>> = [];
   const stop = async () => {
@@ -71,7 +86,19 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     );
     const warn = (what: string) => (key: string, err: unknown) => o.log.warn(what, { key, error: (err as Error)?.message ?? String(err) });
     const scheduler = await runScheduler({ client, onError: (err) => warn('scheduler')('', err) }, controllers.signal);
-    running.push(namespaces.stopped, rootCa.stopped, scheduler.stopped);
+    const cluster = await runClusterControllers(
+      {
+        client,
+        clusterCidr: o.clusterCidr ?? '10.42.0.0/16',
+        nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriodMs,
+        descriptors: registry.descriptors.filter((d) => !d.ephemeral).map((d) => ({ group: d.group, version: d.version, resource: d.plural, kind: d.kind, namespaced: d.namespaced })),
+        onError: (controller, key, err) => warn(controller)(key, err),
+      },
+      controllers.signal,
+    );
+    const replicaSets = await runReplicaSetController({ client, onError: warn('replicaset controller') }, controllers.signal);
+    const deployments = await runDeploymentController({ client, onError: warn('deployment controller') }, controllers.signal);
+    running.push(namespaces.stopped, rootCa.stopped, scheduler.stopped, cluster.stopped, replicaSets.stopped, deployments.stopped);
     return { context: ctx, client, stop };
   } catch (err) {
     await stop();

@@ -58,6 +58,10 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
       advertiseAddress: config.advertiseAddress,
       port: config.port,
       caPem: pki.caPem,
+      clusterCidr: config.clusterCidr,
+      nodeMonitorGracePeriodMs: config.nodeMonitorGracePeriodMs,
+      notReadyTolerationSeconds: config.notReadyTolerationSeconds,
+      unreachableTolerationSeconds: config.unreachableTolerationSeconds,
       log,
     });
     closers.unshift(() => plane.stop());
