@@ -8,7 +8,7 @@ import { namespaceLifecycle } from '../apiserver/admission/namespace-lifecycle.j
 import { createServiceAllocator } from '../apiserver/admission/service-allocator.js';
 import { createLocalClient } from '../apiserver/local-client.js';
 import { intToIp, parseCidr } from '../apiserver/admission/cidr.js';
-import type { Client } from '../client/types.js';
+import { hasReason, type Client } from '../client/types.js';
 import { registry } from '../registry/index.js';
 import { runNamespaceController } from '../controllers/namespace.js';
 import { runRootCaPublisher } from '../controllers/root-ca-publisher.js';
@@ -84,7 +84,10 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       { client, caPem: o.caPem, onError: (key, err) => o.log.warn('root CA publisher', { namespace: key, error: (err as Error)?.message ?? String(err) }) },
       controllers.signal,
     );
-    const warn = (what: string) => (key: string, err: unknown) => o.log.warn(what, { key, error: (err as Error)?.message ?? String(err) });
+    // A Conflict is retried at once with fresh state: normal under concurrency, not worth a line.
+    const warn = (what: string) => (key: string, err: unknown) => {
+      if (!hasReason(err, 'Conflict')) o.log.warn(what, { key, error: (err as Error)?.message ?? String(err) });
+    };
     const scheduler = await runScheduler({ client, onError: (err) => warn('scheduler')('', err) }, controllers.signal);
     const cluster = await runClusterControllers(
       {
