@@ -51,10 +51,9 @@ describe('Endpoints and EndpointSlices', () => {
     if (opts.node) await cp.client.createSubresource(pods, 'default', name, 'binding', { apiVersion: 'v1', kind: 'Binding', metadata: { name }, target: { kind: 'Node', name: opts.node } });
     if (opts.ip) await setStatus(name, opts.ip, opts.ready ?? false);
   };
-  const setStatus = async (name: string, ip: string, ready: boolean) => {
-    const current = await cp.client.get(pods, 'default', name);
-    await cp.client.update(pods, { ...current, status: { ...(current.status as object), phase: 'Running', podIP: ip, podIPs: [{ ip }], conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] } }, { subresource: 'status' });
-  };
+  // A patch, not an update: the scheduler may be writing the pod's conditions at the same time.
+  const setStatus = (name: string, ip: string, ready: boolean) =>
+    cp.client.patch(pods, 'default', name, { type: 'merge', body: { status: { phase: 'Running', podIP: ip, podIPs: [{ ip }], conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] } } }, { subresource: 'status' });
   const endpointsOf = (name: string) => cp.client.get(eps, 'default', name);
   const slicesOf = async (name: string) => (await cp.client.list(slices, { namespace: 'default', labelSelector: `kubernetes.io/service-name=${name}` })).items;
 

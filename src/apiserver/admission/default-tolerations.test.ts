@@ -17,7 +17,9 @@ describe('DefaultTolerationSeconds admission', () => {
   let ctx: ResourceContext;
   before(async () => {
     cp = await startTestControlPlane();
-    ctx = { ...cp.context, admission: [...cp.context.admission, defaultTolerations({ notReadySeconds: 300, unreachableSeconds: 120 })] };
+    // The control plane may run the plugin with its own settings already: these are the ones under test.
+    const others = cp.context.admission.filter((p) => p.name !== 'DefaultTolerationSeconds');
+    ctx = { ...cp.context, admission: [...others, defaultTolerations({ notReadySeconds: 300, unreachableSeconds: 120 })] };
   });
   after(() => cp.close());
   const create = (body: unknown) => createObject(ctx, ctx.registry.findByResource('', 'v1', 'pods')!, 'default', body);

@@ -226,7 +226,7 @@ export const foregroundFinalizer = 'foregroundDeletion';
 
 /** The propagation policy, as upstream, is carried by finalizers: Orphan and Foreground swap one for
  *  the other, Background drops both, and no policy leaves whatever an earlier delete asked for. */
-function finalizersForPolicy(current: readonly string[], policy: DeleteOptions['propagationPolicy']): string[] {
+export function finalizersForPolicy(current: readonly string[], policy: DeleteOptions['propagationPolicy']): string[] {
   const next = new Set(current);
   if (policy === 'Orphan') {
     next.add(orphanFinalizer);

@@ -84,22 +84,28 @@ export async function runGarbageCollector(o: GarbageCollectorOptions, signal: Ab
   };
 
   // --- actions ------------------------------------------------------------------------------------
-  /** Reads the object fresh, changes its metadata with `edit` (false: nothing to do), writes it. */
+  /** Reads the object fresh, changes its metadata with `edit` (false: nothing to do), writes it.
+   *  The edits only remove things, so when another writer got in between, doing it again on what
+   *  that writer stored is always right. */
   const editMeta = async (n: GraphNode, edit: (obj: KObject) => boolean): Promise<void> => {
-    let obj: KObject;
-    try {
-      obj = await o.client.get(typeOf(n.type), n.namespace, n.name);
-    } catch (err) {
-      if (hasReason(err, 'NotFound')) return;
-      throw err;
-    }
-    if (obj.metadata.uid !== n.uid) return;
-    const next = structuredClone(obj);
-    if (!edit(next)) return;
-    try {
-      await o.client.update(typeOf(n.type), next);
-    } catch (err) {
-      if (!hasReason(err, 'NotFound')) throw err; // a Conflict is retried by the queue
+    for (let attempt = 0; ; attempt++) {
+      let obj: KObject;
+      try {
+        obj = await o.client.get(typeOf(n.type), n.namespace, n.name);
+      } catch (err) {
+        if (hasReason(err, 'NotFound')) return;
+        throw err;
+      }
+      if (obj.metadata.uid !== n.uid) return;
+      const next = structuredClone(obj);
+      if (!edit(next)) return;
+      try {
+        await o.client.update(typeOf(n.type), next);
+        return;
+      } catch (err) {
+        if (hasReason(err, 'NotFound')) return;
+        if (!hasReason(err, 'Conflict') || attempt >= 4) throw err; // the queue retries later
+      }
     }
   };
   const removeFinalizer = (n: GraphNode, finalizer: string) =>
