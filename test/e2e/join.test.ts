@@ -49,7 +49,11 @@ describe('joining nodes', { timeout: 240_000 }, () => {
     agents.push(p);
     return p;
   };
-  const waitReady = async (name: string) => expectOk(await a.kubectl(['wait', '--for=condition=Ready', `node/${name}`, '--timeout=60s'], { timeoutMs: 70_000 }));
+  // kubectl wait fails at once on a node that is not registered yet: wait for it to exist first.
+  const waitReady = async (name: string) => {
+    for (let i = 0; i < 100 && (await a.kubectl(['get', 'node', name])).code !== 0; i++) await sleep(200);
+    expectOk(await a.kubectl(['wait', '--for=condition=Ready', `node/${name}`, '--timeout=60s'], { timeoutMs: 70_000 }));
+  };
 
   before(async () => {
     [a, b] = await Promise.all([TestServer.start(), TestServer.start()]);

@@ -189,7 +189,7 @@ describe('k3ts up: a local three-node cluster', { timeout: 600_000 }, () => {
       dataDir: join(dataDir, 'agent-2'),
     });
     extraAgents.push(restarted);
-    ok(await kc(['wait', '--for=condition=Ready', 'node/k3ts-agent-2', '--timeout=60s'], 70_000), 'node Ready again');
+    await eventually('k3ts-agent-2 Ready again', 60_000, async () => (/k3ts-agent-2\s+Ready\s/.test(ok(await kc(['get', 'nodes']), 'get nodes')) ? true : undefined));
     const taints = ok(await kc(['get', 'node', 'k3ts-agent-2', '-o', 'jsonpath={.spec.taints}']), 'taints');
     await eventually('unreachable taints cleared', 20_000, async () =>
       /unreachable/.test(ok(await kc(['get', 'node', 'k3ts-agent-2', '-o', 'jsonpath={.spec.taints}']), 'taints')) ? undefined : true,
