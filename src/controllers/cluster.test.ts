@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestControlPlane } from '../../test/support/control-plane.js';
+import { startBareControlPlane } from '../../test/support/bare-control-plane.js';
 import { registry } from '../registry/index.js';
 import { runClusterControllers } from './cluster.js';
 
@@ -18,7 +18,7 @@ async function eventually(check: () => Promise<boolean>, ms = 5000): Promise<voi
 
 describe('cluster controllers', () => {
   it('start together, do their work, and stop cleanly', async () => {
-    const cp = await startTestControlPlane();
+    const cp = await startBareControlPlane();
     const stop = new AbortController();
     const errors: unknown[] = [];
     try {

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestControlPlane, type TestControlPlane } from '../../test/support/control-plane.js';
+import { startBareControlPlane, type BareControlPlane } from '../../test/support/bare-control-plane.js';
 import { hasReason } from '../client/types.js';
 import type { KObject } from '../registry/types.js';
 import { runEndpointsController } from './endpoints.js';
@@ -27,11 +27,11 @@ async function eventually<T>(check: () => Promise<T | undefined | false>, ms = 5
 }
 
 describe('Endpoints and EndpointSlices', () => {
-  let cp: TestControlPlane;
+  let cp: BareControlPlane;
   const stop = new AbortController();
   const errors: unknown[] = [];
   before(async () => {
-    cp = await startTestControlPlane();
+    cp = await startBareControlPlane();
     const onError = (_k: string, err: unknown) => errors.push(err);
     await runEndpointsController({ client: cp.client, onError }, stop.signal);
     await runEndpointSliceController({ client: cp.client, onError }, stop.signal);

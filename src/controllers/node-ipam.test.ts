@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestControlPlane, type TestControlPlane } from '../../test/support/control-plane.js';
+import { startBareControlPlane, type BareControlPlane } from '../../test/support/bare-control-plane.js';
 import { runNodeIpam, SubnetSet } from './node-ipam.js';
 
 const nodes = { group: '', version: 'v1', resource: 'nodes' };
@@ -28,9 +28,9 @@ describe('SubnetSet', () => {
 });
 
 describe('node IPAM', () => {
-  let cp: TestControlPlane;
+  let cp: BareControlPlane;
   before(async () => {
-    cp = await startTestControlPlane();
+    cp = await startBareControlPlane();
   });
   after(() => cp.close());
   const podCidrOf = async (name: string) => ((await cp.client.get(nodes, undefined, name)).spec as { podCIDR?: string; podCIDRs?: string[] } | undefined);
@@ -62,7 +62,7 @@ describe('node IPAM', () => {
   });
 
   it('reports CIDRNotAvailable when the range is used up', async () => {
-    const cp2 = await startTestControlPlane();
+    const cp2 = await startBareControlPlane();
     const stop = new AbortController();
     try {
       await runNodeIpam({ client: cp2.client, clusterCidr: '10.42.0.0/23', nodeCidrMaskSize: 24 }, stop.signal);

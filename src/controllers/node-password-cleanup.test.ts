@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestControlPlane, type TestControlPlane } from '../../test/support/control-plane.js';
+import { startBareControlPlane, type BareControlPlane } from '../../test/support/bare-control-plane.js';
 import { hasReason } from '../client/types.js';
 import { runNodePasswordCleanup } from './node-password-cleanup.js';
 
@@ -16,10 +16,10 @@ async function eventually(check: () => Promise<boolean>, ms = 5000): Promise<voi
 }
 
 describe('node password cleanup', () => {
-  let cp: TestControlPlane;
+  let cp: BareControlPlane;
   const stop = new AbortController();
   before(async () => {
-    cp = await startTestControlPlane();
+    cp = await startBareControlPlane();
     await runNodePasswordCleanup({ client: cp.client }, stop.signal);
   });
   after(async () => {

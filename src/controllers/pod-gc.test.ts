@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestControlPlane, type TestControlPlane } from '../../test/support/control-plane.js';
+import { startBareControlPlane, type BareControlPlane } from '../../test/support/bare-control-plane.js';
 import { runPodGc } from './pod-gc.js';
 
 const nodes = { group: '', version: 'v1', resource: 'nodes' };
@@ -15,11 +15,11 @@ async function eventually(check: () => Promise<boolean>, ms = 5000): Promise<voi
 }
 
 describe('pod GC', () => {
-  let cp: TestControlPlane;
+  let cp: BareControlPlane;
   const stop = new AbortController();
   let stopped: Promise<void>;
   before(async () => {
-    cp = await startTestControlPlane();
+    cp = await startBareControlPlane();
     ({ stopped } = await runPodGc({ client: cp.client, orphanDelayMs: 500 }, stop.signal));
   });
   after(async () => {

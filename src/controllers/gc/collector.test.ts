@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestControlPlane, type TestControlPlane } from '../../../test/support/control-plane.js';
+import { startBareControlPlane, type BareControlPlane } from '../../../test/support/bare-control-plane.js';
 import { hasReason } from '../../client/types.js';
 import type { KObject } from '../../registry/types.js';
 import { registry } from '../../registry/index.js';
@@ -19,11 +19,11 @@ async function eventually(check: () => Promise<boolean>, ms = 5000): Promise<voi
 }
 
 describe('garbage collector', () => {
-  let cp: TestControlPlane;
+  let cp: BareControlPlane;
   const stop = new AbortController();
   const errors: unknown[] = [];
   before(async () => {
-    cp = await startTestControlPlane();
+    cp = await startBareControlPlane();
     const kinds = registry.descriptors.filter((d) => !d.ephemeral).map((d) => ({ group: d.group, version: d.version, resource: d.plural, kind: d.kind, namespaced: d.namespaced }));
     await runGarbageCollector({ client: cp.client, kinds, recheckMs: 200, onError: (_k, err) => errors.push(err) }, stop.signal);
   });

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { NodeCondition, Taint } from 'kubernetes-types/core/v1.js';
-import { startTestControlPlane, type TestControlPlane } from '../../../test/support/control-plane.js';
+import { startBareControlPlane, type BareControlPlane } from '../../../test/support/bare-control-plane.js';
 import type { KObject } from '../../registry/types.js';
 import { runNodeLifecycle } from './controller.js';
 import { runTaintEviction } from './taint-eviction.js';
@@ -30,10 +30,10 @@ const taintsOf = (n: KObject) => ((n.spec as { taints?: Taint[] } | undefined)?.
 const taintKeys = (n: KObject) => taintsOf(n).map((t) => `${t.key}:${t.effect}`).sort();
 
 describe('node lifecycle', () => {
-  let cp: TestControlPlane;
+  let cp: BareControlPlane;
   const stop = new AbortController();
   before(async () => {
-    cp = await startTestControlPlane();
+    cp = await startBareControlPlane();
     await runNodeLifecycle({ client: cp.client, nodeMonitorGracePeriodMs: grace, nodeMonitorPeriodMs: 100 }, stop.signal);
   });
   after(async () => {
@@ -144,10 +144,10 @@ describe('node lifecycle', () => {
 });
 
 describe('taint eviction', () => {
-  let cp: TestControlPlane;
+  let cp: BareControlPlane;
   const stop = new AbortController();
   before(async () => {
-    cp = await startTestControlPlane();
+    cp = await startBareControlPlane();
     await runTaintEviction({ client: cp.client }, stop.signal);
   });
   after(async () => {
@@ -163,12 +163,12 @@ describe('taint eviction', () => {
 
   it('deletes at once what does not tolerate, after tolerationSeconds what does, never what tolerates forever', async () => {
     await cp.client.create(nodes, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'bad' } });
-    const toleration = (seconds?: number) => [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', ...(seconds !== undefined ? { tolerationSeconds: seconds } : {}) }];
+    const toleration = (seconds?: number) => [{ key: 'example.com/down', operator: 'Exists', effect: 'NoExecute', ...(seconds !== undefined ? { tolerationSeconds: seconds } : {}) }];
     await pod('intolerant', 'bad');
     await pod('patient', 'bad', toleration(2));
     await pod('forever', 'bad', toleration());
     const tainted = Date.now();
-    await taint('bad', [{ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute', timeAdded: rfc() }]);
+    await taint('bad', [{ key: 'example.com/down', effect: 'NoExecute', timeAdded: rfc() }]);
     await eventually(() => deleting('intolerant'), 1000);
     assert.equal(await deleting('patient'), false);
     await eventually(() => deleting('patient'), 4000);
