@@ -50,3 +50,13 @@ export async function eventsFor(client: Client, namespace: string, name: string)
   const list = await client.list({ group: '', version: 'v1', resource: 'events' }, { namespace });
   return list.items.filter((e) => (e.involvedObject as { name?: string }).name === name) as never;
 }
+
+type EventLike = Awaited<ReturnType<typeof eventsFor>>[number];
+
+/** Events are recorded in the background: waits until `count` events about `name` satisfy `match`. */
+export async function expectEvents(client: Client, namespace: string, name: string, match: (e: EventLike) => boolean, count = 1): Promise<EventLike[]> {
+  return eventually(async () => {
+    const found = (await eventsFor(client, namespace, name)).filter(match);
+    return found.length >= count ? found : false;
+  }, `${count} matching event(s) about ${name}`);
+}

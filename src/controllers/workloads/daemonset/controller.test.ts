@@ -4,8 +4,8 @@ import type { DaemonSetStatus } from 'kubernetes-types/apps/v1.js';
 import type { PodSpec } from 'kubernetes-types/core/v1.js';
 import { startTestControlPlane, type TestControlPlane } from '../../../../test/support/control-plane.js';
 import type { KObject } from '../../../registry/types.js';
-import { daemonSetsType, nodesType } from '../resources.js';
-import { eventsFor, eventually, listPods, setPodRunning } from '../test-support.js';
+import { daemonSetsType, nodesType, podsType } from '../resources.js';
+import { eventually, expectEvents, listPods, setPodRunning } from '../test-support.js';
 import { runDaemonSetController } from './controller.js';
 
 const ns = 'kube-system';
@@ -62,8 +62,7 @@ describe('DaemonSet controller', () => {
       [s.desiredNumberScheduled, s.currentNumberScheduled, s.numberMisscheduled, s.numberReady, s.numberAvailable, s.numberUnavailable ?? 0, s.updatedNumberScheduled, s.observedGeneration],
       [2, 2, 0, 2, 2, 0, 2, 1],
     );
-    const events = await eventsFor(cp.client, ns, 'agent');
-    assert.equal(events.filter((e) => e.reason === 'SuccessfulCreate' && e.source?.component === 'daemonset-controller').length, 2);
+    await expectEvents(cp.client, ns, 'agent', (e) => e.reason === 'SuccessfulCreate' && e.source?.component === 'daemonset-controller', 2);
   });
 
   it('follows nodes: a new node gets a pod, a node that gains an untolerated NoExecute taint loses it', async () => {
@@ -83,6 +82,10 @@ describe('DaemonSet controller', () => {
     });
     let maxOldGone = 0;
     const done = await eventually(async () => {
+      // The kubelet's part: pods being deleted go (the control plane's scheduler has bound them).
+      for (const p of await listPods(cp.client, ns, (p) => p.metadata.labels?.app === 'agent' && !live(p))) {
+        await cp.client.delete(podsType, ns, p.metadata.name!, { gracePeriodSeconds: 0 }).catch(() => undefined);
+      }
       const pods = await podsOf('agent');
       for (const p of pods) if ((p.status as { phase?: string })?.phase !== 'Running') await setPodRunning(cp.client, p);
       // n1 and n3 had available pods: at most one of them (maxUnavailable 1) may lack one at any time.

@@ -3,10 +3,8 @@ import assert from 'node:assert/strict';
 import type { DeploymentStatus } from 'kubernetes-types/apps/v1.js';
 import { startTestControlPlane, type TestControlPlane } from '../../../../test/support/control-plane.js';
 import type { KObject } from '../../../registry/types.js';
-import { runReplicaSetController } from '../replicaset.js';
 import { deploymentsType, podsType, replicaSetsType } from '../resources.js';
-import { eventsFor, eventually, listPods, setPodRunning } from '../test-support.js';
-import { runDeploymentController } from './controller.js';
+import { eventsFor, eventually, expectEvents, listPods, setPodRunning } from '../test-support.js';
 
 const ns = 'default';
 const live = (p: KObject) => !p.metadata.deletionTimestamp;
@@ -36,18 +34,11 @@ const condition = (d: KObject, type: string) => ((d.status ?? {}) as DeploymentS
 
 describe('Deployment controller', () => {
   let cp: TestControlPlane;
-  const stop = new AbortController();
-  const errors: unknown[] = [];
+  // The control plane runs the ReplicaSet and Deployment controllers (and a scheduler, idle without nodes).
   before(async () => {
     cp = await startTestControlPlane();
-    const onError = (_k: string, err: unknown) => errors.push(err);
-    await runReplicaSetController({ client: cp.client, onError }, stop.signal);
-    await runDeploymentController({ client: cp.client, onError }, stop.signal);
   });
-  after(async () => {
-    stop.abort();
-    await cp.close();
-  });
+  after(() => cp.close());
 
   const getD = (name: string) => cp.client.get(deploymentsType, ns, name);
   const setsOf = async (d: KObject) => (await cp.client.list(replicaSetsType, { namespace: ns })).items.filter((rs) => rs.metadata.ownerReferences?.[0]?.uid === d.metadata.uid);
@@ -98,8 +89,7 @@ describe('Deployment controller', () => {
       ['Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.'],
       ['Progressing', 'True', 'NewReplicaSetAvailable', `ReplicaSet "web-${hash}" has successfully progressed.`],
     ]);
-    const events = await eventsFor(cp.client, ns, 'web');
-    assert.ok(events.some((e) => e.reason === 'ScalingReplicaSet' && e.message === `Scaled up replica set web-${hash} from 0 to 3` && e.source?.component === 'deployment-controller'));
+    await expectEvents(cp.client, ns, 'web', (e) => e.reason === 'ScalingReplicaSet' && e.message === `Scaled up replica set web-${hash} from 0 to 3` && e.source?.component === 'deployment-controller');
   });
 
   it('rolls a template change within maxSurge and maxUnavailable at every step', async () => {
@@ -145,8 +135,7 @@ describe('Deployment controller', () => {
     assert.equal(d.metadata.annotations?.['deployment.kubernetes.io/revision'], '2');
     const images = (await listPods(cp.client, ns, (p) => p.metadata.labels?.app === 'roll' && live(p))).map((p) => (p.spec as { containers: Array<{ image: string }> }).containers[0].image);
     assert.deepEqual(images, ['nginx:2', 'nginx:2', 'nginx:2', 'nginx:2']);
-    const events = await eventsFor(cp.client, ns, 'roll');
-    assert.ok(events.some((e) => e.message === `Scaled down replica set ${oldRS.metadata.name} from 4 to 3`), events.map((e) => e.message).join('\n'));
+    await expectEvents(cp.client, ns, 'roll', (e) => e.message === `Scaled down replica set ${oldRS.metadata.name} from 4 to 3`);
   });
 
   it('rolling back to an earlier template reuses its ReplicaSet under the next revision', async () => {
@@ -185,8 +174,7 @@ describe('Deployment controller', () => {
     assert.equal((d.status as DeploymentStatus).replicas, 5);
     const current = (await setsOf(d)).find((rs) => rs.metadata.annotations!['deployment.kubernetes.io/revision'] === '2')!;
     assert.equal(current.metadata.annotations!['deployment.kubernetes.io/desired-replicas'], '5');
-    const events = await eventsFor(cp.client, ns, 'web');
-    assert.ok(events.some((e) => e.message === `Scaled up replica set ${current.metadata.name} from 3 to 5`));
+    await expectEvents(cp.client, ns, 'web', (e) => e.message === `Scaled up replica set ${current.metadata.name} from 3 to 5`);
   });
 
   it('reports ProgressDeadlineExceeded when pods never become ready', async () => {
@@ -226,8 +214,7 @@ describe('Deployment controller', () => {
     const images = (await listPods(cp.client, ns, (p) => p.metadata.labels?.app === 'db' && live(p))).map(imageOf);
     assert.deepEqual(images, ['postgres:16', 'postgres:16']);
     const newRS = (await setsOf(d)).find((rs) => rs.metadata.uid !== oldRS.metadata.uid)!;
-    const events = (await eventsFor(cp.client, ns, 'db')).map((e) => e.message);
-    assert.ok(events.includes(`Scaled down replica set ${oldRS.metadata.name} from 2 to 0`), events.join('\n'));
-    assert.ok(events.includes(`Scaled up replica set ${newRS.metadata.name} from 0 to 2`), events.join('\n'));
+    await expectEvents(cp.client, ns, 'db', (e) => e.message === `Scaled down replica set ${oldRS.metadata.name} from 2 to 0`);
+    await expectEvents(cp.client, ns, 'db', (e) => e.message === `Scaled up replica set ${newRS.metadata.name} from 0 to 2`);
   });
 });

@@ -5,7 +5,7 @@ import { startTestControlPlane, type TestControlPlane } from '../../../../test/s
 import type { KObject } from '../../../registry/types.js';
 import { jobStatus, jobCompletions } from '../../../registry/tables/job.js';
 import { jobsType } from '../resources.js';
-import { eventsFor, eventually, listPods, setPodFinished, setPodRunning } from '../test-support.js';
+import { eventually, expectEvents, listPods, setPodFinished, setPodRunning } from '../test-support.js';
 import { runJobController } from './controller.js';
 
 const ns = 'default';
@@ -66,9 +66,8 @@ describe('Job controller', () => {
     assert.ok(s.completionTime);
     assert.equal(jobStatus(done as never), 'Complete');
     assert.equal(jobCompletions(done as never), '3/3');
-    const events = await eventsFor(cp.client, ns, 'pi');
-    assert.equal(events.filter((e) => e.reason === 'SuccessfulCreate' && e.source?.component === 'job-controller').length, 3);
-    assert.ok(events.some((e) => e.reason === 'Completed' && e.message === 'Job completed'));
+    await expectEvents(cp.client, ns, 'pi', (e) => e.reason === 'SuccessfulCreate' && e.source?.component === 'job-controller', 3);
+    await expectEvents(cp.client, ns, 'pi', (e) => e.reason === 'Completed' && e.message === 'Job completed');
   });
 
   it('replaces failed pods until backoffLimit is exceeded, then fails', async () => {
@@ -95,8 +94,7 @@ describe('Job controller', () => {
     assert.equal(s.completionTime, undefined);
     assert.equal(jobStatus(failed as never), 'Failed');
     assert.equal((await running('flaky')).length, 0);
-    const events = await eventsFor(cp.client, ns, 'flaky');
-    assert.ok(events.some((e) => e.reason === 'BackoffLimitExceeded' && e.message === 'Job has reached the specified backoff limit'));
+    await expectEvents(cp.client, ns, 'flaky', (e) => e.reason === 'BackoffLimitExceeded' && e.message === 'Job has reached the specified backoff limit');
   });
 
   it('fails with DeadlineExceeded at activeDeadlineSeconds and removes its running pods', async () => {
