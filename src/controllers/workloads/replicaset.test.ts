@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestControlPlane, type TestControlPlane } from '../../../test/support/control-plane.js';
+import { startBareControlPlane, type BareControlPlane } from '../../../test/support/bare-control-plane.js';
+import { runReplicaSetController } from './replicaset.js';
 import type { KObject } from '../../registry/types.js';
 import { podsType, replicaSetsType } from './resources.js';
 import { eventsFor, eventually, listPods, setPodRunning } from './test-support.js';
@@ -17,12 +18,17 @@ function replicaSet(name: string, replicas: number, extra: Record<string, unknow
 }
 
 describe('ReplicaSet controller', () => {
-  let cp: TestControlPlane;
-  // The control plane runs the ReplicaSet controller.
+  let cp: BareControlPlane;
+  // A bare control plane: no scheduler binding these pods, no second copy of these controllers.
+  const stop = new AbortController();
   before(async () => {
-    cp = await startTestControlPlane();
+    cp = await startBareControlPlane();
+    await runReplicaSetController({ client: cp.client }, stop.signal);
   });
-  after(() => cp.close());
+  after(async () => {
+    stop.abort();
+    await cp.close();
+  });
 
   const podsOf = async (rs: KObject) => listPods(cp.client, ns, (p) => p.metadata.ownerReferences?.[0]?.uid === rs.metadata.uid && isActive(p));
 

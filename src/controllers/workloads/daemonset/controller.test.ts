@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DaemonSetStatus } from 'kubernetes-types/apps/v1.js';
 import type { PodSpec } from 'kubernetes-types/core/v1.js';
-import { startTestControlPlane, type TestControlPlane } from '../../../../test/support/control-plane.js';
+import { startBareControlPlane, type BareControlPlane } from '../../../../test/support/bare-control-plane.js';
 import type { KObject } from '../../../registry/types.js';
 import { daemonSetsType, nodesType, podsType } from '../resources.js';
 import { eventually, expectEvents, listPods, setPodRunning } from '../test-support.js';
@@ -17,11 +17,11 @@ function node(name: string, extra: { labels?: Record<string, string>; taints?: u
 }
 
 describe('DaemonSet controller', () => {
-  let cp: TestControlPlane;
+  let cp: BareControlPlane;
   const stop = new AbortController();
   const errors: unknown[] = [];
   before(async () => {
-    cp = await startTestControlPlane();
+    cp = await startBareControlPlane();
     await cp.client.create(nodesType, node('n1'));
     await cp.client.create(nodesType, node('n2', { taints: [{ key: 'dedicated', value: 'infra', effect: 'NoSchedule' }] }));
     await cp.client.create(nodesType, node('n3', { labels: { role: 'edge' } }));
@@ -82,7 +82,7 @@ describe('DaemonSet controller', () => {
     });
     let maxOldGone = 0;
     const done = await eventually(async () => {
-      // The kubelet's part: pods being deleted go (the control plane's scheduler has bound them).
+      // The kubelet's part: pods being deleted go (were they bound to a node, only it would end them).
       for (const p of await listPods(cp.client, ns, (p) => p.metadata.labels?.app === 'agent' && !live(p))) {
         await cp.client.delete(podsType, ns, p.metadata.name!, { gracePeriodSeconds: 0 }).catch(() => undefined);
       }

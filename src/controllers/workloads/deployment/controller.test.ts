@@ -1,7 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DeploymentStatus } from 'kubernetes-types/apps/v1.js';
-import { startTestControlPlane, type TestControlPlane } from '../../../../test/support/control-plane.js';
+import { startBareControlPlane, type BareControlPlane } from '../../../../test/support/bare-control-plane.js';
+import { runReplicaSetController } from '../replicaset.js';
+import { runDeploymentController } from './controller.js';
 import type { KObject } from '../../../registry/types.js';
 import { deploymentsType, podsType, replicaSetsType } from '../resources.js';
 import { eventsFor, eventually, expectEvents, listPods, setPodRunning } from '../test-support.js';
@@ -33,12 +35,18 @@ function rolloutStatus(d: KObject): string {
 const condition = (d: KObject, type: string) => ((d.status ?? {}) as DeploymentStatus).conditions?.find((c) => c.type === type);
 
 describe('Deployment controller', () => {
-  let cp: TestControlPlane;
-  // The control plane runs the ReplicaSet and Deployment controllers (and a scheduler, idle without nodes).
+  let cp: BareControlPlane;
+  // A bare control plane: no scheduler binding these pods, no second copy of these controllers.
+  const stop = new AbortController();
   before(async () => {
-    cp = await startTestControlPlane();
+    cp = await startBareControlPlane();
+    await runReplicaSetController({ client: cp.client }, stop.signal);
+    await runDeploymentController({ client: cp.client }, stop.signal);
   });
-  after(() => cp.close());
+  after(async () => {
+    stop.abort();
+    await cp.close();
+  });
 
   const getD = (name: string) => cp.client.get(deploymentsType, ns, name);
   const setsOf = async (d: KObject) => (await cp.client.list(replicaSetsType, { namespace: ns })).items.filter((rs) => rs.metadata.ownerReferences?.[0]?.uid === d.metadata.uid);

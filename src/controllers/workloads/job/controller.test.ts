@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { JobStatus } from 'kubernetes-types/batch/v1.js';
-import { startTestControlPlane, type TestControlPlane } from '../../../../test/support/control-plane.js';
+import { startBareControlPlane, type BareControlPlane } from '../../../../test/support/bare-control-plane.js';
 import type { KObject } from '../../../registry/types.js';
 import { jobStatus, jobCompletions } from '../../../registry/tables/job.js';
 import { jobsType } from '../resources.js';
@@ -15,11 +15,11 @@ function job(name: string, spec: Record<string, unknown>, restartPolicy = 'Never
 }
 
 describe('Job controller', () => {
-  let cp: TestControlPlane;
+  let cp: BareControlPlane;
   const stop = new AbortController();
   const errors: unknown[] = [];
   before(async () => {
-    cp = await startTestControlPlane();
+    cp = await startBareControlPlane();
     await runJobController({ client: cp.client, podFailureBackoff: { baseMs: 20 }, onError: (_k, err) => errors.push(err) }, stop.signal);
   });
   after(async () => {
