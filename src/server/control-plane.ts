@@ -17,8 +17,7 @@ import { runScheduler } from '../scheduler/scheduler.js';
 import { nodeRestriction } from '../apiserver/admission/node-restriction.js';
 import { defaultTolerations } from '../apiserver/admission/default-tolerations.js';
 import { runClusterControllers } from '../controllers/cluster.js';
-import { runReplicaSetController } from '../controllers/workloads/replicaset.js';
-import { runDeploymentController } from '../controllers/workloads/deployment/controller.js';
+import { runWorkloadControllers } from '../controllers/workloads/index.js';
 import type { Logger } from './log.js';
 
 export interface ControlPlaneOptions {
@@ -35,6 +34,9 @@ export interface ControlPlaneOptions {
   nodeMonitorGracePeriodMs?: number;
   notReadyTolerationSeconds?: number;
   unreachableTolerationSeconds?: number;
+  /** Only namespace deletion and the root CA publisher: for tests of one controller, scheduler or
+   *  kubelet that must not meet a second copy of itself or the others writing the same objects. */
+  coreControllersOnly?: boolean;
   log: Logger;
 }
 
@@ -85,6 +87,8 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       controllers.signal,
     );
     // A Conflict is retried at once with fresh state: normal under concurrency, not worth a line.
+    running.push(namespaces.stopped, rootCa.stopped);
+    if (o.coreControllersOnly) return { context: ctx, client, stop };
     const warn = (what: string) => (key: string, err: unknown) => {
       if (!hasReason(err, 'Conflict')) o.log.warn(what, { key, error: (err as Error)?.message ?? String(err) });
     };
@@ -99,9 +103,8 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       },
       controllers.signal,
     );
-    const replicaSets = await runReplicaSetController({ client, onError: warn('replicaset controller') }, controllers.signal);
-    const deployments = await runDeploymentController({ client, onError: warn('deployment controller') }, controllers.signal);
-    running.push(namespaces.stopped, rootCa.stopped, scheduler.stopped, cluster.stopped, replicaSets.stopped, deployments.stopped);
+    const workloads = await runWorkloadControllers({ client, onError: (controller, key, err) => warn(controller)(key, err) }, controllers.signal);
+    running.push(scheduler.stopped, cluster.stopped, workloads.stopped);
     return { context: ctx, client, stop };
   } catch (err) {
     await stop();

@@ -14,7 +14,9 @@ export interface TestControlPlane extends ControlPlane {
   close(): Promise<void>;
 }
 
-export async function startTestControlPlane(): Promise<TestControlPlane> {
+/** By default only the core controllers (namespace deletion, root CA) run; `all` adds the
+ *  scheduler, workload and cluster controllers as in a real server. */
+export async function startTestControlPlane(opts: { controllers?: 'core' | 'all' } = {}): Promise<TestControlPlane> {
   const dir = mkdtempSync(join(tmpdir(), 'k3ts-cp-'));
   const backend = await openBackend(`sqlite://${join(dir, 'state.db')}`, { autoCompaction: { intervalMs: 0 } });
   const plane = await startControlPlane({
@@ -24,6 +26,7 @@ export async function startTestControlPlane(): Promise<TestControlPlane> {
     advertiseAddress: '127.0.0.1',
     port: 6443,
     caPem: testCaPem,
+    coreControllersOnly: opts.controllers !== 'all',
     log: createLogger('text', () => undefined),
   });
   return {
