@@ -7,6 +7,7 @@ import { NodeIdentityError } from '../agent/node-identity.js';
 import { runAgent } from '../agent/agent.js';
 import { createLogger } from '../server/log.js';
 import { fail } from './fail.js';
+import { closeOnSignal } from './until-signal.js';
 import { nodeFlags } from './node-flags.js';
 
 export function agentCommand(): Command {
@@ -34,18 +35,7 @@ export function agentCommand(): Command {
         if (err instanceof JoinError || err instanceof NodeIdentityError) fail(err.message);
         fail(`agent failed to start: ${(err as Error)?.message ?? String(err)}`);
       }
-      let stopping = false;
-      const stop = async (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        log.info('shutting down', { signal });
-        const force = setTimeout(() => process.exit(1), 10_000);
-        force.unref();
-        await agent.close().catch((err: Error) => fail(`shutdown was not clean: ${err.message}`));
-        process.exit(0);
-      };
-      process.on('SIGTERM', () => void stop('SIGTERM'));
-      process.on('SIGINT', () => void stop('SIGINT'));
+      closeOnSignal(() => agent.close(), log);
     });
   return cmd;
 }

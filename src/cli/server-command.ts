@@ -5,6 +5,7 @@ import { ConfigError, resolveServerConfig, type ServerFlags } from '../server/co
 import { createLogger } from '../server/log.js';
 import { runServer } from '../server/server.js';
 import { fail } from './fail.js';
+import { closeOnSignal } from './until-signal.js';
 import { nodeFlags } from './node-flags.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -30,7 +31,7 @@ export function serverCommand(): Command {
     .option('--service-node-port-range <range>', 'port range for NodePort Services (default: 30000-32767)')
     .option('--node-monitor-grace-period <duration>', 'a node silent this long is marked NotReady/Unknown and tainted unreachable (default: 40s)')
     .option('--default-not-ready-toleration-seconds <n>', 'how long pods stay on a NotReady node before eviction (default: 300)')
-    .option('--default-unreachable-toleration-seconds <n>', 'how long pods stay on an unreachable node before eviction (default: 300)')
+    .option('--default-unreachable-toleration-seconds <n>', 'how long pods stay on an unreachable node before eviction (default: 300)');
   return nodeFlags(cmd)
     .addOption(new Option('--log-format <format>', 'text or json (default: text)').choices(['text', 'json']))
     .action(async (flags: ServerFlags) => {
@@ -48,22 +49,7 @@ export function serverCommand(): Command {
       } catch (err) {
         fail(explainStartFailure(err, config.port));
       }
-      let stopping = false;
-      const stop = async (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        log.info('shutting down', { signal });
-        const force = setTimeout(() => process.exit(1), 10_000);
-        force.unref();
-        try {
-          await server.close();
-        } catch (err) {
-          fail(`shutdown was not clean: ${(err as Error).message}`);
-        }
-        process.exit(0);
-      };
-      process.on('SIGTERM', () => void stop('SIGTERM'));
-      process.on('SIGINT', () => void stop('SIGINT'));
+      closeOnSignal(() => server.close(), log);
     });
 }
 
