@@ -1,0 +1,38 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseLabels, parseTaints, resolveAgentConfig } from './config.js';
+import { ConfigError } from './environment.js';
+
+const env = (vars: Record<string, string> = {}) => ({ uid: 1000, home: '/home/u', env: vars });
+
+test('the agent needs a server URL and a token, and says where to find them', () => {
+  assert.throws(() => resolveAgentConfig({}, env()), (e: Error) => e instanceof ConfigError && /--server is required/.test(e.message));
+  assert.throws(() => resolveAgentConfig({ server: 'https://10.0.0.1:6443' }, env()), /--token is required: the server's <data-dir>\/server\/token/);
+  assert.throws(() => resolveAgentConfig({ server: 'http://10.0.0.1:6443', token: 't' }, env()), /must start with https:\/\//);
+  assert.throws(() => resolveAgentConfig({ server: 'https://x', token: 't', tokenFile: undefined, nodeIp: '10.0.0' }, env()), /--node-ip: "10.0.0" is not an IP address/);
+  assert.throws(() => resolveAgentConfig({ server: 'https://x', tokenFile: '/nonexistent/token' }, env()), /--token-file: cannot read \/nonexistent\/token: ENOENT/);
+});
+
+test('K3TS_URL, K3TS_TOKEN and K3TS_NODE_NAME work like the flags; the port defaults to 6443', () => {
+  const c = resolveAgentConfig({}, env({ K3TS_URL: 'https://10.0.0.1', K3TS_TOKEN: 'abc', K3TS_NODE_NAME: 'worker1' }));
+  assert.equal(c.server, 'https://10.0.0.1:6443');
+  assert.equal(c.token, 'abc');
+  assert.equal(c.nodeName, 'worker1');
+  assert.equal(c.dataDir, '/home/u/.k3ts');
+  assert.equal(resolveAgentConfig({ server: 'https://a:7443', token: 't' }, env()).server, 'https://a:7443');
+});
+
+test('node labels and taints are parsed as K3s takes them, and bad ones are refused', () => {
+  assert.deepEqual(parseLabels(['rack=r2', 'example.com/gpu=true']), { rack: 'r2', 'example.com/gpu': 'true' });
+  assert.throws(() => parseLabels(['bad key=x']), /--node-label: "bad key=x" is not key=value/);
+  assert.deepEqual(parseTaints(['dedicated=gpu:NoSchedule', 'edge:NoExecute']), [
+    { key: 'dedicated', value: 'gpu', effect: 'NoSchedule' },
+    { key: 'edge', effect: 'NoExecute' },
+  ]);
+  assert.throws(() => parseTaints(['dedicated=gpu']), /--node-taint: "dedicated=gpu" is not key\[=value\]:Effect/);
+  assert.throws(() => parseTaints(['a:Sometimes']), /Effect NoSchedule, PreferNoSchedule or NoExecute/);
+});
+
+test('only the simulated runtime exists in this build', () => {
+  assert.throws(() => resolveAgentConfig({ server: 'https://x', token: 't', runtime: 'containerd' }, env()), /--runtime: "containerd" is not available in this build; use --runtime sim/);
+});
