@@ -100,13 +100,21 @@ export async function handleDelete(r: ReadRequest, name: string): Promise<void> 
 export async function handleDeleteCollection(r: ReadRequest): Promise<void> {
   const opts = await readDeleteOptions(r);
   const page = await r.ctx.store.list(r.d, { namespace: r.namespace, filter: buildFilter(r.d, selectorsOf(r.query)) });
-  const items: KObject[] = [];
-  for (const obj of page.items) {
-    try {
-      items.push((await deleteObject(r.ctx, r.d, obj.metadata.namespace, obj.metadata.name!, opts)).object);
-    } catch (err) {
-      if (!(err instanceof ApiError && err.reason === 'NotFound')) throw err;
-    }
+  // Deletes in flight together share the datastore's group commit: one fsync per batch, not per
+  // object, so a large collection goes in a fraction of the time.
+  const deleted: Array<KObject | undefined> = new Array(page.items.length);
+  const batch = 64;
+  for (let i = 0; i < page.items.length; i += batch) {
+    await Promise.all(
+      page.items.slice(i, i + batch).map(async (obj, j) => {
+        try {
+          deleted[i + j] = (await deleteObject(r.ctx, r.d, obj.metadata.namespace, obj.metadata.name!, opts)).object;
+        } catch (err) {
+          if (!(err instanceof ApiError && err.reason === 'NotFound')) throw err;
+        }
+      }),
+    );
   }
+  const items = deleted.filter((o): o is KObject => o !== undefined);
   sendJson(r.req, r.res, 200, { kind: r.d.listKind, apiVersion: apiVersionOf(r.d), metadata: { resourceVersion: page.resourceVersion }, items });
 }
