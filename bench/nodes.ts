@@ -8,6 +8,7 @@
 // Runs compiled, since the server and agents are `bin/k3ts` (which needs dist/):
 //   npx tsc -p tsconfig.json && node dist/bench/nodes.js        (also part of `npm run bench`)
 //   node dist/bench/nodes.js --agents 2 --nodes 10 --deployments 3 --replicas 20 --no-scheduler   (a quick try)
+//   node dist/bench/nodes.js --rss-tail 60           sample the server's RSS for 60 s after the steady state (default 30)
 //   node dist/bench/nodes.js --heap-snapshot <dir>   server heap snapshots with 100 idle nodes and at steady
 //                                                     state (they pause the server: numbers after them are off)
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -50,6 +51,9 @@ export interface NodesBenchOptions {
   /** Giving up on the Deployments after this long (the result says how many pods ran). Default 180000. */
   deploymentTimeoutMs?: number;
   log?(msg: string): void;
+  /** Keep sampling the server's RSS every 10 s for this long after the steady-state CPU window; the last
+   *  sample is the settled RSS. Default 30. */
+  rssTailS?: number;
   /** Extra node flags for the server process (e.g. a heap snapshot signal). */
   serverNodeFlags?: string[];
   /** Called after the measurements of a phase, with the server's PID (e.g. to take a heap snapshot). */
@@ -68,6 +72,8 @@ export interface NodesBenchResult {
     /** The agents' own "k3ts agent is running" startupMs (after Node start-up and module loading). */
     loggedFirstStartupMs: Array<number | undefined>;
     loggedRestartStartupMs: Array<number | undefined>;
+    /** Each restarted agent's RSS 200 ms after its Node turned Ready. */
+    rssMb: number[];
   };
   nodes: {
     /** Joins (token -> node certificate) and kubelet starts, 10 at a time, for all nodes. */
@@ -102,19 +108,58 @@ export interface NodesBenchResult {
   memory: {
     serverRssIdleMb: number;
     serverRssNodesIdleMb: number;
+    /** 10 s after the last pod turned Running. */
     serverRssSteadyMb: number;
+    /** The last RSS sample, settledAfterS after the last pod turned Running. */
+    serverRssSettledMb: number;
+    settledAfterS: number;
     benchRssNodesIdleMb: number;
     benchRssSteadyMb: number;
     /** Open file descriptors of the server (mostly sockets: each kubelet keeps a few connections). */
     serverFdsNodesIdle: number;
     serverFdsSteady: number;
   };
+  /** The server's own process.memoryUsage() (MB) at the three RSS readings: how much of RSS is the JS heap. */
+  serverMemory: Record<'idle' | 'nodesIdle' | 'steady', ServerMemory | undefined>;
+  /** The server's RSS every 10 s after the steady-state CPU window (rssTailS). */
+  serverRssTail: Array<{ s: number; rssMb: number; heapUsedMb?: number; heapTotalMb?: number }>;
   /** Server CPU seconds per phase; `settle` is the 10 s after the last pod ran, `steady` the 10 s after that. */
   serverCpuS: { agents: number; join: number; deployments: number; settle: number; steady: number };
   /** This process's CPU (100 kubelets and the watcher) in the same steady 10 s. */
   benchCpuSteadyS: number;
   loadavg: { start: number[]; pods: number[]; end: number[] };
   elapsedS: number;
+}
+
+export interface ServerMemory {
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+/**
+ * Node flags that make the server write its process.memoryUsage() to `file` every 500 ms: RSS alone
+ * cannot tell the JS heap from native memory (TLS, SQLite, malloc). A data: URL, so the server needs
+ * no file of ours.
+ */
+function memoryProbe(file: string): string[] {
+  const code = `import { writeFileSync, renameSync } from 'node:fs';
+const f = ${JSON.stringify(file)};
+setInterval(() => { writeFileSync(f + '.tmp', JSON.stringify(process.memoryUsage())); renameSync(f + '.tmp', f); }, 500).unref();`;
+  return ['--import', `data:text/javascript,${encodeURIComponent(code)}`];
+}
+
+async function readMemory(file: string): Promise<ServerMemory | undefined> {
+  await sleep(600); // a fresh sample
+  try {
+    const raw = JSON.parse(readFileSync(file, 'utf8')) as Record<keyof ServerMemory, number>;
+    const toMb = (x: number) => Math.round((x / 1048576) * 10) / 10;
+    return { rss: toMb(raw.rss), heapTotal: toMb(raw.heapTotal), heapUsed: toMb(raw.heapUsed), external: toMb(raw.external), arrayBuffers: toMb(raw.arrayBuffers) };
+  } catch {
+    return undefined;
+  }
 }
 
 const openFds = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
@@ -278,7 +323,8 @@ export async function benchNodes(opts: NodesBenchOptions = {}): Promise<NodesBen
   try {
     const port = await freePort();
     const url = `https://127.0.0.1:${port}`;
-    server = await startServer({ dataDir, port, kubeconfigPath: kubeconfig, nodeFlags: opts.serverNodeFlags });
+    const memFile = join(dir, 'server-memory.json');
+    server = await startServer({ dataDir, port, kubeconfigPath: kubeconfig, nodeFlags: [...memoryProbe(memFile), ...(opts.serverNodeFlags ?? [])] });
     const pid = server.pid;
     const token = readFileSync(join(dataDir, 'server', 'token'), 'utf8').trim();
     const kc = loadKubeconfig(kubeconfig);
@@ -289,6 +335,7 @@ export async function benchNodes(opts: NodesBenchOptions = {}): Promise<NodesBen
     await nodes.start(admin, stop.signal);
     await sleep(Math.max(0, 3000 - (performance.now() - server.readyAt)));
     const serverRssIdleMb = rssMb(pid);
+    const serverMemIdle = await readMemory(memFile);
     log(`server ready in ${Math.round(server.readyMs)} ms (pid ${pid}); idle RSS ${serverRssIdleMb} MB`);
 
     // 1. Agent processes, one at a time so each start has the machine to itself.
@@ -300,6 +347,7 @@ export async function benchNodes(opts: NodesBenchOptions = {}): Promise<NodesBen
     const agentArgs = (i: number) => ({ server: url, token, name: agentName(i), ip: `127.0.0.${10 + i}`, dataDir: agentDirs[i]! });
     const loggedFirst: Array<number | undefined> = [];
     const loggedRestart: Array<number | undefined> = [];
+    const agentRss: number[] = [];
     for (let i = 0; i < agentCount; i++) {
       const agent = spawnAgent(agentArgs(i));
       agents[i] = agent;
@@ -323,6 +371,7 @@ export async function benchNodes(opts: NodesBenchOptions = {}): Promise<NodesBen
       restartMs.push(round2(readyAt - agent.spawnedAt));
       await sleep(200);
       loggedRestart.push(agent.loggedStartupMs());
+      agentRss.push(rssMb(agent.pid));
       log(`  agent ${i} restart -> Ready ${Math.round(readyAt - agent.spawnedAt)} ms`);
     }
     // Their Nodes go too: a stopped agent's Node stays Ready until the lifecycle controller's grace
@@ -372,6 +421,7 @@ export async function benchNodes(opts: NodesBenchOptions = {}): Promise<NodesBen
     log(`  ${nodeCount} kubelets started in ${Math.round(joinAndRegisterMs)} ms, all Ready after ${Math.round(allReadyMs)} ms`);
     await sleep(5000);
     const serverRssNodesIdleMb = rssMb(pid);
+    const serverMemNodesIdle = await readMemory(memFile);
     const serverFdsNodesIdle = openFds(pid);
     const benchRssNodesIdleMb = rssMb(process.pid);
     log(`  idle with ${nodeCount} nodes: server RSS ${serverRssNodesIdleMb} MB, bench RSS ${benchRssNodesIdleMb} MB`);
@@ -452,6 +502,7 @@ export async function benchNodes(opts: NodesBenchOptions = {}): Promise<NodesBen
     log(`  steady state: waiting 10 s with ${runningCount} pods Running, then 10 s more for CPU`);
     await sleep(10_000);
     const serverRssSteadyMb = rssMb(pid);
+    const serverMemSteady = await readMemory(memFile);
     const serverFdsSteady = openFds(pid);
     const benchRssSteadyMb = rssMb(process.pid);
     const cpuSettle = cpuSeconds(pid) - cpuMark;
@@ -462,6 +513,15 @@ export async function benchNodes(opts: NodesBenchOptions = {}): Promise<NodesBen
     const benchCpu = process.cpuUsage(benchCpuMark);
     const benchCpuSteady = (benchCpu.user + benchCpu.system) / 1e6;
     log(`  server RSS ${serverRssSteadyMb} MB, bench RSS ${benchRssSteadyMb} MB; CPU over 10 s: server ${round2(cpuSteady)} s, bench ${round2(benchCpuSteady)} s`);
+    // RSS right after the burst holds a V8 heap grown for it and not yet shrunk (most of it garbage):
+    // the settled figure is read once the server has been quiet for a while.
+    const rssTail: Array<{ s: number; rssMb: number; heapUsedMb?: number; heapTotalMb?: number }> = [];
+    for (let t = 10; t <= (opts.rssTailS ?? 30); t += 10) {
+      await sleep(10_000 - 600);
+      const m = await readMemory(memFile);
+      rssTail.push({ s: t, rssMb: rssMb(pid), heapUsedMb: m?.heapUsed, heapTotalMb: m?.heapTotal });
+      log(`  +${t} s: server RSS ${rssTail.at(-1)!.rssMb} MB, JS heap ${m?.heapUsed}/${m?.heapTotal} MB`);
+    }
     await opts.onPhase?.('steady', pid);
 
     return {
@@ -473,6 +533,7 @@ export async function benchNodes(opts: NodesBenchOptions = {}): Promise<NodesBen
         restartMedianMs: round2(median(restartMs)),
         loggedFirstStartupMs: loggedFirst,
         loggedRestartStartupMs: loggedRestart,
+        rssMb: agentRss,
       },
       nodes: { joinAndRegisterMs: Math.round(joinAndRegisterMs), allReadyMs: Math.round(allReadyMs) },
       pods: {
@@ -493,7 +554,9 @@ export async function benchNodes(opts: NodesBenchOptions = {}): Promise<NodesBen
         maxPodsPerNode: loads.length ? Math.max(...loads) : 0,
         kubeletErrors,
       },
-      memory: { serverRssIdleMb, serverRssNodesIdleMb, serverRssSteadyMb, benchRssNodesIdleMb, benchRssSteadyMb, serverFdsNodesIdle, serverFdsSteady },
+      memory: { serverRssIdleMb, serverRssNodesIdleMb, serverRssSteadyMb, benchRssNodesIdleMb, benchRssSteadyMb, serverFdsNodesIdle, serverFdsSteady, serverRssSettledMb: rssTail.at(-1)?.rssMb ?? serverRssSteadyMb, settledAfterS: 20 + (rssTail.at(-1)?.s ?? 0) },
+      serverMemory: { idle: serverMemIdle, nodesIdle: serverMemNodesIdle, steady: serverMemSteady },
+      serverRssTail: rssTail,
       serverCpuS: { agents: round2(cpuAgents), join: round2(cpuJoin), deployments: round2(cpuDeploy), settle: round2(cpuSettle), steady: round2(cpuSteady) },
       benchCpuSteadyS: round2(benchCpuSteady),
       loadavg: { start: loadStart, pods: loadPods, end: loadavg().map(round2) },
@@ -514,19 +577,22 @@ export function nodeRows(r: NodesBenchResult, s: SchedulerBenchResult | undefine
   const rows: Row[] = [
     { figure: `agent spawn -> Node Ready, first join (median of ${agents})`, value: `${ms(r.agents.firstJoinMedianMs)} (${ms(Math.min(...r.agents.firstJoinMs))}–${ms(Math.max(...r.agents.firstJoinMs))})`, target: verdict('< 2 s', r.agents.firstJoinMedianMs < 2000) },
     { figure: `agent spawn -> Node Ready, restart (median of ${agents})`, value: `${ms(r.agents.restartMedianMs)} (${ms(Math.min(...r.agents.restartMs))}–${ms(Math.max(...r.agents.restartMs))})`, target: verdict('< 2 s', r.agents.restartMedianMs < 2000) },
+    { figure: 'agent process RSS, just Ready (median)', value: mb(median(r.agents.rssMb)), upstream: 'K3s agent ~275 MB' },
     { figure: `${nodes} in-process nodes: join + register / all Ready`, value: `${ms(r.nodes.joinAndRegisterMs)} / ${ms(r.nodes.allReadyMs)}` },
-    { figure: `${deployments}x${replicas} pods: created/s, bound/s (watcher)`, value: `${p.createdPerSecond} / ${p.boundPerSecond}` },
+    { figure: `${deployments}x${replicas} pods: created/s, bound/s (watcher)`, value: `${p.createdPerSecond} / ${p.boundPerSecond}`, upstream: 'kube-scheduler ~30 pods/s (density run)' },
     { figure: 'Deployments created -> all bound / all Running', value: `${ms(p.allBoundMs)} / ${ms(p.allRunningMs)} (${p.running} of ${p.total} Running)`, target: verdict(`${p.total} Running`, p.running === p.total) },
     { figure: `Deployment of ${replicas} create -> all Running p50 / p99`, value: `${ms(p.deploymentP50Ms)} / ${ms(p.deploymentP99Ms)}` },
-    { figure: 'pod bound -> Running p50 / p99', value: `${ms(p.boundToRunningP50Ms)} / ${ms(p.boundToRunningP99Ms)}` },
+    { figure: 'pod bound -> Running p50 / p99', value: `${ms(p.boundToRunningP50Ms)} / ${ms(p.boundToRunningP99Ms)}`, upstream: 'SLO: pod startup p99 ≤ 5 s' },
     { figure: 'pods per node, fewest / most', value: `${p.minPodsPerNode} / ${p.maxPodsPerNode}` },
-    { figure: `server RSS: idle / ${nodes} nodes / + ${p.total} pods`, value: `${mb(r.memory.serverRssIdleMb)} / ${mb(r.memory.serverRssNodesIdleMb)} / ${mb(r.memory.serverRssSteadyMb)}`, target: verdict('< 300 MB', r.memory.serverRssSteadyMb < 300) },
+    { figure: `server RSS: idle / ${nodes} nodes / ${p.total} pods +10 s`, value: `${mb(r.memory.serverRssIdleMb)} / ${mb(r.memory.serverRssNodesIdleMb)} / ${mb(r.memory.serverRssSteadyMb)}` },
+    { figure: `server RSS: ${nodes} nodes, ${p.total} pods, settled (+${r.memory.settledAfterS} s)`, value: mb(r.memory.serverRssSettledMb), target: verdict('< 300 MB', r.memory.serverRssSettledMb < 300), upstream: 'k0s: 2,300 MB at 100 nodes / 10k pods' },
+    { figure: 'server JS heap used / total: idle / nodes / steady', value: (['idle', 'nodesIdle', 'steady'] as const).map((k) => { const m = r.serverMemory[k]; return m ? `${m.heapUsed}/${m.heapTotal}` : '?'; }).join(' / ') + ' MB' },
     { figure: `bench process RSS (${nodes} kubelets): idle / steady`, value: `${mb(r.memory.benchRssNodesIdleMb)} / ${mb(r.memory.benchRssSteadyMb)}` },
     { figure: `server CPU: ${nodes} joins / Deployments / 10 s steady`, value: `${r.serverCpuS.join} s / ${r.serverCpuS.deployments} s / ${r.serverCpuS.steady} s` },
     { figure: `bench process CPU (${nodes} kubelets), 10 s steady`, value: `${r.benchCpuSteadyS} s` },
   ];
   if (s) {
-    rows.push({ figure: `scheduler in process, ${s.nodes} nodes / ${s.pods} pods`, value: `${s.podsPerSecond} pods/s (all in ${ms(s.totalMs)}, skew ${s.worstSpreadSkew})`, target: verdict('≥ 1,000 pods/s', s.podsPerSecond >= 1000) });
+    rows.push({ figure: `scheduler in process, ${s.nodes} nodes / ${s.pods} pods`, value: `${s.podsPerSecond} pods/s (all in ${ms(s.totalMs)}, skew ${s.worstSpreadSkew})`, target: verdict('≥ 1,000 pods/s', s.podsPerSecond >= 1000), upstream: 'kube-scheduler ~800–900 pods/s (micro-bench)' });
   }
   return rows;
 }
@@ -566,6 +632,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     nodes: flag('nodes', 100),
     deployments: flag('deployments', 30),
     replicas: flag('replicas', 100),
+    rssTailS: flag('rss-tail', 30),
     ...(snapshotDir ? { serverNodeFlags: ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`], onPhase: (phase, pid) => heapSnapshot(snapshotDir, phase, pid, log) } : {}),
   });
   process.stdout.write(`\nk3ts nodes bench, node ${process.version}, ${cpus().length} CPUs, load average ${result.loadavg.start.join(' ')} at start, ${result.loadavg.pods.join(' ')} at the Deployments, ${loadavg().map(round2).join(' ')} at end\n${renderTable(nodeRows(result, scheduler))}\n`);

@@ -2,7 +2,8 @@
 // create/LIST/watch/GET latency and CPU on this machine; prints a table, then (last stdout line) one JSON
 // object with every number. Progress goes to stderr.
 //
-//   npm run bench                      the standard run (~1.5 min on 2 cores)
+//   npm run bench                      the standard run (~3 min on 2 cores), with nodes and scheduling (bench/nodes.ts)
+//   npm run bench -- --no-nodes        only the API server (~1.5 min)
 //   npm run bench -- --apibench        also run ../shared/tools/apibench.mjs against the same server
 //   npm run bench -- --cpu-prof <dir>  write a V8 CPU profile of the server (the loaded run) into <dir>
 import { existsSync, mkdtempSync, rmSync, mkdirSync } from 'node:fs';
@@ -17,6 +18,8 @@ import { freePort, startServer, type StartedServer } from './server-process.js';
 import { measureRawSqlite } from './sqlite-raw.js';
 import { median, round2 } from './stats.js';
 import { mb, ms, renderTable, verdict, type Row } from './report.js';
+import { benchNodes, nodeRows, type NodesBenchResult } from './nodes.js';
+import { benchScheduler, type SchedulerBenchResult } from './scheduler.js';
 
 const N = 5000;
 const CONCURRENCY = 32;
@@ -37,16 +40,18 @@ const apibenchPath = resolve(repoRoot, '../shared/tools/apibench.mjs');
 interface Args {
   apibench: boolean;
   cpuProfDir: string | undefined;
+  nodes: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { apibench: false, cpuProfDir: undefined };
+  const args: Args = { apibench: false, cpuProfDir: undefined, nodes: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--apibench') args.apibench = true;
     else if (a === '--cpu-prof') args.cpuProfDir = resolve(argv[++i] ?? '');
+    else if (a === '--no-nodes') args.nodes = false;
     else if (a === '-h' || a === '--help') {
-      process.stdout.write('usage: npm run bench [-- --apibench] [-- --cpu-prof <dir>]\n');
+      process.stdout.write('usage: npm run bench [-- --apibench] [-- --cpu-prof <dir>] [-- --no-nodes]\n');
       process.exit(0);
     } else {
       process.stderr.write(`bench: unknown option ${a} (try --help)\n`);
@@ -231,6 +236,20 @@ async function main(): Promise<void> {
 
     const u = process.cpuUsage();
     result.clientCpuS = round2((u.user + u.system) / 1e6);
+
+    // Nodes and scheduling, on servers of their own; the in-process scheduler first, while this process
+    // holds nothing else.
+    let scheduler: SchedulerBenchResult | undefined;
+    let nodes: NodesBenchResult | undefined;
+    if (args.nodes) {
+      log('scheduler in process: 100 nodes, 3,000 pods');
+      scheduler = await benchScheduler({ nodes: 100, pods: 3000 });
+      log(`  ${scheduler.podsPerSecond} pods/s`);
+      log('nodes: agents joining, then 100 simulated nodes and 30 Deployments x 100 replicas (bench/nodes.ts)');
+      nodes = await benchNodes({ log: (msg) => log(`nodes: ${msg}`) });
+      result.schedulerInProcess = scheduler;
+      result.nodes = nodes;
+    }
     result.loadavgEnd = loadavg().map(round2);
     result.elapsedS = round2((performance.now() - T0) / 1000);
     result.finished = new Date().toISOString();
@@ -260,6 +279,12 @@ async function main(): Promise<void> {
       `\nk3ts bench — ${N}+${N} ConfigMaps of ~1 KB, commit ${String(result.commit)}${result.srcDirty ? ' + uncommitted src/' : ''}, node ${process.version}, ${cpus().length} CPUs, load average at start ${la}, end ${(result.loadavgEnd as number[]).join(' ')}\n` +
         `${renderTable(rows)}\n`,
     );
+    if (nodes) {
+      process.stdout.write(
+        `\nnodes and scheduling — ${nodes.params.nodes} simulated nodes, ${nodes.params.deployments}x${nodes.params.replicas} pods, load average ${nodes.loadavg.start.join(' ')} at start, ${nodes.loadavg.pods.join(' ')} at the Deployments\n` +
+          `${renderTable(nodeRows(nodes, scheduler))}\n`,
+      );
+    }
     if (result.apibench) {
       process.stdout.write('apibench: its JSON is under "apibench" in the line below\n');
     }
