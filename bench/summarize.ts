@@ -12,18 +12,24 @@ function lastJsonLine(path: string): Json {
   return JSON.parse(lines[lines.length - 1]!) as Json;
 }
 
+const isRecord = (v: Json | undefined): v is { [k: string]: Json } => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 function combine(values: Json[]): Json {
-  const first = values[0];
-  if (values.every((v) => JSON.stringify(v) === JSON.stringify(first))) return first!;
-  if (typeof first === 'number') return round2(median(values.filter((v): v is number => typeof v === 'number')));
-  if (first && typeof first === 'object' && !Array.isArray(first)) {
+  // A figure some runs lack (`--no-nodes`, or nodes.js output next to run.js output) is combined over
+  // the runs that have it.
+  const present = values.filter((v) => v !== null && v !== undefined);
+  const first = present[0] ?? null;
+  if (present.every((v) => JSON.stringify(v) === JSON.stringify(first))) return first;
+  if (typeof first === 'number') return round2(median(present.filter((v): v is number => typeof v === 'number')));
+  if (isRecord(first)) {
+    const records = present.filter(isRecord);
     const out: Record<string, Json> = {};
-    for (const key of Object.keys(first)) {
-      out[key] = combine(values.map((v) => (v as Record<string, Json>)[key] ?? null));
+    for (const key of new Set(records.flatMap((r) => Object.keys(r)))) {
+      out[key] = combine(records.map((r) => r[key] ?? null));
     }
     return out;
   }
-  return values; // strings and arrays that differ: each run's
+  return present; // strings and arrays that differ: each run's
 }
 
 const files = process.argv.slice(2);
