@@ -66,3 +66,13 @@ export interface Client {
 export function hasReason(err: unknown, reason: string): boolean {
   return typeof err === 'object' && err !== null && (err as { reason?: unknown }).reason === reason;
 }
+
+/** The object, or undefined when it does not exist: what every reconcile asks first. */
+export async function getIfExists(client: Client, type: ResourceType, namespace: string | undefined, name: string): Promise<KObject | undefined> {
+  try {
+    return await client.get(type, namespace, name);
+  } catch (err) {
+    if (hasReason(err, 'NotFound')) return undefined;
+    throw err;
+  }
+}

@@ -1,6 +1,6 @@
 // Namespace deletion: once a namespace is marked for deletion, delete everything in it, and when
 // nothing is left, drop the `kubernetes` finalizer so the namespace itself goes.
-import { hasReason, type Client, type ResourceType } from '../client/types.js';
+import { getIfExists, hasReason, type Client, type ResourceType } from '../client/types.js';
 import { runController, type ReconcileResult, type RunningController } from './runtime/run-controller.js';
 
 export const namespaceFinalizer = 'kubernetes';
@@ -15,13 +15,8 @@ export interface NamespaceControllerOptions {
 }
 
 export async function reconcileNamespace(o: NamespaceControllerOptions, name: string): Promise<ReconcileResult | void> {
-  let ns;
-  try {
-    ns = await o.client.get(namespaces, undefined, name);
-  } catch (err) {
-    if (hasReason(err, 'NotFound')) return;
-    throw err;
-  }
+  const ns = await getIfExists(o.client, namespaces, undefined, name);
+  if (!ns) return;
   if (!ns.metadata.deletionTimestamp) return;
   for (const type of o.namespacedTypes) {
     const list = await o.client.list(type, { namespace: name });

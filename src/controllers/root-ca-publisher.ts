@@ -1,6 +1,6 @@
 // Every namespace gets a `kube-root-ca.crt` ConfigMap holding the cluster's serving CA, so pods and
 // tools inside the cluster can verify the API server, as upstream's root CA publisher does.
-import { hasReason, type Client, type ResourceType } from '../client/types.js';
+import { getIfExists, hasReason, type Client, type ResourceType } from '../client/types.js';
 import { runController, type ReconcileResult, type RunningController } from './runtime/run-controller.js';
 
 export const rootCaConfigMap = 'kube-root-ca.crt';
@@ -14,13 +14,8 @@ export interface RootCaPublisherOptions {
 }
 
 export async function reconcileRootCa(o: RootCaPublisherOptions, namespace: string): Promise<ReconcileResult | void> {
-  let ns;
-  try {
-    ns = await o.client.get(namespaces, undefined, namespace);
-  } catch (err) {
-    if (hasReason(err, 'NotFound')) return;
-    throw err;
-  }
+  const ns = await getIfExists(o.client, namespaces, undefined, namespace);
+  if (!ns) return;
   if (ns.metadata.deletionTimestamp) return;
   const want = { 'ca.crt': o.caPem };
   try {

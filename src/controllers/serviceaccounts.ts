@@ -1,6 +1,6 @@
 // Every active namespace has a `default` ServiceAccount, which pods run as unless they name another;
 // one that is deleted is put back, as upstream's service account controller does.
-import { hasReason, type Client, type ResourceType } from '../client/types.js';
+import { getIfExists, hasReason, type Client, type ResourceType } from '../client/types.js';
 import { runController, type ReconcileResult, type RunningController } from './runtime/run-controller.js';
 
 export const defaultServiceAccount = 'default';
@@ -13,13 +13,8 @@ export interface ServiceAccountsControllerOptions {
 }
 
 export async function reconcileServiceAccounts(o: ServiceAccountsControllerOptions, namespace: string): Promise<ReconcileResult | void> {
-  let ns;
-  try {
-    ns = await o.client.get(namespaces, undefined, namespace);
-  } catch (err) {
-    if (hasReason(err, 'NotFound')) return;
-    throw err;
-  }
+  const ns = await getIfExists(o.client, namespaces, undefined, namespace);
+  if (!ns) return;
   if (ns.metadata.deletionTimestamp) return;
   try {
     await o.client.get(serviceAccounts, namespace, defaultServiceAccount);

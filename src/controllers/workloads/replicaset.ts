@@ -3,7 +3,7 @@
 // stop matching are released. A pod that is terminating or finished no longer counts, so its
 // replacement is created at once.
 import type { ReplicaSetCondition, ReplicaSetSpec, ReplicaSetStatus } from 'kubernetes-types/apps/v1.js';
-import { hasReason, type Client } from '../../client/types.js';
+import { getIfExists, type Client } from '../../client/types.js';
 import { createEventRecorder, type EventRecorder } from '../../client/events.js';
 import type { KObject } from '../../registry/types.js';
 import { runController, type ReconcileResult, type RunningController } from '../runtime/run-controller.js';
@@ -54,13 +54,8 @@ export async function runReplicaSetController(o: ReplicaSetControllerOptions, si
 
 async function reconcileReplicaSet(ctx: Context, key: string): Promise<ReconcileResult | void> {
   const { namespace, name } = splitKey(key);
-  let rs: KObject;
-  try {
-    rs = await ctx.client.get(replicaSetsType, namespace, name);
-  } catch (err) {
-    if (hasReason(err, 'NotFound')) return;
-    throw err;
-  }
+  const rs = await getIfExists(ctx.client, replicaSetsType, namespace, name);
+  if (!rs) return;
   const spec = rs.spec as ReplicaSetSpec;
   const matches = selectorOf(spec.selector);
   const list = async () => (await ctx.client.list(podsType, { namespace })).items.filter(isActive);

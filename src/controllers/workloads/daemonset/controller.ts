@@ -4,7 +4,7 @@
 // on a template change within maxUnavailable.
 import type { DaemonSetSpec, DaemonSetStatus } from 'kubernetes-types/apps/v1.js';
 import type { PodSpec, PodTemplateSpec } from 'kubernetes-types/core/v1.js';
-import { hasReason, type Client } from '../../../client/types.js';
+import { getIfExists, type Client } from '../../../client/types.js';
 import { createEventRecorder, type EventRecorder } from '../../../client/events.js';
 import type { KObject } from '../../../registry/types.js';
 import { runController, type ReconcileResult, type RunningController } from '../../runtime/run-controller.js';
@@ -65,13 +65,8 @@ const keepFirst = (a: KObject, b: KObject) => Number(podPhase(b) === 'Running') 
 
 async function reconcileDaemonSet(ctx: Context, key: string): Promise<ReconcileResult | void | 'gone'> {
   const { namespace, name } = splitKey(key);
-  let ds: KObject;
-  try {
-    ds = await ctx.client.get(daemonSetsType, namespace, name);
-  } catch (err) {
-    if (hasReason(err, 'NotFound')) return 'gone';
-    throw err;
-  }
+  const ds = await getIfExists(ctx.client, daemonSetsType, namespace, name);
+  if (!ds) return 'gone';
   const spec = ds.spec as DaemonSetSpec;
   const status = (ds.status ?? {}) as DaemonSetStatus;
   const hash = templateHash(spec.template, status.collisionCount ?? 0);

@@ -6,7 +6,7 @@ import { runReplicaSetController } from '../replicaset.js';
 import { runDeploymentController } from './controller.js';
 import type { KObject } from '../../../registry/types.js';
 import { deploymentsType, podsType, replicaSetsType } from '../resources.js';
-import { eventsFor, eventually, expectEvents, listPods, setPodRunning } from '../test-support.js';
+import { eventually, expectEvents, listPods, setPodRunning } from '../test-support.js';
 
 const ns = 'default';
 const live = (p: KObject) => !p.metadata.deletionTimestamp;

@@ -1,9 +1,8 @@
 // Deployment: a ReplicaSet per pod template, rolled from old to new by the strategy. The reconcile
 // reads the Deployment, claims its ReplicaSets, then either only scales (paused, or spec.replicas
 // changed) or takes one step of the rollout; status and conditions are written last.
-import { hasReason, type Client } from '../../../client/types.js';
+import { getIfExists, type Client } from '../../../client/types.js';
 import { createEventRecorder } from '../../../client/events.js';
-import type { KObject } from '../../../registry/types.js';
 import { runController, type ReconcileResult, type RunningController } from '../../runtime/run-controller.js';
 import { claimObjects, ownerKeyOf } from '../controller-ref.js';
 import { splitKey } from '../keys.js';
@@ -44,13 +43,8 @@ export async function runDeploymentController(o: DeploymentControllerOptions, si
 
 export async function reconcileDeployment(ctx: DeploymentContext, key: string): Promise<ReconcileResult | void> {
   const { namespace, name } = splitKey(key);
-  let stored: KObject;
-  try {
-    stored = await ctx.client.get(deploymentsType, namespace, name);
-  } catch (err) {
-    if (hasReason(err, 'NotFound')) return;
-    throw err;
-  }
+  const stored = await getIfExists(ctx.client, deploymentsType, namespace, name);
+  if (!stored) return;
   const w: Working = { d: structuredClone(stored), status: structuredClone((stored.status ?? {}) as DeploymentStatus) };
   const matches = selectorOf(specOf(w.d).selector);
   const candidates = (await ctx.client.list(replicaSetsType, { namespace })).items;

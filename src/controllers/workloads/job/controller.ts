@@ -5,7 +5,7 @@
 // are deleted before they are seen is not used, so succeeded/failed never go down but a pod
 // removed unseen is not counted.
 import type { JobSpec, JobStatus } from 'kubernetes-types/batch/v1.js';
-import { hasReason, type Client } from '../../../client/types.js';
+import { getIfExists, type Client } from '../../../client/types.js';
 import { createEventRecorder, type EventRecorder } from '../../../client/events.js';
 import type { KObject } from '../../../registry/types.js';
 import { runController, type ReconcileResult, type RunningController } from '../../runtime/run-controller.js';
@@ -51,13 +51,8 @@ export async function runJobController(o: JobControllerOptions, signal: AbortSig
 
 async function reconcileJob(ctx: Context, key: string): Promise<ReconcileResult | void> {
   const { namespace, name } = splitKey(key);
-  let job: KObject;
-  try {
-    job = await ctx.client.get(jobsType, namespace, name);
-  } catch (err) {
-    if (hasReason(err, 'NotFound')) return;
-    throw err;
-  }
+  const job = await getIfExists(ctx.client, jobsType, namespace, name);
+  if (!job) return;
   const prev = (job.status ?? {}) as JobStatus;
   if (finished(prev) || job.metadata.deletionTimestamp) return;
   const spec = job.spec as JobSpec;
