@@ -2,7 +2,6 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBareControlPlane, type BareControlPlane } from '../../test/support/bare-control-plane.js';
 import { hasReason } from '../client/types.js';
-import type { KObject } from '../registry/types.js';
 import { runEndpointsController } from './endpoints.js';
 import { runEndpointSliceController } from './endpointslices/controller.js';
 

@@ -3,7 +3,6 @@
 // the pod watch, runtime container events and timers (back-off, probe delays). Cheap at rest: a
 // node whose pods are all running does nothing but renew its lease and post its heartbeat.
 import type { Node, Pod, Taint } from 'kubernetes-types/core/v1.js';
-import { hostname as osHostname } from 'node:os';
 import { createEventRecorder } from '../client/events.js';
 import type { Client } from '../client/types.js';
 import { WorkQueue } from '../controllers/runtime/work-queue.js';
