@@ -1,6 +1,6 @@
 // The in-process Client: the same operations the HTTP handlers run (defaults, validation,
 // admission, storage), without HTTP or serialization.
-import type { Client, ResourceType, WatchOptions } from '../client/types.js';
+import { patchContentTypes, type Client, type ResourceType, type WatchOptions } from '../client/types.js';
 import type { ResourceDescriptor } from '../registry/types.js';
 import { errors } from './errors.js';
 import { parseRevision } from './store/object-store.js';
@@ -11,12 +11,6 @@ import { createObject, deleteObject, finalizeNamespace, updateObject } from './r
 import { openWatch } from './resources/watch-source.js';
 import { patchStored } from './resources/patch-object.js';
 import { bindPod, evictPod } from './resources/pod-subresources.js';
-
-const patchContentTypes = {
-  json: 'application/json-patch+json',
-  merge: 'application/merge-patch+json',
-  strategic: 'application/strategic-merge-patch+json',
-} as const;
 
 export function createLocalClient(ctx: ResourceContext): Client {
   const descriptor = (t: ResourceType): ResourceDescriptor => {

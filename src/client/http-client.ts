@@ -2,35 +2,15 @@
 // servers. It behaves as the in-process client does: same errors (Status code and reason), and a
 // watch without a revision replays the current state before it resolves.
 import type { KObject } from '../registry/types.js';
-import type { Client, DeleteOptions, ListOptions, ObjectList, PatchType, ResourceType } from './types.js';
-import type { ServerPool } from './server-pool.js';
+import { patchContentTypes, type Client, type DeleteOptions, type ListOptions, type ObjectList, type ResourceType } from './types.js';
 import { resourcePath, withQuery } from './api-paths.js';
-import { createTransport } from './https-transport.js';
+import { createTransport, type TransportOptions } from './https-transport.js';
 import { followWatchStream } from './watch-stream.js';
 
-export interface HttpClientOptions {
-  pool: ServerPool;
-  /** PEM of the CA that signed the servers' certificates. */
-  ca: string;
-  /** Client certificate and key (PEM). */
-  cert?: string;
-  key?: string;
-  /** Bearer token, instead of or besides a certificate. */
-  token?: string;
-  userAgent?: string;
-  /** A request's time limit, sending to last byte (watches: to the headers). Default 60000. */
-  timeoutMs?: number;
-  /** Connecting to one server, before the next is tried. Default 10000. */
-  connectTimeoutMs?: number;
+export interface HttpClientOptions extends TransportOptions {
   /** A watch silent this long (servers send a bookmark a minute) is taken for dead. Default 300000; 0 = never. */
   watchIdleTimeoutMs?: number;
 }
-
-const patchContentTypes: Record<PatchType, string> = {
-  json: 'application/json-patch+json',
-  merge: 'application/merge-patch+json',
-  strategic: 'application/strategic-merge-patch+json',
-};
 
 const parse = (body: string): KObject => JSON.parse(body) as KObject;
 

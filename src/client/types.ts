@@ -46,6 +46,13 @@ export interface DeleteOptions {
 
 export type PatchType = 'json' | 'merge' | 'strategic';
 
+/** The Content-Type each patch type is sent with. */
+export const patchContentTypes = {
+  json: 'application/json-patch+json',
+  merge: 'application/merge-patch+json',
+  strategic: 'application/strategic-merge-patch+json',
+} as const satisfies Record<PatchType, string>;
+
 export interface Client {
   get(type: ResourceType, namespace: string | undefined, name: string): Promise<KObject>;
   list(type: ResourceType, opts?: ListOptions): Promise<ObjectList>;
