@@ -3,18 +3,11 @@ import assert from 'node:assert/strict';
 import { startBareControlPlane } from '../../test/support/bare-control-plane.js';
 import { registry } from '../registry/index.js';
 import { runClusterControllers } from './cluster.js';
+import { eventually } from '../../test/support/eventually.js';
 
 const nodes = { group: '', version: 'v1', resource: 'nodes' };
 const cms = { group: '', version: 'v1', resource: 'configmaps' };
 const sas = { group: '', version: 'v1', resource: 'serviceaccounts' };
-
-async function eventually(check: () => Promise<boolean>, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('cluster controllers', () => {
   it('start together, do their work, and stop cleanly', async () => {

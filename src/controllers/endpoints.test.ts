@@ -4,26 +4,12 @@ import { startBareControlPlane, type BareControlPlane } from '../../test/support
 import { hasReason } from '../client/types.js';
 import { runEndpointsController } from './endpoints.js';
 import { runEndpointSliceController } from './endpointslices/controller.js';
+import { eventually } from '../../test/support/eventually.js';
 
 const svcs = { group: '', version: 'v1', resource: 'services' };
 const pods = { group: '', version: 'v1', resource: 'pods' };
 const eps = { group: '', version: 'v1', resource: 'endpoints' };
 const slices = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices' };
-
-async function eventually<T>(check: () => Promise<T | undefined | false>, ms = 5000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`condition not met in time${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('Endpoints and EndpointSlices', () => {
   let cp: BareControlPlane;

@@ -2,18 +2,11 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestControlPlane, type TestControlPlane } from '../../test/support/control-plane.js';
 import { hasReason } from '../client/types.js';
+import { eventually } from '../../test/support/eventually.js';
 
 const ns = { group: '', version: 'v1', resource: 'namespaces' };
 const cms = { group: '', version: 'v1', resource: 'configmaps' };
 const deploys = { group: 'apps', version: 'v1', resource: 'deployments' };
-
-async function eventually(check: () => Promise<boolean>, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('namespace deletion', () => {
   let cp: TestControlPlane;

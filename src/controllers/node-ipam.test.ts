@@ -2,17 +2,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBareControlPlane, type BareControlPlane } from '../../test/support/bare-control-plane.js';
 import { runNodeIpam, SubnetSet } from './node-ipam.js';
+import { eventually } from '../../test/support/eventually.js';
 
 const nodes = { group: '', version: 'v1', resource: 'nodes' };
 const events = { group: '', version: 'v1', resource: 'events' };
-
-async function eventually(check: () => Promise<boolean>, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('SubnetSet', () => {
   it('numbers the /24s of a /16 and recognises only its own', () => {

@@ -3,17 +3,10 @@ import assert from 'node:assert/strict';
 import { startBareControlPlane, type BareControlPlane } from '../../test/support/bare-control-plane.js';
 import { hasReason } from '../client/types.js';
 import { runNodePasswordCleanup } from './node-password-cleanup.js';
+import { eventually } from '../../test/support/eventually.js';
 
 const nodes = { group: '', version: 'v1', resource: 'nodes' };
 const secrets = { group: '', version: 'v1', resource: 'secrets' };
-
-async function eventually(check: () => Promise<boolean>, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('node password cleanup', () => {
   let cp: BareControlPlane;

@@ -2,17 +2,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBareControlPlane, type BareControlPlane } from '../../test/support/bare-control-plane.js';
 import { runPodGc } from './pod-gc.js';
+import { eventually } from '../../test/support/eventually.js';
 
 const nodes = { group: '', version: 'v1', resource: 'nodes' };
 const pods = { group: '', version: 'v1', resource: 'pods' };
-
-async function eventually(check: () => Promise<boolean>, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('pod GC', () => {
   let cp: BareControlPlane;

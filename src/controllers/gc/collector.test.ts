@@ -5,18 +5,11 @@ import { hasReason } from '../../client/types.js';
 import type { KObject } from '../../registry/types.js';
 import { registry } from '../../registry/index.js';
 import { runGarbageCollector } from './collector.js';
+import { eventually } from '../../../test/support/eventually.js';
 
 const cms = { group: '', version: 'v1', resource: 'configmaps' };
 const pods = { group: '', version: 'v1', resource: 'pods' };
 const rss = { group: 'apps', version: 'v1', resource: 'replicasets' };
-
-async function eventually(check: () => Promise<boolean>, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('garbage collector', () => {
   let cp: BareControlPlane;

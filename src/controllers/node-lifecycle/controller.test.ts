@@ -5,6 +5,7 @@ import { startBareControlPlane, type BareControlPlane } from '../../../test/supp
 import type { KObject } from '../../registry/types.js';
 import { runNodeLifecycle } from './controller.js';
 import { runTaintEviction } from './taint-eviction.js';
+import { eventually } from '../../../test/support/eventually.js';
 
 const nodes = { group: '', version: 'v1', resource: 'nodes' };
 const leases = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases' };
@@ -14,16 +15,6 @@ const events = { group: '', version: 'v1', resource: 'events' };
 const grace = 600;
 const micro = (d = new Date()) => d.toISOString().replace('Z', '000Z');
 const rfc = (d = new Date()) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-
-async function eventually<T>(check: () => Promise<T | undefined | false>, ms = 5000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const conditionsOf = (n: KObject) => ((n.status as { conditions?: NodeCondition[] } | undefined)?.conditions ?? []);
 const taintsOf = (n: KObject) => ((n.spec as { taints?: Taint[] } | undefined)?.taints ?? []);
