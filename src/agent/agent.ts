@@ -1,7 +1,6 @@
 // `k3ts agent`: prove who this node is, get its certificate, then run the node against every
 // server it knows: API traffic balanced client-side over the healthy servers, one tunnel to each.
 import { mkdir } from 'node:fs/promises';
-import type { Logger } from '../server/log.js';
 import { createHttpClient } from '../client/http-client.js';
 import { createServerPool } from '../client/server-pool.js';
 import { kubeletVersion } from '../apiserver/version.js';
@@ -13,12 +12,19 @@ import { startNode } from './node.js';
 import { followServers, loadSavedServers } from './server-list.js';
 import { startTunnelClients } from './tunnel-client.js';
 
+/** What the agent logs through; the process's logger (server/log.ts) fits it. The agent never
+ *  imports from server/, which embeds it. */
+export interface AgentLogger {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+}
+
 export interface RunningAgent {
   readonly nodeName: string;
   close(): Promise<void>;
 }
 
-export async function runAgent(config: Readonly<AgentConfig>, log: Logger): Promise<RunningAgent> {
+export async function runAgent(config: Readonly<AgentConfig>, log: AgentLogger): Promise<RunningAgent> {
   const started = performance.now();
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const nodeName = await resolveNodeName({ nodeName: config.nodeName, hostname: config.hostname, withNodeId: config.withNodeId, dataDir: config.dataDir });
