@@ -71,7 +71,8 @@ export function createNodeAuthorizer(client: Client): Authorizer {
   return {
     async authorize(user, req) {
       const node = nodeNameOf(user);
-      if (node === undefined || req.kind !== 'resource') return deny('not a node');
+      // Not a node's request: no opinion, and no reason that would replace another authorizer's.
+      if (node === undefined || req.kind !== 'resource') return { allowed: false };
       const resource = `${req.group}/${req.resource}`;
       const verb = req.verb;
       switch (resource) {
@@ -115,7 +116,7 @@ export function unionAuthorizer(...authorizers: Authorizer[]): Authorizer {
       for (const a of authorizers) {
         const d = await a.authorize(user, info);
         if (d.allowed) return d;
-        if (d.reason && d.reason !== 'not a node') reason = d.reason;
+        if (d.reason) reason = d.reason;
       }
       return { allowed: false, ...(reason ? { reason } : {}) };
     },
