@@ -18,14 +18,13 @@ export interface TunnelClientOptions {
 
 export interface TunnelClients {
   setServers(urls: string[]): void;
-  connected(): string[];
   close(): void;
 }
 
 export function startTunnelClients(o: TunnelClientOptions): TunnelClients {
   const minDelay = o.minBackoffMs ?? 500;
   const maxDelay = o.maxBackoffMs ?? 30_000;
-  const tunnels = new Map<string, { stop(): void; isOpen(): boolean }>();
+  const tunnels = new Map<string, { stop(): void }>();
 
   const onOpen = async (target: string, stream: Duplex) => {
     const path = o.targets[target];
@@ -82,7 +81,6 @@ export function startTunnelClients(o: TunnelClientOptions): TunnelClients {
         clearTimeout(timer);
         ws?.terminate();
       },
-      isOpen: () => open,
     };
   };
 
@@ -92,7 +90,6 @@ export function startTunnelClients(o: TunnelClientOptions): TunnelClients {
       for (const [url, t] of tunnels) if (!want.has(url)) (t.stop(), tunnels.delete(url));
       for (const url of want) if (!tunnels.has(url)) tunnels.set(url, keep(url));
     },
-    connected: () => [...tunnels].filter(([, t]) => t.isOpen()).map(([u]) => u),
     close() {
       for (const t of tunnels.values()) t.stop();
       tunnels.clear();

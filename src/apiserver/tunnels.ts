@@ -13,11 +13,8 @@ export interface TunnelRegistry {
   /** A node served in this process (the server's own agent) is dialled directly. */
   registerLocal(node: string, dial: Dialer): () => void;
   dial(node: string, target: string): Promise<Duplex>;
-  connectedNodes(): string[];
   close(): void;
 }
-
-export class NodeNotConnectedError extends Error {}
 
 export function createTunnelRegistry(opts: { pingIntervalMs?: number; onChange?(node: string, connected: boolean): void } = {}): TunnelRegistry {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 16 << 20 });
@@ -64,10 +61,9 @@ export function createTunnelRegistry(opts: { pingIntervalMs?: number; onChange?(
       const direct = local.get(node);
       if (direct) return direct(target);
       const s = sessions.get(node);
-      if (!s) throw new NodeNotConnectedError(`node "${node}" has no tunnel to this server: its agent is stopped or reconnecting`);
+      if (!s) throw new Error(`node "${node}" has no tunnel to this server: its agent is stopped or reconnecting`);
       return s.session.open(target);
     },
-    connectedNodes: () => [...new Set([...local.keys(), ...sessions.keys()])],
     close() {
       clearInterval(pinger);
       for (const { session } of sessions.values()) session.close();
