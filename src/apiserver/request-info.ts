@@ -21,6 +21,8 @@ export interface NonResourceRequest {
 
 export type RequestInfo = ResourceRequest | NonResourceRequest;
 
+import { queryBool } from './http/query.js';
+
 const namespaceSubresources = new Set(['status', 'finalize']);
 
 export class BadPathError extends Error {}
@@ -76,7 +78,7 @@ export function parseRequestInfo(method: string, pathname: string, query: URLSea
     ...(name !== undefined ? { name } : {}),
     ...(subresource !== undefined ? { subresource } : {}),
   };
-  const watch = watchPrefix || isTrue(query.get('watch'));
+  const watch = watchPrefix || queryBool(query, 'watch');
   switch (method) {
     case 'GET':
     case 'HEAD':
@@ -98,8 +100,4 @@ export function parseRequestInfo(method: string, pathname: string, query: URLSea
       info.verb = lowerVerb;
   }
   return info;
-}
-
-export function isTrue(v: string | null): boolean {
-  return v === 'true' || v === '1';
 }

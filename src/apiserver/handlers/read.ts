@@ -8,6 +8,7 @@ import { sendJson, sendText } from '../http/respond.js';
 import type { RequestUser, ResourceContext } from '../resources/context.js';
 import { buildTable, parseIncludeObject } from '../table.js';
 import { buildFilter, selectorsOf } from '../resources/filters.js';
+import { queryInt64, queryResourceVersion } from '../http/query.js';
 
 export interface ReadRequest {
   req: IncomingMessage;
@@ -37,16 +38,15 @@ export function sendObject(r: Pick<ReadRequest, 'req' | 'res' | 'd' | 'query' | 
 }
 
 export async function handleList(r: ReadRequest): Promise<void> {
-  const limitText = r.query.get('limit');
-  const limit = limitText ? Number(limitText) : 0;
-  if (!Number.isSafeInteger(limit) || limit < 0) throw errors.badRequest(`invalid limit: ${JSON.stringify(limitText)}`);
+  // A limit of 0 or less means no limit, as upstream.
+  const limit = Math.max(0, queryInt64(r.query, 'limit') ?? 0);
   checkListParams(r.query);
   const req = {
     namespace: r.namespace,
     filter: buildFilter(r.d, selectorsOf(r.query)),
     limit,
     continueToken: r.query.get('continue') || undefined,
-    resourceVersion: r.query.get('resourceVersion') ?? undefined,
+    resourceVersion: queryResourceVersion(r.query),
     resourceVersionMatch: r.query.get('resourceVersionMatch') ?? undefined,
   };
   const { form } = r;

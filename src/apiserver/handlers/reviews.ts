@@ -3,7 +3,7 @@
 import type { UserInfo } from '../authn.js';
 import type { Authorizer } from '../authz.js';
 import { errors } from '../errors.js';
-import { decodeObjectBody, readBody } from '../http/body.js';
+import { readObjectBody } from '../http/body.js';
 import { sendJson } from '../http/respond.js';
 import type { RequestInfo } from '../request-info.js';
 import { checkTypeMeta } from '../resources/prepare.js';
@@ -16,7 +16,7 @@ interface AccessReviewSpec {
 }
 
 export async function handleReview(r: ReadRequest, user: UserInfo, authorizer: Authorizer): Promise<void> {
-  const obj = checkTypeMeta(r.d, decodeObjectBody(await readBody(r.req), r.req.headers['content-type']));
+  const obj = checkTypeMeta(r.d, await readObjectBody(r.req));
   enforceKnownFields(r.d, obj, 'Ignore');
   const metadata = { ...obj.metadata, creationTimestamp: null };
   if (r.d.kind === 'SelfSubjectReview') {

@@ -2,13 +2,14 @@
 // write) and pods/eviction (what `kubectl drain` posts).
 import type { KObject, ResourceDescriptor, ScaleSubresource } from '../../registry/types.js';
 import { errors, successStatus } from '../errors.js';
-import { decodeObjectBody, readBody } from '../http/body.js';
+import { readObjectBody } from '../http/body.js';
 import { sendJson } from '../http/respond.js';
 import { checkPreconditions, updateStored } from '../resources/operations.js';
 import { bindPod, evictPod } from '../resources/pod-subresources.js';
 import { runPatch } from '../resources/patch-object.js';
 import { MERGE_PATCH, STRATEGIC_MERGE_PATCH } from '../patch/index.js';
 import { labelSelectorFromObject } from '../../registry/selectors/label.js';
+import { checkDecoding } from '../../registry/fields/unknown-fields.js';
 import { isDryRun, readPatch } from './write.js';
 import type { ReadRequest } from './read.js';
 
@@ -65,7 +66,7 @@ export async function handleScale(r: ReadRequest, name: string, verb: string): P
   }
   let change: (current: KObject) => ScaleBody;
   if (verb === 'update') {
-    const body = decodeObjectBody(await readBody(r.req), r.req.headers['content-type']) as ScaleBody;
+    const body = await readObjectBody(r.req) as ScaleBody;
     change = () => body;
   } else if (verb === 'patch') {
     const patch = await readPatch(r);
@@ -77,10 +78,13 @@ export async function handleScale(r: ReadRequest, name: string, verb: string): P
   }
   const stored = await updateStored(r.ctx, r.d, { namespace: r.namespace, name }, (current) => {
     const scale = change(current);
-    if (scale === null || typeof scale !== 'object') throw errors.badRequest('the body of the request was not a valid Scale object');
+    if (scale === null || typeof scale !== 'object' || Array.isArray(scale)) throw errors.badRequest('the body of the request was not a valid Scale object');
+    // Decoded as autoscaling/v1 Scale: a replica count that is no int32 is refused like a wrong type.
+    const typeError = checkDecoding('autoscaling', 'Scale', scale)?.typeError;
+    if (typeError) throw errors.badRequest(`Scale in version "v1" cannot be handled as a Scale: ${typeError}`);
     checkPreconditions(r.d, current, scale.metadata ?? {});
     const replicas = scale.spec?.replicas;
-    if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+    if (typeof replicas !== 'number' || replicas < 0) {
       throw errors.invalid('Scale', 'autoscaling', name, [
         { reason: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(replicas ?? null)}: must be greater than or equal to 0` },
       ]);
@@ -92,11 +96,11 @@ export async function handleScale(r: ReadRequest, name: string, verb: string): P
 }
 
 export async function handleBinding(r: ReadRequest, name: string): Promise<void> {
-  await bindPod(r.ctx, r.d, r.namespace, name, decodeObjectBody(await readBody(r.req), r.req.headers['content-type']), { dryRun: isDryRun(r.query) });
+  await bindPod(r.ctx, r.d, r.namespace, name, await readObjectBody(r.req), { dryRun: isDryRun(r.query) });
   sendJson(r.req, r.res, 201, { ...successStatus(), code: 201 });
 }
 
 export async function handleEviction(r: ReadRequest, name: string): Promise<void> {
-  await evictPod(r.ctx, r.d, r.namespace, name, decodeObjectBody(await readBody(r.req), r.req.headers['content-type']), { dryRun: isDryRun(r.query) });
+  await evictPod(r.ctx, r.d, r.namespace, name, await readObjectBody(r.req), { dryRun: isDryRun(r.query) });
   sendJson(r.req, r.res, 201, { ...successStatus(), code: 201 });
 }

@@ -7,7 +7,7 @@ import { errors } from '../errors.js';
 import { buildTable, parseIncludeObject } from '../table.js';
 import { buildFilter, selectorsOf } from '../resources/filters.js';
 import type { ReadRequest } from './read.js';
-import { isTrue } from '../request-info.js';
+import { queryBool, queryInt64, queryResourceVersion } from '../http/query.js';
 import { openWatch, type ObjectEvent, type OpenWatch } from '../resources/watch-source.js';
 
 // Serialized once per stored event, however many JSON watchers send it.
@@ -38,14 +38,14 @@ export async function handleWatch(r: ReadRequest, tuning: WatchTuning = defaultW
   const { req, res, d, query, form } = r;
   const baseFilter = buildFilter(d, selectorsOf(query));
   const filter = name === undefined ? baseFilter : (o: KObject) => o.metadata.name === name && (!baseFilter || baseFilter(o));
-  const rvText = query.get('resourceVersion') ?? '';
-  const sendInitial = isTrue(query.get('sendInitialEvents'));
+  const rvText = queryResourceVersion(query) ?? '';
+  const sendInitial = queryBool(query, 'sendInitialEvents');
   const replay = rvText === '' || rvText === '0' || sendInitial;
   const afterRevision = replay ? 0 : Number(rvText);
-  if (!Number.isSafeInteger(afterRevision) || afterRevision < 0) throw errors.badRequest(`invalid resource version: ${JSON.stringify(rvText)}`);
-  const timeoutText = query.get('timeoutSeconds');
-  const timeoutMs = timeoutText !== null && Number(timeoutText) > 0 ? Number(timeoutText) * 1000 : tuning.defaultTimeoutMs();
-  const bookmarks = isTrue(query.get('allowWatchBookmarks'));
+  const timeoutSeconds = queryInt64(query, 'timeoutSeconds') ?? 0;
+  // Past a day a timer would overflow (and fire at once); no client means that long anyway.
+  const timeoutMs = timeoutSeconds > 0 ? Math.min(timeoutSeconds, 86_400) * 1000 : tuning.defaultTimeoutMs();
+  const bookmarks = queryBool(query, 'allowWatchBookmarks');
   const include = parseIncludeObject(query.get('includeObject'));
 
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });

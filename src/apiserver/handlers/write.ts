@@ -2,11 +2,12 @@
 // operations, answer with the stored object (or a Status) in the negotiated form.
 import { apiVersionOf, type KObject } from '../../registry/types.js';
 import { ApiError, errors, successStatus } from '../errors.js';
-import { decodeObjectBody, mediaType, parseJson, readBody } from '../http/body.js';
+import { mediaType, parseJson, readBody, readObjectBody } from '../http/body.js';
 import { APPLY_PATCH, JSON_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH } from '../patch/index.js';
 import { patchStored } from '../resources/patch-object.js';
 import { createObject, deleteObject, finalizeNamespace, updateObject, type DeleteOptions } from '../resources/operations.js';
 import { parseFieldValidation } from '../resources/field-validation.js';
+import { parseDeleteOptions } from '../resources/delete-options.js';
 import { buildFilter, selectorsOf } from '../resources/filters.js';
 import { addWarning, sendJson } from '../http/respond.js';
 import { sendObject, type ReadRequest } from './read.js';
@@ -23,19 +24,19 @@ export function isDryRun(query: URLSearchParams): boolean {
 }
 
 export async function handleCreate(r: ReadRequest): Promise<void> {
-  const body = decodeObjectBody(await readBody(r.req), r.req.headers['content-type']);
+  const body = await readObjectBody(r.req);
   const obj = await createObject(r.ctx, r.d, r.namespace, body, writeOptions(r));
   sendObject(r, obj, 201);
 }
 
 export async function handleUpdate(r: ReadRequest, name: string, subresource?: 'status'): Promise<void> {
-  const body = decodeObjectBody(await readBody(r.req), r.req.headers['content-type']);
+  const body = await readObjectBody(r.req);
   const obj = await updateObject(r.ctx, r.d, r.namespace, name, body, { ...writeOptions(r), subresource });
   sendObject(r, obj);
 }
 
 export async function handleFinalize(r: ReadRequest, name: string): Promise<void> {
-  const body = decodeObjectBody(await readBody(r.req), r.req.headers['content-type']);
+  const body = await readObjectBody(r.req);
   sendObject(r, await finalizeNamespace(r.ctx, r.d, name, body, { dryRun: isDryRun(r.query) }));
 }
 
@@ -60,31 +61,7 @@ export async function handlePatch(r: ReadRequest, name: string, subresource?: 's
 
 async function readDeleteOptions(r: ReadRequest): Promise<DeleteOptions> {
   const raw = await readBody(r.req);
-  const opts: DeleteOptions = {};
-  let body: Record<string, unknown> = {};
-  if (raw.length > 0) {
-    const parsed = parseJson(raw);
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw errors.badRequest('DeleteOptions: expected an object');
-    body = parsed as Record<string, unknown>;
-  }
-  const q = r.query;
-  const grace = body.gracePeriodSeconds ?? (q.get('gracePeriodSeconds') !== null ? Number(q.get('gracePeriodSeconds')) : undefined);
-  if (grace !== undefined) {
-    if (typeof grace !== 'number' || !Number.isInteger(grace)) throw errors.badRequest('gracePeriodSeconds: must be an integer');
-    opts.gracePeriodSeconds = grace;
-  }
-  const policy = body.propagationPolicy ?? q.get('propagationPolicy') ?? undefined;
-  if (policy !== undefined) {
-    if (policy !== 'Orphan' && policy !== 'Background' && policy !== 'Foreground') {
-      throw errors.invalid('DeleteOptions', '', '', [{ reason: 'FieldValueNotSupported', field: 'propagationPolicy', message: `Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan"` }]);
-    }
-    opts.propagationPolicy = policy;
-  } else if (body.orphanDependents === true || q.get('orphanDependents') === 'true') opts.propagationPolicy = 'Orphan';
-  const pre = body.preconditions as DeleteOptions['preconditions'] | undefined;
-  if (pre && typeof pre === 'object') opts.preconditions = pre;
-  const dry = body.dryRun;
-  opts.dryRun = isDryRun(q) || (Array.isArray(dry) && dry.includes('All'));
-  return opts;
+  return parseDeleteOptions(raw.length > 0 ? parseJson(raw) : undefined, r.query);
 }
 
 export async function handleDelete(r: ReadRequest, name: string): Promise<void> {

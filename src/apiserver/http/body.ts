@@ -1,9 +1,10 @@
 // Request bodies: size-capped like kube-apiserver (3 MiB), decoded from JSON, YAML or Kubernetes
 // protobuf according to Content-Type. Anything malformed is a 400, never a crash.
 import type { IncomingMessage } from 'node:http';
-import { parse as parseYaml } from 'yaml';
-import { ApiError, errors } from '../errors.js';
+import { errors } from '../errors.js';
 import { decodeKubernetesProtobuf, ProtobufDecodeError } from '../protobuf/decode.js';
+import { checkDepth } from './depth.js';
+import { decodeYaml } from './yaml-decoder.js';
 
 export const maxBodyBytes = 3 * 1024 * 1024;
 
@@ -33,12 +34,24 @@ export function readBody(req: IncomingMessage, limit = maxBodyBytes): Promise<Bu
   });
 }
 
+const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
+const MEDIA_TYPE = new RegExp(`^\\s*(${TOKEN}/${TOKEN})\\s*(;|$)`);
+
+/** The type/subtype of a Content-Type header, lower case; '' when there is none. A header that is
+ *  not a media type at all (`;;;`) is refused rather than read as JSON. */
 export function mediaType(contentType: string | undefined): string {
-  return (contentType ?? '').split(';')[0].trim().toLowerCase();
+  if (contentType === undefined || contentType.trim() === '') return '';
+  const m = MEDIA_TYPE.exec(contentType);
+  if (!m) throw errors.unsupportedMediaType(`the Content-Type header ${JSON.stringify(contentType)} is not a media type (like application/json)`);
+  return m[1]!.toLowerCase();
 }
 
-/** Decodes an object body (create/update). */
-export function decodeObjectBody(body: Buffer, contentType: string | undefined): unknown {
+/** Reads and decodes an object body (create, update and the subresources that take an object). */
+export async function readObjectBody(req: IncomingMessage): Promise<unknown> {
+  return decodeObjectBody(await readBody(req), req.headers['content-type']);
+}
+
+export async function decodeObjectBody(body: Buffer, contentType: string | undefined): Promise<unknown> {
   const type = mediaType(contentType);
   if (body.length === 0) throw errors.badRequest('the request body is empty: expected an object');
   switch (type) {
@@ -48,7 +61,7 @@ export function decodeObjectBody(body: Buffer, contentType: string | undefined):
     case 'application/yaml':
     case 'application/x-yaml':
     case 'text/yaml':
-      return parseYamlBody(body);
+      return decodeYaml(body.toString('utf8'));
     case 'application/vnd.kubernetes.protobuf':
       try {
         return decodeKubernetesProtobuf(body).object;
@@ -64,38 +77,12 @@ export function decodeObjectBody(body: Buffer, contentType: string | undefined):
   }
 }
 
-/** Far deeper than any Kubernetes object, shallow enough for every recursive step after decoding. */
-export const maxNestingDepth = 1000;
-
-/** Refuses values nested deeper than maxNestingDepth (walked without recursion). */
-export function checkDepth(value: unknown): void {
-  const stack: Array<[unknown, number]> = [[value, 1]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
-    if (v === null || typeof v !== 'object') continue;
-    if (depth > maxNestingDepth) throw errors.badRequest(`the request body nests deeper than ${maxNestingDepth} levels`);
-    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
-  }
-}
-
 export function parseJson(body: Buffer): unknown {
   let value: unknown;
   try {
     value = JSON.parse(body.toString('utf8'));
   } catch (err) {
     throw errors.badRequest(`error decoding request body as JSON: ${(err as Error).message}`);
-  }
-  checkDepth(value);
-  return value;
-}
-
-function parseYamlBody(body: Buffer): unknown {
-  let value: unknown;
-  try {
-    value = parseYaml(body.toString('utf8'), { maxAliasCount: 100 });
-  } catch (err) {
-    if (err instanceof ApiError) throw err;
-    throw errors.badRequest(`error decoding request body as YAML: ${(err as Error).message}`);
   }
   checkDepth(value);
   return value;

@@ -3,6 +3,7 @@
 import type { KObject, ResourceDescriptor } from '../../registry/types.js';
 import { errors } from '../errors.js';
 import type { ResourceContext } from './context.js';
+import { parseDeleteOptions } from './delete-options.js';
 import { deleteObject, updateStored } from './operations.js';
 import { nowRfc3339 } from './prepare.js';
 
@@ -30,10 +31,7 @@ export async function bindPod(ctx: ResourceContext, d: ResourceDescriptor, names
 }
 
 export async function evictPod(ctx: ResourceContext, d: ResourceDescriptor, namespace: string | undefined, name: string, eviction: unknown, opts: { dryRun?: boolean } = {}): Promise<void> {
-  const del = ((eviction as { deleteOptions?: Record<string, unknown> } | null)?.deleteOptions ?? {}) as { gracePeriodSeconds?: unknown; preconditions?: { uid?: string; resourceVersion?: string } };
-  await deleteObject(ctx, d, namespace, name, {
-    gracePeriodSeconds: typeof del.gracePeriodSeconds === 'number' ? del.gracePeriodSeconds : undefined,
-    preconditions: del.preconditions,
-    dryRun: opts.dryRun,
-  });
+  if (eviction === null || typeof eviction !== 'object' || Array.isArray(eviction)) throw errors.badRequest('the body of the request was not a valid Eviction object');
+  const del = parseDeleteOptions((eviction as { deleteOptions?: unknown }).deleteOptions);
+  await deleteObject(ctx, d, namespace, name, { ...del, dryRun: opts.dryRun || del.dryRun });
 }

@@ -12,14 +12,14 @@ export const appsTypes: TypeSpecs = {
   DeploymentStrategy: 'type rollingUpdate:RollingUpdateDeployment',
   RollingUpdateDeployment: 'maxUnavailable:intOrString maxSurge:intOrString',
   DeploymentStatus:
-    'observedGeneration:int replicas:int updatedReplicas:int readyReplicas:int availableReplicas:int ' +
+    'observedGeneration:int64 replicas:int updatedReplicas:int readyReplicas:int availableReplicas:int ' +
     'unavailableReplicas:int conditions:[DeploymentCondition] collisionCount:int',
   DeploymentCondition: `${condition} lastUpdateTime:time`,
 
   ReplicaSet: `${top} spec:ReplicaSetSpec status:ReplicaSetStatus`,
   ReplicaSetSpec: 'replicas:int minReadySeconds:int selector:LabelSelector template:PodTemplateSpec',
   ReplicaSetStatus:
-    'replicas:int fullyLabeledReplicas:int readyReplicas:int availableReplicas:int observedGeneration:int conditions:[ReplicaSetCondition]',
+    'replicas:int fullyLabeledReplicas:int readyReplicas:int availableReplicas:int observedGeneration:int64 conditions:[ReplicaSetCondition]',
   ReplicaSetCondition: condition,
 
   DaemonSet: `${top} spec:DaemonSetSpec status:DaemonSetStatus`,
@@ -28,7 +28,7 @@ export const appsTypes: TypeSpecs = {
   DaemonSetUpdateStrategy: 'type rollingUpdate:RollingUpdateDaemonSet',
   RollingUpdateDaemonSet: 'maxUnavailable:intOrString maxSurge:intOrString',
   DaemonSetStatus:
-    'currentNumberScheduled:int numberMisscheduled:int desiredNumberScheduled:int numberReady:int observedGeneration:int ' +
+    'currentNumberScheduled:int numberMisscheduled:int desiredNumberScheduled:int numberReady:int observedGeneration:int64 ' +
     'updatedNumberScheduled:int numberAvailable:int numberUnavailable:int collisionCount:int conditions:[DaemonSetCondition]',
   DaemonSetCondition: condition,
 };

@@ -5,7 +5,7 @@ import type { TypeSpecs } from './types.js';
 export const batchTypes: TypeSpecs = {
   Job: `${top} spec:JobSpec status:JobStatus`,
   JobSpec:
-    'parallelism:int completions:int activeDeadlineSeconds:int podFailurePolicy:PodFailurePolicy successPolicy:SuccessPolicy ' +
+    'parallelism:int completions:int activeDeadlineSeconds:int64 podFailurePolicy:PodFailurePolicy successPolicy:SuccessPolicy ' +
     'backoffLimit:int backoffLimitPerIndex:int maxFailedIndexes:int selector:LabelSelector manualSelector:bool ' +
     'template:PodTemplateSpec ttlSecondsAfterFinished:int completionMode suspend:bool podReplacementPolicy managedBy',
   PodFailurePolicy: 'rules:[PodFailurePolicyRule]',

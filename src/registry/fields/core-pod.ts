@@ -22,7 +22,7 @@ export const corePodTypes: TypeSpecs = {
   PodTemplateSpec: 'metadata:ObjectMeta spec:PodSpec',
   PodSpec:
     'volumes:[Volume] initContainers:[Container] containers:[Container] ephemeralContainers:[EphemeralContainer] ' +
-    'restartPolicy terminationGracePeriodSeconds:int activeDeadlineSeconds:int dnsPolicy nodeSelector:{string} ' +
+    'restartPolicy terminationGracePeriodSeconds:int64 activeDeadlineSeconds:int64 dnsPolicy nodeSelector:{string} ' +
     'serviceAccountName serviceAccount automountServiceAccountToken:bool nodeName hostNetwork:bool hostPID:bool ' +
     'hostIPC:bool shareProcessNamespace:bool securityContext:PodSecurityContext imagePullSecrets:[LocalObjectReference] ' +
     'hostname subdomain affinity:Affinity schedulerName tolerations:[Toleration] hostAliases:[HostAlias] ' +
@@ -50,7 +50,7 @@ export const corePodTypes: TypeSpecs = {
   VolumeMount: 'name readOnly:bool recursiveReadOnly mountPath subPath mountPropagation subPathExpr',
   VolumeDevice: 'name devicePath',
 
-  Probe: `${handlerFields} grpc:GRPCAction initialDelaySeconds:int timeoutSeconds:int periodSeconds:int successThreshold:int failureThreshold:int terminationGracePeriodSeconds:int`,
+  Probe: `${handlerFields} grpc:GRPCAction initialDelaySeconds:int timeoutSeconds:int periodSeconds:int successThreshold:int failureThreshold:int terminationGracePeriodSeconds:int64`,
   ExecAction: 'command:[string]',
   HTTPGetAction: 'path port:intOrString host scheme httpHeaders:[HTTPHeader]',
   HTTPHeader: 'name value',
@@ -58,15 +58,15 @@ export const corePodTypes: TypeSpecs = {
   GRPCAction: 'port:int service',
   Lifecycle: 'postStart:LifecycleHandler preStop:LifecycleHandler',
   LifecycleHandler: `${handlerFields} sleep:SleepAction`,
-  SleepAction: 'seconds:int',
+  SleepAction: 'seconds:int64',
 
   SecurityContext:
     'capabilities:Capabilities privileged:bool seLinuxOptions:SELinuxOptions windowsOptions:WindowsSecurityContextOptions ' +
-    'runAsUser:int runAsGroup:int runAsNonRoot:bool readOnlyRootFilesystem:bool allowPrivilegeEscalation:bool procMount ' +
+    'runAsUser:int64 runAsGroup:int64 runAsNonRoot:bool readOnlyRootFilesystem:bool allowPrivilegeEscalation:bool procMount ' +
     'seccompProfile:SeccompProfile appArmorProfile:AppArmorProfile',
   PodSecurityContext:
-    'seLinuxOptions:SELinuxOptions windowsOptions:WindowsSecurityContextOptions runAsUser:int runAsGroup:int runAsNonRoot:bool ' +
-    'supplementalGroups:[int] supplementalGroupsPolicy fsGroup:int sysctls:[Sysctl] fsGroupChangePolicy ' +
+    'seLinuxOptions:SELinuxOptions windowsOptions:WindowsSecurityContextOptions runAsUser:int64 runAsGroup:int64 runAsNonRoot:bool ' +
+    'supplementalGroups:[int64] supplementalGroupsPolicy fsGroup:int64 sysctls:[Sysctl] fsGroupChangePolicy ' +
     'seccompProfile:SeccompProfile appArmorProfile:AppArmorProfile seLinuxChangePolicy',
   Capabilities: 'add:[string] drop:[string]',
   SELinuxOptions: 'user role type level',
@@ -90,7 +90,7 @@ export const corePodTypes: TypeSpecs = {
   PodAffinityTerm:
     'labelSelector:LabelSelector namespaces:[string] topologyKey namespaceSelector:LabelSelector matchLabelKeys:[string] mismatchLabelKeys:[string]',
   WeightedPodAffinityTerm: 'weight:int podAffinityTerm:PodAffinityTerm',
-  Toleration: 'key operator value effect tolerationSeconds:int',
+  Toleration: 'key operator value effect tolerationSeconds:int64',
   HostAlias: 'ip hostnames:[string]',
   PodDNSConfig: 'nameservers:[string] searches:[string] options:[PodDNSConfigOption]',
   PodDNSConfigOption: 'name value',
@@ -118,7 +118,7 @@ export const corePodTypes: TypeSpecs = {
   SecretProjection: 'name items:[KeyToPath] optional:bool',
   ConfigMapProjection: 'name items:[KeyToPath] optional:bool',
   DownwardAPIProjection: 'items:[DownwardAPIVolumeFile]',
-  ServiceAccountTokenProjection: 'audience expirationSeconds:int path',
+  ServiceAccountTokenProjection: 'audience expirationSeconds:int64 path',
   ClusterTrustBundleProjection: 'name signerName labelSelector:LabelSelector optional:bool path',
   CSIVolumeSource: 'driver readOnly:bool fsType volumeAttributes:{string} nodePublishSecretRef:LocalObjectReference',
   ImageVolumeSource: 'reference pullPolicy',
@@ -146,7 +146,7 @@ export const corePodTypes: TypeSpecs = {
   ContainerStateTerminated: 'exitCode:int signal:int reason message startedAt:time finishedAt:time containerID',
   VolumeMountStatus: 'name mountPath readOnly:bool recursiveReadOnly',
   ContainerUser: 'linux:LinuxContainerUser',
-  LinuxContainerUser: 'uid:int gid:int supplementalGroups:[int]',
+  LinuxContainerUser: 'uid:int64 gid:int64 supplementalGroups:[int64]',
   ResourceStatus: 'name resources:[ResourceHealth]',
   ResourceHealth: 'resourceID health',
   PodResourceClaimStatus: 'name resourceClaimName',

@@ -25,7 +25,7 @@ export const coreTypes: TypeSpecs = {
   NodeSystemInfo:
     'machineID systemUUID bootID kernelVersion osImage containerRuntimeVersion kubeletVersion kubeProxyVersion ' +
     'operatingSystem architecture',
-  ContainerImage: 'names:[string] sizeBytes:int',
+  ContainerImage: 'names:[string] sizeBytes:int64',
   AttachedVolume: 'name devicePath',
   NodeConfigStatus: 'assigned:NodeConfigSource active:NodeConfigSource lastKnownGood:NodeConfigSource error',
   NodeRuntimeHandler: 'name features:NodeRuntimeHandlerFeatures',

@@ -36,8 +36,8 @@ test('no table names a field twice', () => {
   }
 });
 
-test('the tables cover exactly the served kinds', () => {
-  const served = descriptors.map((d) => `${d.group}/${d.kind}`).sort();
+test('the tables cover exactly the served kinds and the bodies of subresources and deletes', () => {
+  const served = [...descriptors.map((d) => `${d.group}/${d.kind}`), 'autoscaling/Scale', 'policy/Eviction', 'meta.k8s.io/DeleteOptions'].sort();
   assert.deepEqual(rootKinds().map((r) => `${r.group}/${r.kind}`).sort(), served);
 });
 

@@ -27,6 +27,18 @@ export const eventsTypes: TypeSpecs = {
     'deprecatedLastTimestamp:time deprecatedCount:int',
 };
 
+/** policy/v1 Eviction, the body of pods/eviction. */
+export const policyTypes: TypeSpecs = {
+  Eviction: `${top} deleteOptions:DeleteOptions`,
+};
+
+/** autoscaling/v1 Scale, the body of every /scale subresource. */
+export const autoscalingTypes: TypeSpecs = {
+  Scale: `${top} spec:ScaleSpec status:ScaleStatus`,
+  ScaleSpec: 'replicas:int',
+  ScaleStatus: 'replicas:int selector',
+};
+
 export const reviewTypes: TypeSpecs = {
   SelfSubjectAccessReview: `${top} spec:SelfSubjectAccessReviewSpec status:SubjectAccessReviewStatus`,
   SelfSubjectAccessReviewSpec: 'resourceAttributes:ResourceAttributes nonResourceAttributes:NonResourceAttributes',

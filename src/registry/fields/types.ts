@@ -3,12 +3,12 @@
 //
 // Tables are written as one string per type: space-separated `name` or `name:T` entries, where a bare
 // `name` is a string field and T is
-//   a scalar: string int bool number quantity intOrString time bytes, or `any` (free-form: nothing
-//             below it is checked);
+//   a scalar: string int (a Go int32) int64 bool number quantity intOrString time bytes, or `any`
+//             (free-form: nothing below it is checked);
 //   `[T]` a list of T, `{T}` a map from free keys to T;
 //   a type name starting with an upper-case letter: an object described by that table entry.
 
-export type Scalar = 'string' | 'int' | 'bool' | 'number' | 'any' | 'quantity' | 'intOrString' | 'time' | 'bytes';
+export type Scalar = 'string' | 'int' | 'int64' | 'bool' | 'number' | 'any' | 'quantity' | 'intOrString' | 'time' | 'bytes';
 export type FieldType = Scalar | { object: string } | { list: FieldType } | { map: FieldType };
 
 /** Field name → type of one object type. A Map, so names like `constructor` are never inherited. */
@@ -17,7 +17,7 @@ export type Fields = ReadonlyMap<string, FieldType>;
 /** Type name → compact field list, as written in the group files. */
 export type TypeSpecs = Readonly<Record<string, string>>;
 
-const scalars: ReadonlySet<string> = new Set<Scalar>(['string', 'int', 'bool', 'number', 'any', 'quantity', 'intOrString', 'time', 'bytes']);
+const scalars: ReadonlySet<string> = new Set<Scalar>(['string', 'int', 'int64', 'bool', 'number', 'any', 'quantity', 'intOrString', 'time', 'bytes']);
 
 export function parseType(s: string): FieldType {
   if (s.startsWith('[') && s.endsWith(']')) return { list: parseType(s.slice(1, -1)) };

@@ -377,3 +377,23 @@ test('values of the wrong JSON type are refused as Go decoding refuses them; nul
   assert.equal(checkDecoding('apps', 'Deployment', withNulls, { normalize: true })?.typeError, undefined);
   assert.deepEqual(withNulls.spec, { template: { spec: { containers: [{}], nodeSelector: { a: '' } } } });
 });
+
+test('integers must fit the Go type they decode into: int32 for counts and ports, int64 for seconds and IDs', () => {
+  const deploy = (spec: Record<string, unknown>) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec });
+  for (const replicas of [2147483648, 1e10, 1e300, -2147483649, 1.5]) {
+    assert.equal(
+      checkDecoding('apps', 'Deployment', deploy({ replicas }))?.typeError,
+      `json: cannot unmarshal number ${replicas} into Go struct field DeploymentSpec.spec.replicas of type int32`,
+    );
+  }
+  assert.equal(checkDecoding('apps', 'Deployment', deploy({ replicas: 2147483647 }))?.typeError, undefined);
+  const pod = (spec: Record<string, unknown>) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'x' }], ...spec } });
+  assert.equal(checkDecoding('', 'Pod', pod({ terminationGracePeriodSeconds: 4294967296 }))?.typeError, undefined, 'grace periods are int64');
+  assert.match(checkDecoding('', 'Pod', pod({ terminationGracePeriodSeconds: 1e300 }))?.typeError ?? '', /number 1e\+300 into Go struct field PodSpec\.spec\.terminationGracePeriodSeconds of type int64/);
+  assert.match(
+    checkDecoding('', 'Service', { metadata: { name: 's' }, spec: { ports: [{ port: 80, targetPort: 4294967296 }] } })?.typeError ?? '',
+    /targetPort of type intstr\.IntOrString/,
+  );
+  assert.match(checkDecoding('autoscaling', 'Scale', { spec: { replicas: 1e300 } })?.typeError ?? '', /ScaleSpec\.spec\.replicas of type int32/);
+  assert.match(checkDecoding('meta.k8s.io', 'DeleteOptions', { preconditions: 's' })?.typeError ?? '', /cannot unmarshal string into Go struct field DeleteOptions\.preconditions of type Preconditions/);
+});

@@ -66,7 +66,11 @@ function format(path: Array<string | number>, withIndexes: boolean): string {
 
 const jsonType = (v: unknown) => (Array.isArray(v) ? 'array' : typeof v === 'object' ? 'object' : typeof v === 'boolean' ? 'bool' : typeof v);
 
-const goType: Record<string, string> = { string: 'string', time: 'string', bytes: 'string', int: 'int32', number: 'float64', bool: 'bool', quantity: 'resource.Quantity', intOrString: 'intstr.IntOrString' };
+const goType: Record<string, string> = { string: 'string', time: 'string', bytes: 'string', int: 'int32', int64: 'int64', number: 'float64', bool: 'bool', quantity: 'resource.Quantity', intOrString: 'intstr.IntOrString' };
+
+// Go decodes into sized integers and refuses what does not fit, as it refuses a fraction.
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
 
 function scalarFits(t: string, v: unknown): boolean {
   switch (t) {
@@ -77,7 +81,10 @@ function scalarFits(t: string, v: unknown): boolean {
     case 'bytes':
       return typeof v === 'string';
     case 'int':
-      return typeof v === 'number' && Number.isInteger(v);
+      return typeof v === 'number' && Number.isInteger(v) && v >= INT32_MIN && v <= INT32_MAX;
+    case 'int64':
+      // 2^63 itself is the first double past int64's range.
+      return typeof v === 'number' && Number.isInteger(v) && v >= -(2 ** 63) && v < 2 ** 63;
     case 'number':
       return typeof v === 'number';
     case 'bool':
@@ -85,7 +92,7 @@ function scalarFits(t: string, v: unknown): boolean {
     case 'quantity':
       return typeof v === 'string' || typeof v === 'number';
     case 'intOrString':
-      return typeof v === 'string' || (typeof v === 'number' && Number.isInteger(v));
+      return typeof v === 'string' || (typeof v === 'number' && Number.isInteger(v) && v >= INT32_MIN && v <= INT32_MAX);
     default:
       return false;
   }
@@ -94,13 +101,15 @@ function scalarFits(t: string, v: unknown): boolean {
 /** `owner` is the Go type whose field holds the value, for the message (`Container.spec...image`). */
 function mismatch(w: Walk, owner: string, v: unknown, want: string): void {
   if (w.typeError !== undefined) return;
-  const shown = typeof v === 'number' && !Number.isInteger(v) ? `number ${v}` : jsonType(v);
+  // Go names a number by its value when it was refused for not fitting an integer type, and any
+  // other misfit by its JSON type alone.
+  const shown = typeof v === 'number' && /int/.test(want) ? `number ${v}` : jsonType(v);
   w.typeError = `json: cannot unmarshal ${shown} into Go struct field ${owner}.${format(w.path, false)} of type ${want}`;
 }
 
 /** The zero value Go's decoder leaves for a JSON null, where the stored form cannot simply omit it. */
 function zeroOf(t: FieldType): unknown {
-  if (typeof t === 'string') return t === 'int' || t === 'number' ? 0 : t === 'bool' ? false : t === 'any' ? null : '';
+  if (typeof t === 'string') return t === 'int' || t === 'int64' || t === 'number' ? 0 : t === 'bool' ? false : t === 'any' ? null : '';
   if ('object' in t || 'map' in t) return {};
   return [];
 }

@@ -103,7 +103,7 @@ function validatePodUpdate(obj: KObject, old: KObject): FieldError[] {
 
 function validate(obj: KObject, ctx: { old?: KObject }): FieldError[] {
   const errs = validateMeta(obj, { namespaced: true, nameFn: nameIsDNSSubdomain }, ctx.old);
-  errs.push(...validatePodSpec(spec(obj), 'spec', { forPod: true }));
+  errs.push(...validatePodSpec(spec(obj), 'spec'));
   if (!ctx.old && asArray(spec(obj)?.ephemeralContainers).length > 0) {
     errs.push(fieldError.forbidden('spec.ephemeralContainers', 'cannot be set on create'));
   }

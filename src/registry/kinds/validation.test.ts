@@ -351,6 +351,36 @@ const cases: Array<{ name: string; obj: KObject; old?: KObject; want: string[] }
     obj: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'l' }, spec: { leaseDurationSeconds: 0 } },
     want: ['metadata.namespace: Required value', 'spec.leaseDurationSeconds: Invalid value: 0: must be greater than 0'],
   },
+  {
+    name: 'deployment template without an image (its pods could never be created)',
+    obj: deployment({ template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c' }] } } }),
+    want: ['spec.template.spec.containers[0].image: Required value'],
+  },
+  {
+    name: 'negative grace period, ids out of range, file modes past 0777, probes without a handler',
+    obj: pod({
+      terminationGracePeriodSeconds: -1,
+      securityContext: { runAsUser: -1, supplementalGroups: [4294967296] },
+      volumes: [{ name: 'cfg', configMap: { name: 'c', defaultMode: 512, items: [{ key: 'k', path: 'p', mode: -1 }] } }],
+      containers: [{ name: 'c', image: 'x', livenessProbe: { periodSeconds: -5, successThreshold: 2 }, readinessProbe: { tcpSocket: { port: 70000 } } }],
+    }),
+    want: [
+      'spec.volumes[0].configMap.defaultMode: Invalid value: 512: must be a number between 0 and 0777 (octal), both inclusive',
+      'spec.volumes[0].configMap.items[0].mode: Invalid value: -1: must be a number between 0 and 0777 (octal), both inclusive',
+      'spec.containers[0].livenessProbe: Required value: must specify a handler type',
+      'spec.containers[0].livenessProbe.periodSeconds: Invalid value: -5: must be greater than or equal to 0',
+      'spec.containers[0].livenessProbe.successThreshold: Invalid value: 2: must be 1',
+      'spec.containers[0].readinessProbe.tcpSocket.port: Invalid value: 70000: must be between 1 and 65535, inclusive',
+      'spec.terminationGracePeriodSeconds: Invalid value: -1: must be greater than or equal to 0',
+      'spec.securityContext.runAsUser: Invalid value: -1: must be between 0 and 2147483647, inclusive',
+      'spec.securityContext.supplementalGroups[0]: Invalid value: 4294967296: must be between 0 and 2147483647, inclusive',
+    ],
+  },
+  {
+    name: 'a resource quantity past what a 64-bit count holds',
+    obj: pod({ containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '1e300' } } }] }),
+    want: ['spec.containers[0].resources.requests[cpu]: Invalid value: "1e300": must be less than or equal to 9223372036854775807'],
+  },
 ];
 
 for (const c of cases) {
