@@ -33,6 +33,15 @@ test('node labels and taints are parsed as K3s takes them, and bad ones are refu
   assert.throws(() => parseTaints(['a:Sometimes']), /Effect NoSchedule, PreferNoSchedule or NoExecute/);
 });
 
+test('an agent may not label itself with labels only the cluster admin sets, and is told how to set them', () => {
+  const withLabels = (nodeLabel: string[]) => resolveAgentConfig({ server: 'https://x', token: 't', nodeLabel }, env());
+  assert.throws(() => withLabels(['node-role.kubernetes.io/worker=true']), /--node-label node-role\.kubernetes\.io\/worker: an agent may not label itself.*kubectl label node <name> node-role\.kubernetes\.io\/worker=true/);
+  assert.throws(() => withLabels(['node-restriction.kubernetes.io/pci=yes']), /may not label itself/);
+  assert.deepEqual(withLabels(['node.kubernetes.io/rack=r1', 'topology.kubernetes.io/zone=a', 'example.com/gpu=1']).labels, {
+    'node.kubernetes.io/rack': 'r1', 'topology.kubernetes.io/zone': 'a', 'example.com/gpu': '1',
+  });
+});
+
 test('only the simulated runtime exists in this build', () => {
   assert.throws(() => resolveAgentConfig({ server: 'https://x', token: 't', runtime: 'containerd' }, env()), /--runtime: "containerd" is not available in this build; use --runtime sim/);
 });

@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError, currentEnvironment, defaultDataDir, type Environment } from './environment.js';
+import { isRestrictedNodeLabel } from '../registry/node-self-labels.js';
 
 export interface AgentFlags {
   server?: string;
@@ -105,8 +106,18 @@ export function resolveAgentConfig(flags: AgentFlags, e: Environment = currentEn
     }
   }
   if (!token) throw new ConfigError('--token is required: the server\'s <data-dir>/server/token, or a join token from "k3ts token create" (or K3TS_TOKEN / --token-file)');
+  const node = resolveNodeSettings(flags, e);
+  // The server would refuse the registration; say so before joining, with the way that works.
+  const reserved = Object.keys(node.labels).filter(isRestrictedNodeLabel);
+  if (reserved.length > 0) {
+    const [key] = reserved;
+    throw new ConfigError(
+      `--node-label ${key}: an agent may not label itself under kubernetes.io or k8s.io (other than kubelet.kubernetes.io/, node.kubernetes.io/ and the well-known topology labels); ` +
+        `label the node from a server once it has joined: kubectl label node <name> ${key}=${node.labels[key!]}`,
+    );
+  }
   return Object.freeze({
-    ...resolveNodeSettings(flags, e),
+    ...node,
     server: `${url.protocol}//${url.host}`,
     token,
     dataDir: resolve(flags.dataDir || e.env.K3TS_DATA_DIR || defaultDataDir(e)),

@@ -64,8 +64,10 @@ export function startTunnelClients(o: TunnelClientOptions): TunnelClients {
         o.log?.('tunnel connected', { server });
       });
       ws.on('error', () => undefined); // 'close' follows and schedules the retry
+      let goingAway = false;
+      ws.on('close', (code) => (goingAway = code === 1001));
       void session.closed.then(() => {
-        if (open) o.log?.('tunnel lost, reconnecting', { server });
+        if (open) o.log?.(goingAway ? 'server is shutting down, reconnecting' : 'tunnel lost, reconnecting', { server });
         open = false;
         if (stopped) return;
         const wait = Math.round(delay * (0.75 + Math.random() / 2));

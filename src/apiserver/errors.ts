@@ -47,6 +47,14 @@ export class ApiError extends Error {
   }
 }
 
+/** The client went away before its request was read: nothing to answer, nothing wrong here. */
+export class ClientGoneError extends Error {
+  constructor(message = 'the client closed the connection before its request was read') {
+    super(message);
+    this.name = 'ClientGoneError';
+  }
+}
+
 /** Identifies a resource in messages the way kube-apiserver does: `deployments.apps` or `configmaps`. */
 export interface ResourceRef {
   group: string;

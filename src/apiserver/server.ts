@@ -1,9 +1,10 @@
 // The HTTPS front: TLS with optional client certificates, authentication, authorization, then
 // either a non-resource path (health, version, discovery, OpenAPI) or a resource request.
 import https from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApiError, errors } from './errors.js';
+import { ApiError, ClientGoneError, errors } from './errors.js';
+import { defaultConnectionLimits, trackConnections, type ConnectionLimits } from './http/connections.js';
 import { createAuthenticator, type TokenEntry, type UserInfo } from './authn.js';
 import { forbiddenMessage, mastersAuthorizer, type Authorizer } from './authz.js';
 import { BadPathError, parseRequestInfo, type RequestInfo } from './request-info.js';
@@ -35,11 +36,27 @@ export interface ApiServerOptions {
   /** Agents' tunnels (websocket upgrades by node certificates) and the dialer for pods/log. */
   tunnels?: TunnelRegistry;
   watchTuning?: WatchTuning;
+  /** Connection caps and deadlines; the defaults suit a real server. */
+  limits?: Partial<ServerLimits>;
   log: (line: string) => void;
+  /** Lines about normal events a client caused (a request it aborted), for --debug. */
+  debug?: (line: string) => void;
+  /** A line about something the operator may want to know (a client refused for its connections). */
+  warn?: (msg: string, fields: Record<string, unknown>) => void;
 }
+
+export interface ServerLimits extends ConnectionLimits {
+  /** A request's headers and body must have arrived within this time (watches and logs may then
+   *  stream for as long as they ask). kube-apiserver's --request-timeout. */
+  requestTimeoutMs: number;
+}
+
+export const defaultServerLimits: ServerLimits = { ...defaultConnectionLimits, requestTimeoutMs: 60_000 };
 
 export interface ApiServer {
   readonly port: number;
+  /** Sockets open right now, tunnels included. */
+  readonly openConnections: number;
   close(): Promise<void>;
 }
 
@@ -103,6 +120,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    // Go refuses an HTTP/1.1 request without Host too; here the client gets to read why.
+    if (req.httpVersion === '1.1' && !req.headers.host) throw errors.badRequest('missing required Host header');
     const target = req.url ?? '/';
     // Only origin-form targets; and `//x` must stay a path, not become a host name.
     if (!target.startsWith('/')) throw errors.badRequest('the request target must be a path starting with /');
@@ -134,6 +153,18 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     await handleResource(opts.context, req, res, info, url.searchParams, watchTuning, { user: user!, authorizer }, tunnels ? (node, t) => tunnels.dial(node, t) : undefined);
   };
 
+  // The handshake gets no more time than a whole request. A connection that has sent nothing after
+  // it is closed just after Node would have answered a request whose headers stalled, so that a
+  // stalled request gets its 408 first.
+  const requestTimeoutMs = opts.limits?.requestTimeoutMs ?? defaultServerLimits.requestTimeoutMs;
+  const headersTimeoutMs = Math.min(32_000, requestTimeoutMs);
+  const checkIntervalMs = Math.min(5_000, Math.max(100, Math.floor(requestTimeoutMs / 4)));
+  const limits: ServerLimits = {
+    ...defaultServerLimits,
+    handshakeTimeoutMs: Math.min(defaultServerLimits.handshakeTimeoutMs, requestTimeoutMs),
+    firstRequestTimeoutMs: headersTimeoutMs + checkIntervalMs + 1000,
+    ...opts.limits,
+  };
   const server = https.createServer(
     {
       cert: opts.tls.certPem,
@@ -144,39 +175,66 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       keepAliveTimeout: 65_000,
       // As Go's net/http (and so kube-apiserver): request line and headers up to 1 MiB.
       maxHeaderSize: 1 << 20,
+      // A missing Host is answered with a Status by the handler, not by Node's bare 400.
+      requireHostHeader: false,
+      // How often Node looks for requests past their header deadline.
+      connectionsCheckingInterval: checkIntervalMs,
     },
     (req, res) => {
-      handle(req, res).catch((err) => sendError(req, res, err, opts.log));
+      inflight++;
+      armBodyDeadline(req, res, limits.requestTimeoutMs);
+      handle(req, res)
+        .catch((err) => answerError(req, res, err))
+        .finally(() => {
+          inflight--;
+          if (inflight === 0) drained?.();
+        });
     },
   );
-  // A request Node cannot even parse (bad header, huge URL) still gets an HTTP answer when possible.
+  let inflight = 0;
+  let drained: (() => void) | undefined;
+  const answerError = (req: IncomingMessage, res: ServerResponse, err: unknown) => {
+    if (err instanceof ClientGoneError) {
+      opts.debug?.(`${req.method} ${req.url}: ${err.message}`);
+      return;
+    }
+    sendError(req, res, err, opts.log);
+  };
+  // Headers must arrive within the request timeout too (at most 32 s, as kube-apiserver's).
+  server.headersTimeout = headersTimeoutMs;
+  // Node's own request timeout would answer 408 without a Status; armBodyDeadline answers first.
+  server.requestTimeout = limits.requestTimeoutMs + 1000;
+  const connections = trackConnections(server, limits, opts.warn ?? (() => undefined));
+
+  // A request Node cannot even parse (bad header, huge URL, headers too slow) still gets a Status.
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    if (socket.writable && err.code !== 'ECONNRESET') {
-      const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
-      const status = new ApiError(tooLarge ? 431 : 400, tooLarge ? 'RequestHeaderFieldsTooLarge' : 'BadRequest', tooLarge ? 'the request line and headers are too large' : `the request could not be parsed: ${err.code ?? err.message}`).toStatus();
-      // A HEAD answer carries no body; the method is all we can still read of the request.
-      const isHead = (err as { rawPacket?: Buffer }).rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';
-      const json = JSON.stringify(status);
-      const body = isHead ? '' : json;
-      socket.end(`HTTP/1.1 ${status.code} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${body}`);
-    } else socket.destroy();
+    if (!socket.writable || err.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    const [code, reason, text, message] =
+      err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'RequestHeaderFieldsTooLarge', 'Request Header Fields Too Large', 'the request line and headers are too large']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Timeout', 'Request Timeout', `the request headers did not arrive within ${server.headersTimeout} ms`]
+      : [400, 'BadRequest', 'Bad Request', `the request could not be parsed: ${err.code ?? err.message}`];
+    // A HEAD answer carries no body; the method is all we can still read of the request.
+    const isHead = (err as { rawPacket?: Buffer }).rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';
+    socket.end(rawAnswer(code, text, new ApiError(code, reason, message), isHead));
   });
   // Upgrades: only the agents' tunnels so far (exec and port-forward will join them).
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const refuse = (code: number, text: string) => {
-      socket.end(`HTTP/1.1 ${code} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-    };
+    const refuse = (err: ApiError) => socket.end(rawAnswer(err.code, statusText(err.code), err, false));
     const path = new URL(`https://localhost${req.url?.startsWith('/') ? req.url : '/'}`).pathname;
-    if (!tunnels || path !== TUNNEL_PATH) return refuse(404, 'Not Found');
+    if (!tunnels || path !== TUNNEL_PATH) return refuse(errors.notFoundPath());
     const user = authenticator.authenticate(req);
-    if (!user) return refuse(401, 'Unauthorized');
+    if (!user) return refuse(errors.unauthorized());
     const node = nodeNameOf(user);
-    if (node === undefined) return refuse(403, 'Forbidden');
+    if (node === undefined) return refuse(errors.forbidden(`only nodes open tunnels; ${user.name} is not a node`));
     tunnels.accept(req, socket, head, node);
   });
-  // Watches stay open for their own timeout; never let Node cut them.
-  server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
+  // CONNECT is no verb of this API; without this listener Node would drop the connection silently.
+  server.on('connect', (req: IncomingMessage, socket: Duplex) => {
+    socket.end(rawAnswer(405, 'Method Not Allowed', errors.methodNotAllowed(), false));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.bindAddress, () => {
@@ -187,10 +245,54 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const port = (server.address() as AddressInfo).port;
   return {
     port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    get openConnections() {
+      return connections.open;
+    },
+    async close() {
+      // Stop accepting, let requests in progress answer for a moment, then close every socket:
+      // idle keep-alives, watches and tunnels would otherwise hold the process for minutes.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      if (inflight > 0) {
+        await new Promise<void>((resolve) => {
+          drained = resolve;
+          setTimeout(resolve, 500).unref();
+        });
+      }
+      server.closeAllConnections();
+      connections.destroyAll();
+      await closed;
+    },
   };
+}
+
+/** An answer written straight to a socket that HTTP handling never got to (or gave up on). */
+function rawAnswer(code: number, text: string, err: ApiError, headOnly: boolean): string {
+  const json = JSON.stringify(err.toStatus());
+  return `HTTP/1.1 ${code} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${headOnly ? '' : json}`;
+}
+
+const statusText = (code: number) => STATUS_CODES[code] ?? 'Error';
+
+/**
+ * A request body (or the rest of the headers' request) that has not fully arrived within the request
+ * timeout is answered 408 if nothing was answered yet, and its connection closed: a client trickling
+ * bytes must not hold a socket and a handler forever.
+ */
+function armBodyDeadline(req: IncomingMessage, res: ServerResponse, ms: number): void {
+  if (req.complete) return;
+  const timer = setTimeout(() => {
+    if (req.complete) return;
+    if (res.headersSent) {
+      req.socket.destroy();
+      return;
+    }
+    res.setHeader('Connection', 'close');
+    res.once('finish', () => req.socket.destroy());
+    sendError(req, res, new ApiError(408, 'Timeout', `the request body did not arrive within ${ms / 1000}s`));
+  }, ms);
+  timer.unref();
+  const clear = () => clearTimeout(timer);
+  req.once('end', clear);
+  req.once('close', clear);
 }

@@ -13,7 +13,9 @@ export interface TunnelRegistry {
   /** A node served in this process (the server's own agent) is dialled directly. */
   registerLocal(node: string, dial: Dialer): () => void;
   dial(node: string, target: string): Promise<Duplex>;
-  close(): void;
+  /** Tells every agent the server is going (close code 1001, so it fails over at once) and waits
+   *  a moment for their goodbyes; a silent peer is cut off. */
+  close(): Promise<void>;
 }
 
 export function createTunnelRegistry(opts: { pingIntervalMs?: number; onChange?(node: string, connected: boolean): void } = {}): TunnelRegistry {
@@ -64,10 +66,17 @@ export function createTunnelRegistry(opts: { pingIntervalMs?: number; onChange?(
       if (!s) throw new Error(`node "${node}" has no tunnel to this server: its agent is stopped or reconnecting`);
       return s.session.open(target);
     },
-    close() {
+    async close() {
       clearInterval(pinger);
-      for (const { session } of sessions.values()) session.close();
+      const open = [...sessions.values()];
       sessions.clear();
+      const goodbyes = open.map(({ ws }) => new Promise<void>((resolve) => (ws.readyState === ws.CLOSED ? resolve() : ws.once('close', () => resolve()))));
+      for (const { session } of open) session.close(1001, 'the server is shutting down');
+      const waited = setTimeout(() => {
+        for (const { ws } of open) ws.terminate();
+      }, 300);
+      await Promise.all(goodbyes);
+      clearTimeout(waited);
       wss.close();
     },
   };

@@ -31,9 +31,11 @@ export function serverCommand(): Command {
     .option('--service-node-port-range <range>', 'port range for NodePort Services (default: 30000-32767)')
     .option('--node-monitor-grace-period <duration>', 'a node silent this long is marked NotReady/Unknown and tainted unreachable (default: 40s)')
     .option('--default-not-ready-toleration-seconds <n>', 'how long pods stay on a NotReady node before eviction (default: 300)')
-    .option('--default-unreachable-toleration-seconds <n>', 'how long pods stay on an unreachable node before eviction (default: 300)');
+    .option('--default-unreachable-toleration-seconds <n>', 'how long pods stay on an unreachable node before eviction (default: 300)')
+    .option('--request-timeout <duration>', 'a request must have sent its headers and body within this; watches and logs then stream on (default: 60s)');
   return nodeFlags(cmd)
     .addOption(new Option('--log-format <format>', 'text or json (default: text)').choices(['text', 'json']))
+    .option('--debug', 'also log normal events a client caused, such as requests it aborted (env K3TS_DEBUG=true)')
     .action(async (flags: ServerFlags) => {
       let config;
       try {
@@ -42,7 +44,7 @@ export function serverCommand(): Command {
         if (err instanceof ConfigError) fail(err.message);
         throw err;
       }
-      const log = createLogger(config.logFormat);
+      const log = createLogger(config.logFormat, undefined, { debug: config.debug });
       let server;
       try {
         server = await runServer(config, log);

@@ -10,7 +10,7 @@ import type { KObject } from '../registry/types.js';
 import type { ContainerRuntime } from '../runtime/types.js';
 import { RestartBackoff } from './backoff.js';
 import { renewNodeLease } from './lease.js';
-import { listAndWatch } from './list-watch.js';
+import { listAndWatch } from '../client/list-watch.js';
 import { apiTime, nodeConditions } from './node-conditions.js';
 import { hostInfo, nodeResources, type CapacityOverrides } from './node-info.js';
 import { nodesType, registerNode, type NodeIdentity } from './node-registration.js';

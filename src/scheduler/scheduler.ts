@@ -2,7 +2,7 @@
 // time, picks a node for each (a synchronous, in-memory decision), assumes the pod onto it and
 // writes the binding in the background, many bindings in flight at once. See flow.md for why.
 import { hasReason, type Client } from '../client/types.js';
-import { runInformer } from './informer.js';
+import { listAndWatch } from '../client/list-watch.js';
 import { place } from './place.js';
 import type { PodInfo } from './pod-info.js';
 import { SchedulingQueue } from './queue.js';
@@ -145,9 +145,9 @@ export async function runScheduler(opts: SchedulerOptions, signal: AbortSignal):
     else signal.addEventListener('abort', finish, { once: true });
   });
 
-  const informer = { client, signal, onError: report, retryMs: opts.relistDelayMs };
-  await runInformer({ ...informer, type: nodesType, handlers: { replace: (items) => state.replaceNodes(items), event: (ev) => state.onNodeEvent(ev) } });
-  await runInformer({ ...informer, type: podsType, handlers: { replace: (items) => state.replacePods(items), event: (ev) => state.onPodEvent(ev) } });
+  const informer = { client, onError: report, retryMs: opts.relistDelayMs };
+  await listAndWatch({ ...informer, type: nodesType, onList: (items) => state.replaceNodes(items), onEvent: (ev) => state.onNodeEvent(ev) }, signal);
+  await listAndWatch({ ...informer, type: podsType, onList: (items) => state.replacePods(items), onEvent: (ev) => state.onPodEvent(ev) }, signal);
   wake();
   return { stopped };
 }

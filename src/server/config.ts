@@ -36,6 +36,8 @@ export interface ServerFlags {
   nodeTaint?: string[];
   runtime?: string;
   logFormat?: string;
+  debug?: boolean;
+  requestTimeout?: string;
 }
 
 export interface ServerConfig {
@@ -61,6 +63,9 @@ export interface ServerConfig {
   /** The server's own node (unless disableAgent). */
   node: NodeSettings;
   logFormat: 'text' | 'json';
+  debug: boolean;
+  /** A request's headers and body must arrive within this (watches and logs then stream on). */
+  requestTimeoutMs: number;
 }
 
 
@@ -71,14 +76,14 @@ function parseSeconds(flag: string, v: string | undefined, fallback: number): nu
   return n;
 }
 
-function parseGrace(v: string | undefined): number {
-  if (v === undefined || v === '') return 40_000;
+function parseDurationFlag(flag: string, v: string | undefined, fallbackMs: number): number {
+  if (v === undefined || v === '') return fallbackMs;
   try {
     const ms = parseDuration(v);
     if (ms < 1000) throw new Error('must be at least 1s');
     return ms;
   } catch (err) {
-    throw new ConfigError(`--node-monitor-grace-period: ${(err as Error).message}`);
+    throw new ConfigError(`${flag}: ${(err as Error).message}`);
   }
 }
 
@@ -153,11 +158,13 @@ export function resolveServerConfig(flags: ServerFlags, e: Environment = current
     serviceCidr: flags.serviceCidr || '10.43.0.0/16',
     clusterCidr: flags.clusterCidr || '10.42.0.0/16',
     nodePortRange: parseRange(flags.serviceNodePortRange),
-    nodeMonitorGracePeriodMs: parseGrace(flags.nodeMonitorGracePeriod),
+    nodeMonitorGracePeriodMs: parseDurationFlag('--node-monitor-grace-period', flags.nodeMonitorGracePeriod, 40_000),
     notReadyTolerationSeconds: parseSeconds('--default-not-ready-toleration-seconds', flags.defaultNotReadyTolerationSeconds, 300),
     unreachableTolerationSeconds: parseSeconds('--default-unreachable-toleration-seconds', flags.defaultUnreachableTolerationSeconds, 300),
     node: resolveNodeSettings(flags, e),
     logFormat: flags.logFormat === 'json' ? 'json' : 'text',
+    debug: !!flags.debug || e.env.K3TS_DEBUG === 'true',
+    requestTimeoutMs: parseDurationFlag('--request-timeout', flags.requestTimeout, 60_000),
   });
 }
 

@@ -1,6 +1,7 @@
 // The control plane without its HTTPS front: datastore, admission, bootstrap objects and the
 // server-side controllers, reachable through an in-process client. `k3ts server` puts the API
 // server in front of it; tests use it directly.
+import { setMaxListeners } from 'node:events';
 import type { Backend } from '../storage/backend.js';
 import { ObjectStore } from '../apiserver/store/object-store.js';
 import type { ResourceContext } from '../apiserver/resources/context.js';
@@ -64,6 +65,9 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     ],
   };
   const controllers = new AbortController();
+  // One signal stops every controller and each of its watches (about 60 listeners today); the
+  // default limit of 10 would call that a leak. A real leak still gets noticed past this bound.
+  setMaxListeners(200, controllers.signal);
   const running: Array<Promise<void>> = [];
   const stop = async () => {
     controllers.abort();

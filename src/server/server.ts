@@ -69,7 +69,7 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
     const tokens = [...serverTokenEntries(pki.token), ...(config.token ? serverTokenEntries(config.token) : [])];
     const serverPasswords = [...new Set([pki.token, ...(config.token ? [config.token] : [])].map((t) => parseToken(t).password))];
     const tunnels = createTunnelRegistry({ onChange: (node, connected) => log.info(connected ? 'node tunnel connected' : 'node tunnel closed', { node }) });
-    closers.push(() => tunnels.close());
+    closers.unshift(() => tunnels.close());
     const join = createJoinEndpoint({
       client: plane.client,
       caPem: pki.caPem,
@@ -88,9 +88,14 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
       authorizer: unionAuthorizer(mastersAuthorizer, createNodeAuthorizer(plane.client)),
       join,
       tunnels,
+      limits: { requestTimeoutMs: config.requestTimeoutMs },
       log: (line) => log.error(line),
+      debug: (line) => log.debug(line),
+      warn: (msg, fields) => log.warn(msg, fields),
     });
-    closers.unshift(() => api.close());
+    // Agents are told first (they fail over to other servers), then every socket is closed; closing
+    // the tunnels a second time later is harmless.
+    closers.unshift(() => tunnels.close(), () => api.close());
     const port = api.port;
     await writeKubeconfig({
       path: config.kubeconfigPath,

@@ -9,7 +9,8 @@ export interface TunnelSession {
   /** Opens a stream to `target` on the far side. */
   open(target: string, timeoutMs?: number): Promise<Duplex>;
   readonly closed: Promise<void>;
-  close(): void;
+  /** Sends the websocket close frame (with a code and reason for the peer) and drops every stream. */
+  close(code?: number, reason?: string): void;
 }
 
 interface Pending {
@@ -152,8 +153,8 @@ export function createTunnelSession(ws: WebSocket, opts: SessionOptions = {}): T
       });
     },
     closed,
-    close() {
-      ws.close();
+    close(code?: number, reason?: string) {
+      ws.close(code, reason);
       shutdown();
     },
   };

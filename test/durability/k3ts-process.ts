@@ -20,6 +20,8 @@ export interface StartOptions {
    *  should take a free one too: a port given up can be taken by any other process in between. */
   port?: number;
   readyTimeoutMs?: number;
+  /** More `k3ts server` flags. */
+  extraArgs?: string[];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -66,7 +68,7 @@ export class K3tsProcess {
     const port = options.port ?? (await freePort());
     const dataDir = join(options.root, 'data');
     const kubeconfig = join(options.root, 'kubeconfig.yaml');
-    const args = ['server', '--data-dir', dataDir, '--https-listen-port', String(port), '--bind-address', '127.0.0.1', '--write-kubeconfig', kubeconfig, '--disable-agent'];
+    const args = ['server', '--data-dir', dataDir, '--https-listen-port', String(port), '--bind-address', '127.0.0.1', '--write-kubeconfig', kubeconfig, '--disable-agent', ...(options.extraArgs ?? [])];
     const proc = spawn(bin, args, { cwd: options.root, stdio: ['ignore', 'pipe', 'pipe'] });
     const server = new K3tsProcess(proc, port, dataDir, kubeconfig);
     const deadline = Date.now() + (options.readyTimeoutMs ?? 20_000);

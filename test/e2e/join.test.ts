@@ -149,7 +149,30 @@ describe('joining nodes', { timeout: 240_000 }, () => {
       /Error from server \(Forbidden\): nodes "worker-1" is forbidden: User "system:node:worker-2" cannot patch resource "nodes" in API group "" at the cluster scope: node 'worker-2' cannot modify node 'worker-1'/,
     );
     expectError(await a.kubectl(['get', 'secrets', '-A'], { kubeconfig }), /Error from server \(Forbidden\): secrets is forbidden: User "system:node:worker-2" cannot list resource "secrets"/);
+    // Labels that steer workloads, and taints, are the cluster admin's, not the node's.
+    expectError(
+      await a.kubectl(['label', 'node', 'worker-2', 'node-restriction.kubernetes.io/trusted=yes'], { kubeconfig }),
+      /nodes "worker-2" is forbidden: node "worker-2" is not allowed to modify labels: node-restriction\.kubernetes\.io\/trusted/,
+    );
+    expectError(await a.kubectl(['label', 'node', 'worker-2', 'node-role.kubernetes.io/control-plane='], { kubeconfig }), /not allowed to modify labels: node-role\.kubernetes\.io\/control-plane/);
+    expectError(await a.kubectl(['taint', 'node', 'worker-2', 'dedicated=me:NoSchedule'], { kubeconfig }), /node "worker-2" is not allowed to modify taints/);
+    expectOk(await a.kubectl(['label', 'node', 'worker-2', 'node.kubernetes.io/rack=r2', 'topology.kubernetes.io/zone=z1'], { kubeconfig }));
+    expectOk(await a.kubectl(['label', 'node', 'worker-2', 'node-restriction.kubernetes.io/trusted=yes']));
     expectError(await a.kubectl(['create', 'namespace', 'mine'], { kubeconfig }), /Forbidden/);
     expectError(await a.kubectl(['delete', 'node', 'worker-1'], { kubeconfig }), /Forbidden/);
+  });
+
+  test('a server stopping with agents connected exits within 2 s and tells each agent, which fails over', async () => {
+    const w = agent({ server: b.url, token: b.serverToken, nodeName: 'b-worker', nodeIp: '127.0.0.31' });
+    await w.waitForOutput(/tunnel connected/, 20_000);
+    // An idle keep-alive connection and an open watch must not hold the server either.
+    const watch = b.background(['get', 'configmaps', '-A', '--watch']);
+    await sleep(500);
+    const started = performance.now();
+    await b.stop();
+    const tookMs = performance.now() - started;
+    assert.ok(tookMs < 2000, `the server took ${Math.round(tookMs)} ms to exit`);
+    await w.waitForOutput(/server is shutting down, reconnecting/, 5000);
+    await watch.stop();
   });
 });

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureServerPki, type ServerPki } from '../../src/pki/index.js';
-import { startApiServer, type ApiServer } from '../../src/apiserver/server.js';
+import { startApiServer, type ApiServer, type ApiServerOptions, type ServerLimits } from '../../src/apiserver/server.js';
 import type { WatchTuning } from '../../src/apiserver/handlers/watch.js';
 import { startTestControlPlane, type TestControlPlane } from './control-plane.js';
 
@@ -33,7 +33,7 @@ export interface TestApiServer {
   close(): Promise<void>;
 }
 
-export async function startTestApiServer(pki: ServerPki, opts: { watchTuning?: WatchTuning } = {}): Promise<TestApiServer> {
+export async function startTestApiServer(pki: ServerPki, opts: { watchTuning?: WatchTuning; limits?: Partial<ServerLimits>; warn?: ApiServerOptions['warn'] } = {}): Promise<TestApiServer> {
   const plane = await startTestControlPlane();
   let api: ApiServer | undefined;
   let port = 0;
@@ -46,6 +46,8 @@ export async function startTestApiServer(pki: ServerPki, opts: { watchTuning?: W
       port,
       advertiseAddress: '127.0.0.1:6443',
       watchTuning: opts.watchTuning,
+      limits: opts.limits,
+      warn: opts.warn,
       log: () => undefined,
     });
     port = api.port;

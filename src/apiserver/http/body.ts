@@ -1,7 +1,7 @@
 // Request bodies: size-capped like kube-apiserver (3 MiB), decoded from JSON, YAML or Kubernetes
 // protobuf according to Content-Type. Anything malformed is a 400, never a crash.
 import type { IncomingMessage } from 'node:http';
-import { errors } from '../errors.js';
+import { ClientGoneError, errors } from '../errors.js';
 import { decodeKubernetesProtobuf, ProtobufDecodeError } from '../protobuf/decode.js';
 import { checkDepth } from './depth.js';
 import { decodeYaml } from './yaml-decoder.js';
@@ -30,7 +30,8 @@ export function readBody(req: IncomingMessage, limit = maxBodyBytes): Promise<Bu
       chunks.push(chunk);
     });
     req.on('end', () => failed || resolve(Buffer.concat(chunks)));
-    req.on('error', (err) => failed || reject(err));
+    // Node reports a client that hung up mid-body as an 'aborted' error.
+    req.on('error', (err: NodeJS.ErrnoException) => failed || reject(err.code === 'ECONNRESET' || err.message === 'aborted' ? new ClientGoneError() : err));
   });
 }
 
