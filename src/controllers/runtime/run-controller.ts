@@ -4,6 +4,7 @@
 import type { Client, ResourceType } from '../../client/types.js';
 import type { KObject } from '../../registry/types.js';
 import { WorkQueue } from './work-queue.js';
+import type { ObjectCache } from './object-cache.js';
 
 export interface ReconcileResult {
   requeueAfterMs?: number;
@@ -15,11 +16,26 @@ export interface ControllerSpec {
   for: ResourceType;
   /** Other kinds whose changes should reconcile keys of the `for` kind (e.g. what it owns; a list
    *  when one change concerns several, as a Node does every DaemonSet). */
-  watches?: Array<{ type: ResourceType; fieldSelector?: string; keyOf(obj: KObject): string | string[] | undefined }>;
+  watches?: Array<WatchedType | WatchedCache>;
   /** `key` is `namespace/name` for namespaced kinds and `name` otherwise. */
   reconcile(key: string): Promise<ReconcileResult | void>;
   workers?: number;
   onError?(key: string, err: unknown): void;
+}
+
+type KeyOf = (obj: KObject) => string | string[] | undefined;
+
+/** A kind followed through a watch of the controller's own. */
+export interface WatchedType {
+  type: ResourceType;
+  fieldSelector?: string;
+  keyOf: KeyOf;
+}
+
+/** A kind already followed by a shared cache the controller also reads from. */
+export interface WatchedCache {
+  cache: ObjectCache;
+  keyOf: KeyOf;
 }
 
 export const objectKeyOf = (m: { namespace?: string; name?: string }) => (m.namespace ? `${m.namespace}/${m.name}` : `${m.name}`);
@@ -42,16 +58,16 @@ export async function runController(spec: ControllerSpec, signal: AbortSignal): 
   const queue = new WorkQueue();
   signal.addEventListener('abort', () => queue.close(), { once: true });
 
-  const watch = async (type: ResourceType, fieldSelector: string | undefined, keyOf: (obj: KObject) => string | string[] | undefined): Promise<void> => {
+  const enqueue = (keys: string | string[] | undefined) => {
+    for (const key of typeof keys === 'string' ? [keys] : keys ?? []) queue.add(key);
+  };
+  const watch = async (type: ResourceType, fieldSelector: string | undefined, keyOf: KeyOf): Promise<void> => {
     if (signal.aborted) return;
     await spec.client.watch(
       type,
       fieldSelector ? { fieldSelector } : {},
       {
-        onEvent: (ev) => {
-          const keys = keyOf(ev.object);
-          for (const key of typeof keys === 'string' ? [keys] : keys ?? []) queue.add(key);
-        },
+        onEvent: (ev) => enqueue(keyOf(ev.object)),
         // The stream broke (e.g. compacted history): start over from the current state.
         onClose: () => {
           if (!signal.aborted) setTimeout(() => void watch(type, fieldSelector, keyOf).catch((err) => report('', err)), 1000).unref();
@@ -61,7 +77,12 @@ export async function runController(spec: ControllerSpec, signal: AbortSignal): 
     );
   };
   await watch(spec.for, undefined, (obj) => objectKeyOf(obj.metadata));
-  for (const w of spec.watches ?? []) await watch(w.type, w.fieldSelector, w.keyOf);
+  for (const w of spec.watches ?? []) {
+    if ('cache' in w) {
+      const unsubscribe = w.cache.subscribe((ev) => enqueue(w.keyOf(ev.object)));
+      signal.addEventListener('abort', unsubscribe, { once: true });
+    } else await watch(w.type, w.fieldSelector, w.keyOf);
+  }
 
   const worker = async () => {
     for (let key = await queue.next(); key !== undefined; key = await queue.next()) {

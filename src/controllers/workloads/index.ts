@@ -4,6 +4,9 @@ import { runDaemonSetController } from './daemonset/controller.js';
 import { runDeploymentController } from './deployment/controller.js';
 import { runJobController } from './job/controller.js';
 import { runReplicaSetController } from './replicaset.js';
+import { newPodCreationBudget } from './pod-control.js';
+import { podsType } from './resources.js';
+import { startObjectCache } from '../runtime/object-cache.js';
 
 export interface WorkloadControllersOptions {
   client: Client;
@@ -20,11 +23,14 @@ export async function runWorkloadControllers(opts: WorkloadControllersOptions, s
     if (!hasReason(err, 'Conflict')) opts.onError?.(controller, key, err);
   };
   const client = opts.client;
+  // One pace for every pod any of them creates, so together they cannot outrun the server.
+  const podCreations = newPodCreationBudget();
+  const pods = await startObjectCache({ client, type: podsType, onError: (err) => report('pod cache')('', err) }, signal);
   const running = [
-    await runReplicaSetController({ client, onError: report('replicaset') }, signal),
+    await runReplicaSetController({ client, pods, podCreations, onError: report('replicaset') }, signal),
     await runDeploymentController({ client, onError: report('deployment') }, signal),
-    await runDaemonSetController({ client, onError: report('daemonset') }, signal),
-    await runJobController({ client, onError: report('job'), podFailureBackoff: opts.jobPodFailureBackoffMs !== undefined ? { baseMs: opts.jobPodFailureBackoffMs } : {} }, signal),
+    await runDaemonSetController({ client, podCreations, onError: report('daemonset') }, signal),
+    await runJobController({ client, podCreations, onError: report('job'), podFailureBackoff: opts.jobPodFailureBackoffMs !== undefined ? { baseMs: opts.jobPodFailureBackoffMs } : {} }, signal),
   ];
   return { stopped: Promise.all(running.map((r) => r.stopped)).then(() => undefined) };
 }

@@ -104,4 +104,30 @@ describe('ReplicaSet controller', () => {
     assert.equal(((await cp.client.get(replicaSetsType, ns, 'slow')).status as { availableReplicas?: number }).availableReplicas, 0);
     await eventually(async () => ((await cp.client.get(replicaSetsType, ns, 'slow')).status as { availableReplicas?: number }).availableReplicas === 1, 'available', 4000);
   });
+
+  it('paces a huge replica count instead of flooding the server, and stops when the ReplicaSet goes', async () => {
+    const rs = await cp.client.create(replicaSetsType, replicaSet('huge', 2147483647));
+    const started = Date.now();
+    // Reads stay fast while the controller works through its budget.
+    const latencies: number[] = [];
+    while (Date.now() - started < 3000) {
+      const t0 = performance.now();
+      await cp.client.get(replicaSetsType, ns, 'huge');
+      latencies.push(performance.now() - t0);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const count = async () => (await podsOf(rs)).length;
+    const created = await count();
+    // The shared budget: a burst of 400, then 200 a second.
+    assert.ok(created >= 400 && created <= 400 + 200 * 3.5, `${created} pods after 3 s`);
+    latencies.sort((a, b) => a - b);
+    const p99 = latencies[Math.floor(latencies.length * 0.99)]!;
+    assert.ok(p99 < 50, `GET p99 ${p99.toFixed(1)} ms while creating`);
+    await cp.client.delete(replicaSetsType, ns, 'huge', { propagationPolicy: 'Orphan' });
+    await new Promise((r) => setTimeout(r, 300));
+    const atDelete = await count();
+    await new Promise((r) => setTimeout(r, 1500));
+    // At most the pass in flight finishes after the delete.
+    assert.ok((await count()) - atDelete <= 500, `${(await count()) - atDelete} pods created after the delete`);
+  });
 });

@@ -1,14 +1,18 @@
 // ReplicaSet: keeps spec.replicas active pods that match the selector. Pods it creates carry the
 // template's labels and a controller reference; orphans that match are adopted, its own pods that
 // stop matching are released. A pod that is terminating or finished no longer counts, so its
-// replacement is created at once.
+// replacement is created at once. Pods are read from the shared pod cache; expectations keep a
+// reconcile from acting on a cache that does not show its own creations and deletions yet.
 import type { ReplicaSetCondition, ReplicaSetSpec, ReplicaSetStatus } from 'kubernetes-types/apps/v1.js';
 import { getIfExists, type Client } from '../../client/types.js';
-import { createEventRecorder, type EventRecorder } from '../../client/events.js';
+import { createEventRecorder } from '../../client/events.js';
 import type { KObject } from '../../registry/types.js';
 import { runController, type ReconcileResult, type RunningController } from '../runtime/run-controller.js';
-import { claimObjects, controllerRefOf, ownerKeyOf } from './controller-ref.js';
-import { createOwnedPod, deleteOwnedPod, podFromTemplate } from './pod-control.js';
+import { claimObjects, ownerKeyOf } from './controller-ref.js';
+import { countOwnedPodEvents, createOwnedPod, deleteOwnedPod, newPodCreationBudget, podCacheFor, podFromTemplate, POD_BURST, type PodControl } from './pod-control.js';
+import { Expectations } from './expectations.js';
+import type { ObjectCache } from '../runtime/object-cache.js';
+import type { TokenBucket } from '../runtime/token-bucket.js';
 import { isActive, isReady, msUntilAvailable } from './pod-state.js';
 import { rankForDeletion } from './pod-ranking.js';
 import { podsType, replicaSetsType } from './resources.js';
@@ -19,6 +23,10 @@ import { splitKey } from './keys.js';
 
 export interface ReplicaSetControllerOptions {
   client: Client;
+  /** The pod cache shared with the other workload controllers; one of its own otherwise. */
+  pods?: ObjectCache;
+  /** The pod creation budget shared with the other workload controllers. */
+  podCreations?: TokenBucket;
   /** Most pods created or deleted in one pass (upstream's burstReplicas). */
   burst?: number;
   now?: () => Date;
@@ -27,16 +35,23 @@ export interface ReplicaSetControllerOptions {
 
 interface Context {
   client: Client;
-  events: EventRecorder;
+  control: PodControl;
+  pods: ObjectCache;
+  expectations: Expectations;
   burst: number;
   now: () => Date;
 }
 
 export async function runReplicaSetController(o: ReplicaSetControllerOptions, signal: AbortSignal): Promise<RunningController> {
+  const pods = await podCacheFor(o.client, o.pods, signal);
+  const expectations = new Expectations();
+  countOwnedPodEvents(pods, 'ReplicaSet', expectations, signal);
   const ctx: Context = {
     client: o.client,
-    events: createEventRecorder(o.client, { component: 'replicaset-controller' }),
-    burst: o.burst ?? 500,
+    control: { client: o.client, events: createEventRecorder(o.client, { component: 'replicaset-controller' }), creations: o.podCreations ?? newPodCreationBudget() },
+    pods,
+    expectations,
+    burst: o.burst ?? POD_BURST,
     now: o.now ?? (() => new Date()),
   };
   return runController(
@@ -44,7 +59,7 @@ export async function runReplicaSetController(o: ReplicaSetControllerOptions, si
       name: 'replicaset',
       client: o.client,
       for: replicaSetsType,
-      watches: [{ type: podsType, keyOf: ownerKeyOf('ReplicaSet') }],
+      watches: [{ cache: pods, keyOf: ownerKeyOf('ReplicaSet') }],
       reconcile: (key) => reconcileReplicaSet(ctx, key),
       onError: o.onError,
     },
@@ -55,20 +70,21 @@ export async function runReplicaSetController(o: ReplicaSetControllerOptions, si
 async function reconcileReplicaSet(ctx: Context, key: string): Promise<ReconcileResult | void> {
   const { namespace, name } = splitKey(key);
   const rs = await getIfExists(ctx.client, replicaSetsType, namespace, name);
-  if (!rs) return;
+  if (!rs) {
+    ctx.expectations.forget(key);
+    return;
+  }
   const spec = rs.spec as ReplicaSetSpec;
   const matches = selectorOf(spec.selector);
-  const list = async () => (await ctx.client.list(podsType, { namespace })).items.filter(isActive);
-  let pods = await claimObjects({ client: ctx.client, type: podsType, owner: rs, objects: await list(), matches: (p) => matches(p.metadata.labels) });
+  const pods = await claimObjects({ client: ctx.client, type: podsType, owner: rs, objects: ctx.pods.list(namespace).filter(isActive), matches: (p) => matches(p.metadata.labels) });
 
   let manageError: unknown;
   let failedVerb: 'FailedCreate' | 'FailedDelete' | undefined;
   const diff = pods.length - (spec.replicas ?? 1);
-  if (!rs.metadata.deletionTimestamp && diff !== 0) {
-    manageError = diff < 0 ? await createPods(ctx, rs, Math.min(-diff, ctx.burst)) : await deletePods(ctx, rs, pods, Math.min(diff, ctx.burst));
+  // The pods' own events bring the key back once the cache shows what this pass did.
+  if (!rs.metadata.deletionTimestamp && diff !== 0 && ctx.expectations.satisfied(key)) {
+    manageError = diff < 0 ? await createPods(ctx, key, rs, Math.min(-diff, ctx.burst)) : await deletePods(ctx, key, rs, pods, Math.min(diff, ctx.burst));
     if (manageError) failedVerb = diff < 0 ? 'FailedCreate' : 'FailedDelete';
-    const uid = rs.metadata.uid;
-    pods = (await list()).filter((p) => controllerRefOf(p)?.uid === uid);
   }
 
   const now = ctx.now();
@@ -103,16 +119,22 @@ async function reconcileReplicaSet(ctx: Context, key: string): Promise<Reconcile
   if (soonestAvailableMs !== undefined) return { requeueAfterMs: soonestAvailableMs + 50 };
 }
 
-async function createPods(ctx: Context, rs: KObject, count: number): Promise<unknown> {
+async function createPods(ctx: Context, key: string, rs: KObject, count: number): Promise<unknown> {
   const template = (rs.spec as ReplicaSetSpec).template;
+  ctx.expectations.expectCreations(key, count);
   const result = await slowStartBatch(count, async () => {
-    await createOwnedPod(ctx.client, ctx.events, rs, podFromTemplate(rs, template, { generateName: `${rs.metadata.name}-` }));
+    const created = await createOwnedPod(ctx.control, rs, podFromTemplate(rs, template, { generateName: `${rs.metadata.name}-` }));
+    if (!created) ctx.expectations.creationObserved(key);
   });
+  // Creations that failed, or were never tried after a failure, will never show up.
+  ctx.expectations.creationObserved(key, count - result.succeeded);
   return result.error;
 }
 
-async function deletePods(ctx: Context, rs: KObject, pods: KObject[], count: number): Promise<unknown> {
+async function deletePods(ctx: Context, key: string, rs: KObject, pods: KObject[], count: number): Promise<unknown> {
   const doomed = rankForDeletion(pods).slice(0, count);
-  const results = await Promise.allSettled(doomed.map((p) => deleteOwnedPod(ctx.client, ctx.events, rs, p)));
+  ctx.expectations.expectDeletions(key, doomed.map((p) => p.metadata.uid!));
+  const results = await Promise.allSettled(doomed.map((p) => deleteOwnedPod(ctx.control, rs, p)));
+  results.forEach((r, i) => r.status === 'rejected' && ctx.expectations.deletionObserved(key, doomed[i]!.metadata.uid));
   return results.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason;
 }

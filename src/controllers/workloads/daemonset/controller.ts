@@ -5,13 +5,14 @@
 import type { DaemonSetSpec, DaemonSetStatus } from 'kubernetes-types/apps/v1.js';
 import type { PodSpec, PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import { getIfExists, type Client } from '../../../client/types.js';
-import { createEventRecorder, type EventRecorder } from '../../../client/events.js';
+import { createEventRecorder } from '../../../client/events.js';
 import type { KObject } from '../../../registry/types.js';
 import { runController, type ReconcileResult, type RunningController } from '../../runtime/run-controller.js';
 import { claimObjects, ownerKeyOf } from '../controller-ref.js';
 import { scaledValue } from '../int-or-percent.js';
 import { splitKey } from '../keys.js';
-import { createOwnedPod, deleteOwnedPod, podFromTemplate } from '../pod-control.js';
+import { createOwnedPod, deleteOwnedPod, newPodCreationBudget, podFromTemplate, type PodControl } from '../pod-control.js';
+import type { TokenBucket } from '../../runtime/token-bucket.js';
 import { isReady, isTerminating, msUntilAvailable, podPhase } from '../pod-state.js';
 import { daemonSetsType, nodesType, podsType } from '../resources.js';
 import { selectorOf } from '../selector.js';
@@ -24,18 +25,21 @@ export const CONTROLLER_REVISION_HASH = 'controller-revision-hash';
 
 export interface DaemonSetControllerOptions {
   client: Client;
+  /** The pod creation budget shared with the other workload controllers. */
+  podCreations?: TokenBucket;
   now?: () => Date;
   onError?(key: string, err: unknown): void;
 }
 
 interface Context {
   client: Client;
-  events: EventRecorder;
+  control: PodControl;
   now: () => Date;
 }
 
 export async function runDaemonSetController(o: DaemonSetControllerOptions, signal: AbortSignal): Promise<RunningController> {
-  const ctx: Context = { client: o.client, events: createEventRecorder(o.client, { component: 'daemonset-controller' }), now: o.now ?? (() => new Date()) };
+  const control = { client: o.client, events: createEventRecorder(o.client, { component: 'daemonset-controller' }), creations: o.podCreations ?? newPodCreationBudget() };
+  const ctx: Context = { client: o.client, control, now: o.now ?? (() => new Date()) };
   // Any node change may concern any DaemonSet: the keys seen so far are all re-examined.
   const known = new Set<string>();
   return runController(
@@ -109,7 +113,7 @@ async function manage(ctx: Context, ds: KObject, nodes: KObject[], pods: KObject
       for (const p of here) {
         if (isTerminating(p)) continue;
         if (podPhase(p) === 'Failed') {
-          ctx.events.warning(ds, 'FailedDaemonPod', `Found failed daemon pod ${p.metadata.namespace}/${p.metadata.name} on node ${nodeName}, will try to kill it`);
+          ctx.control.events.warning(ds, 'FailedDaemonPod', `Found failed daemon pod ${p.metadata.namespace}/${p.metadata.name} on node ${nodeName}, will try to kill it`);
           doomed.push(p);
         } else if (podPhase(p) === 'Succeeded') doomed.push(p);
         else running.push(p);
@@ -134,9 +138,9 @@ async function syncNodes(ctx: Context, ds: KObject, doomed: KObject[], needPods:
     const spec = withDaemonTolerations(template.spec ?? ({} as PodSpec));
     spec.affinity = pinnedAffinity(spec.affinity, needPods[i]);
     const pinned: PodTemplateSpec = { metadata: template.metadata, spec };
-    await createOwnedPod(ctx.client, ctx.events, ds, podFromTemplate(ds, pinned, { generateName: `${ds.metadata.name}-`, labels: { [CONTROLLER_REVISION_HASH]: hash } }));
+    await createOwnedPod(ctx.control, ds, podFromTemplate(ds, pinned, { generateName: `${ds.metadata.name}-`, labels: { [CONTROLLER_REVISION_HASH]: hash } }));
   });
-  const deleted = await Promise.allSettled(doomed.map((p) => deleteOwnedPod(ctx.client, ctx.events, ds, p)));
+  const deleted = await Promise.allSettled(doomed.map((p) => deleteOwnedPod(ctx.control, ds, p)));
   const failed = deleted.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (created.error) throw created.error;
   if (failed) throw failed.reason;

@@ -11,7 +11,8 @@ import type { KObject } from '../../../registry/types.js';
 import { runController, type ReconcileResult, type RunningController } from '../../runtime/run-controller.js';
 import { claimObjects, ownerKeyOf } from '../controller-ref.js';
 import { splitKey } from '../keys.js';
-import { createOwnedPod, deleteOwnedPod, podFromTemplate } from '../pod-control.js';
+import { createOwnedPod, deleteOwnedPod, newPodCreationBudget, podFromTemplate, POD_BURST, type PodControl } from '../pod-control.js';
+import type { TokenBucket } from '../../runtime/token-bucket.js';
 import { rankForDeletion } from '../pod-ranking.js';
 import { isActive, isReady, isTerminal, isTerminating, podPhase, restartCount } from '../pod-state.js';
 import { jobsType, podsType } from '../resources.js';
@@ -25,6 +26,8 @@ export interface JobControllerOptions {
   client: Client;
   /** Delay before replacing a failed pod, doubled per further failure (upstream: 10 s, capped at 10 min). */
   podFailureBackoff?: Partial<BackoffPolicy>;
+  /** The pod creation budget shared with the other workload controllers. */
+  podCreations?: TokenBucket;
   now?: () => Date;
   onError?(key: string, err: unknown): void;
 }
@@ -32,14 +35,17 @@ export interface JobControllerOptions {
 interface Context {
   client: Client;
   events: EventRecorder;
+  control: PodControl;
   backoff: BackoffPolicy;
   now: () => Date;
 }
 
 export async function runJobController(o: JobControllerOptions, signal: AbortSignal): Promise<RunningController> {
+  const events = createEventRecorder(o.client, { component: 'job-controller' });
   const ctx: Context = {
     client: o.client,
-    events: createEventRecorder(o.client, { component: 'job-controller' }),
+    events,
+    control: { client: o.client, events, creations: o.podCreations ?? newPodCreationBudget() },
     backoff: { baseMs: o.podFailureBackoff?.baseMs ?? 10_000, maxMs: o.podFailureBackoff?.maxMs ?? 600_000 },
     now: o.now ?? (() => new Date()),
   };
@@ -135,7 +141,7 @@ function finish(ctx: Context, job: KObject, status: JobStatus, target: { type: '
 }
 
 async function deleteAll(ctx: Context, job: KObject, pods: KObject[]): Promise<void> {
-  const results = await Promise.allSettled(pods.map((p) => deleteOwnedPod(ctx.client, ctx.events, job, p)));
+  const results = await Promise.allSettled(pods.map((p) => deleteOwnedPod(ctx.control, job, p)));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
 }
@@ -159,8 +165,9 @@ async function manage(ctx: Context, job: KObject, pods: KObject[], active: KObje
   const wait = remainingBackoffMs(pods, ctx.backoff, now);
   if (wait > 0) return { remaining: active, result: { requeueAfterMs: wait } };
   const created: KObject[] = [];
-  const outcome = await slowStartBatch(want - counted, async () => {
-    const pod = await createOwnedPod(ctx.client, ctx.events, job, podFromTemplate(job, spec.template, { generateName: `${job.metadata.name}-` }));
+  // A parallelism in the millions is reached POD_BURST pods per pass; the pods' events bring it back.
+  const outcome = await slowStartBatch(Math.min(want - counted, POD_BURST), async () => {
+    const pod = await createOwnedPod(ctx.control, job, podFromTemplate(job, spec.template, { generateName: `${job.metadata.name}-` }));
     if (pod) created.push(pod);
   });
   if (outcome.error) throw outcome.error;
