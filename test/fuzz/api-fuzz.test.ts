@@ -12,6 +12,8 @@ import Database from 'better-sqlite3';
 import { repoRoot } from '../e2e/harness.js';
 import { httpsRequest, K3tsProcess, RequestTimeout, type AdminCredentials, type HttpsResponse } from '../durability/k3ts-process.js';
 import { Rng, seedFromEnv } from './rng.js';
+import { integerPaths, setAt } from './integer-fields.js';
+import { rootType } from '../../src/registry/fields/schema.js';
 import {
   badJsonBody,
   brokenPatch,
@@ -127,6 +129,7 @@ function generate(rng: Rng, world: FuzzWorld, i: number): FuzzRequest {
     [5, 'content-type-mismatch'],
     [3, 'odd-yaml'],
     [3, 'delete-options'],
+    [4, 'int-range'],
     [3, 'subresource'],
     [2, 'accept-header'],
     [0.5, 'huge-body'],
@@ -256,6 +259,17 @@ function generate(rng: Rng, world: FuzzWorld, i: number): FuzzRequest {
       const body = oddYaml(rng, name);
       return { category: `${category}: ${body.split('\n')[0]!.slice(0, 50)}`, method: 'POST', path: collectionPath(cm, rng.pick(world.namespaces)), headers: jsonHeaders(rng.pick(['application/yaml', 'application/x-yaml', 'text/yaml'])), body: Buffer.from(body) };
     }
+    case 'int-range': {
+      // A number no Go integer holds, in a random integer field of the kind (from the field tables).
+      const type = rootType(r.group, r.kind);
+      const paths = type && valid ? integerPaths(type) : [];
+      if (paths.length === 0) return { category: 'int-range: none', method: 'GET', path: collectionPath(r, ns || undefined), headers: jsonHeaders() };
+      const { path: field, bits } = rng.pick(paths);
+      const obj = structuredClone(valid) as Record<string, unknown>;
+      setAt(obj, field, rng.pick(bits === 32 ? [2147483648, -2147483649, 1e10, 1e300, 0.5] : [2 ** 63, -(2 ** 64), 1e300, 0.5]));
+      const [method, path] = create();
+      return { category: `int-range: ${r.kind} ${field.join('.')}`, method, path, headers: jsonHeaders(), body: Buffer.from(JSON.stringify(obj)), mustFail: true };
+    }
     case 'delete-options': {
       const dns = rng.pick(world.namespaces.filter((n) => n !== KEEP_NS));
       const collection = rng.chance(0.2);
@@ -382,7 +396,7 @@ interface Finding {
   path: string;
   /** The Status message of the answer, if it had one. */
   message?: string;
-  kind: '5xx' | 'bad-status-body' | 'bad-json-answer' | 'hang' | 'no-response' | 'unexpected-status' | 'oversized-headers';
+  kind: '5xx' | 'bad-status-body' | 'bad-json-answer' | 'hang' | 'no-response' | 'unexpected-status' | 'oversized-headers' | 'accepted-invalid';
   index: number;
   request: string;
   response: string;
@@ -416,6 +430,7 @@ const MAX_RESPONSE_HEADER_BYTES = 16 * 1024;
 
 function checkAnswer(req: FuzzRequest, r: HttpsResponse): Finding['kind'] | undefined {
   if (r.status >= 500) return '5xx';
+  if (req.mustFail && r.status < 400) return 'accepted-invalid';
   if (r.headerBytes > MAX_RESPONSE_HEADER_BYTES) return 'oversized-headers';
   const redirect = [301, 302, 307, 308].includes(r.status) && typeof r.headers.location === 'string';
   if (r.status < 200 || (r.status >= 300 && r.status < 400 && r.status !== 304 && !redirect)) return 'unexpected-status';

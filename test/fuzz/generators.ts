@@ -13,6 +13,8 @@ export interface FuzzRequest {
   chunked?: boolean;
   /** Omit the client certificate (the 401 path). */
   anonymous?: boolean;
+  /** The request is invalid whatever else happens: any 2xx is a finding. */
+  mustFail?: boolean;
 }
 
 export interface ResourceInfo {
