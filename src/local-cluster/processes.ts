@@ -2,6 +2,7 @@
 // after ours exits, so each is recorded with its kernel start time and only signalled if both match.
 import { spawn } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
+import { NODE_FLAGS } from './node-flags.js';
 
 export interface RecordedProcess {
   role: string;
@@ -25,11 +26,11 @@ export function isStillOurs(p: RecordedProcess): boolean {
   return processStartTime(p.pid) === p.startTime;
 }
 
-/** Starts `node <script> ...args` in its own session, output to `log`, not tied to this process. */
+/** Starts `node <flags> <script> ...args` in its own session, output to `log`, not tied to this process. */
 export function startDetached(role: string, script: string, args: string[], log: string): RecordedProcess {
   const fd = openSync(log, 'a', 0o600);
   try {
-    const child = spawn(process.execPath, [script, ...args], { detached: true, stdio: ['ignore', fd, fd] });
+    const child = spawn(process.execPath, [...NODE_FLAGS, script, ...args], { detached: true, stdio: ['ignore', fd, fd] });
     child.unref();
     const pid = child.pid;
     if (pid === undefined) throw new Error(`could not start the ${role}`);

@@ -27,7 +27,7 @@ import {
 import { GroupCommitter, type Outcome } from './group-commit.js';
 import { prefixRange } from './key-range.js';
 import { historyEvent } from './history.js';
-import { META_COMPACT_REVISION, PRAGMAS, SCHEMA, STATEMENTS, type HistoryRow, type LogRow } from './schema.js';
+import { META_COMPACT_REVISION, META_CURRENT_BUILT, PRAGMAS, SCHEMA, STATEMENTS, type HistoryRow, type LogRow } from './schema.js';
 import { WatchHub } from './watch-hub.js';
 import { applyWrite, toKeyValue, type WriteContext, type WriteOp } from './writes.js';
 
@@ -87,6 +87,12 @@ export class SqliteBackend implements Backend {
     this.stmt = Object.fromEntries(
       Object.entries(STATEMENTS).map(([name, sql]) => [name, this.db.prepare(sql)]),
     ) as Record<keyof typeof STATEMENTS, Statement>;
+    if (!this.stmt.getMeta.get(META_CURRENT_BUILT)) {
+      this.db.transaction(() => {
+        this.stmt.buildCurrent.run();
+        this.stmt.setMeta.run(META_CURRENT_BUILT, 1);
+      }).immediate();
+    }
     this.compaction = prepareCompaction(this.db);
     this.revision = (this.stmt.maxRevision.get() as { rev: number }).rev;
     this.compacted = (this.stmt.getMeta.get(META_COMPACT_REVISION) as { value: number } | undefined)?.value ?? 0;
@@ -122,7 +128,11 @@ export class SqliteBackend implements Backend {
     const revision = this.readableRevision(opts.revision);
     const { lo, hi } = prefixRange(opts.prefix);
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
-    const rows = (hi === undefined ? this.stmt.listUnbounded : this.stmt.listBounded).all({
+    // Writes run synchronously between reads, so kv_current is exactly the state at this.revision.
+    const statement = revision === this.revision
+      ? (hi === undefined ? this.stmt.listCurrentUnbounded : this.stmt.listCurrentBounded)
+      : (hi === undefined ? this.stmt.listUnbounded : this.stmt.listBounded);
+    const rows = statement.all({
       lo,
       ...(hi === undefined ? {} : { hi }),
       after: opts.after ?? '',
@@ -202,7 +212,11 @@ export class SqliteBackend implements Backend {
   private readonly writeContext: WriteContext = {
     latest: (key) => this.stmt.latest.get(key) as LogRow | undefined,
     nextRevision: () => ++this.revision,
-    insert: (row) => this.stmt.insert.run(row),
+    insert: (row) => {
+      this.stmt.insert.run(row);
+      if (row.deleted) this.stmt.dropCurrent.run(row.name);
+      else this.stmt.setCurrent.run(row.name, row.id);
+    },
   };
 
   private applyBatch(ops: WriteOp[], events: StorageEvent[]): Outcome<KeyValue>[] {
