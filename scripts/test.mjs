@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The runner behind `npm test` (after `npm run build`): provides kubectl 1.35, then runs every
 // compiled test file under dist/src and dist/test with node:test, the spec reporter on stdout, and
-// prints `N passed, M failed[, K skipped]` as the very last line. `node scripts/test.mjs <substring>`
-// runs only the files whose path contains one of the given substrings.
+// prints `N passed, M failed[, K skipped]` as the very last line. Load tests (test/soak) run last,
+// alone. `node scripts/test.mjs <substring>` runs only the files whose path contains one of the
+// given substrings.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,31 +47,48 @@ try {
 }
 
 const work = mkdtempSync(join(tmpdir(), 'k3ts-test-'));
-const countsFile = join(work, 'counts.json');
-const child = spawn(process.execPath, [
-  '--test',
-  `--test-concurrency=${CONCURRENCY}`,
-  `--test-timeout=${FILE_TIMEOUT_MS}`,
-  '--test-reporter=spec', '--test-reporter-destination=stdout',
-  `--test-reporter=${join(root, 'scripts', 'test-count-reporter.mjs')}`, `--test-reporter-destination=${countsFile}`,
-  ...files,
-], { cwd: root, stdio: 'inherit' });
-
-const forward = (signal) => child.kill(signal);
+let current;
+const forward = (signal) => current?.kill(signal);
 process.on('SIGINT', forward);
 process.on('SIGTERM', forward);
 
-const code = await new Promise((res) => child.on('exit', (c, s) => res(c ?? (s ? 1 : 0))));
-let counts = { passed: 0, failed: 0, skipped: 0 };
-try {
-  counts = JSON.parse(readFileSync(countsFile, 'utf8').trim().split('\n').pop());
-} catch {
-  // The runner died before reporting: count the whole run as one failure.
-  counts.failed = Math.max(counts.failed, 1);
+/** Runs `batch` under node --test; resolves with its counts. */
+async function runBatch(batch, concurrency, name) {
+  const countsFile = join(work, `${name}.json`);
+  current = spawn(process.execPath, [
+    '--test',
+    `--test-concurrency=${concurrency}`,
+    `--test-timeout=${FILE_TIMEOUT_MS}`,
+    '--test-reporter=spec', '--test-reporter-destination=stdout',
+    `--test-reporter=${join(root, 'scripts', 'test-count-reporter.mjs')}`, `--test-reporter-destination=${countsFile}`,
+    ...batch,
+  ], { cwd: root, stdio: 'inherit' });
+  const code = await new Promise((res) => current.on('exit', (c, s) => res(c ?? (s ? 1 : 0))));
+  let counts = { passed: 0, failed: 0, skipped: 0 };
+  try {
+    counts = JSON.parse(readFileSync(countsFile, 'utf8').trim().split('\n').pop());
+  } catch {
+    // The runner died before reporting: count the whole run as one failure.
+    counts.failed = Math.max(counts.failed, 1);
+  }
+  // node --test can fail without a failing test (e.g. a file that exits early): never report green then.
+  if (code !== 0 && counts.failed === 0) counts.failed = 1;
+  return counts;
+}
+
+// Load tests (test/soak) saturate both cores on purpose: they run after everything else, alone, so
+// they neither disturb the timing of other tests nor are disturbed by them.
+const alone = files.filter((f) => relative(root, f).startsWith(join('dist', 'test', 'soak')));
+const together = files.filter((f) => !alone.includes(f));
+const counts = { passed: 0, failed: 0, skipped: 0 };
+for (const [batch, concurrency, name] of [[together, CONCURRENCY, 'together'], [alone, 1, 'alone']]) {
+  if (batch.length === 0) continue;
+  const c = await runBatch(batch, concurrency, name);
+  counts.passed += c.passed;
+  counts.failed += c.failed;
+  counts.skipped += c.skipped;
 }
 rmSync(work, { recursive: true, force: true });
-// node --test can fail without a failing test (e.g. a file that exits early): never report green then.
-if (code !== 0 && counts.failed === 0) counts.failed = 1;
 const skipped = counts.skipped > 0 ? `, ${counts.skipped} skipped` : '';
 console.log(`${counts.passed} passed, ${counts.failed} failed${skipped}`);
 process.exit(counts.failed > 0 ? 1 : 0);
