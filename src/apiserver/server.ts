@@ -212,17 +212,17 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       socket.destroy();
       return;
     }
-    const [code, reason, text, message] =
-      err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'RequestHeaderFieldsTooLarge', 'Request Header Fields Too Large', 'the request line and headers are too large']
-      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Timeout', 'Request Timeout', `the request headers did not arrive within ${server.headersTimeout} ms`]
-      : [400, 'BadRequest', 'Bad Request', `the request could not be parsed: ${err.code ?? err.message}`];
+    const answer =
+      err.code === 'HPE_HEADER_OVERFLOW' ? new ApiError(431, 'RequestHeaderFieldsTooLarge', 'the request line and headers are too large')
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? new ApiError(408, 'Timeout', `the request headers did not arrive within ${server.headersTimeout} ms`)
+      : errors.badRequest(`the request could not be parsed: ${err.code ?? err.message}`);
     // A HEAD answer carries no body; the method is all we can still read of the request.
     const isHead = (err as { rawPacket?: Buffer }).rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';
-    socket.end(rawAnswer(code, text, new ApiError(code, reason, message), isHead));
+    socket.end(rawAnswer(answer, isHead));
   });
   // Upgrades: only the agents' tunnels so far (exec and port-forward will join them).
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const refuse = (err: ApiError) => socket.end(rawAnswer(err.code, statusText(err.code), err, false));
+    const refuse = (err: ApiError) => socket.end(rawAnswer(err, false));
     const path = new URL(`https://localhost${req.url?.startsWith('/') ? req.url : '/'}`).pathname;
     if (!tunnels || path !== TUNNEL_PATH) return refuse(errors.notFoundPath());
     const user = authenticator.authenticate(req);
@@ -233,7 +233,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   });
   // CONNECT is no verb of this API; without this listener Node would drop the connection silently.
   server.on('connect', (req: IncomingMessage, socket: Duplex) => {
-    socket.end(rawAnswer(405, 'Method Not Allowed', errors.methodNotAllowed(), false));
+    socket.end(rawAnswer(errors.methodNotAllowed(), false));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -267,12 +267,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 }
 
 /** An answer written straight to a socket that HTTP handling never got to (or gave up on). */
-function rawAnswer(code: number, text: string, err: ApiError, headOnly: boolean): string {
+function rawAnswer(err: ApiError, headOnly: boolean): string {
   const json = JSON.stringify(err.toStatus());
-  return `HTTP/1.1 ${code} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${headOnly ? '' : json}`;
+  const head = `HTTP/1.1 ${err.code} ${STATUS_CODES[err.code] ?? 'Error'}\r\nConnection: close\r\nContent-Type: application/json`;
+  return `${head}\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${headOnly ? '' : json}`;
 }
-
-const statusText = (code: number) => STATUS_CODES[code] ?? 'Error';
 
 /**
  * A request body (or the rest of the headers' request) that has not fully arrived within the request
