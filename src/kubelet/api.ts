@@ -37,15 +37,9 @@ async function serve(kubelet: Kubelet, req: IncomingMessage, res: ServerResponse
   if (parts[0] === 'containerLogs' && parts.length === 4) return logs(kubelet, parts as [string, string, string, string], url.searchParams, req, res);
   if (parts[0] === 'containerEnv' && parts.length === 4) {
     const [, namespace, pod, container] = parts as [string, string, string, string];
-    const ref = kubelet.findContainer(namespace, pod, container);
-    if (typeof ref === 'string') return text(res, 404, `${ref}\n`);
-    const status = await kubelet.runtime.containerStatus(ref.id);
-    if (!status) return text(res, 404, `container "${container}" in pod "${pod}" is not available\n`);
-    return json(res, {
-      command: status.config.command,
-      args: status.config.args,
-      env: status.config.envs.map((e) => ({ name: e.key, value: e.value })),
-    });
+    const created = kubelet.containerEnv(namespace, pod, container);
+    if (typeof created === 'string') return text(res, 404, `${created}\n`);
+    return json(res, created);
   }
   return text(res, 404, '404 page not found\n');
 }

@@ -3,6 +3,8 @@
 // the pod watch, runtime container events and timers (back-off, probe delays). Cheap at rest: a
 // node whose pods are all running does nothing but renew its lease and post its heartbeat.
 import type { Node, Pod, Taint } from 'kubernetes-types/core/v1.js';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createEventRecorder } from '../client/events.js';
 import type { Client } from '../client/types.js';
 import { WorkQueue } from '../controllers/runtime/work-queue.js';
@@ -15,7 +17,6 @@ import { apiTime, nodeConditions } from './node-conditions.js';
 import { hostInfo, nodeResources, type CapacityOverrides } from './node-info.js';
 import { nodesType, registerNode, type NodeIdentity } from './node-registration.js';
 import { PodCache } from './pod-cache.js';
-import { PodIPAllocator } from './pod-ips.js';
 import { PodSync, podsType } from './pod-sync.js';
 
 export type KubeletLog = (msg: string, fields?: Record<string, unknown>) => void;
@@ -32,6 +33,8 @@ export interface KubeletOptions {
   runtime: ContainerRuntime;
   /** Where ephemeral-storage capacity is measured (statfs); none reported without it. */
   dataDir?: string;
+  /** Where the runtime writes container logs (default: <dataDir>/agent/pods/logs). */
+  logRoot?: string;
   capacity?: CapacityOverrides;
   /** Reported as kubeletVersion and kubeProxyVersion; the wiring passes the API server's version. */
   version?: string;
@@ -64,6 +67,8 @@ export interface Kubelet {
    * `previous` the one before it. A string is the reason there is none, as the kubelet says it.
    */
   findContainer(namespace: string, pod: string, container: string, opts?: { previous?: boolean }): ContainerRef | string;
+  /** What the container's current instance was started with (after env and $(VAR) expansion). */
+  containerEnv(namespace: string, pod: string, container: string): { command: string[]; args: string[]; env: Array<{ name: string; value: string }> } | string;
 }
 
 export const defaultKubeletVersion = 'v1.32.0+k3ts';
@@ -93,14 +98,27 @@ export async function startKubelet(opts: KubeletOptions, signal: AbortSignal): P
   // Events about a Node name it by its name as uid, which `kubectl describe node` looks for.
   const nodeRef = { apiVersion: 'v1', kind: 'Node', metadata: { name: nodeName, uid: nodeName } } as KObject;
 
-  const ips = new PodIPAllocator();
   let lastNode: Node | undefined;
   let ready: boolean | undefined;
-  const networkReady = () => ips.ready;
+  // The runtime's word on its pod network, asked at each heartbeat and whenever the podCIDR changes.
+  let network = { ready: false, why: undefined as string | undefined };
+  let podCidr: string | undefined;
+  const refreshNetwork = async (node: Node | undefined) => {
+    const cidr = node?.spec?.podCIDR;
+    if (cidr && cidr !== podCidr) {
+      await opts.runtime.updatePodCidr(cidr);
+      podCidr = cidr;
+    }
+    const st = await opts.runtime.status();
+    const was = network.ready;
+    network = { ready: st.networkReady && st.runtimeReady, why: st.runtimeReady ? st.networkMessage : 'the container runtime is not ready' };
+    return !was && network.ready;
+  };
+  const networkReady = () => network.ready;
 
   const registered = (await registerNode(client, identity, nodeConditions(false, undefined, apiTime()))) as Node;
   lastNode = registered;
-  ips.setCidr(registered.spec?.podCIDR);
+  await refreshNetwork(registered);
   const nodeUid = registered.metadata!.uid!;
   recorder.normal(nodeRef, 'Starting', 'Starting kubelet.');
   for (const reason of ['NodeHasSufficientMemory', 'NodeHasNoDiskPressure', 'NodeHasSufficientPID']) {
@@ -109,8 +127,9 @@ export async function startKubelet(opts: KubeletOptions, signal: AbortSignal): P
   recorder.normal(nodeRef, 'NodeAllocatableEnforced', 'Updated Node Allocatable limit across pods');
 
   const postStatus = async () => {
+    if (await refreshNetwork(lastNode)) for (const key of cache.keys()) queue.add(key);
     const nowReady = networkReady();
-    const conditions = nodeConditions(nowReady, lastNode?.status?.conditions, apiTime());
+    const conditions = nodeConditions(nowReady, lastNode?.status?.conditions, apiTime(), network.why);
     const stored = (await client.patch(nodesType, undefined, nodeName, { type: 'strategic', body: { status: { conditions } } }, { subresource: 'status' })) as Node;
     lastNode = stored;
     if (ready !== nowReady) {
@@ -118,13 +137,13 @@ export async function startKubelet(opts: KubeletOptions, signal: AbortSignal): P
       ready = nowReady;
     }
   };
-  await postStatus();
-  await renewNodeLease({ client, nodeName, nodeUid, leaseDurationSeconds: opts.leaseDurationSeconds ?? 40 });
-
   const queue = new WorkQueue();
   signal.addEventListener('abort', () => queue.close(), { once: true });
   const enqueue = (key: string, afterMs?: number) => (afterMs ? queue.addAfter(key, afterMs) : queue.add(key));
   const cache = new PodCache();
+  await postStatus();
+  await renewNodeLease({ client, nodeName, nodeUid, leaseDurationSeconds: opts.leaseDurationSeconds ?? 40 });
+
   const sync = new PodSync({
     client,
     runtime: opts.runtime,
@@ -132,7 +151,8 @@ export async function startKubelet(opts: KubeletOptions, signal: AbortSignal): P
     recorder,
     nodeName,
     nodeIP: opts.nodeIP,
-    ips,
+    networkReady,
+    logRoot: opts.logRoot ?? join(opts.dataDir ?? tmpdir(), 'agent', 'pods', 'logs'),
     allocatable: () => resources.allocatable,
     backoff: new RestartBackoff({ initialMs: opts.backoffInitialMs ?? 10_000, maxMs: opts.backoffMaxMs ?? 300_000 }),
     configRetryMs: opts.configRetryMs ?? 10_000,
@@ -164,14 +184,11 @@ export async function startKubelet(opts: KubeletOptions, signal: AbortSignal): P
   function onNode(obj: KObject): void {
     const node = obj as Node;
     lastNode = node;
-    const before = ips.ready;
-    ips.setCidr(node.spec?.podCIDR);
-    if (!before && ips.ready) {
-      postStatus().catch(report('node status'));
-      for (const key of cache.keys()) queue.add(key);
-    }
+    if (node.spec?.podCIDR && node.spec.podCIDR !== podCidr) postStatus().catch(report('node status'));
   }
 
+  // Pods the runtime still runs from before this start are taken over, not started again.
+  await sync.learnRuntime();
   let firstList = true;
   await listAndWatch(
     {
@@ -183,9 +200,13 @@ export async function startKubelet(opts: KubeletOptions, signal: AbortSignal): P
         for (const pod of items) {
           const key = cache.set(pod);
           present.add(key);
-          // Pods that were running before this start keep their addresses: held before any pass runs.
+          // Pods that were running before this start: their state is made before any pass runs.
           if (firstList) sync.adopt(key, cache.get(key) as Pod);
           queue.add(key);
+        }
+        if (firstList) {
+          const uids = new Set(items.map((p) => p.metadata.uid!));
+          sync.removeStrays(uids).catch(report('stray sandboxes'));
         }
         firstList = false;
         for (const key of cache.keys()) {
@@ -242,6 +263,11 @@ export async function startKubelet(opts: KubeletOptions, signal: AbortSignal): P
       }
       if (!slot?.currentId) return `container "${container}" in pod "${podName}" is not available`;
       return { id: slot.currentId };
+    },
+    containerEnv(namespace, podName, container) {
+      const st = sync.states.get(`${namespace}/${podName}`);
+      const slot = st?.slots.find((s) => s.name === container);
+      return slot?.created ?? `container "${container}" in pod "${podName}" is not available`;
     },
   };
 }

@@ -1,6 +1,6 @@
-// The node's conditions as a 1.32 kubelet reports them. The simulated machine never runs short of
-// memory, disk or PIDs; Ready waits for the pod network, which here means a podCIDR assigned by the
-// server's IPAM controller.
+// The node's conditions as a 1.32 kubelet reports them. Pressure is not measured yet (always
+// False); Ready waits for the runtime's pod network, which needs the podCIDR the server's IPAM
+// controller assigns and, with containerd, the CNI configuration the agent then writes.
 import type { NodeCondition } from 'kubernetes-types/core/v1.js';
 
 interface ConditionSpec {
@@ -16,18 +16,19 @@ export const pressureConditions: ConditionSpec[] = [
   { type: 'PIDPressure', status: 'False', reason: 'KubeletHasSufficientPID', message: 'kubelet has sufficient PID available' },
 ];
 
-export const networkNotReadyMessage =
-  'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: no podCIDR assigned to this node yet';
+/** Not ready, in the upstream kubelet's words, with the runtime's own reason at the end. */
+export const networkNotReadyMessage = (why = 'no podCIDR assigned to this node yet') =>
+  `container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: ${why}`;
 
-export function readyCondition(networkReady: boolean): ConditionSpec {
+export function readyCondition(networkReady: boolean, why?: string): ConditionSpec {
   return networkReady
     ? { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' }
-    : { type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: networkNotReadyMessage };
+    : { type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: networkNotReadyMessage(why) };
 }
 
 /** All four conditions, heartbeat `now`, keeping each transition time while its status holds. */
-export function nodeConditions(networkReady: boolean, previous: NodeCondition[] | undefined, now: string): NodeCondition[] {
-  return [...pressureConditions, readyCondition(networkReady)].map((c) => {
+export function nodeConditions(networkReady: boolean, previous: NodeCondition[] | undefined, now: string, why?: string): NodeCondition[] {
+  return [...pressureConditions, readyCondition(networkReady, why)].map((c) => {
     const prev = previous?.find((p) => p.type === c.type);
     return { ...c, lastHeartbeatTime: now, lastTransitionTime: prev?.status === c.status && prev.lastTransitionTime ? prev.lastTransitionTime : now };
   });

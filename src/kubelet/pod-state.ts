@@ -2,6 +2,7 @@
 // runtime container is each spec container's current and previous instance, restart counts, why a
 // container is waiting, and the pod's sandbox and address.
 import type { Container, ContainerStateTerminated, ContainerStatus as ApiContainerStatus, Pod } from 'kubernetes-types/core/v1.js';
+import type { PodSandboxConfig } from '../runtime/types.js';
 
 export interface ContainerSlot {
   name: string;
@@ -23,17 +24,20 @@ export interface ContainerSlot {
   backoffReportedFor?: string;
   /** Started again after an agent restart: no events for that start. */
   quiet?: boolean;
+  /** What the current instance was created with (command, args, env), for the kubelet API. */
+  created?: { command: string[]; args: string[]; env: Array<{ name: string; value: string }> };
 }
 
 export interface PodState {
   key: string;
   uid: string;
   sandboxId?: string;
+  /** What the sandbox was made with; containers are created with it. */
+  sandboxConfig?: PodSandboxConfig;
   /** Bumped each time the sandbox is created for this pod. */
   sandboxAttempt: number;
+  /** The pod's address, as the runtime's network gave it to the sandbox. */
   ip?: string;
-  /** `ip` is already reserved in the allocator (an adopted pod's address, held from the start). */
-  ipHeld?: boolean;
   startTime?: string;
   slots: ContainerSlot[];
   initDone: boolean;
@@ -71,15 +75,16 @@ export function newPodState(key: string, pod: Pod): PodState {
 }
 
 /**
- * A pod that was running before this agent started: the simulated runtime lost its containers, so
- * they start again quietly, with the restart counts, start time and address the API already shows.
- * Containers that had finished for good stay finished.
+ * A pod that was running before this agent started, whose containers the runtime no longer has (the
+ * simulated runtime loses them with the agent; a reboot loses real ones): they start again quietly,
+ * in a new sandbox, with the restart counts and start time the API already shows. Containers that
+ * had finished for good stay finished. (Where the runtime still runs them, they are adopted as they
+ * are: see PodSync.adoptRunning.)
  */
 export function adoptPodState(key: string, pod: Pod): PodState {
   const st = newPodState(key, pod);
   const status = pod.status ?? {};
   st.startTime = status.startTime;
-  st.ip = status.podIP;
   st.announced = true;
   const initialized = status.conditions?.some((c) => c.type === 'Initialized' && c.status === 'True') ?? false;
   if (initialized) st.initDone = true;

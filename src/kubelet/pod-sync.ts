@@ -7,14 +7,14 @@ import { isDeepStrictEqual } from 'node:util';
 import { hasReason, type Client, type ResourceType } from '../client/types.js';
 import type { EventRecorder } from '../client/events.js';
 import type { KObject } from '../registry/types.js';
-import type { ContainerRuntime, ContainerStatus } from '../runtime/types.js';
+import type { ContainerRuntime, ContainerStatus, SandboxStatus } from '../runtime/types.js';
 import { goDuration, type RestartBackoff } from './backoff.js';
 import { ContainerConfigError, expandCommand, resolveEnv } from './env.js';
 import { apiTime } from './node-conditions.js';
 import type { PodCache } from './pod-cache.js';
-import type { PodIPAllocator } from './pod-ips.js';
 import { adoptPodState, newPodState, type ContainerSlot, type PodState } from './pod-state.js';
 import { computePodStatus, terminatedOf } from './pod-status.js';
+import { CONTAINER_NAME_LABEL, containerConfigOf, POD_UID_LABEL, sandboxConfigOf } from './runtime-config.js';
 
 export const podsType: ResourceType = { group: '', version: 'v1', resource: 'pods' };
 
@@ -26,7 +26,10 @@ export interface PodSyncDeps {
   recorder: EventRecorder;
   nodeName: string;
   nodeIP: string;
-  ips: PodIPAllocator;
+  /** The runtime's pod network is up (the node has its podCIDR and the network plugin took it). */
+  networkReady(): boolean;
+  /** Where the runtime writes container logs: <logRoot>/<namespace>_<pod>_<uid>/<container>/<attempt>.log */
+  logRoot: string;
   allocatable(): Record<string, string>;
   backoff: RestartBackoff;
   /** How soon to try again after a container could not be configured (a missing ConfigMap). */
@@ -42,6 +45,8 @@ const podRef = (pod: Pod) => `${pod.metadata?.name}_${pod.metadata?.namespace}($
 export class PodSync {
   readonly states = new Map<string, PodState>();
   private sandboxes = new Map<string, string>();
+  /** What the runtime was running when this agent started, by pod uid, until each pod is met. */
+  private found = new Map<string, { sandbox: SandboxStatus; containers: ContainerStatus[] }>();
 
   constructor(private readonly d: PodSyncDeps) {}
 
@@ -50,15 +55,57 @@ export class PodSync {
     return this.sandboxes.get(sandboxId);
   }
 
+  /** What the runtime runs at this agent's start: pods still running in it are taken over as they are. */
+  async learnRuntime(): Promise<void> {
+    const containers = await this.d.runtime.listContainers();
+    for (const sandbox of await this.d.runtime.listSandboxes()) {
+      if (sandbox.state !== 'ready') continue;
+      const prior = this.found.get(sandbox.uid);
+      // A pod has one live sandbox; if a crash left two, the newer one is the pod's.
+      if (prior && prior.sandbox.attempt > sandbox.attempt) continue;
+      this.found.set(sandbox.uid, { sandbox, containers: containers.filter((c) => c.sandboxId === sandbox.id) });
+    }
+  }
+
+  /** Sandboxes of pods this node no longer runs (deleted while the agent was down): removed. */
+  async removeStrays(knownUids: ReadonlySet<string>): Promise<void> {
+    for (const sandbox of await this.d.runtime.listSandboxes()) {
+      if (knownUids.has(sandbox.uid) || this.sandboxes.has(sandbox.id)) continue;
+      this.found.delete(sandbox.uid);
+      await this.d.runtime.stopPodSandbox(sandbox.id);
+      await this.d.runtime.removePodSandbox(sandbox.id);
+    }
+  }
+
   /**
-   * A pod that was running before this agent started: its state is made before any pass runs, so
-   * its address is held before a new pod could take it.
+   * A pod that was running before this agent started: its state is made before any pass runs. When
+   * the runtime still runs it, its sandbox and containers are taken over (nothing restarts);
+   * otherwise its containers start again quietly.
    */
   adopt(key: string, pod: Pod): void {
     if (this.states.has(key) || pod.status?.phase !== 'Running') return;
+    const live = this.found.get(pod.metadata!.uid!);
     const st = adoptPodState(key, pod);
-    if (st.ip && pod.spec?.hostNetwork !== true) st.ipHeld = this.d.ips.reserve(st.ip);
+    if (live) this.takeOver(st, pod, live.sandbox, live.containers);
     this.states.set(key, st);
+  }
+
+  private takeOver(st: PodState, pod: Pod, sandbox: SandboxStatus, containers: ContainerStatus[]): void {
+    this.found.delete(st.uid);
+    st.sandboxId = sandbox.id;
+    st.sandboxAttempt = sandbox.attempt + 1;
+    st.sandboxConfig = sandboxConfigOf(pod, { attempt: sandbox.attempt, logRoot: this.d.logRoot });
+    st.ip = pod.spec?.hostNetwork ? this.d.nodeIP : sandbox.ip || pod.status?.podIP;
+    this.sandboxes.set(sandbox.id, st.key);
+    for (const slot of st.slots) {
+      const mine = containers.filter((c) => c.labels[CONTAINER_NAME_LABEL] === slot.name && c.labels[POD_UID_LABEL] === st.uid).sort((a, b) => b.attempt - a.attempt);
+      if (!mine[0]) continue;
+      slot.currentId = mine[0].id;
+      slot.previousId = mine[1]?.id;
+      slot.restartCount = Math.max(slot.restartCount, mine[0].attempt);
+      slot.quiet = false;
+      slot.carried = undefined;
+    }
   }
 
   /** Returns how long until the pod needs another look without any event, if it does. */
@@ -95,33 +142,25 @@ export class PodSync {
     const spec = pod.spec!;
     if (!st.sandboxId) {
       const hostNetwork = spec.hostNetwork === true;
-      if (!hostNetwork && !this.d.ips.ready) return 'no-network';
+      if (!hostNetwork && !this.d.networkReady()) return 'no-network';
       st.startTime ??= apiTime();
       if (!st.announced) {
         // Pending with ContainerCreating first, as `kubectl get pods -w` shows it.
         st.announced = true;
         await this.writeStatus(st, pod);
       }
-      const keep = st.ip !== undefined && (st.ipHeld || this.d.ips.reserve(st.ip));
-      const ip = hostNetwork ? this.d.nodeIP : keep ? st.ip : this.d.ips.allocate();
-      if (!ip) {
-        this.d.recorder.warning(pod as KObject, 'FailedCreatePodSandBox', `Failed to create pod sandbox: no IP addresses available in range set: ${this.d.ips.cidr}`);
+      const config = sandboxConfigOf(pod, { attempt: st.sandboxAttempt++, logRoot: this.d.logRoot });
+      let id: string;
+      try {
+        id = await this.d.runtime.runPodSandbox(config);
+      } catch (err) {
+        this.d.recorder.warning(pod as KObject, 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(err as Error).message}`);
         return this.d.configRetryMs;
       }
-      st.ip = ip;
-      st.ipHeld = !hostNetwork;
-      st.sandboxId = await this.d.runtime.runPodSandbox({
-        name: pod.metadata!.name!,
-        namespace: pod.metadata!.namespace!,
-        uid: st.uid,
-        attempt: st.sandboxAttempt++,
-        hostname: spec.hostname ?? pod.metadata!.name!,
-        labels: pod.metadata!.labels ?? {},
-        annotations: pod.metadata!.annotations ?? {},
-        hostNetwork,
-        ip,
-      });
-      this.sandboxes.set(st.sandboxId, st.key);
+      st.sandboxId = id;
+      st.sandboxConfig = config;
+      this.sandboxes.set(id, st.key);
+      st.ip = hostNetwork ? this.d.nodeIP : (await this.d.runtime.podSandboxStatus(id))?.ip;
     }
     const restartPolicy = spec.restartPolicy ?? 'Always';
     const waits: number[] = [];
@@ -215,18 +254,10 @@ export class PodSync {
       slot.restartCount++;
     }
     const { command, args } = expandCommand(c, envs);
-    const id = await this.d.runtime.createContainer(st.sandboxId!, {
-      name: c.name,
-      attempt: slot.restartCount,
-      image: c.image ?? '',
-      command,
-      args,
-      envs,
-      ...(c.workingDir ? { workingDir: c.workingDir } : {}),
-      labels: { 'io.kubernetes.pod.name': pod.metadata!.name!, 'io.kubernetes.pod.namespace': pod.metadata!.namespace!, 'io.kubernetes.pod.uid': st.uid, 'io.kubernetes.container.name': c.name },
-      annotations: {},
-    });
+    const config = containerConfigOf({ pod, container: c, attempt: slot.restartCount, command, args, envs, mounts: [] });
+    const id = await this.d.runtime.createContainer(st.sandboxId!, config, st.sandboxConfig!);
     slot.currentId = id;
+    slot.created = { command, args, env: envs.map((e) => ({ name: e.key, value: e.value })) };
     slot.waiting = undefined;
     if (!quiet) this.d.recorder.normal(pod as KObject, 'Created', `Created container: ${c.name}`);
     await this.d.runtime.startContainer(id);
@@ -235,14 +266,14 @@ export class PodSync {
   }
 
   private async ensureImage(pod: Pod, image: string, policy: string | undefined, quiet: boolean): Promise<void> {
-    const present = await this.d.runtime.imageStatus(image);
+    const present = await this.d.runtime.images.imageStatus(image);
     if (present && policy !== 'Always') {
       if (!quiet) this.d.recorder.normal(pod as KObject, 'Pulled', `Container image "${image}" already present on machine`);
       return;
     }
     if (!quiet) this.d.recorder.normal(pod as KObject, 'Pulling', `Pulling image "${image}"`);
     const t0 = Date.now();
-    await this.d.runtime.pullImage(image);
+    await this.d.runtime.images.pullImage(image);
     const took = goDuration(Date.now() - t0);
     if (!quiet) this.d.recorder.normal(pod as KObject, 'Pulled', `Successfully pulled image "${image}" in ${took} (${took} including waiting). Image size: 0 bytes.`);
   }
@@ -292,8 +323,6 @@ export class PodSync {
       await this.d.runtime.stopPodSandbox(st.sandboxId);
       this.sandboxes.delete(st.sandboxId);
     }
-    if (st.ipHeld) this.d.ips.release(st.ip);
-    st.ipHeld = false;
     st.tornDown = true;
   }
 

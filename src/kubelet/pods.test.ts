@@ -229,9 +229,9 @@ describe('pods on the simulated runtime', () => {
     );
     const done = await phaseIs(f, 'env', 'Succeeded');
     assert.equal(await logOf(f, 'env', 'main'), 'node-a env hello s3cret 500 demo env@node-a-$(LITERAL)-$(UNDEFINED)\n');
-    const ref = f.kubelet.findContainer('default', 'env', 'main');
-    assert.ok(typeof ref !== 'string');
-    const env = Object.fromEntries((await f.runtime.containerStatus(ref.id))!.config.envs.map((e) => [e.key, e.value]));
+    const started = f.kubelet.containerEnv('default', 'env', 'main');
+    assert.ok(typeof started !== 'string');
+    const env = Object.fromEntries(started.env.map((e) => [e.name, e.value]));
     assert.equal(env.MY_POD_IP, done.status!.podIP);
     assert.equal(env.CFG_greeting, 'hello');
     assert.equal(env.CFG_9lives, 'x');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PodIPAllocator } from './pod-ips.js';
+import { PodIPAllocator } from '../runtime/sim/pod-ips.js';
 import { expandRefs } from './env.js';
 import { RestartBackoff, goDuration } from './backoff.js';
 

@@ -13,7 +13,8 @@ const sandboxConfig = (annotations: Record<string, string> = {}): PodSandboxConf
   labels: {},
   annotations,
   hostNetwork: false,
-  ip: '10.42.0.2',
+  logDirectory: '/nowhere',
+  portMappings: [],
 });
 
 const containerConfig = (over: Partial<ContainerConfig>): ContainerConfig => ({
@@ -25,11 +26,14 @@ const containerConfig = (over: Partial<ContainerConfig>): ContainerConfig => ({
   envs: [],
   labels: {},
   annotations: {},
+  mounts: [],
+  logPath: 'c/0.log',
   ...over,
 });
 
 async function run(over: Partial<ContainerConfig>, annotations?: Record<string, string>) {
   const rt = new SimRuntime();
+  await rt.updatePodCidr('10.42.0.0/24');
   const sb = await rt.runPodSandbox(sandboxConfig(annotations));
   const id = await rt.createContainer(sb, containerConfig(over));
   const stopped = new Promise<void>((resolve) => rt.subscribe((ev) => ev.containerId === id && ev.type === 'stopped' && resolve()));
@@ -103,6 +107,7 @@ describe('simulated containers', () => {
 
   test('a stopped sandbox stops its containers', async () => {
     const rt = new SimRuntime();
+    await rt.updatePodCidr('10.42.0.0/24');
     const sb = await rt.runPodSandbox(sandboxConfig());
     const id = await rt.createContainer(sb, containerConfig({}));
     await rt.startContainer(id);

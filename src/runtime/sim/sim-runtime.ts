@@ -1,18 +1,23 @@
 // The simulated container runtime: sandboxes and containers are records in memory, a container
 // "runs" its command line through the small interpreter in program.ts, and its output goes to a
-// bounded in-memory log. Cheap enough for thousands of containers in one process: a container
-// that runs forever holds no timer. How a container decides to exit: README.md.
+// bounded in-memory log. Sandboxes get addresses from the node's podCIDR as host-local would give
+// them. Cheap enough for thousands of containers in one process: a container that runs forever
+// holds no timer. How a container decides to exit: README.md.
 import { createHash, randomBytes } from 'node:crypto';
 import type {
   ContainerConfig,
   ContainerEvent,
   ContainerRuntime,
   ContainerStatus,
+  ExecResult,
+  ImageService,
   ImageStatus,
   LogOptions,
   PodSandboxConfig,
+  RuntimeStatus,
   SandboxStatus,
 } from '../types.js';
+import { PodIPAllocator } from './pod-ips.js';
 import { LogBuffer } from './log-buffer.js';
 import { delay, runProgram } from './program.js';
 import { parseCommandLine } from './script.js';
@@ -30,6 +35,7 @@ interface Sandbox {
   config: PodSandboxConfig;
   createdAt: string;
   state: 'ready' | 'notready';
+  ip: string;
 }
 
 interface Container {
@@ -69,30 +75,47 @@ export function simImageStatus(image: string): ImageStatus {
   const name = normalizeImage(image);
   const repo = name.includes('@') ? name.slice(0, name.indexOf('@')) : name.replace(/:[^:/]+$/, '');
   const digest = name.includes('@') ? name.slice(name.indexOf('@') + 1) : `sha256:${createHash('sha256').update(name).digest('hex')}`;
-  return { image: name, imageRef: `${repo}@${digest}` };
+  return { image: name, imageRef: `${repo}@${digest}`, names: [name, `${repo}@${digest}`], sizeBytes: 0 };
 }
+
+/** Every image is present and "pulled" at once: the simulator never downloads anything. */
+const simImages: ImageService = {
+  imageStatus: async (image) => simImageStatus(image),
+  pullImage: async (image) => simImageStatus(image),
+  listImages: async () => [],
+  removeImage: async () => undefined,
+  imageFsInfo: async () => ({ usedBytes: 0, mountpoint: '/' }),
+};
 
 export class SimRuntime implements ContainerRuntime {
   private sandboxes = new Map<string, Sandbox>();
   private containers = new Map<string, Container>();
   private listeners = new Set<(ev: ContainerEvent) => void>();
+  private readonly ips = new PodIPAllocator();
+  readonly images = simImages;
 
   async version() {
     return { name: simRuntimeName, version: simRuntimeVersion };
   }
 
-  // Every image is present: the simulator never pulls.
-  async imageStatus(image: string) {
-    return simImageStatus(image);
+  async status(): Promise<RuntimeStatus> {
+    // As with CNI: no pod network until the node has its range.
+    return this.ips.ready ? { runtimeReady: true, networkReady: true } : { runtimeReady: true, networkReady: false, networkMessage: 'the node has no podCIDR yet' };
   }
 
-  async pullImage(image: string) {
-    return simImageStatus(image);
+  async updatePodCidr(cidr: string): Promise<void> {
+    this.ips.setCidr(cidr);
   }
 
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
+    let ip = '';
+    if (!config.hostNetwork) {
+      if (!this.ips.ready) throw new Error('network is not ready: the node has no podCIDR yet');
+      ip = this.ips.allocate() ?? '';
+      if (!ip) throw new Error(`failed to allocate for range 0: no IP addresses available in range set: ${this.ips.cidr}`);
+    }
     const id = newId();
-    this.sandboxes.set(id, { id, config: structuredClone(config), createdAt: nowIso(), state: 'ready' });
+    this.sandboxes.set(id, { id, config: structuredClone(config), createdAt: nowIso(), state: 'ready', ip });
     return id;
   }
 
@@ -101,6 +124,8 @@ export class SimRuntime implements ContainerRuntime {
     if (!sandbox) return;
     await Promise.all([...this.containers.values()].filter((c) => c.sandboxId === id).map((c) => this.stopContainer(c.id, 0)));
     sandbox.state = 'notready';
+    // The network goes with the sandbox's stop, as CNI DEL gives the address back.
+    this.ips.release(sandbox.ip);
   }
 
   async removePodSandbox(id: string): Promise<void> {
@@ -111,7 +136,16 @@ export class SimRuntime implements ContainerRuntime {
 
   async podSandboxStatus(id: string): Promise<SandboxStatus | undefined> {
     const s = this.sandboxes.get(id);
-    return s && { id, state: s.state, ip: s.config.ip, createdAt: s.createdAt, config: s.config };
+    return s && this.sandboxStatusOf(s);
+  }
+
+  async listSandboxes(): Promise<SandboxStatus[]> {
+    return [...this.sandboxes.values()].map((s) => this.sandboxStatusOf(s));
+  }
+
+  private sandboxStatusOf(s: Sandbox): SandboxStatus {
+    const c = s.config;
+    return { id: s.id, state: s.state, ip: s.state === 'ready' ? s.ip : '', createdAt: s.createdAt, name: c.name, namespace: c.namespace, uid: c.uid, attempt: c.attempt, labels: c.labels };
   }
 
   async createContainer(sandboxId: string, config: ContainerConfig): Promise<string> {
@@ -192,10 +226,34 @@ export class SimRuntime implements ContainerRuntime {
 
   async containerStatus(id: string): Promise<ContainerStatus | undefined> {
     const c = this.containers.get(id);
-    if (!c) return undefined;
+    return c && this.statusOf(c);
+  }
+
+  async listContainers(): Promise<ContainerStatus[]> {
+    return [...this.containers.values()].map((c) => this.statusOf(c));
+  }
+
+  /** The command runs through the simulator's interpreter, as the container's own would. */
+  async execSync(id: string, cmd: string[], timeoutSeconds: number): Promise<ExecResult> {
+    const c = this.mustGet(id);
+    if (!c.startedAt || c.finishedAt) throw new Error(`container ${id} is not running`);
+    const out: string[] = [];
+    const timeout = new AbortController();
+    const timer = timeoutSeconds > 0 ? setTimeout(() => timeout.abort(), timeoutSeconds * 1000) : undefined;
+    const signal = AbortSignal.any([timeout.signal, c.program.signal]);
+    try {
+      const code = await runProgram(parseCommandLine(cmd), { env: new Map(c.config.envs.map((e) => [e.key, e.value])), write: (text) => out.push(text), signal });
+      if (timeout.signal.aborted) throw new Error(`command timed out after ${timeoutSeconds}s`);
+      return { exitCode: code ?? 137, stdout: Buffer.from(out.join('')), stderr: Buffer.alloc(0) };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private statusOf(c: Container): ContainerStatus {
     const state = c.finishedAt ? 'exited' : c.startedAt ? 'running' : 'created';
     return {
-      id,
+      id: c.id,
       sandboxId: c.sandboxId,
       name: c.config.name,
       attempt: c.config.attempt,
@@ -205,7 +263,7 @@ export class SimRuntime implements ContainerRuntime {
       ...(c.finishedAt ? { finishedAt: c.finishedAt, exitCode: c.exitCode, reason: c.exitCode === 0 ? 'Completed' : 'Error' } : {}),
       image: c.image.image,
       imageRef: c.image.imageRef,
-      config: c.config,
+      labels: c.config.labels,
     };
   }
 
@@ -213,8 +271,9 @@ export class SimRuntime implements ContainerRuntime {
     return this.mustGet(id).log.read(opts, signal);
   }
 
-  /** Kills every container at once: a sleeping one holds a timer that would keep the process up. */
-  close(): void {
+  /** Kills every container at once: a sleeping one holds a timer that would keep the process up.
+   *  (Simulated containers live in this process, so unlike real ones they end with it.) */
+  async close(): Promise<void> {
     for (const c of this.containers.values()) this.exit(c, SIGKILL_EXIT);
   }
 
