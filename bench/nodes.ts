@@ -227,7 +227,7 @@ interface AgentProcess {
 }
 
 function spawnAgent(a: { server: string; token: string; name: string; ip: string; dataDir: string }): AgentProcess {
-  const args = [binPath, 'agent', '--server', a.server, '--token', a.token, '--node-name', a.name, '--node-ip', a.ip, '--data-dir', a.dataDir];
+  const args = [binPath, 'agent', '--server', a.server, '--token', a.token, '--node-name', a.name, '--node-ip', a.ip, '--data-dir', a.dataDir, '--runtime', 'sim'];
   const spawnedAt = performance.now();
   const child: ChildProcess = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { parseLabels, parseTaints, resolveAgentConfig } from './config.js';
 import { ConfigError } from './environment.js';
 
-const env = (vars: Record<string, string> = {}) => ({ uid: 1000, home: '/home/u', env: vars });
+// Simulated containers unless a test asks otherwise: the machine running the tests is not the point.
+const env = (vars: Record<string, string> = {}) => ({ uid: 1000, home: '/home/u', env: { K3TS_RUNTIME: 'sim', ...vars } });
 
 test('the agent needs a server URL and a token, and says where to find them', () => {
   assert.throws(() => resolveAgentConfig({}, env()), (e: Error) => e instanceof ConfigError && /--server is required/.test(e.message));
@@ -42,6 +43,18 @@ test('an agent may not label itself with labels only the cluster admin sets, and
   });
 });
 
-test('only the simulated runtime exists in this build', () => {
-  assert.throws(() => resolveAgentConfig({ server: 'https://x', token: 't', runtime: 'containerd' }, env()), /--runtime: "containerd" is not available in this build; use --runtime sim/);
+test('containerd is the default where it can run; elsewhere the start stops with what is missing and the sim alternative', () => {
+  const base = { server: 'https://x', token: 't' };
+  const root = (has: (f: string) => boolean) => ({ uid: 0, home: '/root', env: {}, hasExecutable: has });
+  assert.equal(resolveAgentConfig(base, root(() => true)).runtime, 'containerd');
+  assert.throws(
+    () => resolveAgentConfig(base, root((f) => !f.includes('cni'))),
+    /running real containers \(the default\) needs \/usr\/lib\/cni\/bridge.*: apt-get install containernetworking-plugins, or pass --runtime sim/,
+  );
+  assert.throws(() => resolveAgentConfig(base, root((f) => f !== 'runc')), /needs runc: apt-get install runc, or pass --runtime sim/);
+  assert.throws(() => resolveAgentConfig(base, { uid: 1000, home: '/home/u', env: {} }), /needs root, for namespaces and cgroups: run as root, or pass --runtime sim/);
+  assert.throws(() => resolveAgentConfig({ ...base, runtime: 'docker' }, env()), /--runtime: "docker" is not a runtime k3ts knows/);
+  assert.equal(resolveAgentConfig({ ...base, runtime: 'sim' }, { uid: 1000, home: '/home/u', env: {} }).runtime, 'sim');
+  const external = resolveAgentConfig({ ...base, containerRuntimeEndpoint: 'unix:///run/containerd/containerd.sock' }, { uid: 1000, home: '/home/u', env: {} });
+  assert.deepEqual([external.runtime, external.containerRuntimeEndpoint], ['containerd', '/run/containerd/containerd.sock']);
 });

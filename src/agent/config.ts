@@ -18,6 +18,7 @@ export interface AgentFlags {
   nodeLabel?: string[];
   nodeTaint?: string[];
   runtime?: string;
+  containerRuntimeEndpoint?: string;
   logFormat?: string;
 }
 
@@ -27,14 +28,55 @@ export interface Taint {
   effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
 }
 
+export type RuntimeKind = 'containerd' | 'sim';
+
 export interface NodeSettings {
   nodeName?: string;
   withNodeId: boolean;
   nodeIp?: string;
   labels: Record<string, string>;
   taints: Taint[];
-  runtime: 'sim';
+  runtime: RuntimeKind;
+  /** An existing CRI socket (K3s's --container-runtime-endpoint): no containerd of our own. */
+  containerRuntimeEndpoint?: string;
   hostname: string;
+}
+
+/** What the managed containerd needs on the machine, and the Debian package that brings it. */
+const CONTAINERD_NEEDS = [
+  { file: 'containerd', pkg: 'containerd' },
+  { file: 'containerd-shim-runc-v2', pkg: 'containerd' },
+  { file: 'runc', pkg: 'runc' },
+  { file: '/usr/lib/cni/bridge', pkg: 'containernetworking-plugins' },
+  { file: '/usr/lib/cni/host-local', pkg: 'containernetworking-plugins' },
+  { file: '/usr/lib/cni/loopback', pkg: 'containernetworking-plugins' },
+  { file: '/usr/lib/cni/portmap', pkg: 'containernetworking-plugins' },
+];
+
+/**
+ * containerd when asked for, or by default when it can run (root, and the packages installed); the
+ * simulator only when asked for. Anything else stops the start with what is missing and the choice
+ * the user has, never a silent fall back to simulated containers.
+ */
+export function resolveRuntime(flags: { runtime?: string; containerRuntimeEndpoint?: string }, e: Environment): { runtime: RuntimeKind; containerRuntimeEndpoint?: string } {
+  const requested = flags.runtime || e.env.K3TS_RUNTIME || undefined;
+  const endpoint = flags.containerRuntimeEndpoint || e.env.K3TS_CONTAINER_RUNTIME_ENDPOINT || undefined;
+  if (requested !== undefined && requested !== 'sim' && requested !== 'containerd') {
+    throw new ConfigError(`--runtime: "${requested}" is not a runtime k3ts knows; use containerd (real containers) or sim (simulated ones)`);
+  }
+  if (requested === 'sim') {
+    if (endpoint) throw new ConfigError('--container-runtime-endpoint cannot be used with --runtime sim');
+    return { runtime: 'sim' };
+  }
+  if (endpoint) return { runtime: 'containerd', containerRuntimeEndpoint: endpoint.replace(/^unix:\/\//, '') };
+  const why = requested ? '--runtime containerd' : 'running real containers (the default)';
+  if (e.uid !== 0) throw new ConfigError(`${why} needs root, for namespaces and cgroups: run as root, or pass --runtime sim for simulated containers`);
+  const missing = CONTAINERD_NEEDS.filter((n) => !(e.hasExecutable?.(n.file) ?? true));
+  if (missing.length > 0) {
+    const pkgs = [...new Set(missing.map((m) => m.pkg))];
+    throw new ConfigError(`${why} needs ${missing.map((m) => m.file).join(', ')}: apt-get install ${pkgs.join(' ')}, or pass --runtime sim for simulated containers`);
+  }
+  return { runtime: 'containerd' };
 }
 
 export interface AgentConfig extends NodeSettings {
@@ -69,18 +111,19 @@ export function parseTaints(items: string[] = []): Taint[] {
   });
 }
 
-export function resolveNodeSettings(flags: Pick<AgentFlags, 'nodeName' | 'withNodeId' | 'nodeIp' | 'nodeLabel' | 'nodeTaint' | 'runtime'>, e: Environment): NodeSettings {
+export function resolveNodeSettings(
+  flags: Pick<AgentFlags, 'nodeName' | 'withNodeId' | 'nodeIp' | 'nodeLabel' | 'nodeTaint' | 'runtime' | 'containerRuntimeEndpoint'>,
+  e: Environment,
+): NodeSettings {
   const nodeIp = flags.nodeIp || e.env.K3TS_NODE_IP || undefined;
   if (nodeIp && !isIP(nodeIp)) throw new ConfigError(`--node-ip: "${nodeIp}" is not an IP address`);
-  const runtime = flags.runtime || e.env.K3TS_RUNTIME || 'sim';
-  if (runtime !== 'sim') throw new ConfigError(`--runtime: "${runtime}" is not available in this build; use --runtime sim`);
   return {
     nodeName: flags.nodeName || e.env.K3TS_NODE_NAME || undefined,
     withNodeId: !!flags.withNodeId || e.env.K3TS_WITH_NODE_ID === 'true',
     nodeIp,
     labels: parseLabels(flags.nodeLabel),
     taints: parseTaints(flags.nodeTaint),
-    runtime: 'sim',
+    ...resolveRuntime(flags, e),
     hostname: hostname(),
   };
 }

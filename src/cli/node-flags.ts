@@ -11,5 +11,6 @@ export function nodeFlags(cmd: Command): Command {
     .option('-i, --node-ip <ip>', 'IP address to advertise for this node (default: the address of the interface that routes to the server; env K3TS_NODE_IP)')
     .option('--node-label <key=value>', 'label to register the node with (repeatable)', collect)
     .option('--node-taint <key=value:Effect>', 'taint to register the node with (repeatable)', collect)
-    .option('--runtime <name>', 'container runtime: sim (simulated containers; default)');
+    .option('--runtime <name>', 'containerd (real containers, the default; needs root and the containerd, runc and containernetworking-plugins packages) or sim (simulated containers, for scale runs and machines without root); env K3TS_RUNTIME')
+    .option('--container-runtime-endpoint <socket>', 'use an existing CRI socket (e.g. unix:///run/containerd/containerd.sock) instead of starting containerd; env K3TS_CONTAINER_RUNTIME_ENDPOINT');
 }

@@ -2,7 +2,8 @@
 import { Command } from 'commander';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { currentEnvironment, defaultDataDir } from '../agent/environment.js';
+import { ConfigError, currentEnvironment, defaultDataDir } from '../agent/environment.js';
+import { resolveRuntime, type RuntimeKind } from '../agent/config.js';
 import { down, up, UpError } from '../local-cluster/up.js';
 import { fail } from './fail.js';
 
@@ -21,13 +22,15 @@ export function upCommand(): Command {
     .option('--agents <n>', 'how many agents besides the server (default: 2)', '2')
     .option('-d, --data-dir <dir>', `where the cluster keeps everything (default: ${defaultUpDir()})`)
     .option('--port <port>', 'HTTPS port of the API server on 127.0.0.1 (default: 6443)', '6443')
+    .option('--runtime <name>', 'containerd (real containers; the default when running as root with containerd installed) or sim (simulated containers)')
     .argument('[server-flags...]', 'after --: extra flags for the server, e.g. -- --default-unreachable-toleration-seconds 30')
-    .action(async (serverArgs: string[], flags: { agents: string; dataDir?: string; port: string }) => {
+    .action(async (serverArgs: string[], flags: { agents: string; dataDir?: string; port: string; runtime?: string }) => {
       const dataDir = resolve(flags.dataDir ?? defaultUpDir());
       const port = whole('--port', flags.port);
       if (port < 1 || port > 65535) fail(`--port: "${flags.port}" is not a port number (1-65535)`);
+      const runtime = chooseRuntime(flags.runtime);
       try {
-        const result = await up({ dataDir, agents: whole('--agents', flags.agents), port, entry, serverArgs, progress: (line) => process.stdout.write(`${line}\n`) });
+        const result = await up({ dataDir, agents: whole('--agents', flags.agents), port, entry, serverArgs, runtime, progress: (line) => process.stdout.write(`${line}\n`) });
         const downCmd = `k3ts down${flags.dataDir ? ` --data-dir ${dataDir}` : ''}`;
         process.stdout.write(
           [
@@ -49,6 +52,19 @@ export function upCommand(): Command {
         fail(`up failed: ${(err as Error)?.message ?? String(err)}`);
       }
     });
+}
+
+/** What the user asked for; else real containers when this machine can run them, and otherwise
+ *  simulated ones, saying why, so nobody mistakes them for real. */
+function chooseRuntime(requested: string | undefined): RuntimeKind {
+  try {
+    return resolveRuntime({ runtime: requested }, currentEnvironment()).runtime;
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    if (requested) fail(err.message);
+    process.stdout.write(`running simulated containers (--runtime sim): ${err.message.replace(/, or pass --runtime sim.*$/, '')}\n`);
+    return 'sim';
+  }
 }
 
 export function downCommand(): Command {

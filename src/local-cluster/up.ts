@@ -23,6 +23,8 @@ export interface UpOptions {
   readyTimeoutMs?: number;
   /** Extra flags for the server (tests shorten timings with these). */
   serverArgs?: string[];
+  /** The container runtime of every node. */
+  runtime: 'containerd' | 'sim';
   progress?(line: string): void;
 }
 
@@ -86,7 +88,7 @@ export async function up(o: UpOptions): Promise<UpResult> {
     const server = startDetached(
       'server',
       o.entry,
-      ['server', '--data-dir', serverDir, '--https-listen-port', String(o.port), '--bind-address', '127.0.0.1', '--node-ip', '127.0.0.1', '--node-name', serverNodeName, '--write-kubeconfig', kubeconfig, ...(o.serverArgs ?? [])],
+      ['server', '--data-dir', serverDir, '--https-listen-port', String(o.port), '--bind-address', '127.0.0.1', '--node-ip', '127.0.0.1', '--node-name', serverNodeName, '--write-kubeconfig', kubeconfig, '--runtime', o.runtime, ...(o.serverArgs ?? [])],
       join(logs, 'server.log'),
     );
     processes.push(server);
@@ -100,7 +102,7 @@ export async function up(o: UpOptions): Promise<UpResult> {
         startDetached(
           `agent ${i}`,
           o.entry,
-          ['agent', '--server', `https://127.0.0.1:${o.port}`, '--token-file', tokenFile, '--data-dir', join(o.dataDir, `agent-${i}`), '--node-ip', ip, '--node-name', agentNodeName(i)],
+          ['agent', '--server', `https://127.0.0.1:${o.port}`, '--token-file', tokenFile, '--data-dir', join(o.dataDir, `agent-${i}`), '--node-ip', ip, '--node-name', agentNodeName(i), '--runtime', o.runtime],
           join(logs, `agent-${i}.log`),
         ),
       );

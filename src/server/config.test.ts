@@ -2,8 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, kubeconfigServerUrl, resolveServerConfig } from './config.js';
 
-const root = { uid: 0, home: '/root', env: {} };
-const user = { uid: 1000, home: '/home/ana', env: {} };
+const root = { uid: 0, home: '/root', env: { K3TS_RUNTIME: 'sim' } };
+const user = { uid: 1000, home: '/home/ana', env: { K3TS_RUNTIME: 'sim' } };
 
 describe('resolveServerConfig', () => {
   it('defaults follow K3s: port 6443, /var/lib/k3ts as root and ~/.k3ts otherwise, embedded SQLite in the data dir', () => {

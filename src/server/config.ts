@@ -35,6 +35,7 @@ export interface ServerFlags {
   nodeLabel?: string[];
   nodeTaint?: string[];
   runtime?: string;
+  containerRuntimeEndpoint?: string;
   logFormat?: string;
   debug?: boolean;
   requestTimeout?: string;
@@ -161,7 +162,8 @@ export function resolveServerConfig(flags: ServerFlags, e: Environment = current
     nodeMonitorGracePeriodMs: parseDurationFlag('--node-monitor-grace-period', flags.nodeMonitorGracePeriod, 40_000),
     notReadyTolerationSeconds: parseSeconds('--default-not-ready-toleration-seconds', flags.defaultNotReadyTolerationSeconds, 300),
     unreachableTolerationSeconds: parseSeconds('--default-unreachable-toleration-seconds', flags.defaultUnreachableTolerationSeconds, 300),
-    node: resolveNodeSettings(flags, e),
+    // Without its own node the server runs no containers, so no runtime is needed on the machine.
+    node: resolveNodeSettings(flags.disableAgent ? { ...flags, runtime: 'sim', containerRuntimeEndpoint: undefined } : flags, e),
     logFormat: flags.logFormat === 'json' ? 'json' : 'text',
     debug: !!flags.debug || e.env.K3TS_DEBUG === 'true',
     requestTimeoutMs: parseDurationFlag('--request-timeout', flags.requestTimeout, 60_000),

@@ -17,7 +17,9 @@ export class AgentProcess {
   constructor(args: { server: string; token: string; nodeName: string; nodeIp?: string; dataDir?: string; extra?: string[] }) {
     this.ownsDir = !args.dataDir;
     this.dataDir = args.dataDir ?? mkdtempSync(join(tmpdir(), 'k3ts-agent-'));
-    const argv = ['agent', '--server', args.server, '--token', args.token, '--node-name', args.nodeName, '--data-dir', this.dataDir, '--node-ip', args.nodeIp ?? '127.0.0.9', ...(args.extra ?? [])];
+    // Simulated containers unless a test asks for a runtime: joining is what these tests are about.
+    const runtime = args.extra?.includes('--runtime') ? [] : ['--runtime', 'sim'];
+    const argv = ['agent', '--server', args.server, '--token', args.token, '--node-name', args.nodeName, '--data-dir', this.dataDir, '--node-ip', args.nodeIp ?? '127.0.0.9', ...runtime, ...(args.extra ?? [])];
     this.proc = spawn(join(repoRoot, 'bin', 'k3ts'), argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc.stdout!.setEncoding('utf8').on('data', (c: string) => (this.output += c));
     this.proc.stderr!.setEncoding('utf8').on('data', (c: string) => (this.output += c));

@@ -83,7 +83,7 @@ describe('k3ts up: a local three-node cluster', { timeout: 600_000 }, () => {
     dataDir = join(dir, 'cluster');
     port = await freePort();
     env = { KUBECONFIG: join(dataDir, 'kubeconfig.yaml'), HOME: dir, KUBECACHEDIR: join(dir, 'kube-cache') };
-    const r = await exec(k3tsBin, ['up', '--agents', '2', '--data-dir', dataDir, '--port', String(port), '--', '--default-unreachable-toleration-seconds', '5', '--default-not-ready-toleration-seconds', '5']);
+    const r = await exec(k3tsBin, ['up', '--agents', '2', '--data-dir', dataDir, '--port', String(port), '--runtime', 'sim', '--', '--default-unreachable-toleration-seconds', '5', '--default-not-ready-toleration-seconds', '5']);
     ok(r, 'k3ts up');
     assert.match(r.stdout, /k3ts is up: 3 node\(s\) Ready/);
     assert.match(r.stdout, /export KUBECONFIG=/);
