@@ -98,5 +98,6 @@ export const errors = {
   tooManyRequests: (message: string, retryAfterSeconds: number) =>
     new ApiError(429, 'TooManyRequests', message, { retryAfterSeconds }, { 'Retry-After': String(retryAfterSeconds) }),
   internal: (message: string) => new ApiError(500, 'InternalError', `Internal error occurred: ${message}`),
-  notFoundPath: () => new ApiError(404, 'NotFound', 'the server could not find the requested resource'),
+  // An empty details object, as upstream sends: kubectl debug reads details.causes on any 404.
+  notFoundPath: () => new ApiError(404, 'NotFound', 'the server could not find the requested resource', {}),
 };

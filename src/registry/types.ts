@@ -88,6 +88,10 @@ export interface ResourceDescriptor {
     scale?: ScaleSubresource;
     /** Names of other subresources served by special handlers (e.g. 'binding', 'eviction'). */
     other?: Array<{ name: string; group: string; version: string; kind: string; verbs: string[] }>;
+    /** Subresources that are the object itself but may change only one part of it (a Pod's
+     *  ephemeralcontainers): GET answers the object; PUT and PATCH take a whole object, of which
+     *  `apply` keeps only that part. */
+    parts?: Array<{ name: string; apply(current: KObject, incoming: KObject): KObject; validate(next: KObject, old: KObject): FieldError[] }>;
   };
   /** Fields beyond metadata.name/namespace that field selectors may use. */
   selectableFields?(obj: KObject): Record<string, string>;

@@ -111,6 +111,7 @@ export function subresourcesOf(d: ResourceDescriptor): SubresourceInfo[] {
   if (sub?.status) out.push({ name: 'status', responseKind: { group: d.group, version: d.version, kind: d.kind }, verbs: [...SUBRESOURCE_VERBS] });
   if (sub?.scale) out.push({ name: 'scale', responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: [...SUBRESOURCE_VERBS] });
   for (const o of sub?.other ?? []) out.push({ name: o.name, responseKind: { group: o.group, version: o.version, kind: o.kind }, verbs: [...o.verbs] });
+  for (const p of sub?.parts ?? []) out.push({ name: p.name, responseKind: { group: d.group, version: d.version, kind: d.kind }, verbs: [...SUBRESOURCE_VERBS] });
   return out.sort((a, b) => byName(a.name, b.name));
 }
 

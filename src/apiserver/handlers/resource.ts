@@ -67,6 +67,12 @@ export async function handleResource(
         if (info.verb !== 'create') throw errors.methodNotAllowed();
         return handleEviction(r, name);
     }
+    if (d.subresources?.parts?.some((p) => p.name === info.subresource)) {
+      if (info.verb === 'get') return handleGet(r, name);
+      if (info.verb === 'update') return handleUpdate(r, name, info.subresource);
+      if (info.verb === 'patch') return handlePatch(r, name, info.subresource);
+      throw errors.methodNotAllowed();
+    }
     throw errors.notFoundPath();
   }
 

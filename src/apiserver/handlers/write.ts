@@ -29,7 +29,7 @@ export async function handleCreate(r: ReadRequest): Promise<void> {
   sendObject(r, obj, 201);
 }
 
-export async function handleUpdate(r: ReadRequest, name: string, subresource?: 'status'): Promise<void> {
+export async function handleUpdate(r: ReadRequest, name: string, subresource?: string): Promise<void> {
   const body = await readObjectBody(r.req);
   const obj = await updateObject(r.ctx, r.d, r.namespace, name, body, { ...writeOptions(r), subresource });
   sendObject(r, obj);
@@ -53,7 +53,7 @@ export async function readPatch(r: ReadRequest): Promise<{ contentType: string; 
   return { contentType, body: parseJson(raw) };
 }
 
-export async function handlePatch(r: ReadRequest, name: string, subresource?: 'status'): Promise<void> {
+export async function handlePatch(r: ReadRequest, name: string, subresource?: string): Promise<void> {
   const patch = await readPatch(r);
   const obj = await patchStored(r.ctx, r.d, { namespace: r.namespace, name }, patch, { ...writeOptions(r), subresource });
   sendObject(r, obj);

@@ -221,6 +221,10 @@ export function groupVersionDocument(gv: GroupVersionInfo, opts: OpenAPIBuildOpt
       want(scale);
       paths[`${item}/scale`] = { ...subParams, ...itemOps({ gv, d, gvk: scale, what: 'scale', suffix: 'Scale', verbs: ['get', 'update', 'patch'], strategic }) };
     }
+    for (const p of d.subresources?.parts ?? []) {
+      const cap = p.name.charAt(0).toUpperCase() + p.name.slice(1);
+      paths[`${item}/${p.name}`] = { ...subParams, ...itemOps({ gv, d, gvk, what: p.name, suffix: cap, verbs: ['get', 'update', 'patch'], strategic }) };
+    }
     for (const o of d.subresources?.other ?? []) {
       const sub = { group: o.group, version: o.version, kind: o.kind };
       want(sub);

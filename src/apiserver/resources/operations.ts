@@ -57,7 +57,7 @@ export async function createObject(
 export interface UpdateOptions extends WriteOptions {
   /** Which part of the object the write may change: the main resource (spec and metadata), the
    *  status, the namespace finalizers, or — for a binding — the node and scheduling condition. */
-  subresource?: 'status' | 'finalize' | 'binding';
+  subresource?: 'status' | 'finalize' | 'binding' | string;
 }
 
 /** A client's conditions on the stored object: a write against another incarnation or another
@@ -138,6 +138,12 @@ export async function replaceStored(
   } else if (opts.subresource === 'finalize' || opts.subresource === 'binding') {
     // Built from the stored object by the caller, changing only what the subresource owns.
     next = incoming;
+  } else if (opts.subresource !== undefined) {
+    const part = d.subresources?.parts?.find((p) => p.name === opts.subresource);
+    if (!part) throw errors.notFoundPath();
+    next = part.apply(structuredClone(old), incoming);
+    const errs = part.validate(next, old);
+    if (errs.length) throw errors.invalid(d.kind, d.group, old.metadata.name!, errs);
   } else {
     next = incoming;
     next.metadata.name = old.metadata.name;

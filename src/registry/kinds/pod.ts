@@ -1,10 +1,10 @@
 // core/v1 Pod.
-import type { Container, PodSpec, PodStatus, Toleration } from 'kubernetes-types/core/v1.js';
+import type { Container, EphemeralContainer, PodSpec, PodStatus, Toleration } from 'kubernetes-types/core/v1.js';
 import { fieldError, type FieldError } from '../field-errors.js';
 import type { KObject, ResourceDescriptor } from '../types.js';
 import { asArray, asObject, canonical, deepClone, semanticEqual } from '../validation/common.js';
 import { validateMeta } from '../validation/meta.js';
-import { nameIsDNSSubdomain } from '../validation/names.js';
+import { isDNS1123Label, nameIsDNSSubdomain } from '../validation/names.js';
 import { validatePodSpec } from '../validation/podspec.js';
 import { parseQuantity } from '../validation/quantity.js';
 import { defaultPodSpec } from './pod-defaults.js';
@@ -101,6 +101,48 @@ function validatePodUpdate(obj: KObject, old: KObject): FieldError[] {
   return errs;
 }
 
+function applyEphemeralContainers(current: KObject, incoming: KObject): KObject {
+  const containers = asObject(incoming.spec).ephemeralContainers;
+  const next = current;
+  const s = (next.spec ??= {}) as PodSpec;
+  if (containers === undefined || containers === null) delete s.ephemeralContainers;
+  else s.ephemeralContainers = containers as PodSpec['ephemeralContainers'];
+  return next;
+}
+
+/** Fields an ephemeral container may not have: it is for debugging, never part of the pod's service. */
+const EPHEMERAL_FORBIDDEN = ['ports', 'resources', 'lifecycle', 'livenessProbe', 'readinessProbe', 'startupProbe'] as const;
+
+/** Ephemeral containers may only be added, each with a unique name, an image, and a target that exists. */
+function validateEphemeralContainers(next: KObject, old: KObject): FieldError[] {
+  const errs = validateMeta(next, { namespaced: true, nameFn: nameIsDNSSubdomain }, old);
+  const now = asArray<EphemeralContainer>(spec(next)?.ephemeralContainers);
+  const before = asArray<EphemeralContainer>(spec(old)?.ephemeralContainers);
+  for (const prev of before) {
+    const same = now.find((c) => c.name === prev.name);
+    if (!same) errs.push(fieldError.forbidden('spec.ephemeralContainers', `existing ephemeral containers "${prev.name}" may not be removed`));
+    else if (!semanticEqual(same, prev)) errs.push(fieldError.forbidden('spec.ephemeralContainers', `existing ephemeral containers "${prev.name}" may not be changed`));
+  }
+  const regular = new Set([...asArray<Container>(spec(next)?.containers), ...asArray<Container>(spec(next)?.initContainers)].map((c) => c.name));
+  const seen = new Set<string>();
+  now.forEach((c, i) => {
+    const p = `spec.ephemeralContainers[${i}]`;
+    if (!c.name) errs.push(fieldError.required(`${p}.name`));
+    else {
+      for (const msg of isDNS1123Label(c.name)) errs.push(fieldError.invalid(`${p}.name`, c.name, msg));
+      if (regular.has(c.name) || seen.has(c.name)) errs.push(fieldError.duplicate(`${p}.name`, c.name));
+      seen.add(c.name);
+    }
+    if (!c.image) errs.push(fieldError.required(`${p}.image`));
+    for (const f of EPHEMERAL_FORBIDDEN) {
+      const v = (c as unknown as Record<string, unknown>)[f];
+      if (v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0)) errs.push(fieldError.forbidden(`${p}.${f}`, 'cannot be set for an Ephemeral Container'));
+    }
+    if (c.targetContainerName && !regular.has(c.targetContainerName)) errs.push(fieldError.notFound(`${p}.targetContainerName`, c.targetContainerName));
+  });
+  return errs;
+}
+
 function validate(obj: KObject, ctx: { old?: KObject }): FieldError[] {
   const errs = validateMeta(obj, { namespaced: true, nameFn: nameIsDNSSubdomain }, ctx.old);
   errs.push(...validatePodSpec(spec(obj), 'spec'));
@@ -136,6 +178,8 @@ export const pod: ResourceDescriptor = {
       { name: 'eviction', group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] },
       { name: 'log', group: '', version: 'v1', kind: 'Pod', verbs: ['get'] },
     ],
+    // kubectl debug adds a container to a running pod through this.
+    parts: [{ name: 'ephemeralcontainers', apply: applyEphemeralContainers, validate: validateEphemeralContainers }],
   },
   // Pod.metadata.generation is only maintained from 1.33 on.
   generation: false,
