@@ -18,6 +18,10 @@ import { hostInfo, nodeResources, type CapacityOverrides } from './node-info.js'
 import { nodesType, registerNode, type NodeIdentity } from './node-registration.js';
 import { PodCache } from './pod-cache.js';
 import { PodSync, podsType } from './pod-sync.js';
+import { ProbeManager } from './probes/prober.js';
+import { runProbe } from './probes/probe.js';
+import type { ProbeAttempt, ProbeKind, ProbeTarget } from './probes/types.js';
+import type { Probe } from 'kubernetes-types/core/v1.js';
 
 export type KubeletLog = (msg: string, fields?: Record<string, unknown>) => void;
 
@@ -141,6 +145,18 @@ export async function startKubelet(opts: KubeletOptions, signal: AbortSignal): P
   signal.addEventListener('abort', () => queue.close(), { once: true });
   const enqueue = (key: string, afterMs?: number) => (afterMs ? queue.addAfter(key, afterMs) : queue.add(key));
   const cache = new PodCache();
+  const probes = new ProbeManager({
+    runtime: opts.runtime,
+    onResult: (change) => queue.add(change.podKey),
+    onEvent: (ev) => {
+      const pod = cache.get(ev.podKey);
+      if (pod) recorder.warning(pod, ev.reason, ev.message);
+    },
+    // Simulated pods have addresses nothing listens on: their network probes pass, their exec
+    // probes run through the simulator's interpreter like its containers do.
+    ...(version.name === 'sim' ? { runProbe: simulatedProbe(opts.runtime) } : {}),
+  });
+  signal.addEventListener('abort', () => probes.stop(), { once: true });
   await postStatus();
   await renewNodeLease({ client, nodeName, nodeUid, leaseDurationSeconds: opts.leaseDurationSeconds ?? 40 });
 
@@ -157,6 +173,7 @@ export async function startKubelet(opts: KubeletOptions, signal: AbortSignal): P
     backoff: new RestartBackoff({ initialMs: opts.backoffInitialMs ?? 10_000, maxMs: opts.backoffMaxMs ?? 300_000 }),
     configRetryMs: opts.configRetryMs ?? 10_000,
     cache,
+    probes,
     enqueue,
     log,
     signal,
@@ -270,6 +287,11 @@ export async function startKubelet(opts: KubeletOptions, signal: AbortSignal): P
       return slot?.created ?? `container "${container}" in pod "${podName}" is not available`;
     },
   };
+}
+
+function simulatedProbe(runtime: ContainerRuntime) {
+  return async (_kind: ProbeKind, probe: Probe, target: ProbeTarget): Promise<ProbeAttempt> =>
+    probe.exec ? runProbe(probe, target, { runtime }) : { result: 'success', output: '' };
 }
 
 /** Calls `fn` every `ms` until `signal` aborts; resolves when stopped. */

@@ -24,6 +24,8 @@ export interface ContainerSlot {
   backoffReportedFor?: string;
   /** Started again after an agent restart: no events for that start. */
   quiet?: boolean;
+  /** The instance stopped for failing its liveness (or startup) probe: restarted whatever its exit. */
+  killedFor?: string;
   /** What the current instance was created with (command, args, env), for the kubelet API. */
   created?: { command: string[]; args: string[]; env: Array<{ name: string; value: string }> };
 }

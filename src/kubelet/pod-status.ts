@@ -14,6 +14,12 @@ import type { ContainerStatus } from '../runtime/types.js';
 import { apiTime } from './node-conditions.js';
 import type { ContainerSlot, PodState } from './pod-state.js';
 
+/** What the probes say of a running container (started: startup probe passed or none; ready). */
+export interface ProbeView {
+  isStarted(container: string): boolean;
+  isReady(container: string): boolean;
+}
+
 export interface StatusInputs {
   pod: Pod;
   state: PodState;
@@ -21,13 +27,12 @@ export interface StatusInputs {
   containers: Map<string, ContainerStatus>;
   runtimeName: string;
   nodeIP: string;
+  probes: ProbeView;
   now: Date;
 }
 
 export interface ComputedStatus {
   status: PodStatus;
-  /** When a readiness or startup delay runs out: the status changes then without any event. */
-  nextChangeAt?: number;
 }
 
 const toApiTime = (iso: string | undefined) => (iso ? apiTime(new Date(iso)) : undefined);
@@ -43,13 +48,8 @@ export function terminatedOf(rt: ContainerStatus, runtimeName: string): Containe
   };
 }
 
-/** Seconds after start at which a probe-delayed flag turns true; 0 without that probe. */
-const probeDelayMs = (probe: { initialDelaySeconds?: number } | undefined) => (probe ? (probe.initialDelaySeconds ?? 0) * 1000 : 0);
-
 interface SlotView {
   api: ApiContainerStatus;
-  /** Some later time at which `ready`/`started` flips. */
-  changeAt?: number;
 }
 
 function slotStatus(slot: ContainerSlot, rt: ContainerStatus | undefined, i: StatusInputs, initPending: boolean): SlotView {
@@ -75,18 +75,10 @@ function slotStatus(slot: ContainerSlot, rt: ContainerStatus | undefined, i: Sta
     }
     return { api: { ...base, containerID, state: { terminated }, ready: false, started: false } };
   }
-  const startedAt = Date.parse(rt.startedAt!);
-  const now = i.now.getTime();
-  const startedDue = startedAt + probeDelayMs(slot.spec.startupProbe);
-  const readyDue = Math.max(startedDue, startedAt + probeDelayMs(slot.spec.readinessProbe));
-  const started = now >= startedDue;
-  // An init container that runs to completion is never "ready"; a sidecar is, once started.
-  const ready = slot.init && !slot.sidecar ? false : now >= readyDue;
-  const changeAt = [startedDue, readyDue].filter((t) => t > now).sort((a, b) => a - b)[0];
-  return {
-    api: { ...base, containerID, state: { running: { startedAt: toApiTime(rt.startedAt) } }, ready, started },
-    ...(changeAt !== undefined ? { changeAt } : {}),
-  };
+  const started = i.probes.isStarted(slot.name);
+  // An init container that runs to completion is never "ready"; a sidecar is, by its probes.
+  const ready = slot.init && !slot.sidecar ? false : i.probes.isReady(slot.name);
+  return { api: { ...base, containerID, state: { running: { startedAt: toApiTime(rt.startedAt) } }, ready, started } };
 }
 
 /** Phase from the container statuses, as the kubelet's getPhase decides it. */
@@ -196,7 +188,6 @@ export function computePodStatus(i: StatusInputs): ComputedStatus {
     status.podIP = podIP;
     status.podIPs = [{ ip: podIP }];
   }
-  const changes = views.map((v) => v.view.changeAt).filter((t): t is number => t !== undefined);
-  return { status, ...(changes.length ? { nextChangeAt: Math.min(...changes) } : {}) };
+  return { status };
 }
 

@@ -15,6 +15,7 @@ import type { PodCache } from './pod-cache.js';
 import { adoptPodState, newPodState, type ContainerSlot, type PodState } from './pod-state.js';
 import { computePodStatus, terminatedOf } from './pod-status.js';
 import { CONTAINER_NAME_LABEL, containerConfigOf, POD_UID_LABEL, sandboxConfigOf } from './runtime-config.js';
+import type { ProbeManager, RunningContainer } from './probes/prober.js';
 
 export const podsType: ResourceType = { group: '', version: 'v1', resource: 'pods' };
 
@@ -35,6 +36,7 @@ export interface PodSyncDeps {
   /** How soon to try again after a container could not be configured (a missing ConfigMap). */
   configRetryMs: number;
   cache: PodCache;
+  probes: ProbeManager;
   enqueue(key: string, afterMs?: number): void;
   log(msg: string, fields?: Record<string, unknown>): void;
   signal: AbortSignal;
@@ -189,13 +191,16 @@ export class PodSync {
       }
       if (allDone) st.initDone = true;
     }
+    this.killUnhealthy(st, pod);
     if (st.initDone && !st.terminal) {
       for (const slot of st.slots) {
         if (slot.carried || (slot.init && !slot.sidecar)) continue;
         const rt = await this.current(slot);
         if (!rt) note(await this.start(st, pod, slot));
         else if (rt.state === 'exited') {
-          const again = slot.sidecar || restartPolicy === 'Always' || (restartPolicy === 'OnFailure' && rt.exitCode !== 0);
+          // A container killed for failing liveness is restarted whatever it exited with, as upstream.
+          const unhealthy = slot.killedFor === rt.id && restartPolicy !== 'Never';
+          const again = unhealthy || slot.sidecar || restartPolicy === 'Always' || (restartPolicy === 'OnFailure' && rt.exitCode !== 0);
           if (again) note(await this.restart(st, pod, slot, rt));
         }
       }
@@ -328,6 +333,7 @@ export class PodSync {
 
   private forget(st: PodState): void {
     this.states.delete(st.key);
+    this.d.probes.remove(st.key);
     this.d.backoff.forget(`${st.uid}/`);
     const ids = st.slots.flatMap((s) => [s.currentId, s.previousId]).filter((id): id is string => id !== undefined);
     const sandbox = st.sandboxId;
@@ -340,24 +346,47 @@ export class PodSync {
     })().catch(() => undefined);
   }
 
-  /** Computes the status; writes what changed; returns when to look again for probe delays. */
-  private async writeStatus(st: PodState, pod: Pod): Promise<number | undefined> {
+  /** Computes the status and writes what changed; keeps the probes in step with what runs. */
+  private async writeStatus(st: PodState, pod: Pod): Promise<undefined> {
     const containers = new Map<string, ContainerStatus>();
+    const running: RunningContainer[] = [];
+    const podIP = pod.spec?.hostNetwork ? this.d.nodeIP : st.ip ?? '';
     for (const slot of st.slots) {
       const rt = await this.current(slot);
-      if (rt) containers.set(rt.id, rt);
+      if (!rt) continue;
+      containers.set(rt.id, rt);
+      if (rt.state === 'running' && rt.startedAt && !st.tornDown && (!slot.init || slot.sidecar)) {
+        running.push({ name: slot.name, id: rt.id, startedAtMs: Date.parse(rt.startedAt), spec: slot.spec, podIP });
+      }
     }
+    this.d.probes.sync(st.key, pod, running);
+    const probes = { isStarted: (c: string) => this.d.probes.isStarted(st.key, c), isReady: (c: string) => this.d.probes.isReady(st.key, c) };
     const now = new Date();
-    let computed = computePodStatus({ pod, state: st, containers, runtimeName: this.d.runtimeName, nodeIP: this.d.nodeIP, now });
+    const inputs = { pod, state: st, containers, runtimeName: this.d.runtimeName, nodeIP: this.d.nodeIP, probes, now };
+    let computed = computePodStatus(inputs);
     const phase = computed.status.phase;
     if (!st.tornDown && (phase === 'Succeeded' || phase === 'Failed')) {
       // Finished for good: nothing will run in this sandbox again.
       st.terminal = phase;
       await this.teardown(st, pod.spec?.terminationGracePeriodSeconds ?? 30);
-      computed = computePodStatus({ pod, state: st, containers, runtimeName: this.d.runtimeName, nodeIP: this.d.nodeIP, now });
+      computed = computePodStatus(inputs);
     }
     await this.patchStatus(st, pod, computed.status);
-    return computed.nextChangeAt !== undefined ? Math.max(0, computed.nextChangeAt - Date.now()) : undefined;
+    return undefined;
+  }
+
+  /** Containers that failed liveness (or startup) are stopped; their exit then takes the restart path. */
+  private killUnhealthy(st: PodState, pod: Pod): void {
+    for (const slot of st.slots) {
+      const verdict = this.d.probes.restartFor(st.key, slot.name);
+      if (!verdict || verdict.containerId !== slot.currentId || slot.killedFor === verdict.containerId) continue;
+      slot.killedFor = verdict.containerId;
+      this.d.recorder.normal(pod as KObject, 'Killing', verdict.message);
+      void this.d.runtime
+        .stopContainer(verdict.containerId, verdict.gracePeriodSeconds)
+        .catch((err) => this.d.log('stopping an unhealthy container failed', { pod: st.key, container: slot.name, error: (err as Error).message }))
+        .finally(() => this.d.enqueue(st.key));
+    }
   }
 
   private async patchStatus(st: PodState, pod: Pod, next: PodStatus): Promise<void> {

@@ -272,4 +272,24 @@ describe('pods on the simulated runtime', () => {
     await waitFor('container stopped', async () => (await f.runtime.containerStatus(ref.id))?.state !== 'running');
     await waitFor('forgotten', async () => typeof f.kubelet.findContainer('default', 'yanked', 'a') === 'string');
   });
+
+  test('an exec liveness probe that fails restarts the container; a failing readiness probe keeps the pod out of Ready', async () => {
+    const probe = (command: string[]) => ({ exec: { command }, periodSeconds: 1, failureThreshold: 1 });
+    await f.plane.client.create(podsType, podManifest('sick', { containers: [{ name: 'app', image: 'busybox', livenessProbe: probe(['false']) }] }));
+    await f.plane.client.create(podsType, podManifest('shy', { containers: [{ name: 'app', image: 'busybox', readinessProbe: probe(['sh', '-c', 'exit 1']) }] }));
+    await f.plane.client.create(podsType, podManifest('fine', { containers: [{ name: 'app', image: 'busybox', readinessProbe: probe(['true']) }] }));
+    const sick = await waitFor('sick restarted', async () => {
+      const p = await getPod(f.plane, 'sick');
+      return (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1 ? p : undefined;
+    }, 15_000);
+    assert.equal(sick.status!.containerStatuses![0]!.lastState!.terminated!.exitCode, 143);
+    const events = await eventsFor(f, 'sick');
+    assert.ok(events.some((e) => e === 'Killing: Container app failed liveness probe, will be restarted'), events.join('\n'));
+    assert.ok(events.some((e) => /^Unhealthy: Liveness probe failed: /.test(e)), events.join('\n'));
+    await waitFor('fine ready', async () => (await getPod(f.plane, 'fine')).status?.containerStatuses?.[0]?.ready === true);
+    const shy = await getPod(f.plane, 'shy');
+    assert.equal(shy.status!.phase, 'Running');
+    assert.equal(shy.status!.containerStatuses![0]!.ready, false);
+    assert.equal(shy.status!.conditions!.find((c) => c.type === 'Ready')!.status, 'False');
+  });
 });
