@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { BUSYBOX_APPLETS, HOST_BUSYBOX } from './busybox-userland.js';
 import { buildImage, busyboxFiles, findManifest, MEDIA_TYPES } from './oci-image.js';
 import { LocalRegistry, REGISTRY_BIN, SKOPEO_BIN } from './registry.js';
-import { writeTar } from './tar.js';
+import { writeTar } from '../../../src/images/tar.js';
 import { ensureTestImages, repoFile, testImageLayouts } from './test-images.js';
 
 const run = promisify(execFile);

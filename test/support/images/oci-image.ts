@@ -6,7 +6,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { writeTar, type TarEntry } from './tar.js';
+import { writeTar, type TarEntry } from '../../../src/images/tar.js';
 
 export { busyboxFiles } from './busybox-userland.js';
 
