@@ -106,7 +106,11 @@ async function envValue(v: EnvVar, env: Map<string, string>, inputs: EnvInputs, 
   return '';
 }
 
-function fieldValue(path: string, inputs: EnvInputs): string {
+/** What a downward API fieldRef reads: shared with downwardAPI volumes, which have no container. */
+export type FieldInputs = Pick<EnvInputs, 'pod' | 'podIPs' | 'hostIPs'>;
+
+/** A downward API fieldRef's value; throws ContainerConfigError for a path it does not know. */
+export function fieldValue(path: string, inputs: FieldInputs): string {
   const m = inputs.pod.metadata ?? {};
   const sub = /^metadata\.(labels|annotations)\['(.*)'\]$/.exec(path);
   if (sub) return (sub[1] === 'labels' ? m.labels : m.annotations)?.[sub[2]!] ?? '';
@@ -145,7 +149,7 @@ const formatMap = (m: Record<string, string> | undefined) =>
     .join('\n');
 
 /** limits.* default to the node's allocatable; values round up to whole divisors. */
-function resourceValue(resource: string, divisor: string | number | undefined, c: Container, allocatable: Record<string, string>): string {
+export function resourceValue(resource: string, divisor: string | number | undefined, c: Container, allocatable: Record<string, string>): string {
   const [kind, name] = resource.split('.', 2) as [string, string];
   const list = (kind === 'limits' ? c.resources?.limits : c.resources?.requests) ?? {};
   let quantity = parseQuantity(list[name]);
