@@ -6,6 +6,7 @@
 import type { Container, EnvVar, Pod } from 'kubernetes-types/core/v1.js';
 import { hasReason, type Client } from '../client/types.js';
 import type { KObject } from '../registry/types.js';
+import { goQuote } from '../registry/validation/go-value.js';
 import { parseQuantity } from '../registry/validation/quantity.js';
 import type { KeyValue } from '../runtime/types.js';
 
@@ -142,10 +143,12 @@ export function fieldValue(path: string, inputs: FieldInputs): string {
   }
 }
 
+/** One `key="value"` line per key, sorted, each value quoted as Go's %q does (upstream formats
+ *  it so), so a value holding a quote or a newline (last-applied-configuration) stays on its line. */
 const formatMap = (m: Record<string, string> | undefined) =>
   Object.keys(m ?? {})
     .sort()
-    .map((k) => `${k}="${m![k]}"`)
+    .map((k) => `${k}=${goQuote(m![k]!)}`)
     .join('\n');
 
 /** limits.* default to the node's allocatable; values round up to whole divisors. */
