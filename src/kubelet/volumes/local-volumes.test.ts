@@ -67,8 +67,10 @@ test('tear-down removes everything of the pod and nothing else; a mount that sta
   await volumes.setUp(keep);
   await volumes.setUp(pod);
   await volumes.terminationLog(pod, pod.spec!.containers[0]!, 0);
+  assert.ok((await volumes.listPods()).includes(pod.metadata!.uid!));
   await volumes.tearDown(pod.metadata!.uid!);
   await assert.rejects(stat(volumes.podDir(pod.metadata!.uid!)), { code: 'ENOENT' });
+  assert.ok(!(await volumes.listPods()).includes(pod.metadata!.uid!));
   assert.ok((await stat(volumes.podDir(keep.metadata!.uid!))).isDirectory());
   await volumes.tearDown(pod.metadata!.uid!); // again: nothing to do
 

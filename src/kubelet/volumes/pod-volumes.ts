@@ -3,7 +3,7 @@
 // the bind mounts each container gets, and removes it all when the pod is gone. Operations on one
 // pod run one at a time, so a refresh never writes into a volume a tear-down is removing.
 import type { Container, Pod, Volume, VolumeMount } from 'kubernetes-types/core/v1.js';
-import { chmod, chown, mkdir, rm, stat } from 'node:fs/promises';
+import { chmod, chown, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import type { Mount } from '../../runtime/types.js';
 import { ContainerConfigError, expandRefs, resolveEnv } from '../env.js';
 import { writeAtomically, type Payload } from './atomic-writer.js';
@@ -180,6 +180,15 @@ export function createPodVolumes(o: PodVolumesOptions): PodVolumes {
 
   return {
     podDir: (uid) => podDirOf(o.root, uid),
+
+    async listPods() {
+      try {
+        return (await readdir(o.root, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+        throw err;
+      }
+    },
 
     setUp(pod) {
       const uid = uidOf(pod);

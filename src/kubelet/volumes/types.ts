@@ -19,6 +19,9 @@ export interface PodVolumes {
   refresh(pod: Pod): Promise<void>;
   /** Unmounts every tmpfs under the pod's directory, then removes the directory. */
   tearDown(podUid: string): Promise<void>;
+  /** Uids of the pods that have a directory here: after an agent restart, those the node no longer
+   *  runs (deleted while it was down) are the ones to tear down. */
+  listPods(): Promise<string[]>;
   /** `<root>/<uid>`: where the pod's files live (writeEtcHosts takes it). */
   podDir(podUid: string): string;
   /**
