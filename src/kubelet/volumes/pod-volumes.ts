@@ -190,7 +190,7 @@ export function createPodVolumes(o: PodVolumesOptions): PodVolumes {
       }
     },
 
-    setUp(pod) {
+    async setUp(pod) {
       const uid = uidOf(pod);
       return serialized(uid, async () => {
         await mkdir(podDirOf(o.root, uid), { recursive: true, mode: 0o750 });
@@ -201,7 +201,7 @@ export function createPodVolumes(o: PodVolumesOptions): PodVolumes {
       });
     },
 
-    refresh(pod) {
+    async refresh(pod) {
       const uid = uidOf(pod);
       return serialized(uid, async () => {
         // Never set up, or torn down already: nothing to keep in step, and nothing to recreate.
@@ -225,7 +225,7 @@ export function createPodVolumes(o: PodVolumesOptions): PodVolumes {
       });
     },
 
-    terminationLog(pod, container, restartCount) {
+    async terminationLog(pod, container, restartCount) {
       const uid = uidOf(pod);
       return serialized(uid, () => createTerminationLog(containerDirOf(o.root, uid, container.name), container, restartCount));
     },
