@@ -19,6 +19,7 @@ import { nodesType, registerNode, type NodeIdentity } from './node-registration.
 import { PodCache } from './pod-cache.js';
 import { PodSync, podsType } from './pod-sync.js';
 import { ProbeManager } from './probes/prober.js';
+import { createPodVolumes, type MountOps } from './volumes/index.js';
 import { runProbe } from './probes/probe.js';
 import type { ProbeAttempt, ProbeKind, ProbeTarget } from './probes/types.js';
 import type { Probe } from 'kubernetes-types/core/v1.js';
@@ -39,6 +40,11 @@ export interface KubeletOptions {
   dataDir?: string;
   /** Where the runtime writes container logs (default: <dataDir>/agent/pods/logs). */
   logRoot?: string;
+  /** Where pod volumes live on the host (default: <dataDir>/agent/pods/volumes). */
+  volumeRoot?: string;
+  /** How often running pods are looked at again without an event (mounted ConfigMaps and Secrets
+   *  follow changes then): 60 s, as upstream's sync frequency. */
+  resyncMs?: number;
   capacity?: CapacityOverrides;
   /** Reported as kubeletVersion and kubeProxyVersion; the wiring passes the API server's version. */
   version?: string;
@@ -157,6 +163,17 @@ export async function startKubelet(opts: KubeletOptions, signal: AbortSignal): P
     ...(version.name === 'sim' ? { runProbe: simulatedProbe(opts.runtime) } : {}),
   });
   signal.addEventListener('abort', () => probes.stop(), { once: true });
+  const simulated = version.name === 'sim';
+  const volumes = createPodVolumes({
+    client,
+    root: opts.volumeRoot ?? join(opts.dataDir ?? tmpdir(), 'agent', 'pods', 'volumes'),
+    nodeName,
+    nodeIP: opts.nodeIP,
+    allocatable: () => resources.allocatable,
+    // Simulated containers never read their files: no tmpfs (nor root) needed for them.
+    ...(simulated ? { mount: noMounts, memoryBackedSecrets: false } : {}),
+    log,
+  });
   await postStatus();
   await renewNodeLease({ client, nodeName, nodeUid, leaseDurationSeconds: opts.leaseDurationSeconds ?? 40 });
 
@@ -174,6 +191,8 @@ export async function startKubelet(opts: KubeletOptions, signal: AbortSignal): P
     configRetryMs: opts.configRetryMs ?? 10_000,
     cache,
     probes,
+    volumes,
+    volumeRefreshMs: opts.resyncMs ?? 60_000,
     enqueue,
     log,
     signal,
@@ -223,7 +242,13 @@ export async function startKubelet(opts: KubeletOptions, signal: AbortSignal): P
         }
         if (firstList) {
           const uids = new Set(items.map((p) => p.metadata.uid!));
-          sync.removeStrays(uids).catch(report('stray sandboxes'));
+          // Pods deleted while the agent was down leave sandboxes and volume files behind.
+          void sync
+            .removeStrays(uids)
+            .then(async () => {
+              for (const uid of await volumes.listPods()) if (!uids.has(uid)) await volumes.tearDown(uid);
+            })
+            .catch(report('stray pods'));
         }
         firstList = false;
         for (const key of cache.keys()) {
@@ -261,7 +286,10 @@ export async function startKubelet(opts: KubeletOptions, signal: AbortSignal): P
     }
   };
   const workers = Array.from({ length: opts.workers ?? 4 }, () => worker());
-  const loops = [every(statusEvery, postStatus, report('node status'), signal), every(leaseEvery, () => renewNodeLease({ client, nodeName, nodeUid, leaseDurationSeconds: opts.leaseDurationSeconds ?? 40 }), report('node lease'), signal)];
+  const resync = async () => {
+    for (const key of cache.keys()) queue.add(key);
+  };
+  const loops = [every(opts.resyncMs ?? 60_000, resync, report('resync'), signal), every(statusEvery, postStatus, report('node status'), signal), every(leaseEvery, () => renewNodeLease({ client, nodeName, nodeUid, leaseDurationSeconds: opts.leaseDurationSeconds ?? 40 }), report('node lease'), signal)];
 
   return {
     nodeName,
@@ -288,6 +316,8 @@ export async function startKubelet(opts: KubeletOptions, signal: AbortSignal): P
     },
   };
 }
+
+const noMounts: MountOps = { mountTmpfs: async () => undefined, unmount: async () => undefined, mountPointsUnder: async () => [] };
 
 function simulatedProbe(runtime: ContainerRuntime) {
   return async (_kind: ProbeKind, probe: Probe, target: ProbeTarget): Promise<ProbeAttempt> =>
