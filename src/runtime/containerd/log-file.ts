@@ -6,6 +6,7 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { watch, type FSWatcher } from 'node:fs';
 import type { LogOptions } from '../types.js';
+import { ByteLimit } from '../byte-limit.js';
 
 export interface LogRecord {
   /** The record's own timestamp, exactly as written. */
@@ -139,29 +140,6 @@ export interface FollowOptions {
 }
 
 const READ_CHUNK = 64 * 1024;
-
-/** Counts output bytes and cuts the line that crosses `limitBytes`, as the kubelet does. */
-class ByteLimit {
-  private left: number;
-  constructor(limit: number | undefined) {
-    this.left = limit === undefined || limit <= 0 ? Infinity : limit;
-  }
-  get done(): boolean {
-    return this.left <= 0;
-  }
-  take(s: string): string {
-    const b = Buffer.from(s);
-    if (b.length <= this.left) {
-      this.left -= b.length;
-      return s;
-    }
-    // Cut at a character boundary at or before the limit.
-    let end = this.left;
-    while (end > 0 && (b[end]! & 0xc0) === 0x80) end--;
-    this.left = 0;
-    return b.subarray(0, end).toString('utf8');
-  }
-}
 
 /**
  * The log at `path` as lines (each ending in a newline). Honours tailLines, sinceMs, timestamps,
