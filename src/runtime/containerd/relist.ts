@@ -85,7 +85,8 @@ export class Relister {
       const listed = await this.o.list();
       if (this.listeners.size > 0) this.apply(listed, since);
     } catch (err) {
-      this.o.onError(err);
+      // A list cut short by close() is not worth a log line.
+      if (!this.closed) this.o.onError(err);
     }
     if (this.listeners.size > 0 && !this.closed) this.schedule(this.o.intervalMs);
   }
