@@ -73,6 +73,24 @@ export interface TestContainerd {
   stop(): Promise<void>;
 }
 
+/** Scrubs of test nodes still up, run if the test process is told to stop before its teardown. */
+const live = new Set<() => void>();
+let signalsHooked = false;
+
+function hookSignals(): void {
+  if (signalsHooked) return;
+  signalsHooked = true;
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(sig, () => {
+      for (const scrub of live) scrub();
+      process.kill(process.pid, sig);
+    });
+  }
+  process.once('exit', () => {
+    for (const scrub of live) scrub();
+  });
+}
+
 export async function startTestContainerd(): Promise<TestContainerd> {
   const dir = mkdtempSync(join(tmpdir(), 'k3ts-ctd-'));
   const paths = containerdPaths(dir);
@@ -80,21 +98,34 @@ export async function startTestContainerd(): Promise<TestContainerd> {
   const bridgeName = `k3t${suffix}`;
   const cgroupParent = `/k3ts-test-${suffix}`;
   const podCidr = freePodCidr();
-  const logs: string[] = [];
-  const supervisor = new ContainerdSupervisor({ paths, log: (msg, fields) => logs.push(`${msg} ${JSON.stringify(fields ?? {})}`) });
-  const stop = async () => {
-    await removeEveryPod(paths.socket).catch(() => undefined);
-    await supervisor.stop();
+  const supervisor = new ContainerdSupervisor({ paths, log: () => undefined });
+  // Everything but the CRI calls, synchronously, so it also works from a signal handler.
+  let containerdRunning = false;
+  const scrub = () => {
+    live.delete(scrub);
+    // Only while it runs: once stopped and reaped, its PID may be someone else's.
+    if (containerdRunning && supervisor.pid) killPid(supervisor.pid);
     killShimsOf(paths.socket);
-    await removeCgroups(cgroupParent);
+    forgetTasks(paths);
+    removeCgroups(cgroupParent);
+    removeMasqueradeRules(podCidr);
     unmountUnder(dir);
     spawnSync('ip', ['link', 'del', bridgeName], { stdio: 'ignore' });
     rmSync(dir, { recursive: true, force: true });
   };
+  const stop = async () => {
+    await removeEveryPod(paths.socket).catch(() => undefined);
+    await supervisor.stop();
+    containerdRunning = false;
+    scrub();
+  };
+  hookSignals();
+  live.add(scrub);
   try {
     mkdirSync(paths.dir, { recursive: true });
     writeFileSync(paths.config, containerdConfig({ paths, streamAddress: '127.0.0.1', cniBinDir: '/usr/lib/cni', sandboxImage: PAUSE_IMAGE }));
     const t0 = Date.now();
+    containerdRunning = true;
     await supervisor.start();
     const startMs = Date.now() - t0;
     for (const [name, tar] of [['pause', pauseImageArchive()], ['busybox', busyboxImageArchive()]] as const) {
@@ -105,8 +136,15 @@ export async function startTestContainerd(): Promise<TestContainerd> {
     }
     return { dir, paths, bridgeName, podCidr, cgroupParent, startMs, supervisor, stop };
   } catch (err) {
+    // The log goes with the dir: keep its end in the error.
+    let tail = '';
+    try {
+      tail = readFileSync(paths.log, 'utf8').split('\n').slice(-15).join('\n');
+    } catch {
+      // no log yet
+    }
     await stop();
-    throw err;
+    throw new Error(`${(err as Error).message}\ncontainerd log:\n${tail}`);
   }
 }
 
@@ -133,19 +171,35 @@ function killShimsOf(socket: string): void {
     } catch {
       continue;
     }
-    if (cmdline.includes('containerd-shim') && cmdline.split('\0').includes(socket)) {
-      try {
-        process.kill(Number(pid), 'SIGKILL');
-      } catch {
-        // already gone
-      }
+    if (cmdline.includes('containerd-shim') && cmdline.split('\0').includes(socket)) killPid(Number(pid));
+  }
+}
+
+/** What tasks whose shim was killed leave in the machine-wide places every containerd shares: the
+ *  shim's socket, runc's state and CNI's cached results. Ours are the tasks under our state dir. */
+function forgetTasks(paths: ContainerdPaths): void {
+  const tasks = join(paths.state, 'io.containerd.runtime.v2.task', 'k8s.io');
+  let ids: string[];
+  try {
+    ids = readdirSync(tasks);
+  } catch {
+    return;
+  }
+  for (const id of ids) {
+    try {
+      rmSync(readFileSync(join(tasks, id, 'address'), 'utf8').trim().replace(/^unix:\/\//, ''), { force: true });
+    } catch {
+      // no shim socket recorded
     }
+    rmSync(join('/run/containerd/runc/k8s.io', id), { recursive: true, force: true });
+    rmSync(join('/var/lib/cni/results', `k3ts-${id}-eth0`), { force: true });
+    rmSync(join('/var/lib/cni/results', `cni-loopback-${id}-lo`), { force: true });
   }
 }
 
 /** Container processes a killed shim left behind (none when every pod was removed), then the
  *  parent cgroup in every hierarchy, children first. */
-async function removeCgroups(parent: string): Promise<void> {
+function removeCgroups(parent: string): void {
   const root = '/sys/fs/cgroup';
   const dirsUnder = (dir: string): string[] => {
     let entries: string[];
@@ -163,14 +217,9 @@ async function removeCgroups(parent: string): Promise<void> {
       return [];
     }
   });
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  if (pids.length) await new Promise((r) => setTimeout(r, 200));
+  for (const pid of pids) killPid(pid);
+  // A killed process leaves its cgroup a moment later.
+  if (pids.length) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
   for (const hierarchy of readdirSync(root)) {
     for (const d of dirsUnder(join(root, hierarchy, parent))) {
       try {
@@ -179,6 +228,30 @@ async function removeCgroups(parent: string): Promise<void> {
         // not there in this hierarchy, or still busy
       }
     }
+  }
+}
+
+/** The bridge plugin's masquerade rules for pods whose CNI DEL never ran (the range is ours alone). */
+function removeMasqueradeRules(podCidr: string): void {
+  const prefix = podCidr.slice(0, podCidr.lastIndexOf('.') + 1);
+  const rules = (spawnSync('iptables', ['-t', 'nat', '-S', 'POSTROUTING'], { encoding: 'utf8' }).stdout ?? '').split('\n').filter((r) => r.startsWith('-A '));
+  const ours = rules.flatMap((rule, i) => {
+    const m = / -s (\S+)\/32 .*-j (CNI-[0-9a-f]+)/.exec(rule);
+    return m && m[1]!.startsWith(prefix) ? [{ number: i + 1, chain: m[2]! }] : [];
+  });
+  // By rule number, last first, so the numbers of the others do not shift.
+  for (const { number, chain } of ours.reverse()) {
+    spawnSync('iptables', ['-t', 'nat', '-D', 'POSTROUTING', String(number)], { stdio: 'ignore' });
+    spawnSync('iptables', ['-t', 'nat', '-F', chain], { stdio: 'ignore' });
+    spawnSync('iptables', ['-t', 'nat', '-X', chain], { stdio: 'ignore' });
+  }
+}
+
+function killPid(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
   }
 }
 
