@@ -219,12 +219,13 @@ function realOnly(): void {
     const r = await run();
     const again = runtimeFor(node);
     try {
+      // Before any list: it has to find the container's sandbox by itself.
+      assert.equal((await again.containerStatus(r.id))?.sandboxId, r.sandboxId);
       const sandbox = (await again.listSandboxes()).find((s) => s.id === r.sandboxId);
       assert.equal(sandbox?.state, 'ready');
       assert.equal(sandbox?.name, r.config.name);
       const c = (await again.listContainers()).find((x) => x.id === r.id);
       assert.deepEqual([c?.state, c?.sandboxId, c?.name], ['running', r.sandboxId, 'main']);
-      assert.equal((await again.containerStatus(r.id))?.sandboxId, r.sandboxId);
       assert.equal((await sh(r.id, 'echo still here')).out, 'still here');
     } finally {
       await again.close();

@@ -169,7 +169,9 @@ export function containerStatusOf(s: CriContainerStatus, sandboxId: string): Con
     attempt: s.metadata?.attempt ?? 0,
     state,
     createdAt: isoFromNanos(s.createdAt),
-    ...(s.startedAt > 0 ? { startedAt: isoFromNanos(s.startedAt) } : {}),
+    // containerd stamps the start after runc returns, so a command that exits at once can look
+    // finished before it started; nothing finishes before it starts.
+    ...(s.startedAt > 0 ? { startedAt: isoFromNanos(s.finishedAt > 0 ? Math.min(s.startedAt, s.finishedAt) : s.startedAt) } : {}),
     ...(s.finishedAt > 0 ? { finishedAt: isoFromNanos(s.finishedAt) } : {}),
     ...(state === 'exited' ? { exitCode: s.exitCode } : {}),
     ...(s.reason ? { reason: s.reason } : {}),
