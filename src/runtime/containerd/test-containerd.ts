@@ -32,14 +32,14 @@ export function containerdSkipReason(): string | undefined {
 export function busyboxImageArchive(): Buffer {
   const applets = execFileSync(BUSYBOX, ['--list'], { encoding: 'utf8' }).split('\n').filter((a) => a && a !== 'busybox');
   const files: TarEntry[] = [
-    { path: 'bin' },
-    { path: 'bin/busybox', content: readFileSync(BUSYBOX), mode: 0o755 },
-    ...applets.map((a) => ({ path: `bin/${a}`, symlink: 'busybox' })),
-    { path: 'etc' },
-    { path: 'etc/passwd', content: Buffer.from('root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n') },
-    { path: 'etc/group', content: Buffer.from('root:x:0:\nnobody:x:65534:\n') },
-    { path: 'tmp', mode: 0o1777 },
-    { path: 'root', mode: 0o700 },
+    { type: 'dir', path: 'bin', mode: 0o755 },
+    { type: 'file', path: 'bin/busybox', content: readFileSync(BUSYBOX), mode: 0o755 },
+    ...applets.map((a): TarEntry => ({ type: 'symlink', path: `bin/${a}`, target: 'busybox' })),
+    { type: 'dir', path: 'etc', mode: 0o755 },
+    { type: 'file', path: 'etc/passwd', mode: 0o644, content: Buffer.from('root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n') },
+    { type: 'file', path: 'etc/group', mode: 0o644, content: Buffer.from('root:x:0:\nnobody:x:65534:\n') },
+    { type: 'dir', path: 'tmp', mode: 0o1777 },
+    { type: 'dir', path: 'root', mode: 0o700 },
   ];
   return buildOciArchive({
     name: BUSYBOX_IMAGE,
