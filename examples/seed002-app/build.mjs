@@ -4,10 +4,11 @@
 // only node: builtins, so it runs from a fresh checkout; the k3ts tests build their seed002 image
 // by running this very script, so the demo and the tests cannot drift apart.
 //
-//   node build.mjs --out DIR [--tag 1] [--tar FILE] [--push HOST/NAME:TAG]
+//   node build.mjs --out DIR [--tag 1] [--name k3ts.local/seed002:1] [--tar FILE] [--push HOST/NAME:TAG]
 //
-// --tar writes the layout as one tar (`k3ts image import`, `ctr image import`); --push copies it to a
-// registry with skopeo over plain HTTP (meant for a registry on 127.0.0.1).
+// --tar writes the layout as one tar (`k3ts image import`, `ctr image import`), whose image is
+// named --name (k3ts.local/seed002:<tag> by default, what examples/seed002-test.yaml runs); --push
+// copies it to a registry with skopeo over plain HTTP (meant for a registry on 127.0.0.1).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -23,10 +24,11 @@ const APPLETS = ['sh', 'httpd', 'cat', 'echo', 'printf', 'mkdir', 'rmdir', 'rm',
   'hostname', 'wget', 'kill', 'id', 'top', 'ip', 'nslookup', 'true', 'false', 'test', '['];
 
 const { values: args } = parseArgs({
-  options: { out: { type: 'string' }, tag: { type: 'string', default: '1' }, tar: { type: 'string' }, push: { type: 'string' } },
+  options: { out: { type: 'string' }, tag: { type: 'string', default: '1' }, name: { type: 'string' }, tar: { type: 'string' }, push: { type: 'string' } },
 });
+const imageName = args.name ?? `k3ts.local/seed002:${args.tag}`;
 if (!args.out) {
-  console.error('usage: node build.mjs --out DIR [--tag 1] [--tar FILE] [--push HOST/NAME:TAG]');
+  console.error('usage: node build.mjs --out DIR [--tag 1] [--name k3ts.local/seed002:1] [--tar FILE] [--push HOST/NAME:TAG]');
   process.exit(2);
 }
 
@@ -50,8 +52,8 @@ for (const path of [...files.keys()]) {
 }
 
 const config = {
-  // -v logs each request on stderr: `kubectl logs` shows who was served.
-  Cmd: ['httpd', '-f', '-v', '-p', '80', '-h', '/var/www'],
+  // -vv logs each request's URL on stderr (-v alone skips CGI answers): `kubectl logs` shows who was served.
+  Cmd: ['httpd', '-f', '-vv', '-p', '80', '-h', '/var/www'],
   Env: ['PATH=/bin'],
   ExposedPorts: { '80/tcp': {} },
 };
@@ -59,7 +61,9 @@ const config = {
 const tar = writeTar([...files].sort(([a], [b]) => (a < b ? -1 : 1)));
 const layer = gzipSync(tar);
 const configJson = Buffer.from(JSON.stringify({
-  architecture: 'amd64', os: 'linux', config, rootfs: { type: 'layers', diff_ids: [sha256(tar)] },
+  // The host's busybox is the image's only binary, so the image is for the host's architecture.
+  architecture: { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386' }[process.arch] ?? process.arch,
+  os: 'linux', config, rootfs: { type: 'layers', diff_ids: [sha256(tar)] },
 }));
 const manifest = Buffer.from(JSON.stringify({
   schemaVersion: 2,
@@ -72,7 +76,8 @@ const index = Buffer.from(JSON.stringify({
   mediaType: 'application/vnd.oci.image.index.v1+json',
   manifests: [{
     mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: sha256(manifest), size: manifest.length,
-    annotations: { 'org.opencontainers.image.ref.name': args.tag },
+    // ref.name is the tag in the layout (skopeo's oci:DIR:TAG); containerd's importer names the image by the other.
+    annotations: { 'org.opencontainers.image.ref.name': args.tag, 'io.containerd.image.name': imageName },
   }],
 }));
 

@@ -10,6 +10,7 @@ import type { Client } from '../client/types.js';
 import { WorkQueue } from '../controllers/runtime/work-queue.js';
 import type { KObject } from '../registry/types.js';
 import type { ContainerRuntime } from '../runtime/types.js';
+import { ImagePuller } from './images/image-puller.js';
 import { RestartBackoff } from './backoff.js';
 import { renewNodeLease } from './lease.js';
 import { listAndWatch } from '../client/list-watch.js';
@@ -188,6 +189,7 @@ export async function startKubelet(opts: KubeletOptions, signal: AbortSignal): P
     logRoot: opts.logRoot ?? join(opts.dataDir ?? tmpdir(), 'agent', 'pods', 'logs'),
     allocatable: () => resources.allocatable,
     backoff: new RestartBackoff({ initialMs: opts.backoffInitialMs ?? 10_000, maxMs: opts.backoffMaxMs ?? 300_000 }),
+    puller: new ImagePuller({ images: opts.runtime.images, client, recorder, backoffInitialMs: opts.backoffInitialMs, backoffMaxMs: opts.backoffMaxMs }),
     configRetryMs: opts.configRetryMs ?? 10_000,
     cache,
     probes,

@@ -17,6 +17,7 @@ import { adoptPodState, newPodState, type ContainerSlot, type PodState } from '.
 import { computePodStatus, terminatedOf } from './pod-status.js';
 import { CONTAINER_NAME_LABEL, containerConfigOf, POD_UID_LABEL, sandboxConfigOf } from './runtime-config.js';
 import type { ProbeManager, RunningContainer } from './probes/prober.js';
+import type { ImagePuller } from './images/image-puller.js';
 
 export const podsType: ResourceType = { group: '', version: 'v1', resource: 'pods' };
 
@@ -34,6 +35,7 @@ export interface PodSyncDeps {
   logRoot: string;
   allocatable(): Record<string, string>;
   backoff: RestartBackoff;
+  puller: ImagePuller;
   /** How soon to try again after a container could not be configured (a missing ConfigMap). */
   configRetryMs: number;
   cache: PodCache;
@@ -45,6 +47,9 @@ export interface PodSyncDeps {
   log(msg: string, fields?: Record<string, unknown>): void;
   signal: AbortSignal;
 }
+
+/** How soon a container whose start failed is looked at again (its exit is not always an event). */
+const START_FAILURE_RECHECK_MS = 1000;
 
 const podRef = (pod: Pod) => `${pod.metadata?.name}_${pod.metadata?.namespace}(${pod.metadata?.uid})`;
 
@@ -287,7 +292,11 @@ export class PodSync {
       this.d.recorder.warning(pod as KObject, 'Failed', `Error: ${err.message}`);
       return this.d.configRetryMs;
     }
-    await this.ensureImage(pod, c.image ?? '', c.imagePullPolicy, quiet);
+    const pulled = await this.d.puller.ensure(pod, c, quiet);
+    if (!pulled.ok) {
+      slot.waiting = pulled.waiting;
+      return pulled.retryMs;
+    }
     if (previous) {
       if (slot.previousId) await this.d.runtime.removeContainer(slot.previousId);
       slot.previousId = previous.id;
@@ -296,27 +305,29 @@ export class PodSync {
     }
     const { command, args } = expandCommand(c, envs);
     const config = containerConfigOf({ pod, container: c, attempt: slot.restartCount, command, args, envs, mounts: await this.mountsFor(st, pod, slot) });
-    const id = await this.d.runtime.createContainer(st.sandboxId!, config, st.sandboxConfig!);
+    let id: string;
+    try {
+      id = await this.d.runtime.createContainer(st.sandboxId!, config, st.sandboxConfig!);
+    } catch (err) {
+      const message = (err as Error).message;
+      slot.waiting = { reason: 'CreateContainerError', message };
+      this.d.recorder.warning(pod as KObject, 'Failed', `Error: ${message}`);
+      return this.d.configRetryMs;
+    }
     slot.currentId = id;
     slot.created = { command, args, env: envs.map((e) => ({ name: e.key, value: e.value })) };
     slot.waiting = undefined;
     if (!quiet) this.d.recorder.normal(pod as KObject, 'Created', `Created container: ${c.name}`);
-    await this.d.runtime.startContainer(id);
+    try {
+      await this.d.runtime.startContainer(id);
+    } catch (err) {
+      // The container exists and has ended (StartError, exit code 128); the next pass restarts it
+      // through the back-off, so a command that cannot start ends in CrashLoopBackOff, as upstream.
+      this.d.recorder.warning(pod as KObject, 'Failed', `Error: ${(err as Error).message}`);
+      return START_FAILURE_RECHECK_MS;
+    }
     if (!quiet) this.d.recorder.normal(pod as KObject, 'Started', `Started container ${c.name}`);
     return undefined;
-  }
-
-  private async ensureImage(pod: Pod, image: string, policy: string | undefined, quiet: boolean): Promise<void> {
-    const present = await this.d.runtime.images.imageStatus(image);
-    if (present && policy !== 'Always') {
-      if (!quiet) this.d.recorder.normal(pod as KObject, 'Pulled', `Container image "${image}" already present on machine`);
-      return;
-    }
-    if (!quiet) this.d.recorder.normal(pod as KObject, 'Pulling', `Pulling image "${image}"`);
-    const t0 = Date.now();
-    await this.d.runtime.images.pullImage(image);
-    const took = goDuration(Date.now() - t0);
-    if (!quiet) this.d.recorder.normal(pod as KObject, 'Pulled', `Successfully pulled image "${image}" in ${took} (${took} including waiting). Image size: 0 bytes.`);
   }
 
   /** Deletion: stop the containers within the grace period, write the final status, confirm. */
@@ -371,6 +382,7 @@ export class PodSync {
     this.states.delete(st.key);
     this.d.probes.remove(st.key);
     this.d.backoff.forget(`${st.uid}/`);
+    this.d.puller.forget(st.uid);
     const ids = st.slots.flatMap((s) => [s.currentId, s.previousId]).filter((id): id is string => id !== undefined);
     const sandbox = st.sandboxId;
     void (async () => {

@@ -77,3 +77,14 @@ export function writeCniConflist(confDir: string, o: CniNetworkOptions): boolean
   }
   return true;
 }
+
+/** The pod range the node's conflist was written for, if there is one. */
+export function readConfiguredPodCidr(confDir: string): string | undefined {
+  try {
+    const conf = JSON.parse(readFileSync(join(confDir, CNI_CONFLIST_FILE), 'utf8')) as CniConflist;
+    const ipam = conf.plugins.find((p) => p.type === 'bridge')?.ipam as { ranges?: Array<Array<{ subnet?: string }>> } | undefined;
+    return ipam?.ranges?.[0]?.[0]?.subnet;
+  } catch {
+    return undefined;
+  }
+}

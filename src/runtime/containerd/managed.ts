@@ -33,9 +33,17 @@ export interface ManagedContainerd {
 
 export const CNI_BIN_DIR = '/usr/lib/cni';
 
+const nodeTag = (agentDir: string) => createHash('sha256').update(agentDir).digest('hex').slice(0, 8);
+
 /** A Linux interface name (at most 15 characters) that no other node on this machine uses. */
 export function bridgeNameFor(agentDir: string): string {
-  return `k3ts${createHash('sha256').update(agentDir).digest('hex').slice(0, 8)}`;
+  return `k3ts${nodeTag(agentDir)}`;
+}
+
+/** The node's pods' cgroup parent: one per node, so nodes sharing a machine keep their pods apart
+ *  and `k3ts killall` knows exactly which cgroups are the node's. */
+export function cgroupParentFor(agentDir: string): string {
+  return `/k3ts/${nodeTag(agentDir)}`;
 }
 
 export function readRegistries(file: string | undefined): RegistriesConfig | undefined {

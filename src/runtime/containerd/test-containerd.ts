@@ -3,14 +3,15 @@
 // trace (pods, shims, mounts, the bridge, the dir), so a failed test leaves nothing running.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { arch } from 'node:process';
 import { join } from 'node:path';
 import { buildOciArchive } from '../../images/oci-archive.js';
 import type { TarEntry } from '../../images/tar.js';
 import { containerdConfig, containerdPaths, type ContainerdPaths } from './config.js';
-import { connectCri } from './cri/client.js';
+import { forgetTasks, killPid, killShimsOf, removeCgroups, removeMasqueradeRules, unmountUnder } from './host-cleanup.js';
+import { removeEverySandbox } from './killall.js';
 import { pauseImageArchive, PAUSE_IMAGE } from './pause-image.js';
 import { ContainerdSupervisor } from './supervisor.js';
 
@@ -114,7 +115,7 @@ export async function startTestContainerd(): Promise<TestContainerd> {
     rmSync(dir, { recursive: true, force: true });
   };
   const stop = async () => {
-    await removeEveryPod(paths.socket).catch(() => undefined);
+    if (existsSync(paths.socket)) await removeEverySandbox(paths.socket, () => undefined).catch(() => undefined);
     await supervisor.stop();
     containerdRunning = false;
     scrub();
@@ -146,120 +147,4 @@ export async function startTestContainerd(): Promise<TestContainerd> {
     await stop();
     throw new Error(`${(err as Error).message}\ncontainerd log:\n${tail}`);
   }
-}
-
-async function removeEveryPod(socket: string): Promise<void> {
-  if (!existsSync(socket)) return;
-  const cri = connectCri(socket, { defaultDeadlineMs: 30_000 });
-  try {
-    const { items } = await cri.runtime.ListPodSandbox!({});
-    for (const s of items as Array<{ id: string }>) {
-      await cri.runtime.StopPodSandbox!({ podSandboxId: s.id }).catch(() => undefined);
-      await cri.runtime.RemovePodSandbox!({ podSandboxId: s.id }).catch(() => undefined);
-    }
-  } finally {
-    cri.close();
-  }
-}
-
-/** Shims outlive containerd by design; ours are the ones whose command line names our socket. */
-function killShimsOf(socket: string): void {
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    let cmdline: string;
-    try {
-      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    } catch {
-      continue;
-    }
-    if (cmdline.includes('containerd-shim') && cmdline.split('\0').includes(socket)) killPid(Number(pid));
-  }
-}
-
-/** What tasks whose shim was killed leave in the machine-wide places every containerd shares: the
- *  shim's socket, runc's state and CNI's cached results. Ours are the tasks under our state dir. */
-function forgetTasks(paths: ContainerdPaths): void {
-  const tasks = join(paths.state, 'io.containerd.runtime.v2.task', 'k8s.io');
-  let ids: string[];
-  try {
-    ids = readdirSync(tasks);
-  } catch {
-    return;
-  }
-  for (const id of ids) {
-    try {
-      rmSync(readFileSync(join(tasks, id, 'address'), 'utf8').trim().replace(/^unix:\/\//, ''), { force: true });
-    } catch {
-      // no shim socket recorded
-    }
-    rmSync(join('/run/containerd/runc/k8s.io', id), { recursive: true, force: true });
-    rmSync(join('/var/lib/cni/results', `k3ts-${id}-eth0`), { force: true });
-    rmSync(join('/var/lib/cni/results', `cni-loopback-${id}-lo`), { force: true });
-  }
-}
-
-/** Container processes a killed shim left behind (none when every pod was removed), then the
- *  parent cgroup in every hierarchy, children first. */
-function removeCgroups(parent: string): void {
-  const root = '/sys/fs/cgroup';
-  const dirsUnder = (dir: string): string[] => {
-    let entries: string[];
-    try {
-      entries = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(dir, e.name));
-    } catch {
-      return [];
-    }
-    return [...entries.flatMap(dirsUnder), dir];
-  };
-  const pids = dirsUnder(join(root, 'pids', parent)).flatMap((d) => {
-    try {
-      return readFileSync(join(d, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
-    } catch {
-      return [];
-    }
-  });
-  for (const pid of pids) killPid(pid);
-  // A killed process leaves its cgroup a moment later.
-  if (pids.length) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
-  for (const hierarchy of readdirSync(root)) {
-    for (const d of dirsUnder(join(root, hierarchy, parent))) {
-      try {
-        rmdirSync(d);
-      } catch {
-        // not there in this hierarchy, or still busy
-      }
-    }
-  }
-}
-
-/** The bridge plugin's masquerade rules for pods whose CNI DEL never ran (the range is ours alone). */
-function removeMasqueradeRules(podCidr: string): void {
-  const prefix = podCidr.slice(0, podCidr.lastIndexOf('.') + 1);
-  const rules = (spawnSync('iptables', ['-t', 'nat', '-S', 'POSTROUTING'], { encoding: 'utf8' }).stdout ?? '').split('\n').filter((r) => r.startsWith('-A '));
-  const ours = rules.flatMap((rule, i) => {
-    const m = / -s (\S+)\/32 .*-j (CNI-[0-9a-f]+)/.exec(rule);
-    return m && m[1]!.startsWith(prefix) ? [{ number: i + 1, chain: m[2]! }] : [];
-  });
-  // By rule number, last first, so the numbers of the others do not shift.
-  for (const { number, chain } of ours.reverse()) {
-    spawnSync('iptables', ['-t', 'nat', '-D', 'POSTROUTING', String(number)], { stdio: 'ignore' });
-    spawnSync('iptables', ['-t', 'nat', '-F', chain], { stdio: 'ignore' });
-    spawnSync('iptables', ['-t', 'nat', '-X', chain], { stdio: 'ignore' });
-  }
-}
-
-function killPid(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-}
-
-/** Whatever containerd mounted under our dir (snapshots, netns, shm) and did not unmount. */
-function unmountUnder(dir: string): void {
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .map((l) => l.split(' ')[4])
-    .filter((m): m is string => !!m && (m === dir || m.startsWith(`${dir}/`)));
-  for (const m of mounts.reverse()) spawnSync('umount', ['-l', m], { stdio: 'ignore' });
 }

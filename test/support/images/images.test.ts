@@ -160,7 +160,7 @@ describe('local registry', { skip: needs(HOST_BUSYBOX, REGISTRY_BIN, SKOPEO_BIN)
       }
       // A real client (what containerd does) reads it back over plain HTTP.
       const inspect = JSON.parse((await run(SKOPEO_BIN, ['inspect', '--tls-verify=false', '--config', `docker://${images.seed002}`])).stdout) as { config: { Cmd: string[] } };
-      assert.deepEqual(inspect.config.Cmd, ['httpd', '-f', '-v', '-p', '80', '-h', '/var/www']);
+      assert.deepEqual(inspect.config.Cmd, ['httpd', '-f', '-vv', '-p', '80', '-h', '/var/www']);
     } finally {
       await registry.stop();
     }
