@@ -264,7 +264,10 @@ export async function startKubelet(opts: KubeletOptions, signal: AbortSignal): P
           const key = `${ev.object.metadata.namespace}/${ev.object.metadata.name}`;
           if (cache.get(key)?.metadata.uid === ev.object.metadata.uid) cache.delete(key);
           queue.add(key);
-        } else queue.add(cache.set(ev.object));
+        } else {
+          const key = cache.observe(ev.object);
+          if (key) queue.add(key);
+        }
       },
       onError: report('pod watch'),
     },

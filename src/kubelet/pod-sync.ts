@@ -50,6 +50,7 @@ export interface PodSyncDeps {
 
 /** How soon a container whose start failed is looked at again (its exit is not always an event). */
 const START_FAILURE_RECHECK_MS = 1000;
+const SIDECAR_RECHECK_MS = 20;
 
 const podRef = (pod: Pod) => `${pod.metadata?.name}_${pod.metadata?.namespace}(${pod.metadata?.uid})`;
 
@@ -195,7 +196,9 @@ export class PodSync {
         if (slot.carried) continue;
         const rt = await this.current(st, slot);
         if (!rt) {
-          note(await this.start(st, pod, slot));
+          const wait = await this.start(st, pod, slot);
+          // A sidecar that started lets the next container begin, and its running makes no event.
+          note(wait ?? (slot.sidecar ? SIDECAR_RECHECK_MS : undefined));
           allDone = false;
           break;
         }

@@ -138,6 +138,17 @@ export function removeCgroups(parent: string): boolean {
   return !left;
 }
 
+/** An empty cgroup in every hierarchy (the parent all nodes share); kept while another node uses it. */
+export function removeEmptyCgroup(path: string): void {
+  for (const base of [CGROUP_ROOT, ...readdirSync(CGROUP_ROOT).map((h) => join(CGROUP_ROOT, h))]) {
+    try {
+      rmdirSync(join(base, path));
+    } catch {
+      // absent, or still has a node's cgroups in it
+    }
+  }
+}
+
 /** The bridge plugin's masquerade rules for pods whose CNI DEL never ran (the range is the node's alone). */
 export function removeMasqueradeRules(podCidr: string): number {
   const prefix = podCidr.slice(0, podCidr.lastIndexOf('.') + 1);

@@ -4,10 +4,11 @@
 // on purpose (an agent restart adopts them); this is what `k3ts killall` and `k3ts down` use when
 // the node is meant to go away.
 import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { connectCri, type CriClient } from './cri/client.js';
 import { containerdPaths } from './config.js';
 import { readConfiguredPodCidr } from './cni-config.js';
-import { containerdPidsFor, deleteLink, forgetTasks, killPid, killShimsOf, removeCgroups, removeMasqueradeRules, unmountUnder } from './host-cleanup.js';
+import { containerdPidsFor, deleteLink, forgetTasks, killPid, killShimsOf, removeCgroups, removeEmptyCgroup, removeMasqueradeRules, unmountUnder } from './host-cleanup.js';
 import { bridgeNameFor, cgroupParentFor } from './managed.js';
 import { ContainerdSupervisor } from './supervisor.js';
 
@@ -91,7 +92,9 @@ export async function killallNode(o: { agentDir: string; log(msg: string, fields
   // Whatever containerd could not remove: its shims, their tasks' records, their processes.
   report.shimsKilled = killShimsOf(paths.socket);
   forgetTasks(paths);
-  removeCgroups(cgroupParentFor(o.agentDir));
+  const cgroupParent = cgroupParentFor(o.agentDir);
+  removeCgroups(cgroupParent);
+  removeEmptyCgroup(dirname(cgroupParent));
   const podCidr = readConfiguredPodCidr(paths.cniConfDir);
   if (podCidr) removeMasqueradeRules(podCidr);
   const mounts = unmountUnder(o.agentDir);
