@@ -171,6 +171,47 @@ if (skip) {
       assert.equal(ended, 'Failed OOMKilled 137');
     });
 
+    test('probes and lifecycle hooks act on the real process: Ready follows readiness, a failed liveness restarts it, postStart and preStop run', async () => {
+      const hooks = join(dir, 'hooks');
+      const pod = {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'probed' },
+        spec: {
+          terminationGracePeriodSeconds: 5,
+          volumes: [{ name: 'hooks', hostPath: { path: hooks, type: 'DirectoryOrCreate' } }],
+          containers: [{
+            name: 'web',
+            image: 'k3ts.local/seed002:1',
+            volumeMounts: [{ name: 'hooks', mountPath: '/hooks' }],
+            lifecycle: {
+              postStart: { exec: { command: ['sh', '-c', 'echo started >> /hooks/poststart'] } },
+              preStop: { exec: { command: ['sh', '-c', 'echo bye > /hooks/prestop'] } },
+            },
+            readinessProbe: { exec: { command: ['test', '-f', '/hooks/ready'] }, periodSeconds: 1 },
+            livenessProbe: { exec: { command: ['sh', '-c', 'test ! -f /hooks/sick'] }, periodSeconds: 1, failureThreshold: 1 },
+          }],
+        },
+      };
+      writeFileSync(join(dir, 'probed.json'), JSON.stringify(pod));
+      ok(await kc(['apply', '-f', join(dir, 'probed.json')]), 'apply');
+      const ready = () => jsonpath(['get', 'pod', 'probed'], '{.status.phase} {.status.containerStatuses[0].ready} {.status.containerStatuses[0].restartCount}');
+      await eventually('Running, not Ready', 60_000, async () => ((await ready()) === 'Running false 0' ? true : undefined));
+      assert.equal(readFileSync(join(hooks, 'poststart'), 'utf8'), 'started\n');
+      writeFileSync(join(hooks, 'ready'), '');
+      await eventually('Ready once the readiness probe passes', 30_000, async () => ((await ready()) === 'Running true 0' ? true : undefined));
+      writeFileSync(join(hooks, 'sick'), '');
+      await eventually('restarted after failing liveness', 60_000, async () => ((await ready()).endsWith(' 1') ? true : undefined));
+      rmSync(join(hooks, 'sick'));
+      const described = ok(await kc(['describe', 'pod', 'probed']), 'describe');
+      assert.match(described, /Container web failed liveness probe, will be restarted/);
+      assert.equal(readFileSync(join(hooks, 'prestop'), 'utf8'), 'bye\n', 'preStop ran before the liveness kill');
+      assert.equal(readFileSync(join(hooks, 'poststart'), 'utf8'), 'started\nstarted\n', 'postStart ran for the new container');
+      rmSync(join(hooks, 'prestop'));
+      ok(await kc(['delete', 'pod', 'probed', '--wait=true'], 60_000), 'delete');
+      assert.equal(readFileSync(join(hooks, 'prestop'), 'utf8'), 'bye\n', 'preStop ran before deletion');
+    });
+
     test('containerd killed with SIGKILL comes back; the pods it ran keep running and new ones start', async () => {
       const agentDir = join(dataDir, 'agent-2', 'agent');
       const [pid] = containerdPidsFor(containerdPaths(agentDir).config);
