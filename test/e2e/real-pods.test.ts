@@ -4,12 +4,13 @@
 // `k3ts down` leaves nothing on the machine.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, kubectls, repoRoot } from './harness.js';
-import { eventually, exec, k3tsBin, ok } from './cli-exec.js';
+import { eventually, exec, k3tsBin, ok, sleep } from './cli-exec.js';
 import { containerdSkipReason } from '../../src/runtime/containerd/test-containerd.js';
 import { containerdPidsFor, mountsUnder } from '../../src/runtime/containerd/host-cleanup.js';
 import { containerdPaths } from '../../src/runtime/containerd/config.js';
@@ -226,9 +227,33 @@ if (skip) {
       assert.deepEqual(restarts.split(' '), ['0', '0', '0', '0', '0', '0']);
     });
 
+    test('an agent killed with SIGKILL and started again takes over its containers instead of restarting them', async () => {
+      const state = JSON.parse(readFileSync(join(dataDir, 'up.json'), 'utf8')) as { port: number; processes: Array<{ role: string; pid: number }> };
+      const agent = state.processes.find((p) => p.role === 'agent 1')!;
+      const onAgent1 = async () => jsonpath(['get', 'pods', '-l', 'app=test', '--field-selector', 'spec.nodeName=k3ts-agent-1'], '{range .items[*]}{.status.podIP} {.status.containerStatuses[0].containerID} {.status.containerStatuses[0].restartCount}{"\\n"}{end}');
+      const before = (await onAgent1()).trim().split('\n');
+      assert.ok(before.length >= 1 && before[0] !== '', 'agent 1 runs seed-002 pods');
+      process.kill(agent.pid, 'SIGKILL');
+      const [ip] = before[0]!.split(' ');
+      assert.match(await httpGet(`http://${ip}/`), /^Hello from k3ts-agent-1, visitor #\d+\n$/, 'the container outlives its agent');
+      // Started again as k3ts up started it; k3ts down finds it through the node's k3ts.pid.
+      const log = openSync(join(dataDir, 'logs', 'agent-1-again.log'), 'a');
+      const again = spawn(k3tsBin, ['agent', '--server', `https://127.0.0.1:${state.port}`, '--token-file', join(dataDir, 'server', 'server', 'token'), '--data-dir', join(dataDir, 'agent-1'), '--node-ip', '127.0.0.2', '--node-name', 'k3ts-agent-1', '--runtime', 'containerd'], { detached: true, stdio: ['ignore', log, log] });
+      again.unref();
+      closeSync(log);
+      await eventually('agent 1 back and Ready', 60_000, async () => {
+        const text = readFileSync(join(dataDir, 'logs', 'agent-1-again.log'), 'utf8');
+        return /k3ts agent is running/.test(text) ? true : undefined;
+      });
+      const stoppedOld = readFileSync(join(dataDir, 'logs', 'agent-1-again.log'), 'utf8');
+      assert.match(stoppedOld, /stopping the containerd a previous agent left running/);
+      await sleep(3000);
+      assert.deepEqual((await onAgent1()).trim().split('\n'), before, 'same addresses, same containers, no restarts');
+    });
+
     test('k3ts down removes every process, mount, bridge and cgroup the cluster made', async () => {
       const down = ok(await exec(k3tsBin, ['down', '--data-dir', dataDir], {}, 120_000), 'down');
-      assert.match(down, /stopped agent 2, agent 1, server; removed/);
+      assert.match(down, /stopped agent 2, server; removed/, 'agent 1 is the one the test started again');
       assert.deepEqual(leftovers(dataDir), []);
       assert.deepEqual(bridges(), bridgesBefore);
       // cgroup v1 keeps one tree per controller, v2 one tree.

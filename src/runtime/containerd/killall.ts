@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import { connectCri, type CriClient } from './cri/client.js';
 import { containerdPaths } from './config.js';
 import { readConfiguredPodCidr } from './cni-config.js';
-import { containerdPidsFor, deleteLink, forgetTasks, killPid, killShimsOf, removeCgroups, removeEmptyCgroup, removeMasqueradeRules, unmountUnder } from './host-cleanup.js';
+import { containerdPidsFor, deleteLink, forgetTasks, killPid, killShimsOf, terminatePids, removeCgroups, removeEmptyCgroup, removeMasqueradeRules, unmountUnder } from './host-cleanup.js';
 import { bridgeNameFor, cgroupParentFor } from './managed.js';
 import { ContainerdSupervisor } from './supervisor.js';
 
@@ -80,15 +80,7 @@ export async function killallNode(o: { agentDir: string; log(msg: string, fields
   } finally {
     await started?.stop();
   }
-  for (const pid of leftBehind) {
-    try {
-      process.kill(pid, 'SIGTERM');
-    } catch {
-      // gone meanwhile
-    }
-  }
-  for (let i = 0; i < 50 && leftBehind.some((pid) => existsSync(`/proc/${pid}`)); i++) await new Promise((r) => setTimeout(r, 100));
-  for (const pid of leftBehind) if (existsSync(`/proc/${pid}`)) killPid(pid);
+  await terminatePids(leftBehind);
   // Whatever containerd could not remove: its shims, their tasks' records, their processes.
   report.shimsKilled = killShimsOf(paths.socket);
   forgetTasks(paths);
