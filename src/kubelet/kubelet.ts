@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEventRecorder } from '../client/events.js';
 import type { Client } from '../client/types.js';
-import { WorkQueue } from '../controllers/runtime/work-queue.js';
+import { WorkQueue } from '../client/work-queue.js';
 import type { KObject } from '../registry/types.js';
 import type { ContainerRuntime } from '../runtime/types.js';
 import { ImagePuller } from './images/image-puller.js';
