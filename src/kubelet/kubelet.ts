@@ -5,12 +5,14 @@
 import type { Node, Pod, Taint } from 'kubernetes-types/core/v1.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { createEventRecorder } from '../client/events.js';
 import type { Client } from '../client/types.js';
 import { WorkQueue } from '../client/work-queue.js';
 import type { KObject } from '../registry/types.js';
 import type { ContainerRuntime } from '../runtime/types.js';
 import { ImagePuller } from './images/image-puller.js';
+import { ImageGc, nodeImageList } from './images/image-gc.js';
 import { RestartBackoff } from './backoff.js';
 import { renewNodeLease } from './lease.js';
 import { listAndWatch } from '../client/list-watch.js';
@@ -57,6 +59,10 @@ export interface KubeletOptions {
   backoffMaxMs?: number;
   /** How soon a container that could not be configured (a missing ConfigMap) is tried again. */
   configRetryMs?: number;
+  /** Image garbage collection: how often it looks (5 min) and its disk thresholds (85 % / 80 %). */
+  imageGcIntervalMs?: number;
+  imageGcHighThresholdPercent?: number;
+  imageGcLowThresholdPercent?: number;
   /** Pods synced at the same time. */
   workers?: number;
   log?: KubeletLog;
@@ -141,7 +147,10 @@ export async function startKubelet(opts: KubeletOptions, signal: AbortSignal): P
     if (await refreshNetwork(lastNode)) for (const key of cache.keys()) queue.add(key);
     const nowReady = networkReady();
     const conditions = nodeConditions(nowReady, lastNode?.status?.conditions, apiTime(), network.why);
-    const stored = (await client.patch(nodesType, undefined, nodeName, { type: 'strategic', body: { status: { conditions } } }, { subresource: 'status' })) as Node;
+    // The images go along only when they changed: the list is the largest part of a Node.
+    const images = nodeImageList(await opts.runtime.images.listImages());
+    const status = isDeepStrictEqual(images, lastNode?.status?.images ?? []) ? { conditions } : { conditions, images };
+    const stored = (await client.patch(nodesType, undefined, nodeName, { type: 'strategic', body: { status } }, { subresource: 'status' })) as Node;
     lastNode = stored;
     if (ready !== nowReady) {
       if (ready !== undefined || nowReady) recorder.normal(nodeRef, nowReady ? 'NodeReady' : 'NodeNotReady', `Node ${nodeName} status is now: ${nowReady ? 'NodeReady' : 'NodeNotReady'}`);
@@ -294,7 +303,16 @@ export async function startKubelet(opts: KubeletOptions, signal: AbortSignal): P
   const resync = async () => {
     for (const key of cache.keys()) queue.add(key);
   };
-  const loops = [every(opts.resyncMs ?? 60_000, resync, report('resync'), signal), every(statusEvery, postStatus, report('node status'), signal), every(leaseEvery, () => renewNodeLease({ client, nodeName, nodeUid, leaseDurationSeconds: opts.leaseDurationSeconds ?? 40 }), report('node lease'), signal)];
+  const imageGc = new ImageGc({
+    runtime: opts.runtime,
+    highThresholdPercent: opts.imageGcHighThresholdPercent,
+    lowThresholdPercent: opts.imageGcLowThresholdPercent,
+    log,
+  });
+  const collectImages = async () => {
+    if ((await imageGc.run()).removed.length) await postStatus();
+  };
+  const loops = [every(opts.resyncMs ?? 60_000, resync, report('resync'), signal), every(opts.imageGcIntervalMs ?? 5 * 60_000, collectImages, report('image garbage collection'), signal), every(statusEvery, postStatus, report('node status'), signal), every(leaseEvery, () => renewNodeLease({ client, nodeName, nodeUid, leaseDurationSeconds: opts.leaseDurationSeconds ?? 40 }), report('node lease'), signal)];
 
   return {
     nodeName,

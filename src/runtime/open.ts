@@ -6,6 +6,7 @@ import { SimRuntime } from './sim/sim-runtime.js';
 import { ContainerdRuntime } from './containerd/containerd-runtime.js';
 import { containerdPaths } from './containerd/config.js';
 import { bridgeNameFor, cgroupParentFor, startManagedContainerd } from './containerd/managed.js';
+import { PAUSE_IMAGE } from './containerd/pause-image.js';
 
 export interface NodeRuntimeOptions {
   kind: 'containerd' | 'sim';
@@ -49,7 +50,7 @@ export async function openNodeRuntime(o: NodeRuntimeOptions): Promise<NodeRuntim
     registriesFile: o.registriesFile,
     log: o.log,
   });
-  const runtime = new ContainerdRuntime({ socket: managed.paths.socket, cniConfDir: managed.paths.cniConfDir, ...common });
+  const runtime = new ContainerdRuntime({ socket: managed.paths.socket, cniConfDir: managed.paths.cniConfDir, sandboxImage: PAUSE_IMAGE, ...common });
   return {
     runtime,
     ...roots,

@@ -155,6 +155,8 @@ export interface ImageStatus {
   /** Every name the image is known by (tags and digests), for the Node's status.images. */
   names: string[];
   sizeBytes: number;
+  /** The runtime needs it (its sandbox image): image garbage collection leaves it alone. */
+  pinned?: boolean;
 }
 
 export interface RegistryAuth {

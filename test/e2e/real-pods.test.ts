@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,6 +86,21 @@ if (skip) {
       assert.match(runtimes, /^containerd:\/\/\S+ containerd:\/\/\S+ containerd:\/\/\S+$/);
       const ls = ok(await exec(k3tsBin, ['image', 'ls', '--data-dir', dataDir]), 'k3ts image ls');
       assert.equal(ls.match(/\tk3ts\.local\/seed002:1\t/g)?.length, 3, ls);
+      // The kubelet reports them in the Node's status.images at its next heartbeat.
+      await eventually('status.images on every node', 30_000, async () => {
+        const names = await jsonpath(['get', 'nodes'], '{range .items[*]}{.status.images[*].names}{"\\n"}{end}');
+        return names.trim().split('\n').filter((l) => l.includes('k3ts.local/seed002:1')).length === 3 ? true : undefined;
+      });
+    });
+
+    test('an archive copied into a running node\'s <data-dir>/agent/images is imported without a restart', async () => {
+      const tar = join(dir, 'copied.tar');
+      ok(await exec(process.execPath, [join(repoRoot, 'examples', 'seed002-app', 'build.mjs'), '--out', join(dir, 'copied'), '--name', 'k3ts.local/copied:2', '--tar', tar]), 'build');
+      copyFileSync(tar, join(dataDir, 'agent-2', 'agent', 'images', 'copied.tar'));
+      await eventually('the copied image on agent 2', 30_000, async () => {
+        const ls = ok(await exec(k3tsBin, ['image', 'ls', '--data-dir', join(dataDir, 'agent-2')]), 'image ls');
+        return ls.includes('\tk3ts.local/copied:2\t') ? true : undefined;
+      });
     });
 
     test('seed 002: three replicas, one per node, each a real process answering with its node name', async () => {

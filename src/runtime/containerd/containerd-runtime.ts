@@ -40,6 +40,8 @@ export interface ContainerdRuntimeOptions {
   /** How often to list containers for events while someone subscribes. */
   relistIntervalMs?: number;
   pullDeadlineMs?: number;
+  /** The sandbox image this containerd is configured with, kept out of image garbage collection. */
+  sandboxImage?: string;
   /** How long updatePodCidr waits for containerd to report the network ready. */
   networkReadyTimeoutMs?: number;
 }
@@ -60,7 +62,7 @@ export class ContainerdRuntime implements ContainerRuntime {
   constructor(private readonly o: ContainerdRuntimeOptions) {
     this.cri = connectCri(o.socket, { defaultDeadlineMs: REQUEST_DEADLINE_MS });
     this.log = o.log ?? (() => undefined);
-    this.images = new CriImageService(this.cri, o.pullDeadlineMs);
+    this.images = new CriImageService(this.cri, o.pullDeadlineMs, o.sandboxImage);
     this.relister = new Relister({
       intervalMs: o.relistIntervalMs ?? 1000,
       list: async () => (await this.listCri()).map((c) => ({ id: c.id, sandboxId: c.podSandboxId, state: containerStateOf(c.state) })),

@@ -11,11 +11,17 @@ export class CriImageService implements ImageService {
   constructor(
     private readonly cri: CriClient,
     private readonly pullDeadlineMs = DEFAULT_PULL_DEADLINE_MS,
+    /** The sandbox image of a containerd that does not pin it itself (1.6). */
+    private readonly sandboxImage?: string,
   ) {}
+
+  private pin(status: ImageStatus): ImageStatus {
+    return this.sandboxImage && status.names.includes(this.sandboxImage) ? { ...status, pinned: true } : status;
+  }
 
   async imageStatus(image: string): Promise<ImageStatus | undefined> {
     const res = await this.cri.image.ImageStatus!({ image: { image } });
-    return res.image ? imageStatusOf(res.image as CriImage, image) : undefined;
+    return res.image ? this.pin(imageStatusOf(res.image as CriImage, image)) : undefined;
   }
 
   async pullImage(image: string, auth?: RegistryAuth): Promise<ImageStatus> {
@@ -29,7 +35,7 @@ export class CriImageService implements ImageService {
 
   async listImages(): Promise<ImageStatus[]> {
     const res = await this.cri.image.ListImages!({});
-    return (res.images as CriImage[]).map((img) => imageStatusOf(img));
+    return (res.images as CriImage[]).map((img) => this.pin(imageStatusOf(img)));
   }
 
   async removeImage(image: string): Promise<void> {

@@ -43,6 +43,8 @@ export interface CriImage {
   repoTags: string[];
   repoDigests: string[];
   size: number;
+  /** Never to be garbage-collected (containerd 1.7 pins its sandbox image). */
+  pinned?: boolean;
 }
 
 /** CRI timestamps are nanoseconds since the epoch; 0 means "not yet". */
@@ -193,6 +195,7 @@ export function imageStatusOf(img: CriImage, asked?: string): ImageStatus {
     imageRef: img.repoDigests[0] ?? img.id,
     names: [...img.repoTags, ...img.repoDigests],
     sizeBytes: img.size,
+    ...(img.pinned ? { pinned: true } : {}),
   };
 }
 

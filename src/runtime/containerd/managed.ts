@@ -1,12 +1,12 @@
 // The node's own containerd as the agent runs it: configuration written from the node's data dir
 // (and registries.yaml), the daemon started and supervised, the carried pause image and the airgap
-// images imported before the first pod needs them.
+// images imported before the first pod needs them (and airgap archives copied in later, as they come).
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { importAirgapImages } from '../../images/airgap.js';
+import { watchAirgapImages } from '../../images/airgap.js';
 import { importImageArchive } from '../../images/import.js';
 import { containerdConfig, containerdPaths, type ContainerdPaths, type RegistriesConfig } from './config.js';
 import { pauseImageArchive, PAUSE_IMAGE } from './pause-image.js';
@@ -72,16 +72,25 @@ export async function startManagedContainerd(o: ManagedContainerdOptions): Promi
   const supervisor = new ContainerdSupervisor({ paths, log: o.log });
   const started = performance.now();
   await supervisor.start();
+  let airgap: { close(): void };
   try {
     const pauseFile = join(paths.dir, 'pause.tar');
     await writeFile(pauseFile, pauseImageArchive());
     await importImageArchive({ socket: paths.socket, file: pauseFile });
-    await importAirgapImages({ socket: paths.socket, dir: join(o.agentDir, 'images'), log: o.log });
+    airgap = await watchAirgapImages({ socket: paths.socket, dir: join(o.agentDir, 'images'), log: o.log });
   } catch (err) {
     await supervisor.stop();
     throw err;
   }
   o.log('containerd is running', { socket: paths.socket, pid: supervisor.pid, ms: Math.round(performance.now() - started) });
-  return { paths, bridgeName: bridgeNameFor(o.agentDir), supervisor, stop: () => supervisor.stop() };
+  return {
+    paths,
+    bridgeName: bridgeNameFor(o.agentDir),
+    supervisor,
+    async stop() {
+      airgap.close();
+      await supervisor.stop();
+    },
+  };
 }
 

@@ -351,6 +351,7 @@ message Image {
   Int64Value uid = 5;
   string username = 6;
   ImageSpec spec = 7;
+  bool pinned = 8;
 }
 message ListImagesResponse { repeated Image images = 1; }
 message ImageStatusRequest {
