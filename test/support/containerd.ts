@@ -87,10 +87,23 @@ export async function startContainerd(): Promise<ContainerdFixture> {
       cri.close();
     }
     await supervisor.stop();
+    process.off('exit', onExit);
     killShimsOf(paths.socket);
     unmountUnder(dir);
     rmSync(dir, { recursive: true, force: true });
   };
+  // A test process that dies without close() must not leave containerd running.
+  const onExit = () => {
+    if (supervisor.pid) {
+      try {
+        process.kill(supervisor.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    killShimsOf(paths.socket);
+  };
+  process.once('exit', onExit);
   try {
     await supervisor.start();
     cri = connectCri(paths.socket);

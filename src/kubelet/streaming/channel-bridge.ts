@@ -56,19 +56,29 @@ export async function bridgeChannels(o: ChannelBridgeOptions): Promise<void> {
   error.on('data', (chunk: Buffer) => status.push(chunk));
   const errorDone = ended(error);
 
-  // The runtime drops data sent on a stream before it accepted the stream.
+  // The runtime drops data sent on a stream before it accepted the stream: what the client sends
+  // meanwhile (kubectl sends stdin at once) waits here.
+  let early: Array<[Buffer, boolean]> | undefined = [];
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
+    const msg = Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer);
+    if (early) early.push([msg, isBinary]);
+    else onClientMessage(msg, isBinary);
+  });
   const accepted = await Promise.race([
     Promise.all(streams.map((s) => s.replied)).then(() => true, () => false),
     new Promise<boolean>((r) => setTimeout(() => r(false), o.replyTimeoutMs ?? 30_000).unref()),
     wsClosed.then(() => false),
   ]);
-  if (!accepted && ws.readyState === ws.OPEN) {
-    const failure = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', reason: 'InternalError', code: 500, message: 'the container runtime did not accept the exec streams' };
-    send(CHANNEL.error, Buffer.from(JSON.stringify(failure)));
+  const held = early;
+  early = undefined;
+  if (accepted) for (const [msg, isBinary] of held) onClientMessage(msg, isBinary);
+  else {
+    ws.removeAllListeners('message');
+    if (ws.readyState === ws.OPEN) {
+      const failure = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', reason: 'InternalError', code: 500, message: 'the container runtime did not accept the exec streams' };
+      send(CHANNEL.error, Buffer.from(JSON.stringify(failure)));
+    }
     spdy.close();
-  }
-  if (accepted) {
-    ws.on('message', (data: Buffer, isBinary: boolean) => onClientMessage(Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer), isBinary));
   }
   function onClientMessage(msg: Buffer, isBinary: boolean): void {
     if (!isBinary || msg.length === 0) return;

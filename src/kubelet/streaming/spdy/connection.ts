@@ -2,11 +2,13 @@
 // we open streams (odd ids) with headers, write and half-close them, read what the server sends on
 // them, answer its pings, and stop on GOAWAY or when the socket ends.
 //
-// Flow control: every byte we consume is granted back at once with WINDOW_UPDATE (stream and
-// session), so a peer that keeps SPDY/3.1 windows never stalls on us. Our own sending does not wait
-// for windows: the peers here (kubectl's and containerd's spdystream) implement SPDY/3 framing
-// without flow control and never send WINDOW_UPDATE, so waiting for one would stall stdin after
-// the first 64 KiB.
+// Flow control: the peers here (kubectl's and containerd's spdystream) implement SPDY/3 framing
+// without flow control: they never send WINDOW_UPDATE and ignore ours. So our sending does not
+// wait for windows (that would stall stdin after the first 64 KiB), and we grant consumed bytes
+// back (WINDOW_UPDATE, stream and session) only to a peer that showed it keeps windows, by sending
+// SETTINGS or WINDOW_UPDATE itself. Updates to spdystream would be worse than useless: containerd
+// closes the connection right after the exit Status, an update arriving then draws a TCP reset,
+// and the reset makes our kernel drop the output and Status we had not read yet.
 import { Duplex } from 'node:stream';
 import { encodeFrame, FrameReader, RST, type SpdyFrame } from './frames.js';
 import { HeaderCompressor, HeaderDecompressor, type SpdyHeaders } from './headers.js';
@@ -84,6 +86,8 @@ export class SpdyConnection {
   private readonly streams = new Map<number, SpdyStream>();
   private nextId = 1;
   private goneAway = false;
+  /** The peer keeps SPDY/3.1 flow-control windows (see the top of this file). */
+  private peerFlowControl = false;
   private closedResolve!: () => void;
   /** Resolves once the socket is gone, for whatever reason. */
   readonly closed = new Promise<void>((r) => (this.closedResolve = r));
@@ -166,9 +170,11 @@ export class SpdyConnection {
       case 'data': {
         const s = this.streams.get(f.streamId);
         if (f.data.length) {
-          // Grant the bytes back at once (see the top of this file).
-          this.write({ type: 'windowUpdate', streamId: 0, delta: f.data.length });
-          if (s) this.write({ type: 'windowUpdate', streamId: f.streamId, delta: f.data.length });
+          // Grant the bytes back at once, to a peer that counts them (see the top of this file).
+          if (this.peerFlowControl) {
+            this.write({ type: 'windowUpdate', streamId: 0, delta: f.data.length });
+            if (s) this.write({ type: 'windowUpdate', streamId: f.streamId, delta: f.data.length });
+          }
           // A reader that cannot keep up pauses the whole connection until it reads again.
           if (s && !s.onData(f.data)) this.socket.pause();
         }
@@ -207,6 +213,8 @@ export class SpdyConnection {
         return;
       case 'settings':
       case 'windowUpdate':
+        this.peerFlowControl = true;
+        return;
       case 'unknown':
         return;
     }
