@@ -1,6 +1,7 @@
 // `k3ts agent`: prove who this node is, get its certificate, then run the node against every
 // server it knows: API traffic balanced client-side over the healthy servers, one tunnel to each.
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createHttpClient } from '../client/http-client.js';
 import { createServerPool } from '../client/server-pool.js';
 import { kubeletVersion } from '../apiserver/version.js';
@@ -9,6 +10,7 @@ import { obtainNodeCredentials } from './credentials.js';
 import { ensureNodePassword, resolveNodeName } from './node-identity.js';
 import { routeSourceAddress } from './node-ip.js';
 import { startNode } from './node.js';
+import { claimNode } from './node-owner.js';
 import { followServers, loadSavedServers } from './server-list.js';
 import { startTunnelClients } from './tunnel-client.js';
 
@@ -26,7 +28,18 @@ export interface RunningAgent {
 
 export async function runAgent(config: Readonly<AgentConfig>, log: AgentLogger): Promise<RunningAgent> {
   const started = performance.now();
-  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  await mkdir(join(config.dataDir, 'agent'), { recursive: true, mode: 0o700 });
+  // Before anything is sent to a server: a second agent on this dir must not even join.
+  const owner = await claimNode(join(config.dataDir, 'agent'));
+  try {
+    return await joinAndRun(config, log, started, owner);
+  } catch (err) {
+    owner.release();
+    throw err;
+  }
+}
+
+async function joinAndRun(config: Readonly<AgentConfig>, log: AgentLogger, started: number, owner: { release(): void }): Promise<RunningAgent> {
   const nodeName = await resolveNodeName({ nodeName: config.nodeName, hostname: config.hostname, withNodeId: config.withNodeId, dataDir: config.dataDir });
   const nodePassword = await ensureNodePassword(config.dataDir);
   const serverUrl = new URL(config.server);
@@ -48,7 +61,7 @@ export async function runAgent(config: Readonly<AgentConfig>, log: AgentLogger):
   const pool = createServerPool({ servers, ca: credentials.caPem, onChange: (healthy) => log.info('API servers in rotation', { healthy }) });
   const client = createHttpClient({ pool, ca: credentials.caPem, cert: credentials.certPem, key: credentials.keyPem, userAgent: `k3ts-agent/${nodeName}` });
   const abort = new AbortController();
-  const closers: Array<() => Promise<void> | void> = [() => pool.close(), () => client.close(), () => abort.abort()];
+  const closers: Array<() => Promise<void> | void> = [() => owner.release(), () => pool.close(), () => client.close(), () => abort.abort()];
   const close = async () => {
     for (const c of closers.splice(0).reverse()) await Promise.resolve(c()).catch(() => undefined);
   };
@@ -61,6 +74,7 @@ export async function runAgent(config: Readonly<AgentConfig>, log: AgentLogger):
       labels: config.labels,
       taints: config.taints,
       dataDir: config.dataDir,
+      runtime: config,
       kubeletVersion,
       log: (msg, fields) => log.info(msg, fields),
     });

@@ -19,6 +19,7 @@ export interface AgentFlags {
   nodeTaint?: string[];
   runtime?: string;
   containerRuntimeEndpoint?: string;
+  privateRegistry?: string;
   logFormat?: string;
 }
 
@@ -39,6 +40,8 @@ export interface NodeSettings {
   runtime: RuntimeKind;
   /** An existing CRI socket (K3s's --container-runtime-endpoint): no containerd of our own. */
   containerRuntimeEndpoint?: string;
+  /** registries.yaml (K3s's format) for the node's containerd; <data-dir>/registries.yaml when not given. */
+  privateRegistry?: string;
   hostname: string;
 }
 
@@ -79,6 +82,17 @@ export function resolveRuntime(flags: { runtime?: string; containerRuntimeEndpoi
   return { runtime: 'containerd' };
 }
 
+function privateRegistry(file: string | undefined): { privateRegistry?: string } {
+  if (!file) return {};
+  const path = resolve(file);
+  try {
+    readFileSync(path);
+  } catch (err) {
+    throw new ConfigError(`--private-registry: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return { privateRegistry: path };
+}
+
 export interface AgentConfig extends NodeSettings {
   server: string;
   token: string;
@@ -112,7 +126,7 @@ export function parseTaints(items: string[] = []): Taint[] {
 }
 
 export function resolveNodeSettings(
-  flags: Pick<AgentFlags, 'nodeName' | 'withNodeId' | 'nodeIp' | 'nodeLabel' | 'nodeTaint' | 'runtime' | 'containerRuntimeEndpoint'>,
+  flags: Pick<AgentFlags, 'nodeName' | 'withNodeId' | 'nodeIp' | 'nodeLabel' | 'nodeTaint' | 'runtime' | 'containerRuntimeEndpoint' | 'privateRegistry'>,
   e: Environment,
 ): NodeSettings {
   const nodeIp = flags.nodeIp || e.env.K3TS_NODE_IP || undefined;
@@ -124,6 +138,7 @@ export function resolveNodeSettings(
     labels: parseLabels(flags.nodeLabel),
     taints: parseTaints(flags.nodeTaint),
     ...resolveRuntime(flags, e),
+    ...privateRegistry(flags.privateRegistry || e.env.K3TS_PRIVATE_REGISTRY),
     hostname: hostname(),
   };
 }

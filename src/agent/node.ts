@@ -1,14 +1,15 @@
 // One node's moving parts, the same in `k3ts agent` and in the agent a server runs for itself: the
-// runtime, the kubelet, and the kubelet API on a unix socket in the data dir (reached only through
-// the tunnel, so a node opens no port).
+// runtime (with its containerd, when the node runs one), the kubelet, and the kubelet API on a unix
+// socket in the data dir (reached only through the tunnel, so a node opens no port).
 import { createServer, type Server } from 'node:http';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Client } from '../client/types.js';
-import { SimRuntime } from '../runtime/sim/sim-runtime.js';
+import { openNodeRuntime } from '../runtime/open.js';
 import { startKubelet } from '../kubelet/kubelet.js';
 import { createKubeletApi } from '../kubelet/api.js';
-import type { Taint } from './config.js';
+import type { NodeSettings, Taint } from './config.js';
+import { claimNode } from './node-owner.js';
 
 export interface NodeOptions {
   client: Client;
@@ -18,6 +19,7 @@ export interface NodeOptions {
   labels: Record<string, string>;
   taints: Taint[];
   dataDir: string;
+  runtime: Pick<NodeSettings, 'runtime' | 'containerRuntimeEndpoint' | 'privateRegistry'>;
   kubeletVersion: string;
   log(msg: string, fields?: Record<string, unknown>): void;
 }
@@ -33,23 +35,43 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const kubeletSocket = join(dir, 'kubelet.sock');
   await rm(kubeletSocket, { force: true });
+  const owner = await claimNode(dir);
   const abort = new AbortController();
-  const runtime = new SimRuntime();
-  const kubelet = await startKubelet(
-    {
-      client: o.client,
-      nodeName: o.nodeName,
-      nodeIP: o.nodeIp,
-      hostname: o.hostname,
-      labels: o.labels,
-      taints: o.taints,
-      runtime,
-      dataDir: o.dataDir,
-      version: o.kubeletVersion,
-      log: o.log,
-    },
-    abort.signal,
-  );
+  const opened = await openNodeRuntime({
+    kind: o.runtime.runtime,
+    endpoint: o.runtime.containerRuntimeEndpoint,
+    agentDir: dir,
+    registriesFile: o.runtime.privateRegistry ?? join(o.dataDir, 'registries.yaml'),
+    log: o.log,
+  }).catch((err: unknown) => {
+    owner.release();
+    throw err;
+  });
+  const { runtime } = opened;
+  let kubelet: Awaited<ReturnType<typeof startKubelet>>;
+  try {
+    kubelet = await startKubelet(
+      {
+        client: o.client,
+        nodeName: o.nodeName,
+        nodeIP: o.nodeIp,
+        hostname: o.hostname,
+        labels: o.labels,
+        taints: o.taints,
+        runtime,
+        dataDir: o.dataDir,
+        logRoot: opened.logRoot,
+        volumeRoot: opened.volumeRoot,
+        version: o.kubeletVersion,
+        log: o.log,
+      },
+      abort.signal,
+    );
+  } catch (err) {
+    await opened.close();
+    owner.release();
+    throw err;
+  }
   const api: Server = createServer(createKubeletApi(kubelet));
   await new Promise<void>((resolve, reject) => {
     api.once('error', reject);
@@ -64,7 +86,9 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
         api.closeAllConnections();
       });
       await kubelet.stopped;
+      await opened.close();
       await rm(kubeletSocket, { force: true });
+      owner.release();
     },
   };
 }

@@ -4,6 +4,7 @@ import { ConfigError } from '../server/config.js';
 import { resolveAgentConfig, type AgentFlags } from '../agent/config.js';
 import { JoinError } from '../agent/credentials.js';
 import { NodeIdentityError } from '../agent/node-identity.js';
+import { NodeBusyError } from '../agent/node-owner.js';
 import { runAgent } from '../agent/agent.js';
 import { createLogger } from '../server/log.js';
 import { fail } from './fail.js';
@@ -32,7 +33,7 @@ export function agentCommand(): Command {
       try {
         agent = await runAgent(config, log);
       } catch (err) {
-        if (err instanceof JoinError || err instanceof NodeIdentityError) fail(err.message);
+        if (err instanceof JoinError || err instanceof NodeIdentityError || err instanceof NodeBusyError) fail(err.message);
         fail(`agent failed to start: ${(err as Error)?.message ?? String(err)}`);
       }
       closeOnSignal(() => agent.close(), log);

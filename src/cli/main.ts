@@ -5,6 +5,8 @@ import { serverCommand } from './server-command.js';
 import { agentCommand } from './agent-command.js';
 import { tokenCommand } from './token-command.js';
 import { downCommand, upCommand } from './up-command.js';
+import { killallCommand } from './killall-command.js';
+import { imageCommand } from './image-command.js';
 import { k3tsVersion, kubernetesVersion } from '../apiserver/version.js';
 
 const program = new Command('k3ts')
@@ -15,7 +17,9 @@ const program = new Command('k3ts')
   .addCommand(agentCommand())
   .addCommand(tokenCommand())
   .addCommand(upCommand())
-  .addCommand(downCommand());
+  .addCommand(downCommand())
+  .addCommand(killallCommand())
+  .addCommand(imageCommand());
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`k3ts: ${err.message}\n`);

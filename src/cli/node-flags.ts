@@ -12,5 +12,6 @@ export function nodeFlags(cmd: Command): Command {
     .option('--node-label <key=value>', 'label to register the node with (repeatable)', collect)
     .option('--node-taint <key=value:Effect>', 'taint to register the node with (repeatable)', collect)
     .option('--runtime <name>', 'containerd (real containers, the default; needs root and the containerd, runc and containernetworking-plugins packages) or sim (simulated containers, for scale runs and machines without root); env K3TS_RUNTIME')
-    .option('--container-runtime-endpoint <socket>', 'use an existing CRI socket (e.g. unix:///run/containerd/containerd.sock) instead of starting containerd; env K3TS_CONTAINER_RUNTIME_ENDPOINT');
+    .option('--container-runtime-endpoint <socket>', 'use an existing CRI socket (e.g. unix:///run/containerd/containerd.sock) instead of starting containerd; env K3TS_CONTAINER_RUNTIME_ENDPOINT')
+    .option('--private-registry <file>', 'registries.yaml (mirrors, credentials, TLS, in K3s\'s format) for the node\'s containerd (default: <data-dir>/registries.yaml if it exists; env K3TS_PRIVATE_REGISTRY)');
 }

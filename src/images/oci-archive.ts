@@ -51,12 +51,13 @@ export function buildOciArchive(o: { name: string; files: TarEntry[]; config: Im
       annotations: { 'io.containerd.image.name': o.name, 'org.opencontainers.image.ref.name': tag },
     }],
   }));
-  const blob = (b: Buffer): TarEntry => ({ path: `blobs/sha256/${sha(b).slice(7)}`, content: b });
+  const file = (path: string, content: Buffer): TarEntry => ({ type: 'file', path, mode: 0o644, content });
+  const blob = (b: Buffer) => file(`blobs/sha256/${sha(b).slice(7)}`, b);
   const tar = writeTar([
-    { path: 'oci-layout', content: Buffer.from('{"imageLayoutVersion":"1.0.0"}') },
-    { path: 'index.json', content: index },
-    { path: 'blobs' },
-    { path: 'blobs/sha256' },
+    file('oci-layout', Buffer.from('{"imageLayoutVersion":"1.0.0"}')),
+    file('index.json', index),
+    { type: 'dir', path: 'blobs', mode: 0o755 },
+    { type: 'dir', path: 'blobs/sha256', mode: 0o755 },
     blob(config),
     blob(layer),
     blob(manifest),

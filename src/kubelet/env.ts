@@ -6,6 +6,7 @@
 import type { Container, EnvVar, Pod } from 'kubernetes-types/core/v1.js';
 import { hasReason, type Client } from '../client/types.js';
 import type { KObject } from '../registry/types.js';
+import { goQuote } from '../registry/validation/go-value.js';
 import { parseQuantity } from '../registry/validation/quantity.js';
 import type { KeyValue } from '../runtime/types.js';
 
@@ -106,7 +107,11 @@ async function envValue(v: EnvVar, env: Map<string, string>, inputs: EnvInputs, 
   return '';
 }
 
-function fieldValue(path: string, inputs: EnvInputs): string {
+/** What a downward API fieldRef reads: shared with downwardAPI volumes, which have no container. */
+export type FieldInputs = Pick<EnvInputs, 'pod' | 'podIPs' | 'hostIPs'>;
+
+/** A downward API fieldRef's value; throws ContainerConfigError for a path it does not know. */
+export function fieldValue(path: string, inputs: FieldInputs): string {
   const m = inputs.pod.metadata ?? {};
   const sub = /^metadata\.(labels|annotations)\['(.*)'\]$/.exec(path);
   if (sub) return (sub[1] === 'labels' ? m.labels : m.annotations)?.[sub[2]!] ?? '';
@@ -138,14 +143,16 @@ function fieldValue(path: string, inputs: EnvInputs): string {
   }
 }
 
+/** One `key="value"` line per key, sorted, each value quoted as Go's %q does (upstream formats
+ *  it so), so a value holding a quote or a newline (last-applied-configuration) stays on its line. */
 const formatMap = (m: Record<string, string> | undefined) =>
   Object.keys(m ?? {})
     .sort()
-    .map((k) => `${k}="${m![k]}"`)
+    .map((k) => `${k}=${goQuote(m![k]!)}`)
     .join('\n');
 
 /** limits.* default to the node's allocatable; values round up to whole divisors. */
-function resourceValue(resource: string, divisor: string | number | undefined, c: Container, allocatable: Record<string, string>): string {
+export function resourceValue(resource: string, divisor: string | number | undefined, c: Container, allocatable: Record<string, string>): string {
   const [kind, name] = resource.split('.', 2) as [string, string];
   const list = (kind === 'limits' ? c.resources?.limits : c.resources?.requests) ?? {};
   let quantity = parseQuantity(list[name]);

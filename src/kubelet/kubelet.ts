@@ -10,6 +10,7 @@ import type { Client } from '../client/types.js';
 import { WorkQueue } from '../controllers/runtime/work-queue.js';
 import type { KObject } from '../registry/types.js';
 import type { ContainerRuntime } from '../runtime/types.js';
+import { ImagePuller } from './images/image-puller.js';
 import { RestartBackoff } from './backoff.js';
 import { renewNodeLease } from './lease.js';
 import { listAndWatch } from '../client/list-watch.js';
@@ -19,6 +20,7 @@ import { nodesType, registerNode, type NodeIdentity } from './node-registration.
 import { PodCache } from './pod-cache.js';
 import { PodSync, podsType } from './pod-sync.js';
 import { ProbeManager } from './probes/prober.js';
+import { createPodVolumes, type MountOps } from './volumes/index.js';
 import { runProbe } from './probes/probe.js';
 import type { ProbeAttempt, ProbeKind, ProbeTarget } from './probes/types.js';
 import type { Probe } from 'kubernetes-types/core/v1.js';
@@ -39,6 +41,11 @@ export interface KubeletOptions {
   dataDir?: string;
   /** Where the runtime writes container logs (default: <dataDir>/agent/pods/logs). */
   logRoot?: string;
+  /** Where pod volumes live on the host (default: <dataDir>/agent/pods/volumes). */
+  volumeRoot?: string;
+  /** How often running pods are looked at again without an event (mounted ConfigMaps and Secrets
+   *  follow changes then): 60 s, as upstream's sync frequency. */
+  resyncMs?: number;
   capacity?: CapacityOverrides;
   /** Reported as kubeletVersion and kubeProxyVersion; the wiring passes the API server's version. */
   version?: string;
@@ -159,6 +166,17 @@ export async function startKubelet(opts: KubeletOptions, signal: AbortSignal): P
     ...(version.name === 'sim' ? { runProbe: simulatedProbe(opts.runtime) } : {}),
   });
   signal.addEventListener('abort', () => probes.stop(), { once: true });
+  const simulated = version.name === 'sim';
+  const volumes = createPodVolumes({
+    client,
+    root: opts.volumeRoot ?? join(opts.dataDir ?? tmpdir(), 'agent', 'pods', 'volumes'),
+    nodeName,
+    nodeIP: opts.nodeIP,
+    allocatable: () => resources.allocatable,
+    // Simulated containers never read their files: no tmpfs (nor root) needed for them.
+    ...(simulated ? { mount: noMounts, memoryBackedSecrets: false } : {}),
+    log,
+  });
   await postStatus();
   await renewNodeLease({ client, nodeName, nodeUid, leaseDurationSeconds: opts.leaseDurationSeconds ?? 40 });
 
@@ -173,9 +191,12 @@ export async function startKubelet(opts: KubeletOptions, signal: AbortSignal): P
     logRoot: opts.logRoot ?? join(opts.dataDir ?? tmpdir(), 'agent', 'pods', 'logs'),
     allocatable: () => resources.allocatable,
     backoff: new RestartBackoff({ initialMs: opts.backoffInitialMs ?? 10_000, maxMs: opts.backoffMaxMs ?? 300_000 }),
+    puller: new ImagePuller({ images: opts.runtime.images, client, recorder, backoffInitialMs: opts.backoffInitialMs, backoffMaxMs: opts.backoffMaxMs }),
     configRetryMs: opts.configRetryMs ?? 10_000,
     cache,
     probes,
+    volumes,
+    volumeRefreshMs: opts.resyncMs ?? 60_000,
     enqueue,
     log,
     signal,
@@ -225,7 +246,13 @@ export async function startKubelet(opts: KubeletOptions, signal: AbortSignal): P
         }
         if (firstList) {
           const uids = new Set(items.map((p) => p.metadata.uid!));
-          sync.removeStrays(uids).catch(report('stray sandboxes'));
+          // Pods deleted while the agent was down leave sandboxes and volume files behind.
+          void sync
+            .removeStrays(uids)
+            .then(async () => {
+              for (const uid of await volumes.listPods()) if (!uids.has(uid)) await volumes.tearDown(uid);
+            })
+            .catch(report('stray pods'));
         }
         firstList = false;
         for (const key of cache.keys()) {
@@ -263,7 +290,10 @@ export async function startKubelet(opts: KubeletOptions, signal: AbortSignal): P
     }
   };
   const workers = Array.from({ length: opts.workers ?? 4 }, () => worker());
-  const loops = [every(statusEvery, postStatus, report('node status'), signal), every(leaseEvery, () => renewNodeLease({ client, nodeName, nodeUid, leaseDurationSeconds: opts.leaseDurationSeconds ?? 40 }), report('node lease'), signal)];
+  const resync = async () => {
+    for (const key of cache.keys()) queue.add(key);
+  };
+  const loops = [every(opts.resyncMs ?? 60_000, resync, report('resync'), signal), every(statusEvery, postStatus, report('node status'), signal), every(leaseEvery, () => renewNodeLease({ client, nodeName, nodeUid, leaseDurationSeconds: opts.leaseDurationSeconds ?? 40 }), report('node lease'), signal)];
 
   return {
     nodeName,
@@ -298,6 +328,8 @@ export async function startKubelet(opts: KubeletOptions, signal: AbortSignal): P
     },
   };
 }
+
+const noMounts: MountOps = { mountTmpfs: async () => undefined, unmount: async () => undefined, mountPointsUnder: async () => [] };
 
 function simulatedProbe(runtime: ContainerRuntime) {
   return async (_kind: ProbeKind, probe: Probe, target: ProbeTarget): Promise<ProbeAttempt> =>

@@ -2,7 +2,7 @@
 // runtime container is each spec container's current and previous instance, restart counts, why a
 // container is waiting, and the pod's sandbox and address.
 import type { Container, ContainerStateTerminated, ContainerStatus as ApiContainerStatus, Pod } from 'kubernetes-types/core/v1.js';
-import type { PodSandboxConfig } from '../runtime/types.js';
+import type { Mount, PodSandboxConfig } from '../runtime/types.js';
 
 export interface ContainerSlot {
   name: string;
@@ -24,6 +24,8 @@ export interface ContainerSlot {
   backoffReportedFor?: string;
   /** Started again after an agent restart: no events for that start. */
   quiet?: boolean;
+  /** The termination message of the current instance, read once it exited. */
+  exitMessage?: { id: string; text: string };
   /** The instance stopped for failing its liveness (or startup) probe: restarted whatever its exit. */
   killedFor?: string;
   /** What the current instance was created with (command, args, env), for the kubelet API. */
@@ -36,6 +38,11 @@ export interface PodState {
   sandboxId?: string;
   /** What the sandbox was made with; containers are created with it. */
   sandboxConfig?: PodSandboxConfig;
+  /** Each container's volume mounts, from the last volume set-up. */
+  mounts?: Map<string, Mount[]>;
+  /** The pod's /etc/hosts, written once the sandbox has its address. */
+  etcHosts?: Mount;
+  volumesRefreshedAt?: number;
   /** Bumped each time the sandbox is created for this pod. */
   sandboxAttempt: number;
   /** The pod's address, as the runtime's network gave it to the sandbox. */

@@ -7,7 +7,8 @@ import { isDeepStrictEqual } from 'node:util';
 import { hasReason, type Client, type ResourceType } from '../client/types.js';
 import type { EventRecorder } from '../client/events.js';
 import type { KObject } from '../registry/types.js';
-import type { ContainerRuntime, ContainerStatus, SandboxStatus } from '../runtime/types.js';
+import type { ContainerRuntime, ContainerStatus, Mount, SandboxStatus } from '../runtime/types.js';
+import { VolumeError, writeEtcHosts, type PodVolumes } from './volumes/index.js';
 import { goDuration, type RestartBackoff } from './backoff.js';
 import { ContainerConfigError, expandCommand, resolveEnv } from './env.js';
 import { apiTime } from './node-conditions.js';
@@ -16,6 +17,7 @@ import { adoptPodState, newPodState, type ContainerSlot, type PodState } from '.
 import { computePodStatus, terminatedOf } from './pod-status.js';
 import { CONTAINER_NAME_LABEL, containerConfigOf, POD_UID_LABEL, sandboxConfigOf } from './runtime-config.js';
 import type { ProbeManager, RunningContainer } from './probes/prober.js';
+import type { ImagePuller } from './images/image-puller.js';
 
 export const podsType: ResourceType = { group: '', version: 'v1', resource: 'pods' };
 
@@ -33,14 +35,21 @@ export interface PodSyncDeps {
   logRoot: string;
   allocatable(): Record<string, string>;
   backoff: RestartBackoff;
+  puller: ImagePuller;
   /** How soon to try again after a container could not be configured (a missing ConfigMap). */
   configRetryMs: number;
   cache: PodCache;
   probes: ProbeManager;
+  volumes: PodVolumes;
+  /** How often a running pod's ConfigMap, Secret and downward API files are rewritten from the API. */
+  volumeRefreshMs: number;
   enqueue(key: string, afterMs?: number): void;
   log(msg: string, fields?: Record<string, unknown>): void;
   signal: AbortSignal;
 }
+
+/** How soon a container whose start failed is looked at again (its exit is not always an event). */
+const START_FAILURE_RECHECK_MS = 1000;
 
 const podRef = (pod: Pod) => `${pod.metadata?.name}_${pod.metadata?.namespace}(${pod.metadata?.uid})`;
 
@@ -151,6 +160,8 @@ export class PodSync {
         st.announced = true;
         await this.writeStatus(st, pod);
       }
+      // Volumes first: a missing ConfigMap keeps the pod in ContainerCreating with no sandbox, as upstream.
+      if (!(await this.setUpVolumes(st, pod))) return this.d.configRetryMs;
       const config = sandboxConfigOf(pod, { attempt: st.sandboxAttempt++, logRoot: this.d.logRoot });
       let id: string;
       try {
@@ -163,6 +174,16 @@ export class PodSync {
       st.sandboxConfig = config;
       this.sandboxes.set(id, st.key);
       st.ip = hostNetwork ? this.d.nodeIP : (await this.d.runtime.podSandboxStatus(id))?.ip;
+      st.etcHosts = await writeEtcHosts(this.d.volumes.podDir(st.uid), {
+        hostname: config.hostname,
+        ...(st.ip ? { ip: st.ip } : {}),
+        hostAliases: spec.hostAliases ?? [],
+        hostNetwork,
+      });
+    } else if (!pod.metadata?.deletionTimestamp && Date.now() - (st.volumesRefreshedAt ?? 0) > this.d.volumeRefreshMs) {
+      // Mounted ConfigMaps, Secrets and downward API files follow changes, as upstream's resync does.
+      st.volumesRefreshedAt = Date.now();
+      await this.d.volumes.refresh(pod).catch((err) => this.volumeFailed(st, pod, err));
     }
     const restartPolicy = spec.restartPolicy ?? 'Always';
     const waits: number[] = [];
@@ -172,7 +193,7 @@ export class PodSync {
       let allDone = true;
       for (const slot of st.slots.filter((s) => s.init)) {
         if (slot.carried) continue;
-        const rt = await this.current(slot);
+        const rt = await this.current(st, slot);
         if (!rt) {
           note(await this.start(st, pod, slot));
           allDone = false;
@@ -195,7 +216,7 @@ export class PodSync {
     if (st.initDone && !st.terminal) {
       for (const slot of st.slots) {
         if (slot.carried || (slot.init && !slot.sidecar)) continue;
-        const rt = await this.current(slot);
+        const rt = await this.current(st, slot);
         if (!rt) note(await this.start(st, pod, slot));
         else if (rt.state === 'exited') {
           // A container killed for failing liveness is restarted whatever it exited with, as upstream.
@@ -208,8 +229,28 @@ export class PodSync {
     return waits.length ? Math.min(...waits) : undefined;
   }
 
-  private async current(slot: ContainerSlot): Promise<ContainerStatus | undefined> {
-    return slot.currentId ? this.d.runtime.containerStatus(slot.currentId) : undefined;
+  /** The runtime's status of the slot's current container; once exited, with the message the
+   *  container left in its termination-message file (or its last log lines, when it asks for that). */
+  private async current(st: PodState, slot: ContainerSlot): Promise<ContainerStatus | undefined> {
+    const rt = slot.currentId ? await this.d.runtime.containerStatus(slot.currentId) : undefined;
+    if (!rt || rt.state !== 'exited' || rt.message) return rt;
+    if (slot.exitMessage?.id !== rt.id) {
+      let text = (await this.d.volumes.readTerminationMessage(st.uid, slot.name, rt.attempt).catch(() => undefined)) ?? '';
+      if (!text && rt.exitCode !== 0 && slot.spec.terminationMessagePolicy === 'FallbackToLogsOnError') text = await this.lastLogLines(rt.id);
+      slot.exitMessage = { id: rt.id, text };
+    }
+    return slot.exitMessage.text ? { ...rt, message: slot.exitMessage.text } : rt;
+  }
+
+  /** Upstream's fallback: the last 80 lines, at most 2048 bytes. */
+  private async lastLogLines(id: string): Promise<string> {
+    let out = '';
+    try {
+      for await (const line of this.d.runtime.readLog(id, { tailLines: 80 }, this.d.signal)) out += line;
+    } catch {
+      return '';
+    }
+    return Buffer.from(out).subarray(-2048).toString('utf8').trimEnd();
   }
 
   /** Restarts an exited container unless it is in back-off; returns the wait when it is. */
@@ -251,7 +292,11 @@ export class PodSync {
       this.d.recorder.warning(pod as KObject, 'Failed', `Error: ${err.message}`);
       return this.d.configRetryMs;
     }
-    await this.ensureImage(pod, c.image ?? '', c.imagePullPolicy, quiet);
+    const pulled = await this.d.puller.ensure(pod, c, quiet);
+    if (!pulled.ok) {
+      slot.waiting = pulled.waiting;
+      return pulled.retryMs;
+    }
     if (previous) {
       if (slot.previousId) await this.d.runtime.removeContainer(slot.previousId);
       slot.previousId = previous.id;
@@ -259,28 +304,30 @@ export class PodSync {
       slot.restartCount++;
     }
     const { command, args } = expandCommand(c, envs);
-    const config = containerConfigOf({ pod, container: c, attempt: slot.restartCount, command, args, envs, mounts: [] });
-    const id = await this.d.runtime.createContainer(st.sandboxId!, config, st.sandboxConfig!);
+    const config = containerConfigOf({ pod, container: c, attempt: slot.restartCount, command, args, envs, mounts: await this.mountsFor(st, pod, slot) });
+    let id: string;
+    try {
+      id = await this.d.runtime.createContainer(st.sandboxId!, config, st.sandboxConfig!);
+    } catch (err) {
+      const message = (err as Error).message;
+      slot.waiting = { reason: 'CreateContainerError', message };
+      this.d.recorder.warning(pod as KObject, 'Failed', `Error: ${message}`);
+      return this.d.configRetryMs;
+    }
     slot.currentId = id;
     slot.created = { command, args, env: envs.map((e) => ({ name: e.key, value: e.value })) };
     slot.waiting = undefined;
     if (!quiet) this.d.recorder.normal(pod as KObject, 'Created', `Created container: ${c.name}`);
-    await this.d.runtime.startContainer(id);
+    try {
+      await this.d.runtime.startContainer(id);
+    } catch (err) {
+      // The container exists and has ended (StartError, exit code 128); the next pass restarts it
+      // through the back-off, so a command that cannot start ends in CrashLoopBackOff, as upstream.
+      this.d.recorder.warning(pod as KObject, 'Failed', `Error: ${(err as Error).message}`);
+      return START_FAILURE_RECHECK_MS;
+    }
     if (!quiet) this.d.recorder.normal(pod as KObject, 'Started', `Started container ${c.name}`);
     return undefined;
-  }
-
-  private async ensureImage(pod: Pod, image: string, policy: string | undefined, quiet: boolean): Promise<void> {
-    const present = await this.d.runtime.images.imageStatus(image);
-    if (present && policy !== 'Always') {
-      if (!quiet) this.d.recorder.normal(pod as KObject, 'Pulled', `Container image "${image}" already present on machine`);
-      return;
-    }
-    if (!quiet) this.d.recorder.normal(pod as KObject, 'Pulling', `Pulling image "${image}"`);
-    const t0 = Date.now();
-    await this.d.runtime.images.pullImage(image);
-    const took = goDuration(Date.now() - t0);
-    if (!quiet) this.d.recorder.normal(pod as KObject, 'Pulled', `Successfully pulled image "${image}" in ${took} (${took} including waiting). Image size: 0 bytes.`);
   }
 
   /** Deletion: stop the containers within the grace period, write the final status, confirm. */
@@ -315,7 +362,7 @@ export class PodSync {
   private async teardown(st: PodState, graceSeconds: number, pod?: Pod): Promise<void> {
     const running: Array<{ slot: ContainerSlot; id: string }> = [];
     for (const slot of st.slots) {
-      const rt = await this.current(slot);
+      const rt = await this.current(st, slot);
       if (rt && rt.state !== 'exited') running.push({ slot, id: rt.id });
     }
     for (const { slot } of running) if (pod) this.d.recorder.normal(pod as KObject, 'Killing', `Stopping container ${slot.name}`);
@@ -335,6 +382,7 @@ export class PodSync {
     this.states.delete(st.key);
     this.d.probes.remove(st.key);
     this.d.backoff.forget(`${st.uid}/`);
+    this.d.puller.forget(st.uid);
     const ids = st.slots.flatMap((s) => [s.currentId, s.previousId]).filter((id): id is string => id !== undefined);
     const sandbox = st.sandboxId;
     void (async () => {
@@ -343,7 +391,39 @@ export class PodSync {
         this.sandboxes.delete(sandbox);
         await this.d.runtime.removePodSandbox(sandbox);
       }
-    })().catch(() => undefined);
+      // Only once nothing runs in it: its tmpfs and files go last.
+      await this.d.volumes.tearDown(st.uid);
+    })().catch((err) => this.d.log('removing a pod left something behind', { pod: st.key, error: (err as Error).message }));
+  }
+
+  /** Volumes of a pod about to get its sandbox; false (with the event) when one cannot be set up yet. */
+  private async setUpVolumes(st: PodState, pod: Pod): Promise<boolean> {
+    try {
+      st.mounts = await this.d.volumes.setUp(pod);
+      st.volumesRefreshedAt = Date.now();
+      return true;
+    } catch (err) {
+      this.volumeFailed(st, pod, err);
+      return false;
+    }
+  }
+
+  private volumeFailed(st: PodState, pod: Pod, err: unknown): void {
+    if (!(err instanceof VolumeError)) throw err;
+    if (err.reason === 'CreateContainerConfigError') {
+      for (const slot of st.slots) slot.waiting = { reason: 'CreateContainerConfigError', message: err.message };
+      this.d.recorder.warning(pod as KObject, 'Failed', `Error: ${err.message}`);
+    } else this.d.recorder.warning(pod as KObject, 'FailedMount', err.eventMessage);
+  }
+
+  /** The container's volume mounts, the pod's /etc/hosts (unless it mounts its own) and a fresh
+   *  termination-message file for this restart. */
+  private async mountsFor(st: PodState, pod: Pod, slot: ContainerSlot): Promise<Mount[]> {
+    const mounts = [...(st.mounts?.get(slot.name) ?? [])];
+    if (st.etcHosts && !mounts.some((m) => m.containerPath === '/etc/hosts')) mounts.push(st.etcHosts);
+    const term = await this.d.volumes.terminationLog(pod, slot.spec, slot.restartCount);
+    if (term) mounts.push(term);
+    return mounts;
   }
 
   /** Computes the status and writes what changed; keeps the probes in step with what runs. */
@@ -352,7 +432,7 @@ export class PodSync {
     const running: RunningContainer[] = [];
     const podIP = pod.spec?.hostNetwork ? this.d.nodeIP : st.ip ?? '';
     for (const slot of st.slots) {
-      const rt = await this.current(slot);
+      const rt = await this.current(st, slot);
       if (!rt) continue;
       containers.set(rt.id, rt);
       if (rt.state === 'running' && rt.startedAt && !st.tornDown && (!slot.init || slot.sidecar)) {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PodIPAllocator } from '../runtime/sim/pod-ips.js';
-import { expandRefs } from './env.js';
+import { expandRefs, fieldValue } from './env.js';
 import { RestartBackoff, goDuration } from './backoff.js';
 
 test('pod addresses: .1 is the gateway, the network and broadcast are never given, released ones come back last', () => {
@@ -42,4 +42,9 @@ test('crash-loop back-off: immediate first restart, then doubling delays up to t
   }
   assert.deepEqual(delays, ['10s', '20s', '40s', '1m20s', '2m40s', '5m0s', '5m0s']);
   assert.equal(goDuration(250), '250ms');
+});
+
+test('downward API labels and annotations: sorted key="value" lines, values quoted as Go %q so each stays on its line', () => {
+  const pod = { metadata: { annotations: { b: 'say "hi"\nbye', a: 'tab\there \\ \u0001 é' } } };
+  assert.equal(fieldValue('metadata.annotations', { pod, podIPs: [], hostIPs: [] }), 'a="tab\\there \\\\ \\x01 é"\nb="say \\"hi\\"\\nbye"');
 });

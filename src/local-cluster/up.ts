@@ -2,7 +2,7 @@
 // loopback, each agent with its own 127.0.0.x node IP and data dir — then wait until every node
 // is Ready. `down` undoes all of it.
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createConnection } from 'node:net';
 import { createHttpClient } from '../client/http-client.js';
@@ -11,6 +11,7 @@ import { loadKubeconfig } from '../client/kubeconfig.js';
 import type { KObject } from '../registry/types.js';
 import { isStillOurs, startDetached, stopProcess, type RecordedProcess } from './processes.js';
 import { readUpState, statePath, writeUpState } from './state.js';
+import { killallNodeDir } from '../agent/killall.js';
 
 export class UpError extends Error {}
 
@@ -75,7 +76,7 @@ export async function up(o: UpOptions): Promise<UpResult> {
     throw new UpError(`a cluster started by "k3ts up" is already running from ${o.dataDir}; run "k3ts down${o.dataDir ? ` --data-dir ${o.dataDir}` : ''}" first`);
   }
   if (await portInUse(o.port)) throw new UpError(`port ${o.port} on 127.0.0.1 is already in use: stop what uses it, or pass --port`);
-  if (existing) await rm(o.dataDir, { recursive: true, force: true }); // leftovers of a crashed run
+  if (existing) await down(o.dataDir); // leftovers of a crashed run: containers and mounts included
   const logs = join(o.dataDir, 'logs');
   await mkdir(logs, { recursive: true, mode: 0o700 });
   const kubeconfig = join(o.dataDir, 'kubeconfig.yaml');
@@ -146,22 +147,28 @@ export interface DownResult {
   removed: boolean;
 }
 
-/** Stops what `up` started (agents first) and removes its data dir. */
+/** Stops what `up` started (agents first), removes every node's containers, pod networks and
+ *  mounts, and then its data dir. */
 export async function down(dataDir: string): Promise<DownResult> {
   const state = readUpState(dataDir);
-  if (!state) {
-    if (existsSync(join(dataDir, 'server')) || existsSync(join(dataDir, 'logs'))) {
-      await rm(dataDir, { recursive: true, force: true });
-      return { stopped: [], removed: true };
-    }
-    return { stopped: [], removed: false };
-  }
+  if (!state && !existsSync(join(dataDir, 'server')) && !existsSync(join(dataDir, 'logs'))) return { stopped: [], removed: false };
   const stopped: string[] = [];
-  for (const p of [...state.processes].reverse()) {
+  for (const p of [...(state?.processes ?? [])].reverse()) {
     if (!isStillOurs(p)) continue;
     if (!(await stopProcess(p))) throw new UpError(`the ${p.role} (pid ${p.pid}) did not stop; nothing was removed`);
     stopped.push(p.role);
   }
+  // Containers outlive their agent on purpose; here the nodes go away, so they go too.
+  const nodeDirs = (await readdir(dataDir, { withFileTypes: true }).catch(() => []))
+    .filter((e) => e.isDirectory() && existsSync(join(dataDir, e.name, 'agent')))
+    .map((e) => join(dataDir, e.name));
+  const busy: string[] = [];
+  for (const dir of nodeDirs) {
+    const report = await killallNodeDir(dir, () => undefined);
+    busy.push(...report.stillMounted);
+  }
+  // Never rm -r through a mount: it would delete what the mount shows (a hostPath's files).
+  if (busy.length) throw new UpError(`still mounted (busy): ${busy.join(', ')}; close what uses them and run k3ts down again`);
   await rm(dataDir, { recursive: true, force: true });
   return { stopped, removed: true };
 }

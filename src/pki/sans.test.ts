@@ -27,6 +27,14 @@ describe('serving SANs', () => {
     assert.deepEqual(new Set(sans.ipAddresses), new Set(['127.0.0.1', '::1', '10.43.0.1', '192.168.1.5', '2001:db8::5', '2001:db8::7', '203.0.113.1']));
   });
 
+  it('leaves out the pod network links the node makes (its bridge and pod veths), which come and go with pods', () => {
+    const sans = servingSubjectAltNames({
+      interfaces: { eth0: [iface('192.168.1.5', 'IPv4')], k3ts1a2b3c4d: [iface('10.42.0.1', 'IPv4')], veth0123abcd: [iface('10.42.0.9', 'IPv4')] } as never,
+    });
+    assert.ok(sans.ipAddresses.includes('192.168.1.5'));
+    assert.ok(!sans.ipAddresses.includes('10.42.0.1') && !sans.ipAddresses.includes('10.42.0.9'));
+  });
+
   it('takes the Service IP as a parameter', () => {
     const sans = servingSubjectAltNames({ serviceIP: '10.96.0.1', interfaces: {} });
     assert.ok(sans.ipAddresses.includes('10.96.0.1'));

@@ -31,6 +31,12 @@ function isLinkLocal(info: NetworkInterfaceInfo): boolean {
   return info.family === 'IPv6' && /^fe[89ab]/i.test(info.address);
 }
 
+/** Interfaces the node makes for its pods (bridges and overlay links are named k3ts..., pod ends
+ *  veth...): they come and go with pods, so they must not decide the certificate or the node's address. */
+export function isPodNetworkInterface(name: string): boolean {
+  return name.startsWith('k3ts') || name.startsWith('veth');
+}
+
 /** Everything the API server's certificate must be valid for. Throws on a `--tls-san` that is neither IP nor DNS name. */
 export function servingSubjectAltNames(options: ServingSanOptions = {}): SubjectAltNames {
   const domain = options.clusterDomain ?? 'cluster.local';
@@ -39,7 +45,8 @@ export function servingSubjectAltNames(options: ServingSanOptions = {}): Subject
 
   const host = (options.hostname ?? osHostname()).toLowerCase().replace(/\.$/, '');
   if (isDnsName(host)) dns.add(host);
-  for (const infos of Object.values(options.interfaces ?? networkInterfaces())) {
+  for (const [name, infos] of Object.entries(options.interfaces ?? networkInterfaces())) {
+    if (isPodNetworkInterface(name)) continue;
     for (const info of infos ?? []) if (!info.internal && !isLinkLocal(info)) ips.add(canonicalIp(info.address));
   }
 

@@ -8,6 +8,7 @@ import { parseCidr } from '../apiserver/admission/cidr.js';
 import { parseDuration } from '../join/bootstrap-tokens.js';
 import { resolveNodeSettings, type NodeSettings } from '../agent/config.js';
 import { ConfigError, currentEnvironment, defaultDataDir, type Environment } from '../agent/environment.js';
+import { isPodNetworkInterface } from '../pki/sans.js';
 
 export { ConfigError, currentEnvironment, defaultDataDir, type Environment };
 
@@ -36,6 +37,7 @@ export interface ServerFlags {
   nodeTaint?: string[];
   runtime?: string;
   containerRuntimeEndpoint?: string;
+  privateRegistry?: string;
   logFormat?: string;
   debug?: boolean;
   requestTimeout?: string;
@@ -111,7 +113,8 @@ function parseRange(v: string | undefined): { min: number; max: number } {
 
 /** The first non-internal IPv4 address of this machine, if any. */
 export function firstHostAddress(): string | undefined {
-  for (const addrs of Object.values(networkInterfaces())) {
+  for (const [name, addrs] of Object.entries(networkInterfaces())) {
+    if (isPodNetworkInterface(name)) continue;
     for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
   }
   return undefined;

@@ -137,6 +137,7 @@ async function startOwnNode(config: Readonly<ServerConfig>, client: Client, tunn
     labels: { ...config.node.labels, 'node-role.kubernetes.io/control-plane': 'true', 'node-role.kubernetes.io/master': 'true' },
     taints: config.node.taints,
     dataDir: config.dataDir,
+    runtime: config.node,
     kubeletVersion,
     log: (msg, fields) => log.info(msg, fields),
   });

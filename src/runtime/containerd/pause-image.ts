@@ -58,7 +58,7 @@ export function pauseImageArchive(machine = arch): Buffer {
   return buildOciArchive({
     name: PAUSE_IMAGE,
     architecture: spec.ociArch,
-    files: [{ path: 'pause', content: pauseExecutable(machine), mode: 0o755 }],
+    files: [{ type: 'file', path: 'pause', content: pauseExecutable(machine), mode: 0o755 }],
     config: { entrypoint: ['/pause'] },
   }).tar;
 }

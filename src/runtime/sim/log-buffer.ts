@@ -1,6 +1,7 @@
 // A container's output, kept in memory as timestamped lines, bounded so that thousands of chatty
 // simulated containers cannot grow without limit: the oldest lines go first.
 import type { LogOptions } from '../types.js';
+import { ByteLimit } from '../byte-limit.js';
 
 interface Line {
   seq: number;
@@ -46,12 +47,19 @@ export class LogBuffer {
     let selected = this.lines.filter((l) => opts.sinceMs === undefined || l.at >= opts.sinceMs);
     if (opts.tailLines !== undefined) selected = opts.tailLines <= 0 ? [] : selected.slice(-opts.tailLines);
     let last = this.nextSeq - 1;
-    for (const l of selected) yield format(l, opts);
+    const limit = new ByteLimit(opts.limitBytes);
+    for (const l of selected) {
+      yield limit.take(format(l, opts));
+      if (limit.done) return;
+    }
     while (opts.follow && !signal.aborted) {
       const fresh = this.lines.filter((l) => l.seq > last);
       if (fresh.length) {
         last = fresh[fresh.length - 1]!.seq;
-        for (const l of fresh) yield format(l, opts);
+        for (const l of fresh) {
+          yield limit.take(format(l, opts));
+          if (limit.done) return;
+        }
         continue;
       }
       if (this.closed) return;

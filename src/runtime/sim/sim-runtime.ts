@@ -22,6 +22,7 @@ import { LogBuffer } from './log-buffer.js';
 import { delay, runProgram } from './program.js';
 import { parseCommandLine } from './script.js';
 import { behaviourOf, type Behaviour } from './behaviour.js';
+import { normalizeImage } from '../image-name.js';
 
 export const simRuntimeName = 'sim';
 export const simRuntimeVersion = '0.1.0';
@@ -60,16 +61,7 @@ interface Container {
 const nowIso = () => new Date().toISOString();
 const newId = () => randomBytes(32).toString('hex');
 
-/** docker.io/library/nginx:latest for `nginx`, as containerd names images. */
-export function normalizeImage(image: string): string {
-  let name = image;
-  const firstPart = name.split('/')[0]!;
-  const hasRegistry = name.includes('/') && (firstPart.includes('.') || firstPart.includes(':') || firstPart === 'localhost');
-  if (!hasRegistry) name = `docker.io/${name.includes('/') ? '' : 'library/'}${name}`;
-  const lastPart = name.slice(name.lastIndexOf('/') + 1);
-  if (!name.includes('@') && !lastPart.includes(':')) name += ':latest';
-  return name;
-}
+export { normalizeImage };
 
 export function simImageStatus(image: string): ImageStatus {
   const name = normalizeImage(image);

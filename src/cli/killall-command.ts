@@ -1,0 +1,35 @@
+// `k3ts killall`: stop this machine's k3ts and remove every container, shim, pod network and mount
+// it left (as K3s's k3s-killall.sh). The data dir stays: `k3ts server`/`agent` start again from it.
+import { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { currentEnvironment, defaultDataDir } from '../agent/environment.js';
+import { killallNodeDir } from '../agent/killall.js';
+import { fail } from './fail.js';
+
+export function killallCommand(): Command {
+  return new Command('killall')
+    .description('Stop k3ts on this machine and remove all its containers, shims, pod networks and mounts (the data dir stays)')
+    .option('-d, --data-dir <dir>', 'the data dir of the server or agent (default: /var/lib/k3ts as root, else ~/.k3ts; env K3TS_DATA_DIR)')
+    .action(async (flags: { dataDir?: string }) => {
+      const env = currentEnvironment();
+      const dataDir = resolve(flags.dataDir || env.env.K3TS_DATA_DIR || defaultDataDir(env));
+      if (existsSync(join(dataDir, 'up.json'))) fail(`${dataDir} holds a cluster started by "k3ts up": run "k3ts down --data-dir ${dataDir}" instead`);
+      if (!existsSync(join(dataDir, 'agent'))) fail(`no node in ${dataDir} (no agent/ dir): pass the --data-dir the server or agent ran with`);
+      if (env.uid !== 0 && existsSync(join(dataDir, 'agent', 'containerd'))) fail('killall needs root to stop containers and remove their mounts: run it with sudo');
+      try {
+        const r = await killallNodeDir(dataDir, (msg, fields) => process.stderr.write(`${msg}${fields ? ` ${JSON.stringify(fields)}` : ''}\n`));
+        const parts = [
+          r.stoppedPid ? `stopped k3ts (pid ${r.stoppedPid})` : 'k3ts was not running',
+          `removed ${r.sandboxes} pod sandbox(es)`,
+          ...(r.shimsKilled ? [`killed ${r.shimsKilled} shim(s)`] : []),
+          `unmounted ${r.unmounted.length} mount(s)`,
+          ...(r.bridgeRemoved ? ['deleted the pod bridge'] : []),
+        ];
+        process.stdout.write(`${parts.join('; ')}\n`);
+        if (r.stillMounted.length) fail(`still mounted (busy): ${r.stillMounted.join(', ')}; close what uses them and run killall again`);
+      } catch (err) {
+        fail(`killall failed: ${(err as Error)?.message ?? String(err)}`);
+      }
+    });
+}
