@@ -5,27 +5,17 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { containerdMissing, startContainerd, WWW_INDEX, type ContainerdFixture, type TestPod } from '../../../test/support/containerd.js';
+import { containerdMissing, httpdCommand, startStreamingRuntime, WWW_INDEX, type StreamingRuntime, type TestPod } from '../../../test/support/containerd.js';
 import { createStreamingHandler, type StreamingKubelet } from './handler.js';
 import { exitCodeOf, spdyExec, spdyForward, spdyUpgrade, tunneledSpdy, wsChannels } from './test-clients.js';
 
 const skip = containerdMissing();
 if (skip) console.log(`# skipping the containerd streaming tests: ${skip}`);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createNetServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 describe('kubelet streaming over containerd', { skip }, () => {
-  let fx: ContainerdFixture;
+  let fx: StreamingRuntime;
   let pod: TestPod;
   let server: Server;
   let dir: string;
@@ -33,15 +23,15 @@ describe('kubelet streaming over containerd', { skip }, () => {
   let httpPort: number;
 
   before(async () => {
-    fx = await startContainerd();
-    httpPort = await freePort();
+    fx = await startStreamingRuntime();
+    httpPort = 8080;
     pod = await fx.runPod('web', [
       { name: 'main', command: ['sleep', '3600'] },
       { name: 'echo', command: ['cat'], stdin: true },
-      { name: 'httpd', command: ['httpd', '-f', '-p', `127.0.0.1:${httpPort}`, '-h', '/www'] },
+      { name: 'httpd', command: httpdCommand(httpPort) },
     ]);
     const kubelet: StreamingKubelet = {
-      runtime: { streaming: fx.streaming },
+      runtime: fx.runtime,
       findContainer: (ns, name, c) => (ns === 'default' && name === 'web' && pod.containers[c] ? { id: pod.containers[c]! } : `container "${c}" in pod "${name}" is not available`),
       findSandbox: (ns, name) => (ns === 'default' && name === 'web' ? { id: pod.sandboxId } : `pod "${name}" not found`),
     };
@@ -130,8 +120,7 @@ describe('kubelet streaming over containerd', { skip }, () => {
 
   test('a port nothing listens on: the error stream says so', async () => {
     const { conn } = await spdyUpgrade(socketPath, '/portForward/default/web', ['portforward.k8s.io']);
-    const closedPort = await freePort();
-    const r = await spdyForward(conn, closedPort, 0, '');
+    const r = await spdyForward(conn, 9, 0, '');
     conn.close();
     assert.match(r.error, /connect|refused/i);
   });
