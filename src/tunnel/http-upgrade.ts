@@ -25,13 +25,13 @@ export function requestUpgrade(r: UpgradeRequest): Promise<UpgradeResult> {
   return new Promise((resolve, reject) => {
     const target = r.connection ? new URL(r.url, 'http://stream') : new URL(r.url);
     const req = request({
-      ...(r.connection ? { createConnection: () => r.connection as never } : { host: target.hostname, port: target.port || 80 }),
+      // An agent would ignore createConnection; a fresh socket per upgrade needs no pooling anyway.
+      ...(r.connection ? { createConnection: () => r.connection as never } : { host: target.hostname, port: target.port || 80, agent: false }),
       path: `${target.pathname}${target.search}`,
       method: r.method,
       // A POST without a body must say so, or Node would announce a chunked body and its final
       // empty chunk would land in the switched protocol.
       headers: { ...r.headers, 'content-length': '0' },
-      agent: false,
     });
     const timer = setTimeout(() => req.destroy(new Error(`no answer within ${r.timeoutMs} ms`)), r.timeoutMs ?? 30_000);
     timer.unref();

@@ -23,7 +23,12 @@ export interface StreamingKubelet {
   findSandbox(namespace: string, pod: string): ContainerRef | string;
 }
 
-export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+export interface UpgradeHandler {
+  (req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Ends every session still open: upgraded sockets are no longer the HTTP server's to close,
+   *  and one exec left running would hold the server's close() forever. */
+  closeAll(): void;
+}
 
 export interface StreamingOptions {
   /** Lines about sessions that failed after the switch (nobody else would hear of them). */
@@ -55,13 +60,22 @@ export function createStreamingHandler(kubelet: StreamingKubelet, opts: Streamin
     }
   });
   const log = opts.log ?? (() => undefined);
-  return (req, socket, head) => {
+  const sessions = new Set<Duplex>();
+  const handler = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    sessions.add(socket);
+    socket.once('close', () => sessions.delete(socket));
     serve(kubelet, servers, req, socket, head).catch((err) => {
       if (err instanceof StreamRequestError) return refuseUpgrade(socket, err.status, `${err.message}\n`);
       log('stream session failed', { url: req.url, error: (err as Error).message });
       refuseUpgrade(socket, 500, `${(err as Error).message}\n`);
     });
   };
+  return Object.assign(handler, {
+    closeAll() {
+      for (const s of sessions) s.destroy();
+      sessions.clear();
+    },
+  });
 }
 
 async function serve(kubelet: StreamingKubelet, servers: Servers, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
