@@ -10,6 +10,9 @@ import { WS_V5 } from './request.js';
 
 export const CHANNEL = { stdin: 0, stdout: 1, stderr: 2, error: 3, resize: 4, close: 255 } as const;
 
+/** Output queued towards a slow client before the runtime is held back. */
+const MAX_BUFFERED = 1 << 20;
+
 /** The SPDY protocol version asked of the runtime: v4 carries the exit code in the error stream. */
 export const SPDY_CHANNEL_PROTOCOL = 'v4.channel.k8s.io';
 
@@ -44,12 +47,20 @@ export async function bridgeChannels(o: ChannelBridgeOptions): Promise<void> {
   // The client going away ends the session: the runtime sees its connection close.
   void wsClosed.then(() => spdy.close());
 
-  const send = (channel: number, data: Buffer) => {
-    if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([channel]), data]), { binary: true });
+  const send = (channel: number, data: Buffer, sent?: () => void) => {
+    if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([channel]), data]), { binary: true }, sent);
+    else sent?.();
   };
   const outputDone = [stdout, stderr].filter((s): s is SpdyStream => s !== undefined).map((s) => {
     const channel = s === stdout ? CHANNEL.stdout : CHANNEL.stderr;
-    s.on('data', (chunk: Buffer) => send(channel, chunk));
+    s.on('data', (chunk: Buffer) => {
+      // A client reading slower than the command writes: hold the runtime back until this chunk
+      // is out (the SPDY connection pauses once the stream's buffer fills) instead of queueing
+      // without bound.
+      const behind = ws.bufferedAmount > MAX_BUFFERED;
+      if (behind) s.pause();
+      send(channel, chunk, behind ? () => s.resume() : undefined);
+    });
     return ended(s);
   });
   const status: Buffer[] = [];

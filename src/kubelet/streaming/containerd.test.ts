@@ -76,6 +76,13 @@ describe('kubelet streaming over containerd', { skip }, () => {
     assert.equal(exitCodeOf(r), 0);
   });
 
+  test('websocket v5 exec: 16 MiB of output arrive whole', async () => {
+    const r = await wsChannels({ socketPath, path: `/exec/default/web/main?${new URLSearchParams([['command', 'sh'], ['command', '-c'], ['command', 'head -c 16777216 /dev/zero | tr "\\0" a'], ['stdout', '1']])}` });
+    assert.equal(r.stdout.length, 16 << 20);
+    assert.ok(/^a+$/.test(r.stdout));
+    assert.equal(exitCodeOf(r), 0);
+  });
+
   test('websocket v5 exec with a terminal: the resize reaches it before the command reads its size', async () => {
     const r = await wsChannels({
       socketPath,
