@@ -70,6 +70,12 @@ export function switchingProtocolsHead(res: IncomingMessage): Buffer {
 /** Joins two byte streams both ways; either side ending or failing ends the other. */
 export function splice(a: Duplex, b: Duplex): Promise<void> {
   return new Promise((resolve) => {
+    // One side already gone (a client that hung up while we waited): nothing to join.
+    if (a.destroyed || b.destroyed) {
+      a.destroy();
+      b.destroy();
+      return resolve();
+    }
     let open = 2;
     const closed = () => {
       if (--open === 0) resolve();

@@ -12,7 +12,7 @@ import type { ContainerRef } from '../kubelet.js';
 import type { ContainerRuntime } from '../../runtime/types.js';
 import { refuseUpgrade, requestUpgrade, splice, switchingProtocolsHead, type UpgradeResult } from '../../tunnel/http-upgrade.js';
 import { bridgeChannels, SPDY_CHANNEL_PROTOCOL } from './channel-bridge.js';
-import { parseStreamRequest, StreamRequestError, WS_TUNNELED_SPDY, type StreamTarget, type Transport } from './request.js';
+import { parseStreamRequest, StreamRequestError, WS_TUNNELED_SPDY, WS_V4, WS_V5, type StreamTarget } from './request.js';
 import { SpdyConnection } from './spdy/connection.js';
 import { bridgeTunneledSpdy } from './tunneled-spdy.js';
 
@@ -31,7 +31,8 @@ export interface UpgradeHandler {
 }
 
 export interface StreamingOptions {
-  /** Lines about sessions that failed after the switch (nobody else would hear of them). */
+  /** Lines about sessions that failed on the node's side (the runtime unreachable, a broken
+   *  answer), which nobody else would hear of: refusals go to the client only. */
   log?(msg: string, fields?: Record<string, unknown>): void;
 }
 
@@ -51,7 +52,8 @@ interface Servers {
 
 export function createStreamingHandler(kubelet: StreamingKubelet, opts: StreamingOptions = {}): UpgradeHandler {
   const servers: Servers = {
-    channels: new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 16 << 20 }),
+    // The protocol parseStreamRequest chose: v5 whenever it was offered.
+    channels: new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 16 << 20, handleProtocols: (offered) => (offered.has(WS_V5) ? WS_V5 : WS_V4) }),
     tunneledSpdy: new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 16 << 20, handleProtocols: () => TUNNELED_SPDY_TOKEN }),
   };
   servers.tunneledSpdy.on('headers', (headers: string[]) => {
@@ -88,16 +90,17 @@ async function serve(kubelet: StreamingKubelet, servers: Servers, req: IncomingM
   const protocol = transport.kind === 'websocket-spdy' ? 'portforward.k8s.io' : SPDY_CHANNEL_PROTOCOL;
   const upstream = await requestUpgrade({ url, method: 'POST', headers: { connection: 'Upgrade', upgrade: 'SPDY/3.1', 'x-stream-protocol-version': protocol } });
   if (!upstream.upgraded) throw runtimeRefused(target, upstream);
+  // A client gone meanwhile would never see its handshake finish (ws drops such sockets silently).
+  if (socket.destroyed || !socket.writable) return void upstream.socket.destroy();
   if (transport.kind === 'websocket-spdy') req.headers['sec-websocket-protocol'] = TUNNELED_SPDY_TOKEN;
   const wss = transport.kind === 'websocket-spdy' ? servers.tunneledSpdy : servers.channels;
   const ws = await new Promise<WebSocket>((resolve) => wss.handleUpgrade(req, socket, head, resolve));
-  if (transport.kind === 'websocket-spdy') return bridgeTunneledSpdy(ws, upstream.socket, upstream.head);
+  // (A port-forward over websocket is always tunneled SPDY: parseStreamRequest refuses the rest.)
+  if (transport.kind === 'websocket-spdy' || target.kind === 'portForward') return bridgeTunneledSpdy(ws, upstream.socket, upstream.head);
   const spdy = new SpdyConnection(upstream.socket);
   spdy.feed(upstream.head);
-  await bridgeChannels({ ws, spdy, io: target.kind === 'portForward' ? { stdin: false, stdout: false, stderr: false, tty: false } : target.io, protocol: wsProtocol(transport) });
+  await bridgeChannels({ ws, spdy, io: target.io, protocol: transport.protocol });
 }
-
-const wsProtocol = (t: Transport) => (t.kind === 'websocket' ? t.protocol : WS_TUNNELED_SPDY);
 
 async function runtimeUrl(kubelet: StreamingKubelet, target: StreamTarget): Promise<string> {
   const streaming = kubelet.runtime.streaming;

@@ -20,6 +20,8 @@ export class SpdyStream extends Duplex {
   /** Resolves with the server's SYN_REPLY headers; rejects if it resets the stream first. */
   readonly replied: Promise<SpdyHeaders>;
   private settleReply!: { resolve(h: SpdyHeaders): void; reject(e: Error): void };
+  private remoteEnded = false;
+  private wasReset = false;
 
   constructor(
     readonly id: number,
@@ -50,9 +52,6 @@ export class SpdyStream extends Duplex {
     this.settleReply.reject(err ?? new Error('stream closed'));
     cb(err);
   }
-
-  private remoteEnded = false;
-  private wasReset = false;
 
   /** @internal The peer reset the stream: reading ends after what arrived, writing is dropped. */
   onReset(): void {
@@ -104,18 +103,18 @@ export class SpdyConnection {
     if (initial.length) this.receive(initial);
   }
 
-  openStream(headers: SpdyHeaders, opts: { fin?: boolean } = {}): SpdyStream {
+  /** A new stream; it carries data once `replied` resolved (spdystream drops data sent before). */
+  openStream(headers: SpdyHeaders): SpdyStream {
     if (this.goneAway) throw new Error('the SPDY connection is closing');
     const id = this.nextId;
     this.nextId += 2;
     const stream = new SpdyStream(id, this);
     this.streams.set(id, stream);
-    this.write({ type: 'synStream', streamId: id, associatedId: 0, priority: 0, fin: opts.fin ?? false, unidirectional: false, headers });
-    if (opts.fin) stream.end();
+    this.write({ type: 'synStream', streamId: id, associatedId: 0, priority: 0, fin: false, unidirectional: false, headers });
     return stream;
   }
 
-  /** Sends GOAWAY and closes the socket; open streams are destroyed. */
+  /** Sends GOAWAY and ends the socket; open streams end (their unread data stays readable). */
   close(): void {
     if (!this.goneAway && this.socket.writable) this.write({ type: 'goAway', lastStreamId: 0, status: 0 });
     this.goneAway = true;
