@@ -67,7 +67,12 @@ export function switchingProtocolsHead(res: IncomingMessage): Buffer {
   return Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
 }
 
-/** Joins two byte streams both ways; either side ending or failing ends the other. */
+/**
+ * Joins two byte streams both ways. A side that ends cleanly half-closes the other once everything
+ * it sent is written there; only a side that fails or is cut off takes the other down at once
+ * (destroying earlier would throw away the last output still queued, as a runtime closes right
+ * after its final Status).
+ */
 export function splice(a: Duplex, b: Duplex): Promise<void> {
   return new Promise((resolve) => {
     // One side already gone (a client that hung up while we waited): nothing to join.
@@ -82,17 +87,16 @@ export function splice(a: Duplex, b: Duplex): Promise<void> {
     };
     a.pipe(b);
     b.pipe(a);
-    const kill = (other: Duplex) => () => other.destroy();
-    a.on('error', kill(b));
-    b.on('error', kill(a));
-    a.on('close', () => {
-      b.destroy();
+    a.on('error', () => b.destroy());
+    b.on('error', () => a.destroy());
+    const follow = (src: Duplex, dst: Duplex) => () => {
       closed();
-    });
-    b.on('close', () => {
-      a.destroy();
-      closed();
-    });
+      if (!src.readableEnded) return void dst.destroy();
+      if (dst.writableFinished) dst.destroy();
+      else dst.once('finish', () => dst.destroy()).once('error', () => dst.destroy());
+    };
+    a.on('close', follow(a, b));
+    b.on('close', follow(b, a));
   });
 }
 
