@@ -4,7 +4,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../pki/files.js';
-import { currentProcess, isStillOurs, type ProcessIdentity } from './process-identity.js';
+import { currentProcess, isRunning, type ProcessIdentity } from './process-identity.js';
 
 export class NodeBusyError extends Error {}
 
@@ -14,7 +14,7 @@ export const ownerFile = (agentDir: string) => join(agentDir, 'k3ts.pid');
 export function nodeOwner(agentDir: string): ProcessIdentity | undefined {
   try {
     const p = JSON.parse(readFileSync(ownerFile(agentDir), 'utf8')) as ProcessIdentity;
-    return Number.isInteger(p.pid) && isStillOurs(p) ? p : undefined;
+    return Number.isInteger(p.pid) && isRunning(p) ? p : undefined;
   } catch {
     return undefined;
   }

@@ -23,6 +23,11 @@ export function isStillOurs(p: ProcessIdentity): boolean {
   return processStartTime(p.pid) === p.startTime;
 }
 
+/** Ours and still running: a process killed a moment ago stays a zombie until its parent reaps it. */
+export function isRunning(p: ProcessIdentity): boolean {
+  return isStillOurs(p) && !isZombie(p.pid);
+}
+
 export const currentProcess = (): ProcessIdentity => ({ pid: process.pid, startTime: processStartTime(process.pid) ?? '' });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

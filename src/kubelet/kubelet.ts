@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEventRecorder } from '../client/events.js';
 import type { Client } from '../client/types.js';
-import { WorkQueue } from '../controllers/runtime/work-queue.js';
+import { WorkQueue } from '../client/work-queue.js';
 import type { KObject } from '../registry/types.js';
 import type { ContainerRuntime } from '../runtime/types.js';
 import { ImagePuller } from './images/image-puller.js';
@@ -266,7 +266,10 @@ export async function startKubelet(opts: KubeletOptions, signal: AbortSignal): P
           const key = `${ev.object.metadata.namespace}/${ev.object.metadata.name}`;
           if (cache.get(key)?.metadata.uid === ev.object.metadata.uid) cache.delete(key);
           queue.add(key);
-        } else queue.add(cache.set(ev.object));
+        } else {
+          const key = cache.observe(ev.object);
+          if (key) queue.add(key);
+        }
       },
       onError: report('pod watch'),
     },

@@ -18,6 +18,7 @@ import { computePodStatus, terminatedOf } from './pod-status.js';
 import { CONTAINER_NAME_LABEL, containerConfigOf, POD_UID_LABEL, sandboxConfigOf } from './runtime-config.js';
 import type { ProbeManager, RunningContainer } from './probes/prober.js';
 import type { ImagePuller } from './images/image-puller.js';
+import { runHook } from './lifecycle-hooks.js';
 
 export const podsType: ResourceType = { group: '', version: 'v1', resource: 'pods' };
 
@@ -50,6 +51,9 @@ export interface PodSyncDeps {
 
 /** How soon a container whose start failed is looked at again (its exit is not always an event). */
 const START_FAILURE_RECHECK_MS = 1000;
+const SIDECAR_RECHECK_MS = 20;
+/** Upstream's floor for what is left of the grace period after a preStop hook. */
+const MIN_STOP_GRACE_SECONDS = 2;
 
 const podRef = (pod: Pod) => `${pod.metadata?.name}_${pod.metadata?.namespace}(${pod.metadata?.uid})`;
 
@@ -195,7 +199,9 @@ export class PodSync {
         if (slot.carried) continue;
         const rt = await this.current(st, slot);
         if (!rt) {
-          note(await this.start(st, pod, slot));
+          const wait = await this.start(st, pod, slot);
+          // A sidecar that started lets the next container begin, and its running makes no event.
+          note(wait ?? (slot.sidecar ? SIDECAR_RECHECK_MS : undefined));
           allDone = false;
           break;
         }
@@ -327,7 +333,43 @@ export class PodSync {
       return START_FAILURE_RECHECK_MS;
     }
     if (!quiet) this.d.recorder.normal(pod as KObject, 'Started', `Started container ${c.name}`);
+    if (c.lifecycle?.postStart && !quiet) {
+      // As upstream, the pass waits for it (it has no time limit); a failure kills the container,
+      // which the restart policy then handles.
+      const hook = await runHook(c.lifecycle.postStart, { pod, container: c, containerId: id, podIP: this.podIP(st, pod) }, this.d.runtime, 0);
+      if (!hook.ok) {
+        this.d.recorder.warning(pod as KObject, 'FailedPostStartHook', hook.message);
+        this.d.recorder.normal(pod as KObject, 'Killing', `FailedPostStartHook`);
+        await this.d.runtime.stopContainer(id, pod.spec?.terminationGracePeriodSeconds ?? 30);
+        return START_FAILURE_RECHECK_MS;
+      }
+    }
     return undefined;
+  }
+
+  private podIP(st: PodState, pod: Pod): string {
+    return pod.spec?.hostNetwork ? this.d.nodeIP : st.ip ?? '';
+  }
+
+  /**
+   * Stops one container as upstream does: its preStop hook first, given the grace period, then
+   * SIGTERM with what is left of it (at least 2 s), then SIGKILL.
+   */
+  private async stopContainer(st: PodState, pod: Pod | undefined, slot: ContainerSlot, id: string, graceSeconds: number): Promise<void> {
+    let left = graceSeconds;
+    const preStop = slot.spec.lifecycle?.preStop;
+    if (preStop && pod && graceSeconds > 0) {
+      const t0 = Date.now();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const hook = await Promise.race([
+        runHook(preStop, { pod, container: slot.spec, containerId: id, podIP: this.podIP(st, pod) }, this.d.runtime, graceSeconds),
+        new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), graceSeconds * 1000))),
+      ]);
+      clearTimeout(timer);
+      if (hook && !hook.ok) this.d.recorder.warning(pod as KObject, 'FailedPreStopHook', hook.message);
+      left = Math.max(MIN_STOP_GRACE_SECONDS, graceSeconds - (Date.now() - t0) / 1000);
+    }
+    await this.d.runtime.stopContainer(id, left);
   }
 
   /** Deletion: stop the containers within the grace period, write the final status, confirm. */
@@ -368,8 +410,8 @@ export class PodSync {
     for (const { slot } of running) if (pod) this.d.recorder.normal(pod as KObject, 'Killing', `Stopping container ${slot.name}`);
     // App containers first, then sidecars, as a pod shuts down.
     const app = running.filter((r) => !r.slot.init);
-    await Promise.all(app.map((r) => this.d.runtime.stopContainer(r.id, graceSeconds)));
-    await Promise.all(running.filter((r) => r.slot.init).map((r) => this.d.runtime.stopContainer(r.id, graceSeconds)));
+    await Promise.all(app.map((r) => this.stopContainer(st, pod, r.slot, r.id, graceSeconds)));
+    await Promise.all(running.filter((r) => r.slot.init).map((r) => this.stopContainer(st, pod, r.slot, r.id, graceSeconds)));
     for (const slot of st.slots) if (slot.waiting?.reason === 'CrashLoopBackOff') slot.waiting = undefined;
     if (st.sandboxId) {
       await this.d.runtime.stopPodSandbox(st.sandboxId);
@@ -430,7 +472,7 @@ export class PodSync {
   private async writeStatus(st: PodState, pod: Pod): Promise<undefined> {
     const containers = new Map<string, ContainerStatus>();
     const running: RunningContainer[] = [];
-    const podIP = pod.spec?.hostNetwork ? this.d.nodeIP : st.ip ?? '';
+    const podIP = this.podIP(st, pod);
     for (const slot of st.slots) {
       const rt = await this.current(st, slot);
       if (!rt) continue;
@@ -462,8 +504,7 @@ export class PodSync {
       if (!verdict || verdict.containerId !== slot.currentId || slot.killedFor === verdict.containerId) continue;
       slot.killedFor = verdict.containerId;
       this.d.recorder.normal(pod as KObject, 'Killing', verdict.message);
-      void this.d.runtime
-        .stopContainer(verdict.containerId, verdict.gracePeriodSeconds)
+      void this.stopContainer(st, pod, slot, verdict.containerId, verdict.gracePeriodSeconds)
         .catch((err) => this.d.log('stopping an unhealthy container failed', { pod: st.key, container: slot.name, error: (err as Error).message }))
         .finally(() => this.d.enqueue(st.key));
     }

@@ -34,7 +34,7 @@ for (const k of kubectls) {
     it('kubectl get deploy,svc -o wide shows the NodePort and the kubernetes service', async () => {
       const out = expectOk(await kc(['get', 'deploy,svc', '-o', 'wide']));
       expectMatch(out, /^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\s+CONTAINERS\s+IMAGES\s+SELECTOR\s*$/m, 'deployment header');
-      expectMatch(out, /^deployment\.apps\/test\s+\d\/2\s+\d+\s+\d+\s+\S+\s+fastapi\s+nacho2407\/test\s+app=test\s*$/m, 'deployment row');
+      expectMatch(out, /^deployment\.apps\/test\s+\d\/2\s+\d+\s+\d+\s+\S+\s+fastapi\s+k3ts\.local\/seed002:1\s+app=test\s*$/m, 'deployment row');
       expectMatch(out, /^NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE\s+SELECTOR\s*$/m, 'service header');
       expectMatch(out, /^service\/kubernetes\s+ClusterIP\s+10\.43\.0\.1\s+<none>\s+443\/TCP\s+\S+\s+<none>\s*$/m, 'kubernetes service row');
       expectMatch(out, /^service\/test\s+NodePort\s+10\.43\.\d+\.\d+\s+<none>\s+80:30080\/TCP\s+\S+\s+app=test\s*$/m, 'test service row');

@@ -2,54 +2,14 @@
 // workload spreads over it, and kubectl's node and rollout commands behave as on Kubernetes.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { freePort, kubectls, repoRoot } from './harness.js';
+import { eventually, exec, k3tsBin, ok } from './cli-exec.js';
 import { AgentProcess } from './agent-process.js';
 
-const run = promisify(execFile);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const k3tsBin = join(repoRoot, 'bin', 'k3ts');
 const kubectl = kubectls[0]!.bin;
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function exec(bin: string, args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 120_000): Promise<Result> {
-  try {
-    const r = await run(bin, args, { timeout: timeoutMs, env: { ...process.env, ...env }, maxBuffer: 16 << 20 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
-
-function ok(r: Result, what: string): string {
-  assert.equal(r.code, 0, `${what} failed:\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-}
-
-async function eventually<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await sleep(500);
-  }
-}
 
 interface PodRow {
   name: string;

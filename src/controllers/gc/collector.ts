@@ -10,7 +10,7 @@
 // dependent that arrives before its owner's watch event is never collected by mistake.
 import { hasReason, type Client, type DeleteOptions, type ResourceType } from '../../client/types.js';
 import type { KObject } from '../../registry/types.js';
-import { WorkQueue } from '../runtime/work-queue.js';
+import { WorkQueue } from '../../client/work-queue.js';
 import { DependencyGraph, foregroundFinalizer, isDeletingDependents, nodeOf, orphanFinalizer, sameOwners, type GraphNode, type KindRef, type OwnerRef } from './graph.js';
 import { watchKind } from './kind-watch.js';
 

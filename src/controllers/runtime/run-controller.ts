@@ -3,7 +3,7 @@
 // return { requeueAfterMs } to look again later.
 import type { Client, ResourceType } from '../../client/types.js';
 import type { KObject } from '../../registry/types.js';
-import { WorkQueue } from './work-queue.js';
+import { WorkQueue } from '../../client/work-queue.js';
 import type { ObjectCache } from './object-cache.js';
 
 export interface ReconcileResult {

@@ -93,7 +93,9 @@ export class ImagePuller {
       const delayMs = fresh ? this.initialMs : Math.min(this.maxMs, b.delayMs * 2);
       this.backoff.set(key, { delayMs, until: Date.now() + delayMs, lastError: message });
       say('warning', 'Failed', `Failed to pull image "${image}": ${message}`);
-      return fail('ErrImagePull', message, delayMs);
+      // Looked at again halfway through the back-off, to say ImagePullBackOff until it is over, as
+      // a user watching upstream's kubelet sees the two reasons take turns.
+      return fail('ErrImagePull', message, Math.max(1, Math.floor(delayMs / 2)));
     }
   }
 

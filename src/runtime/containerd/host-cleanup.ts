@@ -4,7 +4,7 @@
 // masquerade rules. Synchronous on purpose: a test's signal handler and `k3ts killall` use the same
 // steps, and a signal handler cannot wait for promises.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerdPaths } from './config.js';
 
@@ -16,6 +16,20 @@ export function killPid(pid: number): void {
   } catch {
     // already gone
   }
+}
+
+/** SIGTERM, then SIGKILL to those still there after `graceMs`. */
+export async function terminatePids(pids: number[], graceMs = 5000): Promise<void> {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline && pids.some((pid) => existsSync(`/proc/${pid}`))) await new Promise((r) => setTimeout(r, 100));
+  for (const pid of pids) if (existsSync(`/proc/${pid}`)) killPid(pid);
 }
 
 /** mountinfo escapes space, tab, newline and backslash in paths as \ooo. */
@@ -136,6 +150,17 @@ export function removeCgroups(parent: string): boolean {
     }
   }
   return !left;
+}
+
+/** An empty cgroup in every hierarchy (the parent all nodes share); kept while another node uses it. */
+export function removeEmptyCgroup(path: string): void {
+  for (const base of [CGROUP_ROOT, ...readdirSync(CGROUP_ROOT).map((h) => join(CGROUP_ROOT, h))]) {
+    try {
+      rmdirSync(join(base, path));
+    } catch {
+      // absent, or still has a node's cgroups in it
+    }
+  }
 }
 
 /** The bridge plugin's masquerade rules for pods whose CNI DEL never ran (the range is the node's alone). */

@@ -4,10 +4,11 @@
 // on purpose (an agent restart adopts them); this is what `k3ts killall` and `k3ts down` use when
 // the node is meant to go away.
 import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { connectCri, type CriClient } from './cri/client.js';
 import { containerdPaths } from './config.js';
 import { readConfiguredPodCidr } from './cni-config.js';
-import { containerdPidsFor, deleteLink, forgetTasks, killPid, killShimsOf, removeCgroups, removeMasqueradeRules, unmountUnder } from './host-cleanup.js';
+import { containerdPidsFor, deleteLink, forgetTasks, killPid, killShimsOf, terminatePids, removeCgroups, removeEmptyCgroup, removeMasqueradeRules, unmountUnder } from './host-cleanup.js';
 import { bridgeNameFor, cgroupParentFor } from './managed.js';
 import { ContainerdSupervisor } from './supervisor.js';
 
@@ -79,19 +80,13 @@ export async function killallNode(o: { agentDir: string; log(msg: string, fields
   } finally {
     await started?.stop();
   }
-  for (const pid of leftBehind) {
-    try {
-      process.kill(pid, 'SIGTERM');
-    } catch {
-      // gone meanwhile
-    }
-  }
-  for (let i = 0; i < 50 && leftBehind.some((pid) => existsSync(`/proc/${pid}`)); i++) await new Promise((r) => setTimeout(r, 100));
-  for (const pid of leftBehind) if (existsSync(`/proc/${pid}`)) killPid(pid);
+  await terminatePids(leftBehind);
   // Whatever containerd could not remove: its shims, their tasks' records, their processes.
   report.shimsKilled = killShimsOf(paths.socket);
   forgetTasks(paths);
-  removeCgroups(cgroupParentFor(o.agentDir));
+  const cgroupParent = cgroupParentFor(o.agentDir);
+  removeCgroups(cgroupParent);
+  removeEmptyCgroup(dirname(cgroupParent));
   const podCidr = readConfiguredPodCidr(paths.cniConfDir);
   if (podCidr) removeMasqueradeRules(podCidr);
   const mounts = unmountUnder(o.agentDir);

@@ -11,6 +11,7 @@ import { importImageArchive } from '../../images/import.js';
 import { containerdConfig, containerdPaths, type ContainerdPaths, type RegistriesConfig } from './config.js';
 import { pauseImageArchive, PAUSE_IMAGE } from './pause-image.js';
 import { ContainerdSupervisor } from './supervisor.js';
+import { containerdPidsFor, terminatePids } from './host-cleanup.js';
 
 export interface ManagedContainerdOptions {
   /** <data-dir>/agent */
@@ -60,6 +61,14 @@ export async function startManagedContainerd(o: ManagedContainerdOptions): Promi
     containerdConfig({ paths, streamAddress: o.streamAddress, cniBinDir: o.cniBinDir ?? CNI_BIN_DIR, sandboxImage: PAUSE_IMAGE, registries: readRegistries(o.registriesFile) }),
     { mode: 0o600 },
   );
+  // An agent killed with SIGKILL leaves its containerd running; a second one on the same state
+  // would wait on its lock. It is ours (started for this node's config): stop it, the shims keep
+  // the containers, and the new one finds them.
+  const leftover = containerdPidsFor(paths.config);
+  if (leftover.length) {
+    o.log('stopping the containerd a previous agent left running', { pids: leftover });
+    await terminatePids(leftover);
+  }
   const supervisor = new ContainerdSupervisor({ paths, log: o.log });
   const started = performance.now();
   await supervisor.start();
@@ -75,3 +84,4 @@ export async function startManagedContainerd(o: ManagedContainerdOptions): Promi
   o.log('containerd is running', { socket: paths.socket, pid: supervisor.pid, ms: Math.round(performance.now() - started) });
   return { paths, bridgeName: bridgeNameFor(o.agentDir), supervisor, stop: () => supervisor.stop() };
 }
+

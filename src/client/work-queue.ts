@@ -1,5 +1,6 @@
 // A de-duplicating queue of keys: a key waiting is not added twice; a key being processed and
 // added again is processed once more afterwards. Failures come back with exponential backoff.
+// Client-side machinery (as client-go's workqueue), shared by the controllers and the kubelet.
 export interface WorkQueueOptions {
   baseDelayMs?: number;
   maxDelayMs?: number;

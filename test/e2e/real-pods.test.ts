@@ -1,0 +1,268 @@
+// Real pods end to end, as a user meets them: `k3ts up` starts three nodes, each with its own
+// containerd; the seed-002 image is imported with `k3ts image import`; its Deployment runs real
+// processes that answer HTTP on their pod IPs; failures look as they do on Kubernetes; and
+// `k3ts down` leaves nothing on the machine.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, kubectls, repoRoot } from './harness.js';
+import { eventually, exec, k3tsBin, ok, sleep } from './cli-exec.js';
+import { containerdSkipReason } from '../../src/runtime/containerd/test-containerd.js';
+import { containerdPidsFor, mountsUnder } from '../../src/runtime/containerd/host-cleanup.js';
+import { containerdPaths } from '../../src/runtime/containerd/config.js';
+
+const kubectl = kubectls[0]!.bin;
+const skip = containerdSkipReason();
+
+function httpGet(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = get(url, { timeout: 3000, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (c: string) => (body += c));
+      res.on('end', () => resolve(body));
+    });
+    req.once('timeout', () => req.destroy(new Error(`no answer from ${url}`)));
+    req.once('error', reject);
+  });
+}
+
+/** Everything of ours a node could leave on the machine, by the names only this cluster uses. */
+function leftovers(dataDir: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+      if (cmd.includes(dataDir)) found.push(`process ${pid}: ${cmd}`);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  found.push(...mountsUnder(dataDir).map((m) => `mount ${m}`));
+  return found;
+}
+
+if (skip) {
+  console.log(`real pods e2e skipped: ${skip}`);
+  test('real pods', { skip }, () => undefined);
+} else {
+  describe('real pods on a k3ts up cluster', { timeout: 900_000 }, () => {
+    let dir: string;
+    let dataDir: string;
+    let env: NodeJS.ProcessEnv;
+    let bridgesBefore: string[];
+    const kc = (args: string[], timeoutMs?: number) => exec(kubectl, args, env, timeoutMs);
+    const jsonpath = async (args: string[], path: string) => ok(await kc([...args, '-o', `jsonpath=${path}`]), `kubectl ${args.join(' ')}`);
+    const bridges = () => readdirSync('/sys/class/net').filter((n) => n.startsWith('k3ts'));
+
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'k3ts-real-'));
+      dataDir = join(dir, 'cluster');
+      env = { KUBECONFIG: join(dataDir, 'kubeconfig.yaml'), HOME: dir, KUBECACHEDIR: join(dir, 'kube-cache') };
+      bridgesBefore = bridges();
+      const tar = join(dir, 'seed002.tar');
+      ok(await exec(process.execPath, [join(repoRoot, 'examples', 'seed002-app', 'build.mjs'), '--out', join(dir, 'seed002'), '--tar', tar]), 'build the seed002 image');
+      const port = await freePort();
+      const up = await exec(k3tsBin, ['up', '--agents', '2', '--data-dir', dataDir, '--port', String(port), '--runtime', 'containerd'], {}, 180_000);
+      ok(up, 'k3ts up');
+      assert.match(up.stdout, /k3ts is up: 3 node\(s\) Ready/);
+      const imported = ok(await exec(k3tsBin, ['image', 'import', tar, '--data-dir', dataDir]), 'k3ts image import');
+      assert.equal(imported.match(/imported k3ts\.local\/seed002:1/g)?.length, 3, imported);
+    });
+
+    after(async () => {
+      if (dataDir) {
+        const down = await exec(k3tsBin, ['down', '--data-dir', dataDir], {}, 120_000);
+        assert.equal(down.code, 0, down.stderr);
+      }
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    test('every node runs containerd: the node reports it, and k3ts image ls lists the imported image', async () => {
+      const runtimes = await jsonpath(['get', 'nodes'], '{.items[*].status.nodeInfo.containerRuntimeVersion}');
+      assert.match(runtimes, /^containerd:\/\/\S+ containerd:\/\/\S+ containerd:\/\/\S+$/);
+      const ls = ok(await exec(k3tsBin, ['image', 'ls', '--data-dir', dataDir]), 'k3ts image ls');
+      assert.equal(ls.match(/\tk3ts\.local\/seed002:1\t/g)?.length, 3, ls);
+    });
+
+    test('seed 002: three replicas, one per node, each a real process answering with its node name', async () => {
+      const manifest = readFileSync(join(repoRoot, 'examples', 'seed002-test.yaml'), 'utf8').replace('replicas: 2', 'replicas: 3');
+      writeFileSync(join(dir, 'seed002.yaml'), manifest);
+      ok(await kc(['apply', '-f', join(dir, 'seed002.yaml')]), 'apply');
+      ok(await kc(['rollout', 'status', 'deployment/test', '--timeout=120s'], 150_000), 'rollout status');
+      const rows = (await jsonpath(['get', 'pods', '-l', 'app=test'], '{range .items[*]}{.spec.nodeName} {.status.podIP}{"\\n"}{end}')).trim().split('\n');
+      const byNode = new Map(rows.map((r) => r.split(' ') as [string, string]));
+      assert.deepEqual([...byNode.keys()].sort(), ['k3ts-agent-1', 'k3ts-agent-2', 'k3ts-server']);
+      for (const [node, ip] of byNode) {
+        assert.match(ip, /^10\.42\.\d+\.\d+$/);
+        assert.equal(await httpGet(`http://${ip}/`), `Hello from ${node}, visitor #1\n`);
+        assert.equal(await httpGet(`http://${ip}/`), `Hello from ${node}, visitor #2\n`, 'the count lives in the container');
+      }
+      const logs = ok(await kc(['logs', '-l', 'app=test', '--prefix']), 'logs');
+      assert.equal(logs.match(/url:\//g)?.length, 6, logs);
+      const pid = await jsonpath(['get', 'pods', '-l', 'app=test'], '{.items[0].status.containerStatuses[0].containerID}');
+      assert.match(pid, /^containerd:\/\/[0-9a-f]{64}$/);
+    });
+
+    test('a Job runs to completion and its output is its log', async () => {
+      const job = {
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: { name: 'count' },
+        spec: {
+          backoffLimit: 0,
+          template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'k3ts.local/seed002:1', command: ['sh', '-c', 'for i in 1 2 3; do echo line $i; done; hostname'] }] } },
+        },
+      };
+      writeFileSync(join(dir, 'job.json'), JSON.stringify(job));
+      ok(await kc(['apply', '-f', join(dir, 'job.json')]), 'apply job');
+      ok(await kc(['wait', '--for=condition=complete', 'job/count', '--timeout=90s'], 120_000), 'wait for the job');
+      const out = ok(await kc(['logs', 'job/count']), 'logs');
+      assert.match(out, /^line 1\nline 2\nline 3\ncount-\w+\n$/);
+      const exit = await jsonpath(['get', 'pods', '-l', 'job-name=count'], '{.items[0].status.containerStatuses[0].state.terminated.reason} {.items[0].status.containerStatuses[0].state.terminated.exitCode}');
+      assert.equal(exit, 'Completed 0');
+    });
+
+    test('an image no registry has: ErrImagePull, then ImagePullBackOff, with the events kubectl describe shows', async () => {
+      ok(await kc(['run', 'nope', '--image=127.0.0.1:9/nope:1', '--restart=Never']), 'run');
+      const reasons = new Set<string>();
+      await eventually('ErrImagePull and then ImagePullBackOff', 90_000, async () => {
+        reasons.add(await jsonpath(['get', 'pod', 'nope'], '{.status.containerStatuses[0].state.waiting.reason}'));
+        return reasons.has('ErrImagePull') && reasons.has('ImagePullBackOff') ? true : undefined;
+      });
+      const described = ok(await kc(['describe', 'pod', 'nope']), 'describe');
+      assert.match(described, /Failed to pull image "127\.0\.0\.1:9\/nope:1"/);
+      assert.match(described, /Back-off pulling image "127\.0\.0\.1:9\/nope:1"/);
+      assert.match(ok(await kc(['get', 'pod', 'nope']), 'get'), /nope\s+0\/1\s+(ErrImagePull|ImagePullBackOff)\s/);
+      ok(await kc(['delete', 'pod', 'nope', '--wait=true']), 'delete');
+    });
+
+    test('a command that does not exist: StartError with runc\'s reason, then CrashLoopBackOff', async () => {
+      ok(await kc(['run', 'badcmd', '--image=k3ts.local/seed002:1', '--command', '--', '/no/such/program']), 'run');
+      const state = await eventually('CrashLoopBackOff', 90_000, async () => {
+        const s = await jsonpath(['get', 'pod', 'badcmd'], '{.status.containerStatuses[0].state.waiting.reason}|{.status.containerStatuses[0].lastState.terminated.reason}|{.status.containerStatuses[0].lastState.terminated.exitCode}|{.status.containerStatuses[0].lastState.terminated.message}');
+        return s.startsWith('CrashLoopBackOff|') ? s : undefined;
+      });
+      const [, reason, code, message] = state.split('|');
+      assert.equal(reason, 'StartError');
+      assert.equal(code, '128');
+      assert.match(message!, /no such file or directory/);
+      ok(await kc(['delete', 'pod', 'badcmd', '--wait=true']), 'delete');
+    });
+
+    test('a memory limit is enforced: a container that goes over it is OOMKilled', async () => {
+      const pod = {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'hog' },
+        spec: {
+          restartPolicy: 'Never',
+          containers: [{ name: 'c', image: 'k3ts.local/seed002:1', command: ['sh', '-c', 'x=a; while true; do x="$x$x"; done'], resources: { limits: { memory: '16Mi' } } }],
+        },
+      };
+      writeFileSync(join(dir, 'hog.json'), JSON.stringify(pod));
+      ok(await kc(['apply', '-f', join(dir, 'hog.json')]), 'apply');
+      const ended = await eventually('the container to be killed', 90_000, async () => {
+        const s = await jsonpath(['get', 'pod', 'hog'], '{.status.phase} {.status.containerStatuses[0].state.terminated.reason} {.status.containerStatuses[0].state.terminated.exitCode}');
+        return s.startsWith('Failed') ? s : undefined;
+      });
+      assert.equal(ended, 'Failed OOMKilled 137');
+    });
+
+    test('probes and lifecycle hooks act on the real process: Ready follows readiness, a failed liveness restarts it, postStart and preStop run', async () => {
+      const hooks = join(dir, 'hooks');
+      const pod = {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'probed' },
+        spec: {
+          terminationGracePeriodSeconds: 5,
+          volumes: [{ name: 'hooks', hostPath: { path: hooks, type: 'DirectoryOrCreate' } }],
+          containers: [{
+            name: 'web',
+            image: 'k3ts.local/seed002:1',
+            volumeMounts: [{ name: 'hooks', mountPath: '/hooks' }],
+            lifecycle: {
+              postStart: { exec: { command: ['sh', '-c', 'echo started >> /hooks/poststart'] } },
+              preStop: { exec: { command: ['sh', '-c', 'echo bye > /hooks/prestop'] } },
+            },
+            readinessProbe: { exec: { command: ['test', '-f', '/hooks/ready'] }, periodSeconds: 1 },
+            livenessProbe: { exec: { command: ['sh', '-c', 'test ! -f /hooks/sick'] }, periodSeconds: 1, failureThreshold: 1 },
+          }],
+        },
+      };
+      writeFileSync(join(dir, 'probed.json'), JSON.stringify(pod));
+      ok(await kc(['apply', '-f', join(dir, 'probed.json')]), 'apply');
+      const ready = () => jsonpath(['get', 'pod', 'probed'], '{.status.phase} {.status.containerStatuses[0].ready} {.status.containerStatuses[0].restartCount}');
+      await eventually('Running, not Ready', 60_000, async () => ((await ready()) === 'Running false 0' ? true : undefined));
+      assert.equal(readFileSync(join(hooks, 'poststart'), 'utf8'), 'started\n');
+      writeFileSync(join(hooks, 'ready'), '');
+      await eventually('Ready once the readiness probe passes', 30_000, async () => ((await ready()) === 'Running true 0' ? true : undefined));
+      writeFileSync(join(hooks, 'sick'), '');
+      await eventually('restarted after failing liveness', 60_000, async () => ((await ready()).endsWith(' 1') ? true : undefined));
+      rmSync(join(hooks, 'sick'));
+      const described = ok(await kc(['describe', 'pod', 'probed']), 'describe');
+      assert.match(described, /Container web failed liveness probe, will be restarted/);
+      assert.equal(readFileSync(join(hooks, 'prestop'), 'utf8'), 'bye\n', 'preStop ran before the liveness kill');
+      assert.equal(readFileSync(join(hooks, 'poststart'), 'utf8'), 'started\nstarted\n', 'postStart ran for the new container');
+      rmSync(join(hooks, 'prestop'));
+      ok(await kc(['delete', 'pod', 'probed', '--wait=true'], 60_000), 'delete');
+      assert.equal(readFileSync(join(hooks, 'prestop'), 'utf8'), 'bye\n', 'preStop ran before deletion');
+    });
+
+    test('containerd killed with SIGKILL comes back; the pods it ran keep running and new ones start', async () => {
+      const agentDir = join(dataDir, 'agent-2', 'agent');
+      const [pid] = containerdPidsFor(containerdPaths(agentDir).config);
+      assert.ok(pid, 'agent-2 runs a containerd');
+      process.kill(pid, 'SIGKILL');
+      const ip = await jsonpath(['get', 'pods', '-l', 'app=test', '--field-selector', 'spec.nodeName=k3ts-agent-2'], '{.items[0].status.podIP}');
+      assert.match(await httpGet(`http://${ip}/`), /^Hello from k3ts-agent-2, visitor #\d+\n$/, 'the shim kept the container running');
+      await eventually('containerd restarted', 30_000, async () => (containerdPidsFor(containerdPaths(agentDir).config).some((p) => p !== pid) ? true : undefined));
+      ok(await kc(['scale', 'deployment/test', '--replicas=6']), 'scale');
+      ok(await kc(['rollout', 'status', 'deployment/test', '--timeout=120s'], 150_000), 'rollout status');
+      const restarts = await jsonpath(['get', 'pods', '-l', 'app=test'], '{.items[*].status.containerStatuses[0].restartCount}');
+      assert.deepEqual(restarts.split(' '), ['0', '0', '0', '0', '0', '0']);
+    });
+
+    test('an agent killed with SIGKILL and started again takes over its containers instead of restarting them', async () => {
+      const state = JSON.parse(readFileSync(join(dataDir, 'up.json'), 'utf8')) as { port: number; processes: Array<{ role: string; pid: number }> };
+      const agent = state.processes.find((p) => p.role === 'agent 1')!;
+      const onAgent1 = async () => jsonpath(['get', 'pods', '-l', 'app=test', '--field-selector', 'spec.nodeName=k3ts-agent-1'], '{range .items[*]}{.status.podIP} {.status.containerStatuses[0].containerID} {.status.containerStatuses[0].restartCount}{"\\n"}{end}');
+      const before = (await onAgent1()).trim().split('\n');
+      assert.ok(before.length >= 1 && before[0] !== '', 'agent 1 runs seed-002 pods');
+      process.kill(agent.pid, 'SIGKILL');
+      const [ip] = before[0]!.split(' ');
+      assert.match(await httpGet(`http://${ip}/`), /^Hello from k3ts-agent-1, visitor #\d+\n$/, 'the container outlives its agent');
+      // Started again as k3ts up started it; k3ts down finds it through the node's k3ts.pid.
+      const log = openSync(join(dataDir, 'logs', 'agent-1-again.log'), 'a');
+      const again = spawn(k3tsBin, ['agent', '--server', `https://127.0.0.1:${state.port}`, '--token-file', join(dataDir, 'server', 'server', 'token'), '--data-dir', join(dataDir, 'agent-1'), '--node-ip', '127.0.0.2', '--node-name', 'k3ts-agent-1', '--runtime', 'containerd'], { detached: true, stdio: ['ignore', log, log] });
+      again.unref();
+      closeSync(log);
+      await eventually('agent 1 back and Ready', 60_000, async () => {
+        const text = readFileSync(join(dataDir, 'logs', 'agent-1-again.log'), 'utf8');
+        return /k3ts agent is running/.test(text) ? true : undefined;
+      });
+      const stoppedOld = readFileSync(join(dataDir, 'logs', 'agent-1-again.log'), 'utf8');
+      assert.match(stoppedOld, /stopping the containerd a previous agent left running/);
+      await sleep(3000);
+      assert.deepEqual((await onAgent1()).trim().split('\n'), before, 'same addresses, same containers, no restarts');
+    });
+
+    test('k3ts down removes every process, mount, bridge and cgroup the cluster made', async () => {
+      const down = ok(await exec(k3tsBin, ['down', '--data-dir', dataDir], {}, 120_000), 'down');
+      assert.match(down, /stopped agent 2, server; removed/, 'agent 1 is the one the test started again');
+      assert.deepEqual(leftovers(dataDir), []);
+      assert.deepEqual(bridges(), bridgesBefore);
+      // cgroup v1 keeps one tree per controller, v2 one tree.
+      for (const parent of ['/sys/fs/cgroup/pids/k3ts', '/sys/fs/cgroup/k3ts']) {
+        const nodes = existsSync(parent) ? readdirSync(parent, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name) : [];
+        assert.deepEqual(nodes, [], `node cgroups left in ${parent}`);
+      }
+      assert.equal(existsSync(dataDir), false);
+      dataDir = '';
+    });
+  });
+}
