@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Client } from '../client/types.js';
 import { openNodeRuntime } from '../runtime/open.js';
 import { startKubelet } from '../kubelet/kubelet.js';
-import { createKubeletApi } from '../kubelet/api.js';
+import { createKubeletApi, createKubeletUpgradeHandler } from '../kubelet/api.js';
 import type { NodeSettings, Taint } from './config.js';
 import { claimNode } from './node-owner.js';
 
@@ -73,6 +73,9 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
     throw err;
   }
   const api: Server = createServer(createKubeletApi(kubelet));
+  // exec, attach and port-forward arrive as upgrades through the tunnel.
+  const upgrades = createKubeletUpgradeHandler(kubelet, { log: o.log });
+  api.on('upgrade', upgrades);
   await new Promise<void>((resolve, reject) => {
     api.once('error', reject);
     api.listen(kubeletSocket, () => resolve());
@@ -84,6 +87,7 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
       await new Promise<void>((resolve) => {
         api.close(() => resolve());
         api.closeAllConnections();
+        upgrades.closeAll();
       });
       await kubelet.stopped;
       await opened.close();

@@ -10,6 +10,7 @@ import { forbiddenMessage, mastersAuthorizer, type Authorizer } from './authz.js
 import { BadPathError, parseRequestInfo, type RequestInfo } from './request-info.js';
 import { sendError, sendText } from './http/respond.js';
 import { handleResource } from './handlers/resource.js';
+import { handlePodStreamUpgrade, isPodStreamPath, type PodStreamDeps } from './handlers/pod-stream.js';
 import { defaultWatchTuning, type WatchTuning } from './handlers/watch.js';
 import type { ResourceContext } from './resources/context.js';
 import { buildDiscoveryDocuments } from './discovery/documents.js';
@@ -220,10 +221,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const isHead = (err as { rawPacket?: Buffer }).rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';
     socket.end(rawAnswer(answer, isHead));
   });
-  // Upgrades: only the agents' tunnels so far (exec and port-forward will join them).
+  // Upgrades: the agents' tunnels, and exec, attach and port-forward (sent on through them).
+  const podStreams: PodStreamDeps = { ctx: opts.context, authenticator, authorizer, dial: tunnels ? (node, t) => tunnels.dial(node, t) : undefined, log: opts.log };
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const refuse = (err: ApiError) => socket.end(rawAnswer(err, false));
     const path = new URL(`https://localhost${req.url?.startsWith('/') ? req.url : '/'}`).pathname;
+    if (isPodStreamPath(path)) return handlePodStreamUpgrade(podStreams, req, socket, head);
     if (!tunnels || path !== TUNNEL_PATH) return refuse(errors.notFoundPath());
     const user = authenticator.authenticate(req);
     if (!user) return refuse(errors.unauthorized());

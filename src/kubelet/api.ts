@@ -1,9 +1,11 @@
 // The kubelet's HTTP API, as the API server reaches it through the agent's tunnel: health, the pods
 // it runs, container logs (kubectl logs, with -f, --previous, --tail, --timestamps, --since,
-// --limit-bytes), and each container's resolved environment (what the downward API gave it).
+// --limit-bytes), each container's resolved environment (what the downward API gave it), and the
+// exec, attach and port-forward upgrades.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Kubelet } from './kubelet.js';
 import type { LogOptions } from '../runtime/types.js';
+import { createStreamingHandler, type StreamingOptions, type UpgradeHandler } from './streaming/handler.js';
 
 const text = (res: ServerResponse, status: number, body: string) => {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
@@ -24,6 +26,12 @@ export function createKubeletApi(kubelet: Kubelet): RequestListener {
       else res.destroy();
     });
   };
+}
+
+/** The API's upgrade requests (exec, attach, port-forward; see streaming/), for the server's
+ *  'upgrade' event: Node hands those to no request listener. */
+export function createKubeletUpgradeHandler(kubelet: Kubelet, opts: StreamingOptions = {}): UpgradeHandler {
+  return createStreamingHandler(kubelet, opts);
 }
 
 async function serve(kubelet: Kubelet, req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -84,6 +84,8 @@ export interface Kubelet {
    * `previous` the one before it. A string is the reason there is none, as the kubelet says it.
    */
   findContainer(namespace: string, pod: string, container: string, opts?: { previous?: boolean }): ContainerRef | string;
+  /** The runtime sandbox of namespace/pod (what port-forward connects into), or why there is none. */
+  findSandbox(namespace: string, pod: string): ContainerRef | string;
   /** What the container's current instance was started with (after env and $(VAR) expansion). */
   containerEnv(namespace: string, pod: string, container: string): { command: string[]; args: string[]; env: Array<{ name: string; value: string }> } | string;
 }
@@ -331,6 +333,14 @@ export async function startKubelet(opts: KubeletOptions, signal: AbortSignal): P
       }
       if (!slot?.currentId) return `container "${container}" in pod "${podName}" is not available`;
       return { id: slot.currentId };
+    },
+    findSandbox(namespace, podName) {
+      const key = `${namespace}/${podName}`;
+      const pod = cache.get(key);
+      const st = sync.states.get(key);
+      if (!pod) return `pod "${podName}" not found`;
+      if (!st?.sandboxId || st.uid !== pod.metadata.uid) return `pod "${podName}" has no sandbox yet`;
+      return { id: st.sandboxId };
     },
     containerEnv(namespace, podName, container) {
       const st = sync.states.get(`${namespace}/${podName}`);

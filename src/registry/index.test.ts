@@ -39,7 +39,7 @@ test('lookups by kind and the scale and pod subresources', () => {
   const deploy = findByKind('apps', 'v1', 'Deployment')!;
   assert.deepEqual(deploy.subresources?.scale, { specReplicasPath: 'spec.replicas', statusReplicasPath: 'status.replicas', labelSelectorPath: 'spec.selector' });
   const pod = findByKind('', 'v1', 'Pod')!;
-  assert.deepEqual(pod.subresources?.other?.map((s) => `${s.name}:${s.group}/${s.version}/${s.kind}`), ['binding:/v1/Binding', 'eviction:policy/v1/Eviction', 'log:/v1/Pod']);
+  assert.deepEqual(pod.subresources?.other?.map((s) => `${s.name}:${s.group}/${s.version}/${s.kind}`), ['binding:/v1/Binding', 'eviction:policy/v1/Eviction', 'log:/v1/Pod', 'exec:/v1/PodExecOptions', 'attach:/v1/PodAttachOptions', 'portforward:/v1/PodPortForwardOptions']);
   assert.equal(findByKind('apps', 'v1', 'StatefulSet'), undefined);
 });
 

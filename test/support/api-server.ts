@@ -33,7 +33,7 @@ export interface TestApiServer {
   close(): Promise<void>;
 }
 
-export async function startTestApiServer(pki: ServerPki, opts: { watchTuning?: WatchTuning; limits?: Partial<ServerLimits>; warn?: ApiServerOptions['warn'] } = {}): Promise<TestApiServer> {
+export async function startTestApiServer(pki: ServerPki, opts: { watchTuning?: WatchTuning; limits?: Partial<ServerLimits>; warn?: ApiServerOptions['warn']; tunnels?: ApiServerOptions['tunnels'] } = {}): Promise<TestApiServer> {
   const plane = await startTestControlPlane();
   let api: ApiServer | undefined;
   let port = 0;
@@ -48,6 +48,7 @@ export async function startTestApiServer(pki: ServerPki, opts: { watchTuning?: W
       watchTuning: opts.watchTuning,
       limits: opts.limits,
       warn: opts.warn,
+      tunnels: opts.tunnels,
       log: () => undefined,
     });
     port = api.port;

@@ -62,6 +62,13 @@ export async function handleResource(
         if (!declared('log')) break;
         if (info.verb !== 'get') throw errors.methodNotAllowed();
         return handlePodLog(r, name, dialNode);
+      case 'exec':
+      case 'attach':
+      case 'portforward':
+        if (!declared(info.subresource)) break;
+        // Served on the upgrade path (pod-stream.ts); a plain request has nothing to stream over.
+        if (info.verb !== 'get' && info.verb !== 'create') throw errors.methodNotAllowed();
+        throw errors.badRequest('Upgrade request required');
       case 'eviction':
         if (!declared('eviction')) break;
         if (info.verb !== 'create') throw errors.methodNotAllowed();

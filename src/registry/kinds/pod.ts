@@ -177,6 +177,10 @@ export const pod: ResourceDescriptor = {
       { name: 'binding', group: '', version: 'v1', kind: 'Binding', verbs: ['create'] },
       { name: 'eviction', group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] },
       { name: 'log', group: '', version: 'v1', kind: 'Pod', verbs: ['get'] },
+      // Streams: served as HTTP upgrades (apiserver/handlers/pod-stream.ts), listed as upstream lists them.
+      { name: 'exec', group: '', version: 'v1', kind: 'PodExecOptions', verbs: ['create', 'get'] },
+      { name: 'attach', group: '', version: 'v1', kind: 'PodAttachOptions', verbs: ['create', 'get'] },
+      { name: 'portforward', group: '', version: 'v1', kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },
     ],
     // kubectl debug adds a container to a running pod through this.
     parts: [{ name: 'ephemeralcontainers', apply: applyEphemeralContainers, validate: validateEphemeralContainers }],
