@@ -19,9 +19,10 @@ import { gzipSync } from 'node:zlib';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const BUSYBOX = '/bin/busybox';
-// What the CGI script needs, plus enough to look around with `kubectl exec`.
+// What the CGI script needs, enough to look around with `kubectl exec`, and tar for `kubectl cp`.
 const APPLETS = ['sh', 'httpd', 'cat', 'echo', 'printf', 'mkdir', 'rmdir', 'rm', 'sleep', 'ls', 'ps', 'env',
-  'hostname', 'wget', 'kill', 'id', 'top', 'ip', 'nslookup', 'true', 'false', 'test', '['];
+  'hostname', 'wget', 'kill', 'id', 'top', 'ip', 'nslookup', 'true', 'false', 'test', '[', 'tar', 'date',
+  'seq', 'tr', 'head', 'grep', 'sed', 'stty', 'uname', 'df', 'free'];
 
 const { values: args } = parseArgs({
   options: { out: { type: 'string' }, tag: { type: 'string', default: '1' }, name: { type: 'string' }, tar: { type: 'string' }, push: { type: 'string' } },

@@ -99,7 +99,8 @@ if (skip) {
       copyFileSync(tar, join(dataDir, 'agent-2', 'agent', 'images', 'copied.tar'));
       await eventually('the copied image on agent 2', 30_000, async () => {
         const ls = ok(await exec(k3tsBin, ['image', 'ls', '--data-dir', join(dataDir, 'agent-2')]), 'image ls');
-        return ls.includes('\tk3ts.local/copied:2\t') ? true : undefined;
+        // Same content as seed002:1, so one image with both names.
+        return /\t(\S+,)?k3ts\.local\/copied:2[,\t]/.test(ls) ? true : undefined;
       });
     });
 
@@ -120,6 +121,29 @@ if (skip) {
       assert.equal(logs.match(/url:\//g)?.length, 6, logs);
       const pid = await jsonpath(['get', 'pods', '-l', 'app=test'], '{.items[0].status.containerStatuses[0].containerID}');
       assert.match(pid, /^containerd:\/\/[0-9a-f]{64}$/);
+    });
+
+    test('kubectl exec, cp and port-forward reach a pod on another node through its tunnel, with kubectl 1.32 and 1.35', async () => {
+      const pod = await jsonpath(['get', 'pods', '-l', 'app=test', '--field-selector', 'spec.nodeName=k3ts-agent-2'], '{.items[0].metadata.name}');
+      for (const k of kubectls) {
+        const run = (args: string[]) => exec(k.bin, args, { ...env, KUBECACHEDIR: join(dir, 'cache', k.name.replace(/\W+/g, '_')) });
+        const execd = await run(['exec', pod, '--', 'sh', '-c', 'echo "$NODE_NAME"; exit 3']);
+        assert.equal(execd.code, 3, `${k.name}: the command's exit code: ${execd.stderr}`);
+        assert.equal(execd.stdout, 'k3ts-agent-2\n', k.name);
+        const copied = join(dir, `index-${k.name.replace(/\W+/g, '_')}.cgi`);
+        ok(await run(['cp', `${pod}:/var/www/cgi-bin/index.cgi`, copied]), `${k.name} cp`);
+        assert.equal(readFileSync(copied, 'utf8'), readFileSync(join(repoRoot, 'examples', 'seed002-app', 'www', 'cgi-bin', 'index.cgi'), 'utf8'));
+        const forward = spawn(k.bin, ['port-forward', `pod/${pod}`, ':80'], { env: { ...process.env, ...env, KUBECACHEDIR: join(dir, 'cache', k.name.replace(/\W+/g, '_')) } });
+        try {
+          let out = '';
+          forward.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+          forward.stderr.setEncoding('utf8').on('data', (c: string) => (out += c));
+          const port = await eventually(`${k.name} port-forward to listen`, 20_000, async () => /Forwarding from 127\.0\.0\.1:(\d+) -> 80/.exec(out)?.[1]);
+          assert.match(await httpGet(`http://127.0.0.1:${port}/`), /^Hello from k3ts-agent-2, visitor #\d+\n$/, k.name);
+        } finally {
+          forward.kill('SIGTERM');
+        }
+      }
     });
 
     test('a Job runs to completion and its output is its log', async () => {
