@@ -4,6 +4,7 @@
 //
 //   npm run bench                      the standard run (~3 min on 2 cores), with nodes and scheduling (bench/nodes.ts)
 //   npm run bench -- --no-nodes        only the API server (~1.5 min)
+//   npm run bench -- --no-pods         without real pods on containerd (bench/real-pods.ts; they need root)
 //   npm run bench -- --apibench        also run ../shared/tools/apibench.mjs against the same server
 //   npm run bench -- --cpu-prof <dir>  write a V8 CPU profile of the server (the loaded run) into <dir>
 import { existsSync, mkdtempSync, rmSync, mkdirSync } from 'node:fs';
@@ -20,6 +21,7 @@ import { median, round2 } from './stats.js';
 import { mb, ms, renderTable, verdict, type Row } from './report.js';
 import { benchNodes, nodeRows, type NodesBenchResult } from './nodes.js';
 import { benchScheduler, type SchedulerBenchResult } from './scheduler.js';
+import { benchRealPods, realPodRows, type RealPodsBenchResult } from './real-pods.js';
 
 const N = 5000;
 const CONCURRENCY = 32;
@@ -41,17 +43,19 @@ interface Args {
   apibench: boolean;
   cpuProfDir: string | undefined;
   nodes: boolean;
+  pods: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { apibench: false, cpuProfDir: undefined, nodes: true };
+  const args: Args = { apibench: false, cpuProfDir: undefined, nodes: true, pods: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--apibench') args.apibench = true;
     else if (a === '--cpu-prof') args.cpuProfDir = resolve(argv[++i] ?? '');
     else if (a === '--no-nodes') args.nodes = false;
+    else if (a === '--no-pods') args.pods = false;
     else if (a === '-h' || a === '--help') {
-      process.stdout.write('usage: npm run bench [-- --apibench] [-- --cpu-prof <dir>] [-- --no-nodes]\n');
+      process.stdout.write('usage: npm run bench [-- --apibench] [-- --cpu-prof <dir>] [-- --no-nodes] [-- --no-pods]\n');
       process.exit(0);
     } else {
       process.stderr.write(`bench: unknown option ${a} (try --help)\n`);
@@ -250,6 +254,12 @@ async function main(): Promise<void> {
       result.schedulerInProcess = scheduler;
       result.nodes = nodes;
     }
+    let realPods: RealPodsBenchResult | { skipped: string } | undefined;
+    if (args.pods) {
+      log('real pods: one node on containerd, against the same steps straight over CRI (bench/real-pods.ts)');
+      realPods = await benchRealPods({ log: (msg) => log(msg) });
+      result.realPods = realPods;
+    }
     result.loadavgEnd = loadavg().map(round2);
     result.elapsedS = round2((performance.now() - T0) / 1000);
     result.finished = new Date().toISOString();
@@ -285,6 +295,7 @@ async function main(): Promise<void> {
           `${renderTable(nodeRows(nodes, scheduler))}\n`,
       );
     }
+    if (realPods) process.stdout.write(`\nreal pods on containerd\n${renderTable(realPodRows(realPods))}\n`);
     if (result.apibench) {
       process.stdout.write('apibench: its JSON is under "apibench" in the line below\n');
     }

@@ -6,7 +6,9 @@ import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { mkdir, readFile } from 'node:fs/promises';
 import { X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
-import { caHash, parseToken, RENEW_WITHIN_DAYS } from '../pki/index.js';
+// Straight from the modules, not pki/index.ts: the agent needs no certificate-issuing code.
+import { caHash, parseToken } from '../pki/token.js';
+import { RENEW_WITHIN_DAYS } from '../pki/validity.js';
 import { writeFileAtomic } from '../pki/files.js';
 import { CACERTS_PATH, JOIN_PATH, nodeUserPrefix, type JoinResponse } from '../join/protocol.js';
 

@@ -1,11 +1,10 @@
 // `k3ts agent`: join a node to a cluster, flags and environment named as in K3s.
 import { Command, Option } from 'commander';
-import { ConfigError } from '../server/config.js';
+import { ConfigError } from '../agent/environment.js';
 import { resolveAgentConfig, type AgentFlags } from '../agent/config.js';
 import { JoinError } from '../agent/credentials.js';
 import { NodeIdentityError } from '../agent/node-identity.js';
 import { NodeBusyError } from '../agent/node-owner.js';
-import { runAgent } from '../agent/agent.js';
 import { createLogger } from '../server/log.js';
 import { fail } from './fail.js';
 import { closeOnSignal } from './until-signal.js';
@@ -31,6 +30,7 @@ export function agentCommand(): Command {
       const log = createLogger(config.logFormat);
       let agent;
       try {
+        const { runAgent } = await import('../agent/agent.js');
         agent = await runAgent(config, log);
       } catch (err) {
         if (err instanceof JoinError || err instanceof NodeIdentityError || err instanceof NodeBusyError) fail(err.message);

@@ -3,7 +3,6 @@
 import { Command } from 'commander';
 import { resolve } from 'node:path';
 import { currentEnvironment, defaultDataDir } from '../agent/environment.js';
-import { importIntoNodes, listNodeImages, nodeDirsIn } from '../images/node-images.js';
 import { fail } from './fail.js';
 
 function dataDirOf(flag: string | undefined): string {
@@ -11,8 +10,11 @@ function dataDirOf(flag: string | undefined): string {
   return resolve(flag || env.env.K3TS_DATA_DIR || defaultDataDir(env));
 }
 
+// Loaded when a subcommand runs: it brings the gRPC client, which the other commands do without.
+const nodeImages = () => import('../images/node-images.js');
+
 async function nodesOf(dataDir: string): Promise<string[]> {
-  const dirs = await nodeDirsIn(dataDir);
+  const dirs = await (await nodeImages()).nodeDirsIn(dataDir);
   if (dirs.length === 0) fail(`no node in ${dataDir}: pass the --data-dir of the server, agent or "k3ts up" cluster`);
   return dirs;
 }
@@ -34,7 +36,7 @@ export function imageCommand(): Command {
       const nodeDirs = await nodesOf(dataDirOf(flags.dataDir));
       try {
         for (const file of files) {
-          for (const r of await importIntoNodes({ file: resolve(file), nodeDirs })) {
+          for (const r of await (await nodeImages()).importIntoNodes({ file: resolve(file), nodeDirs })) {
             const what = r.images === undefined ? 'kept; imported when the node starts' : r.images.length ? `imported ${r.images.join(', ')}` : 'imported (the archive names no image: tag it, e.g. build with --name)';
             process.stdout.write(`${r.nodeDir}: ${file}: ${what}\n`);
           }
@@ -49,7 +51,7 @@ export function imageCommand(): Command {
     .option('-d, --data-dir <dir>', dataDirHelp)
     .action(async (flags: { dataDir?: string }) => {
       for (const nodeDir of await nodesOf(dataDirOf(flags.dataDir))) {
-        const images = await listNodeImages(nodeDir);
+        const images = await (await nodeImages()).listNodeImages(nodeDir);
         if (!images) {
           process.stdout.write(`${nodeDir}: containerd is not running\n`);
           continue;

@@ -4,7 +4,6 @@ import { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { currentEnvironment, defaultDataDir } from '../agent/environment.js';
-import { killallNodeDir } from '../agent/killall.js';
 import { fail } from './fail.js';
 
 export function killallCommand(): Command {
@@ -18,6 +17,7 @@ export function killallCommand(): Command {
       if (!existsSync(join(dataDir, 'agent'))) fail(`no node in ${dataDir} (no agent/ dir): pass the --data-dir the server or agent ran with`);
       if (env.uid !== 0 && existsSync(join(dataDir, 'agent', 'containerd'))) fail('killall needs root to stop containers and remove their mounts: run it with sudo');
       try {
+        const { killallNodeDir } = await import('../agent/killall.js');
         const r = await killallNodeDir(dataDir, (msg, fields) => process.stderr.write(`${msg}${fields ? ` ${JSON.stringify(fields)}` : ''}\n`));
         const parts = [
           r.stoppedPid ? `stopped k3ts (pid ${r.stoppedPid})` : 'k3ts was not running',

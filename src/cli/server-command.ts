@@ -3,7 +3,6 @@
 import { Command, Option } from 'commander';
 import { ConfigError, resolveServerConfig, type ServerFlags } from '../server/config.js';
 import { createLogger } from '../server/log.js';
-import { runServer } from '../server/server.js';
 import { fail } from './fail.js';
 import { closeOnSignal } from './until-signal.js';
 import { nodeFlags } from './node-flags.js';
@@ -47,6 +46,8 @@ export function serverCommand(): Command {
       const log = createLogger(config.logFormat, undefined, { debug: config.debug });
       let server;
       try {
+        // Loaded here, not at the top: `k3ts agent` and the other commands need none of the server.
+        const { runServer } = await import('../server/server.js');
         server = await runServer(config, log);
       } catch (err) {
         fail(explainStartFailure(err, config.port));

@@ -1,7 +1,7 @@
 // `k3ts token create|list|delete`: join tokens, managed through the API as the admin kubeconfig's
 // user (run on a server, or anywhere with an admin kubeconfig).
 import { Command } from 'commander';
-import { caHash } from '../pki/index.js';
+import { caHash } from '../pki/token.js';
 import { createHttpClient } from '../client/http-client.js';
 import { createServerPool } from '../client/server-pool.js';
 import { loadKubeconfig } from '../client/kubeconfig.js';

@@ -11,7 +11,6 @@ import { loadKubeconfig } from '../client/kubeconfig.js';
 import type { KObject } from '../registry/types.js';
 import { isStillOurs, startDetached, stopProcess, type RecordedProcess } from './processes.js';
 import { readUpState, statePath, writeUpState } from './state.js';
-import { killallNodeDir } from '../agent/killall.js';
 
 export class UpError extends Error {}
 
@@ -163,6 +162,8 @@ export async function down(dataDir: string): Promise<DownResult> {
     .filter((e) => e.isDirectory() && existsSync(join(dataDir, e.name, 'agent')))
     .map((e) => join(dataDir, e.name));
   const busy: string[] = [];
+  // Loaded only here: it brings the gRPC client, which `k3ts up` and every other command can do without.
+  const { killallNodeDir } = await import('../agent/killall.js');
   for (const dir of nodeDirs) {
     const report = await killallNodeDir(dir, () => undefined);
     busy.push(...report.stillMounted);

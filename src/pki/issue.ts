@@ -1,5 +1,6 @@
 import { buildCertificate, type DistinguishedName } from './build-certificate.js';
 import { generateKeyPair, privateKeyToPem, signingKeyFromPem } from './keys.js';
+import { CA_VALIDITY_DAYS, LEAF_VALIDITY_DAYS } from './validity.js';
 
 export interface CertificateAndKey {
   certPem: string;
@@ -9,10 +10,7 @@ export interface CertificateAndKey {
 /** A CA that can sign: its certificate and private key, both PEM. */
 export type CertificateIssuer = CertificateAndKey;
 
-export const CA_VALIDITY_DAYS = 3650;
-export const LEAF_VALIDITY_DAYS = 365;
-/** A leaf expiring sooner than this is re-issued at start-up. */
-export const RENEW_WITHIN_DAYS = 90;
+export { CA_VALIDITY_DAYS, LEAF_VALIDITY_DAYS, RENEW_WITHIN_DAYS } from './validity.js';
 
 const DAY_MS = 86_400_000;
 // Back-dated so a node whose clock is a little behind the server's still accepts a fresh certificate.
