@@ -10,6 +10,8 @@ export interface ContainerSlot {
   init: boolean;
   /** An init container with restartPolicy Always: started in order, then kept running beside the app. */
   sidecar: boolean;
+  /** Added to a running pod (kubectl debug): started once, never restarted, no part of the pod's phase. */
+  ephemeral?: boolean;
   currentId?: string;
   /** The instance before the current one, kept for `kubectl logs --previous`. */
   previousId?: string;
@@ -78,9 +80,16 @@ export function newPodState(key: string, pod: Pod): PodState {
     key,
     uid: pod.metadata!.uid!,
     sandboxAttempt: 0,
-    slots: [...(spec.initContainers ?? []).map((c) => slot(c, true)), ...spec.containers.map((c) => slot(c, false))],
+    slots: [...(spec.initContainers ?? []).map((c) => slot(c, true)), ...spec.containers.map((c) => slot(c, false)), ...ephemeralSlots(pod, [])],
     initDone: (spec.initContainers ?? []).length === 0,
   };
+}
+
+/** Slots for the pod's ephemeral containers not yet among `slots` (they are only ever added). */
+export function ephemeralSlots(pod: Pod, slots: ContainerSlot[]): ContainerSlot[] {
+  return (pod.spec?.ephemeralContainers ?? [])
+    .filter((c) => !slots.some((s) => s.name === c.name))
+    .map((c) => ({ name: c.name, spec: c as Container, init: false, sidecar: false, ephemeral: true, restartCount: 0 }));
 }
 
 /**
@@ -99,14 +108,15 @@ export function adoptPodState(key: string, pod: Pod): PodState {
   if (initialized) st.initDone = true;
   const restartPolicy = pod.spec?.restartPolicy ?? 'Always';
   for (const slot of st.slots) {
-    const prior = [...(status.initContainerStatuses ?? []), ...(status.containerStatuses ?? [])].find((s) => s.name === slot.name);
+    const prior = [...(status.initContainerStatuses ?? []), ...(status.containerStatuses ?? []), ...(status.ephemeralContainerStatuses ?? [])].find((s) => s.name === slot.name);
     if (!prior) continue;
     slot.restartCount = prior.restartCount ?? 0;
     slot.quiet = true;
     if (prior.lastState?.terminated) slot.lastTerminated = prior.lastState.terminated;
     const done = prior.state?.terminated;
     const finished = done && (slot.init ? !slot.sidecar && done.exitCode === 0 : restartPolicy === 'Never' || (restartPolicy === 'OnFailure' && done.exitCode === 0));
-    if (finished || (slot.init && !slot.sidecar && initialized)) slot.carried = prior;
+    // An ephemeral container is never started twice: unless the runtime still runs it, it stays as it was.
+    if (finished || (slot.init && !slot.sidecar && initialized) || slot.ephemeral) slot.carried = prior;
   }
   return st;
 }

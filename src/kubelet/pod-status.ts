@@ -77,7 +77,7 @@ function slotStatus(slot: ContainerSlot, rt: ContainerStatus | undefined, i: Sta
   }
   const started = i.probes.isStarted(slot.name);
   // An init container that runs to completion is never "ready"; a sidecar is, by its probes.
-  const ready = slot.init && !slot.sidecar ? false : i.probes.isReady(slot.name);
+  const ready = (slot.init && !slot.sidecar) || slot.ephemeral ? false : i.probes.isReady(slot.name);
   return { api: { ...base, containerID, state: { running: { startedAt: toApiTime(rt.startedAt) } }, ready, started } };
 }
 
@@ -133,7 +133,8 @@ export function computePodStatus(i: StatusInputs): ComputedStatus {
   const initPending = !state.initDone;
   const views = state.slots.map((slot) => ({ slot, view: slotStatus(slot, slot.currentId ? i.containers.get(slot.currentId) : undefined, i, initPending) }));
   const init = views.filter((v) => v.slot.init).map((v) => v.view.api);
-  const app = views.filter((v) => !v.slot.init).map((v) => v.view.api);
+  const app = views.filter((v) => !v.slot.init && !v.slot.ephemeral).map((v) => v.view.api);
+  const ephemeral = views.filter((v) => v.slot.ephemeral).map((v) => v.view.api);
   const phase = podPhase(pod, state, init, app);
   const completed = phase === 'Succeeded';
 
@@ -183,6 +184,7 @@ export function computePodStatus(i: StatusInputs): ComputedStatus {
     ...(state.startTime ? { startTime: state.startTime } : {}),
     ...(init.length ? { initContainerStatuses: init } : {}),
     containerStatuses: app,
+    ...(ephemeral.length ? { ephemeralContainerStatuses: ephemeral } : {}),
   };
   if (podIP) {
     status.podIP = podIP;

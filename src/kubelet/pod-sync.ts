@@ -13,7 +13,7 @@ import { goDuration, type RestartBackoff } from './backoff.js';
 import { ContainerConfigError, expandCommand, resolveEnv } from './env.js';
 import { apiTime } from './node-conditions.js';
 import type { PodCache } from './pod-cache.js';
-import { adoptPodState, newPodState, type ContainerSlot, type PodState } from './pod-state.js';
+import { adoptPodState, ephemeralSlots, newPodState, type ContainerSlot, type PodState } from './pod-state.js';
 import { computePodStatus, terminatedOf } from './pod-status.js';
 import { CONTAINER_NAME_LABEL, containerConfigOf, POD_UID_LABEL, sandboxConfigOf } from './runtime-config.js';
 import type { ProbeManager, RunningContainer } from './probes/prober.js';
@@ -220,8 +220,14 @@ export class PodSync {
     }
     this.killUnhealthy(st, pod);
     if (st.initDone && !st.terminal) {
+      st.slots.push(...ephemeralSlots(pod, st.slots));
       for (const slot of st.slots) {
         if (slot.carried || (slot.init && !slot.sidecar)) continue;
+        if (slot.ephemeral) {
+          // Started once; never restarted, whatever its exit.
+          if (!slot.currentId) note(await this.start(st, pod, slot));
+          continue;
+        }
         const rt = await this.current(st, slot);
         if (!rt) note(await this.start(st, pod, slot));
         else if (rt.state === 'exited') {
@@ -311,6 +317,15 @@ export class PodSync {
     }
     const { command, args } = expandCommand(c, envs);
     const config = containerConfigOf({ pod, container: c, attempt: slot.restartCount, command, args, envs, mounts: await this.mountsFor(st, pod, slot) });
+    const target = slot.ephemeral ? (c as { targetContainerName?: string }).targetContainerName : undefined;
+    if (target) {
+      const targetId = st.slots.find((s) => s.name === target)?.currentId;
+      if (!targetId) {
+        slot.waiting = { reason: 'CreateContainerError', message: `target container "${target}" is not running` };
+        return this.d.configRetryMs;
+      }
+      config.targetContainerId = targetId;
+    }
     let id: string;
     try {
       id = await this.d.runtime.createContainer(st.sandboxId!, config, st.sandboxConfig!);

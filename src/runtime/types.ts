@@ -81,6 +81,8 @@ export interface ContainerConfig {
   tty?: boolean;
   resources?: ContainerResources;
   security?: ContainerSecurity;
+  /** Share this container's process namespace (an ephemeral container's targetContainerName). */
+  targetContainerId?: string;
 }
 
 export type ContainerState = 'created' | 'running' | 'exited' | 'unknown';

@@ -146,6 +146,26 @@ if (skip) {
       }
     });
 
+    test('kubectl debug: an ephemeral container joins a running pod and sees its target\'s processes', async () => {
+      const pod = await jsonpath(['get', 'pods', '-l', 'app=test', '--field-selector', 'spec.nodeName=k3ts-agent-1'], '{.items[0].metadata.name}');
+      ok(await kc(['debug', pod, '--image=k3ts.local/seed002:1', '--target=fastapi', '--container=dbg', '--', 'ps']), 'kubectl debug');
+      const state = await eventually('the ephemeral container to finish', 60_000, async () => {
+        const s = await jsonpath(['get', 'pod', pod], '{.status.ephemeralContainerStatuses[0].name} {.status.ephemeralContainerStatuses[0].state.terminated.exitCode}');
+        return s === 'dbg 0' ? s : undefined;
+      });
+      assert.equal(state, 'dbg 0');
+      const ps = ok(await kc(['logs', pod, '-c', 'dbg']), 'logs of the ephemeral container');
+      assert.match(ps, /httpd -f -vv -p 80/, 'the target container\'s process is visible');
+      // The pod itself is undisturbed: still Running and Ready, its container not restarted.
+      assert.equal(await jsonpath(['get', 'pod', pod], '{.status.phase} {.status.containerStatuses[0].ready} {.status.containerStatuses[0].restartCount}'), 'Running true 0');
+      // -i attaches kubectl's stdin to the new container (kubectl 1.35 here; 1.32 above).
+      const interactive = spawn(kubectls[1]!.bin, ['debug', pod, '-i', '--image=k3ts.local/seed002:1', '--container=dbg2', '--', 'sh', '-c', 'read x; echo "got $x"'], { env: { ...process.env, ...env, KUBECACHEDIR: join(dir, 'cache', 'debug') } });
+      interactive.stdin.end('hello\n');
+      const code = await new Promise((r) => interactive.once('exit', r));
+      assert.equal(code, 0);
+      await eventually('what was typed to reach the ephemeral container', 30_000, async () => ((await kc(['logs', pod, '-c', 'dbg2'])).stdout === 'got hello\n' ? true : undefined));
+    });
+
     test('a Job runs to completion and its output is its log', async () => {
       const job = {
         apiVersion: 'batch/v1',

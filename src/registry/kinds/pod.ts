@@ -136,7 +136,9 @@ function validateEphemeralContainers(next: KObject, old: KObject): FieldError[] 
     if (!c.image) errs.push(fieldError.required(`${p}.image`));
     for (const f of EPHEMERAL_FORBIDDEN) {
       const v = (c as unknown as Record<string, unknown>)[f];
-      if (v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0)) errs.push(fieldError.forbidden(`${p}.${f}`, 'cannot be set for an Ephemeral Container'));
+      // Empty is unset: kubectl debug always sends `resources: {}`.
+      const empty = v === undefined || v === null || (typeof v === 'object' && Object.keys(v).length === 0);
+      if (!empty) errs.push(fieldError.forbidden(`${p}.${f}`, 'cannot be set for an Ephemeral Container'));
     }
     if (c.targetContainerName && !regular.has(c.targetContainerName)) errs.push(fieldError.notFound(`${p}.targetContainerName`, c.targetContainerName));
   });

@@ -403,3 +403,20 @@ test('status: counters above status.replicas, for Deployments and ReplicaSets al
     'status.availableReplicas: Invalid value: 2: cannot be greater than readyReplicas',
   ]);
 });
+
+test('pods/ephemeralcontainers: what kubectl debug sends is accepted; service fields and removals are refused', () => {
+  const d = descriptor('v1', 'Pod');
+  const part = d.subresources?.parts?.find((p) => p.name === 'ephemeralcontainers');
+  assert.ok(part, 'the subresource is registered');
+  const old = defaulted(pod({ containers: [{ name: 'app', image: 'nginx:1.27' }] }));
+  const withDebug = (ec: Record<string, unknown>) => ({ ...old, spec: { ...(old.spec as object), ephemeralContainers: [ec] } }) as KObject;
+  // kubectl debug's own patch: an empty resources object, the target, a command.
+  const kubectlDebug = { name: 'debugger-x', image: 'busybox', command: ['sh'], resources: {}, targetContainerName: 'app', terminationMessagePolicy: 'File' };
+  assert.deepEqual(part.validate(withDebug(kubectlDebug), old).map((e) => `${e.field}: ${e.message}`), []);
+  const bad = part.validate(withDebug({ name: 'dbg', image: 'busybox', ports: [{ containerPort: 80 }], resources: { limits: { cpu: '1' } }, targetContainerName: 'nope' }), old).map((e) => `${e.field}: ${e.message}`);
+  assert.ok(bad.some((m) => m.startsWith('spec.ephemeralContainers[0].ports: Forbidden')), bad.join('\n'));
+  assert.ok(bad.some((m) => m.startsWith('spec.ephemeralContainers[0].resources: Forbidden')), bad.join('\n'));
+  assert.ok(bad.some((m) => m.startsWith('spec.ephemeralContainers[0].targetContainerName: Not found')), bad.join('\n'));
+  const removed = part.validate(old, withDebug(kubectlDebug)).map((e) => e.message);
+  assert.ok(removed.some((m) => /may not be removed/.test(m)), removed.join('\n'));
+});

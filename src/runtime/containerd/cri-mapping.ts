@@ -137,7 +137,8 @@ export function criContainerConfig(c: ContainerConfig, sandbox: PodSandboxConfig
         oomScoreAdj: r.oomScoreAdj ?? 0,
       },
       securityContext: {
-        namespaceOptions: namespaceOptions(sandbox),
+        // A debugging container sees the processes of the one it targets (kubectl debug --target).
+        namespaceOptions: c.targetContainerId ? { ...namespaceOptions(sandbox), pid: 'TARGET', targetId: c.targetContainerId } : namespaceOptions(sandbox),
         ...podSecurity(s),
         ...(s.capabilities ? { capabilities: { addCapabilities: s.capabilities.add.map(capName), dropCapabilities: s.capabilities.drop.map(capName) } } : {}),
         noNewPrivs: s.allowPrivilegeEscalation === false,
