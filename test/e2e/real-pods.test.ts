@@ -166,6 +166,19 @@ if (skip) {
       await eventually('what was typed to reach the ephemeral container', 30_000, async () => ((await kc(['logs', pod, '-c', 'dbg2'])).stdout === 'got hello\n' ? true : undefined));
     });
 
+    test('kubectl exec into a container that ends mid-session returns at once instead of hanging', async () => {
+      ok(await kc(['run', 'victim', '--image=k3ts.local/seed002:1', '--restart=Never', '--command', '--', 'sh', '-c', 'trap "exit 3" USR1; while :; do sleep 1; done']), 'run');
+      await eventually('victim Running', 60_000, async () => ((await jsonpath(['get', 'pod', 'victim'], '{.status.phase}')) === 'Running' ? true : undefined));
+      const t0 = Date.now();
+      // The container's PID 1 ends on USR1 (a PID 1 gets only the signals it handles), taking the
+      // exec'd shell with it.
+      const r = await kc(['exec', 'victim', '--', 'sh', '-c', 'kill -USR1 1; sleep 60'], 90_000);
+      assert.ok(Date.now() - t0 < 20_000, `exec returned after ${Date.now() - t0} ms`);
+      assert.notEqual(r.code, 0);
+      await eventually('victim Failed', 30_000, async () => ((await jsonpath(['get', 'pod', 'victim'], '{.status.phase}')) === 'Failed' ? true : undefined));
+      ok(await kc(['delete', 'pod', 'victim', '--wait=true']), 'delete');
+    });
+
     test('a Job runs to completion and its output is its log', async () => {
       const job = {
         apiVersion: 'batch/v1',
