@@ -41,6 +41,12 @@ export function upCommand(): Command {
             'Next steps:',
             `  export KUBECONFIG=${result.kubeconfig}`,
             '  kubectl get nodes -o wide',
+            ...(runtime === 'containerd'
+              ? [
+                  '  node examples/seed002-app/build.mjs --out /tmp/seed002 --tar /tmp/seed002.tar   # seed 002\'s app, built offline',
+                  `  k3ts image import /tmp/seed002.tar --data-dir ${dataDir}   # into every node`,
+                ]
+              : []),
             '  kubectl apply -f examples/seed002-test.yaml',
             '  kubectl get pods -o wide',
             `  ${downCmd}          # stops everything and removes ${dataDir}`,
