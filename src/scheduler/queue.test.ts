@@ -1,31 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { SchedulingQueue, type QueueOptions } from './queue.js';
-
-/** A clock and timers that move only when told. */
-function fakeTime() {
-  let now = 0;
-  const timers = new Set<{ at: number; fn: () => void }>();
-  return {
-    now: () => now,
-    setTimer(fn: () => void, ms: number) {
-      const t = { at: now + ms, fn };
-      timers.add(t);
-      return { cancel: () => timers.delete(t) };
-    },
-    advance(ms: number) {
-      now += ms;
-      for (const t of [...timers].sort((a, b) => a.at - b.at)) {
-        if (t.at > now) continue;
-        timers.delete(t);
-        t.fn();
-      }
-    },
-  };
-}
+import { fakeClock } from '../../test/support/fake-clock.js';
 
 function queueWith(extra: QueueOptions = {}) {
-  const time = fakeTime();
+  const time = fakeClock();
   let wakes = 0;
   const q = new SchedulingQueue({ now: time.now, setTimer: time.setTimer, onActive: () => wakes++, ...extra });
   const drain = () => {
@@ -54,13 +33,13 @@ describe('scheduling queue', () => {
     q.unschedulable('p');
     q.moveAllToActive(); // within the first 1 s backoff
     assert.deepEqual(drain(), []);
-    time.advance(1000);
+    time.advanceNow(1000);
     assert.deepEqual(drain(), ['p']);
     q.unschedulable('p'); // second failure: 2 s
-    time.advance(1500);
+    time.advanceNow(1500);
     q.moveAllToActive();
     assert.deepEqual(drain(), []);
-    time.advance(500);
+    time.advanceNow(500);
     assert.deepEqual(drain(), ['p']);
   });
 
@@ -69,9 +48,9 @@ describe('scheduling queue', () => {
     q.add('p', 0);
     drain();
     q.unschedulable('p');
-    time.advance(29_000);
+    time.advanceNow(29_000);
     assert.deepEqual(drain(), []);
-    time.advance(1000);
+    time.advanceNow(1000);
     assert.deepEqual(drain(), ['p']);
   });
 
@@ -81,9 +60,9 @@ describe('scheduling queue', () => {
     for (let i = 0; i < 8; i++) {
       drain();
       q.retry('p');
-      time.advance(9_999);
+      time.advanceNow(9_999);
       if (i >= 4) assert.deepEqual(drain(), [], `attempt ${i + 1} waits 10 s`);
-      time.advance(1);
+      time.advanceNow(1);
     }
     assert.deepEqual(drain(), ['p']);
   });
@@ -96,7 +75,7 @@ describe('scheduling queue', () => {
     q.unschedulable('p');
     q.unschedulable('gone');
     q.delete('gone');
-    time.advance(1000);
+    time.advanceNow(1000);
     q.add('p', 0); // same spec: stays parked
     assert.deepEqual(drain(), []);
     q.add('p', 0, { changed: true });

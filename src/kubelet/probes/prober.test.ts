@@ -3,43 +3,13 @@ import { describe, it } from 'node:test';
 import type { Container, Pod, Probe } from 'kubernetes-types/core/v1.js';
 import { ProbeManager, type ProbeEvent, type ProbeResultChange, type RunningContainer } from './prober.js';
 import type { ProbeAttempt, ProbeKind } from './types.js';
+import { fakeClock } from '../../../test/support/fake-clock.js';
 
 const T0 = 1_700_000_000_000;
-const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** Timers that fire only when the test moves time on; each firing's promise chain settles before the next. */
-function fakeClock() {
-  let now = T0;
-  const timers = new Set<{ at: number; fn: () => void }>();
-  return {
-    now: () => now,
-    setTimer(fn: () => void, ms: number) {
-      const t = { at: now + ms, fn };
-      timers.add(t);
-      return { cancel: () => void timers.delete(t) };
-    },
-    async advance(ms: number) {
-      const end = now + ms;
-      await flush();
-      for (;;) {
-        const next = [...timers].sort((a, b) => a.at - b.at)[0];
-        if (!next || next.at > end) break;
-        timers.delete(next);
-        now = Math.max(now, next.at);
-        next.fn();
-        await flush();
-      }
-      now = end;
-      await flush();
-    },
-    pending: () => timers.size,
-  };
-}
-
 type Script = Partial<Record<ProbeKind, Array<ProbeAttempt['result']>>>;
 
 function setup(script: Script = {}) {
-  const clock = fakeClock();
+  const clock = fakeClock(T0);
   const attempts: Array<{ kind: ProbeKind; at: number; id: string }> = [];
   const results: ProbeResultChange[] = [];
   const events: ProbeEvent[] = [];
