@@ -14,6 +14,8 @@ import { eventually, exec, k3tsBin, ok, sleep } from './cli-exec.js';
 import { containerdSkipReason } from '../../src/runtime/containerd/test-containerd.js';
 import { containerdPidsFor, mountsUnder } from '../../src/runtime/containerd/host-cleanup.js';
 import { containerdPaths } from '../../src/runtime/containerd/config.js';
+import { LocalRegistry } from '../support/images/registry.js';
+import { ensureTestImages, type TestImages } from '../support/images/test-images.js';
 
 const kubectl = kubectls[0]!.bin;
 const skip = containerdSkipReason();
@@ -54,6 +56,9 @@ if (skip) {
     let dataDir: string;
     let env: NodeJS.ProcessEnv;
     let bridgesBefore: string[];
+    let vethsBefore: number;
+    let registry: LocalRegistry;
+    let images: TestImages;
     const kc = (args: string[], timeoutMs?: number) => exec(kubectl, args, env, timeoutMs);
     const jsonpath = async (args: string[], path: string) => ok(await kc([...args, '-o', `jsonpath=${path}`]), `kubectl ${args.join(' ')}`);
     const bridges = () => readdirSync('/sys/class/net').filter((n) => n.startsWith('k3ts'));
@@ -63,6 +68,9 @@ if (skip) {
       dataDir = join(dir, 'cluster');
       env = { KUBECONFIG: join(dataDir, 'kubeconfig.yaml'), HOME: dir, KUBECACHEDIR: join(dir, 'kube-cache') };
       bridgesBefore = bridges();
+      vethsBefore = readdirSync('/sys/class/net').filter((n) => n.startsWith('veth')).length;
+      registry = await LocalRegistry.start();
+      images = await ensureTestImages(registry);
       const tar = join(dir, 'seed002.tar');
       ok(await exec(process.execPath, [join(repoRoot, 'examples', 'seed002-app', 'build.mjs'), '--out', join(dir, 'seed002'), '--tar', tar]), 'build the seed002 image');
       const port = await freePort();
@@ -78,6 +86,7 @@ if (skip) {
         const down = await exec(k3tsBin, ['down', '--data-dir', dataDir], {}, 120_000);
         assert.equal(down.code, 0, down.stderr);
       }
+      await registry?.stop();
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
@@ -308,6 +317,8 @@ if (skip) {
       process.kill(agent.pid, 'SIGKILL');
       const [ip] = before[0]!.split(' ');
       assert.match(await httpGet(`http://${ip}/`), /^Hello from k3ts-agent-1, visitor #\d+\n$/, 'the container outlives its agent');
+      // The restarted node also gets a registries.yaml: a mirror name for the test registry.
+      writeFileSync(join(dataDir, 'agent-1', 'registries.yaml'), `mirrors:\n  mirror.k3ts.test:\n    endpoint:\n      - http://${registry.host}\n`);
       // Started again as k3ts up started it; k3ts down finds it through the node's k3ts.pid.
       const log = openSync(join(dataDir, 'logs', 'agent-1-again.log'), 'a');
       const again = spawn(k3tsBin, ['agent', '--server', `https://127.0.0.1:${state.port}`, '--token-file', join(dataDir, 'server', 'server', 'token'), '--data-dir', join(dataDir, 'agent-1'), '--node-ip', '127.0.0.2', '--node-name', 'k3ts-agent-1', '--runtime', 'containerd'], { detached: true, stdio: ['ignore', log, log] });
@@ -323,11 +334,25 @@ if (skip) {
       assert.deepEqual((await onAgent1()).trim().split('\n'), before, 'same addresses, same containers, no restarts');
     });
 
-    test('k3ts down removes every process, mount, bridge and cgroup the cluster made', async () => {
+    test('an image pulled through a registries.yaml mirror, with the pull in the events', async () => {
+      const image = `mirror.k3ts.test/${images.busyboxHttpd.slice(registry.host.length + 1)}`;
+      ok(await kc(['run', 'mirrored', `--image=${image}`, '--overrides', JSON.stringify({ spec: { nodeName: 'k3ts-agent-1' } })]), 'run');
+      await eventually('mirrored Running', 60_000, async () => ((await jsonpath(['get', 'pod', 'mirrored'], '{.status.phase}')) === 'Running' ? true : undefined));
+      const events = ok(await kc(['get', 'events', '--field-selector', 'involvedObject.name=mirrored', '-o', 'jsonpath={range .items[*]}{.reason}: {.message}{"\\n"}{end}']), 'events');
+      assert.match(events, new RegExp(`Pulling: Pulling image "${image.replace(/[.]/g, '\\.')}"`));
+      assert.match(events, /Pulled: Successfully pulled image "mirror\.k3ts\.test\/\S+" in [\d.]+m?s \([\d.]+m?s including waiting\)\. Image size: [1-9]\d+ bytes\./);
+      const ip = await jsonpath(['get', 'pod', 'mirrored'], '{.status.podIP}');
+      assert.equal(await httpGet(`http://${ip}/`), 'hello\n');
+      // httpd as PID 1 has no SIGTERM handler, so it would sit out the 30 s grace period.
+      ok(await kc(['delete', 'pod', 'mirrored', '--wait=true', '--grace-period=1']), 'delete');
+    });
+
+    test('k3ts down removes every process, mount, bridge, veth and cgroup the cluster made', async () => {
       const down = ok(await exec(k3tsBin, ['down', '--data-dir', dataDir], {}, 120_000), 'down');
       assert.match(down, /stopped agent 2, server; removed/, 'agent 1 is the one the test started again');
       assert.deepEqual(leftovers(dataDir), []);
       assert.deepEqual(bridges(), bridgesBefore);
+      assert.equal(readdirSync('/sys/class/net').filter((n) => n.startsWith('veth')).length, vethsBefore, 'no pod veth left');
       // cgroup v1 keeps one tree per controller, v2 one tree.
       for (const parent of ['/sys/fs/cgroup/pids/k3ts', '/sys/fs/cgroup/k3ts']) {
         const nodes = existsSync(parent) ? readdirSync(parent, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name) : [];
