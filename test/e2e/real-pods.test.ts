@@ -347,6 +347,30 @@ if (skip) {
       ok(await kc(['delete', 'pod', 'mirrored', '--wait=true', '--grace-period=1']), 'delete');
     });
 
+    test('a registry that wants a login: a wrong pull secret is ErrImagePull with the registry\'s reason, the right one pulls', async () => {
+      const priv = await LocalRegistry.start({ auth: { username: 'k3ts', password: 'right' } });
+      try {
+        const image = (await ensureTestImages(priv)).busyboxHttpd;
+        for (const [name, password] of [['wrong', 'nope'], ['right', 'right']]) {
+          ok(await kc(['create', 'secret', 'docker-registry', name, `--docker-server=${priv.host}`, '--docker-username=k3ts', `--docker-password=${password}`]), 'create secret');
+        }
+        const podWith = (secret: string) => JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `private-${secret}` }, spec: { imagePullSecrets: [{ name: secret }], containers: [{ name: 'web', image }] } });
+        writeFileSync(join(dir, 'private-wrong.json'), podWith('wrong'));
+        ok(await kc(['apply', '-f', join(dir, 'private-wrong.json')]), 'apply');
+        const waiting = await eventually('ErrImagePull', 60_000, async () => {
+          const w = await jsonpath(['get', 'pod', 'private-wrong'], '{.status.containerStatuses[0].state.waiting.reason}|{.status.containerStatuses[0].state.waiting.message}');
+          return w.startsWith('ErrImagePull|') ? w : undefined;
+        });
+        assert.match(waiting, /401 Unauthorized|unauthorized/i);
+        writeFileSync(join(dir, 'private-right.json'), podWith('right'));
+        ok(await kc(['apply', '-f', join(dir, 'private-right.json')]), 'apply');
+        await eventually('private-right Running', 60_000, async () => ((await jsonpath(['get', 'pod', 'private-right'], '{.status.phase}')) === 'Running' ? true : undefined));
+        ok(await kc(['delete', 'pod', 'private-wrong', 'private-right', '--wait=true', '--grace-period=1']), 'delete');
+      } finally {
+        await priv.stop();
+      }
+    });
+
     test('k3ts down removes every process, mount, bridge, veth and cgroup the cluster made', async () => {
       const down = ok(await exec(k3tsBin, ['down', '--data-dir', dataDir], {}, 120_000), 'down');
       assert.match(down, /stopped agent 2, server; removed/, 'agent 1 is the one the test started again');

@@ -13,8 +13,8 @@ describe('pull secrets', () => {
   it('reads .dockerconfigjson and legacy .dockercfg secrets; anything else is no credentials', () => {
     const json = { type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': b64(JSON.stringify({ auths: { 'reg.example.com': { auth: b64('me:pa:ss') } } })) } };
     const legacy = { type: 'kubernetes.io/dockercfg', data: { '.dockercfg': b64(JSON.stringify({ 'reg.example.com': { username: 'u', password: 'p' } })) } };
-    assert.deepEqual(credentialsFor('reg.example.com/app:1', [dockerConfigEntries(json)!]), [{ username: 'me', password: 'pa:ss', serverAddress: 'reg.example.com' }]);
-    assert.deepEqual(credentialsFor('reg.example.com/app:1', [dockerConfigEntries(legacy)!]), [{ username: 'u', password: 'p', serverAddress: 'reg.example.com' }]);
+    assert.deepEqual(credentialsFor('reg.example.com/app:1', [dockerConfigEntries(json)!]), [{ username: 'me', password: 'pa:ss' }]);
+    assert.deepEqual(credentialsFor('reg.example.com/app:1', [dockerConfigEntries(legacy)!]), [{ username: 'u', password: 'p' }]);
     assert.equal(dockerConfigEntries({ type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': b64('{not json') } }), undefined);
     assert.equal(dockerConfigEntries({ type: 'Opaque', data: {} }), undefined);
   });
@@ -145,7 +145,7 @@ describe('image puller', () => {
     const { images, puller } = setup({ regcred: secret });
     const p = pod('127.0.0.1:5000/private/app:1', { imagePullSecrets: [{ name: 'gone' }, { name: 'regcred' }] });
     assert.deepEqual(await ensure(puller, p), { ok: true });
-    assert.deepEqual(images.pulls, [{ image: '127.0.0.1:5000/private/app:1', auth: { username: 'me', password: 'pw', serverAddress: '127.0.0.1:5000' } }]);
+    assert.deepEqual(images.pulls, [{ image: '127.0.0.1:5000/private/app:1', auth: { username: 'me', password: 'pw' } }]);
   });
 
   it('two pods asking for one image at once share one pull', async () => {

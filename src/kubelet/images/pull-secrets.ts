@@ -62,7 +62,10 @@ function hostMatches(pattern: string, host: string): boolean {
   });
 }
 
-function authOf(entry: DockerConfigEntry, serverAddress: string): RegistryAuth {
+/** No serverAddress: containerd 1.6 parses it as a URL, and the bare host:port that
+ *  `kubectl create secret docker-registry` writes is not one, so the pull failed before it began.
+ *  The keyring has already matched the registry, so containerd needs no address to pick creds. */
+function authOf(entry: DockerConfigEntry): RegistryAuth {
   let { username, password } = entry;
   if (!username && entry.auth) {
     // auth is base64 of user:password; the password may itself hold colons.
@@ -77,7 +80,6 @@ function authOf(entry: DockerConfigEntry, serverAddress: string): RegistryAuth {
     ...(username ? { username } : {}),
     ...(password ? { password } : {}),
     ...(entry.identitytoken ? { identityToken: entry.identitytoken } : {}),
-    serverAddress,
   };
 }
 
@@ -101,7 +103,7 @@ export function credentialsFor(image: string, configs: Array<Record<string, Dock
   const keyed: Keyed[] = configs.flatMap((entries) =>
     Object.entries(entries).map(([key, entry]) => {
       const { host, path } = parseConfigKey(key);
-      return { host, path, auth: authOf(entry, host) };
+      return { host, path, auth: authOf(entry) };
     }),
   );
   return keyed

@@ -23,6 +23,8 @@ const STOP_TIMEOUT_MS = 5_000;
 export interface LocalRegistryOptions {
   /** Directory to create the registry's temp dir (config and storage) in; the OS temp dir by default. */
   root?: string;
+  /** Require this user (htpasswd, basic auth) for pulls and pushes. */
+  auth?: { username: string; password: string };
 }
 
 export class LocalRegistry {
@@ -35,7 +37,10 @@ export class LocalRegistry {
   #stopping: Promise<void> | undefined;
   #pushes = 0;
 
-  private constructor(host: string, dir: string, child: ChildProcess, exited: Promise<void>) {
+  #auth: { username: string; password: string } | undefined;
+
+  private constructor(host: string, dir: string, child: ChildProcess, exited: Promise<void>, auth?: { username: string; password: string }) {
+    this.#auth = auth;
     this.host = host;
     this.dir = dir;
     this.pid = child.pid!;
@@ -50,7 +55,7 @@ export class LocalRegistry {
     try {
       // A free port can be taken by someone else before the registry binds it: try another.
       for (let attempt = 1; ; attempt++) {
-        const started = await LocalRegistry.startOnce(dir);
+        const started = await LocalRegistry.startOnce(dir, options.auth);
         if (started instanceof LocalRegistry) return started;
         if (!started.portTaken || attempt === 3) throw new Error(`docker-registry did not start: ${started.output || 'no output'}`);
       }
@@ -78,6 +83,7 @@ export class LocalRegistry {
     try {
       await promisify(execFile)(SKOPEO_BIN, [
         '--insecure-policy', 'copy', '--quiet', '--preserve-digests', '--dest-tls-verify=false',
+        ...(this.#auth ? ['--dest-creds', `${this.#auth.username}:${this.#auth.password}`] : []),
         '--digestfile', digestFile, `oci:${layoutDir}:${tag}`, `docker://${this.host}/${ref}`,
       ], { timeout: 60_000 });
     } catch (err) {
@@ -107,15 +113,23 @@ export class LocalRegistry {
     return this.stop();
   }
 
-  private static async startOnce(dir: string): Promise<LocalRegistry | Failed> {
+  private static async startOnce(dir: string, auth?: { username: string; password: string }): Promise<LocalRegistry | Failed> {
     const host = `127.0.0.1:${await freePort()}`;
     const configPath = join(dir, 'config.yml');
-    // JSON is YAML: no YAML writer needed. Plain HTTP on loopback; no auth, no health poller.
+    let htpasswd: string | undefined;
+    if (auth) {
+      // The registry takes bcrypt only; Debian's crypt(3) (libxcrypt) makes it, through Python's binding.
+      const hash = (await promisify(execFile)('python3', ['-W', 'ignore', '-c', 'import crypt,sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH)))', auth.password])).stdout.trim();
+      htpasswd = join(dir, 'htpasswd');
+      await writeFile(htpasswd, `${auth.username}:${hash}\n`);
+    }
+    // JSON is YAML: no YAML writer needed. Plain HTTP on loopback; no health poller.
     await writeFile(configPath, JSON.stringify({
       version: '0.1',
       log: { level: 'warn', accesslog: { disabled: true } },
       storage: { filesystem: { rootdirectory: join(dir, 'storage') }, delete: { enabled: true } },
       http: { addr: host, secret: randomBytes(16).toString('hex') },
+      ...(htpasswd ? { auth: { htpasswd: { realm: 'k3ts-test', path: htpasswd } } } : {}),
     }));
     // REGISTRY_* variables override the config file; a developer's shell must not redirect our registry.
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('REGISTRY_')));
@@ -148,7 +162,7 @@ export class LocalRegistry {
     child.unref();
     (child.stdout as unknown as { unref(): void }).unref();
     (child.stderr as unknown as { unref(): void }).unref();
-    return new LocalRegistry(host, dir, child, exited);
+    return new LocalRegistry(host, dir, child, exited, auth);
   }
 }
 
