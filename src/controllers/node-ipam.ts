@@ -4,6 +4,7 @@
 import type { NodeSpec } from 'kubernetes-types/core/v1.js';
 import { createEventRecorder } from '../client/events.js';
 import { hasReason, type Client, type ResourceType } from '../client/types.js';
+import { intToIp, ipToInt } from '../network/ipv4.js';
 import { runController, type ReconcileResult, type RunningController } from './runtime/run-controller.js';
 
 const nodes: ResourceType = { group: '', version: 'v1', resource: 'nodes' };
@@ -19,13 +20,6 @@ export interface NodeIpamOptions {
   onError?(key: string, err: unknown): void;
 }
 
-function ipv4ToInt(ip: string): number | undefined {
-  const parts = ip.split('.');
-  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) return undefined;
-  return parts.reduce((n, p) => n * 256 + Number(p), 0);
-}
-
-const intToIpv4 = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 
 /** The subnets of one CIDR, numbered from 0. */
 export class SubnetSet {
@@ -35,7 +29,7 @@ export class SubnetSet {
 
   constructor(cidr: string, readonly maskSize: number) {
     const [ip, bitsText] = cidr.split('/');
-    const start = ipv4ToInt(ip ?? '');
+    const start = ipToInt(ip ?? '');
     const bits = Number(bitsText);
     if (start === undefined || !Number.isInteger(bits) || bits < 1 || bits > 32) throw new Error(`invalid cluster CIDR ${JSON.stringify(cidr)} (expected e.g. 10.42.0.0/16)`);
     if (!Number.isInteger(maskSize) || maskSize < bits || maskSize > 32) throw new Error(`node CIDR mask size ${maskSize} must be between ${bits} and 32 for cluster CIDR ${cidr}`);
@@ -46,13 +40,13 @@ export class SubnetSet {
   }
 
   cidr(index: number): string {
-    return `${intToIpv4(this.base + index * this.step)}/${this.maskSize}`;
+    return `${intToIp(this.base + index * this.step)}/${this.maskSize}`;
   }
 
   /** The index of a subnet of this set, or undefined for any other range. */
   indexOf(cidr: string): number | undefined {
     const [ip, bits] = cidr.split('/');
-    const n = ipv4ToInt(ip ?? '');
+    const n = ipToInt(ip ?? '');
     if (n === undefined || Number(bits) !== this.maskSize) return undefined;
     const offset = n - this.base;
     if (offset < 0 || offset % this.step !== 0 || offset / this.step >= this.count) return undefined;

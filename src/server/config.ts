@@ -4,7 +4,7 @@ import { networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isIP } from 'node:net';
 import { checkEndpoint } from '../storage/open.js';
-import { parseCidr } from '../apiserver/admission/cidr.js';
+import { parseCidr } from '../network/ipv4.js';
 import { parseDuration } from '../join/bootstrap-tokens.js';
 import { resolveNodeSettings, type NodeSettings } from '../agent/config.js';
 import { ConfigError, currentEnvironment, defaultDataDir, type Environment } from '../agent/environment.js';
@@ -140,7 +140,8 @@ export function resolveServerConfig(flags: ServerFlags, e: Environment = current
   for (const [flag, value] of [['--service-cidr', flags.serviceCidr], ['--cluster-cidr', flags.clusterCidr]] as const) {
     if (!value) continue;
     try {
-      parseCidr(value);
+      const { bits } = parseCidr(value);
+      if (bits < 8 || bits > 30) throw new Error(`${value} has a /${bits} prefix; use one from /8 to /30`);
     } catch (err) {
       throw new ConfigError(`${flag}: ${(err as Error).message}`);
     }

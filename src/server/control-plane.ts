@@ -8,7 +8,7 @@ import type { ResourceContext } from '../apiserver/resources/context.js';
 import { namespaceLifecycle } from '../apiserver/admission/namespace-lifecycle.js';
 import { createServiceAllocator } from '../apiserver/admission/service-allocator.js';
 import { createLocalClient } from '../apiserver/local-client.js';
-import { intToIp, parseCidr } from '../apiserver/admission/cidr.js';
+import { intToIp, parseCidr } from '../network/ipv4.js';
 import { hasReason, type Client } from '../client/types.js';
 import { registry } from '../registry/index.js';
 import { runNamespaceController } from '../controllers/namespace.js';

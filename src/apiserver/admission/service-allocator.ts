@@ -7,7 +7,7 @@ import { fieldError, type FieldError } from '../../registry/field-errors.js';
 import { errors } from '../errors.js';
 import type { AdmissionPlugin, AdmissionRequest, ResourceContext } from '../resources/context.js';
 import { openWatch, type OpenWatch } from '../resources/watch-source.js';
-import { intToIp, inRange, ipToInt, parseCidr, type Ipv4Range } from './cidr.js';
+import { intToIp, ipToInt, parseCidr, type Ipv4Cidr } from '../../network/ipv4.js';
 
 export interface ServiceAllocatorOptions {
   serviceCidr: string;
@@ -76,7 +76,7 @@ export interface ServiceAllocator extends AdmissionPlugin {
 }
 
 export function createServiceAllocator(ctx: Pick<ResourceContext, 'store' | 'registry'>, opts: ServiceAllocatorOptions): ServiceAllocator {
-  const range: Ipv4Range = parseCidr(opts.serviceCidr);
+  const range: Ipv4Cidr = parseCidr(opts.serviceCidr);
   const ips = new Pool();
   const ports = new Pool();
   let watch: OpenWatch | undefined;
@@ -103,7 +103,7 @@ export function createServiceAllocator(ctx: Pick<ResourceContext, 'store' | 'reg
     if (wanted) {
       const n = ipToInt(wanted);
       const shown = `[]string{${JSON.stringify(wanted)}}`;
-      if (n === undefined || !inRange(range, n)) {
+      if (n === undefined || !isHostAddress(range, n)) {
         return { reason: 'FieldValueInvalid', field: 'spec.clusterIPs', message: `Invalid value: ${shown}: failed to allocate IP ${wanted}: the provided IP (${wanted}) is not in the valid range. The range of valid IPs is ${range.text}` };
       }
       if (!ips.allows(n, key, req)) {
@@ -183,4 +183,9 @@ export function createServiceAllocator(ctx: Pick<ResourceContext, 'store' | 'reg
       ports.abandon(req);
     },
   };
+}
+
+/** Neither the range's network nor its broadcast address. */
+function isHostAddress(r: Ipv4Cidr, ip: number): boolean {
+  return ip > r.base && ip < r.base + r.size - 1;
 }

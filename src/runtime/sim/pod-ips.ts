@@ -2,8 +2,9 @@
 // address and broadcast are never used, .1 is the bridge's gateway, and pods take the next free
 // address after the last one given, so a just-released address is not reused at once.
 
-const toInt = (ip: string): number => ip.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
-const toIp = (n: number): string => [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
+import { intToIp as toIp, ipToInt } from '../../network/ipv4.js';
+
+const toInt = (ip: string): number => ipToInt(ip) ?? 0;
 
 export class PodIPAllocator {
   private base = 0;
