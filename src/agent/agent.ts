@@ -70,7 +70,9 @@ async function joinAndRun(config: Readonly<AgentConfig>, log: AgentLogger, start
       client,
       nodeName,
       nodeIp,
-      hostname: config.hostname,
+      // As K3s (its kubelet's --hostname-override): the hostname label is the node's name, so
+      // anti-affinity and topology spread by hostname tell apart nodes that share a machine.
+      hostname: nodeName,
       labels: config.labels,
       taints: config.taints,
       dataDir: config.dataDir,

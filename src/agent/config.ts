@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError, currentEnvironment, defaultDataDir, type Environment } from './environment.js';
 import { isRestrictedNodeLabel } from '../registry/node-self-labels.js';
+import { tryParseCidr } from '../network/ipv4.js';
 
 export interface AgentFlags {
   server?: string;
@@ -21,6 +22,33 @@ export interface AgentFlags {
   containerRuntimeEndpoint?: string;
   privateRegistry?: string;
   logFormat?: string;
+  clusterCidr?: string;
+  flannelBackend?: string;
+  flannelIface?: string;
+  clusterDns?: string;
+  clusterDomain?: string;
+  resolvConf?: string;
+  disableKubeProxy?: boolean;
+  disableNetworkPolicy?: boolean;
+}
+
+export type FlannelBackend = 'vxlan' | 'host-gw' | 'none';
+
+/** How the node takes part in the cluster network; only nodes running real containers have one. */
+export interface NodeNetworkSettings {
+  /** Pods' addresses, all nodes': traffic within it is not masqueraded. */
+  clusterCidr: string;
+  /** Between nodes: VXLAN (any network), host-gw (one L2 segment), none (someone else's). */
+  backend: FlannelBackend;
+  /** The interface whose address carries the overlay; the node IP's by default. */
+  iface?: string;
+  /** The kube-dns Service's address, written into pods' resolv.conf. */
+  clusterDns: string;
+  clusterDomain: string;
+  /** The node's resolvers: for `dnsPolicy: Default` pods and names outside the cluster. */
+  resolvConf: string;
+  kubeProxy: boolean;
+  networkPolicy: boolean;
 }
 
 export interface Taint {
@@ -43,6 +71,7 @@ export interface NodeSettings {
   /** registries.yaml (K3s's format) for the node's containerd; <data-dir>/registries.yaml when not given. */
   privateRegistry?: string;
   hostname: string;
+  network: NodeNetworkSettings;
 }
 
 /** What the managed containerd needs on the machine, and the Debian package that brings it. */
@@ -126,7 +155,7 @@ export function parseTaints(items: string[] = []): Taint[] {
 }
 
 export function resolveNodeSettings(
-  flags: Pick<AgentFlags, 'nodeName' | 'withNodeId' | 'nodeIp' | 'nodeLabel' | 'nodeTaint' | 'runtime' | 'containerRuntimeEndpoint' | 'privateRegistry'>,
+  flags: Pick<AgentFlags, 'nodeName' | 'withNodeId' | 'nodeIp' | 'nodeLabel' | 'nodeTaint' | 'runtime' | 'containerRuntimeEndpoint' | 'privateRegistry' | 'clusterCidr' | 'flannelBackend' | 'flannelIface' | 'clusterDns' | 'clusterDomain' | 'resolvConf' | 'disableKubeProxy' | 'disableNetworkPolicy'>,
   e: Environment,
 ): NodeSettings {
   const nodeIp = flags.nodeIp || e.env.K3TS_NODE_IP || undefined;
@@ -140,6 +169,30 @@ export function resolveNodeSettings(
     ...resolveRuntime(flags, e),
     ...privateRegistry(flags.privateRegistry || e.env.K3TS_PRIVATE_REGISTRY),
     hostname: hostname(),
+    network: resolveNodeNetwork(flags, e),
+  };
+}
+
+function resolveNodeNetwork(flags: Pick<AgentFlags, 'clusterCidr' | 'flannelBackend' | 'flannelIface' | 'clusterDns' | 'clusterDomain' | 'resolvConf' | 'disableKubeProxy' | 'disableNetworkPolicy'>, e: Environment): NodeNetworkSettings {
+  const backend = flags.flannelBackend || e.env.K3TS_FLANNEL_BACKEND || 'vxlan';
+  if (backend !== 'vxlan' && backend !== 'host-gw' && backend !== 'none') {
+    throw new ConfigError(`--flannel-backend: "${backend}" is not a backend k3ts has; use vxlan (any network), host-gw (nodes on one L2 segment) or none`);
+  }
+  const clusterCidr = flags.clusterCidr || '10.42.0.0/16';
+  if (!tryParseCidr(clusterCidr)) throw new ConfigError(`--cluster-cidr: "${clusterCidr}" is not an IPv4 CIDR (e.g. 10.42.0.0/16)`);
+  const clusterDns = flags.clusterDns || '10.43.0.10';
+  if (isIP(clusterDns) !== 4) throw new ConfigError(`--cluster-dns: "${clusterDns}" is not an IPv4 address (the kube-dns Service's, 10.43.0.10 by default)`);
+  const clusterDomain = (flags.clusterDomain || 'cluster.local').replace(/\.$/, '');
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(clusterDomain)) throw new ConfigError(`--cluster-domain: "${clusterDomain}" is not a DNS domain`);
+  return {
+    clusterCidr: tryParseCidr(clusterCidr)!.text,
+    backend,
+    ...(flags.flannelIface ? { iface: flags.flannelIface } : {}),
+    clusterDns,
+    clusterDomain,
+    resolvConf: flags.resolvConf || e.env.K3TS_RESOLV_CONF || '/etc/resolv.conf',
+    kubeProxy: !flags.disableKubeProxy,
+    networkPolicy: !flags.disableNetworkPolicy,
   };
 }
 

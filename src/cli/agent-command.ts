@@ -16,6 +16,7 @@ export function agentCommand(): Command {
     .option('-s, --server <url>', 'a server to join, e.g. https://10.0.0.1:6443 (env K3TS_URL)')
     .option('-t, --token <token>', "the server's <data-dir>/server/token or a join token from `k3ts token create` (env K3TS_TOKEN)")
     .option('--token-file <file>', 'read the token from a file (env K3TS_TOKEN_FILE)')
+    .option('--cluster-cidr <cidr>', 'the pods\' range of the whole cluster, as the server was given it (default: 10.42.0.0/16)')
     .option('-d, --data-dir <dir>', 'folder for the node password, certificates and state (default: /var/lib/k3ts as root, else ~/.k3ts; env K3TS_DATA_DIR)');
   nodeFlags(cmd)
     .addOption(new Option('--log-format <format>', 'text or json (default: text)').choices(['text', 'json']))

@@ -1,6 +1,6 @@
 // The cluster-wide controllers a server runs besides the workload ones: garbage collection,
 // Endpoints and EndpointSlices, node IPAM, default ServiceAccounts, node lifecycle and taint
-// eviction, pod GC and node password cleanup. One starter, so the server wires them in one place.
+// eviction, pod GC, node password cleanup and ServiceLB. One starter, so the server wires them in one place.
 import type { Client } from '../client/types.js';
 import { runEndpointsController } from './endpoints.js';
 import { runEndpointSliceController } from './endpointslices/controller.js';
@@ -12,6 +12,7 @@ import { runTaintEviction } from './node-lifecycle/taint-eviction.js';
 import { runNodePasswordCleanup } from './node-password-cleanup.js';
 import { runPodGc } from './pod-gc.js';
 import { runServiceAccountsController } from './serviceaccounts.js';
+import { runServiceLb } from './service-lb.js';
 
 export interface ClusterControllersOptions {
   client: Client;
@@ -41,5 +42,6 @@ export async function runClusterControllers(o: ClusterControllersOptions, signal
   await run(runTaintEviction({ client, onError: report('taint-eviction') }, signal));
   await run(runPodGc({ client, orphanDelayMs: o.podGcOrphanDelayMs, onError: (err) => report('pod-gc')('', err) }, signal));
   await run(runNodePasswordCleanup({ client, onError: report('node-password-cleanup') }, signal));
+  await run(runServiceLb({ client, onError: report('service-lb') }, signal));
   return { stopped: Promise.all(started).then(() => undefined) };
 }

@@ -16,7 +16,8 @@ import { ImageGc, nodeImageList } from './images/image-gc.js';
 import { RestartBackoff } from './backoff.js';
 import { renewNodeLease } from './lease.js';
 import { listAndWatch } from '../client/list-watch.js';
-import { apiTime, nodeConditions } from './node-conditions.js';
+import { apiTime, nodeConditions, type ExtraConditions } from './node-conditions.js';
+import type { ClusterDnsSettings } from './pod-dns.js';
 import { hostInfo, nodeResources, type CapacityOverrides } from './node-info.js';
 import { nodesType, registerNode, type NodeIdentity } from './node-registration.js';
 import { PodCache } from './pod-cache.js';
@@ -65,6 +66,10 @@ export interface KubeletOptions {
   imageGcLowThresholdPercent?: number;
   /** Pods synced at the same time. */
   workers?: number;
+  /** Cluster DNS for pods' resolv.conf (dnsPolicy ClusterFirst). */
+  dns?: ClusterDnsSettings;
+  /** Conditions other parts of the node own (the pod network's), posted with the kubelet's own. */
+  extraConditions?: ExtraConditions;
   log?: KubeletLog;
 }
 
@@ -145,10 +150,14 @@ export async function startKubelet(opts: KubeletOptions, signal: AbortSignal): P
   }
   recorder.normal(nodeRef, 'NodeAllocatableEnforced', 'Updated Node Allocatable limit across pods');
 
-  const postStatus = async () => {
+  // One status write at a time: a heartbeat and a condition change at once would race, and the
+  // older could land last.
+  let posting: Promise<void> = Promise.resolve();
+  const postStatus = () => (posting = posting.catch(() => undefined).then(writeStatus));
+  const writeStatus = async () => {
     if (await refreshNetwork(lastNode)) for (const key of cache.keys()) queue.add(key);
     const nowReady = networkReady();
-    const conditions = nodeConditions(nowReady, lastNode?.status?.conditions, apiTime(), network.why);
+    const conditions = nodeConditions(nowReady, lastNode?.status?.conditions, apiTime(), network.why, opts.extraConditions?.current());
     // The images go along only when they changed: the list is the largest part of a Node.
     const images = nodeImageList(await opts.runtime.images.listImages());
     const status = isDeepStrictEqual(images, lastNode?.status?.images ?? []) ? { conditions } : { conditions, images };
@@ -198,6 +207,7 @@ export async function startKubelet(opts: KubeletOptions, signal: AbortSignal): P
     nodeIP: opts.nodeIP,
     networkReady,
     logRoot: opts.logRoot ?? join(opts.dataDir ?? tmpdir(), 'agent', 'pods', 'logs'),
+    ...(opts.dns ? { dns: opts.dns } : {}),
     allocatable: () => resources.allocatable,
     backoff: new RestartBackoff({ initialMs: opts.backoffInitialMs ?? 10_000, maxMs: opts.backoffMaxMs ?? 300_000 }),
     puller: new ImagePuller({ images: opts.runtime.images, client, recorder, backoffInitialMs: opts.backoffInitialMs, backoffMaxMs: opts.backoffMaxMs }),
@@ -314,6 +324,8 @@ export async function startKubelet(opts: KubeletOptions, signal: AbortSignal): P
   const collectImages = async () => {
     if ((await imageGc.run()).removed.length) await postStatus();
   };
+  const stopConditions = opts.extraConditions?.subscribe(() => void postStatus().catch(report('node status')));
+  if (stopConditions) signal.addEventListener('abort', stopConditions, { once: true });
   const loops = [every(opts.resyncMs ?? 60_000, resync, report('resync'), signal), every(opts.imageGcIntervalMs ?? 5 * 60_000, collectImages, report('image garbage collection'), signal), every(statusEvery, postStatus, report('node status'), signal), every(leaseEvery, () => renewNodeLease({ client, nodeName, nodeUid, leaseDurationSeconds: opts.leaseDurationSeconds ?? 40 }), report('node lease'), signal)];
 
   return {

@@ -3,7 +3,7 @@
 // controller assigns and, with containerd, the CNI configuration the agent then writes.
 import type { NodeCondition } from 'kubernetes-types/core/v1.js';
 
-interface ConditionSpec {
+export interface ConditionSpec {
   type: string;
   status: 'True' | 'False';
   reason: string;
@@ -26,9 +26,17 @@ export function readyCondition(networkReady: boolean, why?: string): ConditionSp
     : { type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: networkNotReadyMessage(why) };
 }
 
-/** All four conditions, heartbeat `now`, keeping each transition time while its status holds. */
-export function nodeConditions(networkReady: boolean, previous: NodeCondition[] | undefined, now: string, why?: string): NodeCondition[] {
-  return [...pressureConditions, readyCondition(networkReady, why)].map((c) => {
+/** Conditions that other parts of a node own (the pod network's NetworkUnavailable, say): the
+ *  kubelet posts them with its own, and at once when they change. */
+export interface ExtraConditions {
+  current(): ConditionSpec[];
+  subscribe(onChange: () => void): () => void;
+}
+
+/** The kubelet's four conditions and any others, heartbeat `now`, keeping each transition time
+ *  while its status holds. */
+export function nodeConditions(networkReady: boolean, previous: NodeCondition[] | undefined, now: string, why?: string, extra: ConditionSpec[] = []): NodeCondition[] {
+  return [...extra, ...pressureConditions, readyCondition(networkReady, why)].map((c) => {
     const prev = previous?.find((p) => p.type === c.type);
     return { ...c, lastHeartbeatTime: now, lastTransitionTime: prev?.status === c.status && prev.lastTransitionTime ? prev.lastTransitionTime : now };
   });

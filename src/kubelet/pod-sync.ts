@@ -15,6 +15,7 @@ import { apiTime } from './node-conditions.js';
 import type { PodCache } from './pod-cache.js';
 import { adoptPodState, ephemeralSlots, newPodState, type ContainerSlot, type PodState } from './pod-state.js';
 import { computePodStatus, terminatedOf } from './pod-status.js';
+import type { ClusterDnsSettings } from './pod-dns.js';
 import { CONTAINER_NAME_LABEL, containerConfigOf, POD_UID_LABEL, sandboxConfigOf } from './runtime-config.js';
 import type { ProbeManager, RunningContainer } from './probes/prober.js';
 import type { ImagePuller } from './images/image-puller.js';
@@ -34,6 +35,8 @@ export interface PodSyncDeps {
   networkReady(): boolean;
   /** Where the runtime writes container logs: <logRoot>/<namespace>_<pod>_<uid>/<container>/<attempt>.log */
   logRoot: string;
+  /** Cluster DNS for pods' resolv.conf; the runtime's default without it. */
+  dns?: ClusterDnsSettings;
   allocatable(): Record<string, string>;
   backoff: RestartBackoff;
   puller: ImagePuller;
@@ -109,7 +112,7 @@ export class PodSync {
     this.found.delete(st.uid);
     st.sandboxId = sandbox.id;
     st.sandboxAttempt = sandbox.attempt + 1;
-    st.sandboxConfig = sandboxConfigOf(pod, { attempt: sandbox.attempt, logRoot: this.d.logRoot });
+    st.sandboxConfig = sandboxConfigOf(pod, { attempt: sandbox.attempt, logRoot: this.d.logRoot, dns: this.d.dns });
     st.ip = pod.spec?.hostNetwork ? this.d.nodeIP : sandbox.ip || pod.status?.podIP;
     this.sandboxes.set(sandbox.id, st.key);
     for (const slot of st.slots) {
@@ -166,7 +169,7 @@ export class PodSync {
       }
       // Volumes first: a missing ConfigMap keeps the pod in ContainerCreating with no sandbox, as upstream.
       if (!(await this.setUpVolumes(st, pod))) return this.d.configRetryMs;
-      const config = sandboxConfigOf(pod, { attempt: st.sandboxAttempt++, logRoot: this.d.logRoot });
+      const config = sandboxConfigOf(pod, { attempt: st.sandboxAttempt++, logRoot: this.d.logRoot, dns: this.d.dns });
       let id: string;
       try {
         id = await this.d.runtime.runPodSandbox(config);

@@ -1,6 +1,7 @@
 // A pod spec in the runtime's terms: the sandbox (names, labels, host network, host ports, the log
 // directory, pod-level security) and each container (command, env, mounts, cgroup resources,
 // security context), as the upstream kubelet hands them to CRI.
+import { podDnsConfig, type ClusterDnsSettings } from './pod-dns.js';
 import type { Container, Pod, SecurityContext } from 'kubernetes-types/core/v1.js';
 import { join } from 'node:path';
 import { parseQuantity } from '../registry/validation/quantity.js';
@@ -18,7 +19,7 @@ function hostnameOf(pod: Pod): string {
   return name.split('.')[0]!.slice(0, 63).replace(/-+$/, '');
 }
 
-export function sandboxConfigOf(pod: Pod, o: { attempt: number; logRoot: string }): PodSandboxConfig {
+export function sandboxConfigOf(pod: Pod, o: { attempt: number; logRoot: string; dns?: ClusterDnsSettings }): PodSandboxConfig {
   const m = pod.metadata!;
   const spec = pod.spec!;
   const portMappings: PortMapping[] = [];
@@ -40,6 +41,7 @@ export function sandboxConfigOf(pod: Pod, o: { attempt: number; logRoot: string 
     hostNetwork: spec.hostNetwork === true,
     logDirectory: join(o.logRoot, `${m.namespace}_${m.name}_${m.uid}`),
     portMappings,
+    ...(o.dns ? { dns: podDnsConfig(pod, o.dns) } : {}),
     security: {
       ...(psc.runAsUser !== undefined ? { runAsUser: psc.runAsUser } : {}),
       ...(psc.runAsGroup !== undefined ? { runAsGroup: psc.runAsGroup } : {}),

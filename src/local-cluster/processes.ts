@@ -12,11 +12,16 @@ export interface RecordedProcess extends ProcessIdentity {
   log: string;
 }
 
-/** Starts `node <flags> <script> ...args` in its own session, output to `log`, not tied to this process. */
-export function startDetached(role: string, script: string, args: string[], log: string): RecordedProcess {
+/** Starts `node <flags> <script> ...args` in its own session, output to `log`, not tied to this
+ *  process; inside the network namespace at `netnsPath` when given. nsenter (only the network
+ *  namespace, so no fork) execs Node in place: the PID recorded is Node's. Not `ip netns exec`: it
+ *  remounts /sys, and runc then finds no cgroup mount. */
+export function startDetached(role: string, script: string, args: string[], log: string, netnsPath?: string): RecordedProcess {
   const fd = openSync(log, 'a', 0o600);
   try {
-    const child = spawn(process.execPath, [...NODE_FLAGS, script, ...args], { detached: true, stdio: ['ignore', fd, fd] });
+    const node = [process.execPath, ...NODE_FLAGS, script, ...args];
+    const [cmd, ...argv] = netnsPath ? ['nsenter', `--net=${netnsPath}`, '--', ...node] : node;
+    const child = spawn(cmd!, argv, { detached: true, stdio: ['ignore', fd, fd] });
     child.unref();
     const pid = child.pid;
     if (pid === undefined) throw new Error(`could not start the ${role}`);

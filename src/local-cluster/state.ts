@@ -2,12 +2,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../pki/files.js';
+import type { UpNetwork } from './node-network.js';
 import type { RecordedProcess } from './processes.js';
 
 export interface UpState {
   port: number;
   kubeconfig: string;
   processes: RecordedProcess[];
+  /** The nodes' namespaces and bridge, when each node has its own network. */
+  network?: UpNetwork;
 }
 
 export const statePath = (dataDir: string) => join(dataDir, 'up.json');

@@ -1,14 +1,17 @@
-// `k3ts up`: a whole cluster on this machine — one server and N agents as separate processes on
-// loopback, each agent with its own 127.0.0.x node IP and data dir — then wait until every node
-// is Ready. `down` undoes all of it.
+// `k3ts up`: a whole cluster on this machine — one server and N agents as separate processes, each
+// node with its own data dir and IP — then wait until every node is Ready. With real containers
+// each node also gets a network namespace of its own (node-network.ts), so the pod network,
+// Services and NodePorts are those of separate hosts; with simulated ones the nodes share loopback
+// (127.0.0.x). `down` undoes all of it.
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createConnection } from 'node:net';
 import { createHttpClient } from '../client/http-client.js';
 import { createServerPool } from '../client/server-pool.js';
 import { loadKubeconfig } from '../client/kubeconfig.js';
 import type { KObject } from '../registry/types.js';
+import { chooseNodeCidr, createUpNetwork, nodeCidrConflict, hostRouteDestinations, netnsPath, planUpNetwork, removeUpNetwork, type UpNetwork } from './node-network.js';
 import { isStillOurs, startDetached, stopProcess, type RecordedProcess } from './processes.js';
 import { readUpState, statePath, writeUpState } from './state.js';
 
@@ -25,6 +28,12 @@ export interface UpOptions {
   serverArgs?: string[];
   /** The container runtime of every node. */
   runtime: 'containerd' | 'sim';
+  /** Each node in a network namespace of its own (needs root); else all on loopback. */
+  isolateNodes: boolean;
+  /** The nodes' /24 when isolated; else the first free 10.45.N.0/24. */
+  nodeCidr?: string;
+  /** registries.yaml for every node (copied to each node's data dir, where a node reads it). */
+  privateRegistry?: string;
   progress?(line: string): void;
 }
 
@@ -32,6 +41,7 @@ export interface UpResult {
   kubeconfig: string;
   nodes: Array<{ name: string; ip: string; ready: boolean }>;
   processes: RecordedProcess[];
+  network?: UpNetwork;
 }
 
 export const serverNodeName = 'k3ts-server';
@@ -74,45 +84,73 @@ export async function up(o: UpOptions): Promise<UpResult> {
   if (existing?.processes.some(isStillOurs)) {
     throw new UpError(`a cluster started by "k3ts up" is already running from ${o.dataDir}; run "k3ts down${o.dataDir ? ` --data-dir ${o.dataDir}` : ''}" first`);
   }
-  if (await portInUse(o.port)) throw new UpError(`port ${o.port} on 127.0.0.1 is already in use: stop what uses it, or pass --port`);
+  if (!o.isolateNodes && (await portInUse(o.port))) throw new UpError(`port ${o.port} on 127.0.0.1 is already in use: stop what uses it, or pass --port`);
   if (existing) await down(o.dataDir); // leftovers of a crashed run: containers and mounts included
   const logs = join(o.dataDir, 'logs');
   await mkdir(logs, { recursive: true, mode: 0o700 });
   const kubeconfig = join(o.dataDir, 'kubeconfig.yaml');
   const serverDir = join(o.dataDir, 'server');
   const processes: RecordedProcess[] = [];
-  const record = () => writeUpState(o.dataDir, { port: o.port, kubeconfig, processes });
+  const roles = ['server', ...Array.from({ length: o.agents }, (_, i) => `agent ${i + 1}`)];
+  let network: UpNetwork | undefined;
+  const record = () => writeUpState(o.dataDir, { port: o.port, kubeconfig, processes, ...(network ? { network } : {}) });
   const timeout = o.readyTimeoutMs ?? 60_000;
   try {
-    o.progress?.(`starting the server (node ${serverNodeName}, https://127.0.0.1:${o.port})`);
+    if (o.isolateNodes) {
+      const routes = await hostRouteDestinations();
+      const conflict = o.nodeCidr && nodeCidrConflict(o.nodeCidr, routes);
+      if (conflict) throw new UpError(`--node-cidr ${o.nodeCidr} overlaps ${conflict}, already in use on this machine; choose another /24`);
+      network = planUpNetwork(o.dataDir, roles, o.nodeCidr ?? chooseNodeCidr(routes));
+      await record(); // first, so a crash half-way leaves down something to undo
+      o.progress?.(`creating a network namespace per node on bridge ${network.bridge} (${network.cidr}; this machine is ${network.gateway})`);
+      await createUpNetwork(network);
+    }
+    const nodeIp = (i: number) => network?.nodes[i]!.ip ?? `127.0.0.${i + 1}`;
+    const netnsOf = (i: number) => (network ? netnsPath(network.nodes[i]!.netns) : undefined);
+    const serverIp = nodeIp(0);
+    const nodeDirs = roles.map((_, i) => join(o.dataDir, i === 0 ? 'server' : `agent-${i}`));
+    if (o.privateRegistry) {
+      for (const dir of nodeDirs) {
+        await mkdir(dir, { recursive: true, mode: 0o700 });
+        await copyFile(o.privateRegistry, join(dir, 'registries.yaml'));
+      }
+    }
+    o.progress?.(`starting the server (node ${serverNodeName}, https://${serverIp}:${o.port})`);
     const server = startDetached(
       'server',
       o.entry,
-      ['server', '--data-dir', serverDir, '--https-listen-port', String(o.port), '--bind-address', '127.0.0.1', '--node-ip', '127.0.0.1', '--node-name', serverNodeName, '--write-kubeconfig', kubeconfig, '--runtime', o.runtime, ...(o.serverArgs ?? [])],
+      ['server', '--data-dir', serverDir, '--https-listen-port', String(o.port), '--bind-address', serverIp, '--node-ip', serverIp, '--node-name', serverNodeName, '--write-kubeconfig', kubeconfig, '--runtime', o.runtime, ...(o.serverArgs ?? [])],
       join(logs, 'server.log'),
+      netnsOf(0),
     );
     processes.push(server);
     await record();
     const tokenFile = join(serverDir, 'server', 'token');
     await waitFor('the server to be ready', timeout, () => (existsSync(kubeconfig) && existsSync(tokenFile) && tail(server.log, 50).includes('k3ts server is ready') ? true : undefined), [server]);
     for (let i = 1; i <= o.agents; i++) {
-      const ip = `127.0.0.${i + 1}`;
+      const ip = nodeIp(i);
       o.progress?.(`starting agent ${i} (node ${agentNodeName(i)}, ${ip})`);
       processes.push(
         startDetached(
           `agent ${i}`,
           o.entry,
-          ['agent', '--server', `https://127.0.0.1:${o.port}`, '--token-file', tokenFile, '--data-dir', join(o.dataDir, `agent-${i}`), '--node-ip', ip, '--node-name', agentNodeName(i), '--runtime', o.runtime],
+          ['agent', '--server', `https://${serverIp}:${o.port}`, '--token-file', tokenFile, '--data-dir', nodeDirs[i]!, '--node-ip', ip, '--node-name', agentNodeName(i), '--runtime', o.runtime],
           join(logs, `agent-${i}.log`),
+          netnsOf(i),
         ),
       );
     }
     await record();
     const nodes = await waitForReadyNodes(kubeconfig, o.agents + 1, timeout, processes);
-    return { kubeconfig, nodes, processes };
+    return { kubeconfig, nodes, processes, ...(network ? { network } : {}) };
   } catch (err) {
     // Nothing half-started stays behind; the logs stay for reading.
     for (const p of [...processes].reverse()) await stopProcess(p, 5000);
+    if (network) {
+      // Containers first: their shims hold the nodes' namespaces.
+      await removeNodeContainers(o.dataDir).catch(() => undefined);
+      await removeUpNetwork(network);
+    }
     await rm(statePath(o.dataDir), { force: true });
     throw err;
   }
@@ -157,7 +195,20 @@ export async function down(dataDir: string): Promise<DownResult> {
     if (!(await stopProcess(p))) throw new UpError(`the ${p.role} (pid ${p.pid}) did not stop; nothing was removed`);
     stopped.push(p.role);
   }
-  // Containers outlive their agent on purpose; here the nodes go away, so they go too.
+  const busy = await removeNodeContainers(dataDir);
+  if (state?.network) {
+    const left = await removeUpNetwork(state.network);
+    if (left.length) throw new UpError(`could not remove ${left.join('; ')}; run k3ts down again`);
+  }
+  // Never rm -r through a mount: it would delete what the mount shows (a hostPath's files).
+  if (busy.length) throw new UpError(`still mounted (busy): ${busy.join(', ')}; close what uses them and run k3ts down again`);
+  await rm(dataDir, { recursive: true, force: true });
+  return { stopped, removed: true };
+}
+
+/** Containers outlive their agent on purpose; when the nodes go away, they go too. Returns the
+ *  mounts still busy. */
+async function removeNodeContainers(dataDir: string): Promise<string[]> {
   const nodeDirs = (await readdir(dataDir, { withFileTypes: true }).catch(() => []))
     .filter((e) => e.isDirectory() && existsSync(join(dataDir, e.name, 'agent')))
     .map((e) => join(dataDir, e.name));
@@ -168,8 +219,5 @@ export async function down(dataDir: string): Promise<DownResult> {
     const report = await killallNodeDir(dir, () => undefined);
     busy.push(...report.stillMounted);
   }
-  // Never rm -r through a mount: it would delete what the mount shows (a hostPath's files).
-  if (busy.length) throw new UpError(`still mounted (busy): ${busy.join(', ')}; close what uses them and run k3ts down again`);
-  await rm(dataDir, { recursive: true, force: true });
-  return { stopped, removed: true };
+  return busy;
 }

@@ -133,7 +133,9 @@ async function startOwnNode(config: Readonly<ServerConfig>, client: Client, tunn
     client,
     nodeName,
     nodeIp: config.node.nodeIp ?? config.advertiseAddress,
-    hostname: config.node.hostname,
+    // As K3s (its kubelet's --hostname-override): the hostname label is the node's name, so
+    // anti-affinity and topology spread by hostname tell apart nodes that share a machine.
+    hostname: nodeName,
     labels: { ...config.node.labels, 'node-role.kubernetes.io/control-plane': 'true', 'node-role.kubernetes.io/master': 'true' },
     taints: config.node.taints,
     dataDir: config.dataDir,

@@ -1,10 +1,11 @@
 // Real pods end to end, as a user meets them: `k3ts up` starts three nodes, each with its own
-// containerd; the seed-002 image is imported with `k3ts image import`; its Deployment runs real
-// processes that answer HTTP on their pod IPs; failures look as they do on Kubernetes; and
-// `k3ts down` leaves nothing on the machine.
+// containerd in a network namespace of its own; the seed-002 image is imported with
+// `k3ts image import`; its Deployment runs real processes that answer HTTP on their pod IPs;
+// failures look as they do on Kubernetes; and `k3ts down` leaves nothing on the machine. The test
+// registry listens on the machine's address on the nodes' bridge, where every node reaches it.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,8 @@ import { containerdSkipReason } from '../../src/runtime/containerd/test-containe
 import { containerdPidsFor, mountsUnder } from '../../src/runtime/containerd/host-cleanup.js';
 import { containerdPaths } from '../../src/runtime/containerd/config.js';
 import { LocalRegistry } from '../support/images/registry.js';
+import { chooseNodeCidr, hostRouteDestinations, type UpNetwork } from '../../src/local-cluster/node-network.js';
+import { nthAddress, parseCidr } from '../../src/network/ipv4.js';
 import { ensureTestImages, type TestImages } from '../support/images/test-images.js';
 
 const kubectl = kubectls[0]!.bin;
@@ -30,6 +33,16 @@ function httpGet(url: string): Promise<string> {
     req.once('timeout', () => req.destroy(new Error(`no answer from ${url}`)));
     req.once('error', reject);
   });
+}
+
+/** GET from inside a node's network namespace, where its pods' addresses are routed. */
+function getFromNode(net: UpNetwork, node: string, url: string): string {
+  const role = node === 'k3ts-server' ? 'server' : node.replace(/^k3ts-agent-/, 'agent ');
+  const ns = net.nodes.find((n) => n.role === role)?.netns;
+  if (!ns) throw new Error(`no namespace for node ${node}`);
+  // Node's fetch: busybox's static wget crashes on this machine, and curl is not on a fresh one.
+  const script = 'fetch(process.argv[1], { signal: AbortSignal.timeout(3000) }).then((r) => r.text()).then((t) => process.stdout.write(t))';
+  return execFileSync('nsenter', [`--net=/var/run/netns/${ns}`, process.execPath, '-e', script, url], { encoding: 'utf8', timeout: 10_000 });
 }
 
 /** Everything of ours a node could leave on the machine, by the names only this cluster uses. */
@@ -59,9 +72,15 @@ if (skip) {
     let vethsBefore: number;
     let registry: LocalRegistry;
     let images: TestImages;
+    let network: UpNetwork;
+    let gateway: string;
+    /** The login test's registry, and registries.yaml's mirrors saying both registries are plain HTTP. */
+    let privateHost: string;
+    let plainHttp: string;
+    const podGet = (node: string, ip: string) => getFromNode(network, node, `http://${ip}/`);
     const kc = (args: string[], timeoutMs?: number) => exec(kubectl, args, env, timeoutMs);
     const jsonpath = async (args: string[], path: string) => ok(await kc([...args, '-o', `jsonpath=${path}`]), `kubectl ${args.join(' ')}`);
-    const bridges = () => readdirSync('/sys/class/net').filter((n) => n.startsWith('k3ts'));
+    const bridges = () => readdirSync('/sys/class/net').filter((n) => n.startsWith('k3ts') || n.startsWith('k3up'));
 
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), 'k3ts-real-'));
@@ -69,14 +88,23 @@ if (skip) {
       env = { KUBECONFIG: join(dataDir, 'kubeconfig.yaml'), HOME: dir, KUBECACHEDIR: join(dir, 'kube-cache') };
       bridgesBefore = bridges();
       vethsBefore = readdirSync('/sys/class/net').filter((n) => n.startsWith('veth')).length;
-      registry = await LocalRegistry.start();
-      images = await ensureTestImages(registry);
       const tar = join(dir, 'seed002.tar');
       ok(await exec(process.execPath, [join(repoRoot, 'examples', 'seed002-app', 'build.mjs'), '--out', join(dir, 'seed002'), '--tar', tar]), 'build the seed002 image');
+      // The registry's address is the machine's on the nodes' bridge: known before `up`, so every
+      // node's registries.yaml can say it is plain HTTP.
+      const nodeCidr = chooseNodeCidr(await hostRouteDestinations());
+      gateway = nthAddress(parseCidr(nodeCidr), 1);
+      const registryHost = `${gateway}:${await freePort()}`;
+      privateHost = `${gateway}:${await freePort()}`;
+      plainHttp = [registryHost, privateHost].map((h) => `  "${h}":\n    endpoint:\n      - http://${h}\n`).join('');
+      writeFileSync(join(dir, 'registries.yaml'), `mirrors:\n${plainHttp}`);
       const port = await freePort();
-      const up = await exec(k3tsBin, ['up', '--agents', '2', '--data-dir', dataDir, '--port', String(port), '--runtime', 'containerd'], {}, 180_000);
+      const up = await exec(k3tsBin, ['up', '--agents', '2', '--data-dir', dataDir, '--port', String(port), '--runtime', 'containerd', '--node-cidr', nodeCidr, '--private-registry', join(dir, 'registries.yaml')], {}, 180_000);
       ok(up, 'k3ts up');
       assert.match(up.stdout, /k3ts is up: 3 node\(s\) Ready/);
+      network = (JSON.parse(readFileSync(join(dataDir, 'up.json'), 'utf8')) as { network: UpNetwork }).network;
+      registry = await LocalRegistry.start({ address: gateway, port: Number(registryHost.split(':')[1]) });
+      images = await ensureTestImages(registry);
       const imported = ok(await exec(k3tsBin, ['image', 'import', tar, '--data-dir', dataDir]), 'k3ts image import');
       assert.equal(imported.match(/imported k3ts\.local\/seed002:1/g)?.length, 3, imported);
     });
@@ -123,8 +151,8 @@ if (skip) {
       assert.deepEqual([...byNode.keys()].sort(), ['k3ts-agent-1', 'k3ts-agent-2', 'k3ts-server']);
       for (const [node, ip] of byNode) {
         assert.match(ip, /^10\.42\.\d+\.\d+$/);
-        assert.equal(await httpGet(`http://${ip}/`), `Hello from ${node}, visitor #1\n`);
-        assert.equal(await httpGet(`http://${ip}/`), `Hello from ${node}, visitor #2\n`, 'the count lives in the container');
+        assert.equal(podGet(node, ip), `Hello from ${node}, visitor #1\n`);
+        assert.equal(podGet(node, ip), `Hello from ${node}, visitor #2\n`, 'the count lives in the container');
       }
       const logs = ok(await kc(['logs', '-l', 'app=test', '--prefix']), 'logs');
       assert.equal(logs.match(/url:\//g)?.length, 6, logs);
@@ -300,7 +328,7 @@ if (skip) {
       assert.ok(pid, 'agent-2 runs a containerd');
       process.kill(pid, 'SIGKILL');
       const ip = await jsonpath(['get', 'pods', '-l', 'app=test', '--field-selector', 'spec.nodeName=k3ts-agent-2'], '{.items[0].status.podIP}');
-      assert.match(await httpGet(`http://${ip}/`), /^Hello from k3ts-agent-2, visitor #\d+\n$/, 'the shim kept the container running');
+      assert.match(podGet('k3ts-agent-2', ip), /^Hello from k3ts-agent-2, visitor #\d+\n$/, 'the shim kept the container running');
       await eventually('containerd restarted', 30_000, async () => (containerdPidsFor(containerdPaths(agentDir).config).some((p) => p !== pid) ? true : undefined));
       ok(await kc(['scale', 'deployment/test', '--replicas=6']), 'scale');
       ok(await kc(['rollout', 'status', 'deployment/test', '--timeout=120s'], 150_000), 'rollout status');
@@ -309,19 +337,20 @@ if (skip) {
     });
 
     test('an agent killed with SIGKILL and started again takes over its containers instead of restarting them', async () => {
-      const state = JSON.parse(readFileSync(join(dataDir, 'up.json'), 'utf8')) as { port: number; processes: Array<{ role: string; pid: number }> };
+      const state = JSON.parse(readFileSync(join(dataDir, 'up.json'), 'utf8')) as { port: number; processes: Array<{ role: string; pid: number }>; network: UpNetwork };
       const agent = state.processes.find((p) => p.role === 'agent 1')!;
       const onAgent1 = async () => jsonpath(['get', 'pods', '-l', 'app=test', '--field-selector', 'spec.nodeName=k3ts-agent-1'], '{range .items[*]}{.status.podIP} {.status.containerStatuses[0].containerID} {.status.containerStatuses[0].restartCount}{"\\n"}{end}');
       const before = (await onAgent1()).trim().split('\n');
       assert.ok(before.length >= 1 && before[0] !== '', 'agent 1 runs seed-002 pods');
       process.kill(agent.pid, 'SIGKILL');
       const [ip] = before[0]!.split(' ');
-      assert.match(await httpGet(`http://${ip}/`), /^Hello from k3ts-agent-1, visitor #\d+\n$/, 'the container outlives its agent');
-      // The restarted node also gets a registries.yaml: a mirror name for the test registry.
-      writeFileSync(join(dataDir, 'agent-1', 'registries.yaml'), `mirrors:\n  mirror.k3ts.test:\n    endpoint:\n      - http://${registry.host}\n`);
+      assert.match(podGet('k3ts-agent-1', ip!), /^Hello from k3ts-agent-1, visitor #\d+\n$/, 'the container outlives its agent');
+      // The restarted node reads its registries.yaml again: now also a mirror name for the test registry.
+      writeFileSync(join(dataDir, 'agent-1', 'registries.yaml'), `mirrors:\n  mirror.k3ts.test:\n    endpoint:\n      - http://${registry.host}\n${plainHttp}`);
+      const node1 = state.network.nodes.find((n) => n.role === 'agent 1')!;
       // Started again as k3ts up started it; k3ts down finds it through the node's k3ts.pid.
       const log = openSync(join(dataDir, 'logs', 'agent-1-again.log'), 'a');
-      const again = spawn(k3tsBin, ['agent', '--server', `https://127.0.0.1:${state.port}`, '--token-file', join(dataDir, 'server', 'server', 'token'), '--data-dir', join(dataDir, 'agent-1'), '--node-ip', '127.0.0.2', '--node-name', 'k3ts-agent-1', '--runtime', 'containerd'], { detached: true, stdio: ['ignore', log, log] });
+      const again = spawn('nsenter', [`--net=/var/run/netns/${node1.netns}`, '--', k3tsBin, 'agent', '--server', `https://${state.network.nodes[0]!.ip}:${state.port}`, '--token-file', join(dataDir, 'server', 'server', 'token'), '--data-dir', join(dataDir, 'agent-1'), '--node-ip', node1.ip, '--node-name', 'k3ts-agent-1', '--runtime', 'containerd'], { detached: true, stdio: ['ignore', log, log] });
       again.unref();
       closeSync(log);
       await eventually('agent 1 back and Ready', 60_000, async () => {
@@ -342,13 +371,13 @@ if (skip) {
       assert.match(events, new RegExp(`Pulling: Pulling image "${image.replace(/[.]/g, '\\.')}"`));
       assert.match(events, /Pulled: Successfully pulled image "mirror\.k3ts\.test\/\S+" in [\d.]+m?s \([\d.]+m?s including waiting\)\. Image size: [1-9]\d+ bytes\./);
       const ip = await jsonpath(['get', 'pod', 'mirrored'], '{.status.podIP}');
-      assert.equal(await httpGet(`http://${ip}/`), 'hello\n');
+      assert.equal(podGet('k3ts-agent-1', ip), 'hello\n');
       // httpd as PID 1 has no SIGTERM handler, so it would sit out the 30 s grace period.
       ok(await kc(['delete', 'pod', 'mirrored', '--wait=true', '--grace-period=1']), 'delete');
     });
 
     test('a registry that wants a login: a wrong pull secret is ErrImagePull with the registry\'s reason, the right one pulls', async () => {
-      const priv = await LocalRegistry.start({ auth: { username: 'k3ts', password: 'right' } });
+      const priv = await LocalRegistry.start({ auth: { username: 'k3ts', password: 'right' }, address: gateway, port: Number(privateHost.split(':')[1]) });
       try {
         const image = (await ensureTestImages(priv)).busyboxHttpd;
         for (const [name, password] of [['wrong', 'nope'], ['right', 'right']]) {
@@ -383,6 +412,8 @@ if (skip) {
         assert.deepEqual(nodes, [], `node cgroups left in ${parent}`);
       }
       assert.equal(existsSync(dataDir), false);
+      const namespaces = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+      assert.deepEqual(network.nodes.filter((n) => namespaces.includes(n.netns)), [], 'no node namespace left');
       dataDir = '';
     });
   });

@@ -25,10 +25,14 @@ export interface LocalRegistryOptions {
   root?: string;
   /** Require this user (htpasswd, basic auth) for pulls and pushes. */
   auth?: { username: string; password: string };
+  /** Where to listen: 127.0.0.1 by default; the host's address on a `k3ts up` bridge for nodes in namespaces. */
+  address?: string;
+  /** A port chosen beforehand (nodes' registries.yaml names it before the registry runs); else a free one. */
+  port?: number;
 }
 
 export class LocalRegistry {
-  /** `127.0.0.1:PORT`, the registry part of an image reference. */
+  /** `ADDRESS:PORT`, the registry part of an image reference. */
   readonly host: string;
   readonly pid: number;
   readonly dir: string;
@@ -55,9 +59,9 @@ export class LocalRegistry {
     try {
       // A free port can be taken by someone else before the registry binds it: try another.
       for (let attempt = 1; ; attempt++) {
-        const started = await LocalRegistry.startOnce(dir, options.auth);
+        const started = await LocalRegistry.startOnce(dir, options);
         if (started instanceof LocalRegistry) return started;
-        if (!started.portTaken || attempt === 3) throw new Error(`docker-registry did not start: ${started.output || 'no output'}`);
+        if (!started.portTaken || attempt === 3 || options.port) throw new Error(`docker-registry did not start: ${started.output || 'no output'}`);
       }
     } catch (err) {
       await rm(dir, { recursive: true, force: true });
@@ -113,8 +117,9 @@ export class LocalRegistry {
     return this.stop();
   }
 
-  private static async startOnce(dir: string, auth?: { username: string; password: string }): Promise<LocalRegistry | Failed> {
-    const host = `127.0.0.1:${await freePort()}`;
+  private static async startOnce(dir: string, o: LocalRegistryOptions): Promise<LocalRegistry | Failed> {
+    const { auth } = o;
+    const host = `${o.address ?? '127.0.0.1'}:${o.port ?? (await freePort())}`;
     const configPath = join(dir, 'config.yml');
     let htpasswd: string | undefined;
     if (auth) {
