@@ -82,6 +82,14 @@ describeWithKubectls('kubectl and NetworkPolicy', { nsPrefix: 'netpol', timeout:
     assert.equal(await jp(['netpol', 'db'], '{.spec.ingress[0].ports[0].port}'), 'postgres');
   });
 
+  it('replace (update) and list across namespaces', async () => {
+    const doc = JSON.parse(expectOk(await kc(['get', 'netpol', 'db', '-n', ns, '-o', 'json'])));
+    doc.spec.ingress = [{ from: [{ ipBlock: { cidr: '172.16.0.0/12' } }] }];
+    expectMatch(expectOk(await kc(['replace', '-f', '-'], { input: JSON.stringify(doc) })), /^networkpolicy\.networking\.k8s\.io\/db replaced$/m);
+    assert.equal(await jp(['netpol', 'db'], '{.spec.ingress[0].from[0].ipBlock.cidr}'), '172.16.0.0/12');
+    expectMatch(expectOk(await kc(['get', 'netpol', '-A'])), new RegExp(`^${ns}\\s+db\\s+app=db2\\s+\\d+s\\s*$`, 'm'));
+  });
+
   it('validation errors print like upstream', async () => {
     const bad = {
       apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'bad', namespace: ns },
