@@ -20,6 +20,7 @@ test('short names, categories and scope match kube-apiserver', () => {
     'batch/jobs': { all: true, namespaced: true },
     'coordination.k8s.io/leases': { namespaced: true },
     'discovery.k8s.io/endpointslices': { namespaced: true },
+    'networking.k8s.io/networkpolicies': { short: ['netpol'], namespaced: true },
     'events.k8s.io/events': { short: ['ev'], namespaced: true },
     'authorization.k8s.io/selfsubjectaccessreviews': { namespaced: false },
     'authentication.k8s.io/selfsubjectreviews': { namespaced: false },
@@ -45,7 +46,7 @@ test('lookups by kind and the scale and pod subresources', () => {
 
 test('generation is kept only where upstream keeps it', () => {
   const withGeneration = descriptors.filter((d) => d.generation !== false).map((d) => `${d.kind}.${d.group}`).sort();
-  assert.deepEqual(withGeneration, ['DaemonSet.apps', 'Deployment.apps', 'EndpointSlice.discovery.k8s.io', 'Job.batch', 'ReplicaSet.apps']);
+  assert.deepEqual(withGeneration, ['DaemonSet.apps', 'Deployment.apps', 'EndpointSlice.discovery.k8s.io', 'Job.batch', 'NetworkPolicy.networking.k8s.io', 'ReplicaSet.apps']);
 });
 
 test('field selectors', () => {

@@ -9,6 +9,7 @@ import { coreEvent, eventsV1Event } from './kinds/event.js';
 import { job } from './kinds/job.js';
 import { lease } from './kinds/lease.js';
 import { namespace } from './kinds/namespace.js';
+import { networkPolicy } from './kinds/networkpolicy.js';
 import { node } from './kinds/node.js';
 import { pod } from './kinds/pod.js';
 import { replicaSet } from './kinds/replicaset.js';
@@ -42,6 +43,7 @@ export const descriptors: ResourceDescriptor[] = [
   job,
   lease,
   endpointSlice,
+  networkPolicy,
   selfSubjectAccessReview,
   selfSubjectReview,
 ].map(withTable);

@@ -119,6 +119,8 @@ const byGroupKind: ReadonlyMap<string, TypePatchMeta> = new Map([
   // endpoints and ports of a slice are replaced whole.
   ['discovery.k8s.io/EndpointSlice', metadataOnly],
   ['events.k8s.io/Event', metadataOnly],
+  // No list in a NetworkPolicy carries a patch strategy upstream: rules, ports and peers are replaced whole.
+  ['networking.k8s.io/NetworkPolicy', metadataOnly],
 ]);
 
 /**

@@ -5,7 +5,7 @@ import { batchTypes } from './batch.js';
 import { corePodTypes } from './core-pod.js';
 import { coreTypes } from './core.js';
 import { metaTypes } from './meta.js';
-import { autoscalingTypes, coordinationTypes, discoveryTypes, eventsTypes, policyTypes, reviewTypes } from './small-groups.js';
+import { autoscalingTypes, coordinationTypes, discoveryTypes, eventsTypes, networkingTypes, policyTypes, reviewTypes } from './small-groups.js';
 import { parseFields, type Fields, type TypeSpecs } from './types.js';
 
 /** `group/Kind` ('' group for core) → the table entry of its top-level object. */
@@ -25,6 +25,7 @@ const roots: Readonly<Record<string, string>> = {
   'batch/Job': 'Job',
   'coordination.k8s.io/Lease': 'Lease',
   'discovery.k8s.io/EndpointSlice': 'EndpointSlice',
+  'networking.k8s.io/NetworkPolicy': 'NetworkPolicy',
   'events.k8s.io/Event': 'EventsEvent',
   'authorization.k8s.io/SelfSubjectAccessReview': 'SelfSubjectAccessReview',
   'authentication.k8s.io/SelfSubjectReview': 'SelfSubjectReview',
@@ -41,7 +42,7 @@ const parsed = new Map<string, Fields>();
 export function allSpecs(): ReadonlyMap<string, string> {
   if (specs) return specs;
   const merged = new Map<string, string>();
-  const groups: TypeSpecs[] = [metaTypes, corePodTypes, coreTypes, appsTypes, batchTypes, coordinationTypes, discoveryTypes, eventsTypes, reviewTypes, autoscalingTypes, policyTypes];
+  const groups: TypeSpecs[] = [metaTypes, corePodTypes, coreTypes, appsTypes, batchTypes, coordinationTypes, discoveryTypes, eventsTypes, networkingTypes, reviewTypes, autoscalingTypes, policyTypes];
   for (const group of groups) {
     for (const [name, spec] of Object.entries(group)) {
       if (merged.has(name)) throw new Error(`field tables: type ${name} is defined twice`);

@@ -1,4 +1,4 @@
-// coordination.k8s.io/v1, discovery.k8s.io/v1, events.k8s.io/v1 and the self reviews of
+// coordination.k8s.io/v1, discovery.k8s.io/v1, events.k8s.io/v1, networking.k8s.io/v1 and the self reviews of
 // authorization.k8s.io/v1 and authentication.k8s.io/v1. Types whose upstream name clashes
 // with a core/v1 one carry their group as a prefix.
 import { top } from './meta.js';
@@ -18,6 +18,17 @@ export const discoveryTypes: TypeSpecs = {
   EndpointHints: 'forZones:[ForZone]',
   ForZone: 'name',
   DiscoveryEndpointPort: 'name protocol port:int appProtocol',
+};
+
+export const networkingTypes: TypeSpecs = {
+  NetworkPolicy: `${top} spec:NetworkPolicySpec`,
+  NetworkPolicySpec:
+    'podSelector:LabelSelector ingress:[NetworkPolicyIngressRule] egress:[NetworkPolicyEgressRule] policyTypes:[string]',
+  NetworkPolicyIngressRule: 'ports:[NetworkPolicyPort] from:[NetworkPolicyPeer]',
+  NetworkPolicyEgressRule: 'ports:[NetworkPolicyPort] to:[NetworkPolicyPeer]',
+  NetworkPolicyPort: 'protocol port:intOrString endPort:int',
+  NetworkPolicyPeer: 'podSelector:LabelSelector namespaceSelector:LabelSelector ipBlock:IPBlock',
+  IPBlock: 'cidr except:[string]',
 };
 
 export const eventsTypes: TypeSpecs = {

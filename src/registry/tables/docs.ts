@@ -51,4 +51,5 @@ export const doc = {
   "Event.firstTimestamp": "The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)",
   "Event.count": "The number of times this event has occurred.",
   "LeaseSpec.holderIdentity": "holderIdentity contains the identity of the holder of a current lease.",
+  "NetworkPolicySpec.podSelector": "Selects the pods to which this NetworkPolicy object applies. The array of ingress rules is applied to any pods selected by this field. Multiple network policies can select the same set of pods. In this case, the ingress rules for each are combined additively. This field is NOT optional and follows standard label selector semantics. An empty podSelector matches all pods in this namespace.",
 } as const;

@@ -10,6 +10,7 @@ import { eventTable, eventsV1Table } from './event.js';
 import { jobTable } from './job.js';
 import { leaseTable } from './lease.js';
 import { namespaceTable } from './namespace.js';
+import { networkPolicyTable } from './networkpolicy.js';
 import { nodeTable } from './node.js';
 import { podTable } from './pod.js';
 import { replicaSetTable } from './replicaset.js';
@@ -34,6 +35,7 @@ export const tables: Record<string, TableConvertor> = {
   'EndpointSlice.discovery.k8s.io': endpointSliceTable,
   'Event.events.k8s.io': eventsV1Table,
   'Lease.coordination.k8s.io': leaseTable,
+  'NetworkPolicy.networking.k8s.io': networkPolicyTable,
 };
 
 export { defaultTable };
