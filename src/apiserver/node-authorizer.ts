@@ -15,7 +15,8 @@ const pods = { group: '', version: 'v1', resource: 'pods' };
 const readVerbs = new Set(['get', 'list', 'watch']);
 const writeVerbs = new Set(['update', 'patch', 'delete']);
 /** Read by any kubelet: what it schedules against, what its pods and service proxy need. */
-const readable = new Set(['/nodes', '/pods', '/services', '/endpoints', '/namespaces', 'discovery.k8s.io/endpointslices']);
+// What a node's own parts follow: its kubelet, service proxy, DNS, overlay and network policy.
+const readable = new Set(['/nodes', '/pods', '/services', '/endpoints', '/namespaces', 'discovery.k8s.io/endpointslices', 'networking.k8s.io/networkpolicies']);
 
 const allow: Decision = { allowed: true };
 const deny = (reason: string): Decision => ({ allowed: false, reason });
