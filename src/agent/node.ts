@@ -1,6 +1,7 @@
 // One node's moving parts, the same in `k3ts agent` and in the agent a server runs for itself: the
-// runtime (with its containerd, when the node runs one), the kubelet, and the kubelet API on a unix
-// socket in the data dir (reached only through the tunnel, so a node opens no port).
+// runtime (with its containerd, when the node runs one), its part of the cluster network (real
+// containers only), the kubelet, and the kubelet API on a unix socket in the data dir (reached only
+// through the tunnel, so a node opens no port).
 import { createServer, type Server } from 'node:http';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { startKubelet } from '../kubelet/kubelet.js';
 import { createKubeletApi, createKubeletUpgradeHandler } from '../kubelet/api.js';
 import type { NodeSettings, Taint } from './config.js';
 import { claimNode } from './node-owner.js';
+import { startNodeNetwork, type NodeNetwork } from './network.js';
 
 export interface NodeOptions {
   client: Client;
@@ -19,7 +21,7 @@ export interface NodeOptions {
   labels: Record<string, string>;
   taints: Taint[];
   dataDir: string;
-  runtime: Pick<NodeSettings, 'runtime' | 'containerRuntimeEndpoint' | 'privateRegistry'>;
+  runtime: Pick<NodeSettings, 'runtime' | 'containerRuntimeEndpoint' | 'privateRegistry' | 'network'>;
   kubeletVersion: string;
   log(msg: string, fields?: Record<string, unknown>): void;
 }
@@ -37,16 +39,23 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
   await rm(kubeletSocket, { force: true });
   const owner = await claimNode(dir);
   const abort = new AbortController();
-  const opened = await openNodeRuntime({
-    kind: o.runtime.runtime,
-    endpoint: o.runtime.containerRuntimeEndpoint,
-    agentDir: dir,
-    registriesFile: o.runtime.privateRegistry ?? join(o.dataDir, 'registries.yaml'),
-    log: o.log,
-  }).catch((err: unknown) => {
+  let network: NodeNetwork | undefined;
+  let opened: Awaited<ReturnType<typeof openNodeRuntime>>;
+  try {
+    if (o.runtime.runtime === 'containerd') network = await startNodeNetwork({ client: o.client, nodeName: o.nodeName, nodeIp: o.nodeIp, settings: o.runtime.network, log: o.log });
+    opened = await openNodeRuntime({
+      kind: o.runtime.runtime,
+      endpoint: o.runtime.containerRuntimeEndpoint,
+      agentDir: dir,
+      registriesFile: o.runtime.privateRegistry ?? join(o.dataDir, 'registries.yaml'),
+      ...(network?.podMtu ? { podMtu: network.podMtu } : {}),
+      log: o.log,
+    });
+  } catch (err) {
+    await network?.stop();
     owner.release();
     throw err;
-  });
+  }
   const { runtime } = opened;
   let kubelet: Awaited<ReturnType<typeof startKubelet>>;
   try {
@@ -63,12 +72,14 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
         logRoot: opened.logRoot,
         volumeRoot: opened.volumeRoot,
         version: o.kubeletVersion,
+        ...(network ? { dns: network.dns, extraConditions: network.conditions } : {}),
         log: o.log,
       },
       abort.signal,
     );
   } catch (err) {
     await opened.close();
+    await network?.stop();
     owner.release();
     throw err;
   }
@@ -91,6 +102,7 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
       });
       await kubelet.stopped;
       await opened.close();
+      await network?.stop();
       await rm(kubeletSocket, { force: true });
       owner.release();
     },

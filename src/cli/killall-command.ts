@@ -25,6 +25,7 @@ export function killallCommand(): Command {
           ...(r.shimsKilled ? [`killed ${r.shimsKilled} shim(s)`] : []),
           `unmounted ${r.unmounted.length} mount(s)`,
           ...(r.bridgeRemoved ? ['deleted the pod bridge'] : []),
+          ...(r.networkRemoved.length ? [`removed ${r.networkRemoved.join(', ')}`] : []),
         ];
         process.stdout.write(`${parts.join('; ')}\n`);
         if (r.stillMounted.length) fail(`still mounted (busy): ${r.stillMounted.join(', ')}; close what uses them and run killall again`);

@@ -216,7 +216,7 @@ async function removeNodeContainers(dataDir: string): Promise<string[]> {
   // Loaded only here: it brings the gRPC client, which `k3ts up` and every other command can do without.
   const { killallNodeDir } = await import('../agent/killall.js');
   for (const dir of nodeDirs) {
-    const report = await killallNodeDir(dir, () => undefined);
+    const report = await killallNodeDir(dir, () => undefined, { network: false });
     busy.push(...report.stillMounted);
   }
   return busy;

@@ -16,6 +16,8 @@ export interface NodeRuntimeOptions {
   agentDir: string;
   /** registries.yaml for the node's own containerd; ignored when it does not exist. */
   registriesFile?: string;
+  /** The pod network's MTU, for the CNI bridge. */
+  podMtu?: number;
   log(msg: string, fields?: Record<string, unknown>): void;
 }
 
@@ -38,7 +40,7 @@ export async function openNodeRuntime(o: NodeRuntimeOptions): Promise<NodeRuntim
     const runtime = new SimRuntime();
     return { runtime, ...roots, close: () => runtime.close() };
   }
-  const common = { cniIpamDir: paths.cniIpamDir, bridgeName: bridgeNameFor(o.agentDir), cgroupParent: cgroupParentFor(o.agentDir), log: o.log };
+  const common = { cniIpamDir: paths.cniIpamDir, bridgeName: bridgeNameFor(o.agentDir), cgroupParent: cgroupParentFor(o.agentDir), log: o.log, ...(o.podMtu ? { podMtu: o.podMtu } : {}) };
   if (o.endpoint) {
     // Its CNI directory is its own configuration's; the usual one unless an operator moved it.
     const runtime = new ContainerdRuntime({ socket: o.endpoint, cniConfDir: SYSTEM_CNI_CONF_DIR, ...common });

@@ -32,6 +32,8 @@ export interface ContainerdRuntimeOptions {
   cniIpamDir: string;
   /** This node's bridge: unique per node on one machine, at most 15 bytes. */
   bridgeName: string;
+  /** The pods' MTU: the overlay's (link MTU − 50 for VXLAN); the bridge plugin's default without one. */
+  podMtu?: number;
   /** Where the CNI plugins are, to say which is missing instead of waiting for a network that never comes. */
   cniBinDir?: string;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
@@ -100,7 +102,7 @@ export class ContainerdRuntime implements ContainerRuntime {
     const binDir = this.o.cniBinDir;
     const missing = binDir ? CNI_PLUGINS.filter((p) => !existsSync(join(binDir, p))) : [];
     if (missing.length) throw new Error(`CNI plugins ${missing.join(', ')} are missing from ${binDir}: install containernetworking-plugins`);
-    writeCniConflist(this.o.cniConfDir, { podCidr: cidr, bridgeName: this.o.bridgeName, ipamDir: this.o.cniIpamDir });
+    writeCniConflist(this.o.cniConfDir, { podCidr: cidr, bridgeName: this.o.bridgeName, ipamDir: this.o.cniIpamDir, ...(this.o.podMtu ? { mtu: this.o.podMtu } : {}) });
     await this.cri.runtime.UpdateRuntimeConfig!({ runtimeConfig: { networkConfig: { podCidr: cidr } } });
     const deadline = Date.now() + (this.o.networkReadyTimeoutMs ?? 5000);
     for (;;) {

@@ -1,0 +1,126 @@
+// A node's part of the cluster network, beside its kubelet: the pod overlay to other nodes, the
+// service proxy, the node-local cluster DNS and network policy, all fed by one informer per kind.
+// Only nodes that run real containers have one: simulated pods have no packets to route.
+import type { NodeCondition } from 'kubernetes-types/core/v1.js';
+import { InformerSet } from '../client/informer.js';
+import type { Client, ResourceType } from '../client/types.js';
+import type { ClusterDnsSettings } from '../kubelet/pod-dns.js';
+import type { ConditionSpec, ExtraConditions } from '../kubelet/node-conditions.js';
+import { createClusterRecords } from '../dns/records.js';
+import { isLoopback, parseResolvConf, upstreamFromResolvConf } from '../dns/resolv-conf.js';
+import { defaultDnsPort, startDnsServer } from '../dns/server.js';
+import { startPodNetwork, type PodNetwork } from '../network/overlay/index.js';
+import { startNetworkPolicy } from '../network/policy/applier.js';
+import { startServiceProxy } from '../proxy/iptables-proxy.js';
+import { readFileSync } from 'node:fs';
+import type { NodeNetworkSettings } from './config.js';
+
+const types = {
+  nodes: { group: '', version: 'v1', resource: 'nodes' },
+  services: { group: '', version: 'v1', resource: 'services' },
+  endpointSlices: { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices' },
+  pods: { group: '', version: 'v1', resource: 'pods' },
+  namespaces: { group: '', version: 'v1', resource: 'namespaces' },
+  policies: { group: 'networking.k8s.io', version: 'v1', resource: 'networkpolicies' },
+} satisfies Record<string, ResourceType>;
+
+export interface NodeNetworkOptions {
+  client: Client;
+  nodeName: string;
+  nodeIp: string;
+  settings: NodeNetworkSettings;
+  log(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export interface NodeNetwork {
+  /** The pods' MTU (the CNI bridge's), when an overlay decides it. */
+  readonly podMtu?: number;
+  /** What pods' resolv.conf says. */
+  readonly dns: ClusterDnsSettings;
+  /** NetworkUnavailable and OverlayReachable, for the kubelet to post. */
+  readonly conditions: ExtraConditions;
+  stop(): Promise<void>;
+}
+
+export async function startNodeNetwork(o: NodeNetworkOptions): Promise<NodeNetwork> {
+  const { settings: s, client, nodeName } = o;
+  const abort = new AbortController();
+  const informers = new InformerSet(client, abort.signal, { onError: (err) => o.log('watch failed; listing again', { error: String((err as Error)?.message ?? err) }) });
+  const stops: Array<() => Promise<void> | void> = [() => abort.abort()];
+  const stop = async () => {
+    for (const fn of stops.splice(0).reverse()) await Promise.resolve(fn()).catch((err: unknown) => o.log('network part did not stop cleanly', { error: String(err) }));
+  };
+  try {
+    let overlay: PodNetwork | undefined;
+    if (s.backend !== 'none') {
+      overlay = await startPodNetwork({
+        nodes: informers.for(types.nodes),
+        nodeName,
+        nodeIP: o.nodeIp,
+        ...(s.iface ? { iface: s.iface } : {}),
+        backend: s.backend,
+        clusterCidr: s.clusterCidr,
+        annotate: async (annotations) => {
+          await client.patch(types.nodes, undefined, nodeName, { type: 'merge', body: { metadata: { annotations } } });
+        },
+        log: { info: (msg) => o.log(msg), warn: (msg) => o.log(msg) },
+      });
+      stops.push(() => overlay!.stop());
+    }
+    if (s.kubeProxy) {
+      const proxy = startServiceProxy({
+        services: informers.for(types.services),
+        endpointSlices: informers.for(types.endpointSlices),
+        nodeName,
+        nodeIPs: [o.nodeIp],
+        clusterCidr: s.clusterCidr,
+        log: o.log,
+      });
+      stops.push(() => proxy.stop());
+      proxy.synced.catch((err: unknown) => o.log('the service proxy could not start', { error: String((err as Error)?.message ?? err) }));
+    }
+    const records = createClusterRecords({ services: informers.for(types.services), endpointSlices: informers.for(types.endpointSlices), zone: s.clusterDomain });
+    stops.push(() => records.stop());
+    const dnsServer = await startDnsServer({
+      records,
+      listen: { address: o.nodeIp, port: defaultDnsPort },
+      upstream: upstreamFromResolvConf(s.resolvConf),
+      log: { debug: () => undefined, warn: (msg, fields) => o.log(msg, fields) },
+    });
+    stops.push(() => dnsServer.stop());
+    if (s.networkPolicy) {
+      const policy = startNetworkPolicy({ pods: informers.for(types.pods), namespaces: informers.for(types.namespaces), policies: informers.for(types.policies), nodeName, log: o.log });
+      stops.push(() => policy.stop());
+    }
+    return {
+      ...(overlay ? { podMtu: overlay.mtu } : {}),
+      dns: { clusterDns: [s.clusterDns], clusterDomain: s.clusterDomain, host: podResolvers(s.resolvConf) },
+      conditions: overlayConditions(overlay),
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** The node's resolvers as pods with dnsPolicy Default see them: a loopback resolver (systemd's
+ *  127.0.0.53) is the pod's own loopback there, so it is left out. */
+function podResolvers(path: string): ClusterDnsSettings['host'] {
+  let text = '';
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    // no resolvers: such pods resolve nothing outside the cluster, as on a host without any
+  }
+  const conf = parseResolvConf(text);
+  return { servers: conf.nameservers.filter((ns) => !isLoopback(ns)), searches: conf.search, options: conf.options };
+}
+
+function overlayConditions(overlay: PodNetwork | undefined): ExtraConditions {
+  const spec = (c: NodeCondition): ConditionSpec => ({ type: c.type, status: c.status as ConditionSpec['status'], reason: c.reason ?? '', message: c.message ?? '' });
+  return {
+    current: () => (overlay ? overlay.conditions().map(spec) : []),
+    subscribe: (fn) => (overlay ? overlay.onConditionsChange(() => fn()) : () => undefined),
+  };
+}
