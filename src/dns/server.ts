@@ -75,16 +75,18 @@ function listenTcp(address: string, port: number): Promise<Server> {
 
 function serve(udp: UdpSocket, tcp: Server, respond: Responder, log: DnsLog, address: string, port: number): DnsServer {
   const connections = new Set<Socket>();
+  // A forward still under way when the server stops must not send on the closed socket.
+  let stopped = false;
   const fail = (where: string) => (err: unknown) => log.debug(`dns: ${where} failed`, { error: String(err) });
 
   udp.on('error', (err) => log.warn('dns: UDP socket error', { error: String(err) }));
   udp.on('message', (msg, from) => {
     const send = (out: Buffer | undefined) => {
-      if (out) udp.send(out, from.port, from.address, (err) => err && fail('UDP send')(err));
+      if (out && !stopped) udp.send(out, from.port, from.address, (err) => err && fail('UDP send')(err));
     };
     try {
       const out = respond(msg, 'udp');
-      if (out instanceof Promise) out.then(send, fail('UDP query'));
+      if (out instanceof Promise) out.then(send).catch(fail('UDP query'));
       else send(out);
     } catch (err) {
       fail('UDP query')(err);
@@ -112,7 +114,7 @@ function serve(udp: UdpSocket, tcp: Server, respond: Responder, log: DnsLog, add
         buffered = buffered.subarray(2 + len);
         try {
           const out = respond(msg, 'tcp');
-          if (out instanceof Promise) out.then(send, fail('TCP query'));
+          if (out instanceof Promise) out.then(send).catch(fail('TCP query'));
           else send(out);
         } catch (err) {
           fail('TCP query')(err);
@@ -127,6 +129,7 @@ function serve(udp: UdpSocket, tcp: Server, respond: Responder, log: DnsLog, add
     port,
     stop: () =>
       new Promise<void>((resolve) => {
+        stopped = true;
         for (const c of connections) c.destroy();
         udp.close();
         tcp.close(() => resolve());
