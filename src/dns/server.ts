@@ -7,8 +7,8 @@ import { createResponder, type Responder } from './responder.js';
 import type { DnsRecords } from './records.js';
 import { parseUpstream } from './upstream.js';
 
-/** Not 53, so a resolver already on the host never collides; the kube-dns Service maps 53 to it. */
-export const defaultDnsPort = 10053;
+export { defaultDnsPort } from './port.js';
+
 const tcpIdleMs = 10_000;
 const maxTcpConnections = 1000;
 
