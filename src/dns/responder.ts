@@ -50,15 +50,19 @@ export function createResponder(o: ResponderOptions): Responder {
       cache = new Map();
       cacheGeneration = o.records.generation;
     }
-    let hit = cache.get(key);
+    // Only class IN has records; a cluster name in another class is refused, never forwarded.
+    const inClass = q.question.class === rrClass.IN || q.question.class === rrClass.ANY;
+    let hit = inClass ? cache.get(key) : undefined;
     if (!hit) {
       const answer = o.records.answer(q.question.name, q.question.type);
       if (answer) {
-        // Cluster names are never forwarded, whatever the class; only IN has records.
-        if (q.question.class !== rrClass.IN && q.question.class !== rrClass.ANY) return bare(rcode.REFUSED, false);
-        const question = { ...q.question, name: q.question.name.toLowerCase() };
-        const bytes = encodeMessage({ ...header(0, false, answer.rcode, true), questions: [question], ...answer, ...edns });
-        hit = { bytes, answer, questionLength: encodeMessage({ ...header(0, false, 0, false), questions: [question], answers: [], authority: [], additional: [] }).length - 12 };
+        if (!inClass) return bare(rcode.REFUSED, false);
+        try {
+          hit = encodeAnswer(answer, q.question, edns);
+        } catch {
+          // A record that cannot be written (an ExternalName no resolver could follow either).
+          return bare(rcode.SERVFAIL, true);
+        }
         if (cache.size >= maxCached) cache = new Map();
         cache.set(key, hit);
       }
@@ -75,6 +79,13 @@ export function createResponder(o: ResponderOptions): Responder {
     if (o.upstreams.length === 0) return bare(rcode.SERVFAIL, false);
     return forward(msg, { upstreams: o.upstreams, timeoutMs: o.upstreamTimeoutMs, transport, questionEnd: q.questionEnd }).then((reply) => reply ?? bare(rcode.SERVFAIL, false));
   };
+
+  function encodeAnswer(answer: DnsAnswer, asked: Message['questions'][number], edns: { udpSize?: number }): Cached {
+    const question = { ...asked, name: asked.name.toLowerCase() };
+    const bytes = encodeMessage({ ...header(0, false, answer.rcode, true), questions: [question], ...answer, ...edns });
+    const questionLength = encodeMessage({ ...header(0, false, 0, false), questions: [question], answers: [], authority: [], additional: [] }).length - 12;
+    return { bytes, answer, questionLength };
+  }
 
   /** Over the client's UDP size: first without the additional section (no TC needed, RFC 2181
    *  9), then an empty answer with TC set, which sends the client to TCP. */

@@ -194,6 +194,10 @@ describe('DNS server', () => {
     const notQuery = Buffer.from(good);
     notQuery[2]! |= 2 << 3; // opcode STATUS
     assert.equal(decodeMessage((await udpExchange(server.port, notQuery))!).rcode, rcode.NOTIMP);
+    // A cluster name asked in class CHAOS: refused, even though its IN answer is cached.
+    const chaos = Buffer.from(good);
+    chaos.writeUInt16BE(3, chaos.length - 2);
+    assert.equal(decodeMessage((await udpExchange(server.port, chaos))!).rcode, rcode.REFUSED);
     for (let i = 0; i < 300; i++) {
       const junk = Buffer.from(good);
       for (let k = 0; k < 3; k++) junk[Math.floor(Math.random() * junk.length)] = Math.floor(Math.random() * 256);
