@@ -4,11 +4,10 @@
 import type { NodeCondition } from 'kubernetes-types/core/v1.js';
 import { InformerSet } from '../client/informer.js';
 import type { Client, ResourceType } from '../client/types.js';
-import type { ClusterDnsSettings } from '../kubelet/pod-dns.js';
 import type { ConditionSpec, ExtraConditions } from '../kubelet/node-conditions.js';
-import { createClusterRecords } from '../dns/records.js';
-import { isLoopback, parseResolvConf, upstreamFromResolvConf } from '../dns/resolv-conf.js';
-import { defaultDnsPort, startDnsServer } from '../dns/server.js';
+import type { PodDnsSettings } from '../dns/pod-dns.js';
+import { startNodeDns } from '../dns/node-dns.js';
+import { parseResolvConf } from '../dns/resolv-conf.js';
 import { startPodNetwork, type PodNetwork } from '../network/overlay/index.js';
 import { startNetworkPolicy } from '../network/policy/applier.js';
 import { startServiceProxy } from '../proxy/iptables-proxy.js';
@@ -36,7 +35,7 @@ export interface NodeNetwork {
   /** The pods' MTU (the CNI bridge's), when an overlay decides it. */
   readonly podMtu?: number;
   /** What pods' resolv.conf says. */
-  readonly dns: ClusterDnsSettings;
+  readonly dns: PodDnsSettings;
   /** NetworkUnavailable and OverlayReachable, for the kubelet to post. */
   readonly conditions: ExtraConditions;
   stop(): Promise<void>;
@@ -79,22 +78,15 @@ export async function startNodeNetwork(o: NodeNetworkOptions): Promise<NodeNetwo
       stops.push(() => proxy.stop());
       proxy.synced.catch((err: unknown) => o.log('the service proxy could not start', { error: String((err as Error)?.message ?? err) }));
     }
-    const records = createClusterRecords({ services: informers.for(types.services), endpointSlices: informers.for(types.endpointSlices), zone: s.clusterDomain });
-    stops.push(() => records.stop());
-    const dnsServer = await startDnsServer({
-      records,
-      listen: { address: o.nodeIp, port: defaultDnsPort },
-      upstream: upstreamFromResolvConf(s.resolvConf),
-      log: { debug: () => undefined, warn: (msg, fields) => o.log(msg, fields) },
-    });
-    stops.push(() => dnsServer.stop());
+    const dns = await startNodeDns({ informers, address: o.nodeIp, clusterDomain: s.clusterDomain, resolvConf: s.resolvConf, log: { debug: () => undefined, warn: (msg, fields) => o.log(msg, fields) } });
+    stops.push(() => dns.stop());
     if (s.networkPolicy) {
       const policy = startNetworkPolicy({ pods: informers.for(types.pods), namespaces: informers.for(types.namespaces), policies: informers.for(types.policies), nodeName, log: o.log });
       stops.push(() => policy.stop());
     }
     return {
       ...(overlay ? { podMtu: overlay.mtu } : {}),
-      dns: { clusterDns: [s.clusterDns], clusterDomain: s.clusterDomain, host: podResolvers(s.resolvConf) },
+      dns: { clusterDns: s.clusterDns, clusterDomain: s.clusterDomain, host: hostResolvConf(s.resolvConf) },
       conditions: overlayConditions(overlay),
       stop,
     };
@@ -104,17 +96,13 @@ export async function startNodeNetwork(o: NodeNetworkOptions): Promise<NodeNetwo
   }
 }
 
-/** The node's resolvers as pods with dnsPolicy Default see them: a loopback resolver (systemd's
- *  127.0.0.53) is the pod's own loopback there, so it is left out. */
-function podResolvers(path: string): ClusterDnsSettings['host'] {
-  let text = '';
+function hostResolvConf(path: string): PodDnsSettings['host'] {
   try {
-    text = readFileSync(path, 'utf8');
+    return parseResolvConf(readFileSync(path, 'utf8'));
   } catch {
-    // no resolvers: such pods resolve nothing outside the cluster, as on a host without any
+    // no resolvers: pods resolve nothing outside the cluster, as on a host without any
+    return parseResolvConf('');
   }
-  const conf = parseResolvConf(text);
-  return { servers: conf.nameservers.filter((ns) => !isLoopback(ns)), searches: conf.search, options: conf.options };
 }
 
 function overlayConditions(overlay: PodNetwork | undefined): ExtraConditions {

@@ -1,6 +1,6 @@
 // The cluster-wide controllers a server runs besides the workload ones: garbage collection,
 // Endpoints and EndpointSlices, node IPAM, default ServiceAccounts, node lifecycle and taint
-// eviction, pod GC, node password cleanup and ServiceLB. One starter, so the server wires them in one place.
+// eviction, pod GC, node password cleanup, ServiceLB and the cluster DNS Service's endpoints. One starter, so the server wires them in one place.
 import type { Client } from '../client/types.js';
 import { runEndpointsController } from './endpoints.js';
 import { runEndpointSliceController } from './endpointslices/controller.js';
@@ -13,6 +13,7 @@ import { runNodePasswordCleanup } from './node-password-cleanup.js';
 import { runPodGc } from './pod-gc.js';
 import { runServiceAccountsController } from './serviceaccounts.js';
 import { runServiceLb } from './service-lb.js';
+import { runDnsEndpointsController } from './dns-endpoints.js';
 
 export interface ClusterControllersOptions {
   client: Client;
@@ -43,5 +44,6 @@ export async function runClusterControllers(o: ClusterControllersOptions, signal
   await run(runPodGc({ client, orphanDelayMs: o.podGcOrphanDelayMs, onError: (err) => report('pod-gc')('', err) }, signal));
   await run(runNodePasswordCleanup({ client, onError: report('node-password-cleanup') }, signal));
   await run(runServiceLb({ client, onError: report('service-lb') }, signal));
+  await run(runDnsEndpointsController({ client, onError: report('dns-endpoints') }, signal));
   return { stopped: Promise.all(started).then(() => undefined) };
 }

@@ -24,6 +24,9 @@ export interface PodDnsInput {
   host: ResolvConf;
 }
 
+/** What a node knows of DNS for all its pods; the rest comes from each pod. */
+export type PodDnsSettings = Pick<PodDnsInput, 'clusterDns' | 'clusterDomain' | 'host'>;
+
 export interface PodDnsConfig {
   servers: string[];
   searches: string[];

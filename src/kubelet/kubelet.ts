@@ -17,7 +17,7 @@ import { RestartBackoff } from './backoff.js';
 import { renewNodeLease } from './lease.js';
 import { listAndWatch } from '../client/list-watch.js';
 import { apiTime, nodeConditions, type ExtraConditions } from './node-conditions.js';
-import type { ClusterDnsSettings } from './pod-dns.js';
+import type { PodDnsSettings } from '../dns/pod-dns.js';
 import { hostInfo, nodeResources, type CapacityOverrides } from './node-info.js';
 import { nodesType, registerNode, type NodeIdentity } from './node-registration.js';
 import { PodCache } from './pod-cache.js';
@@ -67,7 +67,7 @@ export interface KubeletOptions {
   /** Pods synced at the same time. */
   workers?: number;
   /** Cluster DNS for pods' resolv.conf (dnsPolicy ClusterFirst). */
-  dns?: ClusterDnsSettings;
+  dns?: PodDnsSettings;
   /** Conditions other parts of the node own (the pod network's), posted with the kubelet's own. */
   extraConditions?: ExtraConditions;
   log?: KubeletLog;

@@ -15,7 +15,7 @@ import { apiTime } from './node-conditions.js';
 import type { PodCache } from './pod-cache.js';
 import { adoptPodState, ephemeralSlots, newPodState, type ContainerSlot, type PodState } from './pod-state.js';
 import { computePodStatus, terminatedOf } from './pod-status.js';
-import type { ClusterDnsSettings } from './pod-dns.js';
+import type { PodDnsSettings } from '../dns/pod-dns.js';
 import { CONTAINER_NAME_LABEL, containerConfigOf, POD_UID_LABEL, sandboxConfigOf } from './runtime-config.js';
 import type { ProbeManager, RunningContainer } from './probes/prober.js';
 import type { ImagePuller } from './images/image-puller.js';
@@ -36,7 +36,7 @@ export interface PodSyncDeps {
   /** Where the runtime writes container logs: <logRoot>/<namespace>_<pod>_<uid>/<container>/<attempt>.log */
   logRoot: string;
   /** Cluster DNS for pods' resolv.conf; the runtime's default without it. */
-  dns?: ClusterDnsSettings;
+  dns?: PodDnsSettings;
   allocatable(): Record<string, string>;
   backoff: RestartBackoff;
   puller: ImagePuller;

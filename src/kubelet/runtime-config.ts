@@ -1,7 +1,7 @@
 // A pod spec in the runtime's terms: the sandbox (names, labels, host network, host ports, the log
 // directory, pod-level security) and each container (command, env, mounts, cgroup resources,
 // security context), as the upstream kubelet hands them to CRI.
-import { podDnsConfig, type ClusterDnsSettings } from './pod-dns.js';
+import { podDnsConfig, type PodDnsInput, type PodDnsSettings } from '../dns/pod-dns.js';
 import type { Container, Pod, SecurityContext } from 'kubernetes-types/core/v1.js';
 import { join } from 'node:path';
 import { parseQuantity } from '../registry/validation/quantity.js';
@@ -19,7 +19,7 @@ function hostnameOf(pod: Pod): string {
   return name.split('.')[0]!.slice(0, 63).replace(/-+$/, '');
 }
 
-export function sandboxConfigOf(pod: Pod, o: { attempt: number; logRoot: string; dns?: ClusterDnsSettings }): PodSandboxConfig {
+export function sandboxConfigOf(pod: Pod, o: { attempt: number; logRoot: string; dns?: PodDnsSettings }): PodSandboxConfig {
   const m = pod.metadata!;
   const spec = pod.spec!;
   const portMappings: PortMapping[] = [];
@@ -41,7 +41,9 @@ export function sandboxConfigOf(pod: Pod, o: { attempt: number; logRoot: string;
     hostNetwork: spec.hostNetwork === true,
     logDirectory: join(o.logRoot, `${m.namespace}_${m.name}_${m.uid}`),
     portMappings,
-    ...(o.dns ? { dns: podDnsConfig(pod, o.dns) } : {}),
+    ...(o.dns
+      ? { dns: podDnsConfig({ ...o.dns, namespace: m.namespace!, dnsPolicy: spec.dnsPolicy as PodDnsInput['dnsPolicy'], hostNetwork: spec.hostNetwork === true, dnsConfig: spec.dnsConfig as PodDnsInput['dnsConfig'] }) }
+      : {}),
     security: {
       ...(psc.runAsUser !== undefined ? { runAsUser: psc.runAsUser } : {}),
       ...(psc.runAsGroup !== undefined ? { runAsGroup: psc.runAsGroup } : {}),

@@ -1,5 +1,7 @@
 // What every cluster has from its first second: the four system namespaces and the `kubernetes`
-// Service with Endpoints/EndpointSlice pointing at this API server. Idempotent on every start.
+// Service with Endpoints/EndpointSlice pointing at this API server, and the cluster DNS Service
+// (its endpoints are the nodes' DNS servers; controllers/dns-endpoints.ts). Idempotent on every start.
+import { kubeDnsService } from '../controllers/dns-endpoints.js';
 import { ApiError } from '../apiserver/errors.js';
 import type { ResourceContext } from '../apiserver/resources/context.js';
 import { createObject, replaceStored } from '../apiserver/resources/operations.js';
@@ -32,6 +34,8 @@ export interface BootstrapOptions {
   advertiseAddress: string;
   port: number;
   serviceIP: string;
+  /** With it, also the cluster DNS Service (kube-system/kube-dns at the range's .10), as K3s ships CoreDNS's. */
+  serviceCidr?: string;
 }
 
 export async function bootstrapCluster(ctx: ResourceContext, o: BootstrapOptions): Promise<void> {
@@ -59,4 +63,5 @@ export async function bootstrapCluster(ctx: ResourceContext, o: BootstrapOptions
     endpoints: [{ addresses: [o.advertiseAddress], conditions: { ready: true } }],
     ports: [{ name: 'https', port: o.port, protocol: 'TCP' }],
   }, ['endpoints', 'ports']);
+  if (o.serviceCidr) await ensureCreated(ctx, { group: '', version: 'v1', plural: 'services' }, kubeDnsService(o.serviceCidr));
 }

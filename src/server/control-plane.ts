@@ -76,7 +76,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   };
   try {
     await allocator.start();
-    await bootstrapCluster(ctx, { advertiseAddress: o.advertiseAddress, port: o.port, serviceIP: apiServiceIP(o.serviceCidr) });
+    await bootstrapCluster(ctx, { advertiseAddress: o.advertiseAddress, port: o.port, serviceIP: apiServiceIP(o.serviceCidr), serviceCidr: o.serviceCidr });
     const client = createLocalClient(ctx);
     const namespaces = await runNamespaceController(
       {
