@@ -50,7 +50,7 @@ export function peerProblem(me: string, peer: PeerHealth, mtu: number): string |
   if (!r.direct && r.overlay !== true) return `node IP ${peer.nodeIP} of ${peer.name} is not reachable from ${me} (wrong --node-ip / --flannel-iface?)`;
   if (r.overlay === false) return `UDP 8472 (VXLAN) is blocked between ${me} and ${peer.name} (${peer.nodeIP}) — open it in the firewall`;
   if (r.overlayLarge === false) {
-    return `MTU problem between ${me} and ${peer.name}: small overlay packets pass but ${mtu}-byte ones do not — the path between the nodes carries less than ${mtu} + 50 bytes; lower the underlay's MTU setting or fix the path`;
+    return `MTU problem between ${me} and ${peer.name}: small overlay packets pass but ${mtu}-byte ones do not — the path between the nodes drops ${mtu + 50}-byte packets; lower the MTU of the underlay interface (the overlay uses it minus 50) or fix the path`;
   }
   // The overlay works and only the check's own port is filtered at the node IP: not the overlay's fault.
   return undefined;

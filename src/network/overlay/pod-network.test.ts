@@ -88,7 +88,7 @@ async function eventually<T>(what: string, timeoutMs: number, fn: () => Promise<
 
 const reachable = (p: PodNetwork) => p.conditions().find((c) => c.type === 'OverlayReachable');
 
-test('vxlan: pods reach pods on other nodes with their own address, the check finds a blocked VXLAN port, removal and stop clean up', { skip, timeout: 200_000 }, async () => {
+test('vxlan: pods reach pods on other nodes with their own address; the check tells a blocked VXLAN port, an MTU problem and an unreachable node IP; removal and stop clean up', { skip, timeout: 220_000 }, async () => {
   const lab = await createLab({ nodes: 3, podMtu: 1450 });
   let cluster: Cluster | undefined;
   try {
@@ -133,6 +133,22 @@ test('vxlan: pods reach pods on other nodes with their own address, the check fi
     await mustRun(n3.run, 'iptables', ['-D', ...drop]);
     const healed = await eventually('the fault clears once VXLAN passes again', 30_000, () => cluster!.networks.every((p) => reachable(p)?.status === 'True') || undefined);
     console.log(`# cleared after ${healed.ms} ms`);
+
+    // An underlay that carries less than the overlay assumes: node 3's link takes 1400 bytes, so
+    // small probes still pass and full-size ones are dropped on the way in.
+    await mustRun(n3.run, 'ip', ['link', 'set', 'eth0', 'mtu', '1400']);
+    const mtuFault = await eventually('node 1 reports an MTU problem towards node 3', 30_000, () => (/^MTU problem between node-1 and node-3/.test(reachable(cluster!.networks[0]!)!.message!) ? true : undefined));
+    console.log(`# MTU fault reported after ${mtuFault.ms} ms: ${reachable(cluster.networks[0]!)!.message}`);
+    await mustRun(n3.run, 'ip', ['link', 'set', 'eth0', 'mtu', '1500']);
+    await eventually('the MTU fault clears', 30_000, () => cluster!.networks.every((p) => reachable(p)?.status === 'True') || undefined);
+
+    // Node 3's underlay address unreachable (its link down): the node IP is named, not the port.
+    await mustRun(n3.run, 'ip', ['link', 'set', 'eth0', 'down']);
+    await eventually('node 1 reports node 3 unreachable at its node IP', 30_000, () =>
+      reachable(cluster!.networks[0]!)!.message === `node IP ${n3.ip} of node-3 is not reachable from node-1 (wrong --node-ip / --flannel-iface?)` || undefined,
+    );
+    await mustRun(n3.run, 'ip', ['link', 'set', 'eth0', 'up']);
+    await eventually('reachability returns', 30_000, () => cluster!.networks.every((p) => reachable(p)?.status === 'True') || undefined);
 
     // Node 3 leaves: its route, neighbour and fdb entry go from the others.
     cluster.informer.delete(cluster.informer.get(undefined, n3.name)!);
