@@ -166,6 +166,10 @@ test('vxlan: pods reach pods on other nodes with their own address; the check te
     await mustRun(n1.run, 'ip', ['neigh', 'del', '10.42.2.0', 'dev', 'flannel.1']);
     await eventually("node 2's neighbour entry is restored", 10_000, async () => (await mustRun(n1.run, 'ip', ['neigh', 'show', 'dev', 'flannel.1'])).includes('10.42.2.0 lladdr') || undefined);
 
+    // Many passes later (resync every 2 s) each jump exists once.
+    assert.equal((await mustRun(n1.run, 'iptables', ['-t', 'nat', '-S', 'POSTROUTING'])).split('\n').filter((l) => l.includes('K3TS-POSTROUTING-MASQ')).length, 1);
+    assert.equal((await mustRun(n1.run, 'iptables', ['-S', 'FORWARD'])).split('\n').filter((l) => l.includes('K3TS-FORWARD')).length, 1);
+
     const { before } = cluster;
     await stopCluster(cluster);
     cluster = undefined;
