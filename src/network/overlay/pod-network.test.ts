@@ -95,6 +95,7 @@ test('vxlan: pods reach pods on other nodes with their own address; the check te
     cluster = await startCluster(lab, 'vxlan');
     const [n1, n2, n3] = lab.nodes as [LabNode, LabNode, LabNode];
     assert.equal(cluster.networks[0]!.mtu, 1450);
+    assert.equal((await mustRun(n1.run, 'cat', ['/proc/sys/net/ipv4/ip_forward'])).trim(), '1', 'forwarding on in the node namespace');
     const link = JSON.parse(await mustRun(n1.run, 'ip', ['-j', '-d', 'link', 'show', 'flannel.1'])) as Array<{ mtu: number; address: string; linkinfo: { info_data: { id: number; port: number; local: string } } }>;
     assert.deepEqual([link[0]!.mtu, link[0]!.linkinfo.info_data.id, link[0]!.linkinfo.info_data.port, link[0]!.linkinfo.info_data.local], [1450, 1, 8472, n1.ip]);
     assert.equal(cluster.informer.get(undefined, n1.name)!.metadata.annotations!['flannel.alpha.coreos.com/backend-data'], `{"VNI":1,"VtepMAC":"${link[0]!.address}"}`);

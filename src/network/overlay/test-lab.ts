@@ -33,8 +33,8 @@ export interface Lab {
 export function netnsSkipReason(): string | undefined {
   if (process.env.CI) return undefined;
   if (process.getuid?.() !== 0) return 'needs root (network namespaces, VXLAN devices, iptables)';
-  for (const bin of ['ip', 'bridge', 'iptables', 'iptables-restore', 'nsenter', 'sysctl']) {
-    if (spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0) return `${bin} is not installed (apt-get install iproute2 iptables util-linux procps)`;
+  for (const bin of ['ip', 'bridge', 'iptables', 'iptables-restore', 'iptables-save', 'nsenter']) {
+    if (spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0) return `${bin} is not installed (apt-get install iproute2 iptables util-linux)`;
   }
   return undefined;
 }
