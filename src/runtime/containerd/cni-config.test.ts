@@ -12,10 +12,17 @@ test('the conflist is a bridge with host-local addresses from the podCIDR, then 
   const bridge = conf.plugins[0] as unknown as { bridge: string; isGateway: boolean; ipMasq: boolean; ipam: { ranges: unknown; dataDir: string } };
   assert.equal(bridge.bridge, 'k3ts0');
   assert.equal(bridge.isGateway, true);
-  assert.equal(bridge.ipMasq, true);
+  // The overlay masquerades, leaving pod-to-pod traffic between nodes alone.
+  assert.equal(bridge.ipMasq, false);
   assert.deepEqual(bridge.ipam.ranges, [[{ subnet: '10.42.3.0/24' }]]);
   assert.equal(bridge.ipam.dataDir, '/x/ipam');
   assert.deepEqual(conf.plugins[1]!.capabilities, { portMappings: true });
+});
+
+test("the pod network's MTU goes to the bridge (and so to every pod's interface); without one the plugin's default", () => {
+  const bridge = (mtu?: number) => cniConflist({ podCidr: '10.42.3.0/24', bridgeName: 'k3ts0', ipamDir: '/x', ...(mtu ? { mtu } : {}) }).plugins[0]!;
+  assert.equal(bridge(1450).mtu, 1450);
+  assert.equal('mtu' in bridge(), false);
 });
 
 test('names the kernel would refuse and ranges that are not IPv4 CIDRs are refused here', () => {

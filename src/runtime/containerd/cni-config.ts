@@ -1,5 +1,6 @@
-// The node's CNI network: one bridge with host-local addresses from the node's podCIDR, masquerade
-// for traffic leaving the pod range, and portmap for hostPorts. containerd (max_conf_num = 1) reads
+// The node's CNI network: one bridge with host-local addresses from the node's podCIDR, and portmap
+// for hostPorts. Masquerade is the overlay's (network/overlay/masquerade.ts): the bridge plugin's
+// would also rewrite pod-to-pod traffic to other nodes, which must keep the pod's own address. containerd (max_conf_num = 1) reads
 // the single conflist in the node's conf dir and notices changes to it by itself.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,7 @@ export interface CniNetworkOptions {
   bridgeName: string;
   /** host-local's lease directory: per node, or two nodes on one machine hand out the same address. */
   ipamDir: string;
+  /** The pod network's MTU (`PodNetwork.mtu`: the underlay's less 50 bytes under VXLAN). */
   mtu?: number;
 }
 
@@ -37,7 +39,7 @@ export function cniConflist(o: CniNetworkOptions): CniConflist {
         bridge: o.bridgeName,
         // The bridge takes the range's first address and is every pod's default route.
         isGateway: true,
-        ipMasq: true,
+        ipMasq: false,
         // A pod reaching itself through a Service address comes back through the same veth.
         hairpinMode: true,
         ...(o.mtu ? { mtu: o.mtu } : {}),
