@@ -32,8 +32,8 @@ export interface NodeNetworkOptions {
 }
 
 export interface NodeNetwork {
-  /** The pods' MTU (the CNI bridge's), when an overlay decides it. */
-  readonly podMtu?: number;
+  /** The pods' MTU (the CNI bridge's), as the overlay decides it. */
+  readonly podMtu: number;
   /** What pods' resolv.conf says. */
   readonly dns: PodDnsSettings;
   /** NetworkUnavailable and OverlayReachable, for the kubelet to post. */
@@ -50,9 +50,8 @@ export async function startNodeNetwork(o: NodeNetworkOptions): Promise<NodeNetwo
     for (const fn of stops.splice(0).reverse()) await Promise.resolve(fn()).catch((err: unknown) => o.log('network part did not stop cleanly', { error: String(err) }));
   };
   try {
-    let overlay: PodNetwork | undefined;
-    if (s.backend !== 'none') {
-      overlay = await startPodNetwork({
+    // With backend none as well: it then only reports nothing, and someone else routes between nodes.
+    const overlay: PodNetwork = await startPodNetwork({
         nodes: informers.for(types.nodes),
         nodeName,
         nodeIP: o.nodeIp,
@@ -64,8 +63,7 @@ export async function startNodeNetwork(o: NodeNetworkOptions): Promise<NodeNetwo
         },
         log: { info: (msg) => o.log(msg), warn: (msg) => o.log(msg) },
       });
-      stops.push(() => overlay!.stop());
-    }
+    stops.push(() => overlay.stop());
     if (s.kubeProxy) {
       const proxy = startServiceProxy({
         services: informers.for(types.services),
@@ -85,7 +83,7 @@ export async function startNodeNetwork(o: NodeNetworkOptions): Promise<NodeNetwo
       stops.push(() => policy.stop());
     }
     return {
-      ...(overlay ? { podMtu: overlay.mtu } : {}),
+      podMtu: overlay.mtu,
       dns: { clusterDns: s.clusterDns, clusterDomain: s.clusterDomain, host: hostResolvConf(s.resolvConf) },
       conditions: overlayConditions(overlay),
       stop,
@@ -105,10 +103,7 @@ function hostResolvConf(path: string): PodDnsSettings['host'] {
   }
 }
 
-function overlayConditions(overlay: PodNetwork | undefined): ExtraConditions {
+function overlayConditions(overlay: PodNetwork): ExtraConditions {
   const spec = (c: NodeCondition): ConditionSpec => ({ type: c.type, status: c.status as ConditionSpec['status'], reason: c.reason ?? '', message: c.message ?? '' });
-  return {
-    current: () => (overlay ? overlay.conditions().map(spec) : []),
-    subscribe: (fn) => (overlay ? overlay.onConditionsChange(() => fn()) : () => undefined),
-  };
+  return { current: () => overlay.conditions().map(spec), subscribe: (fn) => overlay.onConditionsChange(() => fn()) };
 }

@@ -5,7 +5,7 @@ import type { NodeCondition } from 'kubernetes-types/core/v1.js';
 
 export interface ConditionSpec {
   type: string;
-  status: 'True' | 'False';
+  status: 'True' | 'False' | 'Unknown';
   reason: string;
   message: string;
 }
