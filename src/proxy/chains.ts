@@ -1,0 +1,58 @@
+// The names of every chain the proxy owns and the jumps into them from the built-in chains. All
+// start with K3TS- so the proxy can tell its chains from everyone else's and remove exactly those.
+import { createHash } from 'node:crypto';
+
+export type Table = 'nat' | 'filter';
+
+export const CHAIN_PREFIX = 'K3TS-';
+
+export const NAT_SERVICES = 'K3TS-SERVICES';
+export const NAT_NODEPORTS = 'K3TS-NODEPORTS';
+export const NAT_MARK_MASQ = 'K3TS-MARK-MASQ';
+export const NAT_POSTROUTING = 'K3TS-POSTROUTING';
+export const FILTER_REJECT = 'K3TS-PROXY-REJECT';
+export const FILTER_FORWARD = 'K3TS-PROXY-FORWARD';
+export const FILTER_FIREWALL = 'K3TS-PROXY-FIREWALL';
+
+// Chain names are limited to 28 characters: prefix (9) + 16 hex digits of a hash stays well under.
+const hashed = (kind: string, text: string) => `${CHAIN_PREFIX}${kind}-${createHash('sha256').update(text).digest('hex').slice(0, 16).toUpperCase()}`;
+
+/** One service port's chains; `id` is `namespace/name:portName/protocol`. */
+export const serviceChain = (id: string) => hashed('SVC', id);
+export const localChain = (id: string) => hashed('SVL', id);
+export const externalChain = (id: string) => hashed('EXT', id);
+export const endpointChain = (id: string, ip: string, port: number) => hashed('SEP', `${id}/${ip}:${port}`);
+
+export interface BuiltinJump {
+  table: Table;
+  chain: string;
+  /** The rule's match and target, as iptables-save prints it after `-A <chain>`. */
+  spec: string[];
+}
+
+const jump = (table: Table, chain: string, spec: string[]): BuiltinJump => ({ table, chain, spec });
+const newOnly = ['-m', 'conntrack', '--ctstate', 'NEW'];
+
+/** Inserted at the top of the built-in chains; everything else lives in our own chains. */
+export const BUILTIN_JUMPS: readonly BuiltinJump[] = [
+  jump('nat', 'PREROUTING', ['-m', 'comment', '--comment', 'k3ts service portals', '-j', NAT_SERVICES]),
+  jump('nat', 'OUTPUT', ['-m', 'comment', '--comment', 'k3ts service portals', '-j', NAT_SERVICES]),
+  jump('nat', 'POSTROUTING', ['-m', 'comment', '--comment', 'k3ts postrouting rules', '-j', NAT_POSTROUTING]),
+  jump('filter', 'INPUT', [...newOnly, '-m', 'comment', '--comment', 'k3ts service rejects', '-j', FILTER_REJECT]),
+  jump('filter', 'FORWARD', [...newOnly, '-m', 'comment', '--comment', 'k3ts service rejects', '-j', FILTER_REJECT]),
+  jump('filter', 'OUTPUT', [...newOnly, '-m', 'comment', '--comment', 'k3ts service rejects', '-j', FILTER_REJECT]),
+  jump('filter', 'FORWARD', ['-m', 'comment', '--comment', 'k3ts forwarding rules', '-j', FILTER_FORWARD]),
+  jump('filter', 'INPUT', ['-m', 'comment', '--comment', 'k3ts firewall', '-j', FILTER_FIREWALL]),
+];
+
+/** A word as iptables-save quotes it, so what we write and what it prints compare as text. */
+export function saveWord(word: string): string {
+  if (/^[-_0-9A-Za-z]+$/.test(word)) return word;
+  return `"${word.replace(/["\\']/g, (c) => `\\${c}`)}"`;
+}
+
+/** `-A <chain> <spec...>` with the comment quoted as iptables-save prints it. */
+export function ruleLine(chain: string, spec: readonly string[]): string {
+  const words = spec.map((w, i) => (spec[i - 1] === '--comment' ? saveWord(w) : w));
+  return `-A ${chain} ${words.join(' ')}`;
+}
