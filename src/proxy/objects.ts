@@ -2,8 +2,13 @@
 // benchmark: only the fields the proxy looks at.
 import type { Service, ServicePort, ServiceSpec } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
+import type { KObject } from '../registry/types.js';
 
-export function service(name: string, spec: Partial<ServiceSpec> & { ports?: ServicePort[] }, o: { namespace?: string; lbIPs?: string[]; resourceVersion?: string } = {}): Service {
+/** Typed as both what the proxy reads and what an informer holds. */
+export type ServiceObject = Service & KObject;
+export type EndpointSliceObject = EndpointSlice & KObject;
+
+export function service(name: string, spec: Partial<ServiceSpec> & { ports?: ServicePort[] }, o: { namespace?: string; lbIPs?: string[]; resourceVersion?: string } = {}): ServiceObject {
   return {
     apiVersion: 'v1',
     kind: 'Service',
@@ -25,7 +30,7 @@ export function endpointSlice(
   serviceName: string,
   endpoints: EndpointSpec[],
   o: { namespace?: string; name?: string; ports?: Array<{ name?: string; port: number; protocol?: string }>; resourceVersion?: string } = {},
-): EndpointSlice {
+): EndpointSliceObject {
   return {
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
