@@ -15,7 +15,18 @@ export const FILTER_FORWARD = 'K3TS-PROXY-FORWARD';
 export const FILTER_FIREWALL = 'K3TS-PROXY-FIREWALL';
 
 // Chain names are limited to 28 characters: prefix (9) + 16 hex digits of a hash stays well under.
-const hashed = (kind: string, text: string) => `${CHAIN_PREFIX}${kind}-${createHash('sha256').update(text).digest('hex').slice(0, 16).toUpperCase()}`;
+// Remembered, because every sync names every chain again and hashing dominated a 1,000-service build.
+const names = new Map<string, string>();
+function hashed(kind: string, text: string): string {
+  const key = `${kind} ${text}`;
+  let name = names.get(key);
+  if (name === undefined) {
+    if (names.size >= 200_000) names.clear();
+    name = `${CHAIN_PREFIX}${kind}-${createHash('sha256').update(text).digest('hex').slice(0, 16).toUpperCase()}`;
+    names.set(key, name);
+  }
+  return name;
+}
 
 /** One service port's chains; `id` is `namespace/name:portName/protocol`. */
 export const serviceChain = (id: string) => hashed('SVC', id);
@@ -44,15 +55,3 @@ export const BUILTIN_JUMPS: readonly BuiltinJump[] = [
   jump('filter', 'FORWARD', ['-m', 'comment', '--comment', 'k3ts forwarding rules', '-j', FILTER_FORWARD]),
   jump('filter', 'INPUT', ['-m', 'comment', '--comment', 'k3ts firewall', '-j', FILTER_FIREWALL]),
 ];
-
-/** A word as iptables-save quotes it, so what we write and what it prints compare as text. */
-export function saveWord(word: string): string {
-  if (/^[-_0-9A-Za-z]+$/.test(word)) return word;
-  return `"${word.replace(/["\\']/g, (c) => `\\${c}`)}"`;
-}
-
-/** `-A <chain> <spec...>` with the comment quoted as iptables-save prints it. */
-export function ruleLine(chain: string, spec: readonly string[]): string {
-  const words = spec.map((w, i) => (spec[i - 1] === '--comment' ? saveWord(w) : w));
-  return `-A ${chain} ${words.join(' ')}`;
-}

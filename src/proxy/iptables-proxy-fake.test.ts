@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { MemoryInformer } from '../client/informer.js';
 import type { RunCommand } from '../network/host-command.js';
 import type { KObject } from '../registry/types.js';
-import { ruleLine } from './chains.js';
+import { ruleLine } from './rule-text.js';
 import { startServiceProxy } from './iptables-proxy.js';
 import { startMemoryServiceProxy } from './memory-proxy.js';
 import { endpointSlice, service } from './objects.js';
@@ -33,6 +33,10 @@ function fakeKernel(o: { missing?: string } = {}) {
         else if (line.startsWith(':')) t.set(line.slice(1).split(' ')[0]!, []);
         else if (line.startsWith('-A ')) t.get(line.split(' ')[1]!)!.push(line);
         else if (line.startsWith('-X ')) t.delete(line.slice(3));
+        else if (line.startsWith('-I ')) {
+          const [, chain, , ...rest] = line.split(' ');
+          t.get(chain!)!.unshift(`-A ${chain} ${rest.join(' ')}`);
+        }
       }
       return ok();
     }

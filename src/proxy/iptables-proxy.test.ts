@@ -89,6 +89,12 @@ describe('iptables service proxy in network namespaces', { skip, timeout: 120_00
     await proxy!.syncNow();
     await proxy!.syncNow();
     assert.deepEqual(logs.filter((l) => l.includes('behind our back') || l.includes('restored')), []);
+    // Each jump from a built-in chain exactly once: what we look for is what iptables-save prints.
+    const saved = await mustRun(w.run(w.node), 'iptables-save', []);
+    for (const target of ['K3TS-SERVICES', 'K3TS-POSTROUTING', 'K3TS-PROXY-REJECT', 'K3TS-PROXY-FORWARD', 'K3TS-PROXY-FIREWALL']) {
+      const jumps = saved.split('\n').filter((l) => /^-A (PREROUTING|OUTPUT|POSTROUTING|INPUT|FORWARD) /.test(l) && l.endsWith(`-j ${target}`));
+      assert.equal(jumps.length, { 'K3TS-SERVICES': 2, 'K3TS-PROXY-REJECT': 3 }[target] ?? 1, `${target}: ${jumps.join('; ')}`);
+    }
   });
 
   it('keeps a client on one pod with ClientIP affinity', async () => {

@@ -3,13 +3,12 @@
 // change writes only the chains that differ from what we last wrote (no read), so it is fast; a
 // resync first reads the kernel's rules, so a chain someone edited or a jump someone deleted is
 // put back.
-import type { Service } from 'kubernetes-types/core/v1.js';
-import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import { runCommand } from '../network/host-command.js';
 import { BUILTIN_JUMPS, type BuiltinJump } from './chains.js';
+import { rulesFromInformers } from './informer-rules.js';
 import { hasJump, hostIptables } from './iptables.js';
 import { diffChains, ownChains, renderRemoveAll, renderRestore, TABLES } from './restore.js';
-import { buildProxyRules, type ProxyRules } from './rules.js';
+import { ProxyRulesCache, type ProxyRules } from './rules.js';
 import { ensureSysctls } from './sysctls.js';
 import { ServiceProxyError, type ServiceProxy, type ServiceProxyOptions } from './types.js';
 
@@ -20,6 +19,7 @@ export function startServiceProxy(o: ServiceProxyOptions): ServiceProxy {
   const ipt = hostIptables(o.run ?? runCommand);
   const log = o.log ?? (() => undefined);
   const resyncMs = o.resyncMs ?? DEFAULT_RESYNC_MS;
+  const cache = new ProxyRulesCache();
   let written: ProxyRules | undefined;
   let stopped = false;
   let unsubscribe: Array<() => void> = [];
@@ -28,34 +28,31 @@ export function startServiceProxy(o: ServiceProxyOptions): ServiceProxy {
   let retryMs = 1000;
 
   const desired = (): ProxyRules =>
-    buildProxyRules({
-      services: o.services.list() as unknown as Service[],
-      endpointSlices: o.endpointSlices.list() as unknown as EndpointSlice[],
-      nodeName: o.nodeName,
-      nodeIPs: o.nodeIPs,
-      clusterCidr: o.clusterCidr,
-      options: { masqueradeMark: o.masqueradeMark },
-    });
+    rulesFromInformers(o, cache);
 
   async function sync(verify: boolean): Promise<void> {
-    const want = desired();
     const first = !written;
     let current = written;
-    let jumps: readonly BuiltinJump[] = [];
-    if (verify || !current) {
-      const saved = { nat: await ipt.save('nat'), filter: await ipt.save('filter') };
-      current = { nat: ownChains(saved.nat), filter: ownChains(saved.filter) };
-      // The first sync checks every jump with -C; later ones trust what iptables-save showed.
-      jumps = written ? BUILTIN_JUMPS.filter((j) => !hasJump(saved[j.table], j)) : BUILTIN_JUMPS;
+    // Reading runs in other processes: start it, then build while it runs.
+    const reading = verify || !current ? Promise.all([ipt.save('nat'), ipt.save('filter')]) : undefined;
+    reading?.catch(() => undefined);
+    const want = desired();
+    let missing: readonly BuiltinJump[] = [];
+    if (reading) {
+      const [nat, filter] = await reading;
+      const saved = { nat, filter };
+      current = { nat: ownChains(nat), filter: ownChains(filter) };
+      missing = BUILTIN_JUMPS.filter((j) => !hasJump(saved[j.table], j));
       if (written) reportDrift(written, current);
     }
-    const text = renderRestore(want, current);
+    // At start, missing jumps go in with the chains, atomically. Later, one missing is unusual:
+    // -C confirms before -I, so a jump iptables merely prints differently is never doubled.
+    const text = renderRestore(want, current, first ? missing : []);
     if (text) await ipt.restore(text);
     written = want;
-    for (const j of jumps) {
-      if ((await ipt.ensureJump(j)) && !first) {
-        log('service proxy: restored a deleted jump', { table: j.table, chain: j.chain });
-      }
+    if (first) return;
+    for (const j of missing) {
+      if (await ipt.ensureJump(j)) log('service proxy: restored a deleted jump', { table: j.table, chain: j.chain });
     }
   }
 
@@ -102,9 +99,7 @@ export function startServiceProxy(o: ServiceProxyOptions): ServiceProxy {
   const onChange = () => void schedule(false).catch(() => undefined);
 
   const synced = (async () => {
-    await ipt.check();
-    await ensureSysctls(o.run ?? runCommand, log);
-    await Promise.all([o.services.synced, o.endpointSlices.synced]);
+    await Promise.all([ipt.check(), ensureSysctls(o.run ?? runCommand, log), o.services.synced, o.endpointSlices.synced]);
     if (stopped) return;
     unsubscribe = [o.services.subscribe(onChange), o.endpointSlices.subscribe(onChange)];
     resyncTimer = setInterval(() => void schedule(true).catch(() => undefined), resyncMs);

@@ -1,7 +1,8 @@
 // The iptables commands the proxy runs, in one place: save and restore of whole tables, and the
 // few single-rule edits for jumps from built-in chains, which we must not replace wholesale.
 import { CommandError, mustRun, type RunCommand } from '../network/host-command.js';
-import { ruleLine, type BuiltinJump, type Table } from './chains.js';
+import type { BuiltinJump, Table } from './chains.js';
+import { ruleLine } from './rule-text.js';
 import { parseSave } from './restore.js';
 import { ServiceProxyError } from './types.js';
 
@@ -24,12 +25,13 @@ export interface Iptables {
 export function hostIptables(run: RunCommand): Iptables {
   return {
     async check() {
-      for (const cmd of ['iptables', 'iptables-save', 'iptables-restore']) {
-        const r = await run(cmd, ['--version']);
+      const cmds = ['iptables', 'iptables-save', 'iptables-restore'];
+      const results = await Promise.all(cmds.map((cmd) => run(cmd, ['--version'])));
+      results.forEach((r, i) => {
         if (r.code === 127 || (r.code !== 0 && missing(r.stderr))) {
-          throw new ServiceProxyError('IptablesMissing', `the service proxy needs ${cmd}, which is not installed (apt-get install iptables)`);
+          throw new ServiceProxyError('IptablesMissing', `the service proxy needs ${cmds[i]}, which is not installed (apt-get install iptables)`);
         }
-      }
+      });
     },
     async save(table) {
       return parseSave(await mustRun(run, 'iptables-save', ['-t', table]));

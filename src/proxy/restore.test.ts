@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { saveWord } from './chains.js';
+import { saveWord } from './rule-text.js';
 import { endpointSlice, service } from './objects.js';
 import { ownChains, parseSave, renderRemoveAll, renderRestore } from './restore.js';
 import { buildProxyRules } from './rules.js';

@@ -1,13 +1,14 @@
 // Between the rules as data and iptables' text: what to hand `iptables-restore --noflush` to turn
 // one state of our chains into another, and our chains read back from `iptables-save`. Only chains
 // that changed are written, so one endpoint change costs a few chains, not the whole table.
-import { CHAIN_PREFIX, type Table } from './chains.js';
+import { CHAIN_PREFIX, type BuiltinJump, type Table } from './chains.js';
+import { ruleLine } from './rule-text.js';
 import type { ChainRules, ProxyRules } from './rules.js';
 
 export const TABLES: readonly Table[] = ['nat', 'filter'];
 
 const sameRules = (a: readonly string[] | undefined, b: readonly string[] | undefined) =>
-  a !== undefined && b !== undefined && a.length === b.length && a.every((r, i) => r === b[i]);
+  a === b || (a !== undefined && b !== undefined && a.length === b.length && a.every((r, i) => r === b[i]));
 
 export interface ChainDiff {
   /** Chains to (re)write whole. */
@@ -26,16 +27,20 @@ export function diffChains(desired: ChainRules, current: ChainRules | undefined)
  * iptables-restore input turning `current` (what is there; undefined = assume nothing of ours) into
  * `desired`; empty when nothing differs. A `:CHAIN` line flushes (or creates) the chain, so a written
  * chain is replaced whole and a removed one is empty (and unreferenced) by the time `-X` runs.
+ * `insert` are jumps from built-in chains known to be missing: added at the top in the same
+ * transaction (built-in chains are never declared, so --noflush leaves the rest of them alone).
  */
-export function renderRestore(desired: ProxyRules, current?: ProxyRules): string {
+export function renderRestore(desired: ProxyRules, current?: ProxyRules, insert: readonly BuiltinJump[] = []): string {
   const out: string[] = [];
   for (const table of TABLES) {
     const { write, remove } = diffChains(desired[table], current?.[table]);
-    if (!write.length && !remove.length) continue;
+    const jumps = insert.filter((j) => j.table === table);
+    if (!write.length && !remove.length && !jumps.length) continue;
     out.push(`*${table}`);
     for (const c of [...write, ...remove]) out.push(`:${c} - [0:0]`);
     for (const c of write) out.push(...desired[table].get(c)!);
     for (const c of remove) out.push(`-X ${c}`);
+    for (const j of jumps) out.push(ruleLine(j.chain, j.spec).replace(/^-A (\S+) /, '-I $1 1 '));
     out.push('COMMIT');
   }
   return out.length ? `${out.join('\n')}\n` : '';

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import { endpointSlice, service, type EndpointSpec } from './objects.js';
-import { buildProxyRules, type ProxyRules } from './rules.js';
+import { buildProxyRules, ProxyRulesCache, type ProxyRules } from './rules.js';
 
 const CIDR = '10.244.0.0/16';
 const NODE_IP = '192.168.230.2';
@@ -62,7 +62,7 @@ describe('buildProxyRules', () => {
     const svcs = [service('web', { clusterIP: '10.96.0.10' })];
     const backends = (r: ProxyRules) => {
       const svc = rules(r, 'nat', 'K3TS-SERVICES').find((l) => l.includes('10.96.0.10'));
-      return svc ? rules(r, 'nat', target(svc)).slice(1).map((l) => /-> (\S+)"/.exec(l)![1]) : [];
+      return svc ? dnatTargets(r, target(svc)) : [];
     };
     const old = { ip: '10.244.1.9', ready: false, serving: true, terminating: true };
     assert.deepEqual(backends(build(svcs, slices([old, { ip: '10.244.1.2' }]))), ['10.244.1.2:8080']);
@@ -239,6 +239,21 @@ describe('buildProxyRules', () => {
     const r2 = build([...svcs].reverse(), [...slices].reverse());
     assert.deepEqual([...r1.nat], [...r2.nat]);
     for (const c of [...r1.nat.keys(), ...r1.filter.keys()]) assert.ok(c.length <= 28, c);
+  });
+
+  it('reuses an unchanged Service\'s chains from the cache and rebuilds a changed one', () => {
+    const svcs = [service('a', { clusterIP: '10.96.0.10' }), service('b', { clusterIP: '10.96.0.11' })];
+    const slices = [endpointSlice('a', three), endpointSlice('b', three)];
+    const cache = new ProxyRulesCache();
+    const input = { services: svcs, endpointSlices: slices, nodeName: 'node-a', nodeIPs: [NODE_IP], clusterCidr: CIDR };
+    const r1 = buildProxyRules(input, cache);
+    const r2 = buildProxyRules({ ...input, endpointSlices: [slices[0]!, endpointSlice('b', three.slice(0, 2))] }, cache);
+    const chainOf = (r: ProxyRules, ip: string) => jumpFrom(r, 'K3TS-SERVICES', ip);
+    assert.equal(r2.nat.get(chainOf(r2, '10.96.0.10')), r1.nat.get(chainOf(r1, '10.96.0.10')), 'same array: unchanged');
+    assert.deepEqual(dnatTargets(r2, chainOf(r2, '10.96.0.11')), ['10.244.1.2:8080', '10.244.1.3:8080']);
+    assert.deepEqual(r2, build(svcs, [slices[0]!, endpointSlice('b', three.slice(0, 2))]));
+    const other = buildProxyRules({ ...input, nodeName: 'node-b', services: [service('a', { clusterIP: '10.96.0.10', internalTrafficPolicy: 'Local' })] }, cache);
+    assert.deepEqual(dnatTargets(other, chainOf(other, '10.96.0.10')), ['10.244.2.4:8080']);
   });
 
   it('refuses a masquerade mark that is not one bit', () => {

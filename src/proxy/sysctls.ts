@@ -19,8 +19,9 @@ const SYSCTLS: readonly Sysctl[] = [
 ];
 
 export async function ensureSysctls(run: RunCommand, log: (msg: string, fields?: Record<string, unknown>) => void): Promise<void> {
-  for (const s of SYSCTLS) {
-    const r = await run('sysctl', ['-w', `${s.key}=1`]);
+  const results = await Promise.all(SYSCTLS.map((s) => run('sysctl', ['-w', `${s.key}=1`])));
+  for (const [i, s] of SYSCTLS.entries()) {
+    const r = results[i]!;
     if (r.code === 0) continue;
     const detail = (r.stderr || r.stdout).trim();
     if (s.required) throw new Error(`service proxy: cannot set ${s.key}=1 (${s.why}): ${detail}`);

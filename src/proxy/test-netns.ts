@@ -99,6 +99,8 @@ export async function createNetnsWorld(o: { pods?: number } = {}): Promise<Netns
     await ip(['-n', client, 'addr', 'add', `${CLIENT_IP}/24`, 'dev', 'eth0']);
     await ip(['-n', client, 'link', 'set', 'eth0', 'up']);
     await ip(['-n', client, 'route', 'add', SERVICE_CIDR, 'via', NODE_IP]);
+    // So a benchmark can compare the proxy with going to a pod directly over the same hop.
+    await ip(['-n', client, 'route', 'add', POD_CIDR, 'via', NODE_IP]);
     for (const [i, p] of pods.entries()) {
       await ip(['-n', node, 'link', 'add', `vp${i}`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', p.ns]);
       await ip(['-n', node, 'link', 'set', `vp${i}`, 'master', 'br0']);
