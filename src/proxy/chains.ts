@@ -1,0 +1,57 @@
+// The names of every chain the proxy owns and the jumps into them from the built-in chains. All
+// start with K3TS- so the proxy can tell its chains from everyone else's and remove exactly those.
+import { createHash } from 'node:crypto';
+
+export type Table = 'nat' | 'filter';
+
+export const CHAIN_PREFIX = 'K3TS-';
+
+export const NAT_SERVICES = 'K3TS-SERVICES';
+export const NAT_NODEPORTS = 'K3TS-NODEPORTS';
+export const NAT_MARK_MASQ = 'K3TS-MARK-MASQ';
+export const NAT_POSTROUTING = 'K3TS-POSTROUTING';
+export const FILTER_REJECT = 'K3TS-PROXY-REJECT';
+export const FILTER_FORWARD = 'K3TS-PROXY-FORWARD';
+export const FILTER_FIREWALL = 'K3TS-PROXY-FIREWALL';
+
+// Chain names are limited to 28 characters: prefix (9) + 16 hex digits of a hash stays well under.
+// Remembered, because every sync names every chain again and hashing dominated a 1,000-service build.
+const names = new Map<string, string>();
+function hashed(kind: string, text: string): string {
+  const key = `${kind} ${text}`;
+  let name = names.get(key);
+  if (name === undefined) {
+    if (names.size >= 200_000) names.clear();
+    name = `${CHAIN_PREFIX}${kind}-${createHash('sha256').update(text).digest('hex').slice(0, 16).toUpperCase()}`;
+    names.set(key, name);
+  }
+  return name;
+}
+
+/** One service port's chains; `id` is `namespace/name:portName/protocol`. */
+export const serviceChain = (id: string) => hashed('SVC', id);
+export const localChain = (id: string) => hashed('SVL', id);
+export const externalChain = (id: string) => hashed('EXT', id);
+export const endpointChain = (id: string, ip: string, port: number) => hashed('SEP', `${id}/${ip}:${port}`);
+
+export interface BuiltinJump {
+  table: Table;
+  chain: string;
+  /** The rule's match and target, as iptables-save prints it after `-A <chain>`. */
+  spec: string[];
+}
+
+const jump = (table: Table, chain: string, spec: string[]): BuiltinJump => ({ table, chain, spec });
+const newOnly = ['-m', 'conntrack', '--ctstate', 'NEW'];
+
+/** Inserted at the top of the built-in chains; everything else lives in our own chains. */
+export const BUILTIN_JUMPS: readonly BuiltinJump[] = [
+  jump('nat', 'PREROUTING', ['-m', 'comment', '--comment', 'k3ts service portals', '-j', NAT_SERVICES]),
+  jump('nat', 'OUTPUT', ['-m', 'comment', '--comment', 'k3ts service portals', '-j', NAT_SERVICES]),
+  jump('nat', 'POSTROUTING', ['-m', 'comment', '--comment', 'k3ts postrouting rules', '-j', NAT_POSTROUTING]),
+  jump('filter', 'INPUT', [...newOnly, '-m', 'comment', '--comment', 'k3ts service rejects', '-j', FILTER_REJECT]),
+  jump('filter', 'FORWARD', [...newOnly, '-m', 'comment', '--comment', 'k3ts service rejects', '-j', FILTER_REJECT]),
+  jump('filter', 'OUTPUT', [...newOnly, '-m', 'comment', '--comment', 'k3ts service rejects', '-j', FILTER_REJECT]),
+  jump('filter', 'FORWARD', ['-m', 'comment', '--comment', 'k3ts forwarding rules', '-j', FILTER_FORWARD]),
+  jump('filter', 'INPUT', ['-m', 'comment', '--comment', 'k3ts firewall', '-j', FILTER_FIREWALL]),
+];
