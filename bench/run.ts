@@ -5,6 +5,7 @@
 //   npm run bench                      the standard run (~3 min on 2 cores), with nodes and scheduling (bench/nodes.ts)
 //   npm run bench -- --no-nodes        only the API server (~1.5 min)
 //   npm run bench -- --no-pods         without real pods on containerd (bench/real-pods.ts; they need root)
+//   npm run bench -- --no-network      without the network benches (service proxy, overlay, DNS; root)
 //   npm run bench -- --apibench        also run ../shared/tools/apibench.mjs against the same server
 //   npm run bench -- --cpu-prof <dir>  write a V8 CPU profile of the server (the loaded run) into <dir>
 import { existsSync, mkdtempSync, rmSync, mkdirSync } from 'node:fs';
@@ -44,18 +45,20 @@ interface Args {
   cpuProfDir: string | undefined;
   nodes: boolean;
   pods: boolean;
+  network: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { apibench: false, cpuProfDir: undefined, nodes: true, pods: true };
+  const args: Args = { apibench: false, cpuProfDir: undefined, nodes: true, pods: true, network: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--apibench') args.apibench = true;
     else if (a === '--cpu-prof') args.cpuProfDir = resolve(argv[++i] ?? '');
     else if (a === '--no-nodes') args.nodes = false;
     else if (a === '--no-pods') args.pods = false;
+    else if (a === '--no-network') args.network = false;
     else if (a === '-h' || a === '--help') {
-      process.stdout.write('usage: npm run bench [-- --apibench] [-- --cpu-prof <dir>] [-- --no-nodes] [-- --no-pods]\n');
+      process.stdout.write('usage: npm run bench [-- --apibench] [-- --cpu-prof <dir>] [-- --no-nodes] [-- --no-pods] [-- --no-network]\n');
       process.exit(0);
     } else {
       process.stderr.write(`bench: unknown option ${a} (try --help)\n`);
@@ -296,6 +299,18 @@ async function main(): Promise<void> {
       );
     }
     if (realPods) process.stdout.write(`\nreal pods on containerd\n${renderTable(realPodRows(realPods))}\n`);
+    if (args.network) {
+      // Each in a process of its own: they build network namespaces and need the CPU to themselves.
+      for (const [title, script, extra] of [
+        ['service proxy: rule sync and NodePort throughput', 'proxy-sync.js', []],
+        ['pod to pod: across nodes over VXLAN vs on one node', 'overlay-latency.js', []],
+        ['cluster DNS: queries/s on one core', 'dns-queries.js', ['5']],
+      ] as const) {
+        log(title);
+        const out = execFileSync(process.execPath, [fileURLToPath(new URL(`./${script}`, import.meta.url)), ...extra], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 300_000 });
+        process.stdout.write(`\n${title}\n${out.trimEnd()}\n`);
+      }
+    }
     if (result.apibench) {
       process.stdout.write('apibench: its JSON is under "apibench" in the line below\n');
     }
