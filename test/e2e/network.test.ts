@@ -74,7 +74,8 @@ if (skip) {
       env = { KUBECONFIG: join(dataDir, 'kubeconfig.yaml'), HOME: dir, KUBECACHEDIR: join(dir, 'kube-cache') };
       const tar = join(dir, 'seed002.tar');
       ok(await exec(process.execPath, [join(repoRoot, 'examples', 'seed002-app', 'build.mjs'), '--out', join(dir, 'seed002'), '--tar', tar]), 'build the seed002 image');
-      ok(await exec(k3tsBin, ['up', '--agents', '2', '--data-dir', dataDir, '--port', String(await freePort()), '--runtime', 'containerd'], {}, 180_000), 'k3ts up');
+      // A short grace period, so the node-loss test sees a silent node NotReady in seconds.
+      ok(await exec(k3tsBin, ['up', '--agents', '2', '--data-dir', dataDir, '--port', String(await freePort()), '--runtime', 'containerd', '--', '--node-monitor-grace-period', '8s'], {}, 180_000), 'k3ts up');
       network = (JSON.parse(readFileSync(join(dataDir, 'up.json'), 'utf8')) as { network: UpNetwork }).network;
       ok(await exec(k3tsBin, ['image', 'import', tar, '--data-dir', dataDir]), 'k3ts image import');
       // httpd ignores SIGTERM: a short grace period keeps the scale-down test from waiting out 30 s.
@@ -211,6 +212,26 @@ if (skip) {
       const after_ = seen.slice(mark);
       assert.ok(after_.length > 5, 'traffic went on');
       assert.deepEqual(after_.filter((n) => !remaining.has(n)), [], 'nothing from the removed pod');
+    });
+
+    test('a node killed: once it is NotReady its pod leaves the Service, though its container still answers', async () => {
+      const nodes = (await jsonpath(['get', 'pods', '-l', 'app=test'], '{.items[*].spec.nodeName}')).split(' ');
+      const victim = nodes.find((n) => n.startsWith('k3ts-agent-'))!;
+      const survivor = network.nodes.find((n) => n.role === 'server')!.ip;
+      const state = JSON.parse(readFileSync(join(dataDir, 'up.json'), 'utf8')) as { processes: Array<{ role: string; pid: number }> };
+      process.kill(state.processes.find((p) => p.role === victim.replace('k3ts-agent-', 'agent '))!.pid, 'SIGKILL');
+      await eventually(`${victim}'s pod not ready`, 60_000, async () => {
+        const ready = await jsonpath(['get', 'pods', '-l', 'app=test', '--field-selector', `spec.nodeName=${victim}`], '{.items[0].status.conditions[?(@.type=="Ready")].status}');
+        return ready === 'False' ? true : undefined;
+      });
+      const replies: string[] = [];
+      await eventually('rules without it', 10_000, async () => {
+        replies.length = 0;
+        for (let i = 0; i < 6; i++) replies.push(nodeOf(await httpGet(`http://${survivor}:30080/`)));
+        return replies.includes(victim) ? undefined : true;
+      });
+      for (let i = 0; i < 6; i++) replies.push(nodeOf(await httpGet(`http://${survivor}:30080/`)));
+      assert.deepEqual(replies.filter((n) => n === victim), []);
     });
 
     test('k3ts down leaves ip netns, ip link and iptables-save as before', async () => {
