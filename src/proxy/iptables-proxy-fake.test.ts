@@ -100,6 +100,13 @@ describe('startServiceProxy (fake iptables)', () => {
     await proxy.stop();
   });
 
+  it('stops at once even when its informers never synced', async () => {
+    const k = fakeKernel();
+    const proxy = startServiceProxy(opts(k.run, new MemoryInformer(), new MemoryInformer()));
+    await proxy.stop();
+    assert.equal(k.restores.length, 0);
+  });
+
   it('in memory, reports the rules it would write', async () => {
     const services = new MemoryInformer<KObject>([service('web', { clusterIP: '10.96.0.10' })]);
     const slices = new MemoryInformer<KObject>([endpointSlice('web', [{ ip: '10.244.1.2' }])]);

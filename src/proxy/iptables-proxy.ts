@@ -27,8 +27,7 @@ export function startServiceProxy(o: ServiceProxyOptions): ServiceProxy {
   let retryTimer: NodeJS.Timeout | undefined;
   let retryMs = 1000;
 
-  const desired = (): ProxyRules =>
-    rulesFromInformers(o, cache);
+  const desired = (): ProxyRules => rulesFromInformers(o, cache);
 
   async function sync(verify: boolean): Promise<void> {
     const first = !written;
@@ -82,6 +81,8 @@ export function startServiceProxy(o: ServiceProxyOptions): ServiceProxy {
             retryMs = 1000;
           },
           (err: unknown) => {
+            // What is in the kernel is unknown now (one table may have committed): read it next time.
+            written = undefined;
             log('service proxy: sync failed; retrying', { error: (err as Error).message, retryMs });
             clearTimeout(retryTimer);
             retryTimer = setTimeout(() => void schedule(true).catch(() => undefined), retryMs);
@@ -98,8 +99,10 @@ export function startServiceProxy(o: ServiceProxyOptions): ServiceProxy {
 
   const onChange = () => void schedule(false).catch(() => undefined);
 
+  const checked = ipt.check();
+  checked.catch(() => undefined);
   const synced = (async () => {
-    await Promise.all([ipt.check(), ensureSysctls(o.run ?? runCommand, log), o.services.synced, o.endpointSlices.synced]);
+    await Promise.all([checked, ensureSysctls(o.run ?? runCommand, log), o.services.synced, o.endpointSlices.synced]);
     if (stopped) return;
     unsubscribe = [o.services.subscribe(onChange), o.endpointSlices.subscribe(onChange)];
     resyncTimer = setInterval(() => void schedule(true).catch(() => undefined), resyncMs);
@@ -121,10 +124,8 @@ export function startServiceProxy(o: ServiceProxyOptions): ServiceProxy {
     clearInterval(resyncTimer);
     clearTimeout(retryTimer);
     for (const u of unsubscribe) u();
-    const usable = await synced.then(
-      () => true,
-      (err: unknown) => !(err instanceof ServiceProxyError && err.code === 'IptablesMissing'),
-    );
+    // Not `synced`: informers that never sync must not keep stop() from cleaning up.
+    const usable = await checked.then(() => true, () => false);
     await tail;
     if (!usable) return;
     for (const j of BUILTIN_JUMPS) await ipt.deleteJump(j);
