@@ -6,7 +6,7 @@ import { mustRun } from '../network/host-command.js';
 import type { KObject } from '../registry/types.js';
 import { startServiceProxy } from './iptables-proxy.js';
 import { endpointSlice, service, type EndpointSpec } from './objects.js';
-import { CLIENT_IP, BRIDGE_IP, CLUSTER_CIDR, createNetnsWorld, NODE_IP, netnsSkipReason, type NetnsWorld } from './test-netns.js';
+import { BRIDGE_IP, CLIENT_IP, CLUSTER_CIDR, createNetnsWorld, NODE_IP, netnsSkipReason, POD_UDP_PORT, type NetnsWorld } from './test-netns.js';
 import type { ServiceProxy } from './types.js';
 
 const skip = netnsSkipReason();
@@ -117,6 +117,15 @@ describe('iptables service proxy in network namespaces', { skip, timeout: 120_00
     await proxy!.syncNow();
   });
 
+  it('balances a LoadBalancer whose ingress IP is the node IP (ServiceLB) on the service port', async () => {
+    services.set(service('web', { type: 'LoadBalancer', clusterIP: CLUSTER_IP, ports: [{ name: 'http', port: 80, nodePort: NODE_PORT, protocol: 'TCP' }] }, { lbIPs: [NODE_IP] }));
+    await proxy!.syncNow();
+    const bodies = await w.get(w.client, `http://${NODE_IP}:80/`, 6);
+    assert.deepEqual(count(who(bodies)), { 'pod-0': 2, 'pod-1': 2, 'pod-2': 2 }, bodies.join(', '));
+    services.set(svc());
+    await proxy!.syncNow();
+  });
+
   it('stops sending new connections to a removed endpoint within 1 s', async () => {
     const removed = w.pods[2]!;
     const t0 = performance.now();
@@ -134,6 +143,24 @@ describe('iptables service proxy in network namespaces', { skip, timeout: 120_00
     console.log(`# endpoint removal live after ${live.toFixed(1)} ms`);
     const bodies = await w.get(w.node, `http://${CLUSTER_IP}/`, 6);
     assert.deepEqual(count(who(bodies)), { 'pod-0': 3, 'pod-1': 3 }, bodies.join(', '));
+  });
+
+  it('moves a UDP flow off a removed endpoint (its conntrack entry is cleared)', async () => {
+    const dns = (pods = w.pods) => endpointSlice('dns', eps(pods), { ports: [{ name: 'dns', port: POD_UDP_PORT, protocol: 'UDP' }] });
+    services.set(service('dns', { clusterIP: '10.96.0.53', ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] }));
+    slices.set(dns());
+    await proxy!.syncNow();
+    const first = await w.udp(w.node, '10.96.0.53', 53, 40053);
+    const pod = w.pods.find((p) => first.startsWith(`${p.name} `));
+    assert.ok(pod, first);
+    assert.equal(await w.udp(w.node, '10.96.0.53', 53, 40053), first, 'same flow, same pod');
+    // The removed pod still runs and would still answer: only the cleared flow moves the client.
+    slices.set(dns(w.pods.filter((p) => p !== pod)));
+    await sleep(300);
+    const after = await w.udp(w.node, '10.96.0.53', 53, 40053);
+    assert.ok(!after.startsWith(`${pod!.name} `) && !after.startsWith('ERR'), after);
+    services.delete(service('dns', {}));
+    slices.delete(dns());
   });
 
   it('refuses connections at once when the service has no endpoints', async () => {

@@ -5,6 +5,7 @@
 // put back.
 import { runCommand } from '../network/host-command.js';
 import { BUILTIN_JUMPS, type BuiltinJump } from './chains.js';
+import { clearUdpFlows, removedUdpEndpoints } from './conntrack.js';
 import { rulesFromInformers } from './informer-rules.js';
 import { hasJump, hostIptables } from './iptables.js';
 import { diffChains, ownChains, renderRemoveAll, renderRestore, TABLES } from './restore.js';
@@ -16,7 +17,8 @@ const DEFAULT_RESYNC_MS = 15_000;
 const MAX_RETRY_MS = 30_000;
 
 export function startServiceProxy(o: ServiceProxyOptions): ServiceProxy {
-  const ipt = hostIptables(o.run ?? runCommand);
+  const run = o.run ?? runCommand;
+  const ipt = hostIptables(run);
   const log = o.log ?? (() => undefined);
   const resyncMs = o.resyncMs ?? DEFAULT_RESYNC_MS;
   const cache = new ProxyRulesCache();
@@ -48,10 +50,24 @@ export function startServiceProxy(o: ServiceProxyOptions): ServiceProxy {
     // -C confirms before -I, so a jump iptables merely prints differently is never doubled.
     const text = renderRestore(want, current, first ? missing : []);
     if (text) await ipt.restore(text);
+    const before = written;
     written = want;
+    if (before) await clearRemovedUdp(before, want);
     if (first) return;
     for (const j of missing) {
       if (await ipt.ensureJump(j)) log('service proxy: restored a deleted jump', { table: j.table, chain: j.chain });
+    }
+  }
+
+  let conntrackWarned = false;
+  async function clearRemovedUdp(before: ProxyRules, after: ProxyRules): Promise<void> {
+    for (const endpoint of removedUdpEndpoints(before.nat, after.nat)) {
+      const r = await clearUdpFlows(run, endpoint);
+      // Without the tool, UDP clients of a removed endpoint recover only when their flow times out.
+      if (!r.ok && !conntrackWarned) {
+        conntrackWarned = true;
+        log('service proxy: cannot clear UDP flows of removed endpoints (apt-get install conntrack)', { endpoint, error: r.detail });
+      }
     }
   }
 
@@ -102,7 +118,7 @@ export function startServiceProxy(o: ServiceProxyOptions): ServiceProxy {
   const checked = ipt.check();
   checked.catch(() => undefined);
   const synced = (async () => {
-    await Promise.all([checked, ensureSysctls(o.run ?? runCommand, log), o.services.synced, o.endpointSlices.synced]);
+    await Promise.all([checked, ensureSysctls(run, log), o.services.synced, o.endpointSlices.synced]);
     if (stopped) return;
     unsubscribe = [o.services.subscribe(onChange), o.endpointSlices.subscribe(onChange)];
     resyncTimer = setInterval(() => void schedule(true).catch(() => undefined), resyncMs);
