@@ -78,8 +78,27 @@ const [url, n, timeout] = process.argv.slice(1);
   console.log(JSON.stringify(out));
 })();`;
 
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** Namespaces of earlier runs whose process was killed before its teardown (names carry the creator's PID). */
+async function removeOrphans(): Promise<void> {
+  const list = await runCommand('ip', ['netns', 'list']);
+  for (const line of list.stdout.split('\n')) {
+    const m = /^(k3ts-tpx-(\d+)-[0-9a-f]+-\S+)/.exec(line);
+    if (m && Number(m[2]) !== process.pid && !alive(Number(m[2]))) await runCommand('ip', ['netns', 'del', m[1]!]);
+  }
+}
+
 export async function createNetnsWorld(o: { pods?: number } = {}): Promise<NetnsWorld> {
-  const id = randomBytes(3).toString('hex');
+  await removeOrphans();
+  const id = `${process.pid}-${randomBytes(3).toString('hex')}`;
   const node = `k3ts-tpx-${id}-node`;
   const client = `k3ts-tpx-${id}-client`;
   const pods: Pod[] = Array.from({ length: o.pods ?? 3 }, (_, i) => ({ name: `pod-${i}`, ns: `k3ts-tpx-${id}-p${i}`, ip: `10.244.1.${10 + i}` }));
