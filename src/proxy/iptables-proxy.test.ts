@@ -42,6 +42,13 @@ describe('iptables service proxy in network namespaces', { skip, timeout: 120_00
     const ipt = (...args: string[]) => mustRun(w.run(w.node), 'iptables', args);
     await ipt('-t', 'nat', '-A', 'POSTROUTING', '-s', '10.244.1.0/24', '!', '-d', CLUSTER_CIDR, '-j', 'MASQUERADE');
     await ipt('-t', 'filter', '-A', 'FORWARD', '-i', 'br0', '-j', 'ACCEPT');
+    // Other k3ts parts' chains share the K3TS- prefix (overlay masquerade, network policy): not ours to touch.
+    await ipt('-t', 'nat', '-N', 'K3TS-POSTROUTING-MASQ');
+    await ipt('-t', 'nat', '-A', 'K3TS-POSTROUTING-MASQ', '-s', '10.244.0.0/16', '-d', '10.244.0.0/16', '-j', 'RETURN');
+    await ipt('-t', 'nat', '-A', 'POSTROUTING', '-j', 'K3TS-POSTROUTING-MASQ');
+    await ipt('-t', 'filter', '-N', 'K3TS-NP-FORWARD');
+    await ipt('-t', 'filter', '-A', 'FORWARD', '-j', 'K3TS-NP-FORWARD');
+    await ipt('-t', 'filter', '-N', 'K3TS-FORWARD');
     before0 = await saveText(w);
     services.replace([svc()]);
     slices.replace([endpointSlice('web', eps(), { ports: [{ name: 'http', port: 8080 }] })]);

@@ -1,7 +1,7 @@
 // Between the rules as data and iptables' text: what to hand `iptables-restore --noflush` to turn
 // one state of our chains into another, and our chains read back from `iptables-save`. Only chains
 // that changed are written, so one endpoint change costs a few chains, not the whole table.
-import { CHAIN_PREFIX, type BuiltinJump, type Table } from './chains.js';
+import { isProxyChain, type BuiltinJump, type Table } from './chains.js';
 import { ruleLine } from './rule-text.js';
 import type { ChainRules, ProxyRules } from './rules.js';
 
@@ -19,7 +19,7 @@ export interface ChainDiff {
 
 export function diffChains(desired: ChainRules, current: ChainRules | undefined): ChainDiff {
   const write = [...desired.keys()].filter((c) => !sameRules(desired.get(c), current?.get(c)));
-  const remove = [...(current?.keys() ?? [])].filter((c) => c.startsWith(CHAIN_PREFIX) && !desired.has(c));
+  const remove = [...(current?.keys() ?? [])].filter((c) => isProxyChain(c) && !desired.has(c));
   return { write, remove };
 }
 
@@ -63,16 +63,16 @@ export function parseSave(text: string): Map<string, string[]> {
   return chains;
 }
 
-/** Only our chains, for comparing against what we wrote. */
+/** Only the proxy's chains (not other k3ts parts' K3TS- chains), for comparing against what we wrote. */
 export function ownChains(chains: ReadonlyMap<string, readonly string[]>): Map<string, readonly string[]> {
-  return new Map([...chains].filter(([name]) => name.startsWith(CHAIN_PREFIX)));
+  return new Map([...chains].filter(([name]) => isProxyChain(name)));
 }
 
 /** Text that deletes every chain of ours that `present` lists (for stop). */
 export function renderRemoveAll(present: Record<Table, readonly string[]>): string {
   const out: string[] = [];
   for (const table of TABLES) {
-    const chains = present[table].filter((c) => c.startsWith(CHAIN_PREFIX));
+    const chains = present[table].filter(isProxyChain);
     if (!chains.length) continue;
     out.push(`*${table}`, ...chains.map((c) => `:${c} - [0:0]`), ...chains.map((c) => `-X ${c}`), 'COMMIT');
   }
