@@ -46,12 +46,14 @@ export interface BuiltinJump {
   chain: string;
   /** The rule's match and target, as iptables-save prints it after `-A <chain>`. */
   spec: string[];
+  /** Where a missing jump goes: the top, or the end (to let everyone else decide first). */
+  at: 'top' | 'end';
 }
 
-const jump = (table: Table, chain: string, spec: string[]): BuiltinJump => ({ table, chain, spec });
+const jump = (table: Table, chain: string, spec: string[], at: 'top' | 'end' = 'top'): BuiltinJump => ({ table, chain, spec, at });
 const newOnly = ['-m', 'conntrack', '--ctstate', 'NEW'];
 
-/** Inserted at the top of the built-in chains; everything else lives in our own chains. */
+/** The only rules we add to built-in chains; everything else lives in our own chains. */
 export const BUILTIN_JUMPS: readonly BuiltinJump[] = [
   jump('nat', 'PREROUTING', ['-m', 'comment', '--comment', 'k3ts service portals', '-j', NAT_SERVICES]),
   jump('nat', 'OUTPUT', ['-m', 'comment', '--comment', 'k3ts service portals', '-j', NAT_SERVICES]),
@@ -59,6 +61,8 @@ export const BUILTIN_JUMPS: readonly BuiltinJump[] = [
   jump('filter', 'INPUT', [...newOnly, '-m', 'comment', '--comment', 'k3ts service rejects', '-j', FILTER_REJECT]),
   jump('filter', 'FORWARD', [...newOnly, '-m', 'comment', '--comment', 'k3ts service rejects', '-j', FILTER_REJECT]),
   jump('filter', 'OUTPUT', [...newOnly, '-m', 'comment', '--comment', 'k3ts service rejects', '-j', FILTER_REJECT]),
-  jump('filter', 'FORWARD', ['-m', 'comment', '--comment', 'k3ts forwarding rules', '-j', FILTER_FORWARD]),
+  // Its ACCEPTs only matter on hosts whose FORWARD policy is DROP; at the top they would let service
+  // traffic skip whatever comes later in FORWARD, network policy included. So it goes last.
+  jump('filter', 'FORWARD', ['-m', 'comment', '--comment', 'k3ts forwarding rules', '-j', FILTER_FORWARD], 'end'),
   jump('filter', 'INPUT', ['-m', 'comment', '--comment', 'k3ts firewall', '-j', FILTER_FIREWALL]),
 ];

@@ -46,6 +46,7 @@ function fakeKernel(o: { missing?: string } = {}) {
       const [, , , table, op, chain, ...rest] = args; // -w 5 -t <table> <op> <chain> ...
       const rules = tables[table!]!.get(chain!)!;
       const spec = op === '-I' ? rest.slice(1) : rest;
+      if (op === '-A') return rules.push(ruleLine(chain!, spec)), ok();
       const line = ruleLine(chain!, spec);
       if (op === '-C') return rules.includes(line) ? ok() : { code: 1, stdout: '', stderr: 'Bad rule' };
       if (op === '-I') return rules.unshift(line), ok();

@@ -96,6 +96,10 @@ describe('iptables service proxy in network namespaces', { skip, timeout: 120_00
     await proxy!.syncNow();
     await proxy!.syncNow();
     assert.deepEqual(logs.filter((l) => l.includes('behind our back') || l.includes('restored')), []);
+    // Ours is the only FORWARD jump that goes last: policy and other chains decide before its ACCEPTs.
+    const forward = (await mustRun(w.run(w.node), 'iptables', ['-S', 'FORWARD'])).trim().split('\n');
+    assert.match(forward.at(-1)!, /-j K3TS-PROXY-FORWARD$/);
+    assert.match(forward[1]!, /-j K3TS-PROXY-REJECT$/);
     // Each jump from a built-in chain exactly once: what we look for is what iptables-save prints.
     const saved = await mustRun(w.run(w.node), 'iptables-save', []);
     for (const target of ['K3TS-SERVICES', 'K3TS-POSTROUTING', 'K3TS-PROXY-REJECT', 'K3TS-PROXY-FORWARD', 'K3TS-PROXY-FIREWALL']) {

@@ -27,8 +27,8 @@ export function diffChains(desired: ChainRules, current: ChainRules | undefined)
  * iptables-restore input turning `current` (what is there; undefined = assume nothing of ours) into
  * `desired`; empty when nothing differs. A `:CHAIN` line flushes (or creates) the chain, so a written
  * chain is replaced whole and a removed one is empty (and unreferenced) by the time `-X` runs.
- * `insert` are jumps from built-in chains known to be missing: added at the top in the same
- * transaction (built-in chains are never declared, so --noflush leaves the rest of them alone).
+ * `insert` are jumps from built-in chains known to be missing, added in the same transaction
+ * (built-in chains are never declared, so --noflush leaves the rest of them alone).
  */
 export function renderRestore(desired: ProxyRules, current?: ProxyRules, insert: readonly BuiltinJump[] = []): string {
   const out: string[] = [];
@@ -40,7 +40,7 @@ export function renderRestore(desired: ProxyRules, current?: ProxyRules, insert:
     for (const c of [...write, ...remove]) out.push(`:${c} - [0:0]`);
     for (const c of write) out.push(...desired[table].get(c)!);
     for (const c of remove) out.push(`-X ${c}`);
-    for (const j of jumps) out.push(ruleLine(j.chain, j.spec).replace(/^-A (\S+) /, '-I $1 1 '));
+    for (const j of jumps) out.push(j.at === 'top' ? ruleLine(j.chain, j.spec).replace(/^-A (\S+) /, '-I $1 1 ') : ruleLine(j.chain, j.spec));
     out.push('COMMIT');
   }
   return out.length ? `${out.join('\n')}\n` : '';
