@@ -5,7 +5,7 @@
 //  3. NodePort requests/s through the proxy against the same pod straight by its IP, with wrk from
 //     another namespace, the 1,000 Services loaded; keep-alive and one connection per request.
 // Needs root; says why and measures nothing otherwise.
-//   npx tsc -p tsconfig.json && node dist/bench/proxy-sync.js [--services 1000] [--changes 50] [--wrk-seconds 3]
+//   npx tsc -p tsconfig.json && node dist/bench/proxy-sync.js [--services 1000] [--changes 50] [--wrk-seconds 2]
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
@@ -44,8 +44,10 @@ export interface ProxySyncBenchResult {
 }
 
 interface WrkPair {
+  /** Medians of the rounds, requests/s. */
   direct: number;
   proxy: number;
+  /** Median over the pairs of proxy/direct. */
   ratio: number;
 }
 
@@ -156,15 +158,24 @@ export async function benchProxySync(o: { services: number; changes: number; wrk
         // 500 connections/s whatever the proxy does.
         const from = close ? w.pods[1]!.ns : w.client;
         const via = close ? 'http://10.96.0.10/' : `http://${NODE_IP}:${WEB_NODE_PORT}/`;
-        // Alternating rounds, so a burst of other load on the machine hits both sides alike.
-        for (let k = 0; k < 5; k++) {
-          direct.push(wrkRps(from, `http://${w.pods[0]!.ip}:8080/`, o.wrkSeconds, connections, close));
-          viaProxy.push(wrkRps(from, via, o.wrkSeconds, connections, close));
+        // Pairs in ABBA order, each from a clean conntrack table, and the ratio taken per pair: other
+        // load on the machine comes and goes, and must hit both sides alike.
+        const ratios: number[] = [];
+        for (let k = 0; k < 6; k++) {
+          const one = (proxied: boolean) => {
+            spawnSync('ip', ['netns', 'exec', w.node, 'conntrack', '-F'], { stdio: 'ignore' });
+            return wrkRps(from, proxied ? via : `http://${w.pods[0]!.ip}:8080/`, o.wrkSeconds, connections, close);
+          };
+          const [first, second] = k % 2 === 0 ? [one(false), one(true)] : [one(true), one(false)];
+          const [dk, pk] = k % 2 === 0 ? [first, second] : [second, first];
+          direct.push(dk);
+          viaProxy.push(pk);
+          ratios.push(pk / dk);
         }
         o.log(`  wrk ${close ? 'new connection per request' : 'keep-alive'}: direct ${direct.map(Math.round).join('/')}, proxy ${viaProxy.map(Math.round).join('/')}`);
         const d = median(direct);
         const p = median(viaProxy);
-        return { direct: Math.round(d), proxy: Math.round(p), ratio: round2(p / d) };
+        return { direct: Math.round(d), proxy: Math.round(p), ratio: round2(median(ratios)) };
       };
       wrk = { keepAlive: pair(false), newConnections: pair(true), seconds: o.wrkSeconds, connections };
     }
@@ -217,6 +228,6 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     return i >= 0 ? Number(argv[i + 1]) : d;
   };
   const { renderTable } = await import('./report.js');
-  const r = await benchProxySync({ services: arg('--services', 1000), changes: arg('--changes', 50), wrkSeconds: arg('--wrk-seconds', 3), log: (m) => process.stderr.write(`${m}\n`) });
+  const r = await benchProxySync({ services: arg('--services', 1000), changes: arg('--changes', 50), wrkSeconds: arg('--wrk-seconds', 2), log: (m) => process.stderr.write(`${m}\n`) });
   process.stdout.write(`${renderTable(proxySyncRows(r))}\n${JSON.stringify(r)}\n`);
 }

@@ -15,7 +15,8 @@ export interface Backend {
   terminating: boolean;
 }
 
-const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+/** The label that ties an EndpointSlice to its Service. */
+export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
 /** `namespace/service` -> `portName/protocol` -> backends (deduplicated, sorted by address). */
 export type BackendIndex = Map<string, Map<string, Backend[]>>;

@@ -17,10 +17,12 @@ function fakeKernel(o: { missing?: string } = {}) {
     filter: new Map(['INPUT', 'FORWARD', 'OUTPUT'].map((c) => [c, []])),
   };
   const restores: string[] = [];
+  const conntrack: string[] = [];
   const ok = (stdout = '') => ({ code: 0, stdout, stderr: '' });
   const run: RunCommand = async (cmd, args, input) => {
     if (cmd === o.missing) return { code: 127, stdout: '', stderr: `${cmd}: spawn ${cmd} ENOENT` };
     if (args[0] === '--version' || cmd === 'sysctl') return ok();
+    if (cmd === 'conntrack') return conntrack.push(args.join(' ')), { code: 1, stdout: '', stderr: '0 flow entries have been deleted.' };
     if (cmd === 'iptables-save') {
       const t = tables[args[1]!]!;
       return ok([`*${args[1]}`, ...[...t.keys()].map((c) => `:${c} - [0:0]`), ...[...t.values()].flat(), 'COMMIT', ''].join('\n'));
@@ -44,6 +46,7 @@ function fakeKernel(o: { missing?: string } = {}) {
       const [, , , table, op, chain, ...rest] = args; // -w 5 -t <table> <op> <chain> ...
       const rules = tables[table!]!.get(chain!)!;
       const spec = op === '-I' ? rest.slice(1) : rest;
+      if (op === '-A') return rules.push(ruleLine(chain!, spec)), ok();
       const line = ruleLine(chain!, spec);
       if (op === '-C') return rules.includes(line) ? ok() : { code: 1, stdout: '', stderr: 'Bad rule' };
       if (op === '-I') return rules.unshift(line), ok();
@@ -56,7 +59,7 @@ function fakeKernel(o: { missing?: string } = {}) {
     }
     throw new Error(`unexpected command ${cmd} ${args.join(' ')}`);
   };
-  return { run, tables, restores };
+  return { run, tables, restores, conntrack };
 }
 
 const opts = (run: RunCommand, services: MemoryInformer<KObject>, slices: MemoryInformer<KObject>) => ({
@@ -98,6 +101,32 @@ describe('startServiceProxy (fake iptables)', () => {
     const proxy = startServiceProxy(opts(k.run, new MemoryInformer(), new MemoryInformer()));
     await assert.rejects(proxy.synced, (err: unknown) => err instanceof ServiceProxyError && err.code === 'IptablesMissing' && /apt-get install iptables/.test(err.message));
     await proxy.stop();
+  });
+
+  it('clears the UDP flows of a removed UDP endpoint, and only those', async () => {
+    const k = fakeKernel();
+    const ports = [{ name: 'dns', port: 5353, protocol: 'UDP' }];
+    const services = new MemoryInformer<KObject>([
+      service('dns', { clusterIP: '10.96.0.53', ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] }),
+      service('web', { clusterIP: '10.96.0.10' }),
+    ]);
+    const slices = new MemoryInformer<KObject>([endpointSlice('dns', [{ ip: '10.244.1.2' }, { ip: '10.244.1.3' }], { ports }), endpointSlice('web', [{ ip: '10.244.1.2' }, { ip: '10.244.1.3' }])]);
+    const proxy = startServiceProxy(opts(k.run, services, slices));
+    await proxy.synced;
+    slices.set(endpointSlice('web', [{ ip: '10.244.1.2' }]));
+    await proxy.syncNow();
+    assert.deepEqual(k.conntrack, [], 'TCP endpoints need no clearing');
+    slices.set(endpointSlice('dns', [{ ip: '10.244.1.2' }], { ports }));
+    await proxy.syncNow();
+    assert.deepEqual(k.conntrack, ['-D -p udp --reply-src 10.244.1.3 --reply-port-src 5353']);
+    await proxy.stop();
+  });
+
+  it('stops at once even when its informers never synced', async () => {
+    const k = fakeKernel();
+    const proxy = startServiceProxy(opts(k.run, new MemoryInformer(), new MemoryInformer()));
+    await proxy.stop();
+    assert.equal(k.restores.length, 0);
   });
 
   it('in memory, reports the rules it would write', async () => {

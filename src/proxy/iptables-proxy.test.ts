@@ -6,7 +6,7 @@ import { mustRun } from '../network/host-command.js';
 import type { KObject } from '../registry/types.js';
 import { startServiceProxy } from './iptables-proxy.js';
 import { endpointSlice, service, type EndpointSpec } from './objects.js';
-import { CLIENT_IP, BRIDGE_IP, CLUSTER_CIDR, createNetnsWorld, NODE_IP, netnsSkipReason, type NetnsWorld } from './test-netns.js';
+import { BRIDGE_IP, CLIENT_IP, CLUSTER_CIDR, createNetnsWorld, NODE_IP, netnsSkipReason, POD_UDP_PORT, type NetnsWorld } from './test-netns.js';
 import type { ServiceProxy } from './types.js';
 
 const skip = netnsSkipReason();
@@ -42,6 +42,13 @@ describe('iptables service proxy in network namespaces', { skip, timeout: 120_00
     const ipt = (...args: string[]) => mustRun(w.run(w.node), 'iptables', args);
     await ipt('-t', 'nat', '-A', 'POSTROUTING', '-s', '10.244.1.0/24', '!', '-d', CLUSTER_CIDR, '-j', 'MASQUERADE');
     await ipt('-t', 'filter', '-A', 'FORWARD', '-i', 'br0', '-j', 'ACCEPT');
+    // Other k3ts parts' chains share the K3TS- prefix (overlay masquerade, network policy): not ours to touch.
+    await ipt('-t', 'nat', '-N', 'K3TS-POSTROUTING-MASQ');
+    await ipt('-t', 'nat', '-A', 'K3TS-POSTROUTING-MASQ', '-s', '10.244.0.0/16', '-d', '10.244.0.0/16', '-j', 'RETURN');
+    await ipt('-t', 'nat', '-A', 'POSTROUTING', '-j', 'K3TS-POSTROUTING-MASQ');
+    await ipt('-t', 'filter', '-N', 'K3TS-NP-FORWARD');
+    await ipt('-t', 'filter', '-A', 'FORWARD', '-j', 'K3TS-NP-FORWARD');
+    await ipt('-t', 'filter', '-N', 'K3TS-FORWARD');
     before0 = await saveText(w);
     services.replace([svc()]);
     slices.replace([endpointSlice('web', eps(), { ports: [{ name: 'http', port: 8080 }] })]);
@@ -89,6 +96,10 @@ describe('iptables service proxy in network namespaces', { skip, timeout: 120_00
     await proxy!.syncNow();
     await proxy!.syncNow();
     assert.deepEqual(logs.filter((l) => l.includes('behind our back') || l.includes('restored')), []);
+    // Ours is the only FORWARD jump that goes last: policy and other chains decide before its ACCEPTs.
+    const forward = (await mustRun(w.run(w.node), 'iptables', ['-S', 'FORWARD'])).trim().split('\n');
+    assert.match(forward.at(-1)!, /-j K3TS-PROXY-FORWARD$/);
+    assert.match(forward[1]!, /-j K3TS-PROXY-REJECT$/);
     // Each jump from a built-in chain exactly once: what we look for is what iptables-save prints.
     const saved = await mustRun(w.run(w.node), 'iptables-save', []);
     for (const target of ['K3TS-SERVICES', 'K3TS-POSTROUTING', 'K3TS-PROXY-REJECT', 'K3TS-PROXY-FORWARD', 'K3TS-PROXY-FIREWALL']) {
@@ -117,6 +128,15 @@ describe('iptables service proxy in network namespaces', { skip, timeout: 120_00
     await proxy!.syncNow();
   });
 
+  it('balances a LoadBalancer whose ingress IP is the node IP (ServiceLB) on the service port', async () => {
+    services.set(service('web', { type: 'LoadBalancer', clusterIP: CLUSTER_IP, ports: [{ name: 'http', port: 80, nodePort: NODE_PORT, protocol: 'TCP' }] }, { lbIPs: [NODE_IP] }));
+    await proxy!.syncNow();
+    const bodies = await w.get(w.client, `http://${NODE_IP}:80/`, 6);
+    assert.deepEqual(count(who(bodies)), { 'pod-0': 2, 'pod-1': 2, 'pod-2': 2 }, bodies.join(', '));
+    services.set(svc());
+    await proxy!.syncNow();
+  });
+
   it('stops sending new connections to a removed endpoint within 1 s', async () => {
     const removed = w.pods[2]!;
     const t0 = performance.now();
@@ -134,6 +154,24 @@ describe('iptables service proxy in network namespaces', { skip, timeout: 120_00
     console.log(`# endpoint removal live after ${live.toFixed(1)} ms`);
     const bodies = await w.get(w.node, `http://${CLUSTER_IP}/`, 6);
     assert.deepEqual(count(who(bodies)), { 'pod-0': 3, 'pod-1': 3 }, bodies.join(', '));
+  });
+
+  it('moves a UDP flow off a removed endpoint (its conntrack entry is cleared)', async () => {
+    const dns = (pods = w.pods) => endpointSlice('dns', eps(pods), { ports: [{ name: 'dns', port: POD_UDP_PORT, protocol: 'UDP' }] });
+    services.set(service('dns', { clusterIP: '10.96.0.53', ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] }));
+    slices.set(dns());
+    await proxy!.syncNow();
+    const first = await w.udp(w.node, '10.96.0.53', 53, 40053);
+    const pod = w.pods.find((p) => first.startsWith(`${p.name} `));
+    assert.ok(pod, first);
+    assert.equal(await w.udp(w.node, '10.96.0.53', 53, 40053), first, 'same flow, same pod');
+    // The removed pod still runs and would still answer: only the cleared flow moves the client.
+    slices.set(dns(w.pods.filter((p) => p !== pod)));
+    await sleep(300);
+    const after = await w.udp(w.node, '10.96.0.53', 53, 40053);
+    assert.ok(!after.startsWith(`${pod!.name} `) && !after.startsWith('ERR'), after);
+    services.delete(service('dns', {}));
+    slices.delete(dns());
   });
 
   it('refuses connections at once when the service has no endpoints', async () => {

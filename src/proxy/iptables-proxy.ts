@@ -5,6 +5,7 @@
 // put back.
 import { runCommand } from '../network/host-command.js';
 import { BUILTIN_JUMPS, type BuiltinJump } from './chains.js';
+import { clearUdpFlows, removedUdpEndpoints } from './conntrack.js';
 import { rulesFromInformers } from './informer-rules.js';
 import { hasJump, hostIptables } from './iptables.js';
 import { diffChains, ownChains, renderRemoveAll, renderRestore, TABLES } from './restore.js';
@@ -16,7 +17,8 @@ const DEFAULT_RESYNC_MS = 15_000;
 const MAX_RETRY_MS = 30_000;
 
 export function startServiceProxy(o: ServiceProxyOptions): ServiceProxy {
-  const ipt = hostIptables(o.run ?? runCommand);
+  const run = o.run ?? runCommand;
+  const ipt = hostIptables(run);
   const log = o.log ?? (() => undefined);
   const resyncMs = o.resyncMs ?? DEFAULT_RESYNC_MS;
   const cache = new ProxyRulesCache();
@@ -27,8 +29,7 @@ export function startServiceProxy(o: ServiceProxyOptions): ServiceProxy {
   let retryTimer: NodeJS.Timeout | undefined;
   let retryMs = 1000;
 
-  const desired = (): ProxyRules =>
-    rulesFromInformers(o, cache);
+  const desired = (): ProxyRules => rulesFromInformers(o, cache);
 
   async function sync(verify: boolean): Promise<void> {
     const first = !written;
@@ -49,10 +50,24 @@ export function startServiceProxy(o: ServiceProxyOptions): ServiceProxy {
     // -C confirms before -I, so a jump iptables merely prints differently is never doubled.
     const text = renderRestore(want, current, first ? missing : []);
     if (text) await ipt.restore(text);
+    const before = written;
     written = want;
+    if (before) await clearRemovedUdp(before, want);
     if (first) return;
     for (const j of missing) {
       if (await ipt.ensureJump(j)) log('service proxy: restored a deleted jump', { table: j.table, chain: j.chain });
+    }
+  }
+
+  let conntrackWarned = false;
+  async function clearRemovedUdp(before: ProxyRules, after: ProxyRules): Promise<void> {
+    for (const endpoint of removedUdpEndpoints(before.nat, after.nat)) {
+      const r = await clearUdpFlows(run, endpoint);
+      // Without the tool, UDP clients of a removed endpoint recover only when their flow times out.
+      if (!r.ok && !conntrackWarned) {
+        conntrackWarned = true;
+        log('service proxy: cannot clear UDP flows of removed endpoints (apt-get install conntrack)', { endpoint, error: r.detail });
+      }
     }
   }
 
@@ -82,6 +97,8 @@ export function startServiceProxy(o: ServiceProxyOptions): ServiceProxy {
             retryMs = 1000;
           },
           (err: unknown) => {
+            // What is in the kernel is unknown now (one table may have committed): read it next time.
+            written = undefined;
             log('service proxy: sync failed; retrying', { error: (err as Error).message, retryMs });
             clearTimeout(retryTimer);
             retryTimer = setTimeout(() => void schedule(true).catch(() => undefined), retryMs);
@@ -98,8 +115,10 @@ export function startServiceProxy(o: ServiceProxyOptions): ServiceProxy {
 
   const onChange = () => void schedule(false).catch(() => undefined);
 
+  const checked = ipt.check();
+  checked.catch(() => undefined);
   const synced = (async () => {
-    await Promise.all([ipt.check(), ensureSysctls(o.run ?? runCommand, log), o.services.synced, o.endpointSlices.synced]);
+    await Promise.all([checked, ensureSysctls(run, log), o.services.synced, o.endpointSlices.synced]);
     if (stopped) return;
     unsubscribe = [o.services.subscribe(onChange), o.endpointSlices.subscribe(onChange)];
     resyncTimer = setInterval(() => void schedule(true).catch(() => undefined), resyncMs);
@@ -121,10 +140,8 @@ export function startServiceProxy(o: ServiceProxyOptions): ServiceProxy {
     clearInterval(resyncTimer);
     clearTimeout(retryTimer);
     for (const u of unsubscribe) u();
-    const usable = await synced.then(
-      () => true,
-      (err: unknown) => !(err instanceof ServiceProxyError && err.code === 'IptablesMissing'),
-    );
+    // Not `synced`: informers that never sync must not keep stop() from cleaning up.
+    const usable = await checked.then(() => true, () => false);
     await tail;
     if (!usable) return;
     for (const j of BUILTIN_JUMPS) await ipt.deleteJump(j);

@@ -16,7 +16,7 @@ export interface Iptables {
   check(): Promise<void>;
   save(table: Table): Promise<Map<string, string[]>>;
   restore(text: string): Promise<void>;
-  /** -C, then -I at the top when absent; true when it had to insert. */
+  /** -C, then -I at the top (or -A at the end) when absent; true when it had to add it. */
   ensureJump(j: BuiltinJump): Promise<boolean>;
   /** Deletes every copy of the jump. */
   deleteJump(j: BuiltinJump): Promise<void>;
@@ -46,7 +46,8 @@ export function hostIptables(run: RunCommand): Iptables {
     async ensureJump(j) {
       const check = await run('iptables', [...WAIT, '-t', j.table, '-C', j.chain, ...j.spec]);
       if (check.code === 0) return false;
-      await mustRun(run, 'iptables', [...WAIT, '-t', j.table, '-I', j.chain, '1', ...j.spec]);
+      const where = j.at === 'top' ? ['-I', j.chain, '1'] : ['-A', j.chain];
+      await mustRun(run, 'iptables', [...WAIT, '-t', j.table, ...where, ...j.spec]);
       return true;
     },
     async deleteJump(j) {

@@ -46,7 +46,7 @@ describe('renderRestore', () => {
       ':PREROUTING ACCEPT [0:0]',
       ':CNI-ABC - [0:0]',
       ...[...r.nat.keys()].map((c) => `:${c} - [0:0]`),
-      ':K3TS-SEP-STALE - [0:0]',
+      ':K3TS-SEP-0000000000000000 - [0:0]',
       '-A PREROUTING -m comment --comment "k3ts service portals" -j K3TS-SERVICES',
       '-A CNI-ABC -j MASQUERADE',
       ...[...r.nat.values()].flat(),
@@ -57,9 +57,19 @@ describe('renderRestore', () => {
     const own = ownChains(chains);
     assert.ok(!own.has('CNI-ABC') && !own.has('PREROUTING'));
     const text = renderRestore(r, { nat: own, filter: new Map() });
-    assert.deepEqual(declared(text).filter((c) => c.startsWith('K3TS-SEP-STALE') || !c.startsWith('K3TS-PROXY')), ['K3TS-SEP-STALE']);
-    assert.ok(text.includes('-X K3TS-SEP-STALE') && !text.includes('CNI-ABC'));
+    assert.deepEqual(declared(text).filter((c) => c.startsWith('K3TS-SEP-0000000000000000') || !c.startsWith('K3TS-PROXY')), ['K3TS-SEP-0000000000000000']);
+    assert.ok(text.includes('-X K3TS-SEP-0000000000000000') && !text.includes('CNI-ABC'));
     assert.equal(renderRemoveAll({ nat: ['CNI-ABC', 'K3TS-SERVICES'], filter: [] }), '*nat\n:K3TS-SERVICES - [0:0]\n-X K3TS-SERVICES\nCOMMIT\n');
+  });
+
+  it('owns only its own K3TS- chains: the overlay\'s and network policy\'s stay', () => {
+    const r = build(['10.244.1.2']);
+    const foreign = ['K3TS-POSTROUTING-MASQ', 'K3TS-FORWARD', 'K3TS-NP-FORWARD', 'K3TS-NP-I-0123456789ABCDEF', 'K3TS-SEP-NOTAHASH'];
+    const saved = parseSave(['*nat', ...[...r.nat.keys(), ...foreign].map((c) => `:${c} - [0:0]`), 'COMMIT'].join('\n'));
+    assert.deepEqual([...ownChains(saved).keys()].sort(), [...r.nat.keys()].sort());
+    const text = renderRestore(r, { nat: saved, filter: new Map() });
+    for (const c of foreign) assert.ok(!text.includes(c), `${c} left alone:\n${text}`);
+    assert.equal(renderRemoveAll({ nat: foreign, filter: [] }), '');
   });
 
   it('quotes comments the way iptables-save does', () => {

@@ -1,7 +1,7 @@
 // Between the rules as data and iptables' text: what to hand `iptables-restore --noflush` to turn
 // one state of our chains into another, and our chains read back from `iptables-save`. Only chains
 // that changed are written, so one endpoint change costs a few chains, not the whole table.
-import { CHAIN_PREFIX, type BuiltinJump, type Table } from './chains.js';
+import { isProxyChain, type BuiltinJump, type Table } from './chains.js';
 import { ruleLine } from './rule-text.js';
 import type { ChainRules, ProxyRules } from './rules.js';
 
@@ -19,7 +19,7 @@ export interface ChainDiff {
 
 export function diffChains(desired: ChainRules, current: ChainRules | undefined): ChainDiff {
   const write = [...desired.keys()].filter((c) => !sameRules(desired.get(c), current?.get(c)));
-  const remove = [...(current?.keys() ?? [])].filter((c) => c.startsWith(CHAIN_PREFIX) && !desired.has(c));
+  const remove = [...(current?.keys() ?? [])].filter((c) => isProxyChain(c) && !desired.has(c));
   return { write, remove };
 }
 
@@ -27,8 +27,8 @@ export function diffChains(desired: ChainRules, current: ChainRules | undefined)
  * iptables-restore input turning `current` (what is there; undefined = assume nothing of ours) into
  * `desired`; empty when nothing differs. A `:CHAIN` line flushes (or creates) the chain, so a written
  * chain is replaced whole and a removed one is empty (and unreferenced) by the time `-X` runs.
- * `insert` are jumps from built-in chains known to be missing: added at the top in the same
- * transaction (built-in chains are never declared, so --noflush leaves the rest of them alone).
+ * `insert` are jumps from built-in chains known to be missing, added in the same transaction
+ * (built-in chains are never declared, so --noflush leaves the rest of them alone).
  */
 export function renderRestore(desired: ProxyRules, current?: ProxyRules, insert: readonly BuiltinJump[] = []): string {
   const out: string[] = [];
@@ -40,7 +40,7 @@ export function renderRestore(desired: ProxyRules, current?: ProxyRules, insert:
     for (const c of [...write, ...remove]) out.push(`:${c} - [0:0]`);
     for (const c of write) out.push(...desired[table].get(c)!);
     for (const c of remove) out.push(`-X ${c}`);
-    for (const j of jumps) out.push(ruleLine(j.chain, j.spec).replace(/^-A (\S+) /, '-I $1 1 '));
+    for (const j of jumps) out.push(j.at === 'top' ? ruleLine(j.chain, j.spec).replace(/^-A (\S+) /, '-I $1 1 ') : ruleLine(j.chain, j.spec));
     out.push('COMMIT');
   }
   return out.length ? `${out.join('\n')}\n` : '';
@@ -63,16 +63,16 @@ export function parseSave(text: string): Map<string, string[]> {
   return chains;
 }
 
-/** Only our chains, for comparing against what we wrote. */
+/** Only the proxy's chains (not other k3ts parts' K3TS- chains), for comparing against what we wrote. */
 export function ownChains(chains: ReadonlyMap<string, readonly string[]>): Map<string, readonly string[]> {
-  return new Map([...chains].filter(([name]) => name.startsWith(CHAIN_PREFIX)));
+  return new Map([...chains].filter(([name]) => isProxyChain(name)));
 }
 
 /** Text that deletes every chain of ours that `present` lists (for stop). */
 export function renderRemoveAll(present: Record<Table, readonly string[]>): string {
   const out: string[] = [];
   for (const table of TABLES) {
-    const chains = present[table].filter((c) => c.startsWith(CHAIN_PREFIX));
+    const chains = present[table].filter(isProxyChain);
     if (!chains.length) continue;
     out.push(`*${table}`, ...chains.map((c) => `:${c} - [0:0]`), ...chains.map((c) => `-X ${c}`), 'COMMIT');
   }

@@ -5,6 +5,7 @@ import type { Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import { parseCidr } from '../network/ipv4.js';
 import { FILTER_FIREWALL, FILTER_FORWARD, FILTER_REJECT, NAT_MARK_MASQ, NAT_NODEPORTS, NAT_POSTROUTING, NAT_SERVICES } from './chains.js';
+import { SERVICE_NAME_LABEL } from './endpoints.js';
 import { ChainSet } from './rule-text.js';
 import { serviceKey, serviceRules, validIp, type ServiceFragment } from './service-rules.js';
 
@@ -36,7 +37,6 @@ export interface ProxyRulesInput {
 
 export const DEFAULT_MASQUERADE_MARK = 0x4000;
 
-const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 const hex = (n: number) => `0x${n.toString(16)}`;
 
 /**

@@ -36,12 +36,28 @@ export interface NetnsWorld {
   run(ns: string): RunCommand;
   /** `n` HTTP GETs from `ns`, one new connection each, in order: the body, or `ERR <code> <ms>`. */
   get(ns: string, url: string, n: number, timeoutMs?: number): Promise<string[]>;
+  /** One UDP datagram from `ns` and a fixed source port (so it is the same conntrack flow each time): the answer, or `ERR TIMEOUT`. */
+  udp(ns: string, host: string, port: number, srcPort: number, timeoutMs?: number): Promise<string>;
   teardown(): Promise<void>;
 }
 
-// Bodies are "<pod> <peer address>", so a test sees both who answered and whom it saw.
-const SERVER = `require('http').createServer((q, s) => s.end(process.env.POD + ' ' + q.socket.remoteAddress))
-  .listen(${POD_PORT}, '0.0.0.0', () => console.log('ready'));`;
+export const POD_UDP_PORT = 5353;
+
+// Answers are "<pod> <peer address>", so a test sees both who answered and whom it saw. The server
+// exits when its stdin closes, so even a test process killed outright leaves no server behind.
+const SERVER = `const name = process.env.POD;
+const udp = require('dgram').createSocket('udp4');
+udp.on('message', (m, peer) => udp.send(name + ' ' + peer.address, peer.port, peer.address));
+udp.bind(${POD_UDP_PORT}, '0.0.0.0', () =>
+  require('http').createServer((q, s) => s.end(name + ' ' + q.socket.remoteAddress))
+    .listen(${POD_PORT}, '0.0.0.0', () => console.log('ready')));
+process.stdin.on('end', () => process.exit(0)).resume();`;
+
+const UDP_CLIENT = `const [host, port, srcPort, timeout] = process.argv.slice(1);
+const s = require('dgram').createSocket('udp4');
+const timer = setTimeout(() => { console.log(JSON.stringify('ERR TIMEOUT')); process.exit(0); }, Number(timeout));
+s.on('message', (m) => { clearTimeout(timer); console.log(JSON.stringify(m.toString())); s.close(); });
+s.bind(Number(srcPort), () => s.send('hi', Number(port), host));`;
 
 const CLIENT = `const http = require('http');
 const [url, n, timeout] = process.argv.slice(1);
@@ -62,8 +78,27 @@ const [url, n, timeout] = process.argv.slice(1);
   console.log(JSON.stringify(out));
 })();`;
 
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** Namespaces of earlier runs whose process was killed before its teardown (names carry the creator's PID). */
+async function removeOrphans(): Promise<void> {
+  const list = await runCommand('ip', ['netns', 'list']);
+  for (const line of list.stdout.split('\n')) {
+    const m = /^(k3ts-tpx-(\d+)-[0-9a-f]+-\S+)/.exec(line);
+    if (m && Number(m[2]) !== process.pid && !alive(Number(m[2]))) await runCommand('ip', ['netns', 'del', m[1]!]);
+  }
+}
+
 export async function createNetnsWorld(o: { pods?: number } = {}): Promise<NetnsWorld> {
-  const id = randomBytes(3).toString('hex');
+  await removeOrphans();
+  const id = `${process.pid}-${randomBytes(3).toString('hex')}`;
   const node = `k3ts-tpx-${id}-node`;
   const client = `k3ts-tpx-${id}-client`;
   const pods: Pod[] = Array.from({ length: o.pods ?? 3 }, (_, i) => ({ name: `pod-${i}`, ns: `k3ts-tpx-${id}-p${i}`, ip: `10.244.1.${10 + i}` }));
@@ -112,7 +147,7 @@ export async function createNetnsWorld(o: { pods?: number } = {}): Promise<Netns
       await ip(['-n', p.ns, 'route', 'add', 'default', 'via', BRIDGE_IP]);
     }
     for (const p of pods) {
-      const child = spawn('ip', ['netns', 'exec', p.ns, process.execPath, '-e', SERVER], { env: { ...process.env, POD: p.name }, stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn('ip', ['netns', 'exec', p.ns, process.execPath, '-e', SERVER], { env: { ...process.env, POD: p.name }, stdio: ['pipe', 'pipe', 'inherit'] });
       servers.push(child);
       await new Promise<void>((resolve, reject) => {
         child.stdout!.once('data', () => resolve());
@@ -128,5 +163,9 @@ export async function createNetnsWorld(o: { pods?: number } = {}): Promise<Netns
     const out = await mustRun(runCommand, 'ip', ['netns', 'exec', ns, process.execPath, '-e', CLIENT, url, String(n), String(timeoutMs)]);
     return JSON.parse(out) as string[];
   };
-  return { node, client, pods, run: (ns) => runInNetns(ns), get, teardown };
+  const udp = async (ns: string, host: string, port: number, srcPort: number, timeoutMs = 1000): Promise<string> => {
+    const out = await mustRun(runCommand, 'ip', ['netns', 'exec', ns, process.execPath, '-e', UDP_CLIENT, host, String(port), String(srcPort), String(timeoutMs)]);
+    return JSON.parse(out) as string;
+  };
+  return { node, client, pods, run: (ns) => runInNetns(ns), get, udp, teardown };
 }
