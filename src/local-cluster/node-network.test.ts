@@ -3,10 +3,16 @@ import assert from 'node:assert/strict';
 import { chooseNodeCidr, nodeCidrConflict, planUpNetwork } from './node-network.js';
 
 describe('k3ts up node network plan', () => {
-  it('takes the first 10.45.N.0/24 no route on the machine covers, and never the pod or service range', () => {
-    assert.equal(chooseNodeCidr(['192.0.2.0/24', '127.0.0.0/8']), '10.45.0.0/24');
-    assert.equal(chooseNodeCidr(['10.45.0.0/24', '10.45.1.7/32']), '10.45.2.0/24', 'a host route inside a range takes it too');
-    assert.throws(() => chooseNodeCidr(['10.0.0.0/8']), /no free \/24 .* pass --node-cidr/);
+  it('takes a 10.45.N.0/24 of the data dir\'s, the next one when a route on the machine covers it, never the pod or service range', () => {
+    const first = chooseNodeCidr(['192.0.2.0/24', '127.0.0.0/8'], '/tmp/a');
+    assert.match(first, /^10\.45\.\d+\.0\/24$/);
+    assert.equal(chooseNodeCidr([], '/tmp/a'), first, 'the same every time for one dir');
+    assert.notEqual(chooseNodeCidr([], '/tmp/b'), first, 'another dir, another range');
+    const n = Number(first.split('.')[2]);
+    const next = `10.45.${(n + 1) % 256}.0/24`;
+    assert.equal(chooseNodeCidr([first, `10.45.${(n + 1) % 256}.7/32`], '/tmp/a'), `10.45.${(n + 2) % 256}.0/24`, 'a host route inside a range takes it too');
+    assert.notEqual(next, first);
+    assert.throws(() => chooseNodeCidr(['10.0.0.0/8'], '/tmp/a'), /no free \/24 .* pass --node-cidr/);
     assert.equal(nodeCidrConflict('10.42.3.0/24', []), '10.42.0.0/16');
     assert.equal(nodeCidrConflict('10.45.0.0/24', ['192.0.2.0/24']), undefined);
   });

@@ -41,10 +41,13 @@ export function nodeCidrConflict(cidr: string, routeDestinations: string[]): str
   });
 }
 
-/** The first 10.45.N.0/24 that no route on this machine covers. */
-export function chooseNodeCidr(routeDestinations: string[]): string {
-  for (let n = 0; n < 256; n++) {
-    const candidate = `10.45.${n}.0/24`;
+/** The first 10.45.N.0/24 from N = a number of the data dir on, that no route on this machine
+ *  covers: the same range every time for one data dir, and two clusters started at the same moment
+ *  from different dirs (before either's bridge is there to see) do not pick the same one. */
+export function chooseNodeCidr(routeDestinations: string[], dataDir: string): string {
+  const start = parseInt(tagOf(dataDir), 16) % 256;
+  for (let i = 0; i < 256; i++) {
+    const candidate = `10.45.${(start + i) % 256}.0/24`;
     if (!nodeCidrConflict(candidate, routeDestinations)) return candidate;
   }
   throw new Error('no free /24 in 10.45.0.0/16 for the nodes: every one overlaps a route on this machine; pass --node-cidr');

@@ -100,7 +100,7 @@ export async function up(o: UpOptions): Promise<UpResult> {
       const routes = await hostRouteDestinations();
       const conflict = o.nodeCidr && nodeCidrConflict(o.nodeCidr, routes);
       if (conflict) throw new UpError(`--node-cidr ${o.nodeCidr} overlaps ${conflict}, already in use on this machine; choose another /24`);
-      network = planUpNetwork(o.dataDir, roles, o.nodeCidr ?? chooseNodeCidr(routes));
+      network = planUpNetwork(o.dataDir, roles, o.nodeCidr ?? chooseNodeCidr(routes, o.dataDir));
       await record(); // first, so a crash half-way leaves down something to undo
       o.progress?.(`creating a network namespace per node on bridge ${network.bridge} (${network.cidr}; this machine is ${network.gateway})`);
       await createUpNetwork(network);
