@@ -12,6 +12,7 @@ import { startPodNetwork, type PodNetwork } from '../network/overlay/index.js';
 import { startNetworkPolicy } from '../network/policy/applier.js';
 import { startServiceProxy } from '../proxy/iptables-proxy.js';
 import { readFileSync } from 'node:fs';
+import type { NetworkStopOptions } from '../network/host-command.js';
 import type { NodeNetworkSettings } from './config.js';
 
 const types = {
@@ -38,16 +39,16 @@ export interface NodeNetwork {
   readonly dns: PodDnsSettings;
   /** NetworkUnavailable and OverlayReachable, for the kubelet to post. */
   readonly conditions: ExtraConditions;
-  stop(): Promise<void>;
+  stop(o?: NetworkStopOptions): Promise<void>;
 }
 
 export async function startNodeNetwork(o: NodeNetworkOptions): Promise<NodeNetwork> {
   const { settings: s, client, nodeName } = o;
   const abort = new AbortController();
   const informers = new InformerSet(client, abort.signal, { onError: (err) => o.log('watch failed; listing again', { error: String((err as Error)?.message ?? err) }) });
-  const stops: Array<() => Promise<void> | void> = [() => abort.abort()];
-  const stop = async () => {
-    for (const fn of stops.splice(0).reverse()) await Promise.resolve(fn()).catch((err: unknown) => o.log('network part did not stop cleanly', { error: String(err) }));
+  const stops: Array<(so: NetworkStopOptions) => Promise<void> | void> = [() => abort.abort()];
+  const stop = async (so: NetworkStopOptions = {}) => {
+    for (const fn of stops.splice(0).reverse()) await Promise.resolve(fn(so)).catch((err: unknown) => o.log('network part did not stop cleanly', { error: String(err) }));
   };
   try {
     // With backend none as well: it then only reports nothing, and someone else routes between nodes.
@@ -63,7 +64,7 @@ export async function startNodeNetwork(o: NodeNetworkOptions): Promise<NodeNetwo
         },
         log: { info: (msg) => o.log(msg), warn: (msg) => o.log(msg) },
       });
-    stops.push(() => overlay.stop());
+    stops.push((so) => overlay.stop(so));
     if (s.kubeProxy) {
       const proxy = startServiceProxy({
         services: informers.for(types.services),
@@ -73,14 +74,26 @@ export async function startNodeNetwork(o: NodeNetworkOptions): Promise<NodeNetwo
         clusterCidr: s.clusterCidr,
         log: o.log,
       });
-      stops.push(() => proxy.stop());
+      stops.push((so) => proxy.stop(so));
       proxy.synced.catch((err: unknown) => o.log('the service proxy could not start', { error: String((err as Error)?.message ?? err) }));
     }
     const dns = await startNodeDns({ informers, address: o.nodeIp, clusterDomain: s.clusterDomain, resolvConf: s.resolvConf, log: { debug: () => undefined, warn: (msg, fields) => o.log(msg, fields) } });
     stops.push(() => dns.stop());
     if (s.networkPolicy) {
-      const policy = startNetworkPolicy({ pods: informers.for(types.pods), namespaces: informers.for(types.namespaces), policies: informers.for(types.policies), nodeName, log: o.log });
-      stops.push(() => policy.stop());
+      // Enforcement follows every pod of the cluster (peers are anywhere): started only once a
+      // NetworkPolicy exists, so clusters without any do not pay for that watch on every node.
+      const policies = informers.for(types.policies);
+      let policy: ReturnType<typeof startNetworkPolicy> | undefined;
+      const begin = () => {
+        if (policy || abort.signal.aborted || policies.list().length === 0) return;
+        policy = startNetworkPolicy({ pods: informers.for(types.pods), namespaces: informers.for(types.namespaces), policies, nodeName, log: o.log });
+      };
+      const unsubscribe = policies.subscribe(begin);
+      void policies.synced.then(begin);
+      stops.push(async (so) => {
+        unsubscribe();
+        await policy?.stop(so);
+      });
     }
     return {
       podMtu: overlay.mtu,

@@ -102,7 +102,8 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
       });
       await kubelet.stopped;
       await opened.close();
-      await network?.stop();
+      // Like its containers, the node's network outlives the agent: a restart takes it over.
+      await network?.stop({ leaveInPlace: true });
       await rm(kubeletSocket, { force: true });
       owner.release();
     },

@@ -10,6 +10,13 @@ export interface CommandResult {
 
 export type RunCommand = (cmd: string, args: string[], input?: string) => Promise<CommandResult>;
 
+/** How a node's network part stops: by default it removes what it put in the kernel; an agent that
+ *  is only restarting leaves it (as K3s does), so pods keep their network meanwhile and the next
+ *  start takes it over. `k3ts killall` removes it then. */
+export interface NetworkStopOptions {
+  leaveInPlace?: boolean;
+}
+
 export class CommandError extends Error {
   constructor(readonly cmd: string, readonly args: string[], readonly result: CommandResult) {
     super(`${cmd} ${args.join(' ')} failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim() || 'no output'}`);

@@ -3,7 +3,7 @@
 // change writes only the chains that differ from what we last wrote (no read), so it is fast; a
 // resync first reads the kernel's rules, so a chain someone edited or a jump someone deleted is
 // put back.
-import { runCommand } from '../network/host-command.js';
+import { runCommand, type NetworkStopOptions } from '../network/host-command.js';
 import { BUILTIN_JUMPS, type BuiltinJump } from './chains.js';
 import { clearUdpFlows, removedUdpEndpoints } from './conntrack.js';
 import { rulesFromInformers } from './informer-rules.js';
@@ -135,7 +135,7 @@ export function startServiceProxy(o: ServiceProxyOptions): ServiceProxy {
   synced.catch(() => undefined);
 
   let stopping: Promise<void> | undefined;
-  async function stop(): Promise<void> {
+  async function stop(so: NetworkStopOptions = {}): Promise<void> {
     stopped = true;
     clearInterval(resyncTimer);
     clearTimeout(retryTimer);
@@ -143,7 +143,7 @@ export function startServiceProxy(o: ServiceProxyOptions): ServiceProxy {
     // Not `synced`: informers that never sync must not keep stop() from cleaning up.
     const usable = await checked.then(() => true, () => false);
     await tail;
-    if (!usable) return;
+    if (!usable || so.leaveInPlace) return;
     for (const j of BUILTIN_JUMPS) await ipt.deleteJump(j);
     const nat = await ipt.save('nat');
     const filter = await ipt.save('filter');
@@ -155,6 +155,6 @@ export function startServiceProxy(o: ServiceProxyOptions): ServiceProxy {
   return {
     synced,
     syncNow: () => (stopped ? Promise.resolve() : schedule(true)),
-    stop: () => (stopping ??= stop()),
+    stop: (so) => (stopping ??= stop(so)),
   };
 }

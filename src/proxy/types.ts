@@ -1,7 +1,7 @@
 // The service proxy as the agent sees it: started with the node's informers and addresses, it keeps
 // this node's iptables in step with Services and EndpointSlices until stopped.
 import type { Informer } from '../client/informer.js';
-import type { RunCommand } from '../network/host-command.js';
+import type { NetworkStopOptions, RunCommand } from '../network/host-command.js';
 
 export interface ServiceProxy {
   /** Resolves once the informers have synced and the first rules are in; rejects when the proxy cannot start (iptables missing, first write refused). */
@@ -9,7 +9,7 @@ export interface ServiceProxy {
   /** Re-reads the kernel's rules, repairs anything changed behind our back and writes what is due; resolves when done. */
   syncNow(): Promise<void>;
   /** Removes every chain and jump the proxy made. Sysctls it set stay set. */
-  stop(): Promise<void>;
+  stop(o?: NetworkStopOptions): Promise<void>;
 }
 
 export interface ServiceProxyOptions {

@@ -2,7 +2,7 @@
 // Node list, masquerade, and the peer check feeding the Node's conditions. Level-triggered: every
 // pass reads the kernel's state and converges on the Nodes' state, whatever triggered it.
 import type { NodeCondition } from 'kubernetes-types/core/v1.js';
-import { mustRun, runCommand, type RunCommand } from '../host-command.js';
+import { mustRun, runCommand, type NetworkStopOptions, type RunCommand } from '../host-command.js';
 import { nthAddress, parseCidr } from '../ipv4.js';
 import { hasAnnotations, ownAnnotations, readPeerAnnotations } from './annotations.js';
 import { overlayConditions, type OverlayConditionSpec, type PeerHealth } from './conditions.js';
@@ -156,13 +156,14 @@ export async function startPodNetwork(o: PodNetworkOptions): Promise<PodNetwork>
       listeners.add(fn);
       return () => listeners.delete(fn);
     },
-    async stop() {
+    async stop(so: NetworkStopOptions = {}) {
       stopped = true;
       unsubscribe();
       clearTimeout(timer);
       await running;
       await check?.stop();
       if (ownTransport) await transport.close();
+      if (so.leaveInPlace) return;
       if (backend === 'vxlan') await removeVxlanDevice(run);
       else await apply(run, planHostGw([], await readRoutes(run), { clusterCidr: o.clusterCidr, vxlanDev: VXLAN_DEVICE }));
       await removeMasquerade(run);

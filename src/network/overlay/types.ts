@@ -3,7 +3,7 @@
 import type { NodeCondition } from 'kubernetes-types/core/v1.js';
 import type { Informer } from '../../client/informer.js';
 import type { KObject } from '../../registry/types.js';
-import type { RunCommand } from '../host-command.js';
+import type { NetworkStopOptions, RunCommand } from '../host-command.js';
 import type { ProbeTransport } from './probe-transport.js';
 
 export type OverlayBackend = 'vxlan' | 'host-gw' | 'none';
@@ -52,5 +52,5 @@ export interface PodNetwork {
   /** Called whenever `conditions()` would return something different; returns an unsubscribe. */
   onConditionsChange(fn: (conditions: NodeCondition[]) => void): () => void;
   /** Removes the device (and with it the routes, neighbours and fdb entries), our routes and our iptables chains. */
-  stop(): Promise<void>;
+  stop(o?: NetworkStopOptions): Promise<void>;
 }

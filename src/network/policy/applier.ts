@@ -5,7 +5,7 @@ import type { Namespace, Pod } from 'kubernetes-types/core/v1.js';
 import type { NetworkPolicy } from 'kubernetes-types/networking/v1.js';
 import type { Informer } from '../../client/informer.js';
 import type { KObject } from '../../registry/types.js';
-import { runCommand, type RunCommand } from '../host-command.js';
+import { runCommand, type NetworkStopOptions, type RunCommand } from '../host-command.js';
 import { ensureBridgeNetfilter, ensureJumps, listOwnChains, removeAll, restore } from './iptables.js';
 import { renderRestore } from './restore.js';
 import { buildPolicyRules } from './rules.js';
@@ -33,7 +33,7 @@ export interface NetworkPolicyHandle {
   /** Resolves after the first successful write (the informers synced and the chains in place). */
   readonly synced: Promise<void>;
   /** Stops following changes and removes every chain and jump this module made. */
-  stop(): Promise<void>;
+  stop(o?: NetworkStopOptions): Promise<void>;
 }
 
 export function startNetworkPolicy(o: NetworkPolicyOptions): NetworkPolicyHandle {
@@ -121,14 +121,14 @@ export function startNetworkPolicy(o: NetworkPolicyOptions): NetworkPolicyHandle
 
   return {
     synced,
-    async stop() {
+    async stop(so: NetworkStopOptions = {}) {
       if (stopped) return;
       stopped = true;
       for (const u of unsubscribe) u();
       clearTimeout(changeTimer);
       clearTimeout(resyncTimer);
       while (running) await running;
-      await removeAll(run);
+      if (!so.leaveInPlace) await removeAll(run);
     },
   };
 }
