@@ -62,12 +62,7 @@ class Writer {
       if (known !== undefined) return this.u16(0xc000 | known);
       // Pointers have 14 bits: names written further in cannot be pointed at.
       if (this.pos < 0x4000) this.names.set(suffix, this.pos);
-      const label = labels[i]!;
-      if (label.length === 0 || label.length > 63) throw new DnsWireError(`bad label in ${JSON.stringify(name)}`);
-      this.u8(label.length);
-      this.need(label.length);
-      scratch.write(label, this.pos, 'latin1');
-      this.pos += label.length;
+      this.label(labels[i]!, name);
     }
     this.u8(0);
   }
@@ -119,14 +114,17 @@ class Writer {
   }
 
   private plainName(name: string): void {
-    for (const label of nameLabels(name)) {
-      if (label.length === 0 || label.length > 63) throw new DnsWireError(`bad label in ${JSON.stringify(name)}`);
-      this.u8(label.length);
-      this.need(label.length);
-      scratch.write(label, this.pos, 'latin1');
-      this.pos += label.length;
-    }
+    for (const label of nameLabels(name)) this.label(label, name);
     this.u8(0);
+  }
+
+  /** One length-prefixed label of `name`. */
+  private label(label: string, name: string): void {
+    if (label.length === 0 || label.length > 63) throw new DnsWireError(`bad label in ${JSON.stringify(name)}`);
+    this.u8(label.length);
+    this.need(label.length);
+    scratch.write(label, this.pos, 'latin1');
+    this.pos += label.length;
   }
 
   result(): Buffer {

@@ -234,7 +234,15 @@ if (skip) {
       assert.deepEqual(replies.filter((n) => n === victim), []);
     });
 
-    test('k3ts down leaves ip netns, ip link and iptables-save as before', async () => {
+    test('after a crash (every k3ts process killed), k3ts down leaves ip netns, ip link and iptables-save as before', async () => {
+      const state = JSON.parse(readFileSync(join(dataDir, 'up.json'), 'utf8')) as { processes: Array<{ pid: number }> };
+      for (const p of state.processes) {
+        try {
+          process.kill(p.pid, 'SIGKILL');
+        } catch {
+          // the node killed earlier is gone already
+        }
+      }
       ok(await exec(k3tsBin, ['down', '--data-dir', dataDir], {}, 120_000), 'down');
       dataDir = '';
       // Other tests may run beside this one and make namespaces of their own: look for ours by name.
