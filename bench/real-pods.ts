@@ -8,7 +8,8 @@
 //     containers, veths, mounts under the node dir, host-local address leases.
 // Needs root and containerd (as real pods do); says why and measures nothing otherwise.
 //   npx tsc -p tsconfig.json && node dist/bench/real-pods.js [--pods 30] [--rounds 3]
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chooseNodeCidr, createUpNetwork, hostRouteDestinations, netnsPath, planUpNetwork, removeUpNetwork, type UpNetwork } from '../src/local-cluster/node-network.js';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,7 +85,10 @@ function rssOfMatching(needle: string): { mb: number; count: number } {
   return { mb: round2(total), count };
 }
 
-const veths = () => readdirSync('/sys/class/net').filter((n) => n.startsWith('veth')).length;
+const veths = (netns?: string) =>
+  netns
+    ? execFileSync('ip', ['-n', netns, '-o', 'link', 'show', 'type', 'veth'], { encoding: 'utf8' }).split('\n').filter(Boolean).length
+    : readdirSync('/sys/class/net').filter((n) => n.startsWith('veth')).length;
 
 /** host-local keeps one file per address it handed out, named by the address. */
 function leases(ipamDir: string): number {
@@ -154,10 +158,12 @@ class PodWatch {
   }
 }
 
-function spawnAgent(o: { server: string; token: string; dataDir: string }): { child: ChildProcess; output: () => string } {
+/** The agent in a network namespace of its own, as `k3ts up` runs a node: its overlay, service
+ *  proxy and sysctls then stay off this machine's own network. */
+function spawnAgent(o: { server: string; token: string; dataDir: string; netns: string; nodeIp: string }): { child: ChildProcess; output: () => string } {
   let out = '';
-  // As bin/k3ts runs it: its first line's Node flags.
-  const child = spawn(process.execPath, [...NODE_FLAGS, binPath, 'agent', '--server', o.server, '--token', o.token, '--node-name', 'bench-node', '--node-ip', '127.0.0.1', '--data-dir', o.dataDir, '--runtime', 'containerd'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
+  // As bin/k3ts runs it: its first line's Node flags. nsenter execs Node in place, so the PID is the agent's.
+  const child = spawn('nsenter', [`--net=${netnsPath(o.netns)}`, '--', process.execPath, ...NODE_FLAGS, binPath, 'agent', '--server', o.server, '--token', o.token, '--node-name', 'bench-node', '--node-ip', o.nodeIp, '--data-dir', o.dataDir, '--runtime', 'containerd'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
   child.stderr!.setEncoding('utf8').on('data', (c: string) => (out = (out + c).slice(-8000)));
   return { child, output: () => out };
 }
@@ -175,6 +181,7 @@ export async function benchRealPods(opts: { pods?: number; rounds?: number; log?
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
   let agent: ReturnType<typeof spawnAgent> | undefined;
   let admin: (Client & { close(): void }) | undefined;
+  let network: UpNetwork | undefined;
   try {
     const tar = join(dir, 'seed002.tar');
     const built = spawn(process.execPath, [join(repoRoot, 'examples', 'seed002-app', 'build.mjs'), '--out', join(dir, 'seed002'), '--tar', tar], { stdio: 'ignore' });
@@ -184,7 +191,10 @@ export async function benchRealPods(opts: { pods?: number; rounds?: number; log?
 
     const port = await freePort();
     const kubeconfig = join(dir, 'kubeconfig.yaml');
-    server = await startServer({ dataDir: join(dir, 'server'), port, kubeconfigPath: kubeconfig });
+    network = planUpNetwork(dir, ['agent'], chooseNodeCidr(await hostRouteDestinations(), dir));
+    await createUpNetwork(network);
+    const node = network.nodes[0]!;
+    server = await startServer({ dataDir: join(dir, 'server'), port, kubeconfigPath: kubeconfig, bindAddress: network.gateway });
     const token = readFileSync(join(dir, 'server', 'server', 'token'), 'utf8').trim();
     mkdirSync(join(agentDir, 'images'), { recursive: true });
     copyFileSync(tar, join(agentDir, 'images', 'seed002.tar'));
@@ -193,7 +203,7 @@ export async function benchRealPods(opts: { pods?: number; rounds?: number; log?
     const client = createHttpClient({ pool, ca: kc.caPem, cert: kc.certPem, key: kc.keyPem, userAgent: 'k3ts-bench' });
     const closeClient = client.close.bind(client);
     admin = Object.assign(client, { close: () => (closeClient(), pool.close()) });
-    agent = spawnAgent({ server: `https://127.0.0.1:${port}`, token, dataDir: nodeDir });
+    agent = spawnAgent({ server: `https://${network.gateway}:${port}`, token, dataDir: nodeDir, netns: node.netns, nodeIp: node.ip });
     for (let i = 0; ; i++) {
       const node = await admin.get(nodesType, undefined, 'bench-node').catch(() => undefined);
       const ready = (node?.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
@@ -206,7 +216,7 @@ export async function benchRealPods(opts: { pods?: number; rounds?: number; log?
     await sleep(500);
     await sleep(2500);
     const agentIdleRssMb = rssMb(agent.child.pid!);
-    const before = { veths: veths(), mounts: mountsUnder(nodeDir).length };
+    const before = { veths: veths(node.netns), mounts: mountsUnder(nodeDir).length };
 
     log(`real pods: ${count} pods created one at a time, create -> Running`);
     const samples: number[] = [];
@@ -255,7 +265,7 @@ export async function benchRealPods(opts: { pods?: number; rounds?: number; log?
       leaks = {
         sandboxes: ((await cri.runtime.ListPodSandbox!({})) as { items: unknown[] }).items.length,
         containers: ((await cri.runtime.ListContainers!({})) as { containers: unknown[] }).containers.length,
-        veths: veths() - before.veths,
+        veths: veths(node.netns) - before.veths,
         mounts: mountsUnder(nodeDir).length - before.mounts,
         addresses: leases(paths.cniIpamDir),
       };
@@ -282,6 +292,7 @@ export async function benchRealPods(opts: { pods?: number; rounds?: number; log?
       await new Promise((r) => agent!.child.once('exit', r));
     }
     await killallNode({ agentDir, log: () => undefined }).catch(() => undefined);
+    if (network) await removeUpNetwork(network);
     admin?.close();
     await server?.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -13,6 +13,8 @@ export interface ServerOptions {
   kubeconfigPath: string;
   /** Extra node flags, e.g. ['--cpu-prof', '--cpu-prof-dir', dir]. */
   nodeFlags?: string[];
+  /** 127.0.0.1 unless nodes in a network namespace must reach it (the host's bridge address). */
+  bindAddress?: string;
 }
 
 export interface StartedServer {
@@ -27,12 +29,12 @@ export interface StartedServer {
   stop(): Promise<void>;
 }
 
-function readyzOnce(port: number): Promise<number> {
+function readyzOnce(host: string, port: number): Promise<number> {
   return new Promise((resolve) => {
     // The CA does not exist before the first start has written it, so readiness polling does not verify
     // the certificate (the same on every start); the benchmark's own requests do.
     const req = https.request(
-      { host: '127.0.0.1', port, path: '/readyz', method: 'GET', agent: false, rejectUnauthorized: false, timeout: 2000 },
+      { host, port, path: '/readyz', method: 'GET', agent: false, rejectUnauthorized: false, timeout: 2000 },
       (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));
@@ -52,7 +54,7 @@ export async function startServer(opts: ServerOptions): Promise<StartedServer> {
     'server',
     '--data-dir', opts.dataDir,
     '--https-listen-port', String(opts.port),
-    '--bind-address', '127.0.0.1',
+    '--bind-address', opts.bindAddress ?? '127.0.0.1',
     '--write-kubeconfig', opts.kubeconfigPath,
     '--disable-agent',
   ];
@@ -80,7 +82,7 @@ export async function startServer(opts: ServerOptions): Promise<StartedServer> {
   const deadline = t0 + 30_000;
   for (;;) {
     if (exited) throw new Error(`server exited (code ${exited.code}, signal ${exited.signal}) before ready:\n${stderr}`);
-    const status = await readyzOnce(opts.port);
+    const status = await readyzOnce(opts.bindAddress ?? '127.0.0.1', opts.port);
     if (status === 200) {
       readyAt = performance.now();
       readyMs = readyAt - t0;
