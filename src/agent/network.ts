@@ -1,6 +1,7 @@
 // A node's part of the cluster network, beside its kubelet: the pod overlay to other nodes, the
 // service proxy, the node-local cluster DNS and network policy, all fed by one informer per kind.
 // Only nodes that run real containers have one: simulated pods have no packets to route.
+import { readFileSync } from 'node:fs';
 import type { NodeCondition } from 'kubernetes-types/core/v1.js';
 import { InformerSet } from '../client/informer.js';
 import type { Client, ResourceType } from '../client/types.js';
@@ -11,7 +12,6 @@ import { parseResolvConf } from '../dns/resolv-conf.js';
 import { startPodNetwork, type PodNetwork } from '../network/overlay/index.js';
 import { startNetworkPolicy } from '../network/policy/applier.js';
 import { startServiceProxy } from '../proxy/iptables-proxy.js';
-import { readFileSync } from 'node:fs';
 import type { NetworkStopOptions } from '../network/host-command.js';
 import type { NodeNetworkSettings } from './config.js';
 
@@ -53,17 +53,17 @@ export async function startNodeNetwork(o: NodeNetworkOptions): Promise<NodeNetwo
   try {
     // With backend none as well: it then only reports nothing, and someone else routes between nodes.
     const overlay: PodNetwork = await startPodNetwork({
-        nodes: informers.for(types.nodes),
-        nodeName,
-        nodeIP: o.nodeIp,
-        ...(s.iface ? { iface: s.iface } : {}),
-        backend: s.backend,
-        clusterCidr: s.clusterCidr,
-        annotate: async (annotations) => {
-          await client.patch(types.nodes, undefined, nodeName, { type: 'merge', body: { metadata: { annotations } } });
-        },
-        log: { info: (msg) => o.log(msg), warn: (msg) => o.log(msg) },
-      });
+      nodes: informers.for(types.nodes),
+      nodeName,
+      nodeIP: o.nodeIp,
+      ...(s.iface ? { iface: s.iface } : {}),
+      backend: s.backend,
+      clusterCidr: s.clusterCidr,
+      annotate: async (annotations) => {
+        await client.patch(types.nodes, undefined, nodeName, { type: 'merge', body: { metadata: { annotations } } });
+      },
+      log: { info: (msg) => o.log(msg), warn: (msg) => o.log(msg) },
+    });
     stops.push((so) => overlay.stop(so));
     if (s.kubeProxy) {
       const proxy = startServiceProxy({
@@ -77,8 +77,12 @@ export async function startNodeNetwork(o: NodeNetworkOptions): Promise<NodeNetwo
       stops.push((so) => proxy.stop(so));
       proxy.synced.catch((err: unknown) => o.log('the service proxy could not start', { error: String((err as Error)?.message ?? err) }));
     }
-    const dns = await startNodeDns({ informers, address: o.nodeIp, clusterDomain: s.clusterDomain, resolvConf: s.resolvConf, log: { debug: () => undefined, warn: (msg, fields) => o.log(msg, fields) } });
-    stops.push(() => dns.stop());
+    // A node whose DNS port is taken still runs its pods; they just resolve nothing, and the log says why.
+    const dns = await startNodeDns({ informers, address: o.nodeIp, clusterDomain: s.clusterDomain, resolvConf: s.resolvConf, log: { debug: () => undefined, warn: (msg, fields) => o.log(msg, fields) } }).catch((err: unknown) => {
+      o.log('cluster DNS could not start on this node', { address: o.nodeIp, error: String((err as Error)?.message ?? err) });
+      return undefined;
+    });
+    if (dns) stops.push(() => dns.stop());
     if (s.networkPolicy) {
       // Enforcement follows every pod of the cluster (peers are anywhere): started only once a
       // NetworkPolicy exists, so clusters without any do not pay for that watch on every node.
