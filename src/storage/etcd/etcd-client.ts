@@ -13,15 +13,32 @@ import { ETCD_PROTO } from './etcd-proto.js';
 import type { TlsMaterial } from './tls-files.js';
 import type { EtcdKeyValue, RangeRequest, RangeResponse, StatusResponse, TxnRequest, TxnResponse, WatchRequest, WatchResponse } from './etcd-messages.js';
 
+/** grpc-js connection errors span lines and carry timestamps and OpenSSL internals; an operator
+ *  needs one line with the reason ("TLS handshake failed: sslv3 alert bad certificate"). */
+export function oneLine(details: string): string {
+  let text = details
+    .replace(/\s+/g, ' ')
+    .replace(/ ?\(\d{4}-\d\d-\d\dT[^)]*\)/g, '')
+    .replace(/\.? ?Resolution note: ?$/, '')
+    .trim();
+  const ssl = /error:[0-9A-F]+:SSL routines:[^:]*:([^:]+)/.exec(text);
+  if (ssl) return `TLS handshake failed: ${ssl[1]!.trim()}`;
+  text = text.replace(/^No connection established\. Last error: null$/, 'no connection (member down or restarting)');
+  return text.replace(/^No connection established\. Last error: /, 'no connection: ');
+}
+
 /** A failed etcd call: the gRPC status name and etcd's own message, with the member it went to. */
 export class EtcdError extends Error {
+  readonly details: string;
   constructor(
     readonly code: string,
-    readonly details: string,
+    details: string,
     readonly endpoint: string,
   ) {
-    super(`etcd ${endpoint}: ${details || code}`);
+    const line = oneLine(details);
+    super(`etcd ${endpoint}: ${line || code}`);
     this.name = 'EtcdError';
+    this.details = line;
   }
 }
 

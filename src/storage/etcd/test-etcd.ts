@@ -3,6 +3,7 @@
 // same if the test process dies first, so a failed run leaves nothing behind.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +28,16 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** PEM files for an etcd that serves TLS and requires client certificates signed by caFile. */
+export interface TestEtcdTls {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+  /** A client certificate the server accepts, for the readiness check. */
+  clientCertFile: string;
+  clientKeyFile: string;
+}
+
 export class TestEtcd {
   private child?: ChildProcess;
   private readonly onExit = () => this.child?.kill('SIGKILL');
@@ -35,20 +46,23 @@ export class TestEtcd {
     readonly dir: string,
     readonly clientPort: number,
     readonly peerPort: number,
+    readonly tls?: TestEtcdTls,
   ) {
     process.on('exit', this.onExit);
   }
 
   get endpoint(): string {
-    return `http://127.0.0.1:${this.clientPort}`;
+    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${this.clientPort}`;
   }
 
   get pid(): number | undefined {
     return this.child?.pid;
   }
 
-  static async start(): Promise<TestEtcd> {
-    const etcd = new TestEtcd(mkdtempSync(join(tmpdir(), 'k3ts-etcd-')), await freePort(), await freePort());
+  /** `dir` may be made beforehand (to hold TLS files); it is removed by stop() either way. */
+  static async start(opts: { dir?: string; tls?: TestEtcdTls } = {}): Promise<TestEtcd> {
+    const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'k3ts-etcd-'));
+    const etcd = new TestEtcd(dir, await freePort(), await freePort(), opts.tls);
     try {
       await etcd.launch();
     } catch (err) {
@@ -60,7 +74,7 @@ export class TestEtcd {
 
   /** Starts the etcd process on this instance's dir and ports and waits until it serves. */
   async launch(): Promise<void> {
-    const client = `http://127.0.0.1:${this.clientPort}`;
+    const client = this.endpoint;
     const peer = `http://127.0.0.1:${this.peerPort}`;
     const log = openSync(join(this.dir, 'etcd.log'), 'a');
     const child = spawn(
@@ -74,6 +88,9 @@ export class TestEtcd {
         '--initial-advertise-peer-urls', peer,
         '--initial-cluster', `test=${peer}`,
         '--snapshot-count', '10000',
+        ...(this.tls
+          ? ['--cert-file', this.tls.certFile, '--key-file', this.tls.keyFile, '--client-cert-auth', '--trusted-ca-file', this.tls.caFile]
+          : []),
       ],
       { stdio: ['ignore', log, log] },
     );
@@ -83,14 +100,33 @@ export class TestEtcd {
     while (Date.now() < deadline) {
       if (child.exitCode !== null || child.signalCode !== null) break;
       try {
-        const res = await fetch(`${client}/health`);
-        if (res.ok && ((await res.json()) as { health?: string }).health === 'true') return;
+        if ((await this.health()) === 'true') return;
       } catch {
         // not listening yet
       }
       await sleep(100);
     }
     throw new Error(`etcd did not become healthy on ${client}:\n${this.logTail()}`);
+  }
+
+  /** etcd's /health answer ("true" when it serves), over mutual TLS when the server wants it. */
+  private health(): Promise<string | undefined> {
+    const url = `${this.endpoint}/health`;
+    if (!this.tls) return fetch(url).then(async (res) => ((await res.json()) as { health?: string }).health);
+    const tls = this.tls;
+    return new Promise((resolve, reject) => {
+      const req = request(
+        url,
+        { ca: readFileSync(tls.caFile), cert: readFileSync(tls.clientCertFile), key: readFileSync(tls.clientKeyFile) },
+        (res) => {
+          let body = '';
+          res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          res.on('end', () => resolve((JSON.parse(body) as { health?: string }).health));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
   }
 
   logTail(): string {
