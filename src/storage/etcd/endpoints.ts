@@ -32,7 +32,7 @@ function parseOne(part: string, index: number): EtcdEndpoint {
   const where = `etcd endpoint ${url.protocol}//${url.host}`;
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${where}: scheme must be http or https`);
   if (url.username || url.password) {
-    throw new Error(`${where}: user names and passwords in the URL are not supported; use client certificates (--datastore-certfile/--datastore-keyfile)`);
+    throw new Error(`${where}: user names and passwords in the URL are not supported; use TLS client certificates`);
   }
   if ((url.pathname !== '' && url.pathname !== '/') || url.search || url.hash) {
     throw new Error(`${where}: an etcd endpoint is only scheme://host:port (no path or query)`);

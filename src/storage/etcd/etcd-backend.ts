@@ -10,6 +10,7 @@ import type { Compare, EtcdKeyValue, ResponseOp, TxnResponse } from './etcd-mess
 import { parseEtcdEndpoints } from './endpoints.js';
 import { startWatch, toKeyValue } from './etcd-watch.js';
 import { KeySpace } from './key-space.js';
+import { throttledWarning } from './throttled-warning.js';
 import { loadTlsMaterial, type DatastoreTlsFiles } from './tls-files.js';
 
 export interface EtcdBackendOptions {
@@ -34,6 +35,7 @@ export class EtcdBackend implements Backend {
   private knownCompacted = 0;
   private stopAutoCompaction: () => void = () => {};
   private closed = false;
+  private readonly warn = throttledWarning();
 
   private constructor(
     private readonly client: EtcdClient,
@@ -188,7 +190,7 @@ export class EtcdBackend implements Backend {
       if (isCompactedError(err)) throw await this.compactedError('watch', opts.afterRevision);
       if (!isFutureRevisionError(err)) throw err;
     }
-    const handle = await startWatch({ client: this.client, keys: this.keys, prefix: opts.prefix, range, afterRevision: opts.afterRevision, listener });
+    const handle = await startWatch({ client: this.client, keys: this.keys, prefix: opts.prefix, range, afterRevision: opts.afterRevision, listener, warn: this.warn });
     this.watches.add(handle);
     return {
       cancel: () => {

@@ -24,7 +24,7 @@ export function oneLine(details: string): string {
   const ssl = /error:[0-9A-F]+:SSL routines:[^:]*:([^:]+)/.exec(text);
   if (ssl) return `TLS handshake failed: ${ssl[1]!.trim()}`;
   text = text.replace(/^No connection established\. Last error: null$/, 'no connection (member down or restarting)');
-  return text.replace(/^No connection established\. Last error: /, 'no connection: ');
+  return text.replace(/^No connection established\. Last error: (Error: )?/, 'no connection: ');
 }
 
 /** A failed etcd call: the gRPC status name and etcd's own message, with the member it went to. */

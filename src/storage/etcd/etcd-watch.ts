@@ -14,6 +14,7 @@ import { StorageError, type KeyValue, type StorageEvent, type WatchHandle, type 
 import type { EtcdClient } from './etcd-client.js';
 import type { EtcdKeyValue, WatchEvent, WatchRequest, WatchResponse } from './etcd-messages.js';
 import type { KeyRange, KeySpace } from './key-space.js';
+import type { Warn } from './throttled-warning.js';
 
 export interface WatchStreamOptions {
   client: EtcdClient;
@@ -22,6 +23,8 @@ export interface WatchStreamOptions {
   range: KeyRange;
   afterRevision: number;
   listener: WatchListener;
+  /** Where lost/resumed notices go (throttled by the backend: an etcd restart hits every watch). */
+  warn: Warn;
   /** Delay before each reopen attempt, by attempt number (0-based). */
   retryDelayMs?: (attempt: number) => number;
 }
@@ -86,7 +89,7 @@ class EtcdWatch implements WatchHandle {
       if (resp.canceled) return fail(new Error(`etcd ${endpoint} cancelled the watch on ${this.o.prefix}: ${resp.cancelReason || 'no reason given'}`));
       if (resp.created) {
         created = true;
-        if (this.warned) process.emitWarning(`storage watch on ${JSON.stringify(this.o.prefix)} resumed on etcd ${endpoint} after revision ${this.delivered}`);
+        if (this.warned) this.o.warn('resumed', `storage watch on ${JSON.stringify(this.o.prefix)} resumed on etcd ${endpoint} after revision ${this.delivered}`);
         this.attempt = 0;
         this.warned = false;
         first?.resolve();
@@ -125,7 +128,8 @@ class EtcdWatch implements WatchHandle {
 
   private retry(err: Error): void {
     if (err instanceof StorageError && err.code === 'Compacted') {
-      process.emitWarning(
+      this.o.warn(
+        'compacted',
         `storage watch on ${JSON.stringify(this.o.prefix)} stopped: events after revision ${this.delivered} were compacted away while it was disconnected; its clients must relist`,
       );
       this.cancelled = true;
@@ -133,7 +137,7 @@ class EtcdWatch implements WatchHandle {
     }
     if (!this.warned) {
       this.warned = true;
-      process.emitWarning(`storage watch on ${JSON.stringify(this.o.prefix)} lost its etcd stream (${err.message}); resuming after revision ${this.delivered}`);
+      this.o.warn('lost', `storage watch on ${JSON.stringify(this.o.prefix)} lost its etcd stream (${err.message}); resuming after revision ${this.delivered}`);
     }
     const delay = (this.o.retryDelayMs ?? defaultRetryDelay)(this.attempt++);
     this.retryTimer = setTimeout(() => {

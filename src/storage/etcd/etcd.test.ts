@@ -8,7 +8,9 @@ import { EventLog, runBackendConformance } from '../conformance.js';
 import { checkEndpoint, openBackend } from '../open.js';
 import { parseEtcdEndpoints } from './endpoints.js';
 import { EtcdBackend, type EtcdBackendOptions } from './etcd-backend.js';
+import { oneLine } from './etcd-client.js';
 import { KeySpace } from './key-space.js';
+import { throttledWarning } from './throttled-warning.js';
 import { etcdSkipReason, freePort, TestEtcd } from './test-etcd.js';
 
 describe('etcd: endpoints', () => {
@@ -43,6 +45,25 @@ describe('etcd: endpoints', () => {
     const scoped = new KeySpace('/c1');
     assert.deepEqual(scoped.range(''), { key: Buffer.from('/c1'), rangeEnd: Buffer.from('/c2') });
     assert.equal(scoped.decode(scoped.encode('/registry/x')), '/registry/x');
+  });
+});
+
+describe('etcd: messages', () => {
+  it('reduces grpc-js connection errors to one line', () => {
+    assert.equal(oneLine('No connection established. Last error: null. Resolution note: '), 'no connection (member down or restarting)');
+    assert.equal(oneLine('No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:1 (2026-12-07T04:07:15.841Z). Resolution note: '), 'no connection: connect ECONNREFUSED 127.0.0.1:1');
+    assert.equal(
+      oneLine('No connection established. Last error: 80:error:0A000412:SSL routines:ssl3_read_bytes:sslv3 alert bad certificate:../deps/x.c:1601:SSL alert number 42\n (2026-12-07T04:07:15.841Z).'),
+      'TLS handshake failed: sslv3 alert bad certificate',
+    );
+  });
+
+  it('throttles a burst of identical warnings to one, counting the rest', () => {
+    const out: string[] = [];
+    const warn = throttledWarning(60_000, (m) => out.push(m));
+    for (let i = 0; i < 100; i++) warn('lost', `watch ${i} lost`);
+    warn('resumed', 'watch 0 resumed');
+    assert.deepEqual(out, ['watch 0 lost', 'watch 0 resumed']);
   });
 });
 
