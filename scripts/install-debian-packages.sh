@@ -5,6 +5,7 @@
 #   images:     busybox-static (the seed-002 demo image and the test images are built from it)
 #   tests:      umoci skopeo docker-registry (test images checked and served on 127.0.0.1)
 #   benches:    wrk (NodePort and pod requests/s in npm run bench)
+#   datastore:  etcd-server (etcd 3.4: the etcd backend's tests start a private one on 127.0.0.1)
 set -eu
 if [ "$(id -u)" != 0 ]; then
   echo "$0: run as root: it installs Debian packages with apt-get" >&2
@@ -20,5 +21,11 @@ apt-get install -y -qq --no-install-recommends \
   python3 make g++ openssl ca-certificates \
   containerd runc containernetworking-plugins iptables conntrack util-linux iproute2 \
   busybox-static \
-  umoci skopeo docker-registry wrk >/dev/null
+  umoci skopeo docker-registry wrk \
+  etcd-server >/dev/null
+# Debian enables and starts a system etcd on 127.0.0.1:2379 on install; k3ts only wants the binary
+# (tests start their own, an external etcd is the user's), so a booted systemd gets it switched off.
+if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+  systemctl disable --now etcd.service >/dev/null 2>&1 || true
+fi
 echo "Debian packages for k3ts are installed"

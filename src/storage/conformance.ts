@@ -351,11 +351,13 @@ export function runBackendConformance(name: string, factory: BackendFactory): vo
       it('gives concurrent writers distinct revisions and fails only the conflicting ones', async () => {
         const base = await db.create('/k/shared', '0');
         const creates = Array.from({ length: 64 }, (_, i) => db.create(`/k/${i}`, String(i)));
-        const dup = db.create('/k/7', 'duplicate');
-        const racers = Array.from({ length: 5 }, (_, i) => db.update('/k/shared', `racer${i}`, base.modRevision));
+        // Handlers go on every failing promise at once: a networked backend may settle a loser before
+        // all the creates are done, and an unhandled rejection would fail the test for the wrong reason.
+        const dup = rejectsWith(db.create('/k/7', 'duplicate'), 'KeyExists');
+        const racers = Promise.allSettled(Array.from({ length: 5 }, (_, i) => db.update('/k/shared', `racer${i}`, base.modRevision)));
         const created = await Promise.all(creates);
-        await rejectsWith(dup, 'KeyExists');
-        const results = await Promise.allSettled(racers);
+        await dup;
+        const results = await racers;
         assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1, 'exactly one CAS wins');
         for (const r of results) if (r.status === 'rejected') assert.equal((r.reason as StorageError).code, 'Conflict');
         const revisions = created.map((kv) => kv.modRevision);

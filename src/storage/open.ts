@@ -2,6 +2,9 @@
 // PostgreSQL means adding one entry here, and nothing registers itself by being imported.
 
 import type { Backend } from './backend.js';
+import { parseEtcdEndpoints } from './etcd/endpoints.js';
+import { EtcdBackend } from './etcd/etcd-backend.js';
+import type { DatastoreTlsFiles } from './etcd/tls-files.js';
 import type { AutoCompactionOptions } from './sqlite/compaction.js';
 import { SqliteBackend } from './sqlite/sqlite-backend.js';
 
@@ -9,24 +12,50 @@ export interface OpenBackendOptions {
   /** Periodic compaction (every backend that keeps history honours it). Defaults: every 5 minutes,
    *  keeping the last 1000 revisions; intervalMs 0 turns it off. */
   autoCompaction?: Partial<AutoCompactionOptions>;
+  /** Client TLS files for a datastore reached over the network (K3s's --datastore-cafile,
+   *  --datastore-certfile, --datastore-keyfile); used by https:// etcd endpoints. */
+  tls?: DatastoreTlsFiles;
+  /** etcd: a prefix for every key, so several clusters can share one etcd. Default none, like K3s. */
+  keyPrefix?: string;
+  /** etcd: how long opening waits for a member to answer before failing. Default 10 s. */
+  connectTimeoutMs?: number;
 }
 
 interface BackendKind {
   /** How the endpoint looks, for error messages. */
   usage: string;
-  open(location: string, opts: OpenBackendOptions): Promise<Backend>;
+  /** Validates the endpoint without opening anything (config time); throws a one-line error. */
+  check?(endpoint: string): void;
+  open(endpoint: string, location: string, opts: OpenBackendOptions): Promise<Backend>;
 }
+
+// K3s's form for an external etcd: the client URLs themselves, comma-separated. Both schemes name the
+// same backend; each member's own scheme decides TLS.
+const ETCD: BackendKind = {
+  usage: 'http(s)://host:port[,http(s)://host:port...] (etcd v3; TLS files from the datastore TLS options)',
+  check: (endpoint) => void parseEtcdEndpoints(endpoint),
+  open: (endpoint, _location, opts) =>
+    EtcdBackend.open({
+      endpoints: endpoint,
+      tls: opts.tls,
+      keyPrefix: opts.keyPrefix,
+      connectTimeoutMs: opts.connectTimeoutMs,
+      autoCompaction: opts.autoCompaction,
+    }),
+};
 
 const BACKENDS: Readonly<Record<string, BackendKind>> = {
   sqlite: {
     usage: 'sqlite://<path> (or a bare file path)',
-    open: async (location, opts) => {
+    open: async (_endpoint, location, opts) => {
       // K3s-style endpoints may carry driver parameters after '?'; the file path is what matters.
       const path = location.split('?')[0]!;
       if (path === '') throw new Error('sqlite endpoint needs a file path: sqlite://<path>');
       return SqliteBackend.open({ path, autoCompaction: opts.autoCompaction });
     },
   },
+  http: ETCD,
+  https: ETCD,
 };
 
 const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/(.*)$/s;
@@ -52,14 +81,15 @@ function backendFor(scheme: string): BackendKind {
 /** Throws the same error openBackend would for an endpoint whose scheme is not supported, without
  *  opening anything: configuration is checked before a server writes a single file. */
 export function checkEndpoint(endpoint: string): void {
-  backendFor(parseEndpoint(endpoint).scheme);
+  backendFor(parseEndpoint(endpoint).scheme).check?.(endpoint);
 }
 
 /** Opens the datastore named by `endpoint`: 'sqlite:///var/lib/k3ts/state.db', or a bare file path
- *  (SQLite). An unknown scheme throws an error that lists the supported ones. */
+ *  (SQLite); 'https://10.0.0.1:2379,https://10.0.0.2:2379' (etcd). An unknown scheme throws an error
+ *  that lists the supported ones. */
 export async function openBackend(endpoint: string, opts: OpenBackendOptions = {}): Promise<Backend> {
   const { scheme, location } = parseEndpoint(endpoint);
   const kind = backendFor(scheme);
   if (location === '') throw new Error(`datastore endpoint "${endpoint}" has no location; use ${kind.usage}`);
-  return kind.open(location, opts);
+  return kind.open(endpoint, location, opts);
 }
