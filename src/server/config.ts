@@ -25,6 +25,9 @@ export interface ServerFlags {
   nodeIp?: string;
   disableAgent?: boolean;
   datastoreEndpoint?: string;
+  datastoreCafile?: string;
+  datastoreCertfile?: string;
+  datastoreKeyfile?: string;
   serviceCidr?: string;
   clusterCidr?: string;
   serviceNodePortRange?: string;
@@ -57,6 +60,8 @@ export interface ServerConfig {
   nodeIp?: string;
   disableAgent: boolean;
   datastoreEndpoint: string;
+  /** Client TLS files for a networked datastore; the files are read when it is opened. */
+  datastoreTls: { caFile?: string; certFile?: string; keyFile?: string };
   serviceCidr: string;
   clusterCidr: string;
   nodePortRange: { min: number; max: number };
@@ -160,6 +165,11 @@ export function resolveServerConfig(flags: ServerFlags, e: Environment = current
     nodeIp,
     disableAgent: !!flags.disableAgent,
     datastoreEndpoint,
+    datastoreTls: {
+      ...optionalPath('caFile', flags.datastoreCafile || e.env.K3TS_DATASTORE_CAFILE),
+      ...optionalPath('certFile', flags.datastoreCertfile || e.env.K3TS_DATASTORE_CERTFILE),
+      ...optionalPath('keyFile', flags.datastoreKeyfile || e.env.K3TS_DATASTORE_KEYFILE),
+    },
     serviceCidr: flags.serviceCidr || '10.43.0.0/16',
     clusterCidr: flags.clusterCidr || '10.42.0.0/16',
     nodePortRange: parseRange(flags.serviceNodePortRange),
@@ -180,3 +190,5 @@ export function kubeconfigServerUrl(c: Pick<ServerConfig, 'bindAddress' | 'port'
   const host = unspecified ? '127.0.0.1' : c.bindAddress;
   return `https://${isIP(host) === 6 ? `[${host}]` : host}:${c.port}`;
 }
+
+const optionalPath = <K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> => (value ? ({ [key]: resolve(value) } as Record<K, string>) : {});

@@ -44,7 +44,7 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
   const started = performance.now();
   await mkdir(join(config.dataDir, 'server', 'db'), { recursive: true, mode: 0o700 });
   // The datastore first: a second server on the same data dir stops here, before touching a file.
-  const backend = await openBackend(config.datastoreEndpoint);
+  const backend = await openBackend(config.datastoreEndpoint, { tls: config.datastoreTls });
   const closers: Array<() => Promise<void> | void> = [() => backend.close()];
   try {
     const serviceIP = apiServiceIP(config.serviceCidr);
