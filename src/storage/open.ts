@@ -4,6 +4,7 @@
 import type { Backend } from './backend.js';
 import type { AutoCompactionOptions } from './sqlite/compaction.js';
 import { SqliteBackend } from './sqlite/sqlite-backend.js';
+import { openPostgres } from './sql/postgres.js';
 
 export interface OpenBackendOptions {
   /** Periodic compaction (every backend that keeps history honours it). Defaults: every 5 minutes,
@@ -26,6 +27,15 @@ const BACKENDS: Readonly<Record<string, BackendKind>> = {
       if (path === '') throw new Error('sqlite endpoint needs a file path: sqlite://<path>');
       return SqliteBackend.open({ path, autoCompaction: opts.autoCompaction });
     },
+  },
+  // K3s's forms. The password is parsed out here and only ever shown masked.
+  postgres: {
+    usage: 'postgres://user:password@host:5432/database',
+    open: (location, opts) => openPostgres(location, opts),
+  },
+  postgresql: {
+    usage: 'postgresql://user:password@host:5432/database',
+    open: (location, opts) => openPostgres(location, opts),
   },
 };
 
@@ -56,7 +66,8 @@ export function checkEndpoint(endpoint: string): void {
 }
 
 /** Opens the datastore named by `endpoint`: 'sqlite:///var/lib/k3ts/state.db', or a bare file path
- *  (SQLite). An unknown scheme throws an error that lists the supported ones. */
+ *  (SQLite), or 'postgres://…'. An unknown scheme throws an error that lists the supported
+ *  ones; a database that cannot be opened throws one line (password masked) within about 10 s. */
 export async function openBackend(endpoint: string, opts: OpenBackendOptions = {}): Promise<Backend> {
   const { scheme, location } = parseEndpoint(endpoint);
   const kind = backendFor(scheme);
