@@ -4,6 +4,7 @@
 import type { Backend } from './backend.js';
 import type { AutoCompactionOptions } from './sqlite/compaction.js';
 import { SqliteBackend } from './sqlite/sqlite-backend.js';
+import { openMysql } from './sql/mysql.js';
 import { openPostgres } from './sql/postgres.js';
 
 export interface OpenBackendOptions {
@@ -37,6 +38,10 @@ const BACKENDS: Readonly<Record<string, BackendKind>> = {
     usage: 'postgresql://user:password@host:5432/database',
     open: (location, opts) => openPostgres(location, opts),
   },
+  mysql: {
+    usage: 'mysql://user:password@tcp(host:3306)/database',
+    open: (location, opts) => openMysql(location, opts),
+  },
 };
 
 const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/(.*)$/s;
@@ -66,7 +71,7 @@ export function checkEndpoint(endpoint: string): void {
 }
 
 /** Opens the datastore named by `endpoint`: 'sqlite:///var/lib/k3ts/state.db', or a bare file path
- *  (SQLite), or 'postgres://…'. An unknown scheme throws an error that lists the supported
+ *  (SQLite), 'postgres://…' or 'mysql://…'. An unknown scheme throws an error that lists the supported
  *  ones; a database that cannot be opened throws one line (password masked) within about 10 s. */
 export async function openBackend(endpoint: string, opts: OpenBackendOptions = {}): Promise<Backend> {
   const { scheme, location } = parseEndpoint(endpoint);
