@@ -4,8 +4,8 @@
 import type { Backend } from './backend.js';
 import type { AutoCompactionOptions } from './sqlite/compaction.js';
 import { SqliteBackend } from './sqlite/sqlite-backend.js';
-import { openMysql } from './sql/mysql.js';
-import { openPostgres } from './sql/postgres.js';
+import { openMysql, parseMysqlEndpoint } from './sql/mysql.js';
+import { openPostgres, parsePostgresEndpoint } from './sql/postgres.js';
 
 export interface OpenBackendOptions {
   /** Periodic compaction (every backend that keeps history honours it). Defaults: every 5 minutes,
@@ -16,6 +16,8 @@ export interface OpenBackendOptions {
 interface BackendKind {
   /** How the endpoint looks, for error messages. */
   usage: string;
+  /** Throws if the location is malformed, without connecting (config is checked before anything starts). */
+  check?(location: string): void;
   open(location: string, opts: OpenBackendOptions): Promise<Backend>;
 }
 
@@ -32,14 +34,17 @@ const BACKENDS: Readonly<Record<string, BackendKind>> = {
   // K3s's forms. The password is parsed out here and only ever shown masked.
   postgres: {
     usage: 'postgres://user:password@host:5432/database',
+    check: (location) => void parsePostgresEndpoint(location),
     open: (location, opts) => openPostgres(location, opts),
   },
   postgresql: {
     usage: 'postgresql://user:password@host:5432/database',
+    check: (location) => void parsePostgresEndpoint(location),
     open: (location, opts) => openPostgres(location, opts),
   },
   mysql: {
     usage: 'mysql://user:password@tcp(host:3306)/database',
+    check: (location) => void parseMysqlEndpoint(location),
     open: (location, opts) => openMysql(location, opts),
   },
 };
@@ -67,7 +72,8 @@ function backendFor(scheme: string): BackendKind {
 /** Throws the same error openBackend would for an endpoint whose scheme is not supported, without
  *  opening anything: configuration is checked before a server writes a single file. */
 export function checkEndpoint(endpoint: string): void {
-  backendFor(parseEndpoint(endpoint).scheme);
+  const { scheme, location } = parseEndpoint(endpoint);
+  backendFor(scheme).check?.(location);
 }
 
 /** Opens the datastore named by `endpoint`: 'sqlite:///var/lib/k3ts/state.db', or a bare file path
