@@ -3,9 +3,10 @@
 // throughput grows with load instead of being capped by round trips. Each op still gets its own outcome.
 
 import { StorageError, type KeyValue, type StorageEvent } from '../backend.js';
-import { DatastoreUnavailable, type SqlConnection } from './connection.js';
-import { num } from './rows.js';
-import { applyWrite, type WriteOp } from './writes.js';
+import { DatastoreUnavailable, type Query, type SqlConnection } from './connection.js';
+import { batchPieces, type RawLogRow } from './dialect.js';
+import { logRow, num, type LogRow } from './rows.js';
+import { planWrite, type NewRow, type WriteOp } from './writes.js';
 
 type Outcome = { ok: true; value: KeyValue } | { ok: false; error: unknown };
 
@@ -58,18 +59,25 @@ export class BatchWriter {
         // Held until COMMIT: the next writer, here or on another server, waits for this batch.
         const [locked] = await query('lockRevision');
         let revision = num(locked!.value);
+        // Three statements whatever the batch size: read every key's newest row, plan each op in
+        // memory, insert all new rows.
+        const latest = await readLatest(query, [...new Set(batch.map((p) => p.op.key))]);
+        const state = { latest, nextRevision: () => ++revision };
         const results: Outcome[] = [];
+        const rows: NewRow[] = [];
         for (const { op } of batch) {
           try {
-            const event = await applyWrite({ query, nextRevision: () => ++revision }, op);
+            const { event, row } = planWrite(state, op);
             events.push(event);
+            rows.push(row);
             results.push({ ok: true, value: event.kv });
           } catch (error) {
             if (!(error instanceof StorageError)) throw error; // rolls back the whole batch
             results.push({ ok: false, error });
           }
         }
-        if (events.length > 0) {
+        if (rows.length > 0) {
+          await insertRows(query, rows);
           await query('setRevision', [revision]);
           if (this.announce) await query('announce', [String(revision)]);
         }
@@ -88,5 +96,38 @@ export class BatchWriter {
       if (outcome.ok) p.resolve(outcome.value);
       else p.reject(outcome.error);
     });
+  }
+}
+
+async function readLatest(query: Query, keys: string[]): Promise<Map<string, LogRow | undefined>> {
+  const latest = new Map<string, LogRow | undefined>(keys.map((k) => [k, undefined]));
+  let at = 0;
+  for (const size of batchPieces(keys.length)) {
+    for (const raw of await query(`latestMany${size}`, keys.slice(at, at + size))) {
+      const row = logRow(raw as unknown as RawLogRow);
+      latest.set(row.name, row);
+    }
+    at += size;
+  }
+  return latest;
+}
+
+/** Bytes of values per INSERT: well under MySQL's default 16 MiB packet limit (max_allowed_packet). */
+const INSERT_BYTES = 4 << 20;
+
+async function insertRows(query: Query, rows: NewRow[]): Promise<void> {
+  let start = 0;
+  while (start < rows.length) {
+    // Take rows until the byte budget is spent (always at least one), then insert them in sized pieces.
+    let end = start;
+    let bytes = 0;
+    while (end < rows.length && (end === start || bytes + rows[end]!.value.length <= INSERT_BYTES)) bytes += rows[end++]!.value.length;
+    let at = start;
+    for (const size of batchPieces(end - start)) {
+      const params = rows.slice(at, at + size).flatMap((r) => [r.id, r.name, r.created ? 1 : 0, r.deleted ? 1 : 0, r.createRevision, r.prevRevision, r.value]);
+      await query(`insertMany${size}`, params);
+      at += size;
+    }
+    start = end;
   }
 }

@@ -31,7 +31,39 @@ WHERE c.id > ? AND c.id <= ?${range === 'all' ? '' : ' AND c.name >= ?'}${range 
 ORDER BY c.id
 LIMIT ?`;
 
+/** Batch statements exist in these sizes only; a batch is cut into pieces of them (37 = 32 + 4 + 1), so
+ *  each connection prepares a bounded number of statements whatever the load. */
+export const BATCH_SIZES = [128, 64, 32, 16, 8, 4, 2, 1] as const;
+export type BatchSize = (typeof BATCH_SIZES)[number];
+
+/** The newest row of each of n keys (tombstones included). Params: the n keys. */
+const latestMany = (n: number) => `
+SELECT k.id, k.name, k.created, k.deleted, k.create_revision, k.value
+FROM kv_log k
+WHERE k.name IN (${Array(n).fill('?').join(', ')})
+  AND k.id = (SELECT MAX(m.id) FROM kv_log m WHERE m.name = k.name)`;
+
+/** n log rows. Params: per row, id, name, created, deleted, create_revision, prev_revision, value. */
+const insertMany = (n: number) =>
+  `INSERT INTO kv_log (id, name, created, deleted, create_revision, prev_revision, value) VALUES ${Array(n).fill('(?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
+
+type Sized<P extends string> = Record<`${P}${BatchSize}`, string>;
+const sized = <P extends string>(prefix: P, build: (n: number) => string) =>
+  Object.fromEntries(BATCH_SIZES.map((n) => [`${prefix}${n}`, build(n)])) as Sized<P>;
+
+/** Cuts n into BATCH_SIZES pieces, largest first. */
+export function batchPieces(n: number): BatchSize[] {
+  const pieces: BatchSize[] = [];
+  for (const size of BATCH_SIZES) while (n >= size) {
+    pieces.push(size);
+    n -= size;
+  }
+  return pieces;
+}
+
 export const BASE_STATEMENTS = {
+  ...sized('latestMany', latestMany),
+  ...sized('insertMany', insertMany),
   /** Locks the revision counter until the transaction ends: writers take turns here. No params. */
   lockRevision: `SELECT value FROM kv_meta WHERE name = 'revision' FOR UPDATE`,
   /** Params: revision. */
@@ -45,8 +77,6 @@ export const BASE_STATEMENTS = {
   setCompactRevision: `UPDATE kv_meta SET value = ? WHERE name = 'compact_revision'`,
   /** Params: key. */
   latest: `SELECT ${ROW} FROM kv_log WHERE name = ? ORDER BY id DESC LIMIT 1`,
-  /** Params: id, name, created, deleted, create_revision, prev_revision, value. */
-  insert: `INSERT INTO kv_log (id, name, created, deleted, create_revision, prev_revision, value) VALUES (?, ?, ?, ?, ?, ?, ?)`,
   listBounded: listAt(true),
   listUnbounded: listAt(false),
   historyAll: historyAfter('all'),

@@ -1,30 +1,29 @@
-// The three write verbs, run inside a write transaction that already holds the revision lock. Each
-// checks before it inserts, so a StorageError (KeyExists, NotFound, Conflict) leaves the transaction
-// untouched and its batch-mates still commit; any other error aborts the whole batch.
+// The three write verbs, planned in memory against the newest row of each key in the batch (read once,
+// under the revision lock). Each checks before it produces a row, so a StorageError (KeyExists,
+// NotFound, Conflict) fails that op alone and its batch-mates still commit; a later op in the same
+// batch sees the rows of the earlier ones.
 
 import { StorageError, type StorageEvent } from '../backend.js';
-import type { Query } from './connection.js';
-import type { RawLogRow } from './dialect.js';
-import { logRow, toKeyValue, type LogRow } from './rows.js';
+import { toKeyValue, type LogRow } from './rows.js';
 
 export type WriteOp =
   | { kind: 'create'; key: string; value: string }
   | { kind: 'update'; key: string; value: string; expectedModRevision: number }
   | { kind: 'delete'; key: string; expectedModRevision?: number };
 
-export interface WriteContext {
-  query: Query;
-  /** Hands out the next revision; the caller stores the last one handed out before COMMIT. */
+export interface NewRow extends LogRow {
+  prevRevision: number;
+}
+
+export interface BatchState {
+  /** Newest row of every key the batch touches (undefined: never written, or compacted away). */
+  latest: Map<string, LogRow | undefined>;
+  /** Hands out the next revision. */
   nextRevision(): number;
 }
 
-async function latest(ctx: WriteContext, key: string): Promise<LogRow | undefined> {
-  const [raw] = await ctx.query('latest', [key]);
-  return raw ? logRow(raw as unknown as RawLogRow) : undefined;
-}
-
-async function live(ctx: WriteContext, key: string): Promise<LogRow> {
-  const row = await latest(ctx, key);
+function live(state: BatchState, key: string): LogRow {
+  const row = state.latest.get(key);
   if (!row || row.deleted) throw new StorageError('NotFound', `key ${key} not found`);
   return row;
 }
@@ -35,37 +34,30 @@ function checkRevision(row: LogRow, expected: number | undefined): void {
   }
 }
 
-interface Insert {
-  name: string;
-  created: boolean;
-  deleted: boolean;
-  createRevision?: number;
-  prevRevision: number;
-  value: string;
+function record(state: BatchState, row: NewRow): NewRow {
+  state.latest.set(row.name, row);
+  return row;
 }
 
-async function insert(ctx: WriteContext, row: Insert): Promise<number> {
-  const id = ctx.nextRevision();
-  await ctx.query('insert', [id, row.name, row.created ? 1 : 0, row.deleted ? 1 : 0, row.createRevision ?? id, row.prevRevision, row.value]);
-  return id;
-}
-
-export async function applyWrite(ctx: WriteContext, op: WriteOp): Promise<StorageEvent> {
+/** Returns the event and the row to insert, or throws a StorageError having changed nothing. */
+export function planWrite(state: BatchState, op: WriteOp): { event: StorageEvent; row: NewRow } {
   if (op.kind === 'create') {
-    const row = await latest(ctx, op.key);
-    if (row && !row.deleted) throw new StorageError('KeyExists', `key ${op.key} already exists`, row.id);
-    const id = await insert(ctx, { name: op.key, created: true, deleted: false, prevRevision: row?.id ?? 0, value: op.value });
-    return { type: 'create', kv: { key: op.key, value: op.value, createRevision: id, modRevision: id } };
+    const old = state.latest.get(op.key);
+    if (old && !old.deleted) throw new StorageError('KeyExists', `key ${op.key} already exists`, old.id);
+    const id = state.nextRevision();
+    const row = record(state, { id, name: op.key, created: true, deleted: false, createRevision: id, prevRevision: old?.id ?? 0, value: op.value });
+    return { event: { type: 'create', kv: toKeyValue(row) }, row };
   }
-  const row = await live(ctx, op.key);
-  checkRevision(row, op.expectedModRevision);
-  const prev = toKeyValue(row);
-  const base = { name: op.key, created: false, createRevision: row.createRevision, prevRevision: row.id };
+  const old = live(state, op.key);
+  checkRevision(old, op.expectedModRevision);
+  const prev = toKeyValue(old);
+  const id = state.nextRevision();
+  const base = { id, name: op.key, created: false, createRevision: old.createRevision, prevRevision: old.id };
   if (op.kind === 'update') {
-    const id = await insert(ctx, { ...base, deleted: false, value: op.value });
-    return { type: 'update', kv: { key: op.key, value: op.value, createRevision: row.createRevision, modRevision: id }, prev };
+    const row = record(state, { ...base, deleted: false, value: op.value });
+    return { event: { type: 'update', kv: toKeyValue(row), prev }, row };
   }
   // The tombstone keeps the last value so a delete event (live or replayed) carries the final state.
-  const id = await insert(ctx, { ...base, deleted: true, value: row.value });
-  return { type: 'delete', kv: { ...prev, modRevision: id }, prev };
+  const row = record(state, { ...base, deleted: true, value: old.value });
+  return { event: { type: 'delete', kv: toKeyValue(row), prev }, row };
 }
