@@ -85,3 +85,17 @@ export async function openBackend(endpoint: string, opts: OpenBackendOptions = {
   if (location === '') throw new Error(`datastore endpoint "${endpoint}" has no location; use ${kind.usage}`);
   return kind.open(location, opts);
 }
+
+/** The endpoint with any password replaced by ***, for logs, errors and the process title. Works on
+ *  every scheme's form: the user info ends at the last '@' before the database path (Go's MySQL DSN
+ *  allows '@' in the password). */
+export function redactEndpoint(endpoint: string): string {
+  const match = SCHEME.exec(endpoint);
+  if (!match) return endpoint;
+  const location = match[2]!;
+  const slash = location.lastIndexOf('/');
+  const at = location.lastIndexOf('@', slash < 0 ? location.length : slash);
+  const colon = location.indexOf(':');
+  if (at < 0 || colon < 0 || colon > at) return endpoint;
+  return `${match[1]}://${location.slice(0, colon)}:***${location.slice(at)}`;
+}

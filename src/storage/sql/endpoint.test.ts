@@ -1,7 +1,7 @@
 // Endpoint parsing needs no server: K3s's forms, defaults, and the masked label.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkEndpoint } from '../open.js';
+import { checkEndpoint, redactEndpoint } from '../open.js';
 import { endpointLabel } from './endpoint.js';
 import { parseMysqlEndpoint } from './mysql.js';
 import { parsePostgresEndpoint } from './postgres.js';
@@ -41,6 +41,15 @@ describe('sql endpoints', () => {
   it('never shows the password in a label', () => {
     assert.equal(endpointLabel('postgres', parsePostgresEndpoint('k3s:s3cret@h:5432/db')), 'postgres://k3s:***@h:5432/db');
     assert.equal(endpointLabel('mysql', parseMysqlEndpoint('k3s:s3cret@tcp(h:3306)/db')), 'mysql://k3s:***@h:3306/db');
+  });
+
+  it('redacts whole endpoints for process titles and logs', () => {
+    assert.equal(redactEndpoint('postgres://k3s:s3cret@h:5432/db?sslmode=disable'), 'postgres://k3s:***@h:5432/db?sslmode=disable');
+    assert.equal(redactEndpoint('mysql://root:p@ss/w@tcp(h:3306)/k3s'), 'mysql://root:***@tcp(h:3306)/k3s');
+    assert.equal(redactEndpoint('mysql://root:p@ss@tcp(h:3306)/k3s'), 'mysql://root:***@tcp(h:3306)/k3s');
+    assert.equal(redactEndpoint('postgres://k3s@h/db'), 'postgres://k3s@h/db');
+    assert.equal(redactEndpoint('sqlite:///var/lib/k3ts/state.db'), 'sqlite:///var/lib/k3ts/state.db');
+    assert.equal(redactEndpoint('/var/lib/state.db'), '/var/lib/state.db');
   });
 
   it('accepts the schemes in configuration checks', () => {
