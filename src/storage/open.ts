@@ -7,6 +7,8 @@ import { EtcdBackend } from './etcd/etcd-backend.js';
 import type { DatastoreTlsFiles } from './etcd/tls-files.js';
 import type { AutoCompactionOptions } from './sqlite/compaction.js';
 import { SqliteBackend } from './sqlite/sqlite-backend.js';
+import { openMysql, parseMysqlEndpoint } from './sql/mysql.js';
+import { openPostgres, parsePostgresEndpoint } from './sql/postgres.js';
 
 export interface OpenBackendOptions {
   /** Periodic compaction (every backend that keeps history honours it). Defaults: every 5 minutes,
@@ -24,8 +26,9 @@ export interface OpenBackendOptions {
 interface BackendKind {
   /** How the endpoint looks, for error messages. */
   usage: string;
-  /** Validates the endpoint without opening anything (config time); throws a one-line error. */
-  check?(endpoint: string): void;
+  /** Throws a one-line error if the endpoint is malformed, without connecting (config is checked
+   *  before anything starts). Gets the whole endpoint and what follows `://`. */
+  check?(endpoint: string, location: string): void;
   open(endpoint: string, location: string, opts: OpenBackendOptions): Promise<Backend>;
 }
 
@@ -56,6 +59,22 @@ const BACKENDS: Readonly<Record<string, BackendKind>> = {
   },
   http: ETCD,
   https: ETCD,
+  // K3s's forms. The password is parsed out here and only ever shown masked.
+  postgres: {
+    usage: 'postgres://user:password@host:5432/database',
+    check: (_endpoint, location) => void parsePostgresEndpoint(location),
+    open: (_endpoint, location, opts) => openPostgres(location, opts),
+  },
+  postgresql: {
+    usage: 'postgresql://user:password@host:5432/database',
+    check: (_endpoint, location) => void parsePostgresEndpoint(location),
+    open: (_endpoint, location, opts) => openPostgres(location, opts),
+  },
+  mysql: {
+    usage: 'mysql://user:password@tcp(host:3306)/database',
+    check: (_endpoint, location) => void parseMysqlEndpoint(location),
+    open: (_endpoint, location, opts) => openMysql(location, opts),
+  },
 };
 
 const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/(.*)$/s;
@@ -81,15 +100,31 @@ function backendFor(scheme: string): BackendKind {
 /** Throws the same error openBackend would for an endpoint whose scheme is not supported, without
  *  opening anything: configuration is checked before a server writes a single file. */
 export function checkEndpoint(endpoint: string): void {
-  backendFor(parseEndpoint(endpoint).scheme).check?.(endpoint);
+  const { scheme, location } = parseEndpoint(endpoint);
+  backendFor(scheme).check?.(endpoint, location);
 }
 
 /** Opens the datastore named by `endpoint`: 'sqlite:///var/lib/k3ts/state.db', or a bare file path
- *  (SQLite); 'https://10.0.0.1:2379,https://10.0.0.2:2379' (etcd). An unknown scheme throws an error
- *  that lists the supported ones. */
+ *  (SQLite); 'https://10.0.0.1:2379,https://10.0.0.2:2379' (etcd); 'postgres://…' or 'mysql://…'.
+ *  An unknown scheme throws an error that lists the supported ones; a datastore that cannot be
+ *  opened throws one line (password masked) within about 10 s. */
 export async function openBackend(endpoint: string, opts: OpenBackendOptions = {}): Promise<Backend> {
   const { scheme, location } = parseEndpoint(endpoint);
   const kind = backendFor(scheme);
   if (location === '') throw new Error(`datastore endpoint "${endpoint}" has no location; use ${kind.usage}`);
   return kind.open(endpoint, location, opts);
+}
+
+/** The endpoint with any password replaced by ***, for logs, errors and the process title. Works on
+ *  every scheme's form: the user info ends at the last '@' before the database path (Go's MySQL DSN
+ *  allows '@' in the password). */
+export function redactEndpoint(endpoint: string): string {
+  const match = SCHEME.exec(endpoint);
+  if (!match) return endpoint;
+  const location = match[2]!;
+  const slash = location.lastIndexOf('/');
+  const at = location.lastIndexOf('@', slash < 0 ? location.length : slash);
+  const colon = location.indexOf(':');
+  if (at < 0 || colon < 0 || colon > at) return endpoint;
+  return `${match[1]}://${location.slice(0, colon)}:***${location.slice(at)}`;
 }

@@ -28,7 +28,7 @@ import { GroupCommitter, type Outcome } from './group-commit.js';
 import { prefixRange } from './key-range.js';
 import { historyEvent } from './history.js';
 import { META_COMPACT_REVISION, META_CURRENT_BUILT, PRAGMAS, SCHEMA, STATEMENTS, type HistoryRow, type LogRow } from './schema.js';
-import { WatchHub } from './watch-hub.js';
+import { WatchHub } from '../watch-hub.js';
 import { applyWrite, toKeyValue, type WriteContext, type WriteOp } from './writes.js';
 
 export interface SqliteBackendOptions {

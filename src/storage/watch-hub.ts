@@ -1,11 +1,12 @@
-// Fans committed events out to watchers. Nothing here knows SQL: a backend publishes each committed batch
-// (in revision order) and the hub hands every watcher the events under its prefix.
+// Fans committed events out to watchers; shared by every backend (SQLite, PostgreSQL, MySQL). Nothing here
+// knows SQL: a backend publishes each committed batch (in revision order) and the hub hands every watcher
+// the events under its prefix.
 //
 // Each watcher has its own queue drained in a microtask, so a listener is never called from inside a
 // commit, a slow or throwing listener cannot disturb the others, and replayed history queued at
 // registration always comes before live events queued later.
 
-import type { StorageEvent, WatchHandle, WatchListener } from '../backend.js';
+import type { StorageEvent, WatchHandle, WatchListener } from './backend.js';
 
 class Watcher {
   private readonly queue: StorageEvent[][] = [];

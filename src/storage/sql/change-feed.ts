@@ -1,0 +1,104 @@
+// One reader of the log per backend: it reads every row after the last revision it published, in id
+// order, and hands the events to the watch hub. Writes on this server poke it after COMMIT; writes on
+// other servers reach it through the connection's change signal (NOTIFY, or a poll timer).
+//
+// Every step (a poll, or a new watch's history replay) runs on one serial chain, so a watch replays
+// history up to exactly the revision the feed has published and then receives everything after it:
+// no gap, no duplicate. Rows are never skipped, because revisions commit in order (flow.md): once the
+// feed sees revision N, every revision below N has committed and was visible to the same query.
+
+import { StorageError, type StorageEvent, type WatchHandle, type WatchListener, type WatchOptions } from '../backend.js';
+import { prefixRange } from '../sqlite/key-range.js';
+import { WatchHub } from '../watch-hub.js';
+import type { Query } from './connection.js';
+import type { RawHistoryRow } from './dialect.js';
+import { historyEvent, num } from './rows.js';
+
+const PAGE = 500;
+
+export class ChangeFeed {
+  private readonly hub = new WatchHub();
+  private chain: Promise<unknown> = Promise.resolve();
+  private pollQueued = false;
+  private failing = false;
+  private closed = false;
+
+  constructor(
+    private readonly query: Query,
+    /** The newest revision already published (the current one at open). */
+    private cursor: number,
+    private readonly label: string,
+  ) {}
+
+  /** Asks for a poll; polls already queued absorb it. */
+  poke(): void {
+    if (this.pollQueued || this.closed) return;
+    this.pollQueued = true;
+    this.serially(async () => {
+      this.pollQueued = false;
+      await this.poll();
+    }).catch(() => {});
+  }
+
+  async watch(opts: WatchOptions, listener: WatchListener): Promise<WatchHandle> {
+    return this.serially(async () => {
+      await this.assertNotCompacted(opts.afterRevision);
+      const backlog: StorageEvent[] = [];
+      let after = opts.afterRevision;
+      while (after < this.cursor) {
+        const { lo, hi } = prefixRange(opts.prefix);
+        const rows = hi === undefined
+          ? await this.query('historyUnbounded', [after, this.cursor, lo, PAGE])
+          : await this.query('historyBounded', [after, this.cursor, lo, hi, PAGE]);
+        for (const row of rows) backlog.push(historyEvent(row as unknown as RawHistoryRow));
+        if (rows.length < PAGE) break;
+        after = backlog.at(-1)!.kv.modRevision;
+      }
+      // A compaction that ran during the replay may have removed rows it read past: check again.
+      await this.assertNotCompacted(opts.afterRevision);
+      return this.hub.add({ prefix: opts.prefix, afterRevision: opts.afterRevision }, listener, backlog);
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    this.hub.closeAll();
+  }
+
+  private async poll(): Promise<void> {
+    if (this.closed) return;
+    try {
+      for (;;) {
+        const rows = await this.query('historyAll', [this.cursor, Number.MAX_SAFE_INTEGER, PAGE]);
+        if (this.closed) return;
+        const events = rows.map((row) => historyEvent(row as unknown as RawHistoryRow));
+        if (events.length > 0) {
+          this.cursor = events.at(-1)!.kv.modRevision;
+          this.hub.publish(events);
+        }
+        if (rows.length < PAGE) break;
+      }
+      if (this.failing) process.emitWarning(`${this.label}: watch feed reconnected; caught up to revision ${this.cursor}`);
+      this.failing = false;
+    } catch (err) {
+      // The database is away (restart, network). Say so once; the next poke or poll retries from the
+      // same cursor, so nothing is lost, only delayed.
+      if (!this.failing) process.emitWarning(`${this.label}: watch feed cannot read the log, retrying: ${(err as Error).message}`);
+      this.failing = true;
+    }
+  }
+
+  private async assertNotCompacted(revision: number): Promise<void> {
+    const [row] = await this.query('revisions');
+    const compacted = num(row!.compacted);
+    if (revision < compacted) {
+      throw new StorageError('Compacted', `revision ${revision} has been compacted; the oldest available is ${compacted}`, compacted);
+    }
+  }
+
+  private serially<T>(step: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(step);
+    this.chain = next.catch(() => {});
+    return next;
+  }
+}

@@ -1,0 +1,239 @@
+// PostgreSQL: its schema, the statements it spells differently ($n placeholders, NOTIFY), its endpoint
+// form (postgres://user:password@host:5432/database?sslmode=disable) and its connection over `pg`.
+// Change notification is LISTEN/NOTIFY: each write transaction notifies, and PostgreSQL delivers it to
+// every listening server at COMMIT; a slow timer polls as well, in case the listener was reconnecting.
+
+import pg from 'pg';
+import type { Backend } from '../backend.js';
+import type { AutoCompactionOptions } from '../sqlite/compaction.js';
+import { DatastoreUnavailable, type Query, type Row, type SqlConnection } from './connection.js';
+import { statementsFor, type SqlDialect, type StatementName, type Statements } from './dialect.js';
+import { CONNECT_TIMEOUT_MS, DEFAULT_DATABASE, endpointLabel, OPEN_DEADLINE_MS, withDeadline, type SqlEndpoint } from './endpoint.js';
+import { SqlBackend } from './sql-backend.js';
+
+const CHANNEL = 'k3ts_kv';
+const SAFETY_POLL_MS = 2_000;
+
+export const POSTGRES_DIALECT: SqlDialect = {
+  name: 'postgres',
+  schema: [
+    // COLLATE "C": keys sort and compare as UTF-8 bytes, the order prefix ranges assume.
+    `CREATE TABLE IF NOT EXISTS kv_log (
+       id              BIGINT   PRIMARY KEY,
+       name            TEXT     COLLATE "C" NOT NULL,
+       created         SMALLINT NOT NULL,
+       deleted         SMALLINT NOT NULL,
+       create_revision BIGINT   NOT NULL,
+       prev_revision   BIGINT   NOT NULL,
+       value           TEXT     NOT NULL)`,
+    `CREATE UNIQUE INDEX IF NOT EXISTS kv_log_name_id ON kv_log (name, id)`,
+    `CREATE TABLE IF NOT EXISTS kv_meta (name TEXT PRIMARY KEY, value BIGINT NOT NULL)`,
+    `INSERT INTO kv_meta (name, value) VALUES ('revision', 0), ('compact_revision', 0) ON CONFLICT (name) DO NOTHING`,
+  ],
+  overrides: { announce: `SELECT pg_notify('${CHANNEL}', ?)` },
+  placeholders: (sql) => {
+    let n = 0;
+    return sql.replace(/\?/g, () => `$${++n}`);
+  },
+};
+
+/** Parses postgres://[user[:password]@]host[:port][/database][?sslmode=…] (postgresql:// too). */
+export function parsePostgresEndpoint(location: string): SqlEndpoint {
+  let url: URL;
+  try {
+    url = new URL(`postgres://${location}`);
+  } catch {
+    throw new Error('malformed postgres endpoint; use postgres://user:password@host:5432/database');
+  }
+  if (!url.hostname) throw new Error('postgres endpoint has no host; use postgres://user:password@host:5432/database');
+  const sslmode = url.searchParams.get('sslmode') ?? 'disable';
+  if (!['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'].includes(sslmode)) {
+    throw new Error(`postgres endpoint: unknown sslmode "${sslmode}"`);
+  }
+  return {
+    host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: url.port ? Number(url.port) : 5432,
+    user: url.username ? decodeURIComponent(url.username) : undefined,
+    password: url.password ? decodeURIComponent(url.password) : undefined,
+    database: decodeURIComponent(url.pathname.replace(/^\//, '')) || DEFAULT_DATABASE,
+    tls: sslmode === 'require' ? { rejectUnauthorized: false } : sslmode.startsWith('verify') ? { rejectUnauthorized: true } : undefined,
+  };
+}
+
+function clientConfig(e: SqlEndpoint, database = e.database): pg.ClientConfig {
+  return {
+    host: e.host, port: e.port, user: e.user, password: e.password, database,
+    ssl: e.tls, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true,
+  };
+}
+
+/** Errors that mean "the connection failed", as opposed to an SQL error. */
+function isConnectionFailure(err: unknown): boolean {
+  const { code, message } = err as { code?: string; message?: string };
+  if (code && (/^(08|57P)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND'].includes(code))) return true;
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Cannot use a pool after calling end/.test(message ?? '');
+}
+
+class PgConnection implements SqlConnection {
+  private readonly pool: pg.Pool;
+  private listener: pg.Client | undefined;
+  private closed = false;
+
+  constructor(private readonly endpoint: SqlEndpoint, private readonly statements: Statements, private readonly label: string) {
+    this.pool = new pg.Pool({ ...clientConfig(endpoint), max: 10, idleTimeoutMillis: 30_000 });
+    // An idle client whose server went away emits here; without a handler that would crash the process.
+    // The pool drops it and the next query opens a fresh connection.
+    this.pool.on('error', () => {});
+  }
+
+  query: Query = async (name, params = []) => {
+    try {
+      return (await this.pool.query(this.prepared(name, params))).rows as Row[];
+    } catch (err) {
+      throw this.translate(err);
+    }
+  };
+
+  async transaction<T>(work: (query: Query) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw this.translate(err);
+    }
+    const query: Query = async (name, params = []) => (await client.query(this.prepared(name, params))).rows as Row[];
+    let broken: unknown;
+    try {
+      await client.query('BEGIN');
+      const result = await work(query);
+      try {
+        await client.query('COMMIT');
+      } catch (err) {
+        broken = err;
+        if (isConnectionFailure(err)) throw new DatastoreUnavailable(`${this.label}: connection lost during COMMIT; the write may or may not have been applied`, true, { cause: err });
+        throw err;
+      }
+      return result;
+    } catch (err) {
+      if (!broken && !isConnectionFailure(err)) await client.query('ROLLBACK').catch((e: unknown) => (broken = e));
+      else broken ??= err;
+      throw err instanceof DatastoreUnavailable ? err : this.translate(err);
+    } finally {
+      // A client whose connection failed is destroyed, not returned to the pool.
+      client.release(broken instanceof Error ? broken : broken ? new Error(String(broken)) : undefined);
+    }
+  }
+
+  watchChanges(onChange: () => void): () => void {
+    const timer = setInterval(onChange, SAFETY_POLL_MS);
+    timer.unref();
+    let retry: NodeJS.Timeout | undefined;
+    const listen = async (delayMs: number): Promise<void> => {
+      if (this.closed) return;
+      const client = new pg.Client(clientConfig(this.endpoint));
+      const again = () => {
+        if (this.listener !== client || this.closed) return;
+        this.listener = undefined;
+        client.end().catch(() => {});
+        retry = setTimeout(() => void listen(Math.min(delayMs * 2, 5_000)), delayMs);
+        retry.unref();
+      };
+      this.listener = client;
+      client.on('error', again);
+      client.on('end', again);
+      client.on('notification', () => onChange());
+      try {
+        await client.connect();
+        await client.query(`LISTEN ${CHANNEL}`);
+        // Whatever committed while we were not listening is read now.
+        onChange();
+      } catch {
+        again();
+      }
+    };
+    void listen(250);
+    return () => {
+      clearInterval(timer);
+      clearTimeout(retry);
+      const client = this.listener;
+      this.listener = undefined;
+      client?.end().catch(() => {});
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.listener?.end().catch(() => {});
+    await this.pool.end();
+  }
+
+  private prepared(name: StatementName, values: readonly unknown[]): pg.QueryConfig {
+    // A name makes pg prepare the statement once per connection and reuse it.
+    return { name: `k3ts_${name}`, text: this.statements[name], values: values as unknown[] };
+  }
+
+  private translate(err: unknown): unknown {
+    if (isConnectionFailure(err)) return new DatastoreUnavailable(`${this.label}: ${(err as Error).message || (err as { code?: string }).code}`, false, { cause: err });
+    return err;
+  }
+}
+
+/** Why opening failed, in one line a person can act on. */
+function explainOpenFailure(err: unknown, e: SqlEndpoint, label: string): Error {
+  const { code, message } = err as { code?: string; message?: string };
+  if (code === '28P01' || code === '28000') return new Error(`${label}: authentication failed for user "${e.user ?? ''}" (check the user and password)`);
+  if (code === '3D000') return new Error(`${label}: database "${e.database}" does not exist and could not be created: ${message}`);
+  if (isConnectionFailure(err)) return new Error(`${label}: cannot reach PostgreSQL at ${e.host}:${e.port}: ${message || code}`);
+  return new Error(`${label}: ${message ?? String(err)}`);
+}
+
+/** Creates the database (as K3s does) when the endpoint names one that does not exist yet. */
+async function ensureDatabase(e: SqlEndpoint): Promise<void> {
+  const probe = new pg.Client(clientConfig(e));
+  try {
+    await probe.connect();
+    return;
+  } catch (err) {
+    if ((err as { code?: string }).code !== '3D000') throw err;
+  } finally {
+    await probe.end().catch(() => {});
+  }
+  const admin = new pg.Client(clientConfig(e, 'postgres'));
+  try {
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(e.database)}`);
+  } catch (err) {
+    // Another server may have created it at the same moment.
+    if ((err as { code?: string }).code !== '42P04') throw Object.assign(new Error((err as Error).message), { code: '3D000' });
+  } finally {
+    await admin.end().catch(() => {});
+  }
+}
+
+export async function openPostgres(location: string, opts: { autoCompaction?: Partial<AutoCompactionOptions> }): Promise<Backend> {
+  const endpoint = parsePostgresEndpoint(location);
+  const label = endpointLabel('postgres', endpoint);
+  const conn = new PgConnection(endpoint, statementsFor(POSTGRES_DIALECT), label);
+  const open = async () => {
+    await ensureDatabase(endpoint);
+    await conn.transaction(async () => {});
+    // One transaction under an advisory lock: two servers starting together do not race on DDL.
+    const client = new pg.Client(clientConfig(endpoint));
+    await client.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(`SELECT pg_advisory_xact_lock(hashtext('k3ts_schema'))`);
+      for (const ddl of POSTGRES_DIALECT.schema) await client.query(ddl);
+      await client.query('COMMIT');
+    } finally {
+      await client.end().catch(() => {});
+    }
+    return SqlBackend.open({ name: 'postgres', label, conn, announce: true, autoCompaction: opts.autoCompaction });
+  };
+  try {
+    return await withDeadline(open(), OPEN_DEADLINE_MS, `${label}: no answer within ${OPEN_DEADLINE_MS / 1000} s`, () => void conn.close().catch(() => {}));
+  } catch (err) {
+    await conn.close().catch(() => {});
+    throw err instanceof Error && err.message.startsWith(label) ? err : explainOpenFailure(err instanceof DatastoreUnavailable ? err.cause : err, endpoint, label);
+  }
+}
