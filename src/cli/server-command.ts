@@ -3,6 +3,7 @@
 import { Command, Option } from 'commander';
 import { ConfigError, resolveServerConfig, type ServerFlags } from '../server/config.js';
 import { createLogger } from '../server/log.js';
+import { redactEndpoint } from '../storage/open.js';
 import { fail } from './fail.js';
 import { closeOnSignal } from './until-signal.js';
 import { nodeFlags } from './node-flags.js';
@@ -39,6 +40,7 @@ export function serverCommand(): Command {
     .addOption(new Option('--log-format <format>', 'text or json (default: text)').choices(['text', 'json']))
     .option('--debug', 'also log normal events a client caused, such as requests it aborted (env K3TS_DEBUG=true)')
     .action(async (flags: ServerFlags) => {
+      hidePasswordsFromPs();
       let config;
       try {
         config = resolveServerConfig(flags);
@@ -64,4 +66,12 @@ function explainStartFailure(err: unknown, port: number): string {
   if (e?.code === 'EADDRINUSE') return `port ${port} is already in use: stop the other process or pass --https-listen-port`;
   if (e?.code === 'EACCES') return `no permission for ${e.message}: run as root or choose another --data-dir / port`;
   return `server failed to start: ${e?.message ?? String(err)}`;
+}
+
+/** A datastore URL's password would show in `ps` for as long as the server runs: the process title
+ *  is rewritten with it masked (K3TS_DATASTORE_ENDPOINT keeps it out of the arguments entirely). */
+function hidePasswordsFromPs(): void {
+  const args = process.argv.slice(1);
+  const masked = args.map((a) => (a.includes('://') ? a.replace(/^(--datastore-endpoint=)?(.*)$/, (_m, flag: string | undefined, url: string) => `${flag ?? ''}${redactEndpoint(url)}`) : a));
+  if (masked.some((a, i) => a !== args[i])) process.title = [process.argv0, ...masked].join(' ');
 }

@@ -3,12 +3,12 @@
 
 import type { Backend } from './backend.js';
 import { parseEtcdEndpoints } from './etcd/endpoints.js';
-import { EtcdBackend } from './etcd/etcd-backend.js';
 import type { DatastoreTlsFiles } from './etcd/tls-files.js';
 import type { AutoCompactionOptions } from './sqlite/compaction.js';
-import { SqliteBackend } from './sqlite/sqlite-backend.js';
-import { openMysql, parseMysqlEndpoint } from './sql/mysql.js';
-import { openPostgres, parsePostgresEndpoint } from './sql/postgres.js';
+import { parseMysqlEndpoint, parsePostgresEndpoint } from './sql/parse-endpoint.js';
+
+// Each backend's code (and its driver: better-sqlite3, gRPC, pg, mysql2) is loaded only when that
+// backend is opened: every k3ts command reads this table, and an agent opens none of them.
 
 export interface OpenBackendOptions {
   /** Periodic compaction (every backend that keeps history honours it). Defaults: every 5 minutes,
@@ -38,13 +38,15 @@ const ETCD: BackendKind = {
   usage: 'http(s)://host:port[,http(s)://host:port...] (etcd v3; TLS files from the datastore TLS options)',
   check: (endpoint) => void parseEtcdEndpoints(endpoint),
   open: (endpoint, _location, opts) =>
-    EtcdBackend.open({
+    import('./etcd/etcd-backend.js').then(({ EtcdBackend }) =>
+      EtcdBackend.open({
       endpoints: endpoint,
       tls: opts.tls,
       keyPrefix: opts.keyPrefix,
       connectTimeoutMs: opts.connectTimeoutMs,
-      autoCompaction: opts.autoCompaction,
-    }),
+        autoCompaction: opts.autoCompaction,
+      }),
+    ),
 };
 
 const BACKENDS: Readonly<Record<string, BackendKind>> = {
@@ -54,6 +56,7 @@ const BACKENDS: Readonly<Record<string, BackendKind>> = {
       // K3s-style endpoints may carry driver parameters after '?'; the file path is what matters.
       const path = location.split('?')[0]!;
       if (path === '') throw new Error('sqlite endpoint needs a file path: sqlite://<path>');
+      const { SqliteBackend } = await import('./sqlite/sqlite-backend.js');
       return SqliteBackend.open({ path, autoCompaction: opts.autoCompaction });
     },
   },
@@ -63,17 +66,17 @@ const BACKENDS: Readonly<Record<string, BackendKind>> = {
   postgres: {
     usage: 'postgres://user:password@host:5432/database',
     check: (_endpoint, location) => void parsePostgresEndpoint(location),
-    open: (_endpoint, location, opts) => openPostgres(location, opts),
+    open: async (_endpoint, location, opts) => (await import('./sql/postgres.js')).openPostgres(location, opts),
   },
   postgresql: {
     usage: 'postgresql://user:password@host:5432/database',
     check: (_endpoint, location) => void parsePostgresEndpoint(location),
-    open: (_endpoint, location, opts) => openPostgres(location, opts),
+    open: async (_endpoint, location, opts) => (await import('./sql/postgres.js')).openPostgres(location, opts),
   },
   mysql: {
     usage: 'mysql://user:password@tcp(host:3306)/database',
     check: (_endpoint, location) => void parseMysqlEndpoint(location),
-    open: (_endpoint, location, opts) => openMysql(location, opts),
+    open: async (_endpoint, location, opts) => (await import('./sql/mysql.js')).openMysql(location, opts),
   },
 };
 

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { checkEndpoint, redactEndpoint } from '../open.js';
 import { endpointLabel } from './endpoint.js';
-import { parseMysqlEndpoint } from './mysql.js';
-import { parsePostgresEndpoint } from './postgres.js';
+import { parseMysqlEndpoint } from './parse-endpoint.js';
+import { parsePostgresEndpoint } from './parse-endpoint.js';
 
 describe('sql endpoints', () => {
   it('parses K3s postgres URLs, percent-decoding user and password', () => {

@@ -8,8 +8,9 @@ import type { Backend } from '../backend.js';
 import type { AutoCompactionOptions } from '../sqlite/compaction.js';
 import { DatastoreUnavailable, type Query, type Row, type SqlConnection } from './connection.js';
 import { statementsFor, type SqlDialect, type StatementName, type Statements } from './dialect.js';
-import { CONNECT_TIMEOUT_MS, DEFAULT_DATABASE, endpointLabel, OPEN_DEADLINE_MS, withDeadline, type SqlEndpoint } from './endpoint.js';
+import { CONNECT_TIMEOUT_MS, endpointLabel, OPEN_DEADLINE_MS, withDeadline, type SqlEndpoint } from './endpoint.js';
 import { SqlBackend } from './sql-backend.js';
+import { parseMysqlEndpoint } from './parse-endpoint.js';
 
 const POLL_MS = 200;
 
@@ -37,33 +38,6 @@ export const MYSQL_DIALECT: SqlDialect = {
   },
 };
 
-/** Parses Go's DSN after mysql://: [user[:password]@][tcp(host:port)|unix(path)|host:port]/[database][?params].
- *  Like the Go driver, the password is taken literally (no percent-decoding) and may contain '@'. */
-export function parseMysqlEndpoint(location: string): SqlEndpoint {
-  const usage = 'use mysql://user:password@tcp(host:3306)/database';
-  const slash = location.lastIndexOf('/');
-  if (slash < 0) throw new Error(`malformed mysql endpoint (no /database); ${usage}`);
-  const [dbPart, query = ''] = location.slice(slash + 1).split('?', 2) as [string, string?];
-  const head = location.slice(0, slash);
-  const at = head.lastIndexOf('@');
-  const userinfo = at >= 0 ? head.slice(0, at) : '';
-  const address = at >= 0 ? head.slice(at + 1) : head;
-  const colon = userinfo.indexOf(':');
-  const user = colon >= 0 ? userinfo.slice(0, colon) : userinfo;
-  const password = colon >= 0 ? userinfo.slice(colon + 1) : undefined;
-  const params = new URLSearchParams(query);
-  const tlsParam = params.get('tls');
-  const tls = tlsParam === 'true' ? { rejectUnauthorized: true } : tlsParam === 'skip-verify' || tlsParam === 'preferred' ? { rejectUnauthorized: false } : undefined;
-  const base = { user: user || undefined, password: password || undefined, database: decodeURIComponent(dbPart) || DEFAULT_DATABASE, tls };
-
-  const form = /^(tcp|unix)\((.*)\)$/.exec(address);
-  if (form?.[1] === 'unix') return { ...base, socketPath: form[2] };
-  const hostPort = form ? form[2]! : address;
-  if (address !== '' && !form && /[()]/.test(address)) throw new Error(`malformed mysql endpoint address "${address}"; ${usage}`);
-  const hp = /^(?:\[([^\]]+)\]|([^:]*))(?::(\d+))?$/.exec(hostPort);
-  if (!hp) throw new Error(`malformed mysql endpoint address; ${usage}`);
-  return { ...base, host: hp[1] ?? (hp[2] || '127.0.0.1'), port: hp[3] ? Number(hp[3]) : 3306 };
-}
 
 function connectionConfig(e: SqlEndpoint, withDatabase = true): mysql.ConnectionOptions {
   return {

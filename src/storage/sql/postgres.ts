@@ -8,8 +8,9 @@ import type { Backend } from '../backend.js';
 import type { AutoCompactionOptions } from '../sqlite/compaction.js';
 import { DatastoreUnavailable, type Query, type Row, type SqlConnection } from './connection.js';
 import { statementsFor, type SqlDialect, type StatementName, type Statements } from './dialect.js';
-import { CONNECT_TIMEOUT_MS, DEFAULT_DATABASE, endpointLabel, OPEN_DEADLINE_MS, withDeadline, type SqlEndpoint } from './endpoint.js';
+import { CONNECT_TIMEOUT_MS, endpointLabel, OPEN_DEADLINE_MS, withDeadline, type SqlEndpoint } from './endpoint.js';
 import { SqlBackend } from './sql-backend.js';
+import { parsePostgresEndpoint } from './parse-endpoint.js';
 
 const CHANNEL = 'k3ts_kv';
 const SAFETY_POLL_MS = 2_000;
@@ -37,28 +38,6 @@ export const POSTGRES_DIALECT: SqlDialect = {
   },
 };
 
-/** Parses postgres://[user[:password]@]host[:port][/database][?sslmode=…] (postgresql:// too). */
-export function parsePostgresEndpoint(location: string): SqlEndpoint {
-  let url: URL;
-  try {
-    url = new URL(`postgres://${location}`);
-  } catch {
-    throw new Error('malformed postgres endpoint; use postgres://user:password@host:5432/database');
-  }
-  if (!url.hostname) throw new Error('postgres endpoint has no host; use postgres://user:password@host:5432/database');
-  const sslmode = url.searchParams.get('sslmode') ?? 'disable';
-  if (!['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'].includes(sslmode)) {
-    throw new Error(`postgres endpoint: unknown sslmode "${sslmode}"`);
-  }
-  return {
-    host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
-    port: url.port ? Number(url.port) : 5432,
-    user: url.username ? decodeURIComponent(url.username) : undefined,
-    password: url.password ? decodeURIComponent(url.password) : undefined,
-    database: decodeURIComponent(url.pathname.replace(/^\//, '')) || DEFAULT_DATABASE,
-    tls: sslmode === 'require' ? { rejectUnauthorized: false } : sslmode.startsWith('verify') ? { rejectUnauthorized: true } : undefined,
-  };
-}
 
 function clientConfig(e: SqlEndpoint, database = e.database): pg.ClientConfig {
   return {
