@@ -53,6 +53,9 @@ function measure(cpu: CpuStats | undefined, memory: MemoryStats | undefined): Me
   };
 }
 
+/** RFC 3339 to the second, as metav1.Time marshals. */
+const seconds = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+
 /** Metrics objects are made on request, so their creationTimestamp is now (as metrics-server's). */
 const labelsOf = (meta: ObjectMetaLike) => (meta.labels && Object.keys(meta.labels).length ? { labels: { ...meta.labels } } : {});
 
@@ -63,8 +66,8 @@ export function nodeMetricsOf(stats: NodeStats, node: ObjectMetaLike, now: Date)
   return {
     kind: 'NodeMetrics',
     apiVersion: METRICS_API_VERSION,
-    metadata: { name: node.name ?? stats.nodeName, creationTimestamp: now.toISOString(), ...labelsOf(node) },
-    timestamp: new Date(m.timeMs).toISOString(),
+    metadata: { name: node.name ?? stats.nodeName, creationTimestamp: seconds(now.getTime()), ...labelsOf(node) },
+    timestamp: seconds(m.timeMs),
     window: formatWindow(m.windowMs),
     usage: m.usage,
   };
@@ -87,8 +90,8 @@ export function podMetricsOf(stats: PodStats, pod: ObjectMetaLike, now: Date): P
   return {
     kind: 'PodMetrics',
     apiVersion: METRICS_API_VERSION,
-    metadata: { name: pod.name ?? stats.podRef.name, namespace: pod.namespace ?? stats.podRef.namespace, creationTimestamp: now.toISOString(), ...labelsOf(pod) },
-    timestamp: new Date(timeMs).toISOString(),
+    metadata: { name: pod.name ?? stats.podRef.name, namespace: pod.namespace ?? stats.podRef.namespace, creationTimestamp: seconds(now.getTime()), ...labelsOf(pod) },
+    timestamp: seconds(timeMs),
     window: formatWindow(windowMs),
     containers,
   };
