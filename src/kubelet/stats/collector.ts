@@ -49,9 +49,9 @@ export class StatsCollector {
   }
 
   private history(): CpuHistory {
-    // Enough samples for a window of minWindow even when readings come every `freshMs`.
-    const minWindowMs = this.o.minWindowMs ?? 5000;
-    return new CpuHistory({ minWindowMs, keep: 4 });
+    // Four readings cover the window at the default 10 s interval; readings asked for more often
+    // stay bounded by freshMs (at most minWindow / freshMs extra are kept).
+    return new CpuHistory({ minWindowMs: this.o.minWindowMs ?? 5000, keep: 4 });
   }
 
   /** Reads every counter once; concurrent callers share one reading. */
