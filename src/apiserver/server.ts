@@ -22,6 +22,9 @@ import type { JoinEndpoint } from './join/join-endpoint.js';
 import type { TunnelRegistry } from './tunnels.js';
 import { nodeNameOf } from './node-authorizer.js';
 import { CACERTS_PATH, JOIN_PATH, TUNNEL_PATH } from '../join/protocol.js';
+import { METRICS_GROUP } from '../metrics/resource-metrics.js';
+import { createMetricsApi } from './metrics/handler.js';
+import { metricsDescriptors } from './metrics/descriptors.js';
 
 export interface ApiServerOptions {
   context: ResourceContext;
@@ -66,11 +69,14 @@ const publicPaths = new Set(['/healthz', '/livez', '/readyz', '/version', '/heal
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const authenticator = createAuthenticator(opts.tokens);
   const authorizer = opts.authorizer ?? mastersAuthorizer;
-  const discovery = buildDiscoveryDocuments(opts.context.registry.descriptors);
-  const openapi = buildOpenAPIDocuments(opts.context.registry.descriptors);
+  // metrics.k8s.io is listed beside the stored kinds but served from the kubelets (metrics/).
+  const served = [...opts.context.registry.descriptors, ...metricsDescriptors];
+  const discovery = buildDiscoveryDocuments(served);
+  const openapi = buildOpenAPIDocuments(served);
   const version = JSON.stringify(versionInfo());
   const watchTuning = opts.watchTuning ?? defaultWatchTuning;
   const tunnels = opts.tunnels;
+  const metrics = createMetricsApi({ ctx: opts.context, dial: tunnels ? (node, t) => tunnels.dial(node, t) : undefined, log: opts.log });
 
   const sendDoc = (req: IncomingMessage, res: ServerResponse, doc: CachedDocument | undefined, contentType = 'application/json', extra?: Record<string, string>) => {
     if (!doc) throw errors.notFoundPath();
@@ -151,6 +157,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       }
     }
     if (info.kind === 'nonresource') return nonResource(req, res, url);
+    if (info.group === METRICS_GROUP) return metrics.handle(req, res, info, url.searchParams);
     await handleResource(opts.context, req, res, info, url.searchParams, watchTuning, { user: user!, authorizer }, tunnels ? (node, t) => tunnels.dial(node, t) : undefined);
   };
 

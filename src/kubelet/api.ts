@@ -1,10 +1,11 @@
 // The kubelet's HTTP API, as the API server reaches it through the agent's tunnel: health, the pods
 // it runs, container logs (kubectl logs, with -f, --previous, --tail, --timestamps, --since,
 // --limit-bytes), each container's resolved environment (what the downward API gave it), and the
-// exec, attach and port-forward upgrades.
+// exec, attach and port-forward upgrades, and resource usage (/stats/summary, see metrics/summary.ts).
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Kubelet } from './kubelet.js';
 import type { LogOptions } from '../runtime/types.js';
+import { SUMMARY_PATH } from '../metrics/summary.js';
 import { createStreamingHandler, type StreamingOptions, type UpgradeHandler } from './streaming/handler.js';
 
 const text = (res: ServerResponse, status: number, body: string) => {
@@ -41,6 +42,11 @@ async function serve(kubelet: Kubelet, req: IncomingMessage, res: ServerResponse
   if (url.pathname === '/healthz') return text(res, 200, 'ok');
   if (url.pathname === '/pods' || url.pathname === '/pods/') {
     return json(res, { kind: 'PodList', apiVersion: 'v1', metadata: {}, items: kubelet.pods() });
+  }
+  if (url.pathname === SUMMARY_PATH) {
+    const summary = kubelet.summary();
+    if (!summary) return text(res, 501, 'this node\'s container runtime reports no resource usage\n');
+    return json(res, await summary);
   }
   if (parts[0] === 'containerLogs' && parts.length === 4) return logs(kubelet, parts as [string, string, string, string], url.searchParams, req, res);
   if (parts[0] === 'containerEnv' && parts.length === 4) {

@@ -27,6 +27,10 @@ import { createPodVolumes, type MountOps } from './volumes/index.js';
 import { runProbe } from './probes/probe.js';
 import type { ProbeAttempt, ProbeKind, ProbeTarget } from './probes/types.js';
 import type { Probe } from 'kubernetes-types/core/v1.js';
+import type { Summary } from '../metrics/summary.js';
+import { StatsCollector, type StatsTarget } from './stats/collector.js';
+import { readHostUsage } from './stats/host-usage.js';
+import type { PodState } from './pod-state.js';
 
 export type KubeletLog = (msg: string, fields?: Record<string, unknown>) => void;
 
@@ -66,6 +70,11 @@ export interface KubeletOptions {
   imageGcLowThresholdPercent?: number;
   /** Pods synced at the same time. */
   workers?: number;
+  /** How often container and node usage are read for the Summary API (10 s, as cAdvisor's
+   *  housekeeping); 0 reads only when asked. */
+  statsIntervalMs?: number;
+  /** The shortest window a CPU rate is given for (5 s). */
+  statsMinWindowMs?: number;
   /** Cluster DNS for pods' resolv.conf (dnsPolicy ClusterFirst). */
   dns?: PodDnsSettings;
   /** Conditions other parts of the node own (the pod network's), posted with the kubelet's own. */
@@ -93,6 +102,9 @@ export interface Kubelet {
   findSandbox(namespace: string, pod: string): ContainerRef | string;
   /** What the container's current instance was started with (after env and $(VAR) expansion). */
   containerEnv(namespace: string, pod: string, container: string): { command: string[]; args: string[]; env: Array<{ name: string; value: string }> } | string;
+  /** Resource usage of the node and its pods (the Summary API); undefined when the runtime cannot
+   *  measure any. */
+  summary(): Promise<Summary> | undefined;
 }
 
 export const defaultKubeletVersion = 'v1.32.0+k3ts';
@@ -326,7 +338,24 @@ export async function startKubelet(opts: KubeletOptions, signal: AbortSignal): P
   };
   const stopConditions = opts.extraConditions?.subscribe(() => void postStatus().catch(report('node status')));
   if (stopConditions) signal.addEventListener('abort', stopConditions, { once: true });
+  const statsService = opts.runtime.stats;
+  const stats = statsService
+    ? new StatsCollector({
+        nodeName,
+        stats: statsService,
+        // A simulated node's usage is its runtime's; a real node's is the machine's.
+        nodeUsage: statsService.nodeStats ? () => statsService.nodeStats!() : () => readHostUsage(),
+        targets: () => statsTargets(cache.values(), sync.states),
+        ...(opts.statsMinWindowMs !== undefined ? { minWindowMs: opts.statsMinWindowMs } : {}),
+      })
+    : undefined;
+  const statsEvery = opts.statsIntervalMs ?? 10_000;
   const loops = [every(opts.resyncMs ?? 60_000, resync, report('resync'), signal), every(opts.imageGcIntervalMs ?? 5 * 60_000, collectImages, report('image garbage collection'), signal), every(statusEvery, postStatus, report('node status'), signal), every(leaseEvery, () => renewNodeLease({ client, nodeName, nodeUid, leaseDurationSeconds: opts.leaseDurationSeconds ?? 40 }), report('node lease'), signal)];
+  if (stats && statsEvery > 0) {
+    // A first reading now, so rates exist one window after start rather than one interval later.
+    stats.sample().catch(report('stats'));
+    loops.push(every(statsEvery, () => stats.sample(), report('stats'), signal));
+  }
 
   return {
     nodeName,
@@ -359,7 +388,24 @@ export async function startKubelet(opts: KubeletOptions, signal: AbortSignal): P
       const slot = st?.slots.find((s) => s.name === container);
       return slot?.created ?? `container "${container}" in pod "${podName}" is not available`;
     },
+    summary: () => stats?.summary(),
   };
+}
+
+/** The pods to report and their containers that should be running: finished init containers are
+ *  left out (as upstream reports running containers only). */
+function statsTargets(pods: KObject[], states: ReadonlyMap<string, PodState>): StatsTarget[] {
+  const out: StatsTarget[] = [];
+  for (const pod of pods) {
+    const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
+    const st = states.get(key);
+    if (!st || st.uid !== pod.metadata.uid || st.tornDown) continue;
+    const containers = st.slots
+      .filter((s) => s.currentId && !(s.init && !s.sidecar && st.initDone))
+      .map((s) => ({ name: s.name, id: s.currentId! }));
+    out.push({ namespace: pod.metadata.namespace!, name: pod.metadata.name!, uid: st.uid, ...(st.startTime ? { startTime: st.startTime } : {}), containers });
+  }
+  return out;
 }
 
 const noMounts: MountOps = { mountTmpfs: async () => undefined, unmount: async () => undefined, mountPointsUnder: async () => [] };

@@ -201,6 +201,36 @@ export interface StreamingService {
   portForward(sandboxId: string, ports: number[]): Promise<string>;
 }
 
+/** One reading of a container's counters, as CRI's ContainerStats carries them. */
+export interface ContainerStatsSample {
+  containerId: string;
+  /** When the runtime read the counters (ms since the epoch). */
+  timeMs: number;
+  /** Cumulative CPU time (core-nanoseconds): the kubelet makes the rate from two readings. */
+  cpuUsageCoreNanoSeconds: number;
+  /** Memory in use minus inactive file cache: what is reported as the container's memory. */
+  memoryWorkingSetBytes: number;
+  memoryUsageBytes?: number;
+  memoryRssBytes?: number;
+}
+
+/** The same for a whole node. */
+export interface NodeStatsSample {
+  timeMs: number;
+  cpuUsageCoreNanoSeconds: number;
+  memoryWorkingSetBytes: number;
+  memoryAvailableBytes?: number;
+  memoryUsageBytes?: number;
+}
+
+export interface StatsService {
+  /** Every running container's counters, in one call. */
+  listContainerStats(): Promise<ContainerStatsSample[]>;
+  /** The node's counters, for a runtime that simulates its node; a real runtime leaves it out and
+   *  the kubelet reads the host instead. */
+  nodeStats?(): Promise<NodeStatsSample>;
+}
+
 export interface ContainerRuntime {
   /** e.g. { name: 'containerd', version: '1.6.20' }: the node reports `${name}://${version}`. */
   version(): Promise<{ name: string; version: string }>;
@@ -211,6 +241,8 @@ export interface ContainerRuntime {
   readonly images: ImageService;
   /** Absent where the runtime cannot stream (the simulated one). */
   readonly streaming?: StreamingService;
+  /** Resource usage; absent where the runtime cannot measure it (then the node serves no metrics). */
+  readonly stats?: StatsService;
 
   runPodSandbox(config: PodSandboxConfig): Promise<string>;
   /** Stops every container still running in it (at once) and tears down its network. */

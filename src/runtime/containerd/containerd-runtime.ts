@@ -14,6 +14,7 @@ import type {
   PodSandboxConfig,
   RuntimeStatus,
   SandboxStatus,
+  StatsService,
   StreamingService,
 } from '../types.js';
 import { connectCri, isNotFound, type CriClient } from './cri/client.js';
@@ -22,6 +23,7 @@ import { CriImageService } from './cri-images.js';
 import { writeCniConflist } from './cni-config.js';
 import { readLogFile } from './log-file.js';
 import { Relister } from './relist.js';
+import { criStatsService } from './cri-stats.js';
 
 export interface ContainerdRuntimeOptions {
   /** containerd's gRPC socket (CRI is served on it). */
@@ -55,6 +57,7 @@ const CNI_PLUGINS = ['bridge', 'host-local', 'portmap', 'loopback'];
 export class ContainerdRuntime implements ContainerRuntime {
   readonly images: CriImageService;
   readonly streaming: StreamingService;
+  readonly stats: StatsService;
   private readonly cri: CriClient;
   private readonly relister: Relister;
   private readonly log: (msg: string, fields?: Record<string, unknown>) => void;
@@ -70,6 +73,7 @@ export class ContainerdRuntime implements ContainerRuntime {
       list: async () => (await this.listCri()).map((c) => ({ id: c.id, sandboxId: c.podSandboxId, state: containerStateOf(c.state) })),
       onError: (err) => this.log('listing containers for events failed', { error: (err as Error).message }),
     });
+    this.stats = criStatsService(this.cri);
     const rt = this.cri.runtime;
     this.streaming = {
       // With a TTY there is one output stream; CRI refuses stderr beside it.

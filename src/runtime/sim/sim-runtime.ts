@@ -16,6 +16,8 @@ import type {
   PodSandboxConfig,
   RuntimeStatus,
   SandboxStatus,
+  ContainerStatsSample,
+  StatsService,
 } from '../types.js';
 import { PodIPAllocator } from './pod-ips.js';
 import { LogBuffer } from './log-buffer.js';
@@ -23,6 +25,7 @@ import { delay, runProgram } from './program.js';
 import { parseCommandLine } from './script.js';
 import { behaviourOf, type Behaviour } from './behaviour.js';
 import { normalizeImage } from '../image-name.js';
+import { cumulativeCpuAt, NODE_OVERHEAD, usageProfile, workingSetAt, type UsageProfile } from './usage.js';
 
 export const simRuntimeName = 'sim';
 export const simRuntimeVersion = '0.1.0';
@@ -56,6 +59,8 @@ interface Container {
   lifetime: AbortController;
   exited: Promise<void>;
   markExited: () => void;
+  /** Its synthetic resource usage (usage.ts). */
+  usage: UsageProfile;
 }
 
 const nowIso = () => new Date().toISOString();
@@ -85,6 +90,31 @@ export class SimRuntime implements ContainerRuntime {
   private listeners = new Set<(ev: ContainerEvent) => void>();
   private readonly ips = new PodIPAllocator();
   readonly images = simImages;
+  private readonly startedMs = Date.now();
+  /** CPU time of containers already removed, so the node's counter never goes back. */
+  private retiredCoreNs = 0;
+  readonly stats: StatsService = {
+    listContainerStats: async () => {
+      const now = Date.now();
+      const out: ContainerStatsSample[] = [];
+      for (const c of this.containers.values()) {
+        if (!c.startedAt || c.finishedAt) continue;
+        const elapsed = now - Date.parse(c.startedAt);
+        out.push({ containerId: c.id, timeMs: now, cpuUsageCoreNanoSeconds: cumulativeCpuAt(c.usage, elapsed), memoryWorkingSetBytes: workingSetAt(c.usage, elapsed) });
+      }
+      return out;
+    },
+    nodeStats: async () => {
+      const now = Date.now();
+      let cpu = this.retiredCoreNs + NODE_OVERHEAD.nanoCores * ((now - this.startedMs) / 1000);
+      let ws = NODE_OVERHEAD.workingSetBytes;
+      for (const c of this.containers.values()) {
+        cpu += this.cpuSoFar(c, now);
+        if (c.startedAt && !c.finishedAt) ws += workingSetAt(c.usage, now - Date.parse(c.startedAt));
+      }
+      return { timeMs: now, cpuUsageCoreNanoSeconds: cpu, memoryWorkingSetBytes: ws, memoryAvailableBytes: Math.max(0, NODE_OVERHEAD.memoryBytes - ws) };
+    },
+  };
 
   async version() {
     return { name: simRuntimeName, version: simRuntimeVersion };
@@ -158,6 +188,7 @@ export class SimRuntime implements ContainerRuntime {
       lifetime: new AbortController(),
       exited,
       markExited,
+      usage: usageProfile(id, config.resources),
     });
     this.emit({ containerId: id, sandboxId, type: 'created' });
     return id;
@@ -212,6 +243,7 @@ export class SimRuntime implements ContainerRuntime {
     const c = this.containers.get(id);
     if (!c) return;
     if (!c.finishedAt) this.exit(c, SIGKILL_EXIT);
+    this.retiredCoreNs += this.cpuSoFar(c, Date.now());
     this.containers.delete(id);
     this.emit({ containerId: id, sandboxId: c.sandboxId, type: 'deleted' });
   }
@@ -283,6 +315,13 @@ export class SimRuntime implements ContainerRuntime {
     c.log.close();
     c.markExited();
     this.emit({ containerId: c.id, sandboxId: c.sandboxId, type: 'stopped' });
+  }
+
+  /** CPU time a container used up to `now` (or its exit). */
+  private cpuSoFar(c: Container, now: number): number {
+    if (!c.startedAt) return 0;
+    const end = c.finishedAt ? Date.parse(c.finishedAt) : now;
+    return cumulativeCpuAt(c.usage, end - Date.parse(c.startedAt));
   }
 
   private mustGet(id: string): Container {
