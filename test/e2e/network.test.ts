@@ -74,8 +74,9 @@ if (skip) {
       env = { KUBECONFIG: join(dataDir, 'kubeconfig.yaml'), HOME: dir, KUBECACHEDIR: join(dir, 'kube-cache') };
       const tar = join(dir, 'seed002.tar');
       ok(await exec(process.execPath, [join(repoRoot, 'examples', 'seed002-app', 'build.mjs'), '--out', join(dir, 'seed002'), '--tar', tar]), 'build the seed002 image');
-      // A short grace period, so the node-loss test sees a silent node NotReady in seconds.
-      ok(await exec(k3tsBin, ['up', '--agents', '2', '--data-dir', dataDir, '--port', String(await freePort()), '--runtime', 'containerd', '--', '--node-monitor-grace-period', '8s'], {}, 180_000), 'k3ts up');
+      // A shorter grace period, so the node-loss test sees a silent node NotReady sooner; it must stay
+      // well above the kubelets' 10 s heartbeat, or healthy nodes flap NotReady and lose their endpoints.
+      ok(await exec(k3tsBin, ['up', '--agents', '2', '--data-dir', dataDir, '--port', String(await freePort()), '--runtime', 'containerd', '--', '--node-monitor-grace-period', '25s'], {}, 180_000), 'k3ts up');
       network = (JSON.parse(readFileSync(join(dataDir, 'up.json'), 'utf8')) as { network: UpNetwork }).network;
       ok(await exec(k3tsBin, ['image', 'import', tar, '--data-dir', dataDir]), 'k3ts image import');
       // httpd ignores SIGTERM: a short grace period keeps the scale-down test from waiting out 30 s.
