@@ -81,7 +81,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     const namespaces = await runNamespaceController(
       {
         client,
-        namespacedTypes: registry.descriptors.filter((d) => d.namespaced).map((d) => ({ group: d.group, version: d.version, resource: d.plural })),
+        namespacedTypes: registry.descriptors.filter((d) => d.namespaced && !d.conversion).map((d) => ({ group: d.group, version: d.version, resource: d.plural })),
         onError: (key, err) => o.log.warn('namespace controller', { namespace: key, error: (err as Error)?.message ?? String(err) }),
       },
       controllers.signal,
@@ -102,7 +102,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
         client,
         clusterCidr: o.clusterCidr ?? '10.42.0.0/16',
         nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriodMs,
-        descriptors: registry.descriptors.filter((d) => !d.ephemeral).map((d) => ({ group: d.group, version: d.version, resource: d.plural, kind: d.kind, namespaced: d.namespaced })),
+        descriptors: registry.descriptors.filter((d) => !d.ephemeral && !d.conversion).map((d) => ({ group: d.group, version: d.version, resource: d.plural, kind: d.kind, namespaced: d.namespaced })),
         onError: (controller, key, err) => warn(controller)(key, err),
       },
       controllers.signal,
