@@ -108,15 +108,24 @@ function statusFromV1(m: Json): Json {
 /** The member holding a metric source of this type: `Resource` -> `resource`. */
 const key = (type: string) => (type ? type[0]!.toLowerCase() + type.slice(1) : '');
 
-// Upstream marshals its internal Behavior type, which has no JSON tags: the annotation's keys are Go
-// field names (`ScaleUp`, `StabilizationWindowSeconds`, ...). Kept so, for objects moved either way.
-function renameKeys(v: unknown, rename: (k: string) => string): unknown {
-  if (Array.isArray(v)) return v.map((x) => renameKeys(x, rename));
-  if (!isObject(v)) return v;
-  return Object.fromEntries(Object.entries(v).map(([k, x]) => [rename(k), renameKeys(x, rename)]));
+// Upstream marshals its internal Behavior type, which has no JSON tags: the annotation holds Go
+// field names in struct order, with null for unset pointers. Written the same way here, so objects
+// move between the two unchanged; read back into the v2 shape.
+function rulesToGo(r: unknown): unknown {
+  if (!isObject(r)) return null;
+  const policies = Array.isArray(r.policies) ? (r.policies as Json[]).map((p) => ({ Type: p.type, Value: p.value, PeriodSeconds: p.periodSeconds })) : null;
+  return { StabilizationWindowSeconds: r.stabilizationWindowSeconds ?? null, SelectPolicy: r.selectPolicy ?? null, Policies: policies, Tolerance: r.tolerance ?? null };
 }
-const goName = (k: string) => k[0]!.toUpperCase() + k.slice(1);
-const jsonName = (k: string) => k[0]!.toLowerCase() + k.slice(1);
+
+function rulesFromGo(r: unknown): Json | undefined {
+  if (!isObject(r)) return undefined;
+  const policies = Array.isArray(r.Policies) ? (r.Policies as Json[]).map((p) => ({ type: p.Type, value: p.Value, periodSeconds: p.PeriodSeconds })) : undefined;
+  const nn = (v: unknown) => (v === null ? undefined : v);
+  return compact({ stabilizationWindowSeconds: nn(r.StabilizationWindowSeconds), selectPolicy: nn(r.SelectPolicy), policies, tolerance: nn(r.Tolerance) });
+}
+
+const behaviorToGo = (b: Json) => ({ ScaleUp: rulesToGo(b.scaleUp), ScaleDown: rulesToGo(b.scaleDown) });
+const behaviorFromGo = (b: Json) => compact({ scaleUp: rulesFromGo(b.ScaleUp), scaleDown: rulesFromGo(b.ScaleDown) });
 
 const isCpuUtilization = (m: Json) => m.type === 'Resource' && obj(m.resource).name === 'cpu' && obj(obj(m.resource).target).averageUtilization !== undefined;
 
@@ -139,7 +148,7 @@ export function hpaToV1(v2: KObject): KObject {
   const cpu = metrics.find(isCpuUtilization);
   const others = metrics.filter((m) => !isCpuUtilization(m)).map(specToV1);
   if (others.length) annotations[ANNOTATIONS.metrics] = JSON.stringify(others);
-  if (spec.behavior) annotations[ANNOTATIONS.behavior] = JSON.stringify(renameKeys(spec.behavior, goName));
+  if (isObject(spec.behavior)) annotations[ANNOTATIONS.behavior] = JSON.stringify(behaviorToGo(spec.behavior));
   const currentMetrics = (Array.isArray(status?.currentMetrics) ? status!.currentMetrics : []) as Json[];
   // Saved even when it is only the CPU utilization: the annotation keeps the raw value too.
   if (currentMetrics.length) annotations[ANNOTATIONS.currentMetrics] = JSON.stringify(currentMetrics.map(statusToV1));
@@ -197,7 +206,7 @@ export function hpaFromV1(v1: KObject): KObject {
       minReplicas: spec.minReplicas,
       maxReplicas: spec.maxReplicas,
       metrics,
-      behavior: isObject(behavior) ? renameKeys(behavior, jsonName) : undefined,
+      behavior: isObject(behavior) ? behaviorFromGo(behavior) : undefined,
     }),
   };
   if (status) {
