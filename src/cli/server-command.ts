@@ -33,6 +33,8 @@ export function serverCommand(): Command {
     .option('--cluster-cidr <cidr>', 'IPv4 range for pod IPs (default: 10.42.0.0/16)')
     .option('--service-node-port-range <range>', 'port range for NodePort Services (default: 30000-32767)')
     .option('--node-monitor-grace-period <duration>', 'a node silent this long is marked NotReady/Unknown and tainted unreachable (default: 40s)')
+    .option('--horizontal-pod-autoscaler-sync-period <duration>', 'how often each HorizontalPodAutoscaler is measured and its target scaled (default: 15s)')
+    .option('--horizontal-pod-autoscaler-downscale-stabilization <duration>', 'scale down only to the highest recommendation of this window (default: 5m0s)')
     .option('--default-not-ready-toleration-seconds <n>', 'how long pods stay on a NotReady node before eviction (default: 300)')
     .option('--default-unreachable-toleration-seconds <n>', 'how long pods stay on an unreachable node before eviction (default: 300)')
     .option('--request-timeout <duration>', 'a request must have sent its headers and body within this; watches and logs then stream on (default: 60s)');

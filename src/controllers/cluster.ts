@@ -14,6 +14,7 @@ import { runPodGc } from './pod-gc.js';
 import { runServiceAccountsController } from './serviceaccounts.js';
 import { runServiceLb } from './service-lb.js';
 import { runDnsEndpointsController } from './dns-endpoints.js';
+import { runHpaController, type HpaControllerOptions } from './hpa/controller.js';
 
 export interface ClusterControllersOptions {
   client: Client;
@@ -25,6 +26,8 @@ export interface ClusterControllersOptions {
   podGcOrphanDelayMs?: number;
   /** Every kind the garbage collector follows: those that can be listed and watched. */
   descriptors: KindRef[];
+  /** Sync period, downscale window and the resource metrics source of the HPA controller. */
+  horizontalPodAutoscaler?: Omit<HpaControllerOptions, 'client' | 'onError'>;
   onError?(controller: string, key: string, err: unknown): void;
 }
 
@@ -45,5 +48,6 @@ export async function runClusterControllers(o: ClusterControllersOptions, signal
   await run(runNodePasswordCleanup({ client, onError: report('node-password-cleanup') }, signal));
   await run(runServiceLb({ client, onError: report('service-lb') }, signal));
   await run(runDnsEndpointsController({ client, onError: report('dns-endpoints') }, signal));
+  await run(runHpaController({ ...o.horizontalPodAutoscaler, client, onError: report('horizontal-pod-autoscaler') }, signal));
   return { stopped: Promise.all(started).then(() => undefined) };
 }

@@ -18,6 +18,7 @@ test('short names, categories and scope match kube-apiserver', () => {
     'apps/replicasets': { short: ['rs'], all: true, namespaced: true },
     'apps/daemonsets': { short: ['ds'], all: true, namespaced: true },
     'batch/jobs': { all: true, namespaced: true },
+    'autoscaling/horizontalpodautoscalers': { short: ['hpa'], all: true, namespaced: true },
     'coordination.k8s.io/leases': { namespaced: true },
     'discovery.k8s.io/endpointslices': { namespaced: true },
     'networking.k8s.io/networkpolicies': { short: ['netpol'], namespaced: true },
@@ -33,7 +34,8 @@ test('short names, categories and scope match kube-apiserver', () => {
     assert.equal(d.categories?.includes('all') ?? false, w.all ?? false, `${key} in category all`);
     assert.equal(d.namespaced, w.namespaced, `${key} namespaced`);
   }
-  assert.equal(descriptors.length, Object.keys(want).length);
+  // autoscaling/v2 is the second served version of horizontalpodautoscalers.
+  assert.equal(descriptors.length, Object.keys(want).length + 1);
 });
 
 test('lookups by kind and the scale and pod subresources', () => {
@@ -46,7 +48,7 @@ test('lookups by kind and the scale and pod subresources', () => {
 
 test('generation is kept only where upstream keeps it', () => {
   const withGeneration = descriptors.filter((d) => d.generation !== false).map((d) => `${d.kind}.${d.group}`).sort();
-  assert.deepEqual(withGeneration, ['DaemonSet.apps', 'Deployment.apps', 'EndpointSlice.discovery.k8s.io', 'Job.batch', 'NetworkPolicy.networking.k8s.io', 'ReplicaSet.apps']);
+  assert.deepEqual(withGeneration, ['DaemonSet.apps', 'Deployment.apps', 'EndpointSlice.discovery.k8s.io', 'HorizontalPodAutoscaler.autoscaling', 'HorizontalPodAutoscaler.autoscaling', 'Job.batch', 'NetworkPolicy.networking.k8s.io', 'ReplicaSet.apps']);
 });
 
 test('field selectors', () => {

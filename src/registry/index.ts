@@ -6,6 +6,8 @@ import { daemonSet } from './kinds/daemonset.js';
 import { deployment } from './kinds/deployment.js';
 import { endpoints, endpointSlice } from './kinds/endpoints.js';
 import { coreEvent, eventsV1Event } from './kinds/event.js';
+import { horizontalPodAutoscalerV2 } from './kinds/hpa.js';
+import { horizontalPodAutoscalerV1 } from './kinds/hpa-v1.js';
 import { job } from './kinds/job.js';
 import { lease } from './kinds/lease.js';
 import { namespace } from './kinds/namespace.js';
@@ -41,6 +43,8 @@ export const descriptors: ResourceDescriptor[] = [
   replicaSet,
   daemonSet,
   job,
+  horizontalPodAutoscalerV2,
+  horizontalPodAutoscalerV1,
   lease,
   endpointSlice,
   networkPolicy,

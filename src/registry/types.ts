@@ -70,6 +70,16 @@ export interface DeletionStrategy {
   returnsObject?: boolean;
 }
 
+/** A kind served in a version other than the one it is stored in: both versions share one storage
+ *  key space (e.g. autoscaling/v1 HorizontalPodAutoscalers are stored as autoscaling/v2, as upstream
+ *  keeps one storage version per resource), and every read and write passes through these. */
+export interface VersionConversion {
+  /** The served object in the stored version (apiVersion and kind set to the stored ones). */
+  toStored(obj: KObject): KObject;
+  /** The stored object in this descriptor's version. */
+  fromStored(obj: KObject): KObject;
+}
+
 export interface ResourceDescriptor {
   group: string; // '' for core
   version: string;
@@ -113,6 +123,8 @@ export interface ResourceDescriptor {
   ephemeral?: boolean;
   /** When false, metadata.generation is not maintained (kinds without a spec). Default true when a spec exists. */
   generation?: boolean;
+  /** Set when this version is not the storage version of the resource. */
+  conversion?: VersionConversion;
 }
 
 export function apiVersionOf(d: Pick<ResourceDescriptor, 'group' | 'version'>): string {

@@ -32,6 +32,8 @@ export interface ServerFlags {
   clusterCidr?: string;
   serviceNodePortRange?: string;
   nodeMonitorGracePeriod?: string;
+  horizontalPodAutoscalerSyncPeriod?: string;
+  horizontalPodAutoscalerDownscaleStabilization?: string;
   defaultNotReadyTolerationSeconds?: string;
   defaultUnreachableTolerationSeconds?: string;
   nodeName?: string;
@@ -66,6 +68,8 @@ export interface ServerConfig {
   clusterCidr: string;
   nodePortRange: { min: number; max: number };
   nodeMonitorGracePeriodMs: number;
+  hpaSyncPeriodMs: number;
+  hpaDownscaleStabilizationMs: number;
   notReadyTolerationSeconds: number;
   unreachableTolerationSeconds: number;
   /** The server's own node (unless disableAgent). */
@@ -174,6 +178,8 @@ export function resolveServerConfig(flags: ServerFlags, e: Environment = current
     clusterCidr: flags.clusterCidr || '10.42.0.0/16',
     nodePortRange: parseRange(flags.serviceNodePortRange),
     nodeMonitorGracePeriodMs: parseDurationFlag('--node-monitor-grace-period', flags.nodeMonitorGracePeriod, 40_000),
+    hpaSyncPeriodMs: parseDurationFlag('--horizontal-pod-autoscaler-sync-period', flags.horizontalPodAutoscalerSyncPeriod, 15_000),
+    hpaDownscaleStabilizationMs: parseDurationFlag('--horizontal-pod-autoscaler-downscale-stabilization', flags.horizontalPodAutoscalerDownscaleStabilization, 300_000),
     notReadyTolerationSeconds: parseSeconds('--default-not-ready-toleration-seconds', flags.defaultNotReadyTolerationSeconds, 300),
     unreachableTolerationSeconds: parseSeconds('--default-unreachable-toleration-seconds', flags.defaultUnreachableTolerationSeconds, 300),
     // Without its own node the server runs no containers, so no runtime is needed on the machine.

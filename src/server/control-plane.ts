@@ -17,7 +17,7 @@ import { bootstrapCluster } from './bootstrap.js';
 import { runScheduler } from '../scheduler/scheduler.js';
 import { nodeRestriction } from '../apiserver/admission/node-restriction.js';
 import { defaultTolerations } from '../apiserver/admission/default-tolerations.js';
-import { runClusterControllers } from '../controllers/cluster.js';
+import { runClusterControllers, type ClusterControllersOptions } from '../controllers/cluster.js';
 import { runWorkloadControllers } from '../controllers/workloads/index.js';
 import type { Logger } from './log.js';
 
@@ -35,6 +35,8 @@ export interface ControlPlaneOptions {
   nodeMonitorGracePeriodMs?: number;
   notReadyTolerationSeconds?: number;
   unreachableTolerationSeconds?: number;
+  /** HPA sync period, downscale window and resource metrics source (none yet: HPAs report FailedGetResourceMetric). */
+  horizontalPodAutoscaler?: ClusterControllersOptions['horizontalPodAutoscaler'];
   /** Only namespace deletion and the root CA publisher: for tests of one controller, scheduler or
    *  kubelet that must not meet a second copy of itself or the others writing the same objects. */
   coreControllersOnly?: boolean;
@@ -81,7 +83,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     const namespaces = await runNamespaceController(
       {
         client,
-        namespacedTypes: registry.descriptors.filter((d) => d.namespaced).map((d) => ({ group: d.group, version: d.version, resource: d.plural })),
+        namespacedTypes: registry.descriptors.filter((d) => d.namespaced && !d.conversion).map((d) => ({ group: d.group, version: d.version, resource: d.plural })),
         onError: (key, err) => o.log.warn('namespace controller', { namespace: key, error: (err as Error)?.message ?? String(err) }),
       },
       controllers.signal,
@@ -102,7 +104,8 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
         client,
         clusterCidr: o.clusterCidr ?? '10.42.0.0/16',
         nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriodMs,
-        descriptors: registry.descriptors.filter((d) => !d.ephemeral).map((d) => ({ group: d.group, version: d.version, resource: d.plural, kind: d.kind, namespaced: d.namespaced })),
+        horizontalPodAutoscaler: o.horizontalPodAutoscaler,
+        descriptors: registry.descriptors.filter((d) => !d.ephemeral && !d.conversion).map((d) => ({ group: d.group, version: d.version, resource: d.plural, kind: d.kind, namespaced: d.namespaced })),
         onError: (controller, key, err) => warn(controller)(key, err),
       },
       controllers.signal,

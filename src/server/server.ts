@@ -60,6 +60,7 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
       caPem: pki.caPem,
       clusterCidr: config.clusterCidr,
       nodeMonitorGracePeriodMs: config.nodeMonitorGracePeriodMs,
+      horizontalPodAutoscaler: { syncPeriodMs: config.hpaSyncPeriodMs, downscaleStabilizationMs: config.hpaDownscaleStabilizationMs },
       notReadyTolerationSeconds: config.notReadyTolerationSeconds,
       unreachableTolerationSeconds: config.unreachableTolerationSeconds,
       log,

@@ -2,7 +2,7 @@
 // A compacted revision ends the stream with a 410 ERROR event; bookmarks and timeouts as asked.
 import type { KObject } from '../../registry/types.js';
 import { apiVersionOf } from '../../registry/types.js';
-import { StorageError, type KeyValue } from '../../storage/backend.js';
+import { StorageError } from '../../storage/backend.js';
 import { errors } from '../errors.js';
 import { buildTable, parseIncludeObject } from '../table.js';
 import { buildFilter, selectorsOf } from '../resources/filters.js';
@@ -10,13 +10,15 @@ import type { ReadRequest } from './read.js';
 import { queryBool, queryInt64, queryResourceVersion } from '../http/query.js';
 import { openWatch, type ObjectEvent, type OpenWatch } from '../resources/watch-source.js';
 
-// Serialized once per stored event, however many JSON watchers send it.
-const serialized = new WeakMap<KeyValue, string>();
+// Serialized once per stored event, however many JSON watchers send it. Keyed by the event's object
+// (shared between watchers of the stored version), not its record: watchers of another served
+// version see another object for the same record.
+const serialized = new WeakMap<KObject, string>();
 
 function jsonOf(ev: ObjectEvent): string {
   if (!ev.kv) return JSON.stringify(ev.object);
-  let text = serialized.get(ev.kv);
-  if (text === undefined) serialized.set(ev.kv, (text = JSON.stringify(ev.object)));
+  let text = serialized.get(ev.object);
+  if (text === undefined) serialized.set(ev.object, (text = JSON.stringify(ev.object)));
   return text;
 }
 

@@ -170,6 +170,28 @@ export const MESSAGES: Record<string, string> = {
   WeightedPodAffinityTerm: 'weight=1:int32 podAffinityTerm=2:PodAffinityTerm',
 
   // apps/v1
+  // autoscaling/v1 and v2 (kubectl autoscale: 1.32 creates v1, 1.35 tries v2 first)
+  CrossVersionObjectReference: 'kind=1:string name=2:string apiVersion=3:string',
+  HorizontalPodAutoscalerV1: 'metadata=1:ObjectMeta spec=2:HorizontalPodAutoscalerSpecV1',
+  HorizontalPodAutoscalerSpecV1:
+    'scaleTargetRef=1:CrossVersionObjectReference minReplicas=2:int32? maxReplicas=3:int32 targetCPUUtilizationPercentage=4:int32?',
+  HorizontalPodAutoscaler: 'metadata=1:ObjectMeta spec=2:HorizontalPodAutoscalerSpec',
+  HorizontalPodAutoscalerSpec:
+    'scaleTargetRef=1:CrossVersionObjectReference minReplicas=2:int32? maxReplicas=3:int32 metrics=4:MetricSpec[] ' +
+    'behavior=5:HorizontalPodAutoscalerBehavior?',
+  MetricSpec:
+    'type=1:string object=2:ObjectMetricSource? pods=3:PodsMetricSource? resource=4:ResourceMetricSource? ' +
+    'containerResource=7:ContainerResourceMetricSource? external=5:ExternalMetricSource?',
+  MetricTarget: 'type=1:string value=2:Quantity? averageValue=3:Quantity? averageUtilization=4:int32?',
+  MetricIdentifier: 'name=1:string selector=2:LabelSelector?',
+  ResourceMetricSource: 'name=1:string target=2:MetricTarget',
+  ContainerResourceMetricSource: 'name=1:string target=2:MetricTarget container=3:string',
+  PodsMetricSource: 'metric=1:MetricIdentifier target=2:MetricTarget',
+  ObjectMetricSource: 'describedObject=1:CrossVersionObjectReference target=2:MetricTarget metric=3:MetricIdentifier',
+  ExternalMetricSource: 'metric=1:MetricIdentifier target=2:MetricTarget',
+  HorizontalPodAutoscalerBehavior: 'scaleUp=1:HPAScalingRules? scaleDown=2:HPAScalingRules?',
+  HPAScalingRules: 'selectPolicy=1:string? policies=2:HPAScalingPolicy[] stabilizationWindowSeconds=3:int32? tolerance=4:Quantity?',
+  HPAScalingPolicy: 'type=1:string value=2:int32 periodSeconds=3:int32',
   Deployment: 'metadata=1:ObjectMeta spec=2:DeploymentSpec',
   DeploymentSpec:
     'replicas=1:int32? selector=2:LabelSelector? template=3:PodTemplateSpec strategy=4:DeploymentStrategy ' +
@@ -220,6 +242,8 @@ export const TOP_LEVEL: Record<string, string> = {
   'apps/v1/ReplicaSet': 'ReplicaSet',
   'apps/v1/DaemonSet': 'DaemonSet',
   'batch/v1/Job': 'Job',
+  'autoscaling/v1/HorizontalPodAutoscaler': 'HorizontalPodAutoscalerV1',
+  'autoscaling/v2/HorizontalPodAutoscaler': 'HorizontalPodAutoscaler',
   'batch/v1/CronJob': 'CronJob',
   'authorization.k8s.io/v1/SelfSubjectAccessReview': 'SelfSubjectAccessReview',
   'authentication.k8s.io/v1/SelfSubjectReview': 'SelfSubjectReview',

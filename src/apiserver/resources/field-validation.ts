@@ -14,7 +14,7 @@ export function parseFieldValidation(value: string | null): FieldValidation {
 }
 
 export function enforceKnownFields(d: ResourceDescriptor, obj: KObject, mode: FieldValidation, warn?: (text: string) => void): void {
-  const check = checkDecoding(d.group, d.kind, obj, { normalize: true });
+  const check = checkDecoding(d.group, d.kind, obj, { normalize: true, version: d.version });
   if (!check) return;
   const prefix = `${d.kind} in version "${d.version}" cannot be handled as a ${d.kind}`;
   if (check.typeError) throw errors.badRequest(`${prefix}: ${check.typeError}`);

@@ -58,16 +58,18 @@ export async function openWatch(
   } else {
     afterRevision = opts.from.afterRevision;
   }
+  // A version other than the stored one converts per watcher; the stored one shares the decoding.
+  const seen = d.conversion ? (kv: KeyValue) => d.conversion!.fromStored(objectOf(kv)) : objectOf;
   const onEvents = (events: StorageEvent[]) => {
     for (const ev of events) {
-      const object = objectOf(ev.kv);
+      const object = seen(ev.kv);
       const kv = ev.kv;
       if (!filter) {
         onEvent({ type: ev.type === 'create' ? 'ADDED' : ev.type === 'update' ? 'MODIFIED' : 'DELETED', object, kv });
         continue;
       }
       const now = filter(object);
-      const before = ev.prev ? filter(objectOf(ev.prev)) : false;
+      const before = ev.prev ? filter(seen(ev.prev)) : false;
       if (ev.type === 'create') {
         if (now) onEvent({ type: 'ADDED', object, kv });
       } else if (ev.type === 'delete') {

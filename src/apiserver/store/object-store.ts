@@ -24,6 +24,21 @@ export interface ListPage<T = KObject> {
 
 const ref = (d: ResourceDescriptor) => ({ group: d.group, resource: d.plural });
 
+/** A stored record as the descriptor's version sees it. */
+export function decodeFor(d: ResourceDescriptor, kv: Pick<KeyValue, 'value' | 'modRevision'>): KObject {
+  const obj = decodeObject(kv);
+  return d.conversion ? d.conversion.fromStored(obj) : obj;
+}
+
+const encodeFor = (d: ResourceDescriptor, obj: KObject) => encodeObject(d.conversion ? d.conversion.toStored(obj) : obj);
+
+/** What the caller gets back from a write: the stored form seen through its version again, so a
+ *  served version answers exactly what a later GET would. */
+function written(d: ResourceDescriptor, obj: KObject, revision: number): KObject {
+  const seen = d.conversion ? d.conversion.fromStored(d.conversion.toStored(obj)) : obj;
+  return withRevision(seen, revision);
+}
+
 export class ObjectStore {
   constructor(readonly backend: Backend) {}
 
@@ -35,13 +50,13 @@ export class ObjectStore {
 
   async tryGet(d: ResourceDescriptor, namespace: string | undefined, name: string): Promise<KObject | undefined> {
     const kv = await this.backend.get(objectKey(d, namespace, name));
-    return kv ? decodeObject(kv) : undefined;
+    return kv ? decodeFor(d, kv) : undefined;
   }
 
   async list(d: ResourceDescriptor, req: ListRequest): Promise<ListPage> {
     const { filter } = req;
     return this.scan(d, req, (kv) => {
-      const obj = decodeObject(kv);
+      const obj = decodeFor(d, kv);
       return !filter || filter(obj) ? obj : undefined;
     });
   }
@@ -49,6 +64,10 @@ export class ObjectStore {
   /** The same list as JSON texts, for answers that only pass objects through. */
   async listJson(d: ResourceDescriptor, req: ListRequest): Promise<ListPage<string>> {
     const { filter } = req;
+    if (d.conversion) return this.scan(d, req, (kv) => {
+      const obj = decodeFor(d, kv);
+      return !filter || filter(obj) ? JSON.stringify(obj) : undefined;
+    });
     const prefix = storedPrefix(apiVersionOf(d), d.kind);
     return this.scan(d, req, (kv) => (!filter || filter(decodeObject(kv)) ? jsonWithRevision(kv, prefix) : undefined));
   }
@@ -113,8 +132,8 @@ export class ObjectStore {
   async create(d: ResourceDescriptor, obj: KObject): Promise<KObject> {
     const key = objectKey(d, obj.metadata.namespace, obj.metadata.name!);
     try {
-      const kv = await this.backend.create(key, encodeObject(obj));
-      return withRevision(obj, kv.modRevision);
+      const kv = await this.backend.create(key, encodeFor(d, obj));
+      return written(d, obj, kv.modRevision);
     } catch (err) {
       if (err instanceof StorageError && err.code === 'KeyExists') throw errors.alreadyExists(ref(d), obj.metadata.name!);
       throw err;
@@ -126,8 +145,8 @@ export class ObjectStore {
     const name = obj.metadata.name!;
     const key = objectKey(d, obj.metadata.namespace, name);
     try {
-      const kv = await this.backend.update(key, encodeObject(obj), parseRevision(obj.metadata.resourceVersion));
-      return withRevision(obj, kv.modRevision);
+      const kv = await this.backend.update(key, encodeFor(d, obj), parseRevision(obj.metadata.resourceVersion));
+      return written(d, obj, kv.modRevision);
     } catch (err) {
       if (err instanceof StorageError && err.code === 'NotFound') throw errors.notFound(ref(d), name);
       if (err instanceof StorageError && err.code === 'Conflict') throw errors.conflict(ref(d), name);
@@ -139,7 +158,7 @@ export class ObjectStore {
     const name = obj.metadata.name!;
     try {
       const kv = await this.backend.delete(objectKey(d, obj.metadata.namespace, name), parseRevision(obj.metadata.resourceVersion));
-      return withRevision(obj, kv.modRevision);
+      return written(d, obj, kv.modRevision);
     } catch (err) {
       if (err instanceof StorageError && err.code === 'NotFound') throw errors.notFound(ref(d), name);
       if (err instanceof StorageError && err.code === 'Conflict') throw errors.conflict(ref(d), name);

@@ -3,6 +3,7 @@
 import { appsTypes } from './apps.js';
 import { batchTypes } from './batch.js';
 import { corePodTypes } from './core-pod.js';
+import { hpaTypes } from './hpa.js';
 import { coreTypes } from './core.js';
 import { metaTypes } from './meta.js';
 import { autoscalingTypes, coordinationTypes, discoveryTypes, eventsTypes, networkingTypes, policyTypes, reviewTypes } from './small-groups.js';
@@ -27,6 +28,9 @@ const roots: Readonly<Record<string, string>> = {
   'discovery.k8s.io/EndpointSlice': 'EndpointSlice',
   'networking.k8s.io/NetworkPolicy': 'NetworkPolicy',
   'events.k8s.io/Event': 'EventsEvent',
+  // `group/version/Kind` where two served versions of one kind differ in shape.
+  'autoscaling/v2/HorizontalPodAutoscaler': 'HorizontalPodAutoscaler',
+  'autoscaling/v1/HorizontalPodAutoscaler': 'HorizontalPodAutoscalerV1',
   'authorization.k8s.io/SelfSubjectAccessReview': 'SelfSubjectAccessReview',
   'authentication.k8s.io/SelfSubjectReview': 'SelfSubjectReview',
   // Bodies of subresources and options, which are not stored kinds.
@@ -42,7 +46,7 @@ const parsed = new Map<string, Fields>();
 export function allSpecs(): ReadonlyMap<string, string> {
   if (specs) return specs;
   const merged = new Map<string, string>();
-  const groups: TypeSpecs[] = [metaTypes, corePodTypes, coreTypes, appsTypes, batchTypes, coordinationTypes, discoveryTypes, eventsTypes, networkingTypes, reviewTypes, autoscalingTypes, policyTypes];
+  const groups: TypeSpecs[] = [metaTypes, corePodTypes, coreTypes, appsTypes, batchTypes, coordinationTypes, discoveryTypes, eventsTypes, networkingTypes, reviewTypes, autoscalingTypes, policyTypes, hpaTypes];
   for (const group of groups) {
     for (const [name, spec] of Object.entries(group)) {
       if (merged.has(name)) throw new Error(`field tables: type ${name} is defined twice`);
@@ -62,14 +66,19 @@ export function fieldsOf(typeName: string): Fields | undefined {
   return fields;
 }
 
-/** The type name of a kind's top-level object, or undefined when the kind has no table. */
-export function rootType(group: string, kind: string): string | undefined {
-  return Object.hasOwn(roots, `${group}/${kind}`) ? roots[`${group}/${kind}`] : undefined;
+/** The type name of a kind's top-level object, or undefined when the kind has no table. A
+ *  version-specific entry wins over one for every version. */
+export function rootType(group: string, kind: string, version?: string): string | undefined {
+  for (const key of [version === undefined ? undefined : `${group}/${version}/${kind}`, `${group}/${kind}`]) {
+    if (key !== undefined && Object.hasOwn(roots, key)) return roots[key];
+  }
+  return undefined;
 }
 
-export function rootKinds(): Array<{ group: string; kind: string; type: string }> {
+export function rootKinds(): Array<{ group: string; kind: string; version?: string; type: string }> {
   return Object.entries(roots).map(([key, type]) => {
-    const slash = key.lastIndexOf('/');
-    return { group: key.slice(0, slash), kind: key.slice(slash + 1), type };
+    const parts = key.split('/');
+    const kind = parts.pop()!;
+    return parts.length === 2 ? { group: parts[0]!, version: parts[1]!, kind, type } : { group: parts[0]!, kind, type };
   });
 }

@@ -18,11 +18,13 @@ export interface DecodeCheck {
 export interface DecodeCheckOptions {
   /** Remove unknown fields and null values from `obj` (the stored form has neither). */
   normalize?: boolean;
+  /** The served version, for kinds whose versions differ in shape. */
+  version?: string;
 }
 
 /** Undefined when the kind has no field table. */
 export function checkDecoding(group: string, kind: string, obj: unknown, opts: DecodeCheckOptions = {}): DecodeCheck | undefined {
-  const root = rootType(group, kind);
+  const root = rootType(group, kind, opts.version);
   if (root === undefined) return undefined;
   const w: Walk = { unknown: [], normalize: !!opts.normalize, path: [] };
   walk({ object: root }, obj, root, w);
@@ -30,8 +32,8 @@ export function checkDecoding(group: string, kind: string, obj: unknown, opts: D
 }
 
 /** Paths of the unknown fields; with `prune`, also removes them (and nulls) from `obj`. */
-export function unknownFields(group: string, kind: string, obj: unknown, opts: { prune?: boolean } = {}): string[] | undefined {
-  return checkDecoding(group, kind, obj, { normalize: opts.prune })?.unknown;
+export function unknownFields(group: string, kind: string, obj: unknown, opts: { prune?: boolean; version?: string } = {}): string[] | undefined {
+  return checkDecoding(group, kind, obj, { normalize: opts.prune, version: opts.version })?.unknown;
 }
 
 /** The message strict validation fails with, after `<Kind> in version "v1" cannot be handled as a <Kind>: `. */

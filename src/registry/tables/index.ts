@@ -7,6 +7,7 @@ import { deploymentTable } from './deployment.js';
 import { endpointsTable } from './endpoints.js';
 import { endpointSliceTable } from './endpointslice.js';
 import { eventTable, eventsV1Table } from './event.js';
+import { hpaTable } from './hpa.js';
 import { jobTable } from './job.js';
 import { leaseTable } from './lease.js';
 import { namespaceTable } from './namespace.js';
@@ -32,6 +33,7 @@ export const tables: Record<string, TableConvertor> = {
   'ReplicaSet.apps': replicaSetTable,
   'DaemonSet.apps': daemonSetTable,
   'Job.batch': jobTable,
+  'HorizontalPodAutoscaler.autoscaling': hpaTable,
   'EndpointSlice.discovery.k8s.io': endpointSliceTable,
   'Event.events.k8s.io': eventsV1Table,
   'Lease.coordination.k8s.io': leaseTable,
