@@ -1,5 +1,7 @@
 // `k3ts server`: datastore, PKI, registry, admission and the API server, assembled and started;
 // close() takes them down in reverse order.
+import { createMetricsApi, type MetricsApi } from '../apiserver/metrics/handler.js';
+import { noResourceMetrics, type ResourceMetricsSource } from '../controllers/hpa/metrics-source.js';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openBackend } from '../storage/open.js';
@@ -46,6 +48,15 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
   // The datastore first: a second server on the same data dir stops here, before touching a file.
   const backend = await openBackend(config.datastoreEndpoint, { tls: config.datastoreTls });
   const closers: Array<() => Promise<void> | void> = [() => backend.close()];
+  // The HPA reads usage through the same gathering the metrics.k8s.io API serves (kubelets, through
+  // their tunnels); the controllers start before the tunnels exist, so it is bound once they do.
+  let podUsage: MetricsApi | undefined;
+  const hpaMetrics: ResourceMetricsSource = {
+    podMetrics: async (namespace, selector) => {
+      if (!podUsage) return noResourceMetrics.podMetrics(namespace, selector);
+      return (await podUsage.podMetrics(namespace, selector)).map((m) => ({ pod: m.metadata.name, timestamp: m.timestamp, window: m.window, containers: m.containers }));
+    },
+  };
   try {
     const serviceIP = apiServiceIP(config.serviceCidr);
     const pki = await ensureServerPki({ dataDir: config.dataDir, tlsSans: config.tlsSans, serviceIP, token: config.token });
@@ -60,7 +71,7 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
       caPem: pki.caPem,
       clusterCidr: config.clusterCidr,
       nodeMonitorGracePeriodMs: config.nodeMonitorGracePeriodMs,
-      horizontalPodAutoscaler: { syncPeriodMs: config.hpaSyncPeriodMs, downscaleStabilizationMs: config.hpaDownscaleStabilizationMs },
+      horizontalPodAutoscaler: { syncPeriodMs: config.hpaSyncPeriodMs, downscaleStabilizationMs: config.hpaDownscaleStabilizationMs, metrics: hpaMetrics },
       notReadyTolerationSeconds: config.notReadyTolerationSeconds,
       unreachableTolerationSeconds: config.unreachableTolerationSeconds,
       log,
@@ -71,6 +82,7 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
     const serverPasswords = [...new Set([pki.token, ...(config.token ? [config.token] : [])].map((t) => parseToken(t).password))];
     const tunnels = createTunnelRegistry({ onChange: (node, connected) => log.info(connected ? 'node tunnel connected' : 'node tunnel closed', { node }) });
     closers.unshift(() => tunnels.close());
+    podUsage = createMetricsApi({ ctx: plane.context, dial: (node, target) => tunnels.dial(node, target), log: (line) => log.info(line) });
     const join = createJoinEndpoint({
       client: plane.client,
       caPem: pki.caPem,

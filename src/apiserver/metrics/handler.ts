@@ -26,6 +26,8 @@ export interface MetricsDeps {
 
 export interface MetricsApi {
   handle(req: IncomingMessage, res: ServerResponse, info: ResourceRequest, query: URLSearchParams): Promise<void>;
+  /** The pods of a namespace matching a label selector, as the list answers them: for the HPA. */
+  podMetrics(namespace: string, labelSelector: string): Promise<PodMetrics[]>;
 }
 
 /** How often one node's failure is logged: a polling HPA would otherwise repeat it every scrape. */
@@ -103,6 +105,7 @@ export function createMetricsApi(deps: MetricsDeps): MetricsApi {
   };
 
   return {
+    podMetrics: (namespace, labelSelector) => podMetrics(new URLSearchParams(labelSelector ? { labelSelector } : {}), namespace),
     async handle(req, res, info, query) {
       if (info.version !== METRICS_VERSION || info.subresource !== undefined) throw errors.notFoundPath();
       if (info.verb !== 'get' && info.verb !== 'list') throw errors.methodNotAllowed();
