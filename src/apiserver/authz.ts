@@ -2,6 +2,7 @@
 // OpenAPI and health and ask self reviews; the rest is refused with the message kube-apiserver's RBAC would give.
 import type { UserInfo } from './authn.js';
 import type { RequestInfo } from './request-info.js';
+import type { PolicyRule } from './rbac/rules.js';
 
 export interface Decision {
   allowed: boolean;
@@ -11,6 +12,16 @@ export interface Decision {
 export interface Authorizer {
   // May read the cluster (the node authorizer checks which node a pod is bound to), hence a promise.
   authorize(user: UserInfo, info: RequestInfo): Decision | Promise<Decision>;
+  /** What the user may do in a namespace, for SelfSubjectRulesReview; absent when the authorizer
+   *  cannot list what it grants. */
+  rulesFor?(user: UserInfo, namespace: string | undefined): SubjectRules | Promise<SubjectRules>;
+}
+
+export interface SubjectRules {
+  rules: PolicyRule[];
+  /** True when some authorizer could not say everything it would allow. */
+  incomplete: boolean;
+  evaluationError?: string;
 }
 
 const discoveryPaths = [/^\/api\/?$/, /^\/apis(\/[^/]+){0,2}\/?$/, /^\/api\/v1\/?$/, /^\/version\/?$/, /^\/openapi\//, /^\/healthz/, /^\/livez/, /^\/readyz/];
@@ -27,6 +38,16 @@ export const mastersAuthorizer: Authorizer = {
     if (info.kind === 'resource' && info.verb === 'create' && selfReviews.has(`${info.group}/${info.resource}`)) return { allowed: true };
     return { allowed: false };
   },
+};
+
+/** With RBAC in the chain: system:masters may do anything, even with the cluster-admin binding
+ *  deleted, as kube-apiserver's own bypass for that group; everyone else is RBAC's. */
+export const systemMastersAuthorizer: Authorizer = {
+  authorize: (user) => ({ allowed: user.groups.includes('system:masters') }),
+  rulesFor: (user) => ({
+    rules: user.groups.includes('system:masters') ? [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }, { verbs: ['*'], nonResourceURLs: ['*'] }] : [],
+    incomplete: false,
+  }),
 };
 
 /** The Forbidden message kube-apiserver writes, e.g.
