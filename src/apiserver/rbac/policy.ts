@@ -37,6 +37,11 @@ export interface PolicyUser {
 
 type ByKey = Map<string, Entry[]>;
 
+/** A stored binding's subjects; validation makes them a list, but a decision must never throw. */
+const subjectsOf = (b: KObject): Subject[] => (Array.isArray(b.subjects) ? (b.subjects as Subject[]) : []);
+
+const rulesOf = (role: KObject): PolicyRule[] => (Array.isArray(role.rules) ? (role.rules as PolicyRule[]) : []);
+
 function add(index: ByKey, key: string, entry: Entry): void {
   const list = index.get(key);
   if (list) list.push(entry);
@@ -60,7 +65,7 @@ export class PolicyIndex {
     this.cluster = new Map();
     this.namespaced = new Map();
     for (const b of this.s.clusterRoleBindings.list()) {
-      for (const subject of (b.subjects as Subject[] | undefined) ?? []) {
+      for (const subject of subjectsOf(b)) {
         const key = subjectKey(subject, undefined);
         if (key) add(this.cluster, key, { binding: b, subject });
       }
@@ -69,7 +74,7 @@ export class PolicyIndex {
       const ns = b.metadata.namespace!;
       let index = this.namespaced.get(ns);
       if (!index) this.namespaced.set(ns, (index = new Map()));
-      for (const subject of (b.subjects as Subject[] | undefined) ?? []) {
+      for (const subject of subjectsOf(b)) {
         const key = subjectKey(subject, ns);
         if (key) add(index, key, { binding: b, subject });
       }
@@ -82,11 +87,11 @@ export class PolicyIndex {
     const name = ref.name ?? '';
     if (ref.kind === 'ClusterRole') {
       const role = this.s.clusterRoles.get(undefined, name);
-      return role ? { rules: (role.rules as PolicyRule[] | undefined) ?? [] } : { error: `clusterrole.rbac.authorization.k8s.io "${name}" not found` };
+      return role ? { rules: rulesOf(role) } : { error: `clusterrole.rbac.authorization.k8s.io "${name}" not found` };
     }
     if (ref.kind === 'Role' && namespace) {
       const role = this.s.roles.get(namespace, name);
-      return role ? { rules: (role.rules as PolicyRule[] | undefined) ?? [] } : { error: `role.rbac.authorization.k8s.io "${name}" not found` };
+      return role ? { rules: rulesOf(role) } : { error: `role.rbac.authorization.k8s.io "${name}" not found` };
     }
     return { error: `unsupported role reference kind: "${ref.kind ?? ''}"` };
   }
