@@ -59,6 +59,8 @@ export function forbiddenMessage(user: UserInfo, info: RequestInfo): string {
   const qualified = info.group ? `${info.resource}.${info.group}` : info.resource;
   const subject = info.name !== undefined ? `${qualified} "${info.name}"` : qualified;
   const resource = info.subresource ? `${info.resource}/${info.subresource}` : info.resource;
-  const scope = info.namespace !== undefined ? `in the namespace "${info.namespace}"` : 'at the cluster scope';
+  // A Namespace object is "in" itself, as upstream's request attributes have it.
+  const namespace = info.namespace ?? (info.group === '' && info.resource === 'namespaces' ? info.name : undefined);
+  const scope = namespace !== undefined ? `in the namespace "${namespace}"` : 'at the cluster scope';
   return `${subject} is forbidden: User "${user.name}" cannot ${info.verb} resource "${resource}" in API group "${info.group}" ${scope}`;
 }

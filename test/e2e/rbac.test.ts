@@ -104,6 +104,8 @@ describeWithKubectls('kubectl and RBAC', { nsPrefix: 'rbac', server: { tokenAuth
       'Error from server (Forbidden): configmaps is forbidden: User "dana" cannot list resource "configmaps" in API group "" in the namespace "default"');
     expectError(await kc(['get', 'secrets', '-n', ns], { kubeconfig: dana }),
       `Error from server (Forbidden): secrets is forbidden: User "dana" cannot list resource "secrets" in API group "" in the namespace "${ns}"`);
+    expectError(await kc(['get', 'namespace', ns], { kubeconfig: dana }),
+      `Error from server (Forbidden): namespaces "${ns}" is forbidden: User "dana" cannot get resource "namespaces" in API group "" in the namespace "${ns}"`);
     expectError(await kc(['get', 'nodes'], { kubeconfig: dana }),
       'Error from server (Forbidden): nodes is forbidden: User "dana" cannot list resource "nodes" in API group "" at the cluster scope');
     assert.equal(answer(await kc(['auth', 'can-i', 'list', 'configmaps', '-n', ns], { kubeconfig: dana })), 'yes');
@@ -153,6 +155,12 @@ describeWithKubectls('kubectl and RBAC', { nsPrefix: 'rbac', server: { tokenAuth
     expectMatch(out, /^NAME\s+CREATED AT\s*$/m);
     expectMatch(out, /^cm-reader\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\s*$/m);
     expectMatch(expectOk(await kc(['get', 'clusterroles'])), /^system:aggregate-to-edit\s+\d{4}-/m);
+    const crb = `auditors-${index}`;
+    assert.equal(expectOk(await kc(['create', 'clusterrolebinding', crb, '--clusterrole=view', '--group=auditors', '--user=ann', `--serviceaccount=${ns}:robot`])).trim(), `clusterrolebinding.rbac.authorization.k8s.io/${crb} created`);
+    expectMatch(expectOk(await kc(['get', 'clusterrolebindings', crb, '-o', 'wide'])), new RegExp(`^${crb}\\s+ClusterRole/view\\s+\\d+s\\s+ann\\s+auditors\\s+${ns}/robot\\s*$`, 'm'));
+    const described = expectOk(await kc(['describe', 'rolebinding', 'dana-cm', '-n', ns]));
+    expectMatch(described, /^Role:\s*\n\s+Kind:\s+Role\s*\n\s+Name:\s+cm-reader/m);
+    expectMatch(expectOk(await kc(['describe', 'role', 'cm-reader', '-n', ns])), /^\s+configmaps\s+\[\]\s+\[\]\s+\[get list\]/m);
     // Leases are not in view by default: a role labelled aggregate-to-view adds them to view, edit and admin.
     const role = `lease-viewer-${index}`;
     expectOk(await kc(['create', 'clusterrole', role, '--verb=get', '--resource=leases.coordination.k8s.io']));
