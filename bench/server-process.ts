@@ -15,6 +15,8 @@ export interface ServerOptions {
   nodeFlags?: string[];
   /** 127.0.0.1 unless nodes in a network namespace must reach it (the host's bridge address). */
   bindAddress?: string;
+  /** More server flags, e.g. ['--token-auth-file', path]. */
+  extraArgs?: string[];
 }
 
 export interface StartedServer {
@@ -57,6 +59,7 @@ export async function startServer(opts: ServerOptions): Promise<StartedServer> {
     '--bind-address', opts.bindAddress ?? '127.0.0.1',
     '--write-kubeconfig', opts.kubeconfigPath,
     '--disable-agent',
+    ...(opts.extraArgs ?? []),
   ];
   const t0 = performance.now();
   const child: ChildProcess = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });

@@ -8,7 +8,7 @@ import { hasReason } from '../client/types.js';
 import type { KObject } from '../registry/types.js';
 import { nodeUserPrefix, nodesGroup } from '../join/protocol.js';
 import type { UserInfo } from './authn.js';
-import type { Authorizer, Decision } from './authz.js';
+import type { Authorizer, Decision, SubjectRules } from './authz.js';
 import type { ResourceRequest } from './request-info.js';
 
 const pods = { group: '', version: 'v1', resource: 'pods' };
@@ -70,6 +70,11 @@ export function createNodeAuthorizer(client: Client): Authorizer {
   };
 
   return {
+    rulesFor(user) {
+      // A node's rights depend on its pods: they cannot be listed as rules.
+      if (nodeNameOf(user) === undefined) return { rules: [], incomplete: false };
+      return { rules: [], incomplete: true, evaluationError: 'node authorizer does not support user rule resolution' };
+    },
     async authorize(user, req) {
       const node = nodeNameOf(user);
       // Not a node's request: no opinion, and no reason that would replace another authorizer's.
@@ -120,6 +125,24 @@ export function unionAuthorizer(...authorizers: Authorizer[]): Authorizer {
         if (d.reason) reason = d.reason;
       }
       return { allowed: false, ...(reason ? { reason } : {}) };
+    },
+    // The rules of those that can list them; any other member (the node authorizer decides by
+    // looking at objects) makes the answer incomplete, as upstream's rules review says.
+    async rulesFor(user, namespace) {
+      const rules: SubjectRules['rules'] = [];
+      let incomplete = false;
+      const errors: string[] = [];
+      for (const a of authorizers) {
+        if (!a.rulesFor) {
+          incomplete = true;
+          continue;
+        }
+        const r = await a.rulesFor(user, namespace);
+        rules.push(...r.rules);
+        incomplete ||= r.incomplete;
+        if (r.evaluationError) errors.push(r.evaluationError);
+      }
+      return { rules, incomplete, ...(errors.length ? { evaluationError: errors.join(', ') } : {}) };
     },
   };
 }

@@ -21,6 +21,7 @@ import type { Duplex } from 'node:stream';
 import type { JoinEndpoint } from './join/join-endpoint.js';
 import type { TunnelRegistry } from './tunnels.js';
 import { nodeNameOf } from './node-authorizer.js';
+import { impersonate, wantsImpersonation } from './impersonation.js';
 import { CACERTS_PATH, JOIN_PATH, TUNNEL_PATH } from '../join/protocol.js';
 import { METRICS_GROUP } from '../metrics/resource-metrics.js';
 import { createMetricsApi } from './metrics/handler.js';
@@ -135,7 +136,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const url = new URL(`https://localhost${target}`);
     if (opts.join && url.pathname === CACERTS_PATH) return opts.join.cacerts(req, res);
     if (opts.join && url.pathname === JOIN_PATH) return opts.join.join(req, res);
-    const user: UserInfo | undefined = authenticator.authenticate(req);
+    let user: UserInfo | undefined = authenticator.authenticate(req);
+    if (user && wantsImpersonation(req)) user = await impersonate(req, user, authorizer);
     if (!user) {
       if (!(req.method === 'GET' && publicPaths.has(url.pathname))) throw errors.unauthorized();
     }

@@ -23,7 +23,15 @@ test('short names, categories and scope match kube-apiserver', () => {
     'discovery.k8s.io/endpointslices': { namespaced: true },
     'networking.k8s.io/networkpolicies': { short: ['netpol'], namespaced: true },
     'events.k8s.io/events': { short: ['ev'], namespaced: true },
+    // No short names upstream for any RBAC kind.
+    'rbac.authorization.k8s.io/roles': { namespaced: true },
+    'rbac.authorization.k8s.io/clusterroles': { namespaced: false },
+    'rbac.authorization.k8s.io/rolebindings': { namespaced: true },
+    'rbac.authorization.k8s.io/clusterrolebindings': { namespaced: false },
     'authorization.k8s.io/selfsubjectaccessreviews': { namespaced: false },
+    'authorization.k8s.io/selfsubjectrulesreviews': { namespaced: false },
+    'authorization.k8s.io/subjectaccessreviews': { namespaced: false },
+    'authorization.k8s.io/localsubjectaccessreviews': { namespaced: true },
     'authentication.k8s.io/selfsubjectreviews': { namespaced: false },
   };
   for (const [key, w] of Object.entries(want)) {

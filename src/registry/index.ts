@@ -14,11 +14,12 @@ import { namespace } from './kinds/namespace.js';
 import { networkPolicy } from './kinds/networkpolicy.js';
 import { node } from './kinds/node.js';
 import { pod } from './kinds/pod.js';
+import { clusterRole, clusterRoleBinding, role, roleBinding } from './kinds/rbac.js';
 import { replicaSet } from './kinds/replicaset.js';
 import { secret } from './kinds/secret.js';
 import { service } from './kinds/service.js';
 import { serviceAccount } from './kinds/serviceaccount.js';
-import { selfSubjectAccessReview, selfSubjectReview } from './kinds/reviews.js';
+import { localSubjectAccessReview, selfSubjectAccessReview, selfSubjectReview, selfSubjectRulesReview, subjectAccessReview } from './kinds/reviews.js';
 
 /** The key the table module uses: `Kind` for core/v1, `Kind.group` otherwise. */
 export const tableKey = (d: Pick<ResourceDescriptor, 'group' | 'kind'>) => (d.group ? `${d.kind}.${d.group}` : d.kind);
@@ -48,7 +49,14 @@ export const descriptors: ResourceDescriptor[] = [
   lease,
   endpointSlice,
   networkPolicy,
+  role,
+  clusterRole,
+  roleBinding,
+  clusterRoleBinding,
   selfSubjectAccessReview,
+  selfSubjectRulesReview,
+  subjectAccessReview,
+  localSubjectAccessReview,
   selfSubjectReview,
 ].map(withTable);
 

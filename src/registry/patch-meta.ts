@@ -121,6 +121,11 @@ const byGroupKind: ReadonlyMap<string, TypePatchMeta> = new Map([
   ['events.k8s.io/Event', metadataOnly],
   // No list in a NetworkPolicy carries a patch strategy upstream: rules, ports and peers are replaced whole.
   ['networking.k8s.io/NetworkPolicy', metadataOnly],
+  // rules, subjects and aggregation selectors carry no patch strategy upstream: replaced whole.
+  ['rbac.authorization.k8s.io/Role', metadataOnly],
+  ['rbac.authorization.k8s.io/ClusterRole', metadataOnly],
+  ['rbac.authorization.k8s.io/RoleBinding', metadataOnly],
+  ['rbac.authorization.k8s.io/ClusterRoleBinding', metadataOnly],
 ]);
 
 /**

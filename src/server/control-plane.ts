@@ -20,6 +20,10 @@ import { defaultTolerations } from '../apiserver/admission/default-tolerations.j
 import { runClusterControllers, type ClusterControllersOptions } from '../controllers/cluster.js';
 import { runWorkloadControllers } from '../controllers/workloads/index.js';
 import type { Logger } from './log.js';
+import { createRbac, type Rbac } from '../apiserver/rbac/rbac.js';
+import { ensureDefaultPolicy } from './bootstrap-rbac.js';
+import { startObjectCache } from '../controllers/runtime/object-cache.js';
+import { runClusterRoleAggregation } from '../controllers/clusterrole-aggregation.js';
 
 export interface ControlPlaneOptions {
   backend: Backend;
@@ -46,6 +50,8 @@ export interface ControlPlaneOptions {
 export interface ControlPlane {
   readonly context: ResourceContext;
   readonly client: Client;
+  /** The RBAC authorizer and the policy it reads, kept current by watches. */
+  readonly rbac: Rbac;
   /** Stops controllers and watches and waits for reconciles in flight; the backend stays open
    *  (its owner closes it). */
   stop(): Promise<void>;
@@ -59,8 +65,10 @@ export function apiServiceIP(serviceCidr: string): string {
 export async function startControlPlane(o: ControlPlaneOptions): Promise<ControlPlane> {
   const base = { store: new ObjectStore(o.backend), registry };
   const allocator = createServiceAllocator(base, { serviceCidr: o.serviceCidr, nodePortRange: o.nodePortRange });
+  const rbac = createRbac();
   const ctx: ResourceContext = { ...base, admission: [
       namespaceLifecycle(base),
+      rbac.escalation,
       nodeRestriction(),
       defaultTolerations({ notReadySeconds: o.notReadyTolerationSeconds ?? 300, unreachableSeconds: o.unreachableTolerationSeconds ?? 300 }),
       allocator,
@@ -79,7 +87,19 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   try {
     await allocator.start();
     await bootstrapCluster(ctx, { advertiseAddress: o.advertiseAddress, port: o.port, serviceIP: apiServiceIP(o.serviceCidr), serviceCidr: o.serviceCidr });
+    await ensureDefaultPolicy(ctx);
     const client = createLocalClient(ctx);
+    const rbacType = (resource: string) => ({ group: 'rbac.authorization.k8s.io', version: 'v1', resource });
+    const rbacError = (err: unknown) => o.log.warn('rbac policy watch', { error: (err as Error)?.message ?? String(err) });
+    const [roles, clusterRoles, roleBindings, clusterRoleBindings] = await Promise.all(
+      ['roles', 'clusterroles', 'rolebindings', 'clusterrolebindings'].map((r) => startObjectCache({ client, type: rbacType(r), onError: rbacError }, controllers.signal)),
+    );
+    rbac.attach({ roles, clusterRoles, roleBindings, clusterRoleBindings });
+    const aggregation = await runClusterRoleAggregation(
+      { client, cache: clusterRoles, onError: (key, err) => o.log.warn('clusterrole aggregation', { key, error: (err as Error)?.message ?? String(err) }) },
+      controllers.signal,
+    );
+    running.push(aggregation.stopped);
     const namespaces = await runNamespaceController(
       {
         client,
@@ -94,7 +114,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     );
     // A Conflict is retried at once with fresh state: normal under concurrency, not worth a line.
     running.push(namespaces.stopped, rootCa.stopped);
-    if (o.coreControllersOnly) return { context: ctx, client, stop };
+    if (o.coreControllersOnly) return { context: ctx, client, rbac, stop };
     const warn = (what: string) => (key: string, err: unknown) => {
       if (!hasReason(err, 'Conflict')) o.log.warn(what, { key, error: (err as Error)?.message ?? String(err) });
     };
@@ -112,7 +132,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     );
     const workloads = await runWorkloadControllers({ client, onError: (controller, key, err) => warn(controller)(key, err) }, controllers.signal);
     running.push(scheduler.stopped, cluster.stopped, workloads.stopped);
-    return { context: ctx, client, stop };
+    return { context: ctx, client, rbac, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -11,7 +11,7 @@ import { startApiServer, type ApiServer } from '../apiserver/server.js';
 import { kubeconfigServerUrl, type ServerConfig } from './config.js';
 import type { Logger } from './log.js';
 import { apiServiceIP, startControlPlane } from './control-plane.js';
-import { mastersAuthorizer } from '../apiserver/authz.js';
+import { systemMastersAuthorizer } from '../apiserver/authz.js';
 import { createNodeAuthorizer, unionAuthorizer } from '../apiserver/node-authorizer.js';
 import { claimNodeName, createJoinEndpoint } from '../apiserver/join/join-endpoint.js';
 import { createTunnelRegistry, type TunnelRegistry } from '../apiserver/tunnels.js';
@@ -98,7 +98,8 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
       bindAddress: config.bindAddress,
       port: config.port,
       advertiseAddress: `${config.advertiseAddress}:${config.port}`,
-      authorizer: unionAuthorizer(mastersAuthorizer, createNodeAuthorizer(plane.client)),
+      // Node first (a kubelet's rights depend on its pods), then RBAC.
+      authorizer: unionAuthorizer(systemMastersAuthorizer, createNodeAuthorizer(plane.client), plane.rbac.authorizer),
       join,
       tunnels,
       limits: { requestTimeoutMs: config.requestTimeoutMs },

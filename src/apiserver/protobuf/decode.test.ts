@@ -290,7 +290,7 @@ test('a truncated body is BadRequest', () => {
 });
 
 test('a kind we have no definition for is Unsupported (415) naming the kind', () => {
-  assertDecodeError(body('rbac.authorization.k8s.io/v1', 'Role', 'ConfigMap', {}), 'Unsupported', /Role/);
+  assertDecodeError(body('storage.k8s.io/v1', 'StorageClass', 'ConfigMap', {}), 'Unsupported', /StorageClass/);
   assertDecodeError(body('v2', 'ConfigMap', 'ConfigMap', {}), 'Unsupported', /ConfigMap \(v2\)/);
   assertDecodeError(body('v1', 'ConfigMap', 'ConfigMap', {}, { contentEncoding: 'gzip' }), 'Unsupported', /gzip/);
 });

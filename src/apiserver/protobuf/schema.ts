@@ -228,6 +228,21 @@ export const MESSAGES: Record<string, string> = {
   ResourceAttributes: 'namespace=1:string verb=2:string group=3:string version=4:string resource=5:string subresource=6:string name=7:string',
   NonResourceAttributes: 'path=1:string verb=2:string',
   SelfSubjectReview: 'metadata=1:ObjectMeta',
+  SubjectAccessReview: 'metadata=1:ObjectMeta spec=2:SubjectAccessReviewSpec',
+  SubjectAccessReviewSpec:
+    'resourceAttributes=1:ResourceAttributes? nonResourceAttributes=2:NonResourceAttributes? user=3:string groups=4:string[] uid=6:string',
+  SelfSubjectRulesReview: 'metadata=1:ObjectMeta spec=2:SelfSubjectRulesReviewSpec',
+  SelfSubjectRulesReviewSpec: 'namespace=1:string',
+
+  // rbac.authorization.k8s.io/v1 (kubectl create role|clusterrole|rolebinding|clusterrolebinding)
+  Role: 'metadata=1:ObjectMeta rules=2:PolicyRule[]',
+  ClusterRole: 'metadata=1:ObjectMeta rules=2:PolicyRule[] aggregationRule=3:AggregationRule?',
+  PolicyRule: 'verbs=1:string[] apiGroups=2:string[] resources=3:string[] resourceNames=4:string[] nonResourceURLs=5:string[]',
+  AggregationRule: 'clusterRoleSelectors=1:LabelSelector[]',
+  RoleBinding: 'metadata=1:ObjectMeta subjects=2:RbacSubject[] roleRef=3:RoleRef',
+  ClusterRoleBinding: 'metadata=1:ObjectMeta subjects=2:RbacSubject[] roleRef=3:RoleRef',
+  RbacSubject: 'kind=1:string apiGroup=2:string name=3:string namespace=4:string',
+  RoleRef: 'apiGroup=1:string kind=2:string name=3:string',
 };
 
 /** Top-level kinds we can decode, keyed by `apiVersion/kind` as they appear in TypeMeta. */
@@ -247,6 +262,13 @@ export const TOP_LEVEL: Record<string, string> = {
   'batch/v1/CronJob': 'CronJob',
   'authorization.k8s.io/v1/SelfSubjectAccessReview': 'SelfSubjectAccessReview',
   'authentication.k8s.io/v1/SelfSubjectReview': 'SelfSubjectReview',
+  'authorization.k8s.io/v1/SubjectAccessReview': 'SubjectAccessReview',
+  'authorization.k8s.io/v1/LocalSubjectAccessReview': 'SubjectAccessReview',
+  'authorization.k8s.io/v1/SelfSubjectRulesReview': 'SelfSubjectRulesReview',
+  'rbac.authorization.k8s.io/v1/Role': 'Role',
+  'rbac.authorization.k8s.io/v1/ClusterRole': 'ClusterRole',
+  'rbac.authorization.k8s.io/v1/RoleBinding': 'RoleBinding',
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': 'ClusterRoleBinding',
 };
 
 export interface FieldSpec {

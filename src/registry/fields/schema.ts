@@ -6,7 +6,7 @@ import { corePodTypes } from './core-pod.js';
 import { hpaTypes } from './hpa.js';
 import { coreTypes } from './core.js';
 import { metaTypes } from './meta.js';
-import { autoscalingTypes, coordinationTypes, discoveryTypes, eventsTypes, networkingTypes, policyTypes, reviewTypes } from './small-groups.js';
+import { autoscalingTypes, coordinationTypes, discoveryTypes, eventsTypes, networkingTypes, policyTypes, rbacTypes, reviewTypes } from './small-groups.js';
 import { parseFields, type Fields, type TypeSpecs } from './types.js';
 
 /** `group/Kind` ('' group for core) → the table entry of its top-level object. */
@@ -31,7 +31,14 @@ const roots: Readonly<Record<string, string>> = {
   // `group/version/Kind` where two served versions of one kind differ in shape.
   'autoscaling/v2/HorizontalPodAutoscaler': 'HorizontalPodAutoscaler',
   'autoscaling/v1/HorizontalPodAutoscaler': 'HorizontalPodAutoscalerV1',
+  'rbac.authorization.k8s.io/Role': 'Role',
+  'rbac.authorization.k8s.io/ClusterRole': 'ClusterRole',
+  'rbac.authorization.k8s.io/RoleBinding': 'RoleBinding',
+  'rbac.authorization.k8s.io/ClusterRoleBinding': 'ClusterRoleBinding',
   'authorization.k8s.io/SelfSubjectAccessReview': 'SelfSubjectAccessReview',
+  'authorization.k8s.io/SubjectAccessReview': 'SubjectAccessReview',
+  'authorization.k8s.io/LocalSubjectAccessReview': 'SubjectAccessReview',
+  'authorization.k8s.io/SelfSubjectRulesReview': 'SelfSubjectRulesReview',
   'authentication.k8s.io/SelfSubjectReview': 'SelfSubjectReview',
   // Bodies of subresources and options, which are not stored kinds.
   'autoscaling/Scale': 'Scale',
@@ -46,7 +53,7 @@ const parsed = new Map<string, Fields>();
 export function allSpecs(): ReadonlyMap<string, string> {
   if (specs) return specs;
   const merged = new Map<string, string>();
-  const groups: TypeSpecs[] = [metaTypes, corePodTypes, coreTypes, appsTypes, batchTypes, coordinationTypes, discoveryTypes, eventsTypes, networkingTypes, reviewTypes, autoscalingTypes, policyTypes, hpaTypes];
+  const groups: TypeSpecs[] = [metaTypes, corePodTypes, coreTypes, appsTypes, batchTypes, coordinationTypes, discoveryTypes, eventsTypes, networkingTypes, rbacTypes, reviewTypes, autoscalingTypes, policyTypes, hpaTypes];
   for (const group of groups) {
     for (const [name, spec] of Object.entries(group)) {
       if (merged.has(name)) throw new Error(`field tables: type ${name} is defined twice`);

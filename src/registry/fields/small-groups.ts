@@ -1,4 +1,4 @@
-// coordination.k8s.io/v1, discovery.k8s.io/v1, events.k8s.io/v1, networking.k8s.io/v1 and the self reviews of
+// coordination.k8s.io/v1, discovery.k8s.io/v1, events.k8s.io/v1, networking.k8s.io/v1, rbac.authorization.k8s.io/v1 and the reviews of
 // authorization.k8s.io/v1 and authentication.k8s.io/v1. Types whose upstream name clashes
 // with a core/v1 one carry their group as a prefix.
 import { top } from './meta.js';
@@ -50,12 +50,32 @@ export const autoscalingTypes: TypeSpecs = {
   ScaleStatus: 'replicas:int selector',
 };
 
+/** rbac.authorization.k8s.io/v1. */
+export const rbacTypes: TypeSpecs = {
+  Role: `${top} rules:[PolicyRule]`,
+  ClusterRole: `${top} rules:[PolicyRule] aggregationRule:AggregationRule`,
+  PolicyRule: 'verbs:[string] apiGroups:[string] resources:[string] resourceNames:[string] nonResourceURLs:[string]',
+  AggregationRule: 'clusterRoleSelectors:[LabelSelector]',
+  RoleBinding: `${top} subjects:[RbacSubject] roleRef:RoleRef`,
+  ClusterRoleBinding: `${top} subjects:[RbacSubject] roleRef:RoleRef`,
+  RbacSubject: 'kind apiGroup name namespace',
+  RoleRef: 'apiGroup kind name',
+};
+
 export const reviewTypes: TypeSpecs = {
   SelfSubjectAccessReview: `${top} spec:SelfSubjectAccessReviewSpec status:SubjectAccessReviewStatus`,
   SelfSubjectAccessReviewSpec: 'resourceAttributes:ResourceAttributes nonResourceAttributes:NonResourceAttributes',
   ResourceAttributes: 'namespace verb group version resource subresource name fieldSelector:any labelSelector:any',
   NonResourceAttributes: 'path verb',
   SubjectAccessReviewStatus: 'allowed:bool denied:bool reason evaluationError',
+  SubjectAccessReview: `${top} spec:SubjectAccessReviewSpec status:SubjectAccessReviewStatus`,
+  SubjectAccessReviewSpec:
+    'resourceAttributes:ResourceAttributes nonResourceAttributes:NonResourceAttributes user groups:[string] extra:{[string]} uid',
+  SelfSubjectRulesReview: `${top} spec:SelfSubjectRulesReviewSpec status:SubjectRulesReviewStatus`,
+  SelfSubjectRulesReviewSpec: 'namespace',
+  SubjectRulesReviewStatus: 'resourceRules:[ResourceRule] nonResourceRules:[NonResourceRule] incomplete:bool evaluationError',
+  ResourceRule: 'verbs:[string] apiGroups:[string] resources:[string] resourceNames:[string]',
+  NonResourceRule: 'verbs:[string] nonResourceURLs:[string]',
   SelfSubjectReview: `${top} status:SelfSubjectReviewStatus`,
   SelfSubjectReviewStatus: 'userInfo:UserInfo',
   UserInfo: 'username uid groups:[string] extra:{[string]}',

@@ -27,3 +27,34 @@ export const selfSubjectReview: ResourceDescriptor = {
   generation: false,
   ephemeral: true,
 };
+
+// The other access reviews: one subject's access (SubjectAccessReview, or LocalSubjectAccessReview
+// within one namespace), and what the caller may do in a namespace (`kubectl auth can-i --list`).
+const review: Pick<ResourceDescriptor, 'group' | 'version' | 'verbs' | 'generation' | 'ephemeral'> = { group: 'authorization.k8s.io', version: 'v1', verbs: ['create'], generation: false, ephemeral: true };
+
+export const subjectAccessReview: ResourceDescriptor = {
+  ...review,
+  kind: 'SubjectAccessReview',
+  listKind: 'SubjectAccessReviewList',
+  plural: 'subjectaccessreviews',
+  singular: 'subjectaccessreview',
+  namespaced: false,
+};
+
+export const localSubjectAccessReview: ResourceDescriptor = {
+  ...review,
+  kind: 'LocalSubjectAccessReview',
+  listKind: 'LocalSubjectAccessReviewList',
+  plural: 'localsubjectaccessreviews',
+  singular: 'localsubjectaccessreview',
+  namespaced: true,
+};
+
+export const selfSubjectRulesReview: ResourceDescriptor = {
+  ...review,
+  kind: 'SelfSubjectRulesReview',
+  listKind: 'SelfSubjectRulesReviewList',
+  plural: 'selfsubjectrulesreviews',
+  singular: 'selfsubjectrulesreview',
+  namespaced: false,
+};

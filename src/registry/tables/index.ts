@@ -14,6 +14,7 @@ import { namespaceTable } from './namespace.js';
 import { networkPolicyTable } from './networkpolicy.js';
 import { nodeTable } from './node.js';
 import { podTable } from './pod.js';
+import { clusterRoleBindingTable, roleBindingTable, roleTable } from './rbac.js';
 import { replicaSetTable } from './replicaset.js';
 import { secretTable } from './secret.js';
 import { serviceTable } from './service.js';
@@ -38,6 +39,10 @@ export const tables: Record<string, TableConvertor> = {
   'Event.events.k8s.io': eventsV1Table,
   'Lease.coordination.k8s.io': leaseTable,
   'NetworkPolicy.networking.k8s.io': networkPolicyTable,
+  'Role.rbac.authorization.k8s.io': roleTable,
+  'ClusterRole.rbac.authorization.k8s.io': roleTable,
+  'RoleBinding.rbac.authorization.k8s.io': roleBindingTable,
+  'ClusterRoleBinding.rbac.authorization.k8s.io': clusterRoleBindingTable,
 };
 
 export { defaultTable };

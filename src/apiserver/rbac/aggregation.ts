@@ -1,0 +1,30 @@
+// What an aggregated ClusterRole's rules are: those of every other ClusterRole its selectors match,
+// in name order, each rule once. The clusterrole-aggregation controller writes the result.
+import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
+import type { KObject } from '../../registry/types.js';
+import { canonical } from '../../registry/validation/common.js';
+import { selectorMatches } from '../../registry/validation/selector.js';
+import type { PolicyRule } from './rules.js';
+
+export function selectorsOf(role: KObject): LabelSelector[] | undefined {
+  const rule = role.aggregationRule as { clusterRoleSelectors?: LabelSelector[] } | undefined | null;
+  return rule ? rule.clusterRoleSelectors ?? [] : undefined;
+}
+
+export function aggregatedRules(role: KObject, all: readonly KObject[]): PolicyRule[] {
+  const selectors = selectorsOf(role) ?? [];
+  const sources = all
+    .filter((r) => r.metadata.name !== role.metadata.name && selectors.some((s) => selectorMatches(s, r.metadata.labels)))
+    .sort((a, b) => (a.metadata.name! < b.metadata.name! ? -1 : a.metadata.name! > b.metadata.name! ? 1 : 0));
+  const seen = new Set<string>();
+  const rules: PolicyRule[] = [];
+  for (const source of sources) {
+    for (const rule of (source.rules as PolicyRule[] | undefined) ?? []) {
+      const key = canonical(rule);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      rules.push(rule);
+    }
+  }
+  return rules;
+}
