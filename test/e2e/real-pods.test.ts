@@ -15,6 +15,7 @@ import { eventually, exec, k3tsBin, ok, sleep } from './cli-exec.js';
 import { containerdSkipReason } from '../../src/runtime/containerd/test-containerd.js';
 import { containerdPidsFor, mountsUnder } from '../../src/runtime/containerd/host-cleanup.js';
 import { containerdPaths } from '../../src/runtime/containerd/config.js';
+import { cgroupParentFor } from '../../src/runtime/containerd/managed.js';
 import { LocalRegistry } from '../support/images/registry.js';
 import { chooseNodeCidr, hostRouteDestinations, type UpNetwork } from '../../src/local-cluster/node-network.js';
 import { nthAddress, parseCidr } from '../../src/network/ipv4.js';
@@ -409,10 +410,11 @@ if (skip) {
       assert.deepEqual(others(bridges()), others(bridgesBefore));
       assert.equal(bridges().includes(network.bridge), false, 'the nodes\' bridge is gone');
       assert.equal(readdirSync('/sys/class/net').filter((n) => n.startsWith('veth')).length, vethsBefore, 'no pod veth left');
-      // cgroup v1 keeps one tree per controller, v2 one tree.
-      for (const parent of ['/sys/fs/cgroup/pids/k3ts', '/sys/fs/cgroup/k3ts']) {
-        const nodes = existsSync(parent) ? readdirSync(parent, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name) : [];
-        assert.deepEqual(nodes, [], `node cgroups left in ${parent}`);
+      // cgroup v1 keeps one tree per controller, v2 one tree. Only this cluster's nodes: another
+      // test's cluster may be running beside this one.
+      const ours = ['server', 'agent-1', 'agent-2'].map((n) => cgroupParentFor(join(dataDir, n, 'agent')));
+      for (const root of ['/sys/fs/cgroup/pids', '/sys/fs/cgroup']) {
+        assert.deepEqual(ours.filter((c) => existsSync(join(root, c))), [], `node cgroups left in ${root}`);
       }
       assert.equal(existsSync(dataDir), false);
       const namespaces = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
