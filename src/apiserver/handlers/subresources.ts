@@ -83,7 +83,9 @@ export async function handleScale(r: ReadRequest, name: string, verb: string): P
     const typeError = checkDecoding('autoscaling', 'Scale', scale)?.typeError;
     if (typeError) throw errors.badRequest(`Scale in version "v1" cannot be handled as a Scale: ${typeError}`);
     checkPreconditions(r.d, current, scale.metadata ?? {});
-    const replicas = scale.spec?.replicas;
+    // Go reads a missing replicas as 0, and its encoders leave 0 out (JSON omitempty, and
+    // protobuf: a typed client scaling to zero sends no replicas at all).
+    const replicas = scale.spec?.replicas ?? 0;
     if (typeof replicas !== 'number' || replicas < 0) {
       throw errors.invalid('Scale', 'autoscaling', name, [
         { reason: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(replicas ?? null)}: must be greater than or equal to 0` },

@@ -2,7 +2,7 @@
 // operations, answer with the stored object (or a Status) in the negotiated form.
 import { apiVersionOf, type KObject } from '../../registry/types.js';
 import { ApiError, errors, successStatus } from '../errors.js';
-import { mediaType, parseJson, readBody, readObjectBody } from '../http/body.js';
+import { decodeObjectBody, mediaType, parseJson, readBody, readObjectBody } from '../http/body.js';
 import { APPLY_PATCH, JSON_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH } from '../patch/index.js';
 import { patchStored } from '../resources/patch-object.js';
 import { createObject, deleteObject, finalizeNamespace, updateObject, type DeleteOptions } from '../resources/operations.js';
@@ -59,9 +59,11 @@ export async function handlePatch(r: ReadRequest, name: string, subresource?: st
   sendObject(r, obj);
 }
 
+/** DeleteOptions come as JSON, YAML or protobuf like any body (client-go's typed clients, helm's
+ *  release Secret among them, send protobuf); an empty body means defaults. */
 async function readDeleteOptions(r: ReadRequest): Promise<DeleteOptions> {
   const raw = await readBody(r.req);
-  return parseDeleteOptions(raw.length > 0 ? parseJson(raw) : undefined, r.query);
+  return parseDeleteOptions(raw.length > 0 ? await decodeObjectBody(raw, r.req.headers['content-type']) : undefined, r.query);
 }
 
 export async function handleDelete(r: ReadRequest, name: string): Promise<void> {
