@@ -26,7 +26,7 @@ interface HelmCase {
 const cases: HelmCase[] = [
   { name: 'helm 3.17', major: 3, writeFlags: [] },
   // helm 4 applies server-side by default (PATCH application/apply-patch+yaml).
-  { name: 'helm 4.1 (server-side apply, its default)', major: 4, writeFlags: [], todo: 'k3ts has no server-side apply yet (415)' },
+  { name: 'helm 4.1 (server-side apply, its default)', major: 4, writeFlags: [] },
   { name: 'helm 4.1 --server-side=false', major: 4, writeFlags: ['--server-side=false'] },
 ];
 
