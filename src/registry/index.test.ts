@@ -25,6 +25,8 @@ test('short names, categories and scope match kube-apiserver', () => {
     'events.k8s.io/events': { short: ['ev'], namespaced: true },
     'authorization.k8s.io/selfsubjectaccessreviews': { namespaced: false },
     'authentication.k8s.io/selfsubjectreviews': { namespaced: false },
+    '/podtemplates': { namespaced: true },
+    'apps/controllerrevisions': { namespaced: true },
   };
   for (const [key, w] of Object.entries(want)) {
     const [group, plural] = key.split('/') as [string, string];
