@@ -1,8 +1,6 @@
-// DefaultTolerationSeconds, as kube-apiserver runs it: every pod tolerates a not-ready or
+// DefaultTolerationSeconds, as kube-apiserver runs it: every new pod tolerates a not-ready or
 // unreachable node for a while (300 s by default) before taint eviction removes it, unless the pod
-// already says how it tolerates those taints. Upstream runs it on updates too: a PUT of the
-// manifest (`kubectl replace`, `--save-config`) carries no tolerations, and without them again the
-// update would read as removing tolerations, which pod validation forbids.
+// already says how it tolerates those taints.
 import type { Toleration } from 'kubernetes-types/core/v1.js';
 import type { AdmissionPlugin } from '../resources/context.js';
 
@@ -20,9 +18,8 @@ const covers = (t: Toleration, key: string) => (t.key === key || !t.key) && (t.e
 export function defaultTolerations(o: DefaultTolerationsOptions): AdmissionPlugin {
   return {
     name: 'DefaultTolerationSeconds',
-    // Before validation, so an update's tolerations are complete again when pod validation looks.
-    mutate(req) {
-      if ((req.operation !== 'CREATE' && req.operation !== 'UPDATE') || req.subresource || req.descriptor.group !== '' || req.descriptor.kind !== 'Pod') return;
+    admit(req) {
+      if (req.operation !== 'CREATE' || req.subresource || req.descriptor.group !== '' || req.descriptor.kind !== 'Pod') return;
       const spec = (req.object.spec ??= {}) as { tolerations?: Toleration[] };
       const tolerations = Array.isArray(spec.tolerations) ? spec.tolerations : [];
       const add: Toleration[] = [];

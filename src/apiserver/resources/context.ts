@@ -30,12 +30,8 @@ export interface RequestUser {
 
 export interface AdmissionPlugin {
   readonly name: string;
-  /** Mutate from the server's own settings, as upstream's mutating admission does before
-   *  validation, so validation sees the result (an update that drops defaulted tolerations gets
-   *  them back before pod update validation compares). Runs after the kind's defaults. */
-  mutate?(req: AdmissionRequest): void;
   /** Mutate or refuse (throw an ApiError). Runs after defaulting and validation. */
-  admit?(req: AdmissionRequest): Promise<void> | void;
+  admit(req: AdmissionRequest): Promise<void> | void;
   /** Called when an admitted write did not happen (storage error or dry run). */
   abandon?(req: AdmissionRequest): void;
 }

@@ -10,7 +10,7 @@ const ref = (d: ResourceDescriptor) => ({ group: d.group, resource: d.plural });
 
 async function admit(ctx: ResourceContext, req: AdmissionRequest): Promise<() => void> {
   try {
-    for (const plugin of ctx.admission) await plugin.admit?.(req);
+    for (const plugin of ctx.admission) await plugin.admit(req);
   } catch (err) {
     for (const plugin of ctx.admission) plugin.abandon?.(req);
     throw err;
@@ -18,11 +18,6 @@ async function admit(ctx: ResourceContext, req: AdmissionRequest): Promise<() =>
   return () => {
     for (const plugin of ctx.admission) plugin.abandon?.(req);
   };
-}
-
-/** The admission plugins' mutations that validation must see (see AdmissionPlugin.mutate). */
-function mutate(ctx: ResourceContext, req: AdmissionRequest): void {
-  for (const plugin of ctx.admission) plugin.mutate?.(req);
 }
 
 /** Writes `obj` through `write`, undoing admission reservations if the write does not happen. */
@@ -56,9 +51,8 @@ export async function createObject(
   // The status of a new object is the server's to set (its defaults may start one), except where
   // the writer is the one that knows it (a kubelet registering its Node).
   if (d.subresources?.status && !d.keepsStatusOnCreate) delete obj.status;
-  const req: AdmissionRequest = { operation: 'CREATE', descriptor: d, object: obj, dryRun: !!opts.dryRun, user: opts.user };
-  defaultAndValidate(d, obj, undefined, () => mutate(ctx, req));
-  return admitAndWrite(ctx, req, () => ctx.store.create(d, obj));
+  defaultAndValidate(d, obj);
+  return admitAndWrite(ctx, { operation: 'CREATE', descriptor: d, object: obj, dryRun: !!opts.dryRun, user: opts.user }, () => ctx.store.create(d, obj));
 }
 
 export interface UpdateOptions extends WriteOptions {
@@ -161,8 +155,7 @@ export async function replaceStored(
     carryOverMeta(d, next, old);
     if (opts.managedFields) next.metadata.managedFields = opts.managedFields();
     d.prepareForUpdate?.(next, old);
-    const main = next;
-    defaultAndValidate(d, next, old, () => mutate(ctx, { operation: 'UPDATE', descriptor: d, object: main, old, dryRun: !!opts.dryRun, user: opts.user }));
+    defaultAndValidate(d, next, old);
   }
   next.metadata.resourceVersion = old.metadata.resourceVersion;
   if (readyToFinalize(d, next)) {

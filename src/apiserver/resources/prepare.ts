@@ -57,10 +57,8 @@ export function hasGeneration(d: ResourceDescriptor): boolean {
 }
 
 /** Runs defaulting and validation and throws 422 Invalid with every field error. */
-/** `mutate` runs between the kind's defaults and validation: admission's early mutations. */
-export function defaultAndValidate(d: ResourceDescriptor, obj: KObject, old?: KObject, mutate?: () => void): void {
+export function defaultAndValidate(d: ResourceDescriptor, obj: KObject, old?: KObject): void {
   d.defaults?.(obj);
-  mutate?.();
   const errs: FieldError[] = [...metadataShapeErrors(obj), ...(d.validate?.(obj, old ? { old } : {}) ?? [])];
   if (errs.length > 0) throw errors.invalid(d.kind, d.group, obj.metadata.name ?? obj.metadata.generateName ?? '', errs);
 }
