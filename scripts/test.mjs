@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The runner behind `npm test` (after `npm run build`): provides kubectl 1.35, then runs every
+// The runner behind `npm test` (after `npm run build`): provides kubectl 1.35 (and helm 3 and 4 when
+// the helm e2e test is among the files), then runs every
 // compiled test file under dist/src and dist/test with node:test, the spec reporter on stdout, and
 // prints `N passed, M failed[, K skipped]` as the very last line. Load tests (test/soak) run last,
 // alone. `node scripts/test.mjs <substring>` runs only the files whose path contains one of the
@@ -9,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fetchKubectl } from './fetch-kubectl.mjs';
+import { fetchHelm, fetchKubectl } from './fetch-kubectl.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // Two cores: e2e files each start an API server plus many kubectl processes.
@@ -44,6 +45,15 @@ try {
   console.log(`kubectl 1.35: ${fetchKubectl()}`);
 } catch (err) {
   console.log(`fetch-kubectl: ${err.message}`);
+}
+// helm is only for the helm e2e test, which says itself what is missing.
+for (const major of [3, 4]) {
+  if (!files.some((f) => f.includes('helm'))) break;
+  try {
+    console.log(`helm ${major}: ${fetchHelm(major)}`);
+  } catch (err) {
+    console.log(`fetch-helm ${major}: ${err.message}`);
+  }
 }
 
 const work = mkdtempSync(join(tmpdir(), 'k3ts-test-'));

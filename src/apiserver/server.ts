@@ -16,6 +16,7 @@ import type { ResourceContext } from './resources/context.js';
 import { buildDiscoveryDocuments } from './discovery/documents.js';
 import { respondWithDocument, type CachedDocument } from './openapi/etag.js';
 import { buildOpenAPIDocuments } from './openapi/documents.js';
+import { buildOpenAPIV2, OPENAPI_V2_PATH } from './openapi/v2-documents.js';
 import { versionInfo } from './version.js';
 import type { Duplex } from 'node:stream';
 import type { JoinEndpoint } from './join/join-endpoint.js';
@@ -74,6 +75,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const served = [...opts.context.registry.descriptors, ...metricsDescriptors];
   const discovery = buildDiscoveryDocuments(served);
   const openapi = buildOpenAPIDocuments(served);
+  const openapiV2 = buildOpenAPIV2(served);
   const version = JSON.stringify(versionInfo());
   const watchTuning = opts.watchTuning ?? defaultWatchTuning;
   const tunnels = opts.tunnels;
@@ -122,6 +124,15 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         for (const [k, v] of Object.entries(answer.headers)) res.setHeader(k, v);
         sendText(req, res, answer.status, answer.body, answer.headers['Content-Type'] ?? 'application/json');
       }
+      return;
+    }
+    if (path === OPENAPI_V2_PATH) {
+      const answer = openapiV2.answer({ accept: req.headers.accept, ifNoneMatch: req.headers['if-none-match'] });
+      for (const [k, v] of Object.entries(answer.headers)) res.setHeader(k, v);
+      if (answer.body === undefined) {
+        res.writeHead(answer.status);
+        res.end();
+      } else sendText(req, res, answer.status, answer.body, answer.headers['Content-Type']!);
       return;
     }
     throw errors.notFoundPath();

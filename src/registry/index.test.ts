@@ -33,6 +33,8 @@ test('short names, categories and scope match kube-apiserver', () => {
     'authorization.k8s.io/subjectaccessreviews': { namespaced: false },
     'authorization.k8s.io/localsubjectaccessreviews': { namespaced: true },
     'authentication.k8s.io/selfsubjectreviews': { namespaced: false },
+    '/podtemplates': { namespaced: true },
+    'apps/controllerrevisions': { namespaced: true },
   };
   for (const [key, w] of Object.entries(want)) {
     const [group, plural] = key.split('/') as [string, string];

@@ -2,6 +2,8 @@
 import type { ResourceDescriptor } from './types.js';
 import { tables } from './tables/index.js';
 import { configMap } from './kinds/configmap.js';
+import { controllerRevision } from './kinds/controllerrevision.js';
+import { podTemplate } from './kinds/podtemplate.js';
 import { daemonSet } from './kinds/daemonset.js';
 import { deployment } from './kinds/deployment.js';
 import { endpoints, endpointSlice } from './kinds/endpoints.js';
@@ -58,6 +60,8 @@ export const descriptors: ResourceDescriptor[] = [
   subjectAccessReview,
   localSubjectAccessReview,
   selfSubjectReview,
+  podTemplate,
+  controllerRevision,
 ].map(withTable);
 
 const gv = (group: string, version: string) => `${group}/${version}`;

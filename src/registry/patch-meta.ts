@@ -116,6 +116,9 @@ const byGroupKind: ReadonlyMap<string, TypePatchMeta> = new Map([
     spec: nested({ jobTemplate: nested({ metadata: nested(objectMeta), spec: nested(jobSpec) }) }),
   }],
   ['coordination.k8s.io/Lease', metadataOnly],
+  ['/PodTemplate', { metadata: nested(objectMeta), template: nested(podTemplateSpec) }],
+  // data is a whole object of any kind, replaced as a unit.
+  ['apps/ControllerRevision', metadataOnly],
   // endpoints and ports of a slice are replaced whole.
   ['discovery.k8s.io/EndpointSlice', metadataOnly],
   ['events.k8s.io/Event', metadataOnly],

@@ -7,7 +7,7 @@ import { sendJson } from '../http/respond.js';
 import { checkPreconditions, updateStored } from '../resources/operations.js';
 import { bindPod, evictPod } from '../resources/pod-subresources.js';
 import { runPatch } from '../resources/patch-object.js';
-import { MERGE_PATCH, STRATEGIC_MERGE_PATCH } from '../patch/index.js';
+import { APPLY_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH } from '../patch/index.js';
 import { labelSelectorFromObject } from '../../registry/selectors/label.js';
 import { checkDecoding } from '../../registry/fields/unknown-fields.js';
 import { isDryRun, readPatch } from './write.js';
@@ -70,6 +70,7 @@ export async function handleScale(r: ReadRequest, name: string, verb: string): P
     change = () => body;
   } else if (verb === 'patch') {
     const patch = await readPatch(r);
+    if (patch.contentType === APPLY_PATCH) throw errors.unsupportedMediaType('server-side apply to the scale subresource is not supported by k3ts; apply to the object itself');
     // A Scale has no lists, so a strategic merge patch means the same as a merge patch.
     const contentType = patch.contentType === STRATEGIC_MERGE_PATCH ? MERGE_PATCH : patch.contentType;
     change = (current) => runPatch(r.d, toScale(current, spec) as unknown as KObject, { contentType, body: patch.body }) as ScaleBody;
@@ -83,7 +84,9 @@ export async function handleScale(r: ReadRequest, name: string, verb: string): P
     const typeError = checkDecoding('autoscaling', 'Scale', scale)?.typeError;
     if (typeError) throw errors.badRequest(`Scale in version "v1" cannot be handled as a Scale: ${typeError}`);
     checkPreconditions(r.d, current, scale.metadata ?? {});
-    const replicas = scale.spec?.replicas;
+    // Go reads a missing replicas as 0, and its encoders leave 0 out (JSON omitempty, and
+    // protobuf: a typed client scaling to zero sends no replicas at all).
+    const replicas = scale.spec?.replicas ?? 0;
     if (typeof replicas !== 'number' || replicas < 0) {
       throw errors.invalid('Scale', 'autoscaling', name, [
         { reason: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(replicas ?? null)}: must be greater than or equal to 0` },

@@ -2,7 +2,7 @@
 // operations, answer with the stored object (or a Status) in the negotiated form.
 import { apiVersionOf, type KObject } from '../../registry/types.js';
 import { ApiError, errors, successStatus } from '../errors.js';
-import { mediaType, parseJson, readBody, readObjectBody } from '../http/body.js';
+import { decodeObjectBody, mediaType, parseJson, readBody, readObjectBody } from '../http/body.js';
 import { APPLY_PATCH, JSON_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH } from '../patch/index.js';
 import { patchStored } from '../resources/patch-object.js';
 import { createObject, deleteObject, finalizeNamespace, updateObject, type DeleteOptions } from '../resources/operations.js';
@@ -10,6 +10,9 @@ import { parseFieldValidation } from '../resources/field-validation.js';
 import { parseDeleteOptions } from '../resources/delete-options.js';
 import { buildFilter, selectorsOf } from '../resources/filters.js';
 import { addWarning, sendJson } from '../http/respond.js';
+import { queryBool } from '../http/query.js';
+import { decodeYaml } from '../http/yaml-decoder.js';
+import { serverSideApply } from '../apply/server-side-apply.js';
 import { sendObject, type ReadRequest } from './read.js';
 
 /** dryRun, fieldValidation and a warning sink, from the request. */
@@ -48,20 +51,33 @@ export async function readPatch(r: ReadRequest): Promise<{ contentType: string; 
   }
   const raw = await readBody(r.req);
   if (contentType === APPLY_PATCH) {
-    throw errors.unsupportedMediaType('server-side apply (application/apply-patch+yaml) is not supported yet by k3ts; use client-side `kubectl apply` (without --server-side)');
+    // An applied configuration is YAML (kubectl sends it as JSON, which YAML reads too).
+    if (raw.length === 0) throw errors.badRequest('the request body is empty: expected an applied configuration');
+    return { contentType, body: raw[0] === 0x7b ? parseJson(raw) : await decodeYaml(raw.toString('utf8')) };
   }
   return { contentType, body: parseJson(raw) };
 }
 
 export async function handlePatch(r: ReadRequest, name: string, subresource?: string): Promise<void> {
+  if (mediaType(r.req.headers['content-type']) === APPLY_PATCH) {
+    if (subresource) throw errors.unsupportedMediaType(`server-side apply to the ${subresource} subresource is not supported by k3ts; apply to the object itself`);
+    const { body } = await readPatch(r);
+    const { object, created } = await serverSideApply(r.ctx, r.d, { namespace: r.namespace, name }, body, {
+      ...writeOptions(r), fieldManager: r.query.get('fieldManager') ?? '', force: queryBool(r.query, 'force'),
+    });
+    sendObject(r, object, created ? 201 : 200);
+    return;
+  }
   const patch = await readPatch(r);
   const obj = await patchStored(r.ctx, r.d, { namespace: r.namespace, name }, patch, { ...writeOptions(r), subresource });
   sendObject(r, obj);
 }
 
+/** DeleteOptions come as JSON, YAML or protobuf like any body (client-go's typed clients, helm's
+ *  release Secret among them, send protobuf); an empty body means defaults. */
 async function readDeleteOptions(r: ReadRequest): Promise<DeleteOptions> {
   const raw = await readBody(r.req);
-  return parseDeleteOptions(raw.length > 0 ? parseJson(raw) : undefined, r.query);
+  return parseDeleteOptions(raw.length > 0 ? await decodeObjectBody(raw, r.req.headers['content-type']) : undefined, r.query);
 }
 
 export async function handleDelete(r: ReadRequest, name: string): Promise<void> {

@@ -7,7 +7,7 @@ import { ApiError, errors } from '../errors.js';
 
 const gzipThreshold = 128 * 1024;
 
-export function sendText(req: IncomingMessage, res: ServerResponse, code: number, body: string, contentType: string): void {
+export function sendText(req: IncomingMessage, res: ServerResponse, code: number, body: string | Buffer, contentType: string): void {
   let payload: Buffer | string = body;
   const headers: Record<string, string | number> = { 'Content-Type': contentType, 'Cache-Control': 'no-cache, private' };
   if (body.length > gzipThreshold && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {

@@ -3,7 +3,7 @@
 // rest of the API server only ever sees JSON.
 import protobuf from 'protobufjs';
 import type { KObject } from '../../registry/types.js';
-import { MESSAGES, TOP_LEVEL, isScalar, parseFields, protobufjsDescriptor, type FieldSpec } from './schema.js';
+import { ANY_VERSION, MESSAGES, TOP_LEVEL, isScalar, parseFields, protobufjsDescriptor, type FieldSpec } from './schema.js';
 
 export const PROTOBUF_CONTENT_TYPE = 'application/vnd.kubernetes.protobuf';
 
@@ -74,7 +74,7 @@ export function decodeKubernetesProtobuf(body: Buffer | Uint8Array): DecodedProt
   if (contentEncoding) {
     throw new ProtobufDecodeError('Unsupported', `protobuf content encoding "${contentEncoding}" is not supported`);
   }
-  const message = TOP_LEVEL[`${apiVersion}/${kind}`];
+  const message = TOP_LEVEL[`${apiVersion}/${kind}`] ?? ANY_VERSION[kind];
   if (!message) {
     throw new ProtobufDecodeError(
       'Unsupported',
@@ -84,8 +84,10 @@ export function decodeKubernetesProtobuf(body: Buffer | Uint8Array): DecodedProt
   const raw = ((envelope as unknown as Record<string, unknown>).raw as Uint8Array | undefined) ?? new Uint8Array(0);
   const decoded = decodeMessage(types.get(message)!, raw, `${apiVersion} ${kind}`);
   const converted = toJson(decoded, message, fields);
-  // JSON clients always send metadata, and everything downstream expects it.
-  const object: KObject = { apiVersion, kind, ...converted, metadata: (converted.metadata as KObject['metadata']) ?? {} };
+  // JSON clients always send an object's metadata, and everything downstream expects it; option
+  // kinds (DeleteOptions) have none.
+  const hasMeta = fields.get(message)!.some((f) => f.json === 'metadata');
+  const object = { apiVersion, kind, ...converted, ...(hasMeta ? { metadata: converted.metadata ?? {} } : {}) } as KObject;
   return { apiVersion, kind, object };
 }
 

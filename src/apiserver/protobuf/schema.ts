@@ -27,6 +27,11 @@ export const MESSAGES: Record<string, string> = {
     'ownerReferences=13:OwnerReference[] finalizers=14:string[]',
   OwnerReference:
     'apiVersion=5:string kind=1:string name=3:string uid=4:string controller=6:bool? blockOwnerDeletion=7:bool?',
+  // DeleteOptions: every field is a Go pointer (or a list), so a zero grace period survives.
+  DeleteOptions:
+    'gracePeriodSeconds=1:int64? preconditions=2:Preconditions? orphanDependents=3:bool? ' +
+    'propagationPolicy=4:string? dryRun=5:string[]',
+  Preconditions: 'uid=1:string? resourceVersion=2:string?',
   LabelSelector: 'matchLabels=1:map<string,string> matchExpressions=2:LabelSelectorRequirement[]',
   LabelSelectorRequirement: 'key=1:string operator=2:string values=3:string[]',
 
@@ -208,6 +213,12 @@ export const MESSAGES: Record<string, string> = {
   DaemonSetUpdateStrategy: 'type=1:string rollingUpdate=2:RollingUpdateDaemonSet?',
   RollingUpdateDaemonSet: 'maxUnavailable=1:IntOrString? maxSurge=2:IntOrString?',
 
+  // policy/v1 (pods/eviction) and autoscaling/v1 (the scale subresource of typed clients)
+  Eviction: 'metadata=1:ObjectMeta deleteOptions=2:DeleteOptions?',
+  Scale: 'metadata=1:ObjectMeta spec=2:ScaleSpec status=3:ScaleStatus',
+  ScaleSpec: 'replicas=1:int32',
+  ScaleStatus: 'replicas=1:int32 selector=2:string',
+
   // batch/v1
   Job: 'metadata=1:ObjectMeta spec=2:JobSpec',
   JobSpec:
@@ -269,6 +280,17 @@ export const TOP_LEVEL: Record<string, string> = {
   'rbac.authorization.k8s.io/v1/ClusterRole': 'ClusterRole',
   'rbac.authorization.k8s.io/v1/RoleBinding': 'RoleBinding',
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': 'ClusterRoleBinding',
+  'policy/v1/Eviction': 'Eviction',
+  'autoscaling/v1/Scale': 'Scale',
+};
+
+/**
+ * Option kinds every group version registers (metav1.AddToGroupVersion), so TypeMeta carries
+ * whichever group version the client was built for: `v1`, `apps/v1`, `meta.k8s.io/v1`, ...
+ * (helm deletes its release Secret with `{apiVersion: v1, kind: DeleteOptions}`).
+ */
+export const ANY_VERSION: Record<string, string> = {
+  DeleteOptions: 'DeleteOptions',
 };
 
 export interface FieldSpec {

@@ -50,4 +50,7 @@ export interface WriteOptions {
   warn?: (text: string) => void;
   /** The authenticated caller, for admission plugins that depend on who writes (node restriction). */
   user?: RequestUser;
+  /** Server-side apply: the `metadata.managedFields` the write leaves. Otherwise a write keeps the
+   *  stored ones and ignores any the client sent. */
+  managedFields?: () => unknown[];
 }

@@ -46,6 +46,7 @@ export async function createObject(
   const obj = checkTypeMeta(d, body);
   enforceKnownFields(d, obj, opts.fieldValidation ?? 'Ignore', opts.warn);
   initCreateMeta(d, obj, namespace);
+  if (opts.managedFields) obj.metadata.managedFields = opts.managedFields();
   d.prepareForCreate?.(obj);
   // The status of a new object is the server's to set (its defaults may start one), except where
   // the writer is the one that knows it (a kubelet registering its Node).
@@ -152,6 +153,7 @@ export async function replaceStored(
       else delete next.status;
     }
     carryOverMeta(d, next, old);
+    if (opts.managedFields) next.metadata.managedFields = opts.managedFields();
     d.prepareForUpdate?.(next, old);
     defaultAndValidate(d, next, old);
   }

@@ -117,7 +117,9 @@ export function carryOverMeta(d: ResourceDescriptor, obj: KObject, old: KObject)
     delete m.deletionTimestamp;
     delete m.deletionGracePeriodSeconds;
   }
-  delete m.managedFields;
+  // Ownership is the server's record (server-side apply), never the client's to rewrite.
+  if (old.metadata.managedFields !== undefined) m.managedFields = old.metadata.managedFields;
+  else delete m.managedFields;
   if (hasGeneration(d)) {
     const gen = old.metadata.generation ?? 1;
     m.generation = specChanged(obj, old) ? gen + 1 : gen;

@@ -8,6 +8,8 @@ import { coreTypes } from './core.js';
 import { metaTypes } from './meta.js';
 import { autoscalingTypes, coordinationTypes, discoveryTypes, eventsTypes, networkingTypes, policyTypes, rbacTypes, reviewTypes } from './small-groups.js';
 import { parseFields, type Fields, type TypeSpecs } from './types.js';
+import { controllerRevisionTypes } from '../kinds/controllerrevision.js';
+import { podTemplateTypes } from '../kinds/podtemplate.js';
 
 /** `group/Kind` ('' group for core) → the table entry of its top-level object. */
 const roots: Readonly<Record<string, string>> = {
@@ -40,6 +42,8 @@ const roots: Readonly<Record<string, string>> = {
   'authorization.k8s.io/LocalSubjectAccessReview': 'SubjectAccessReview',
   'authorization.k8s.io/SelfSubjectRulesReview': 'SelfSubjectRulesReview',
   'authentication.k8s.io/SelfSubjectReview': 'SelfSubjectReview',
+  '/PodTemplate': 'PodTemplate',
+  'apps/ControllerRevision': 'ControllerRevision',
   // Bodies of subresources and options, which are not stored kinds.
   'autoscaling/Scale': 'Scale',
   'policy/Eviction': 'Eviction',
@@ -53,7 +57,7 @@ const parsed = new Map<string, Fields>();
 export function allSpecs(): ReadonlyMap<string, string> {
   if (specs) return specs;
   const merged = new Map<string, string>();
-  const groups: TypeSpecs[] = [metaTypes, corePodTypes, coreTypes, appsTypes, batchTypes, coordinationTypes, discoveryTypes, eventsTypes, networkingTypes, rbacTypes, reviewTypes, autoscalingTypes, policyTypes, hpaTypes];
+  const groups: TypeSpecs[] = [metaTypes, corePodTypes, coreTypes, appsTypes, batchTypes, coordinationTypes, discoveryTypes, eventsTypes, networkingTypes, rbacTypes, reviewTypes, autoscalingTypes, policyTypes, hpaTypes, podTemplateTypes, controllerRevisionTypes];
   for (const group of groups) {
     for (const [name, spec] of Object.entries(group)) {
       if (merged.has(name)) throw new Error(`field tables: type ${name} is defined twice`);
