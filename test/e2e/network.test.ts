@@ -79,6 +79,12 @@ if (skip) {
       ok(await exec(k3tsBin, ['up', '--agents', '2', '--data-dir', dataDir, '--port', String(await freePort()), '--runtime', 'containerd', '--', '--node-monitor-grace-period', '25s'], {}, 180_000), 'k3ts up');
       network = (JSON.parse(readFileSync(join(dataDir, 'up.json'), 'utf8')) as { network: UpNetwork }).network;
       ok(await exec(k3tsBin, ['image', 'import', tar, '--data-dir', dataDir]), 'k3ts image import');
+      // Ready comes before the overlay is up; a node whose pod network is not there yet is no place
+      // for a replica, so the spread over three nodes waits for all three.
+      await eventually('NetworkUnavailable=False on every node', 60_000, async () => {
+        const v = await jsonpath(['get', 'nodes'], '{range .items[*]}{.status.conditions[?(@.type=="NetworkUnavailable")].status}{" "}{end}');
+        return v.trim() === 'False False False' ? true : undefined;
+      });
       // httpd ignores SIGTERM: a short grace period keeps the scale-down test from waiting out 30 s.
       const manifest = readFileSync(join(repoRoot, 'examples', 'seed002-test.yaml'), 'utf8')
         .replace('replicas: 2', 'replicas: 3')
