@@ -350,19 +350,24 @@ export function runBackendConformance(name: string, factory: BackendFactory): vo
     describe('concurrency', () => {
       it('gives concurrent writers distinct revisions and fails only the conflicting ones', async () => {
         const base = await db.create('/k/shared', '0');
-        const creates = Array.from({ length: 64 }, (_, i) => db.create(`/k/${i}`, String(i)));
-        // Handlers go on every failing promise at once: a networked backend may settle a loser before
-        // all the creates are done, and an unhandled rejection would fail the test for the wrong reason.
-        const dup = rejectsWith(db.create('/k/7', 'duplicate'), 'KeyExists');
+        // Settled, not awaited one by one: a networked backend may settle a loser first, and an
+        // unhandled rejection would fail the test for the wrong reason.
+        const creates = Promise.allSettled(Array.from({ length: 64 }, (_, i) => db.create(`/k/${i}`, String(i))));
+        // A second create of /k/7 races the first; over a network either may arrive first, so
+        // exactly one of the two wins and the other is KeyExists.
+        const dup = Promise.allSettled([db.create('/k/7', 'duplicate')]);
         const racers = Promise.allSettled(Array.from({ length: 5 }, (_, i) => db.update('/k/shared', `racer${i}`, base.modRevision)));
-        const created = await Promise.all(creates);
-        await dup;
+        const created = await creates;
+        const [second] = await dup;
         const results = await racers;
         assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1, 'exactly one CAS wins');
         for (const r of results) if (r.status === 'rejected') assert.equal((r.reason as StorageError).code, 'Conflict');
-        const revisions = created.map((kv) => kv.modRevision);
-        assert.equal(new Set(revisions).size, 64);
-        assert.equal((await db.get('/k/7'))?.value, '7');
+        const pair = [created[7]!, second!];
+        assert.equal(pair.filter((r) => r.status === 'fulfilled').length, 1, 'exactly one create of /k/7 wins');
+        for (const r of [...created, second!]) if (r.status === 'rejected') assert.equal((r.reason as StorageError).code, 'KeyExists');
+        const winners = [...created, second!].flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+        assert.equal(new Set(winners.map((kv) => kv.modRevision)).size, 64, 'one distinct revision per successful create');
+        assert.equal((await db.get('/k/7'))?.value, pair[0]!.status === 'fulfilled' ? '7' : 'duplicate');
         assert.equal((await db.list({ prefix: '/k/' })).items.length, 65);
       });
     });
