@@ -34,13 +34,16 @@ describe('ClusterIP and NodePort allocation', () => {
 
   it('a dry run or a refused create keeps nothing: the port is free for the next Service', async () => {
     const d = cp.context.registry.findByResource('', 'v1', 'services')!;
-    await createObject(cp.context, d, 'default', svc('dry', { type: 'NodePort', ports: [{ port: 80, nodePort: 30111 }] }), { dryRun: true });
-    // Admitted (30112 reserved), then refused by storage: the name is taken.
+    // Two ports no earlier test's Service was given at random.
+    const used = new Set((await cp.client.list(svcs)).items.flatMap(nodePorts));
+    const [p1, p2] = Array.from({ length: 200 }, (_, i) => 30100 + i).filter((n) => !used.has(n));
+    await createObject(cp.context, d, 'default', svc('dry', { type: 'NodePort', ports: [{ port: 80, nodePort: p1 }] }), { dryRun: true });
+    // Admitted (p2 reserved), then refused by storage: the name is taken.
     await cp.client.create(svcs, svc('taken', { ports: [{ port: 80 }] }));
-    await assert.rejects(createObject(cp.context, d, 'default', svc('taken', { type: 'NodePort', ports: [{ port: 80, nodePort: 30112 }] })), (err) => hasReason(err, 'AlreadyExists'));
-    const a = await cp.client.create(svcs, svc('real-a', { type: 'NodePort', ports: [{ port: 80, nodePort: 30111 }] }));
-    const b = await cp.client.create(svcs, svc('real-b', { type: 'NodePort', ports: [{ port: 80, nodePort: 30112 }] }));
-    assert.deepEqual([...nodePorts(a), ...nodePorts(b)], [30111, 30112]);
+    await assert.rejects(createObject(cp.context, d, 'default', svc('taken', { type: 'NodePort', ports: [{ port: 80, nodePort: p2 }] })), (err) => hasReason(err, 'AlreadyExists'));
+    const a = await cp.client.create(svcs, svc('real-a', { type: 'NodePort', ports: [{ port: 80, nodePort: p1 }] }));
+    const b = await cp.client.create(svcs, svc('real-b', { type: 'NodePort', ports: [{ port: 80, nodePort: p2 }] }));
+    assert.deepEqual([...nodePorts(a), ...nodePorts(b)], [p1, p2]);
   });
 
   it('deleting a Service frees its NodePort; an update keeps the ports it had', async () => {
