@@ -37,7 +37,10 @@ export function serverCommand(): Command {
     .option('--horizontal-pod-autoscaler-downscale-stabilization <duration>', 'scale down only to the highest recommendation of this window (default: 5m0s)')
     .option('--default-not-ready-toleration-seconds <n>', 'how long pods stay on a NotReady node before eviction (default: 300)')
     .option('--default-unreachable-toleration-seconds <n>', 'how long pods stay on an unreachable node before eviction (default: 300)')
-    .option('--request-timeout <duration>', 'a request must have sent its headers and body within this; watches and logs then stream on (default: 60s)');
+    .option('--request-timeout <duration>', 'a request must have sent its headers and body within this; watches and logs then stream on (default: 60s)')
+    .option('--leader-elect-lease-duration <duration>', 'servers sharing a datastore: how long others wait after the controllers\' leader stops renewing (default: 15s)')
+    .option('--leader-elect-renew-deadline <duration>', 'the leader stops its controllers when it could not renew for this long (default: 10s)')
+    .option('--leader-elect-retry-period <duration>', 'how often leases are renewed or tried (default: 2s)');
   return nodeFlags(cmd)
     .addOption(new Option('--log-format <format>', 'text or json (default: text)').choices(['text', 'json']))
     .option('--debug', 'also log normal events a client caused, such as requests it aborted (env K3TS_DEBUG=true)')

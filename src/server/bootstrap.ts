@@ -36,6 +36,9 @@ export interface BootstrapOptions {
   serviceIP: string;
   /** With it, also the cluster DNS Service (kube-system/kube-dns at the range's .10), as K3s ships CoreDNS's. */
   serviceCidr?: string;
+  /** Several servers share the datastore: the Endpoints list every live server
+   *  (controllers/apiserver-endpoints.ts keeps them), so a start must not reset them to itself. */
+  sharedDatastore?: boolean;
 }
 
 export async function bootstrapCluster(ctx: ResourceContext, o: BootstrapOptions): Promise<void> {
@@ -49,13 +52,16 @@ export async function bootstrapCluster(ctx: ResourceContext, o: BootstrapOptions
     metadata: { name: 'kubernetes', namespace: 'default', labels },
     spec: { type: 'ClusterIP', clusterIP: o.serviceIP, ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: o.port }], sessionAffinity: 'None' },
   });
-  await ensureField(ctx, { group: '', version: 'v1', plural: 'endpoints' }, {
+  type Resource = Parameters<typeof ensureCreated>[1];
+  // Alone, the endpoints are this server; sharing the datastore, they are kept by every server together.
+  const ensureEndpoints = (r: Resource, obj: KObject, fields: string[]) => (o.sharedDatastore ? ensureCreated(ctx, r, obj) : ensureField(ctx, r, obj, fields));
+  await ensureEndpoints({ group: '', version: 'v1', plural: 'endpoints' }, {
     apiVersion: 'v1',
     kind: 'Endpoints',
     metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
     subsets: [{ addresses: [{ ip: o.advertiseAddress }], ports: [{ name: 'https', port: o.port, protocol: 'TCP' }] }],
   }, ['subsets']);
-  await ensureField(ctx, { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices' }, {
+  await ensureEndpoints({ group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices' }, {
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
     metadata: { name: 'kubernetes', namespace: 'default', labels: { 'kubernetes.io/service-name': 'kubernetes', 'endpointslice.kubernetes.io/managed-by': 'k3ts-apiserver' } },

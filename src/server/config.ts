@@ -46,6 +46,9 @@ export interface ServerFlags {
   logFormat?: string;
   debug?: boolean;
   requestTimeout?: string;
+  leaderElectLeaseDuration?: string;
+  leaderElectRenewDeadline?: string;
+  leaderElectRetryPeriod?: string;
 }
 
 export interface ServerConfig {
@@ -78,6 +81,8 @@ export interface ServerConfig {
   debug: boolean;
   /** A request's headers and body must arrive within this (watches and logs then stream on). */
   requestTimeoutMs: number;
+  /** Leader election of controllers and scheduler when servers share a datastore (upstream's defaults 15s/10s/2s). */
+  leaderElection: { leaseDurationMs: number; renewDeadlineMs: number; retryPeriodMs: number };
 }
 
 
@@ -99,6 +104,15 @@ function parseDurationFlag(flag: string, v: string | undefined, fallbackMs: numb
   }
 }
 
+/** As upstream requires: the lease outlives the renew deadline, which outlives a retry. */
+function leaderElectionTimes(flags: ServerFlags): ServerConfig['leaderElection'] {
+  const leaseDurationMs = parseDurationFlag('--leader-elect-lease-duration', flags.leaderElectLeaseDuration, 15_000);
+  const renewDeadlineMs = parseDurationFlag('--leader-elect-renew-deadline', flags.leaderElectRenewDeadline, 10_000);
+  const retryPeriodMs = parseDurationFlag('--leader-elect-retry-period', flags.leaderElectRetryPeriod, 2_000);
+  if (!(leaseDurationMs > renewDeadlineMs)) throw new ConfigError('--leader-elect-lease-duration must be longer than --leader-elect-renew-deadline');
+  if (!(renewDeadlineMs > retryPeriodMs)) throw new ConfigError('--leader-elect-renew-deadline must be longer than --leader-elect-retry-period');
+  return { leaseDurationMs, renewDeadlineMs, retryPeriodMs };
+}
 
 export function defaultKubeconfigPath(e: Environment): string {
   return e.uid === 0 ? '/etc/k3ts/k3ts.yaml' : join(e.home, '.kube', 'k3ts.yaml');
@@ -187,6 +201,7 @@ export function resolveServerConfig(flags: ServerFlags, e: Environment = current
     logFormat: flags.logFormat === 'json' ? 'json' : 'text',
     debug: !!flags.debug || e.env.K3TS_DEBUG === 'true',
     requestTimeoutMs: parseDurationFlag('--request-timeout', flags.requestTimeout, 60_000),
+    leaderElection: leaderElectionTimes(flags),
   });
 }
 

@@ -24,6 +24,8 @@ import { createRbac, type Rbac } from '../apiserver/rbac/rbac.js';
 import { ensureDefaultPolicy } from './bootstrap-rbac.js';
 import { startObjectCache } from '../controllers/runtime/object-cache.js';
 import { runClusterRoleAggregation } from '../controllers/clusterrole-aggregation.js';
+import { startLeaderElection, type LeaderElector } from '../controllers/runtime/leader-election.js';
+import { startApiserverEndpoints, type ApiserverEndpoints } from '../controllers/apiserver-endpoints.js';
 
 export interface ControlPlaneOptions {
   backend: Backend;
@@ -44,7 +46,21 @@ export interface ControlPlaneOptions {
   /** Only namespace deletion and the root CA publisher: for tests of one controller, scheduler or
    *  kubelet that must not meet a second copy of itself or the others writing the same objects. */
   coreControllersOnly?: boolean;
+  /** Several servers share the datastore: controllers and the scheduler run on the holder of their
+   *  Lease only, and the `kubernetes` Endpoints list every live server. */
+  ha?: HaOptions;
   log: Logger;
+}
+
+export interface HaOptions {
+  /** This server's name in the leases (the host name, as upstream's identities). */
+  identity: string;
+  leaseDurationMs?: number;
+  renewDeadlineMs?: number;
+  retryPeriodMs?: number;
+  /** How long a dead server stays in the `kubernetes` Endpoints. */
+  apiserverLeaseSeconds?: number;
+  apiserverRenewMs?: number;
 }
 
 export interface ControlPlane {
@@ -55,6 +71,8 @@ export interface ControlPlane {
   /** Stops controllers and watches and waits for reconciles in flight; the backend stays open
    *  (its owner closes it). */
   stop(): Promise<void>;
+  /** With `ha`: whether this server now runs the controllers (and, separately, the scheduler). */
+  leading(): { controllers: boolean; scheduler: boolean };
 }
 
 /** The first address of the service range: the `kubernetes` Service's ClusterIP (10.43.0.1). */
@@ -79,14 +97,20 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   // default limit of 10 would call that a leak. A real leak still gets noticed past this bound.
   setMaxListeners(200, controllers.signal);
   const running: Array<Promise<void>> = [];
+  const electors: LeaderElector[] = [];
+  let endpoints: ApiserverEndpoints | undefined;
   const stop = async () => {
+    // Leases first, while the loops still run: another server takes over as soon as it can.
+    await Promise.all(electors.map((e) => e.stop()));
+    await endpoints?.stop();
     controllers.abort();
     allocator.stop();
     await Promise.all(running);
   };
+  const leading = () => ({ controllers: electors[0]?.isLeader() ?? !o.ha, scheduler: electors[1]?.isLeader() ?? !o.ha });
   try {
     await allocator.start();
-    await bootstrapCluster(ctx, { advertiseAddress: o.advertiseAddress, port: o.port, serviceIP: apiServiceIP(o.serviceCidr), serviceCidr: o.serviceCidr });
+    await bootstrapCluster(ctx, { advertiseAddress: o.advertiseAddress, port: o.port, serviceIP: apiServiceIP(o.serviceCidr), serviceCidr: o.serviceCidr, sharedDatastore: !!o.ha });
     await ensureDefaultPolicy(ctx);
     const client = createLocalClient(ctx);
     const rbacType = (resource: string) => ({ group: 'rbac.authorization.k8s.io', version: 'v1', resource });
@@ -95,44 +119,80 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       ['roles', 'clusterroles', 'rolebindings', 'clusterrolebindings'].map((r) => startObjectCache({ client, type: rbacType(r), onError: rbacError }, controllers.signal)),
     );
     rbac.attach({ roles, clusterRoles, roleBindings, clusterRoleBindings });
-    const aggregation = await runClusterRoleAggregation(
-      { client, cache: clusterRoles, onError: (key, err) => o.log.warn('clusterrole aggregation', { key, error: (err as Error)?.message ?? String(err) }) },
-      controllers.signal,
-    );
-    running.push(aggregation.stopped);
-    const namespaces = await runNamespaceController(
-      {
-        client,
-        namespacedTypes: registry.descriptors.filter((d) => d.namespaced && !d.conversion).map((d) => ({ group: d.group, version: d.version, resource: d.plural })),
-        onError: (key, err) => o.log.warn('namespace controller', { namespace: key, error: (err as Error)?.message ?? String(err) }),
-      },
-      controllers.signal,
-    );
-    const rootCa = await runRootCaPublisher(
-      { client, caPem: o.caPem, onError: (key, err) => o.log.warn('root CA publisher', { namespace: key, error: (err as Error)?.message ?? String(err) }) },
-      controllers.signal,
-    );
-    // A Conflict is retried at once with fresh state: normal under concurrency, not worth a line.
-    running.push(namespaces.stopped, rootCa.stopped);
-    if (o.coreControllersOnly) return { context: ctx, client, rbac, stop };
     const warn = (what: string) => (key: string, err: unknown) => {
+      // A Conflict is retried at once with fresh state: normal under concurrency, not worth a line.
       if (!hasReason(err, 'Conflict')) o.log.warn(what, { key, error: (err as Error)?.message ?? String(err) });
     };
-    const scheduler = await runScheduler({ client, onError: (err) => warn('scheduler')('', err) }, controllers.signal);
-    const cluster = await runClusterControllers(
-      {
-        client,
-        clusterCidr: o.clusterCidr ?? '10.42.0.0/16',
-        nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriodMs,
-        horizontalPodAutoscaler: o.horizontalPodAutoscaler,
-        descriptors: registry.descriptors.filter((d) => !d.ephemeral && !d.conversion).map((d) => ({ group: d.group, version: d.version, resource: d.plural, kind: d.kind, namespaced: d.namespaced })),
-        onError: (controller, key, err) => warn(controller)(key, err),
-      },
-      controllers.signal,
-    );
-    const workloads = await runWorkloadControllers({ client, onError: (controller, key, err) => warn(controller)(key, err) }, controllers.signal);
-    running.push(scheduler.stopped, cluster.stopped, workloads.stopped);
-    return { context: ctx, client, rbac, stop };
+    const controllerLoops = async (signal: AbortSignal): Promise<Array<Promise<void>>> => {
+      const aggregation = await runClusterRoleAggregation(
+        { client, cache: clusterRoles, onError: (key, err) => o.log.warn('clusterrole aggregation', { key, error: (err as Error)?.message ?? String(err) }) },
+        signal,
+      );
+      const namespaces = await runNamespaceController(
+        {
+          client,
+          namespacedTypes: registry.descriptors.filter((d) => d.namespaced && !d.conversion).map((d) => ({ group: d.group, version: d.version, resource: d.plural })),
+          onError: (key, err) => o.log.warn('namespace controller', { namespace: key, error: (err as Error)?.message ?? String(err) }),
+        },
+        signal,
+      );
+      const rootCa = await runRootCaPublisher(
+        { client, caPem: o.caPem, onError: (key, err) => o.log.warn('root CA publisher', { namespace: key, error: (err as Error)?.message ?? String(err) }) },
+        signal,
+      );
+      const stopped = [aggregation.stopped, namespaces.stopped, rootCa.stopped];
+      if (o.coreControllersOnly) return stopped;
+      const cluster = await runClusterControllers(
+        {
+          client,
+          clusterCidr: o.clusterCidr ?? '10.42.0.0/16',
+          nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriodMs,
+          horizontalPodAutoscaler: o.horizontalPodAutoscaler,
+          descriptors: registry.descriptors.filter((d) => !d.ephemeral && !d.conversion).map((d) => ({ group: d.group, version: d.version, resource: d.plural, kind: d.kind, namespaced: d.namespaced })),
+          onError: (controller, key, err) => warn(controller)(key, err),
+        },
+        signal,
+      );
+      const workloads = await runWorkloadControllers({ client, onError: (controller, key, err) => warn(controller)(key, err) }, signal);
+      return [...stopped, cluster.stopped, workloads.stopped];
+    };
+    const schedulerLoop = async (signal: AbortSignal): Promise<Array<Promise<void>>> => {
+      if (o.coreControllersOnly) return [];
+      const scheduler = await runScheduler({ client, onError: (err) => warn('scheduler')('', err) }, signal);
+      return [scheduler.stopped];
+    };
+    if (!o.ha) {
+      running.push(...(await controllerLoops(controllers.signal)), ...(await schedulerLoop(controllers.signal)));
+      return { context: ctx, client, rbac, stop, leading };
+    }
+    const ha = o.ha;
+    for (const [name, loops] of [['kube-controller-manager', controllerLoops], ['kube-scheduler', schedulerLoop]] as const) {
+      electors.push(
+        startLeaderElection({
+          client,
+          name,
+          identity: ha.identity,
+          leaseDurationMs: ha.leaseDurationMs,
+          renewDeadlineMs: ha.renewDeadlineMs,
+          retryPeriodMs: ha.retryPeriodMs,
+          lead: async (signal) => {
+            const both = AbortSignal.any([signal, controllers.signal]);
+            await Promise.all(await loops(both));
+          },
+          onChange: ({ holder, self }) => o.log.info(self ? `leading ${name}` : `${name} is led elsewhere`, { holder }),
+          onError: (err) => o.log.warn(`${name} leader election`, { error: (err as Error)?.message ?? String(err) }),
+        }),
+      );
+    }
+    endpoints = startApiserverEndpoints({
+      client,
+      address: o.advertiseAddress,
+      port: o.port,
+      leaseDurationSeconds: ha.apiserverLeaseSeconds,
+      renewIntervalMs: ha.apiserverRenewMs,
+      onError: (err) => o.log.warn('kubernetes endpoints', { error: (err as Error)?.message ?? String(err) }),
+    });
+    return { context: ctx, client, rbac, stop, leading };
   } catch (err) {
     await stop();
     throw err;

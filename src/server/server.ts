@@ -22,6 +22,11 @@ import { startNode } from '../agent/node.js';
 import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Client } from '../client/types.js';
+import { hostname } from 'node:os';
+import { publishBootstrapData, restoreBootstrapData } from './bootstrap-data.js';
+import { readIfExists } from '../pki/files.js';
+import { serverPkiPaths } from '../pki/index.js';
+import type { Backend } from '../storage/backend.js';
 
 export interface RunningServer {
   readonly port: number;
@@ -59,7 +64,9 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
   };
   try {
     const serviceIP = apiServiceIP(config.serviceCidr);
-    const pki = await ensureServerPki({ dataDir: config.dataDir, tlsSans: config.tlsSans, serviceIP, token: config.token });
+    // SQLite belongs to this one process; any other datastore may be shared by several servers.
+    const shared = backend.name !== 'sqlite';
+    const pki = shared ? await sharedClusterPki(backend, config, serviceIP, log) : await ensureServerPki({ dataDir: config.dataDir, tlsSans: config.tlsSans, serviceIP, token: config.token });
     for (const w of pki.written) log.info('wrote', { path: w.path, reason: w.reason });
 
     const plane = await startControlPlane({
@@ -74,6 +81,7 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
       horizontalPodAutoscaler: { syncPeriodMs: config.hpaSyncPeriodMs, downscaleStabilizationMs: config.hpaDownscaleStabilizationMs, metrics: hpaMetrics },
       notReadyTolerationSeconds: config.notReadyTolerationSeconds,
       unreachableTolerationSeconds: config.unreachableTolerationSeconds,
+      ha: shared ? { identity: hostname(), ...config.leaderElection } : undefined,
       log,
     });
     closers.unshift(() => plane.stop());
@@ -136,6 +144,22 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
     await closeAll(closers).catch(() => undefined);
     throw err;
   }
+}
+
+/** The certificates of a server on a shared datastore: the cluster's CAs come from the datastore when
+ *  another server stored them first (sealed with the token), and are stored there when this is the first. */
+async function sharedClusterPki(backend: Backend, config: Readonly<ServerConfig>, serviceIP: string, log: Logger) {
+  const tokenFile = (await readIfExists(serverPkiPaths(config.dataDir).token))?.toString('utf8').trim();
+  const known = config.token ?? tokenFile;
+  const restored = await restoreBootstrapData(backend, config.dataDir, known ? parseToken(known).password : undefined);
+  if (restored === 'restored') log.info('took the cluster certificates from the datastore');
+  const ensure = () => ensureServerPki({ dataDir: config.dataDir, tlsSans: config.tlsSans, serviceIP, token: config.token });
+  const pki = await ensure();
+  const published = await publishBootstrapData(backend, config.dataDir, parseToken(pki.token).password);
+  if (published === 'published') log.info('stored the cluster certificates in the datastore for other servers (sealed with the token)');
+  if (published !== 'replaced') return pki;
+  log.info('another server created the cluster at the same moment; took its certificates');
+  return ensure();
 }
 
 /** The server's own node: the same kubelet an agent runs, on the in-process client, dialled directly. */
