@@ -7,6 +7,7 @@ import { ObjectStore } from '../apiserver/store/object-store.js';
 import type { ResourceContext } from '../apiserver/resources/context.js';
 import { namespaceLifecycle } from '../apiserver/admission/namespace-lifecycle.js';
 import { createServiceAllocator } from '../apiserver/admission/service-allocator.js';
+import { datastoreClaims } from '../apiserver/admission/allocation-claims.js';
 import { createLocalClient } from '../apiserver/local-client.js';
 import { intToIp, parseCidr } from '../network/ipv4.js';
 import { hasReason, type Client } from '../client/types.js';
@@ -82,7 +83,7 @@ export function apiServiceIP(serviceCidr: string): string {
 
 export async function startControlPlane(o: ControlPlaneOptions): Promise<ControlPlane> {
   const base = { store: new ObjectStore(o.backend), registry };
-  const allocator = createServiceAllocator(base, { serviceCidr: o.serviceCidr, nodePortRange: o.nodePortRange });
+  const allocator = createServiceAllocator(base, { serviceCidr: o.serviceCidr, nodePortRange: o.nodePortRange, claims: o.ha ? datastoreClaims(o.backend) : undefined });
   const rbac = createRbac();
   const ctx: ResourceContext = { ...base, admission: [
       namespaceLifecycle(base),

@@ -8,10 +8,13 @@ import { errors } from '../errors.js';
 import type { AdmissionPlugin, AdmissionRequest, ResourceContext } from '../resources/context.js';
 import { openWatch, type OpenWatch } from '../resources/watch-source.js';
 import { intToIp, ipToInt, parseCidr, type Ipv4Cidr } from '../../network/ipv4.js';
+import { ORPHAN_AFTER_MS, type AllocationClaims, type ClaimKind } from './allocation-claims.js';
 
 export interface ServiceAllocatorOptions {
   serviceCidr: string;
   nodePortRange: { min: number; max: number };
+  /** Servers sharing the datastore: every value is also claimed there before it is used. */
+  claims?: AllocationClaims;
 }
 
 interface ServicePort {
@@ -35,13 +38,35 @@ const wantsNodePorts = (type?: string) => type === 'NodePort' || type === 'LoadB
 class Pool {
   private owner = new Map<number, string>();
   private reserved = new Map<number, { key: string; req: object }>();
+  /** Claimed in the datastore by a Service this server has not seen yet, until the given time. */
+  private elsewhere = new Map<number, number>();
 
   /** May this Service (`key`) keep or take `n` explicitly? */
   allows(n: number, key: string, req: object): boolean {
     const owner = this.owner.get(n);
     if (owner !== undefined && owner !== key) return false;
+    if (owner === undefined && this.claimedElsewhere(n)) return false;
     const r = this.reserved.get(n);
     return r === undefined || r.req === req || r.key === key;
+  }
+  /** Does a Service other than `key` hold `n`, as far as this server has seen? */
+  heldByOther(n: number, key: string): boolean {
+    const owner = this.owner.get(n);
+    return owner !== undefined && owner !== key;
+  }
+  markClaimedElsewhere(n: number) {
+    this.elsewhere.set(n, Date.now() + ORPHAN_AFTER_MS);
+  }
+  private claimedElsewhere(n: number): boolean {
+    const until = this.elsewhere.get(n);
+    if (until === undefined) return false;
+    if (until > Date.now()) return true;
+    this.elsewhere.delete(n);
+    return false;
+  }
+  /** What `key` holds now, to release what a change gives up. */
+  ownedBy(key: string): number[] {
+    return [...this.owner].filter(([, k]) => k === key).map(([n]) => n);
   }
   reserve(n: number, key: string, req: object) {
     this.reserved.set(n, { key, req });
@@ -54,6 +79,8 @@ class Pool {
     for (const [n, k] of this.owner) if (k === key) this.owner.delete(n);
     for (const n of values) {
       this.owner.set(n, key);
+      // The Service that claimed it elsewhere is now seen: from here on its watch events decide.
+      this.elsewhere.delete(n);
       if (this.reserved.get(n)?.key === key) this.reserved.delete(n);
     }
   }
@@ -64,7 +91,7 @@ class Pool {
     const start = randomInt(size);
     for (let i = 0; i < size; i++) {
       const n = min + ((start + i) % size);
-      if (!this.owner.has(n) && !this.reserved.has(n)) return n;
+      if (!this.owner.has(n) && !this.reserved.has(n) && !this.claimedElsewhere(n)) return n;
     }
     return undefined;
   }
@@ -81,11 +108,44 @@ export function createServiceAllocator(ctx: Pick<ResourceContext, 'store' | 'reg
   const ports = new Pool();
   let watch: OpenWatch | undefined;
 
+  const release = (kind: ClaimKind, key: string, before: number[], after: number[]) => {
+    if (!opts.claims) return;
+    for (const n of before) if (!after.includes(n)) void opts.claims.release(kind, n, key).catch(() => undefined);
+  };
   const record = (svc: KObject | undefined, key: string) => {
     const spec = (svc?.spec ?? {}) as ServiceSpec;
     const ipList = svc ? (spec.clusterIPs ?? (spec.clusterIP ? [spec.clusterIP] : [])).map(ipToInt).filter((n): n is number => n !== undefined) : [];
+    const portList = svc ? (spec.ports ?? []).map((p) => p.nodePort).filter((n): n is number => typeof n === 'number') : [];
+    release('serviceips', key, ips.ownedBy(key), ipList);
+    release('nodeports', key, ports.ownedBy(key), portList);
     ips.setOwned(key, ipList);
-    ports.setOwned(key, svc ? (spec.ports ?? []).map((p) => p.nodePort).filter((n): n is number => typeof n === 'number') : []);
+    ports.setOwned(key, portList);
+  };
+
+  const claimedBy = new WeakMap<AdmissionRequest, Array<{ kind: ClaimKind; value: number }>>();
+  /** Claims in the datastore each value this write newly takes; the first refused one is returned. */
+  const claimNew = async (req: AdmissionRequest, spec: ServiceSpec, key: string): Promise<{ kind: ClaimKind; value: number } | undefined> => {
+    const claims = opts.claims;
+    if (!claims || req.dryRun) return undefined;
+    const oldSpec = req.old?.spec as ServiceSpec | undefined;
+    const oldIps = (oldSpec?.clusterIPs ?? []).map(ipToInt);
+    const oldPorts = (oldSpec?.ports ?? []).map((p) => p.nodePort);
+    const wanted: Array<{ kind: ClaimKind; value: number }> = [
+      ...(spec.clusterIPs ?? []).map(ipToInt).filter((n): n is number => n !== undefined && !oldIps.includes(n)).map((value) => ({ kind: 'serviceips' as const, value })),
+      ...(spec.ports ?? []).map((p) => p.nodePort).filter((n): n is number => typeof n === 'number' && !oldPorts.includes(n)).map((value) => ({ kind: 'nodeports' as const, value })),
+    ];
+    const taken: typeof wanted = [];
+    claimedBy.set(req, taken);
+    for (const w of wanted) {
+      const pool = w.kind === 'serviceips' ? ips : ports;
+      if (await claims.claim(w.kind, w.value, key, pool.heldByOther(w.value, key))) {
+        taken.push(w);
+        continue;
+      }
+      for (const t of taken) await claims.release(t.kind, t.value, key).catch(() => undefined);
+      return w;
+    }
+    return undefined;
   };
 
   const allocateIp = (req: AdmissionRequest, spec: ServiceSpec, key: string): FieldError | undefined => {
@@ -161,7 +221,7 @@ export function createServiceAllocator(ctx: Pick<ResourceContext, 'store' | 'reg
     stop() {
       watch?.cancel();
     },
-    admit(req) {
+    async admit(req) {
       const d = req.descriptor;
       if (d.group !== '' || d.kind !== 'Service' || req.subresource) return;
       if (req.operation !== 'CREATE' && req.operation !== 'UPDATE') return;
@@ -172,15 +232,34 @@ export function createServiceAllocator(ctx: Pick<ResourceContext, 'store' | 'reg
         spec.clusterIP = oldSpec.clusterIP;
         spec.clusterIPs = oldSpec.clusterIPs ?? [oldSpec.clusterIP];
       }
-      const errs: FieldError[] = [];
-      const ipErr = allocateIp(req, spec, key);
-      if (ipErr) errs.push(ipErr);
-      errs.push(...allocatePorts(req, spec, oldSpec, key));
-      if (errs.length) throw errors.invalid('Service', '', req.object.metadata.name ?? '', errs);
+      const asked = structuredClone(spec);
+      // A value another server claimed first is picked again; a value the client asked for is refused.
+      for (let attempt = 0; ; attempt++) {
+        const errs: FieldError[] = [];
+        const ipErr = allocateIp(req, spec, key);
+        if (ipErr) errs.push(ipErr);
+        errs.push(...allocatePorts(req, spec, oldSpec, key));
+        if (errs.length) throw errors.invalid('Service', '', req.object.metadata.name ?? '', errs);
+        const refused = await claimNew(req, spec, key);
+        if (!refused) return;
+        ips.abandon(req);
+        ports.abandon(req);
+        (refused.kind === 'serviceips' ? ips : ports).markClaimedElsewhere(refused.value);
+        const explicit = refused.kind === 'serviceips' ? asked.clusterIP === intToIp(refused.value) : (asked.ports ?? []).some((p) => p.nodePort === refused.value);
+        if (explicit || attempt >= 8) {
+          const field = refused.kind === 'serviceips' ? 'spec.clusterIPs' : `spec.ports[${(spec.ports ?? []).findIndex((p) => p.nodePort === refused.value)}].nodePort`;
+          const message = refused.kind === 'serviceips' ? `failed to allocate IP ${intToIp(refused.value)}: provided IP is already allocated` : 'provided port is already allocated';
+          throw errors.invalid('Service', '', req.object.metadata.name ?? '', [fieldError.invalid(field, refused.kind === 'serviceips' ? intToIp(refused.value) : refused.value, message)]);
+        }
+        for (const k of Object.keys(spec) as Array<keyof ServiceSpec>) if (!(k in asked)) delete spec[k];
+        Object.assign(spec, structuredClone(asked));
+      }
     },
     abandon(req) {
       ips.abandon(req);
       ports.abandon(req);
+      // The write did not happen: what it claimed in the datastore goes back.
+      for (const c of claimedBy.get(req) ?? []) void opts.claims?.release(c.kind, c.value, keyOf(req.object)).catch(() => undefined);
     },
   };
 }

@@ -1,0 +1,77 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openBackend } from '../../storage/open.js';
+import type { Backend } from '../../storage/backend.js';
+import { ObjectStore } from '../store/object-store.js';
+import { registry } from '../../registry/index.js';
+import { createServiceAllocator, type ServiceAllocator } from './service-allocator.js';
+import { datastoreClaims, ORPHAN_AFTER_MS } from './allocation-claims.js';
+import { createObject, deleteObject } from '../resources/operations.js';
+import type { ResourceContext } from '../resources/context.js';
+import type { KObject } from '../../registry/types.js';
+import { hasReason } from '../../client/types.js';
+
+const svc = (name: string, spec: Record<string, unknown>): KObject => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default' }, spec });
+
+// Two "servers": two stores and allocators, each with its own watch, over one datastore.
+describe('ClusterIPs and NodePorts with two servers on one datastore', () => {
+  let dir: string;
+  let backend: Backend;
+  const servers: Array<{ ctx: ResourceContext; allocator: ServiceAllocator }> = [];
+  const d = registry.findByResource('', 'v1', 'services')!;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'k3ts-claims-'));
+    backend = await openBackend(`sqlite://${join(dir, 'state.db')}`, { autoCompaction: { intervalMs: 0 } });
+    for (let i = 0; i < 2; i++) {
+      const base = { store: new ObjectStore(backend), registry };
+      // A /28 has 14 usable addresses: without claims, two servers picking at random collide often.
+      const allocator = createServiceAllocator(base, { serviceCidr: '10.96.0.0/28', nodePortRange: { min: 30000, max: 30013 }, claims: datastoreClaims(backend) });
+      await allocator.start();
+      servers.push({ ctx: { ...base, admission: [allocator] }, allocator });
+    }
+  });
+  after(async () => {
+    for (const s of servers) s.allocator.stop();
+    await backend.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('Services created at the same moment on both servers never share a value, until the range is full', async () => {
+    const created = await Promise.allSettled(
+      Array.from({ length: 16 }, (_, i) => createObject(servers[i % 2]!.ctx, d, 'default', svc(`s${i}`, { type: 'NodePort', ports: [{ port: 80 }] }))),
+    );
+    const ok = created.filter((r): r is PromiseFulfilledResult<KObject> => r.status === 'fulfilled').map((r) => r.value);
+    const ips = ok.map((o) => (o.spec as { clusterIP: string }).clusterIP);
+    const ports = ok.map((o) => (o.spec as { ports: Array<{ nodePort: number }> }).ports[0]!.nodePort);
+    assert.equal(new Set(ips).size, ips.length, `duplicate ClusterIPs: ${ips.sort().join(' ')}`);
+    assert.equal(new Set(ports).size, ports.length, `duplicate NodePorts: ${ports.sort().join(' ')}`);
+    assert.equal(ok.length, 14, 'every address of the /28 is used once');
+    for (const r of created) if (r.status === 'rejected') assert.ok(hasReason(r.reason, 'Invalid'), String(r.reason));
+  });
+
+  it('a value freed on one server can be taken through the other', async () => {
+    const s0 = (await backend.get('/registry/core/services/default/s0'))!;
+    const ip = (JSON.parse(s0.value).spec as { clusterIP: string }).clusterIP;
+    await deleteObject(servers[0]!.ctx, d, 'default', 's0', {});
+    let again: KObject | undefined;
+    for (let i = 0; i < 100 && !again; i++) {
+      again = await createObject(servers[1]!.ctx, d, 'default', svc('again', { clusterIP: ip, ports: [{ port: 80 }] })).catch(() => undefined);
+      if (!again) await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.ok(again, `${ip} was never released`);
+  });
+
+  it('a claim no Service holds is taken over once it is an orphan', async () => {
+    let clock = Date.now();
+    const claims = datastoreClaims(backend, () => clock);
+    assert.equal(await claims.claim('nodeports', 31999, 'default/crashed', false), true);
+    assert.equal(await claims.claim('nodeports', 31999, 'default/other', false), false, 'a fresh claim is respected');
+    clock += ORPHAN_AFTER_MS + 1;
+    assert.equal(await claims.claim('nodeports', 31999, 'default/other', false), true);
+    assert.equal(await claims.claim('nodeports', 31999, 'default/crashed', true), false, 'held by a Service this server sees');
+  });
+});
