@@ -1,5 +1,5 @@
-// Two `k3ts server` processes on one PostgreSQL, an agent joined through the first: the shape of
-// seed 001's external-datastore HA. The first server is then killed (SIGKILL, no goodbye) and the
+// Two `k3ts server` processes on one external datastore (PostgreSQL, then etcd), an agent joined
+// through the first: the shape of seed 001's external-datastore HA. The first server is then killed (SIGKILL, no goodbye) and the
 // cluster must go on through the second: its controllers and scheduler take over, the agent fails
 // over, and a new Deployment's pods run.
 import { after, before, describe, it } from 'node:test';
@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { K3tsProcess } from '../durability/k3ts-process.js';
 import { PostgresServer, postgresSkipReason } from '../support/postgres-server.js';
+import { TestEtcd, etcdSkipReason } from '../../src/storage/etcd/test-etcd.js';
 import { eventually } from '../support/eventually.js';
 import { AgentProcess } from './agent-process.js';
 import { kubectls } from './harness.js';
@@ -33,9 +34,33 @@ async function json(kubeconfig: string, server: string, args: string[]): Promise
   return JSON.parse(r.stdout) as Record<string, any>;
 }
 
-describe('two servers on one PostgreSQL', { skip: postgresSkipReason(), timeout: 180_000 }, () => {
-  let pg: PostgresServer;
-  let db: { url: string; drop(): Promise<void> };
+interface Datastore {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const datastores: Array<{ name: string; skip: string | undefined; start(): Promise<Datastore> }> = [
+  {
+    name: 'PostgreSQL',
+    skip: postgresSkipReason(),
+    async start() {
+      const pg = await PostgresServer.start();
+      const db = await pg.database();
+      return { url: db.url, stop: async () => (await db.drop(), await pg.stop()) };
+    },
+  },
+  {
+    name: 'etcd',
+    skip: etcdSkipReason(),
+    async start() {
+      const etcd = await TestEtcd.start();
+      return { url: etcd.endpoint, stop: () => etcd.stop() };
+    },
+  },
+];
+
+for (const store of datastores) describe(`two servers on one ${store.name}`, { skip: store.skip, timeout: 180_000 }, () => {
+  let db: Datastore;
   let root: string;
   let s1: K3tsProcess;
   let s2: K3tsProcess;
@@ -43,8 +68,7 @@ describe('two servers on one PostgreSQL', { skip: postgresSkipReason(), timeout:
 
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'k3ts-ha-'));
-    pg = await PostgresServer.start();
-    db = await pg.database();
+    db = await store.start();
     const args = ['--datastore-endpoint', db.url, '--token', TOKEN, ...leaderFlags];
     for (const s of ['s1', 's2']) mkdirSync(join(root, s));
     s1 = await K3tsProcess.start({ root: join(root, 's1'), extraArgs: args });
@@ -57,8 +81,7 @@ describe('two servers on one PostgreSQL', { skip: postgresSkipReason(), timeout:
     await agent?.stop();
     await s1?.stop();
     await s2?.stop();
-    await db?.drop();
-    await pg?.stop();
+    await db?.stop();
     rmSync(root, { recursive: true, force: true });
   });
 
