@@ -10,6 +10,7 @@
 #   datastores: etcd-server postgresql mariadb-server (the datastore tests start a private server of
 #               each on 127.0.0.1; the packages' own services are never used: Debian's etcd is
 #               switched off below, and Debian may start the others at install: stop them if unwanted)
+#   browser:    chromium (the dashboard test drives it headless through playwright-core)
 set -eu
 if [ "$(id -u)" != 0 ]; then
   echo "$0: run as root: it installs Debian packages with apt-get" >&2
@@ -22,7 +23,7 @@ fi
 tests=""
 case "${1:-}" in
   "") ;;
-  --tests) tests="umoci skopeo docker-registry wrk etcd-server postgresql mariadb-server" ;;
+  --tests) tests="umoci skopeo docker-registry wrk etcd-server postgresql mariadb-server chromium" ;;
   *) echo "$0: unknown option $1 (the only one is --tests: also what the tests and benches need)" >&2; exit 1 ;;
 esac
 export DEBIAN_FRONTEND=noninteractive

@@ -27,6 +27,7 @@ import { CACERTS_PATH, JOIN_PATH, TUNNEL_PATH } from '../join/protocol.js';
 import { METRICS_GROUP } from '../metrics/resource-metrics.js';
 import { createMetricsApi } from './metrics/handler.js';
 import { metricsDescriptors } from './metrics/descriptors.js';
+import { createDashboard } from '../dashboard/handler.js';
 
 export interface ApiServerOptions {
   context: ResourceContext;
@@ -80,6 +81,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const watchTuning = opts.watchTuning ?? defaultWatchTuning;
   const tunnels = opts.tunnels;
   const metrics = createMetricsApi({ ctx: opts.context, dial: tunnels ? (node, t) => tunnels.dial(node, t) : undefined, log: opts.log });
+  const dashboard = createDashboard();
 
   const sendDoc = (req: IncomingMessage, res: ServerResponse, doc: CachedDocument | undefined, contentType = 'application/json', extra?: Record<string, string>) => {
     if (!doc) throw errors.notFoundPath();
@@ -147,6 +149,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const url = new URL(`https://localhost${target}`);
     if (opts.join && url.pathname === CACERTS_PATH) return opts.join.cacerts(req, res);
     if (opts.join && url.pathname === JOIN_PATH) return opts.join.join(req, res);
+    // The page itself is public, like a login form; everything it shows comes through the API below.
+    if (dashboard.handle(req, res, url.pathname)) return;
     let user: UserInfo | undefined = authenticator.authenticate(req);
     if (user && wantsImpersonation(req)) user = await impersonate(req, user, authorizer);
     if (!user) {
