@@ -24,6 +24,9 @@ import { createRbac, type Rbac } from '../apiserver/rbac/rbac.js';
 import { ensureDefaultPolicy } from './bootstrap-rbac.js';
 import { startObjectCache } from '../controllers/runtime/object-cache.js';
 import { runClusterRoleAggregation } from '../controllers/clusterrole-aggregation.js';
+import { serviceAccountAdmission } from '../apiserver/admission/service-account.js';
+import { createServiceAccountTokens, startServiceAccountTokens } from './service-account-tokens.js';
+import type { ServiceAccountKeys } from '../pki/service-account-keys.js';
 
 export interface ControlPlaneOptions {
   backend: Backend;
@@ -41,6 +44,9 @@ export interface ControlPlaneOptions {
   unreachableTolerationSeconds?: number;
   /** HPA sync period, downscale window and resource metrics source (none yet: HPAs report FailedGetResourceMetric). */
   horizontalPodAutoscaler?: ClusterControllersOptions['horizontalPodAutoscaler'];
+  /** Signing keys of ServiceAccount tokens (<data-dir>/server/tls/service.key); without them a key
+   *  is made in memory when the first token is asked for. */
+  serviceAccountKeys?: ServiceAccountKeys;
   /** Only namespace deletion and the root CA publisher: for tests of one controller, scheduler or
    *  kubelet that must not meet a second copy of itself or the others writing the same objects. */
   coreControllersOnly?: boolean;
@@ -66,12 +72,14 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const base = { store: new ObjectStore(o.backend), registry };
   const allocator = createServiceAllocator(base, { serviceCidr: o.serviceCidr, nodePortRange: o.nodePortRange });
   const rbac = createRbac();
-  const ctx: ResourceContext = { ...base, admission: [
+  const serviceAccountTokens = createServiceAccountTokens(o.serviceAccountKeys);
+  const ctx: ResourceContext = { ...base, serviceAccountTokens, admission: [
       namespaceLifecycle(base),
       rbac.escalation,
       nodeRestriction(),
       defaultTolerations({ notReadySeconds: o.notReadyTolerationSeconds ?? 300, unreachableSeconds: o.unreachableTolerationSeconds ?? 300 }),
       allocator,
+      serviceAccountAdmission(base),
     ],
   };
   const controllers = new AbortController();
@@ -95,6 +103,8 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       ['roles', 'clusterroles', 'rolebindings', 'clusterrolebindings'].map((r) => startObjectCache({ client, type: rbacType(r), onError: rbacError }, controllers.signal)),
     );
     rbac.attach({ roles, clusterRoles, roleBindings, clusterRoleBindings });
+    const saTokens = await startServiceAccountTokens({ tokens: serviceAccountTokens, client, caPem: o.caPem, log: o.log, withController: !o.coreControllersOnly }, controllers.signal);
+    running.push(saTokens.stopped);
     const aggregation = await runClusterRoleAggregation(
       { client, cache: clusterRoles, onError: (key, err) => o.log.warn('clusterrole aggregation', { key, error: (err as Error)?.message ?? String(err) }) },
       controllers.signal,

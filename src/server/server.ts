@@ -16,6 +16,7 @@ import { createNodeAuthorizer, unionAuthorizer } from '../apiserver/node-authori
 import { claimNodeName, createJoinEndpoint } from '../apiserver/join/join-endpoint.js';
 import { createTunnelRegistry, type TunnelRegistry } from '../apiserver/tunnels.js';
 import { parseToken } from '../pki/index.js';
+import { ensureServiceAccountKeys } from '../pki/service-account-keys.js';
 import { kubeletVersion } from '../apiserver/version.js';
 import { ensureNodePassword, resolveNodeName } from '../agent/node-identity.js';
 import { startNode } from '../agent/node.js';
@@ -61,6 +62,8 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
     const serviceIP = apiServiceIP(config.serviceCidr);
     const pki = await ensureServerPki({ dataDir: config.dataDir, tlsSans: config.tlsSans, serviceIP, token: config.token });
     for (const w of pki.written) log.info('wrote', { path: w.path, reason: w.reason });
+    const serviceAccountKeys = await ensureServiceAccountKeys(config.dataDir);
+    if (serviceAccountKeys.created) log.info('wrote', { path: serviceAccountKeys.path, reason: 'new service account signing key' });
 
     const plane = await startControlPlane({
       backend,
@@ -69,6 +72,7 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
       advertiseAddress: config.advertiseAddress,
       port: config.port,
       caPem: pki.caPem,
+      serviceAccountKeys,
       clusterCidr: config.clusterCidr,
       nodeMonitorGracePeriodMs: config.nodeMonitorGracePeriodMs,
       horizontalPodAutoscaler: { syncPeriodMs: config.hpaSyncPeriodMs, downscaleStabilizationMs: config.hpaDownscaleStabilizationMs, metrics: hpaMetrics },
