@@ -119,8 +119,8 @@ describe('a pod\'s mounted token with @kubernetes/client-node', { timeout: 180_0
       contexts: [{ name: 'c', context: { cluster: 'c', user: 'node' } }],
       'current-context': 'c',
     }));
-    expectError(await kc(['create', 'token', 'other', '-n', NS], { kubeconfig: nodeConfig }), /Error from server \(Forbidden\): .*User "system:node:token-node" cannot create resource "serviceaccounts\/token"/);
-    expectError(await kc(['create', 'token', 'reader', '-n', NS], { kubeconfig: nodeConfig }), 'node requested token not bound to a pod');
+    expectError(await kc(['create', 'token', 'other', '-n', NS], { kubeconfig: nodeConfig }), 'error: failed to create token: serviceaccounts "other" is forbidden: User "system:node:token-node" cannot create resource "serviceaccounts/token" in API group "" in the namespace "pod-token": no relationship found between node \'token-node\' and this object');
+    expectError(await kc(['create', 'token', 'reader', '-n', NS], { kubeconfig: nodeConfig }), 'error: failed to create token: serviceaccounts "reader" is forbidden: node requested token not bound to a pod');
     expectOk(await kc(['create', 'token', 'reader', '-n', NS, '--bound-object-kind=Pod', '--bound-object-name=reader'], { kubeconfig: nodeConfig }));
   });
 });
