@@ -46,7 +46,7 @@ export interface ControlPlaneOptions {
   horizontalPodAutoscaler?: ClusterControllersOptions['horizontalPodAutoscaler'];
   /** Signing keys of ServiceAccount tokens (<data-dir>/server/tls/service.key); without them a key
    *  is made in memory when the first token is asked for. */
-  serviceAccountKeys?: ServiceAccountKeys;
+  serviceAccountKeys?: ServiceAccountKeys | Promise<ServiceAccountKeys>;
   /** Only namespace deletion and the root CA publisher: for tests of one controller, scheduler or
    *  kubelet that must not meet a second copy of itself or the others writing the same objects. */
   coreControllersOnly?: boolean;

@@ -62,8 +62,9 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
     const serviceIP = apiServiceIP(config.serviceCidr);
     const pki = await ensureServerPki({ dataDir: config.dataDir, tlsSans: config.tlsSans, serviceIP, token: config.token });
     for (const w of pki.written) log.info('wrote', { path: w.path, reason: w.reason });
-    const serviceAccountKeys = await ensureServiceAccountKeys(config.dataDir);
-    if (serviceAccountKeys.created) log.info('wrote', { path: serviceAccountKeys.path, reason: 'new service account signing key' });
+    // Made (RSA, in the thread pool) while the control plane starts; awaited before serving.
+    const serviceAccountKeys = ensureServiceAccountKeys(config.dataDir);
+    serviceAccountKeys.catch(() => undefined);
 
     const plane = await startControlPlane({
       backend,
@@ -82,6 +83,8 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
     });
     closers.unshift(() => plane.stop());
 
+    const saKeys = await serviceAccountKeys;
+    if (saKeys.created) log.info('wrote', { path: saKeys.path, reason: 'new service account signing key' });
     const tokens = [...serverTokenEntries(pki.token), ...(config.token ? serverTokenEntries(config.token) : [])];
     const serverPasswords = [...new Set([pki.token, ...(config.token ? [config.token] : [])].map((t) => parseToken(t).password))];
     const tunnels = createTunnelRegistry({ onChange: (node, connected) => log.info(connected ? 'node tunnel connected' : 'node tunnel closed', { node }) });

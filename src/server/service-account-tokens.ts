@@ -9,7 +9,7 @@ import { runTokenSecretsController } from '../controllers/service-account-token-
 import type { ServiceAccountKeys } from '../pki/service-account-keys.js';
 import type { Logger } from './log.js';
 
-export function createServiceAccountTokens(keys: ServiceAccountKeys | undefined): NonNullable<ResourceContext['serviceAccountTokens']> {
+export function createServiceAccountTokens(keys: ServiceAccountKeys | Promise<ServiceAccountKeys> | undefined): NonNullable<ResourceContext['serviceAccountTokens']> {
   const issuer = createTokenIssuer({ keys });
   return { issuer, authenticator: createServiceAccountAuthenticator({ issuer }) };
 }

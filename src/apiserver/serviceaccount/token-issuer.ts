@@ -38,8 +38,10 @@ export interface ServiceAccountTokenIssuer {
 }
 
 export interface IssuerOptions {
-  /** The server's keys; without them (tests of the control plane alone) a key is made in memory on first use. */
-  keys?: ServiceAccountKeys;
+  /** The server's keys, or their promise (made off the start's critical path: an RSA key takes
+   *  ~100 ms, seconds on a loaded machine). Without them (tests of the control plane alone) a key
+   *  is made in memory on first use. */
+  keys?: ServiceAccountKeys | Promise<ServiceAccountKeys>;
   issuer?: string;
   audiences?: string[];
   now?: () => number;
@@ -50,15 +52,20 @@ export function createTokenIssuer(o: IssuerOptions = {}): ServiceAccountTokenIss
   const audiences = o.audiences ?? DEFAULT_AUDIENCES;
   const now = o.now ?? Date.now;
   let keys: { signing: KeyObject; kid: string; verifying: Array<{ kid: string; key: KeyObject }> } | undefined;
+  const use = (k: ServiceAccountKeys) => (keys = { signing: k.signing, kid: keyId(k.signing), verifying: k.verifying.map((key) => ({ kid: keyId(key), key })) });
+  let pending = false;
+  if (o.keys instanceof Promise) {
+    pending = true;
+    // A failure is the server's to report (it awaits the same promise before serving).
+    o.keys.then(use, () => undefined).finally(() => (pending = false));
+  } else if (o.keys) use(o.keys);
   const ready = () => {
     if (!keys) {
-      const k = o.keys ?? (() => {
-        const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-        return { signing: privateKey, verifying: [createPublicKey(privateKey)] };
-      })();
-      keys = { signing: k.signing, kid: keyId(k.signing), verifying: k.verifying.map((key) => ({ kid: keyId(key), key })) };
+      if (pending) throw new Error('the service account signing keys are still being read');
+      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      use({ signing: privateKey, verifying: [createPublicKey(privateKey)] });
     }
-    return keys;
+    return keys!;
   };
   return {
     issuer,
