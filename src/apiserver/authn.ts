@@ -13,6 +13,8 @@ export interface UserInfo {
 
 export interface Authenticator {
   authenticate(req: IncomingMessage): UserInfo | undefined;
+  /** A token from the static table (server token, --token-auth-file), for TokenReview. */
+  staticToken?(token: string): UserInfo | undefined;
 }
 
 export interface TokenEntry {
@@ -20,7 +22,10 @@ export interface TokenEntry {
   user: UserInfo;
 }
 
-export function createAuthenticator(tokens: TokenEntry[]): Authenticator {
+/** A bearer token's user, or undefined when this authenticator does not know the token. */
+export type BearerAuthenticator = (token: string) => UserInfo | undefined;
+
+export function createAuthenticator(tokens: TokenEntry[], bearers: readonly BearerAuthenticator[] = []): Authenticator {
   const byToken = new Map(tokens.map((t) => [t.token, t.user]));
   // The peer certificate cannot change within a TLS connection, and reading it costs more than
   // serving a GET: remember each connection's identity.
@@ -42,11 +47,19 @@ export function createAuthenticator(tokens: TokenEntry[]): Authenticator {
     return user;
   };
   return {
+    staticToken: (token) => byToken.get(token),
     authenticate(req) {
       const user = certUser(req.socket as TLSSocket);
       if (user) return user;
       const header = req.headers.authorization;
-      if (header && header.startsWith('Bearer ')) return byToken.get(header.slice(7).trim());
+      if (!header || !header.startsWith('Bearer ')) return undefined;
+      const token = header.slice(7).trim();
+      const known = byToken.get(token);
+      if (known) return known;
+      for (const bearer of bearers) {
+        const user = bearer(token);
+        if (user) return user;
+      }
       return undefined;
     },
   };

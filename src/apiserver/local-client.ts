@@ -11,6 +11,7 @@ import { createObject, deleteObject, finalizeNamespace, updateObject } from './r
 import { openWatch } from './resources/watch-source.js';
 import { patchStored } from './resources/patch-object.js';
 import { bindPod, evictPod } from './resources/pod-subresources.js';
+import { requestToken } from './serviceaccount/token-request.js';
 
 export function createLocalClient(ctx: ResourceContext): Client {
   const descriptor = (t: ResourceType): ResourceDescriptor => {
@@ -55,6 +56,10 @@ export function createLocalClient(ctx: ResourceContext): Client {
       if (!d.subresources?.other?.some((o) => o.name === subresource)) throw errors.notFoundPath();
       if (subresource === 'binding') await bindPod(ctx, d, namespace, name, structuredClone(body));
       else await evictPod(ctx, d, namespace, name, structuredClone(body));
+    },
+    async createToken(namespace, serviceAccount, request) {
+      if (!ctx.serviceAccountTokens) throw errors.notFoundPath();
+      return requestToken({ ctx, issuer: ctx.serviceAccountTokens.issuer }, namespace, serviceAccount, structuredClone(request));
     },
   };
 }

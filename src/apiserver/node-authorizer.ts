@@ -69,6 +69,14 @@ export function createNodeAuthorizer(client: Client): Authorizer {
     return deny(`no relationship found between node '${node}' and this object`);
   };
 
+  // Tokens for projected volumes; the TokenRequest itself must then be bound to one of this node's pods.
+  const serviceAccountOfMyPods = async (node: string, info: ResourceRequest): Promise<Decision> => {
+    if (info.verb !== 'create' || info.subresource !== 'token' || !info.namespace || !info.name) return deny(`node '${node}' may only create tokens of service accounts its pods use`);
+    const mine = await client.list(pods, { namespace: info.namespace, fieldSelector: `spec.nodeName=${node}` });
+    for (const pod of mine.items) if (((pod.spec as { serviceAccountName?: string } | undefined)?.serviceAccountName ?? 'default') === info.name) return allow;
+    return deny(`no relationship found between node '${node}' and this object`);
+  };
+
   return {
     rulesFor(user) {
       // A node's rights depend on its pods: they cannot be listed as rules.
@@ -106,6 +114,8 @@ export function createNodeAuthorizer(client: Client): Authorizer {
         case '/configmaps':
         case '/secrets':
           return referencedByMyPods(node, req);
+        case '/serviceaccounts':
+          return serviceAccountOfMyPods(node, req);
         default:
           if (readable.has(resource) && readVerbs.has(verb) && !req.subresource) return allow;
           return deny(`node '${node}' cannot ${verb} ${req.resource}${req.group ? `.${req.group}` : ''}`);

@@ -5,7 +5,7 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { ApiError, ClientGoneError, errors } from './errors.js';
 import { defaultConnectionLimits, trackConnections, type ConnectionLimits } from './http/connections.js';
-import { createAuthenticator, type TokenEntry, type UserInfo } from './authn.js';
+import { createAuthenticator, type BearerAuthenticator, type TokenEntry, type UserInfo } from './authn.js';
 import { forbiddenMessage, mastersAuthorizer, type Authorizer } from './authz.js';
 import { BadPathError, parseRequestInfo, type RequestInfo } from './request-info.js';
 import { sendError, sendText } from './http/respond.js';
@@ -33,6 +33,8 @@ export interface ApiServerOptions {
   context: ResourceContext;
   tls: { certPem: string; keyPem: string; clientCaPem: string };
   tokens: TokenEntry[];
+  /** Tried in order for a bearer token the static table does not hold (ServiceAccount tokens). */
+  bearerAuthenticators?: BearerAuthenticator[];
   bindAddress: string;
   port: number;
   /** host:port clients should use, for /api's serverAddressByClientCIDRs. */
@@ -70,7 +72,7 @@ export interface ApiServer {
 const publicPaths = new Set(['/healthz', '/livez', '/readyz', '/version', '/healthz/', '/livez/', '/readyz/', '/version/']);
 
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
-  const authenticator = createAuthenticator(opts.tokens);
+  const authenticator = createAuthenticator(opts.tokens, [...(opts.bearerAuthenticators ?? []), ...serviceAccountBearer(opts.context)]);
   const authorizer = opts.authorizer ?? mastersAuthorizer;
   // metrics.k8s.io is listed beside the stored kinds but served from the kubelets (metrics/).
   const served = [...opts.context.registry.descriptors, ...metricsDescriptors];
@@ -175,7 +177,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     }
     if (info.kind === 'nonresource') return nonResource(req, res, url);
     if (info.group === METRICS_GROUP) return metrics.handle(req, res, info, url.searchParams);
-    await handleResource(opts.context, req, res, info, url.searchParams, watchTuning, { user: user!, authorizer }, tunnels ? (node, t) => tunnels.dial(node, t) : undefined);
+    await handleResource(opts.context, req, res, info, url.searchParams, watchTuning, { user: user!, authorizer, staticToken: authenticator.staticToken }, tunnels ? (node, t) => tunnels.dial(node, t) : undefined);
   };
 
   // The handshake gets no more time than a whole request. A connection that has sent nothing after
@@ -291,6 +293,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       await closed;
     },
   };
+}
+
+/** ServiceAccount tokens, when the control plane signs them. */
+function serviceAccountBearer(ctx: ResourceContext): BearerAuthenticator[] {
+  const sa = ctx.serviceAccountTokens;
+  return sa ? [(token) => sa.authenticator.authenticateToken(token)?.user] : [];
 }
 
 /** An answer written straight to a socket that HTTP handling never got to (or gave up on). */

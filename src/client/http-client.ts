@@ -81,6 +81,8 @@ export function createHttpClient(opts: HttpClientOptions): Client & { close(): v
     async createSubresource(t, namespace, name, subresource, body) {
       await send('POST', resourcePath(t, { namespace, name, subresource }), body);
     },
+    createToken: async (namespace, serviceAccount, request) =>
+      parse(await send('POST', resourcePath({ group: '', version: 'v1', resource: 'serviceaccounts' }, { namespace, name: serviceAccount, subresource: 'token' }), request)),
     close: () => transport.close(),
   };
 }

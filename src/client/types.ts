@@ -67,6 +67,9 @@ export interface Client {
   /** POSTs to a subresource that is an action, not a stored object: pods/binding (a Binding, which
    *  the scheduler writes) and pods/eviction (an Eviction, as `kubectl drain` posts). */
   createSubresource(type: ResourceType, namespace: string | undefined, name: string, subresource: 'binding' | 'eviction', body: KObject): Promise<void>;
+  /** POSTs a TokenRequest to serviceaccounts/<name>/token and returns the answer (its status holds
+   *  the token). Optional so that test doubles need not sign anything. */
+  createToken?(namespace: string, serviceAccount: string, request: KObject): Promise<KObject>;
 }
 
 /** True for a Status error with the given reason, from any client implementation. */

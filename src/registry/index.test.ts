@@ -33,6 +33,7 @@ test('short names, categories and scope match kube-apiserver', () => {
     'authorization.k8s.io/subjectaccessreviews': { namespaced: false },
     'authorization.k8s.io/localsubjectaccessreviews': { namespaced: true },
     'authentication.k8s.io/selfsubjectreviews': { namespaced: false },
+    'authentication.k8s.io/tokenreviews': { namespaced: false },
     '/podtemplates': { namespaced: true },
     'apps/controllerrevisions': { namespaced: true },
   };

@@ -22,6 +22,7 @@ import { secret } from './kinds/secret.js';
 import { service } from './kinds/service.js';
 import { serviceAccount } from './kinds/serviceaccount.js';
 import { localSubjectAccessReview, selfSubjectAccessReview, selfSubjectReview, selfSubjectRulesReview, subjectAccessReview } from './kinds/reviews.js';
+import { tokenReview } from './kinds/reviews.js';
 
 /** The key the table module uses: `Kind` for core/v1, `Kind.group` otherwise. */
 export const tableKey = (d: Pick<ResourceDescriptor, 'group' | 'kind'>) => (d.group ? `${d.kind}.${d.group}` : d.kind);
@@ -60,6 +61,7 @@ export const descriptors: ResourceDescriptor[] = [
   subjectAccessReview,
   localSubjectAccessReview,
   selfSubjectReview,
+  tokenReview,
   podTemplate,
   controllerRevision,
 ].map(withTable);

@@ -27,6 +27,9 @@ import { startObjectCache } from '../controllers/runtime/object-cache.js';
 import { runClusterRoleAggregation } from '../controllers/clusterrole-aggregation.js';
 import { startLeaderElection, type LeaderElector } from '../controllers/runtime/leader-election.js';
 import { startApiserverEndpoints, type ApiserverEndpoints } from '../controllers/apiserver-endpoints.js';
+import { serviceAccountAdmission } from '../apiserver/admission/service-account.js';
+import { createServiceAccountTokens, startServiceAccountTokens } from './service-account-tokens.js';
+import type { ServiceAccountKeys } from '../pki/service-account-keys.js';
 
 export interface ControlPlaneOptions {
   backend: Backend;
@@ -44,6 +47,9 @@ export interface ControlPlaneOptions {
   unreachableTolerationSeconds?: number;
   /** HPA sync period, downscale window and resource metrics source (none yet: HPAs report FailedGetResourceMetric). */
   horizontalPodAutoscaler?: ClusterControllersOptions['horizontalPodAutoscaler'];
+  /** Signing keys of ServiceAccount tokens (<data-dir>/server/tls/service.key); without them a key
+   *  is made in memory when the first token is asked for. */
+  serviceAccountKeys?: ServiceAccountKeys | Promise<ServiceAccountKeys>;
   /** Only namespace deletion and the root CA publisher: for tests of one controller, scheduler or
    *  kubelet that must not meet a second copy of itself or the others writing the same objects. */
   coreControllersOnly?: boolean;
@@ -85,12 +91,14 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const base = { store: new ObjectStore(o.backend), registry };
   const allocator = createServiceAllocator(base, { serviceCidr: o.serviceCidr, nodePortRange: o.nodePortRange, claims: o.ha ? datastoreClaims(o.backend) : undefined });
   const rbac = createRbac();
-  const ctx: ResourceContext = { ...base, admission: [
+  const serviceAccountTokens = createServiceAccountTokens(o.serviceAccountKeys);
+  const ctx: ResourceContext = { ...base, serviceAccountTokens, admission: [
       namespaceLifecycle(base),
       rbac.escalation,
       nodeRestriction(),
       defaultTolerations({ notReadySeconds: o.notReadyTolerationSeconds ?? 300, unreachableSeconds: o.unreachableTolerationSeconds ?? 300 }),
       allocator,
+      serviceAccountAdmission(base),
     ],
   };
   const controllers = new AbortController();
@@ -120,6 +128,9 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       ['roles', 'clusterroles', 'rolebindings', 'clusterrolebindings'].map((r) => startObjectCache({ client, type: rbacType(r), onError: rbacError }, controllers.signal)),
     );
     rbac.attach({ roles, clusterRoles, roleBindings, clusterRoleBindings });
+    // Every server verifies tokens (its caches); the legacy token Secrets are filled idempotently.
+    const saTokens = await startServiceAccountTokens({ tokens: serviceAccountTokens, client, caPem: o.caPem, log: o.log, withController: !o.coreControllersOnly }, controllers.signal);
+    running.push(saTokens.stopped);
     const warn = (what: string) => (key: string, err: unknown) => {
       // A Conflict is retried at once with fresh state: normal under concurrency, not worth a line.
       if (!hasReason(err, 'Conflict')) o.log.warn(what, { key, error: (err as Error)?.message ?? String(err) });

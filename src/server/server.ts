@@ -16,6 +16,7 @@ import { createNodeAuthorizer, unionAuthorizer } from '../apiserver/node-authori
 import { claimNodeName, createJoinEndpoint } from '../apiserver/join/join-endpoint.js';
 import { createTunnelRegistry, type TunnelRegistry } from '../apiserver/tunnels.js';
 import { parseToken } from '../pki/index.js';
+import { ensureServiceAccountKeys } from '../pki/service-account-keys.js';
 import { kubeletVersion } from '../apiserver/version.js';
 import { ensureNodePassword, resolveNodeName } from '../agent/node-identity.js';
 import { startNode } from '../agent/node.js';
@@ -68,6 +69,9 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
     const shared = backend.name !== 'sqlite';
     const pki = shared ? await sharedClusterPki(backend, config, serviceIP, log) : await ensureServerPki({ dataDir: config.dataDir, tlsSans: config.tlsSans, serviceIP, token: config.token });
     for (const w of pki.written) log.info('wrote', { path: w.path, reason: w.reason });
+    // Made (RSA, in the thread pool) while the control plane starts; awaited before serving.
+    const serviceAccountKeys = ensureServiceAccountKeys(config.dataDir);
+    serviceAccountKeys.catch(() => undefined);
 
     const plane = await startControlPlane({
       backend,
@@ -76,6 +80,7 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
       advertiseAddress: config.advertiseAddress,
       port: config.port,
       caPem: pki.caPem,
+      serviceAccountKeys,
       clusterCidr: config.clusterCidr,
       nodeMonitorGracePeriodMs: config.nodeMonitorGracePeriodMs,
       horizontalPodAutoscaler: { syncPeriodMs: config.hpaSyncPeriodMs, downscaleStabilizationMs: config.hpaDownscaleStabilizationMs, metrics: hpaMetrics },
@@ -86,6 +91,8 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
     });
     closers.unshift(() => plane.stop());
 
+    const saKeys = await serviceAccountKeys;
+    if (saKeys.created) log.info('wrote', { path: saKeys.path, reason: 'new service account signing key' });
     const tokens = [...serverTokenEntries(pki.token), ...(config.token ? serverTokenEntries(config.token) : [])];
     const serverPasswords = [...new Set([pki.token, ...(config.token ? [config.token] : [])].map((t) => parseToken(t).password))];
     const tunnels = createTunnelRegistry({ onChange: (node, connected) => log.info(connected ? 'node tunnel connected' : 'node tunnel closed', { node }) });

@@ -161,6 +161,22 @@ if (skip) {
       assert.match(pid, /^containerd:\/\/[0-9a-f]{64}$/);
     });
 
+    test('every container sees its ServiceAccount token, the cluster CA and its namespace, read-only, and the token is valid', async () => {
+      const pod = await jsonpath(['get', 'pods', '-l', 'app=test', '--field-selector', 'spec.nodeName=k3ts-agent-1'], '{.items[0].metadata.name}');
+      // One exec for all of it: this file runs close to its time budget.
+      const d = '/var/run/secrets/kubernetes.io/serviceaccount';
+      const seen = ok(await kc(['exec', pod, '--', 'sh', '-c', `cat ${d}/namespace; echo; echo ---; cat ${d}/ca.crt; echo ---; cat ${d}/token; echo; echo ---; touch ${d}/x 2>/dev/null; echo $?`]), 'read the token directory');
+      const [namespace, ca, token, touched] = seen.split('\n---\n');
+      assert.equal(namespace, 'default');
+      assert.equal(ca, ok(await kc(['get', 'configmap', 'kube-root-ca.crt', '-o', 'jsonpath={.data.ca\\.crt}']), 'kube-root-ca.crt').replace(/\n$/, ''));
+      assert.notEqual(touched.trim(), '0', 'the token directory is read-only');
+      const reviewFile = join(dir, 'token-review.json');
+      writeFileSync(reviewFile, JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } }));
+      const status = JSON.parse(ok(await kc(['create', '--raw', '/apis/authentication.k8s.io/v1/tokenreviews', '-f', reviewFile]), 'token review')).status;
+      assert.equal(status.authenticated, true);
+      assert.equal(status.user.username, 'system:serviceaccount:default:default');
+    });
+
     test('kubectl exec, cp and port-forward reach a pod on another node through its tunnel, with kubectl 1.32 and 1.35', async () => {
       const pod = await jsonpath(['get', 'pods', '-l', 'app=test', '--field-selector', 'spec.nodeName=k3ts-agent-2'], '{.items[0].metadata.name}');
       for (const k of kubectls) {

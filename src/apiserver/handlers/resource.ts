@@ -9,6 +9,8 @@ import { handleWatch, type WatchTuning } from './watch.js';
 import { handleCreate, handleDelete, handleDeleteCollection, handleFinalize, handlePatch, handleUpdate } from './write.js';
 import { handleBinding, handleEviction, handleScale } from './subresources.js';
 import { handleReview } from './reviews.js';
+import { handleTokenReview, type StaticTokenLookup } from './token-review.js';
+import { handleTokenRequest } from './token-request.js';
 import { handlePodLog, type NodeDialer } from './pod-log.js';
 import type { UserInfo } from '../authn.js';
 import type { Authorizer } from '../authz.js';
@@ -20,7 +22,7 @@ export async function handleResource(
   info: ResourceRequest,
   query: URLSearchParams,
   watchTuning: WatchTuning,
-  auth: { user: UserInfo; authorizer: Authorizer },
+  auth: { user: UserInfo; authorizer: Authorizer; staticToken?: StaticTokenLookup },
   dialNode?: NodeDialer,
 ): Promise<void> {
   const d = ctx.registry.findByResource(info.group, info.version, info.resource);
@@ -34,6 +36,7 @@ export async function handleResource(
   const name = info.name;
   if (d.ephemeral) {
     if (info.verb !== 'create' || name !== undefined || info.subresource !== undefined) throw errors.methodNotAllowed();
+    if (d.kind === 'TokenReview') return handleTokenReview(r, auth.staticToken);
     return handleReview(r, auth.user, auth.authorizer);
   }
 
@@ -69,6 +72,10 @@ export async function handleResource(
         // Served on the upgrade path (pod-stream.ts); a plain request has nothing to stream over.
         if (info.verb !== 'get' && info.verb !== 'create') throw errors.methodNotAllowed();
         throw errors.badRequest('Upgrade request required');
+      case 'token':
+        if (!declared('token')) break;
+        if (info.verb !== 'create') throw errors.methodNotAllowed();
+        return handleTokenRequest(r, name);
       case 'eviction':
         if (!declared('eviction')) break;
         if (info.verb !== 'create') throw errors.methodNotAllowed();

@@ -244,6 +244,12 @@ export const MESSAGES: Record<string, string> = {
     'resourceAttributes=1:ResourceAttributes? nonResourceAttributes=2:NonResourceAttributes? user=3:string groups=4:string[] uid=6:string',
   SelfSubjectRulesReview: 'metadata=1:ObjectMeta spec=2:SelfSubjectRulesReviewSpec',
   SelfSubjectRulesReviewSpec: 'namespace=1:string',
+  // serviceaccounts/token (kubectl create token) and tokenreviews
+  TokenRequest: 'metadata=1:ObjectMeta spec=2:TokenRequestSpec',
+  TokenRequestSpec: 'audiences=1:string[] expirationSeconds=4:int64? boundObjectRef=3:BoundObjectReference?',
+  BoundObjectReference: 'kind=1:string apiVersion=2:string name=3:string uid=4:string',
+  TokenReview: 'metadata=1:ObjectMeta spec=2:TokenReviewSpec',
+  TokenReviewSpec: 'token=1:string audiences=2:string[]',
 
   // rbac.authorization.k8s.io/v1 (kubectl create role|clusterrole|rolebinding|clusterrolebinding)
   Role: 'metadata=1:ObjectMeta rules=2:PolicyRule[]',
@@ -281,6 +287,8 @@ export const TOP_LEVEL: Record<string, string> = {
   'rbac.authorization.k8s.io/v1/RoleBinding': 'RoleBinding',
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': 'ClusterRoleBinding',
   'policy/v1/Eviction': 'Eviction',
+  'authentication.k8s.io/v1/TokenRequest': 'TokenRequest',
+  'authentication.k8s.io/v1/TokenReview': 'TokenReview',
   'autoscaling/v1/Scale': 'Scale',
 };
 

@@ -2,6 +2,8 @@
 // one path through defaulting, validation, admission and storage.
 import type { KObject, ResourceDescriptor } from '../../registry/types.js';
 import type { ObjectStore } from '../store/object-store.js';
+import type { ServiceAccountTokenIssuer } from '../serviceaccount/token-issuer.js';
+import type { ServiceAccountAuthenticator } from '../serviceaccount/token-authenticator.js';
 
 export interface Registry {
   descriptors: readonly ResourceDescriptor[];
@@ -40,6 +42,8 @@ export interface ResourceContext {
   store: ObjectStore;
   registry: Registry;
   admission: readonly AdmissionPlugin[];
+  /** Signs (TokenRequest) and checks (TokenReview) ServiceAccount tokens; absent, both answer 404. */
+  serviceAccountTokens?: { issuer: ServiceAccountTokenIssuer; authenticator: ServiceAccountAuthenticator };
 }
 
 export interface WriteOptions {

@@ -13,6 +13,7 @@ import { getIfExists, type Client } from '../../client/types.js';
 import { ContainerConfigError, fieldValue, resourceValue } from '../env.js';
 import type { Payload } from './atomic-writer.js';
 import { VolumeError, type VolumeLog } from './types.js';
+import type { ServiceAccountTokens } from './service-account-token.js';
 
 const DEFAULT_MODE = 0o644;
 const configMapsType = { group: '', version: 'v1', resource: 'configmaps' };
@@ -61,6 +62,8 @@ export interface PayloadContext {
   nodeIP?: string;
   allocatable(): Record<string, string>;
   log: VolumeLog;
+  /** Projected serviceAccountToken sources: tokens asked of the API server for the pod. */
+  tokens?: ServiceAccountTokens;
   /** Report skipped sources: true on set-up, false on the periodic refresh so the log is not flooded. */
   report: boolean;
 }
@@ -149,15 +152,9 @@ export async function projectedPayload(ctx: PayloadContext, src: ProjectedVolume
     else if (s.secret) add(await keyed('secret', s.secret));
     else if (s.downwardAPI) add(downwardFiles(ctx, s.downwardAPI.items ?? [], defaultMode));
     else if (s.serviceAccountToken) {
-      // No token issuer exists in k3ts yet: the rest of the volume (typically kube-root-ca.crt and
-      // the namespace) is still worth having, so the pod starts without the token.
-      if (ctx.report) {
-        ctx.log('projected volume: serviceAccountToken source skipped, k3ts has no token issuer yet', {
-          pod: `${ctx.pod.metadata?.namespace}/${ctx.pod.metadata?.name}`,
-          volume: ctx.volume,
-          path: s.serviceAccountToken.path,
-        });
-      }
+      if (!ctx.tokens) throw new VolumeError('serviceAccountToken sources need a token source', { volume: ctx.volume });
+      const token = await ctx.tokens.tokenFor(ctx.pod, s.serviceAccountToken, ctx.volume);
+      out.set(s.serviceAccountToken.path, { data: Buffer.from(token, 'utf8'), mode: defaultMode });
     } else {
       const kind = Object.keys(s)[0] ?? 'empty';
       throw new VolumeError(`projected source ${kind} is not supported by k3ts yet`, { volume: ctx.volume });

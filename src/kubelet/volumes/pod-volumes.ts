@@ -12,6 +12,7 @@ import { systemMountOps } from './mount-ops.js';
 import { containerDirOf, podDirOf, volumeDirOf, type VolumeKind } from './paths.js';
 import { configMapPayload, downwardAPIPayload, projectedPayload, secretPayload, SourceReader, type PayloadContext } from './payload.js';
 import { resolveSubPath } from './sub-path.js';
+import { createServiceAccountTokens } from './service-account-token.js';
 import { createTerminationLog, readTerminationLog } from './termination-log.js';
 import { ensureTmpfs, tmpfsSize } from './tmpfs.js';
 import { VolumeError, type PodVolumes, type PodVolumesOptions, type VolumeLog } from './types.js';
@@ -41,6 +42,7 @@ export function createPodVolumes(o: PodVolumesOptions): PodVolumes {
   const allocatable = o.allocatable ?? (() => ({}));
   const tmpfsKnown = new Set<string>();
   const queues = new Map<string, Promise<unknown>>();
+  const tokens = createServiceAccountTokens(o.client);
 
   /** Runs `fn` after every earlier operation on the same pod. */
   function serialized<T>(uid: string, fn: () => Promise<T>): Promise<T> {
@@ -92,7 +94,7 @@ export function createPodVolumes(o: PodVolumesOptions): PodVolumes {
 
   /** One volume made ready; `report` is false on refreshes so skipped sources are logged once. */
   async function prepare(pod: Pod, v: Volume, sources: SourceReader, report: boolean): Promise<Prepared> {
-    const ctx: PayloadContext = { pod, volume: v.name, sources, nodeIP: o.nodeIP, allocatable, log, report };
+    const ctx: PayloadContext = { pod, volume: v.name, sources, nodeIP: o.nodeIP, allocatable, log, report, tokens };
     const kind = sourceOf(v);
     switch (kind) {
       case 'emptyDir':
@@ -213,6 +215,7 @@ export function createPodVolumes(o: PodVolumesOptions): PodVolumes {
 
     tearDown(uid) {
       return serialized(uid, async () => {
+        tokens.forget(uid);
         const dir = podDirOf(o.root, uid);
         // Deepest first, so a mount inside another comes off before its parent.
         const points = (await mount.mountPointsUnder(dir)).sort((a, b) => b.length - a.length);

@@ -42,6 +42,7 @@ const roots: Readonly<Record<string, string>> = {
   'authorization.k8s.io/LocalSubjectAccessReview': 'SubjectAccessReview',
   'authorization.k8s.io/SelfSubjectRulesReview': 'SelfSubjectRulesReview',
   'authentication.k8s.io/SelfSubjectReview': 'SelfSubjectReview',
+  'authentication.k8s.io/TokenReview': 'TokenReview',
   '/PodTemplate': 'PodTemplate',
   'apps/ControllerRevision': 'ControllerRevision',
   // Bodies of subresources and options, which are not stored kinds.

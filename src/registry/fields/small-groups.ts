@@ -79,4 +79,7 @@ export const reviewTypes: TypeSpecs = {
   SelfSubjectReview: `${top} status:SelfSubjectReviewStatus`,
   SelfSubjectReviewStatus: 'userInfo:UserInfo',
   UserInfo: 'username uid groups:[string] extra:{[string]}',
+  TokenReview: `${top} spec:TokenReviewSpec status:TokenReviewStatus`,
+  TokenReviewSpec: 'token audiences:[string]',
+  TokenReviewStatus: 'authenticated:bool user:UserInfo audiences:[string] error',
 };

@@ -58,3 +58,17 @@ export const selfSubjectRulesReview: ResourceDescriptor = {
   singular: 'selfsubjectrulesreview',
   namespaced: false,
 };
+
+/** Whether a bearer token is valid and whose it is: what webhooks and aggregated servers ask. */
+export const tokenReview: ResourceDescriptor = {
+  group: 'authentication.k8s.io',
+  version: 'v1',
+  kind: 'TokenReview',
+  listKind: 'TokenReviewList',
+  plural: 'tokenreviews',
+  singular: 'tokenreview',
+  namespaced: false,
+  verbs: ['create'],
+  generation: false,
+  ephemeral: true,
+};

@@ -25,5 +25,6 @@ export const serviceAccount: ResourceDescriptor = {
   shortNames: ['sa'],
   namespaced: true,
   generation: false,
+  subresources: { other: [{ name: 'token', group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest', verbs: ['create'] }] },
   validate,
 };
