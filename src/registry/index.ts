@@ -21,6 +21,7 @@ import { replicaSet } from './kinds/replicaset.js';
 import { secret } from './kinds/secret.js';
 import { service } from './kinds/service.js';
 import { serviceAccount } from './kinds/serviceaccount.js';
+import { mutatingWebhookConfiguration, validatingWebhookConfiguration } from './kinds/webhook-configuration.js';
 import { localSubjectAccessReview, selfSubjectAccessReview, selfSubjectReview, selfSubjectRulesReview, subjectAccessReview } from './kinds/reviews.js';
 
 /** The key the table module uses: `Kind` for core/v1, `Kind.group` otherwise. */
@@ -62,6 +63,8 @@ export const descriptors: ResourceDescriptor[] = [
   selfSubjectReview,
   podTemplate,
   controllerRevision,
+  validatingWebhookConfiguration,
+  mutatingWebhookConfiguration,
 ].map(withTable);
 
 const gv = (group: string, version: string) => `${group}/${version}`;

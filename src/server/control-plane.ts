@@ -24,6 +24,7 @@ import { createRbac, type Rbac } from '../apiserver/rbac/rbac.js';
 import { ensureDefaultPolicy } from './bootstrap-rbac.js';
 import { startObjectCache } from '../controllers/runtime/object-cache.js';
 import { runClusterRoleAggregation } from '../controllers/clusterrole-aggregation.js';
+import { createWebhookAdmission } from '../apiserver/admission/webhooks/dispatcher.js';
 
 export interface ControlPlaneOptions {
   backend: Backend;
@@ -73,6 +74,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       defaultTolerations({ notReadySeconds: o.notReadyTolerationSeconds ?? 300, unreachableSeconds: o.unreachableTolerationSeconds ?? 300 }),
       allocator,
     ],
+    webhooks: createWebhookAdmission({ ...base, onIgnoredFailure: (webhook, message) => o.log.warn('admission webhook failed open', { webhook, error: message }) }),
   };
   const controllers = new AbortController();
   // One signal stops every controller and each of its watches (about 60 listeners today); the
@@ -95,6 +97,13 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       ['roles', 'clusterroles', 'rolebindings', 'clusterrolebindings'].map((r) => startObjectCache({ client, type: rbacType(r), onError: rbacError }, controllers.signal)),
     );
     rbac.attach({ roles, clusterRoles, roleBindings, clusterRoleBindings });
+    // Webhooks apply from here on: the bootstrap writes above never wait on one, so a broken
+    // webhook cannot keep the server from starting.
+    const webhookType = (resource: string) => ({ group: 'admissionregistration.k8s.io', version: 'v1', resource });
+    const [validatingWebhooks, mutatingWebhooks] = await Promise.all(
+      ['validatingwebhookconfigurations', 'mutatingwebhookconfigurations'].map((r) => startObjectCache({ client, type: webhookType(r), onError: (err) => o.log.warn('webhook configuration watch', { error: (err as Error)?.message ?? String(err) }) }, controllers.signal)),
+    );
+    ctx.webhooks!.attach({ validating: validatingWebhooks, mutating: mutatingWebhooks });
     const aggregation = await runClusterRoleAggregation(
       { client, cache: clusterRoles, onError: (key, err) => o.log.warn('clusterrole aggregation', { key, error: (err as Error)?.message ?? String(err) }) },
       controllers.signal,

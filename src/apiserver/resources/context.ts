@@ -2,6 +2,7 @@
 // one path through defaulting, validation, admission and storage.
 import type { KObject, ResourceDescriptor } from '../../registry/types.js';
 import type { ObjectStore } from '../store/object-store.js';
+import type { WebhookAdmission } from '../admission/webhooks/dispatcher.js';
 
 export interface Registry {
   descriptors: readonly ResourceDescriptor[];
@@ -25,6 +26,7 @@ export interface AdmissionRequest {
 
 export interface RequestUser {
   name: string;
+  uid?: string;
   groups: string[];
 }
 
@@ -40,6 +42,8 @@ export interface ResourceContext {
   store: ObjectStore;
   registry: Registry;
   admission: readonly AdmissionPlugin[];
+  /** Admission webhooks, after the built-in plugins; absent where a server has none (unit tests). */
+  webhooks?: WebhookAdmission;
 }
 
 export interface WriteOptions {
