@@ -10,7 +10,7 @@ import type { ObjectStore } from '../../store/object-store.js';
 import { applyJsonPatch } from '../../patch/json-patch.js';
 import { CallFailure, postReview, type WebhookTarget } from './call.js';
 import { WebhookSet, type CompiledWebhook, type ConfigurationSource } from './configurations.js';
-import { convertObject, matchingVersion, namespaceSelected, neverSent, objectSelected, type MatchRequest } from './match.js';
+import { convertObject, matchingVersion, namespaceSelected, neverSent, objectSelected, servedVersions, type MatchRequest } from './match.js';
 import { callingError, deniedError, dryRunUnsupported } from './outcome-errors.js';
 import { buildReview, readResponse, type ReviewResult, type ReviewUser } from './review.js';
 import { resolveService } from './service-endpoint.js';
@@ -50,6 +50,7 @@ export function createWebhookAdmission(deps: Deps): WebhookAdmission {
   const validating = new WebhookSet('validating');
   const mutating = new WebhookSet('mutating');
   const namespaces = deps.registry.findByResource('', 'v1', 'namespaces');
+  const versions = servedVersions(deps.registry);
 
   const namespaceLabelsFor = () => {
     const seen = new Map<string, Promise<Record<string, string> | undefined>>();
@@ -116,10 +117,13 @@ export function createWebhookAdmission(deps: Deps): WebhookAdmission {
     return result;
   }
 
-  async function matches(hook: CompiledWebhook, req: WebhookRequest, labels: ReturnType<typeof namespaceLabelsFor>): Promise<ResourceDescriptor | undefined> {
-    const as = matchingVersion(hook, req, deps.registry);
-    if (!as || !objectSelected(hook, req) || !(await namespaceSelected(hook, req, labels))) return undefined;
-    return as;
+  /** Synchronous unless the namespace's labels must be read: most writes match no webhook, and
+   *  they should not pay a promise per configured webhook to learn that. */
+  function matches(hook: CompiledWebhook, req: WebhookRequest, labels: ReturnType<typeof namespaceLabelsFor>): ResourceDescriptor | undefined | Promise<ResourceDescriptor | undefined> {
+    const as = matchingVersion(hook, req, versions);
+    if (!as || !objectSelected(hook, req)) return undefined;
+    if (!hook.namespaceSelector) return as;
+    return namespaceSelected(hook, req, labels).then((yes) => (yes ? as : undefined));
   }
 
   /** The patched object, back in the request's version. */
@@ -151,20 +155,28 @@ export function createWebhookAdmission(deps: Deps): WebhookAdmission {
       /** For each hook called in the first round, how many changes had been made once it was done
        *  (its own included): a later change means its view of the object went stale. */
       const changesSeen = new Map<CompiledWebhook, number>();
+      let current: WebhookRequest = req;
+      /** Calls `hook` if it matches the object as it is now; false when it does not match. */
       const run = async (hook: CompiledWebhook) => {
-        const as = await matches(hook, { ...req, object }, labels);
+        let as = matches(hook, current, labels);
+        if (as instanceof Promise) as = await as;
         if (!as) return false;
-        const result = await admitOne(hook, as, { ...req, object }, object);
+        const result = await admitOne(hook, as, current, object);
         if (result?.patch && object) {
           const next = applyPatch(hook, as, req, object, result.patch);
           if (!isDeepStrictEqual(next, object)) {
             object = next;
+            current = { ...req, object };
             changes++;
           }
         }
         return true;
       };
-      for (const hook of hooks) if (await run(hook)) changesSeen.set(hook, changes);
+      for (const hook of hooks) {
+        // The common case, no match, stays synchronous.
+        if (!matchingVersion(hook, current, versions)) continue;
+        if (await run(hook)) changesSeen.set(hook, changes);
+      }
       // Reinvocation: once, in order, for the IfNeeded webhooks a later webhook's change made stale.
       const total = changes;
       for (const hook of hooks) {
@@ -180,7 +192,8 @@ export function createWebhookAdmission(deps: Deps): WebhookAdmission {
       const labels = namespaceLabelsFor();
       const chosen: Array<[CompiledWebhook, ResourceDescriptor]> = [];
       for (const hook of hooks) {
-        const as = await matches(hook, req, labels);
+        let as = matches(hook, req, labels);
+        if (as instanceof Promise) as = await as;
         if (as) chosen.push([hook, as]);
       }
       if (chosen.length === 0) return;

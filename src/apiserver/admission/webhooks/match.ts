@@ -26,18 +26,29 @@ export function neverSent(d: ResourceDescriptor): boolean {
 }
 
 /** The descriptor (version) the webhook is called with, or undefined when its rules do not match. */
-export function matchingVersion(hook: CompiledWebhook, req: MatchRequest, registry: Registry): ResourceDescriptor | undefined {
+export function matchingVersion(hook: CompiledWebhook, req: MatchRequest, versions: ServedVersions): ResourceDescriptor | undefined {
   const d = req.descriptor;
   const target: RuleTarget = {
     operation: req.operation, group: d.group, version: d.version, resource: d.plural, subresource: req.subresource ?? '', namespaced: d.namespaced,
   };
   if (anyRuleMatches(hook.rules, target)) return d;
   if (hook.matchPolicy !== 'Equivalent') return undefined;
-  for (const other of registry.descriptors) {
-    if (other === d || other.group !== d.group || other.plural !== d.plural) continue;
-    if (anyRuleMatches(hook.rules, { ...target, version: other.version })) return other;
+  for (const other of versions(d)) {
+    if (other !== d && anyRuleMatches(hook.rules, { ...target, version: other.version })) return other;
   }
   return undefined;
+}
+
+/** Every served version of a descriptor's resource (most resources have one). */
+export type ServedVersions = (d: ResourceDescriptor) => readonly ResourceDescriptor[];
+
+export function servedVersions(registry: Registry): ServedVersions {
+  const byResource = new Map<string, ResourceDescriptor[]>();
+  for (const d of registry.descriptors) {
+    const key = `${d.group}/${d.plural}`;
+    byResource.set(key, [...(byResource.get(key) ?? []), d]);
+  }
+  return (d) => byResource.get(`${d.group}/${d.plural}`) ?? [d];
 }
 
 export function objectSelected(hook: CompiledWebhook, req: MatchRequest): boolean {
