@@ -41,7 +41,7 @@ describeWithKubectls('admission webhooks through kubectl', { nsPrefix: 'webhooks
     expectOk(await kc(['create', '-f', '-'], { input: JSON.stringify(body) }));
     configs.push([kind.toLowerCase() + 's', full]);
     // The server reads configurations from a watch: give it the moment a watch event takes.
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 300));
     return full;
   }
   const remove = async (kind: string, name: string) => expectOk(await kc(['delete', kind, name]));
