@@ -36,6 +36,8 @@ test('short names, categories and scope match kube-apiserver', () => {
     'authentication.k8s.io/tokenreviews': { namespaced: false },
     '/podtemplates': { namespaced: true },
     'apps/controllerrevisions': { namespaced: true },
+    'admissionregistration.k8s.io/validatingwebhookconfigurations': { namespaced: false },
+    'admissionregistration.k8s.io/mutatingwebhookconfigurations': { namespaced: false },
   };
   for (const [key, w] of Object.entries(want)) {
     const [group, plural] = key.split('/') as [string, string];
@@ -59,7 +61,7 @@ test('lookups by kind and the scale and pod subresources', () => {
 
 test('generation is kept only where upstream keeps it', () => {
   const withGeneration = descriptors.filter((d) => d.generation !== false).map((d) => `${d.kind}.${d.group}`).sort();
-  assert.deepEqual(withGeneration, ['DaemonSet.apps', 'Deployment.apps', 'EndpointSlice.discovery.k8s.io', 'HorizontalPodAutoscaler.autoscaling', 'HorizontalPodAutoscaler.autoscaling', 'Job.batch', 'NetworkPolicy.networking.k8s.io', 'ReplicaSet.apps']);
+  assert.deepEqual(withGeneration, ['DaemonSet.apps', 'Deployment.apps', 'EndpointSlice.discovery.k8s.io', 'HorizontalPodAutoscaler.autoscaling', 'HorizontalPodAutoscaler.autoscaling', 'Job.batch', 'MutatingWebhookConfiguration.admissionregistration.k8s.io', 'NetworkPolicy.networking.k8s.io', 'ReplicaSet.apps', 'ValidatingWebhookConfiguration.admissionregistration.k8s.io']);
 });
 
 test('field selectors', () => {

@@ -21,6 +21,7 @@ import { replicaSet } from './kinds/replicaset.js';
 import { secret } from './kinds/secret.js';
 import { service } from './kinds/service.js';
 import { serviceAccount } from './kinds/serviceaccount.js';
+import { mutatingWebhookConfiguration, validatingWebhookConfiguration } from './kinds/webhook-configuration.js';
 import { localSubjectAccessReview, selfSubjectAccessReview, selfSubjectReview, selfSubjectRulesReview, subjectAccessReview } from './kinds/reviews.js';
 import { tokenReview } from './kinds/reviews.js';
 
@@ -64,6 +65,8 @@ export const descriptors: ResourceDescriptor[] = [
   tokenReview,
   podTemplate,
   controllerRevision,
+  validatingWebhookConfiguration,
+  mutatingWebhookConfiguration,
 ].map(withTable);
 
 const gv = (group: string, version: string) => `${group}/${version}`;

@@ -30,6 +30,7 @@ import { startApiserverEndpoints, type ApiserverEndpoints } from '../controllers
 import { serviceAccountAdmission } from '../apiserver/admission/service-account.js';
 import { createServiceAccountTokens, startServiceAccountTokens } from './service-account-tokens.js';
 import type { ServiceAccountKeys } from '../pki/service-account-keys.js';
+import { createWebhookAdmission } from '../apiserver/admission/webhooks/dispatcher.js';
 
 export interface ControlPlaneOptions {
   backend: Backend;
@@ -100,6 +101,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       allocator,
       serviceAccountAdmission(base),
     ],
+    webhooks: createWebhookAdmission({ ...base, onIgnoredFailure: (webhook, message) => o.log.warn('admission webhook failed open', { webhook, error: message }) }),
   };
   const controllers = new AbortController();
   // One signal stops every controller and each of its watches (about 60 listeners today); the
@@ -131,6 +133,13 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     // Every server verifies tokens (its caches); the legacy token Secrets are filled idempotently.
     const saTokens = await startServiceAccountTokens({ tokens: serviceAccountTokens, client, caPem: o.caPem, log: o.log, withController: !o.coreControllersOnly }, controllers.signal);
     running.push(saTokens.stopped);
+    // Webhooks apply from here on: the bootstrap writes above never wait on one, so a broken
+    // webhook cannot keep the server from starting.
+    const webhookType = (resource: string) => ({ group: 'admissionregistration.k8s.io', version: 'v1', resource });
+    const [validatingWebhooks, mutatingWebhooks] = await Promise.all(
+      ['validatingwebhookconfigurations', 'mutatingwebhookconfigurations'].map((r) => startObjectCache({ client, type: webhookType(r), onError: (err) => o.log.warn('webhook configuration watch', { error: (err as Error)?.message ?? String(err) }) }, controllers.signal)),
+    );
+    ctx.webhooks!.attach({ validating: validatingWebhooks, mutating: mutatingWebhooks });
     const warn = (what: string) => (key: string, err: unknown) => {
       // A Conflict is retried at once with fresh state: normal under concurrency, not worth a line.
       if (!hasReason(err, 'Conflict')) o.log.warn(what, { key, error: (err as Error)?.message ?? String(err) });

@@ -4,6 +4,7 @@ import type { KObject, ResourceDescriptor } from '../../registry/types.js';
 import type { ObjectStore } from '../store/object-store.js';
 import type { ServiceAccountTokenIssuer } from '../serviceaccount/token-issuer.js';
 import type { ServiceAccountAuthenticator } from '../serviceaccount/token-authenticator.js';
+import type { WebhookAdmission } from '../admission/webhooks/dispatcher.js';
 
 export interface Registry {
   descriptors: readonly ResourceDescriptor[];
@@ -27,6 +28,7 @@ export interface AdmissionRequest {
 
 export interface RequestUser {
   name: string;
+  uid?: string;
   groups: string[];
 }
 
@@ -44,6 +46,8 @@ export interface ResourceContext {
   admission: readonly AdmissionPlugin[];
   /** Signs (TokenRequest) and checks (TokenReview) ServiceAccount tokens; absent, both answer 404. */
   serviceAccountTokens?: { issuer: ServiceAccountTokenIssuer; authenticator: ServiceAccountAuthenticator };
+  /** Admission webhooks, after the built-in plugins; absent where a server has none (unit tests). */
+  webhooks?: WebhookAdmission;
 }
 
 export interface WriteOptions {

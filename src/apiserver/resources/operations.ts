@@ -3,6 +3,7 @@
 import type { KObject, ResourceDescriptor } from '../../registry/types.js';
 import { ApiError, errors } from '../errors.js';
 import type { AdmissionRequest, ResourceContext, WriteOptions } from './context.js';
+import type { WebhookAdmission } from '../admission/webhooks/dispatcher.js';
 import { enforceKnownFields } from './field-validation.js';
 import { carryOverMeta, checkTypeMeta, defaultAndValidate, initCreateMeta, nowRfc3339 } from './prepare.js';
 
@@ -20,9 +21,16 @@ async function admit(ctx: ResourceContext, req: AdmissionRequest): Promise<() =>
   };
 }
 
-/** Writes `obj` through `write`, undoing admission reservations if the write does not happen. */
-async function admitAndWrite(ctx: ResourceContext, req: AdmissionRequest, write: () => Promise<KObject>): Promise<KObject> {
+/** Writes `obj` through `write`, undoing admission reservations if the write does not happen.
+ *  `revalidate` runs defaults and validation again when a mutating webhook changed the object. */
+async function admitAndWrite(ctx: ResourceContext, req: AdmissionRequest, write: () => Promise<KObject>, hooks: WebhookStep): Promise<KObject> {
   const abandon = await admit(ctx, req);
+  try {
+    if (ctx.webhooks && !hooks.skip) await runWebhooks(ctx.webhooks, req, hooks);
+  } catch (err) {
+    abandon();
+    throw err;
+  }
   if (req.dryRun) {
     abandon();
     return req.object;
@@ -33,6 +41,29 @@ async function admitAndWrite(ctx: ResourceContext, req: AdmissionRequest, write:
     abandon();
     throw err;
   }
+}
+
+interface WebhookStep {
+  revalidate(): void;
+  skip?: boolean;
+  warn?: (text: string) => void;
+}
+
+/** Mutating webhooks, validation again if they changed anything, then validating webhooks. The
+ *  object is changed in place, so the caller's write stores what the webhooks made of it. */
+async function runWebhooks(webhooks: WebhookAdmission, req: AdmissionRequest, step: WebhookStep): Promise<void> {
+  const m = req.object.metadata;
+  const wreq = {
+    operation: req.operation, descriptor: req.descriptor, subresource: req.subresource, namespace: m.namespace, name: m.name ?? '',
+    object: req.object, old: req.old, dryRun: req.dryRun, user: req.user, warn: step.warn,
+  };
+  const mutated = await webhooks.mutate(wreq);
+  if (mutated && mutated !== req.object) {
+    for (const key of Object.keys(req.object)) delete req.object[key];
+    Object.assign(req.object, mutated);
+    step.revalidate();
+  }
+  await webhooks.validate(wreq);
 }
 
 export async function createObject(
@@ -52,7 +83,10 @@ export async function createObject(
   // the writer is the one that knows it (a kubelet registering its Node).
   if (d.subresources?.status && !d.keepsStatusOnCreate) delete obj.status;
   defaultAndValidate(d, obj);
-  return admitAndWrite(ctx, { operation: 'CREATE', descriptor: d, object: obj, dryRun: !!opts.dryRun, user: opts.user }, () => ctx.store.create(d, obj));
+  return admitAndWrite(ctx, { operation: 'CREATE', descriptor: d, object: obj, dryRun: !!opts.dryRun, user: opts.user }, () => ctx.store.create(d, obj), {
+    revalidate: () => defaultAndValidate(d, obj),
+    warn: opts.warn,
+  });
 }
 
 export interface UpdateOptions extends WriteOptions {
@@ -130,41 +164,56 @@ export async function replaceStored(
   opts: UpdateOptions,
 ): Promise<KObject> {
   let next: KObject;
+  let revalidate: () => void;
   if (opts.subresource === 'status') {
     next = structuredClone(old);
     if (incoming.status !== undefined) next.status = incoming.status;
     else delete next.status;
-    const errs = d.validateStatus?.(next, { old }) ?? [];
-    if (errs.length) throw errors.invalid(d.kind, d.group, old.metadata.name!, errs);
+    revalidate = () => {
+      const errs = d.validateStatus?.(next, { old }) ?? [];
+      if (errs.length) throw errors.invalid(d.kind, d.group, old.metadata.name!, errs);
+    };
+    revalidate();
   } else if (opts.subresource === 'finalize' || opts.subresource === 'binding') {
     // Built from the stored object by the caller, changing only what the subresource owns.
     next = incoming;
+    revalidate = () => {};
   } else if (opts.subresource !== undefined) {
     const part = d.subresources?.parts?.find((p) => p.name === opts.subresource);
     if (!part) throw errors.notFoundPath();
     next = part.apply(structuredClone(old), incoming);
-    const errs = part.validate(next, old);
-    if (errs.length) throw errors.invalid(d.kind, d.group, old.metadata.name!, errs);
+    revalidate = () => {
+      const errs = part.validate(next, old);
+      if (errs.length) throw errors.invalid(d.kind, d.group, old.metadata.name!, errs);
+    };
+    revalidate();
   } else {
     next = incoming;
-    next.metadata.name = old.metadata.name;
-    if (d.subresources?.status) {
-      if (old.status !== undefined) next.status = old.status;
-      else delete next.status;
-    }
-    carryOverMeta(d, next, old);
-    if (opts.managedFields) next.metadata.managedFields = opts.managedFields();
-    d.prepareForUpdate?.(next, old);
-    defaultAndValidate(d, next, old);
+    // Run again after a mutating webhook: what it may not change is put back, generation recounted.
+    revalidate = () => {
+      next.metadata.name = old.metadata.name;
+      if (d.subresources?.status) {
+        if (old.status !== undefined) next.status = old.status;
+        else delete next.status;
+      }
+      carryOverMeta(d, next, old);
+      if (opts.managedFields) next.metadata.managedFields = opts.managedFields();
+      d.prepareForUpdate?.(next, old);
+      defaultAndValidate(d, next, old);
+    };
+    revalidate();
   }
   next.metadata.resourceVersion = old.metadata.resourceVersion;
   if (readyToFinalize(d, next)) {
     if (opts.dryRun) return next;
     return ctx.store.delete(d, next);
   }
+  // A binding is not sent to webhooks as an update of the pod: upstream sends it as the create of
+  // a Binding object, which this server does not build.
+  const hooks = opts.subresource === 'binding' ? { revalidate, warn: opts.warn, skip: true } : { revalidate, warn: opts.warn };
   return admitAndWrite(ctx, { operation: 'UPDATE', descriptor: d, object: next, old, subresource: opts.subresource, dryRun: !!opts.dryRun, user: opts.user }, () =>
     ctx.store.update(d, next),
-  );
+  hooks);
 }
 
 /** An object being deleted goes once nothing holds it: no finalizers, no namespace finalizers, and no
@@ -219,12 +268,27 @@ export async function deleteObject(
       throw errors.conflict(ref(d), name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in meta: ${current.metadata.resourceVersion}`);
     }
     checkPreconditions(d, current, { uid: pre?.uid });
+    if (ctx.webhooks) await deleteWebhooks(ctx.webhooks, d, current, opts);
     try {
       return await deleteOnce(ctx, d, current, opts);
     } catch (err) {
       if (!(err instanceof ApiError && err.reason === 'Conflict') || attempt >= maxAttempts) throw err;
     }
   }
+}
+
+/** A DELETE goes to webhooks with the stored object as oldObject and no object; a mutating
+ *  webhook's patch has nothing to apply to and is dropped, as upstream. */
+async function deleteWebhooks(webhooks: WebhookAdmission, d: ResourceDescriptor, current: KObject, opts: DeleteOptions): Promise<void> {
+  const options: Record<string, unknown> = {};
+  if (opts.gracePeriodSeconds !== undefined) options.gracePeriodSeconds = opts.gracePeriodSeconds;
+  if (opts.propagationPolicy !== undefined) options.propagationPolicy = opts.propagationPolicy;
+  const req = {
+    operation: 'DELETE' as const, descriptor: d, namespace: current.metadata.namespace, name: current.metadata.name ?? '',
+    old: current, dryRun: !!opts.dryRun, user: opts.user, warn: opts.warn, options,
+  };
+  await webhooks.mutate(req);
+  await webhooks.validate(req);
 }
 
 /** The finalizers the garbage collector acts on: dependents lose their owner reference (orphan),
