@@ -2,13 +2,14 @@
 // whatever the backend: with SQLite, Postgres or MySQL behind it K3s' kine speaks etcd to
 // kube-apiserver, so its dashboards already read this name for those. `type` is the resource.
 // apiserver_storage_size_bytes is the datastore's size when the backend can tell.
-import { Gauge, Histogram } from 'prom-client';
+import { Gauge } from 'prom-client';
+import { BoundHistogram } from '../../instrumentation/bound-metrics.js';
 import { controlPlaneRegistry } from '../../instrumentation/registries.js';
 import type { Backend } from '../../storage/backend.js';
 
 const registers = [controlPlaneRegistry];
 
-const latency = new Histogram({
+const latency = new BoundHistogram({
   name: 'etcd_request_duration_seconds',
   help: 'Etcd request latency in seconds for each operation and object type (any k3ts datastore).',
   labelNames: ['operation', 'type'],
