@@ -153,6 +153,18 @@ describe('Prometheus metrics on k3ts up --monitoring', { timeout: 240_000 }, () 
     assert.ok(Number(requests[0]?.value[1]) > 0, 'the API server\'s own series are scraped too');
   });
 
+  test('bad monitoring flags: a taken port and --monitoring-port alone are refused in one line, before anything starts', async () => {
+    const other = join(dir, 'other');
+    const taken = await exec(k3tsBin, ['up', '--agents', '0', '--data-dir', other, '--port', String(await freePort()), '--runtime', 'sim', '--monitoring', '--monitoring-port', String(promPort)]);
+    assert.notEqual(taken.code, 0);
+    assert.equal(taken.stderr.trim(), `k3ts: --monitoring-port: port ${promPort} on 127.0.0.1 is already in use; stop what uses it, or choose another port`);
+    assert.equal(existsSync(join(other, 'up.json')), false, 'nothing was started');
+    const alone = await exec(k3tsBin, ['up', '--data-dir', other, '--runtime', 'sim', '--monitoring-port', '9999']);
+    assert.notEqual(alone.code, 0);
+    assert.equal(alone.stderr.trim(), 'k3ts: --monitoring-port: only used with --monitoring; add --monitoring');
+    rmSync(other, { recursive: true, force: true });
+  });
+
   test('k3ts down stops Prometheus and removes its data', async () => {
     const state = readUpState(dataDir)!;
     const prometheus = state.processes.find((p) => p.role === 'prometheus');
