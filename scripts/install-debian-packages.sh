@@ -11,6 +11,8 @@
 #               each on 127.0.0.1; the packages' own services are never used: Debian's etcd is
 #               switched off below, and Debian may start the others at install: stop them if unwanted)
 #   browser:    chromium (the dashboard test drives it headless through playwright-core)
+#   monitoring: prometheus (k3ts up --monitoring and its test; not in the quick start, as only
+#               --monitoring uses it and it is large: `apt-get install -y prometheus` when wanted)
 set -eu
 if [ "$(id -u)" != 0 ]; then
   echo "$0: run as root: it installs Debian packages with apt-get" >&2
@@ -23,7 +25,7 @@ fi
 tests=""
 case "${1:-}" in
   "") ;;
-  --tests) tests="umoci skopeo docker-registry wrk etcd-server postgresql mariadb-server chromium" ;;
+  --tests) tests="umoci skopeo docker-registry wrk etcd-server postgresql mariadb-server chromium prometheus" ;;
   *) echo "$0: unknown option $1 (the only one is --tests: also what the tests and benches need)" >&2; exit 1 ;;
 esac
 export DEBIAN_FRONTEND=noninteractive
@@ -37,5 +39,7 @@ if [ -n "$tests" ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/n
   # Debian enables and starts a system etcd on 127.0.0.1:2379 on install; the tests only want the
   # binary (they start their own), so a booted systemd gets it switched off.
   systemctl disable --now etcd.service >/dev/null 2>&1 || true
+  # Likewise Debian's own Prometheus on :9090; k3ts up --monitoring starts one of its own.
+  systemctl disable --now prometheus.service prometheus-node-exporter.service >/dev/null 2>&1 || true
 fi
 echo "Debian packages for k3ts are installed${tests:+ (with what the tests need)}"

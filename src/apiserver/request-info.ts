@@ -65,7 +65,9 @@ export function parseRequestInfo(method: string, pathname: string, query: URLSea
     if (parts.length > 2 && !namespaceSubresources.has(parts[2])) parts = parts.slice(2);
   }
   const [resource, name, subresource, ...rest] = parts;
-  if (rest.length > 0 || !resource) return { kind: 'nonresource', verb: lowerVerb, path: pathname };
+  // What follows a proxy subresource is the path at the far end (nodes/<n>/proxy/metrics), not part
+  // of the resource: authorization sees `nodes/proxy`, as upstream.
+  if ((rest.length > 0 && subresource !== 'proxy') || !resource) return { kind: 'nonresource', verb: lowerVerb, path: pathname };
   // For namespaces themselves the namespace segment is the object's name, not a scope.
   const isNamespaceObject = resource === 'namespaces';
   const info: ResourceRequest = {

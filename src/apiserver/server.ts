@@ -28,6 +28,11 @@ import { METRICS_GROUP } from '../metrics/resource-metrics.js';
 import { createMetricsApi } from './metrics/handler.js';
 import { metricsDescriptors } from './metrics/descriptors.js';
 import { createDashboard } from '../dashboard/handler.js';
+import { RequestMeasure, setServedResources } from './prometheus/request-metrics.js';
+import { watchStorageSize } from './prometheus/storage-metrics.js';
+import { METRICS_PATH, serveMetrics } from './prometheus/metrics-endpoint.js';
+import { handleNodeProxy, isNodeProxyPath } from './prometheus/node-proxy.js';
+import { controlPlaneRegistry } from '../instrumentation/registries.js';
 
 export interface ApiServerOptions {
   context: ResourceContext;
@@ -84,6 +89,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const tunnels = opts.tunnels;
   const metrics = createMetricsApi({ ctx: opts.context, dial: tunnels ? (node, t) => tunnels.dial(node, t) : undefined, log: opts.log });
   const dashboard = createDashboard();
+  const servedResources = new Set(served.map((d) => `${d.group}/${d.version}/${d.plural}`));
+  setServedResources((g, v, r) => servedResources.has(`${g}/${v}/${r}`));
+  watchStorageSize(opts.context.store.backend);
+  const nodes = opts.context.registry.descriptors.find((d) => d.group === '' && d.plural === 'nodes');
+  const nodeExists = async (name: string) => nodes !== undefined && (await opts.context.store.tryGet(nodes, undefined, name)) !== undefined;
 
   const sendDoc = (req: IncomingMessage, res: ServerResponse, doc: CachedDocument | undefined, contentType = 'application/json', extra?: Record<string, string>) => {
     if (!doc) throw errors.notFoundPath();
@@ -130,6 +140,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       }
       return;
     }
+    if (path === METRICS_PATH) return serveMetrics(controlPlaneRegistry, req, res, url);
     if (path === OPENAPI_V2_PATH) {
       const answer = openapiV2.answer({ accept: req.headers.accept, ifNoneMatch: req.headers['if-none-match'] });
       for (const [k, v] of Object.entries(answer.headers)) res.setHeader(k, v);
@@ -142,7 +153,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     throw errors.notFoundPath();
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse, measure: RequestMeasure) => {
     // Go refuses an HTTP/1.1 request without Host too; here the client gets to read why.
     if (req.httpVersion === '1.1' && !req.headers.host) throw errors.badRequest('missing required Host header');
     const target = req.url ?? '/';
@@ -165,6 +176,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       if (err instanceof BadPathError) throw errors.badRequest(err.message);
       throw err;
     }
+    measure.info = info;
     if (user && !(req.method === 'GET' && publicPaths.has(url.pathname))) {
       const decision = await authorizer.authorize(user, info);
       if (!decision.allowed) {
@@ -175,7 +187,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         );
       }
     }
+    measure.admitted(info);
     if (info.kind === 'nonresource') return nonResource(req, res, url);
+    if (info.group === '' && info.resource === 'nodes' && info.subresource === 'proxy' && isNodeProxyPath(url.pathname)) {
+      return handleNodeProxy(req, res, url, nodeExists, tunnels ? (node, t) => tunnels.dial(node, t) : undefined);
+    }
     if (info.group === METRICS_GROUP) return metrics.handle(req, res, info, url.searchParams);
     await handleResource(opts.context, req, res, info, url.searchParams, watchTuning, { user: user!, authorizer, staticToken: authenticator.staticToken }, tunnels ? (node, t) => tunnels.dial(node, t) : undefined);
   };
@@ -210,9 +226,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     (req, res) => {
       inflight++;
       armBodyDeadline(req, res, limits.requestTimeoutMs);
-      handle(req, res)
+      const measure = new RequestMeasure(req);
+      handle(req, res, measure)
         .catch((err) => answerError(req, res, err))
         .finally(() => {
+          measure.finished(res);
           inflight--;
           if (inflight === 0) drained?.();
         });

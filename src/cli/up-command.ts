@@ -9,6 +9,7 @@ import { resolveRuntime, type RuntimeKind } from '../agent/config.js';
 import { down, up, UpError } from '../local-cluster/up.js';
 import { tryParseCidr } from '../network/ipv4.js';
 import { fail } from './fail.js';
+import { DEFAULT_MONITORING_PORT } from '../local-cluster/monitoring.js';
 
 const defaultUpDir = () => join(defaultDataDir(currentEnvironment()), 'up');
 const entry = fileURLToPath(new URL('./main.js', import.meta.url));
@@ -28,18 +29,23 @@ export function upCommand(): Command {
     .option('--node-cidr <cidr>', 'the /24 the nodes\' own addresses come from, with real containers (default: the first 10.45.N.0/24 no route on this machine uses)')
     .option('--private-registry <file>', 'registries.yaml (K3s format: mirrors, endpoints, auth) for every node')
     .option('--runtime <name>', 'containerd (real containers; the default when running as root with containerd installed) or sim (simulated containers)')
+    .option('--monitoring', 'also run Prometheus (Debian\'s prometheus package) scraping the API server and every node')
+    .option('--monitoring-port <port>', 'port of Prometheus on 127.0.0.1, with --monitoring (default: 9090)')
     .argument('[server-flags...]', 'after --: extra flags for the server, e.g. -- --default-unreachable-toleration-seconds 30')
-    .action(async (serverArgs: string[], flags: { agents: string; dataDir?: string; port: string; runtime?: string; nodeCidr?: string; privateRegistry?: string }) => {
+    .action(async (serverArgs: string[], flags: { agents: string; dataDir?: string; port: string; runtime?: string; nodeCidr?: string; privateRegistry?: string; monitoring?: boolean; monitoringPort?: string }) => {
       const dataDir = resolve(flags.dataDir ?? defaultUpDir());
       const port = whole('--port', flags.port);
       if (port < 1 || port > 65535) fail(`--port: "${flags.port}" is not a port number (1-65535)`);
+      if (flags.monitoringPort !== undefined && !flags.monitoring) fail('--monitoring-port: only used with --monitoring; add --monitoring');
+      const monitoringPort = whole('--monitoring-port', flags.monitoringPort ?? String(DEFAULT_MONITORING_PORT));
+      if (monitoringPort < 1 || monitoringPort > 65535) fail(`--monitoring-port: "${flags.monitoringPort}" is not a port number (1-65535)`);
       const runtime = chooseRuntime(flags.runtime);
       try {
         // Real containers need root already, and with them every node gets its own network (namespaces).
         const isolateNodes = runtime === 'containerd';
         const nodeCidr = flags.nodeCidr === undefined ? undefined : checkNodeCidr(flags.nodeCidr, isolateNodes);
         if (flags.privateRegistry && !existsSync(flags.privateRegistry)) fail(`--private-registry: ${flags.privateRegistry} does not exist`);
-        const result = await up({ dataDir, agents: whole('--agents', flags.agents), port, entry, serverArgs, runtime, isolateNodes, nodeCidr, privateRegistry: flags.privateRegistry, progress: (line) => process.stdout.write(`${line}\n`) });
+        const result = await up({ dataDir, agents: whole('--agents', flags.agents), port, entry, serverArgs, runtime, isolateNodes, nodeCidr, privateRegistry: flags.privateRegistry, ...(flags.monitoring ? { monitoring: { port: monitoringPort } } : {}), progress: (line) => process.stdout.write(`${line}\n`) });
         const k3ts = selfCommand();
         const downCmd = `${k3ts} down${flags.dataDir ? ` --data-dir ${dataDir}` : ''}`;
         const nodeIps = result.nodes.map((n) => n.ip);
@@ -48,6 +54,7 @@ export function upCommand(): Command {
             '',
             `k3ts is up: ${result.nodes.length} node(s) Ready: ${result.nodes.map((n) => `${n.name} (${n.ip})`).join(', ')}`,
             `kubeconfig: ${result.kubeconfig}   logs: ${join(dataDir, 'logs')}`,
+            ...(result.monitoring ? [`Prometheus: ${result.monitoring.url}   config: ${result.monitoring.config}   data: ${result.monitoring.storage}`] : []),
             '',
             'Next steps:',
             `  export KUBECONFIG=${result.kubeconfig}`,

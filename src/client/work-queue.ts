@@ -1,7 +1,11 @@
 // A de-duplicating queue of keys: a key waiting is not added twice; a key being processed and
 // added again is processed once more afterwards. Failures come back with exponential backoff.
 // Client-side machinery (as client-go's workqueue), shared by the controllers and the kubelet.
+import type { QueueMetrics } from '../instrumentation/workqueue-metrics.js';
+
 export interface WorkQueueOptions {
+  /** Where depth, adds, waits, work durations and retries are reported (instrumentation/). */
+  metrics?: QueueMetrics;
   baseDelayMs?: number;
   maxDelayMs?: number;
   setTimer?: (fn: () => void, ms: number) => { cancel(): void };
@@ -25,8 +29,12 @@ export class WorkQueue {
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
   private readonly setTimer: NonNullable<WorkQueueOptions['setTimer']>;
+  private readonly metrics: QueueMetrics | undefined;
+  /** When each waiting key was added, then when its processing started (seconds, monotonic). */
+  private readonly since = new Map<string, number>();
 
   constructor(opts: WorkQueueOptions = {}) {
+    this.metrics = opts.metrics;
     this.baseDelayMs = opts.baseDelayMs ?? 5;
     this.maxDelayMs = opts.maxDelayMs ?? 60_000;
     this.setTimer = opts.setTimer ?? defaultTimer;
@@ -41,6 +49,11 @@ export class WorkQueue {
     if (this.waiting.has(key)) return;
     this.waiting.add(key);
     this.queue.push(key);
+    if (this.metrics) {
+      this.metrics.added();
+      this.metrics.depth(this.queue.length);
+      this.since.set(key, performance.now() / 1000);
+    }
     this.wakers.shift()?.();
   }
 
@@ -55,6 +68,7 @@ export class WorkQueue {
 
   /** Re-adds a failed key after a growing delay. */
   retry(key: string): void {
+    this.metrics?.retried();
     const n = (this.failures.get(key) ?? 0) + 1;
     this.failures.set(key, n);
     this.addAfter(key, Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (n - 1)));
@@ -73,11 +87,22 @@ export class WorkQueue {
     const key = this.queue.shift()!;
     this.waiting.delete(key);
     this.active.add(key);
+    if (this.metrics) {
+      const now = performance.now() / 1000;
+      this.metrics.depth(this.queue.length);
+      this.metrics.waited(now - (this.since.get(key) ?? now));
+      this.since.set(key, now);
+    }
     return key;
   }
 
   done(key: string): void {
     this.active.delete(key);
+    if (this.metrics) {
+      const started = this.since.get(key);
+      this.since.delete(key);
+      if (started !== undefined) this.metrics.worked(performance.now() / 1000 - started);
+    }
     if (this.dirtyWhileActive.delete(key)) this.add(key);
   }
 

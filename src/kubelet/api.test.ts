@@ -62,6 +62,13 @@ test('the kubelet API over a unix socket: healthz, pods, container logs (tail, t
     assert.deepEqual(env.command, ['sh', '-c', 'echo one; echo two; sleep 0.4; echo hey three']);
 
     assert.equal((await get(socketPath, '/metrics/nope')).status, 404);
+
+    // The node's Prometheus metrics: the pod above was seen, started and measured.
+    const metrics = await get(socketPath, '/metrics');
+    assert.equal(metrics.status, 200);
+    assert.equal(metrics.type, 'text/plain; version=0.0.4; charset=utf-8');
+    assert.match(metrics.body, /^kubelet_pod_start_duration_seconds_count [1-9]\d*$/m);
+    assert.match(metrics.body, /^kubelet_runtime_operations_duration_seconds_count\{operation_type="create_container"\} [1-9]/m);
   } finally {
     await new Promise((resolve) => server.close(resolve));
     await f.stop();

@@ -6,6 +6,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { Kubelet } from './kubelet.js';
 import type { LogOptions } from '../runtime/types.js';
 import { SUMMARY_PATH } from '../metrics/summary.js';
+import { nodeRegistry } from '../instrumentation/registries.js';
 import { createStreamingHandler, type StreamingOptions, type UpgradeHandler } from './streaming/handler.js';
 
 const text = (res: ServerResponse, status: number, body: string) => {
@@ -40,6 +41,13 @@ async function serve(kubelet: Kubelet, req: IncomingMessage, res: ServerResponse
   if (req.method !== 'GET' && req.method !== 'HEAD') return text(res, 405, 'method not allowed\n');
   const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
   if (url.pathname === '/healthz') return text(res, 200, 'ok');
+  // This node's kubelet, service proxy and overlay metrics (and the process'), for Prometheus
+  // through the API server's nodes/<n>/proxy/metrics.
+  if (url.pathname === '/metrics') {
+    const body = await nodeRegistry.metrics();
+    res.writeHead(200, { 'content-type': nodeRegistry.contentType });
+    return void res.end(req.method === 'HEAD' ? undefined : body);
+  }
   if (url.pathname === '/pods' || url.pathname === '/pods/') {
     return json(res, { kind: 'PodList', apiVersion: 'v1', metadata: {}, items: kubelet.pods() });
   }

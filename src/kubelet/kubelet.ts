@@ -31,6 +31,7 @@ import type { Summary } from '../metrics/summary.js';
 import { StatsCollector, type StatsTarget } from './stats/collector.js';
 import { readHostUsage } from './stats/host-usage.js';
 import type { PodState } from './pod-state.js';
+import { measuredRuntime } from './metrics.js';
 
 export type KubeletLog = (msg: string, fields?: Record<string, unknown>) => void;
 
@@ -117,6 +118,8 @@ export async function startKubelet(opts: KubeletOptions, signal: AbortSignal): P
   const leaseEvery = opts.leaseRenewIntervalMs ?? 10_000;
   const report = (what: string) => (err: unknown) => log(what, { node: nodeName, error: (err as Error)?.message ?? String(err) });
 
+  // Every runtime call from here on is timed for kubelet_runtime_operations_duration_seconds.
+  opts = { ...opts, runtime: measuredRuntime(opts.runtime) };
   const version = await opts.runtime.version();
   const resources = await nodeResources(opts.dataDir, opts.capacity);
   const identity: NodeIdentity = {

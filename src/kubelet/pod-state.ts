@@ -52,6 +52,8 @@ export interface PodState {
   startTime?: string;
   slots: ContainerSlot[];
   initDone: boolean;
+  /** When this kubelet first saw the pod (performance.now()), until it ran: pod start duration. */
+  seenAtMs?: number;
   /** Set once the pod reached Succeeded or Failed: nothing runs again. */
   terminal?: 'Succeeded' | 'Failed';
   /** Containers and sandbox stopped, address released: nothing runs for this pod any more. */

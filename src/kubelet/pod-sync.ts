@@ -18,6 +18,7 @@ import { computePodStatus, terminatedOf } from './pod-status.js';
 import type { PodDnsSettings } from '../dns/pod-dns.js';
 import { CONTAINER_NAME_LABEL, containerConfigOf, POD_UID_LABEL, sandboxConfigOf } from './runtime-config.js';
 import type { ProbeManager, RunningContainer } from './probes/prober.js';
+import { observePodStart } from './metrics.js';
 import type { ImagePuller } from './images/image-puller.js';
 import { runHook } from './lifecycle-hooks.js';
 
@@ -141,6 +142,7 @@ export class PodSync {
     if (!st) {
       if (phase === 'Succeeded' || phase === 'Failed') return undefined; // finished before we met it
       st = phase === 'Running' || pod.metadata?.deletionTimestamp ? adoptPodState(key, pod) : newPodState(key, pod);
+      if (!st.announced) st.seenAtMs = performance.now();
       this.states.set(key, st);
     }
     if (pod.metadata?.deletionTimestamp) {
@@ -505,6 +507,10 @@ export class PodSync {
     const inputs = { pod, state: st, containers, runtimeName: this.d.runtimeName, nodeIP: this.d.nodeIP, probes, now };
     let computed = computePodStatus(inputs);
     const phase = computed.status.phase;
+    if (phase === 'Running' && st.seenAtMs !== undefined) {
+      observePodStart((performance.now() - st.seenAtMs) / 1000);
+      st.seenAtMs = undefined;
+    }
     if (!st.tornDown && (phase === 'Succeeded' || phase === 'Failed')) {
       // Finished for good: nothing will run in this sandbox again.
       st.terminal = phase;

@@ -30,3 +30,18 @@ export function startDetached(role: string, script: string, args: string[], log:
     closeSync(fd);
   }
 }
+
+/** Starts a program other than k3ts (Prometheus) the same way: own session, output to `log`, recorded
+ *  so `k3ts down` stops it with the nodes. */
+export function startDetachedProgram(role: string, cmd: string, args: string[], log: string): RecordedProcess {
+  const fd = openSync(log, 'a', 0o600);
+  try {
+    const child = spawn(cmd, args, { detached: true, stdio: ['ignore', fd, fd] });
+    child.unref();
+    const pid = child.pid;
+    if (pid === undefined) throw new Error(`could not start ${role}`);
+    return { role, pid, startTime: processStartTime(pid) ?? '', log };
+  } finally {
+    closeSync(fd);
+  }
+}

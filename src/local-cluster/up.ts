@@ -14,6 +14,8 @@ import type { KObject } from '../registry/types.js';
 import { chooseNodeCidr, createUpNetwork, nodeCidrConflict, hostRouteDestinations, netnsPath, planUpNetwork, removeUpNetwork, type UpNetwork } from './node-network.js';
 import { isStillOurs, startDetached, stopProcess, type RecordedProcess } from './processes.js';
 import { readUpState, statePath, writeUpState } from './state.js';
+import { MonitoringError, findPrometheus, portFree, startMonitoring, type Monitoring } from './monitoring.js';
+import type { Client } from '../client/types.js';
 
 export class UpError extends Error {}
 
@@ -35,6 +37,8 @@ export interface UpOptions {
   /** registries.yaml for every node (copied to each node's data dir, where a node reads it). */
   privateRegistry?: string;
   progress?(line: string): void;
+  /** Also run Prometheus on 127.0.0.1:<port> scraping every node (monitoring.ts). */
+  monitoring?: { port: number; scrapeIntervalSeconds?: number };
 }
 
 export interface UpResult {
@@ -42,6 +46,7 @@ export interface UpResult {
   nodes: Array<{ name: string; ip: string; ready: boolean }>;
   processes: RecordedProcess[];
   network?: UpNetwork;
+  monitoring?: Monitoring;
 }
 
 export const serverNodeName = 'k3ts-server';
@@ -85,6 +90,15 @@ export async function up(o: UpOptions): Promise<UpResult> {
     throw new UpError(`a cluster started by "k3ts up" is already running from ${o.dataDir}; run "k3ts down${o.dataDir ? ` --data-dir ${o.dataDir}` : ''}" first`);
   }
   if (!o.isolateNodes && (await portInUse(o.port))) throw new UpError(`port ${o.port} on 127.0.0.1 is already in use: stop what uses it, or pass --port`);
+  if (o.monitoring) {
+    // Before anything starts: a missing Prometheus or a taken port is known now.
+    try {
+      findPrometheus();
+    } catch (err) {
+      throw new UpError((err as MonitoringError).message);
+    }
+    if (!(await portFree(o.monitoring.port))) throw new UpError(`--monitoring-port: port ${o.monitoring.port} on 127.0.0.1 is already in use; stop what uses it, or choose another port`);
+  }
   if (existing) await down(o.dataDir); // leftovers of a crashed run: containers and mounts included
   const logs = join(o.dataDir, 'logs');
   await mkdir(logs, { recursive: true, mode: 0o700 });
@@ -142,7 +156,26 @@ export async function up(o: UpOptions): Promise<UpResult> {
     }
     await record();
     const nodes = await waitForReadyNodes(kubeconfig, o.agents + 1, timeout, processes);
-    return { kubeconfig, nodes, processes, ...(network ? { network } : {}) };
+    let monitoring: Monitoring | undefined;
+    if (o.monitoring) {
+      o.progress?.(`starting Prometheus on 127.0.0.1:${o.monitoring.port}`);
+      monitoring = await withAdminClient(kubeconfig, (client) =>
+        startMonitoring({
+          dataDir: o.dataDir,
+          serverDir,
+          apiServer: `${serverIp}:${o.port}`,
+          nodes: nodes.map((n) => n.name),
+          port: o.monitoring!.port,
+          scrapeIntervalSeconds: o.monitoring!.scrapeIntervalSeconds,
+          client,
+          started: async (p) => {
+            processes.push(p);
+            await record();
+          },
+        }),
+      );
+    }
+    return { kubeconfig, nodes, processes, ...(network ? { network } : {}), ...(monitoring ? { monitoring } : {}) };
   } catch (err) {
     // Nothing half-started stays behind; the logs stay for reading.
     for (const p of [...processes].reverse()) await stopProcess(p, 5000);
@@ -153,6 +186,18 @@ export async function up(o: UpOptions): Promise<UpResult> {
     }
     await rm(statePath(o.dataDir), { force: true });
     throw err;
+  }
+}
+
+async function withAdminClient<T>(kubeconfigPath: string, use: (client: Client) => Promise<T>): Promise<T> {
+  const kc = loadKubeconfig(kubeconfigPath);
+  const pool = createServerPool({ servers: [kc.server], ca: kc.caPem });
+  const client = createHttpClient({ pool, ca: kc.caPem, cert: kc.certPem, key: kc.keyPem, userAgent: 'k3ts-up' });
+  try {
+    return await use(client);
+  } finally {
+    client.close();
+    pool.close();
   }
 }
 

@@ -3,6 +3,7 @@
 // change writes only the chains that differ from what we last wrote (no read), so it is fast; a
 // resync first reads the kernel's rules, so a chain someone edited or a jump someone deleted is
 // put back.
+import { timedSync } from './metrics.js';
 import { runCommand, type NetworkStopOptions } from '../network/host-command.js';
 import { BUILTIN_JUMPS, type BuiltinJump } from './chains.js';
 import { clearUdpFlows, removedUdpEndpoints } from './conntrack.js';
@@ -92,7 +93,7 @@ export function startServiceProxy(o: ServiceProxyOptions): ServiceProxy {
       .then(() => {
         queued = undefined;
         if (stopped) return;
-        return sync(entry.verify).then(
+        return timedSync(sync(entry.verify)).then(
           () => {
             retryMs = 1000;
           },

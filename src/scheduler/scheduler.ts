@@ -7,6 +7,7 @@ import { place } from './place.js';
 import type { PodInfo } from './pod-info.js';
 import { SchedulingQueue } from './queue.js';
 import { createReporter } from './report.js';
+import { countError, startAttempt } from './metrics.js';
 import { defaultSchedulerName, SchedulerState } from './state.js';
 
 export interface SchedulerOptions {
@@ -98,12 +99,15 @@ export async function runScheduler(opts: SchedulerOptions, signal: AbortSignal):
   };
 
   const scheduleOne = (pod: PodInfo) => {
+    const attempt = startAttempt();
     const result = place(pod, state.cache.nodeList(), random);
     if ('unschedulable' in result) {
+      attempt('unschedulable');
       queue.unschedulable(pod.uid);
       reporter.unschedulable(pod, result.unschedulable);
       return;
     }
+    attempt('scheduled');
     state.cache.assume(pod, result.node.name);
     inFlight++;
     void bind(pod, result.node.name).finally(() => {
@@ -128,6 +132,7 @@ export async function runScheduler(opts: SchedulerOptions, signal: AbortSignal):
       try {
         scheduleOne(pod);
       } catch (err) {
+        countError();
         report(err);
         queue.retry(uid);
       }

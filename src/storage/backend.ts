@@ -74,6 +74,8 @@ export interface Backend {
   /** Drop history at and before `revision` (the latest state of every live key is kept). */
   compact(revision: number): Promise<void>;
   close(): Promise<void>;
+  /** The datastore's allocated size, for apiserver_storage_size_bytes; absent where unknown. */
+  sizeBytes?(): Promise<number>;
 }
 
 export type StorageErrorCode = 'KeyExists' | 'NotFound' | 'Conflict' | 'Compacted';

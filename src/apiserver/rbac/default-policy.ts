@@ -31,6 +31,8 @@ const roles: RoleSpec[] = [
     rules: [urls(['get'], ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/openapi', '/openapi/*', '/readyz', '/version', '/version/'])],
   },
   { name: 'system:public-info-viewer', rules: [urls(['get'], ['/healthz', '/livez', '/readyz', '/version', '/version/'])] },
+  // Upstream's role for scrapers: health and /metrics, nothing else (nodes' metrics need nodes/proxy).
+  { name: 'system:monitoring', rules: [urls(['get'], ['/healthz', '/healthz/*', '/livez', '/livez/*', '/readyz', '/readyz/*', '/metrics', '/metrics/slis'])] },
   {
     name: 'system:basic-user',
     rules: [
@@ -99,6 +101,7 @@ const bindings: BindingSpec[] = [
   { name: 'system:discovery', role: 'system:discovery', groups: ['system:authenticated'] },
   { name: 'system:basic-user', role: 'system:basic-user', groups: ['system:authenticated'] },
   { name: 'system:public-info-viewer', role: 'system:public-info-viewer', groups: ['system:authenticated', 'system:unauthenticated'] },
+  { name: 'system:monitoring', role: 'system:monitoring', groups: ['system:monitoring'] },
 ];
 
 const bootstrapMeta = (name: string, labels?: Record<string, string>) => ({

@@ -1,6 +1,7 @@
 // Typed, Kubernetes-flavoured access to the backend for any descriptor: turns storage outcomes into
 // API errors and keeps paginated lists consistent at one revision.
 import { StorageError, type Backend, type KeyValue } from '../../storage/backend.js';
+import { timed } from '../prometheus/storage-metrics.js';
 import { apiVersionOf, type KObject, type ResourceDescriptor } from '../../registry/types.js';
 import { errors } from '../errors.js';
 import { decodeObject, encodeObject, jsonWithRevision, storedPrefix } from './codec.js';
@@ -49,7 +50,7 @@ export class ObjectStore {
   }
 
   async tryGet(d: ResourceDescriptor, namespace: string | undefined, name: string): Promise<KObject | undefined> {
-    const kv = await this.backend.get(objectKey(d, namespace, name));
+    const kv = await timed('get', d.plural, this.backend.get(objectKey(d, namespace, name)));
     return kv ? decodeFor(d, kv) : undefined;
   }
 
@@ -91,7 +92,7 @@ export class ObjectStore {
     let more = false;
     try {
       for (;;) {
-        const page = await this.backend.list({ prefix, after, limit: limit ? Math.max(limit - items.length, 64) : 0, revision });
+        const page = await timed('list', d.plural, this.backend.list({ prefix, after, limit: limit ? Math.max(limit - items.length, 64) : 0, revision }));
         readAt = page.revision;
         revision = page.revision;
         let stoppedEarly = false;
@@ -132,7 +133,7 @@ export class ObjectStore {
   async create(d: ResourceDescriptor, obj: KObject): Promise<KObject> {
     const key = objectKey(d, obj.metadata.namespace, obj.metadata.name!);
     try {
-      const kv = await this.backend.create(key, encodeFor(d, obj));
+      const kv = await timed('create', d.plural, this.backend.create(key, encodeFor(d, obj)));
       return written(d, obj, kv.modRevision);
     } catch (err) {
       if (err instanceof StorageError && err.code === 'KeyExists') throw errors.alreadyExists(ref(d), obj.metadata.name!);
@@ -145,7 +146,7 @@ export class ObjectStore {
     const name = obj.metadata.name!;
     const key = objectKey(d, obj.metadata.namespace, name);
     try {
-      const kv = await this.backend.update(key, encodeFor(d, obj), parseRevision(obj.metadata.resourceVersion));
+      const kv = await timed('update', d.plural, this.backend.update(key, encodeFor(d, obj), parseRevision(obj.metadata.resourceVersion)));
       return written(d, obj, kv.modRevision);
     } catch (err) {
       if (err instanceof StorageError && err.code === 'NotFound') throw errors.notFound(ref(d), name);
@@ -157,7 +158,7 @@ export class ObjectStore {
   async delete(d: ResourceDescriptor, obj: KObject): Promise<KObject> {
     const name = obj.metadata.name!;
     try {
-      const kv = await this.backend.delete(objectKey(d, obj.metadata.namespace, name), parseRevision(obj.metadata.resourceVersion));
+      const kv = await timed('delete', d.plural, this.backend.delete(objectKey(d, obj.metadata.namespace, name), parseRevision(obj.metadata.resourceVersion)));
       return written(d, obj, kv.modRevision);
     } catch (err) {
       if (err instanceof StorageError && err.code === 'NotFound') throw errors.notFound(ref(d), name);

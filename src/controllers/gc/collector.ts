@@ -11,6 +11,7 @@
 import { hasReason, type Client, type DeleteOptions, type ResourceType } from '../../client/types.js';
 import type { KObject } from '../../registry/types.js';
 import { WorkQueue } from '../../client/work-queue.js';
+import { workQueueMetrics } from '../../instrumentation/workqueue-metrics.js';
 import { DependencyGraph, foregroundFinalizer, isDeletingDependents, nodeOf, orphanFinalizer, sameOwners, type GraphNode, type KindRef, type OwnerRef } from './graph.js';
 import { watchKind } from './kind-watch.js';
 
@@ -39,7 +40,7 @@ type OwnerState = 'solid' | 'dangling' | 'waiting';
 
 export async function runGarbageCollector(o: GarbageCollectorOptions, signal: AbortSignal): Promise<RunningGarbageCollector> {
   const graph = new DependencyGraph();
-  const queue = new WorkQueue();
+  const queue = new WorkQueue({ metrics: workQueueMetrics('garbage_collector_attempt_to_delete') });
   signal.addEventListener('abort', () => queue.close(), { once: true });
   const report = (key: string, err: unknown) => {
     try {

@@ -5,6 +5,7 @@ import type { Client, ResourceType } from '../../client/types.js';
 import type { KObject } from '../../registry/types.js';
 import { WorkQueue } from '../../client/work-queue.js';
 import type { ObjectCache } from './object-cache.js';
+import { workQueueMetrics } from '../../instrumentation/workqueue-metrics.js';
 
 export interface ReconcileResult {
   requeueAfterMs?: number;
@@ -55,7 +56,7 @@ export async function runController(spec: ControllerSpec, signal: AbortSignal): 
       // nothing left to tell
     }
   };
-  const queue = new WorkQueue();
+  const queue = new WorkQueue({ metrics: workQueueMetrics(spec.name) });
   signal.addEventListener('abort', () => queue.close(), { once: true });
 
   const enqueue = (keys: string | string[] | undefined) => {

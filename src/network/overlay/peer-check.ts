@@ -4,6 +4,7 @@
 import type { PeerHealth, ProbeRound } from './conditions.js';
 import type { Peer } from './peers.js';
 import type { ProbeTarget, ProbeTransport } from './probe-transport.js';
+import { recordPeerRound } from './metrics.js';
 
 /** UDP port of the echo responder (next to VXLAN's 8472); open it between nodes like 8472. */
 export const PEER_CHECK_PORT = 8473;
@@ -64,7 +65,9 @@ export function startPeerCheck(o: PeerCheckOptions): { stop(): Promise<void>; ro
     let at = 0;
     const results = targets.map((t) => roundResult(answers.slice(at, (at += t.length)), o.backend));
     if (stopped) return;
+    const previous = health;
     health = nextHealth(health, peers, results);
+    recordPeerRound(previous, health);
     o.onRound(health);
   };
 

@@ -192,6 +192,12 @@ export class SqliteBackend implements Backend {
     return next;
   }
 
+  /** Pages allocated to the database file (the write-ahead log not counted), as etcd's dbSize. */
+  async sizeBytes(): Promise<number> {
+    if (this.closed) throw new Error('the datastore is closed');
+    return (this.db.pragma('page_count', { simple: true }) as number) * (this.db.pragma('page_size', { simple: true }) as number);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.stopAutoCompaction();
