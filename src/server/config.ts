@@ -9,6 +9,7 @@ import { parseDuration } from '../join/bootstrap-tokens.js';
 import { resolveNodeSettings, type NodeSettings } from '../agent/config.js';
 import { ConfigError, currentEnvironment, defaultDataDir, type Environment } from '../agent/environment.js';
 import { isPodNetworkInterface } from '../pki/sans.js';
+import { resolveAuditSettings, type AuditSettings } from './audit-config.js';
 
 export { ConfigError, currentEnvironment, defaultDataDir, type Environment };
 
@@ -46,6 +47,12 @@ export interface ServerFlags {
   logFormat?: string;
   debug?: boolean;
   requestTimeout?: string;
+  auditLogPath?: string;
+  auditPolicyFile?: string;
+  auditLogMaxage?: string;
+  auditLogMaxbackup?: string;
+  auditLogMaxsize?: string;
+  secretsEncryption?: boolean;
 }
 
 export interface ServerConfig {
@@ -78,6 +85,10 @@ export interface ServerConfig {
   debug: boolean;
   /** A request's headers and body must arrive within this (watches and logs then stream on). */
   requestTimeoutMs: number;
+  /** The audit log, when both a path and a policy are given (kube-apiserver's flags). */
+  audit?: AuditSettings;
+  /** Secrets encrypted at rest with the keys in <data-dir>/server/cred/encryption-config.json. */
+  secretsEncryption: boolean;
 }
 
 
@@ -187,6 +198,8 @@ export function resolveServerConfig(flags: ServerFlags, e: Environment = current
     logFormat: flags.logFormat === 'json' ? 'json' : 'text',
     debug: !!flags.debug || e.env.K3TS_DEBUG === 'true',
     requestTimeoutMs: parseDurationFlag('--request-timeout', flags.requestTimeout, 60_000),
+    ...resolveAuditSettings(flags),
+    secretsEncryption: !!flags.secretsEncryption || e.env.K3TS_SECRETS_ENCRYPTION === 'true',
   });
 }
 

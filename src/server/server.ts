@@ -22,6 +22,7 @@ import { startNode } from '../agent/node.js';
 import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Client } from '../client/types.js';
+import { openAuditor } from '../apiserver/audit/open.js';
 
 export interface RunningServer {
   readonly port: number;
@@ -44,10 +45,13 @@ async function closeAll(closers: Array<() => Promise<void> | void>): Promise<voi
 
 export async function runServer(config: Readonly<ServerConfig>, log: Logger): Promise<RunningServer> {
   const started = performance.now();
+  // A bad audit policy stops the start before anything else is touched.
+  const auditor = config.audit ? await openAuditor(config.audit, (msg, fields) => log.warn(msg, fields)) : undefined;
   await mkdir(join(config.dataDir, 'server', 'db'), { recursive: true, mode: 0o700 });
   // The datastore first: a second server on the same data dir stops here, before touching a file.
   const backend = await openBackend(config.datastoreEndpoint, { tls: config.datastoreTls });
   const closers: Array<() => Promise<void> | void> = [() => backend.close()];
+  if (auditor) closers.push(() => auditor.close());
   // The HPA reads usage through the same gathering the metrics.k8s.io API serves (kubelets, through
   // their tunnels); the controllers start before the tunnels exist, so it is bound once they do.
   let podUsage: MetricsApi | undefined;
@@ -106,6 +110,7 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
       log: (line) => log.error(line),
       debug: (line) => log.debug(line),
       warn: (msg, fields) => log.warn(msg, fields),
+      auditor,
     });
     // Agents are told first (they fail over to other servers), then every socket is closed; closing
     // the tunnels a second time later is harmless.
