@@ -23,6 +23,8 @@ import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Client } from '../client/types.js';
 import { openAuditor } from '../apiserver/audit/open.js';
+import { ensureSecretsEncryption } from './encryption-config.js';
+import { encryptingBackend } from '../apiserver/store/encrypting-backend.js';
 
 export interface RunningServer {
   readonly port: number;
@@ -66,8 +68,15 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
     const pki = await ensureServerPki({ dataDir: config.dataDir, tlsSans: config.tlsSans, serviceIP, token: config.token });
     for (const w of pki.written) log.info('wrote', { path: w.path, reason: w.reason });
 
+    // Secrets pass through the configured keys on their way to and from the datastore.
+    let stored = backend;
+    if (config.secretsEncryption) {
+      const enc = await ensureSecretsEncryption(config.dataDir, backend);
+      if (enc.created) log.info('wrote', { path: enc.path, reason: 'secrets encryption key' });
+      stored = encryptingBackend(backend, enc.transformer);
+    }
     const plane = await startControlPlane({
-      backend,
+      backend: stored,
       serviceCidr: config.serviceCidr,
       nodePortRange: config.nodePortRange,
       advertiseAddress: config.advertiseAddress,
