@@ -27,6 +27,7 @@ import { CACERTS_PATH, JOIN_PATH, TUNNEL_PATH } from '../join/protocol.js';
 import { METRICS_GROUP } from '../metrics/resource-metrics.js';
 import { createMetricsApi } from './metrics/handler.js';
 import { setAuditId, type Auditor, type AuditRecord } from './audit/auditor.js';
+import { tlsProfile } from './http/tls-profile.js';
 import { metricsDescriptors } from './metrics/descriptors.js';
 
 export interface ApiServerOptions {
@@ -199,6 +200,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       cert: opts.tls.certPem,
       key: opts.tls.keyPem,
       ca: opts.tls.clientCaPem,
+      ...tlsProfile,
       requestCert: true,
       rejectUnauthorized: false,
       keepAliveTimeout: 65_000,
