@@ -27,7 +27,7 @@ function handshake(port: number, o: { minVersion: 'TLSv1.1' | 'TLSv1.2' | 'TLSv1
 describe('hardening', { timeout: 120_000 }, () => {
   let server: TestServer;
   before(async () => {
-    server = await TestServer.start();
+    server = await TestServer.start({ tokenAuthCsv: 'nobody-token-555555,nobody,4001' });
   });
   after(async () => {
     await server?.stop();
@@ -43,6 +43,32 @@ describe('hardening', { timeout: 120_000 }, () => {
       assert.equal(r.status, 401, path);
       assert.deepEqual(JSON.parse(r.body), { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
     }
+  });
+
+  it('logs and exec through the kubelet need RBAC: pods/log get, pods/exec create', async () => {
+    const nobody = server.kubeconfigFor({ name: 'nobody', token: 'nobody-token-555555' });
+    const logs = await server.kubectl(['logs', 'some-pod', '-n', 'default'], { kubeconfig: nobody });
+    assert.notEqual(logs.code, 0);
+    // kubectl looks the pod up first, which is refused already; the log request itself is checked below.
+    assert.match(logs.stderr, /pods "some-pod" is forbidden: User "nobody" cannot get resource "pods" in API group "" in the namespace "default"/);
+    const log = await server.rawGet('/api/v1/namespaces/default/pods/some-pod/log', { authorization: 'Bearer nobody-token-555555' });
+    assert.equal(log.status, 403, log.body);
+    assert.equal(JSON.parse(log.body).message, 'pods "some-pod" is forbidden: User "nobody" cannot get resource "pods/log" in API group "" in the namespace "default"');
+    const exec = await server.kubectl(['exec', 'some-pod', '-n', 'default', '--', 'true'], { kubeconfig: nobody });
+    assert.notEqual(exec.code, 0);
+    // kubectl looks the pod up first (a get), as upstream: that is already refused.
+    assert.match(exec.stderr, /User "nobody" cannot (get resource "pods"|create resource "pods\/exec")/);
+    // The exec upgrade itself is refused too, whatever kubectl did first.
+    const raw = await server.rawGet('/api/v1/namespaces/default/pods/some-pod/exec?command=true&stdout=1', {
+      authorization: 'Bearer nobody-token-555555',
+      connection: 'Upgrade',
+      upgrade: 'websocket',
+      'sec-websocket-version': '13',
+      'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+      'sec-websocket-protocol': 'v5.channel.k8s.io',
+    });
+    assert.equal(raw.status, 403, raw.body);
+    assert.match(JSON.parse(raw.body).message, /cannot create resource "pods\/exec"/);
   });
 
   it('refuses a TLS 1.1 client and TLS 1.2 without an AEAD suite; offers TLS 1.3 and ECDHE-GCM', async () => {
