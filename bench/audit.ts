@@ -1,7 +1,7 @@
 // What the audit log costs a read: GET of one ConfigMap on a server without audit and on one that
 // records every request at Metadata (JSON lines to a file). Both servers run side by side and the
 // runs alternate, so machine noise falls on both.
-//   npx tsc -p tsconfig.json && node dist/bench/audit.js [--seconds 5] [--connections 16]
+//   npx tsc -p tsconfig.json && node dist/bench/audit.js [--seconds 5] [--connections 16] [--rounds 3]
 import https from 'node:https';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ const arg = (name: string, dflt: number) => {
 };
 const SECONDS = arg('seconds', 5);
 const CONNECTIONS = arg('connections', 16);
+const ROUNDS = arg('rounds', 3);
 const PATH = '/api/v1/namespaces/default/configmaps/target';
 
 async function load(creds: Credentials): Promise<{ rps: number; p50: number; p99: number; count: number }> {
@@ -59,7 +60,7 @@ async function main(): Promise<void> {
       await load(c);
     }
     const runs: Record<'off' | 'on', Array<{ rps: number; p50: number; p99: number; count: number }>> = { off: [], on: [] };
-    for (let round = 0; round < 3; round++) for (const which of ['off', 'on'] as const) runs[which].push(await load(creds[which]));
+    for (let round = 0; round < ROUNDS; round++) for (const which of ['off', 'on'] as const) runs[which].push(await load(creds[which]));
     const best = (w: 'off' | 'on') => runs[w].reduce((a, b) => (b.rps > a.rps ? b : a));
     const a = best('off');
     const b = best('on');
@@ -67,7 +68,7 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 1000));
     const lines = readFileSync(logPath, 'utf8').split('\n').filter((l) => l.includes(PATH)).length;
     const sent = runs.on.reduce((n, r) => n + r.count, 0);
-    console.log(`host: ${cpus().length} cores, load ${loadavg()[0]!.toFixed(2)}; ${CONNECTIONS} connections, ${SECONDS} s per run, best of 3`);
+    console.log(`host: ${cpus().length} cores, load ${loadavg()[0]!.toFixed(2)}; ${CONNECTIONS} connections, ${SECONDS} s per run, best of ${ROUNDS}`);
     console.log(`GET ${PATH}`);
     console.log(`  audit off:              ${a.rps} req/s  p50 ${a.p50} ms  p99 ${a.p99} ms   runs: ${runs.off.map((r) => r.rps).join(', ')}`);
     console.log(`  audit Metadata to file: ${b.rps} req/s  p50 ${b.p50} ms  p99 ${b.p99} ms   runs: ${runs.on.map((r) => r.rps).join(', ')}`);
