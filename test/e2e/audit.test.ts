@@ -121,6 +121,25 @@ describe('audit log', { timeout: 120_000 }, () => {
     assert.deepEqual(ev.user.groups, ['qa', 'system:authenticated']);
   });
 
+  it('records a refused exec upgrade with its subresource, 403 and decision forbid', async () => {
+    const r = await server.rawGet('/api/v1/namespaces/default/pods/nopod/exec?command=true&stdout=1', {
+      authorization: 'Bearer dana-token-444444',
+      connection: 'Upgrade',
+      upgrade: 'websocket',
+      'sec-websocket-version': '13',
+      'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+      'sec-websocket-protocol': 'v5.channel.k8s.io',
+    });
+    assert.equal(r.status, 403);
+    const [ev] = await eventsWhere((e) => e.objectRef?.subresource === 'exec');
+    assert.ok(ev, 'no event for the exec');
+    assert.equal(ev.user.username, 'dana');
+    assert.equal(ev.stage, 'ResponseComplete');
+    assert.equal(ev.responseStatus?.code, 403);
+    assert.deepEqual(ev.objectRef, { resource: 'pods', namespace: 'default', name: 'nopod', apiVersion: 'v1', subresource: 'exec' });
+    assert.equal(ev.annotations?.['authorization.k8s.io/decision'], 'forbid');
+  });
+
   it('records an anonymous request as 401 with no user', async () => {
     const r = await server.rawGet('/api/v1/namespaces');
     assert.equal(r.status, 401);

@@ -127,17 +127,24 @@ export function createAuditor(o: AuditorOptions): Auditor {
       {
         // The answer goes out as raw bytes: its status line says how it went.
         let code = 0;
+        const sniff = (chunk: unknown) => {
+          if (code !== 0) return;
+          const m = /^HTTP\/1\.1 (\d{3})/.exec(typeof chunk === 'string' ? chunk.slice(0, 16) : Buffer.isBuffer(chunk) ? chunk.subarray(0, 16).toString('latin1') : '');
+          if (!m) return;
+          code = Number(m[1]);
+          if (code === 101) live.started(code);
+        };
         const write = socket.write;
         socket.write = function (this: Duplex, chunk: unknown, ...rest: unknown[]) {
-          if (code === 0) {
-            const m = /^HTTP\/1\.1 (\d{3})/.exec(typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.subarray(0, 16).toString('latin1') : '');
-            if (m) {
-              code = Number(m[1]);
-              if (code === 101) live.started(code);
-            }
-          }
+          sniff(chunk);
           return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
         } as typeof socket.write;
+        // A refusal is written with end(), which does not pass through write().
+        const end = socket.end;
+        socket.end = function (this: Duplex, chunk?: unknown, ...rest: unknown[]) {
+          if (typeof chunk !== 'function') sniff(chunk);
+          return (end as (...a: unknown[]) => Duplex).call(this, chunk, ...rest);
+        } as typeof socket.end;
         socket.once('close', () => live.complete(code || 500));
       }
       return live;
