@@ -102,3 +102,14 @@ export async function ensureSecretsEncryption(dataDir: string, backend: Backend)
   }
   return { transformer: createValueTransformer(readEncryptionConfig(path), path), path, created };
 }
+
+/**
+ * Without --secrets-encryption, a key file left from before still opens the Secrets it sealed, while
+ * new writes are plaintext: upstream's way of turning encryption off (identity first, keys after).
+ */
+export function readOnlyDecryption(dataDir: string): { transformer: ValueTransformer; path: string } | undefined {
+  const path = encryptionConfigPath(dataDir);
+  if (!existsSync(path)) return undefined;
+  const keys = readEncryptionConfig(path).filter((p) => p.provider !== 'identity');
+  return { transformer: createValueTransformer([{ provider: 'identity' }, ...keys], path), path };
+}

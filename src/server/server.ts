@@ -23,7 +23,7 @@ import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Client } from '../client/types.js';
 import { openAuditor } from '../apiserver/audit/open.js';
-import { ensureSecretsEncryption } from './encryption-config.js';
+import { ensureSecretsEncryption, readOnlyDecryption } from './encryption-config.js';
 import { encryptingBackend } from '../apiserver/store/encrypting-backend.js';
 
 export interface RunningServer {
@@ -74,6 +74,12 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
       const enc = await ensureSecretsEncryption(config.dataDir, backend);
       if (enc.created) log.info('wrote', { path: enc.path, reason: 'secrets encryption key' });
       stored = encryptingBackend(backend, enc.transformer);
+    } else {
+      const old = readOnlyDecryption(config.dataDir);
+      if (old) {
+        log.warn('secrets encryption is off: Secrets are written in plaintext; the keys are kept for reading those sealed before', { path: old.path });
+        stored = encryptingBackend(backend, old.transformer);
+      }
     }
     const plane = await startControlPlane({
       backend: stored,

@@ -99,5 +99,16 @@ describe('secrets encryption at rest', { timeout: 120_000 }, () => {
     assert.equal(lines.length, 1, refused.stderr);
     assert.match(lines[0]!, /encryption-config\.json is missing, yet \d+ Secrets in the datastore are encrypted: restore the file from your backup/);
     assert.equal(existsSync(configPath), false, 'no new key was made over the lost one');
+
+    // Turning encryption off: the key file still opens the sealed Secrets, new ones are plaintext.
+    renameSync(`${configPath}.bak`, configPath);
+    server = await K3tsProcess.start({ root });
+    try {
+      assert.equal(secretValue(server.kubeconfig, 'old'), plain);
+      assert.equal(kubectl(server.kubeconfig, ['create', 'secret', 'generic', 'later', '-n', 'default', '--from-literal=password=plain-again-value']).status, 0);
+    } finally {
+      await server.stop();
+    }
+    assert.ok(datastoreBytes(server.dataDir).includes(Buffer.from('plain-again-value').toString('base64')));
   });
 });
