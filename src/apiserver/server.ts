@@ -26,6 +26,8 @@ import { impersonate, wantsImpersonation } from './impersonation.js';
 import { CACERTS_PATH, JOIN_PATH, TUNNEL_PATH } from '../join/protocol.js';
 import { METRICS_GROUP } from '../metrics/resource-metrics.js';
 import { createMetricsApi } from './metrics/handler.js';
+import { setAuditId, type Auditor, type AuditRecord } from './audit/auditor.js';
+import { tlsProfile } from './http/tls-profile.js';
 import { metricsDescriptors } from './metrics/descriptors.js';
 import { createDashboard } from '../dashboard/handler.js';
 import { RequestMeasure, setServedResources } from './prometheus/request-metrics.js';
@@ -57,6 +59,8 @@ export interface ApiServerOptions {
   debug?: (line: string) => void;
   /** A line about something the operator may want to know (a client refused for its connections). */
   warn?: (msg: string, fields: Record<string, unknown>) => void;
+  /** The audit log (--audit-log-path with --audit-policy-file); absent, nothing is recorded. */
+  auditor?: Auditor;
 }
 
 export interface ServerLimits extends ConnectionLimits {
@@ -153,7 +157,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     throw errors.notFoundPath();
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse, measure: RequestMeasure) => {
+  const auditor = opts.auditor;
+  const handle = async (req: IncomingMessage, res: ServerResponse, measure: RequestMeasure, audit: AuditRecord | undefined) => {
     // Go refuses an HTTP/1.1 request without Host too; here the client gets to read why.
     if (req.httpVersion === '1.1' && !req.headers.host) throw errors.badRequest('missing required Host header');
     const target = req.url ?? '/';
@@ -165,7 +170,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     // The page itself is public, like a login form; everything it shows comes through the API below.
     if (dashboard.handle(req, res, url.pathname)) return;
     let user: UserInfo | undefined = authenticator.authenticate(req);
+    const authenticated = user;
     if (user && wantsImpersonation(req)) user = await impersonate(req, user, authorizer);
+    audit?.identify(authenticated, user);
     if (!user) {
       if (!(req.method === 'GET' && publicPaths.has(url.pathname))) throw errors.unauthorized();
     }
@@ -177,8 +184,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       throw err;
     }
     measure.info = info;
+    audit?.received(info);
     if (user && !(req.method === 'GET' && publicPaths.has(url.pathname))) {
       const decision = await authorizer.authorize(user, info);
+      audit?.authorized(decision);
       if (!decision.allowed) {
         throw errors.forbidden(
           decision.reason ? `${forbiddenMessage(user, info)}: ${decision.reason}` : forbiddenMessage(user, info),
@@ -213,6 +222,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       cert: opts.tls.certPem,
       key: opts.tls.keyPem,
       ca: opts.tls.clientCaPem,
+      ...tlsProfile,
       requestCert: true,
       rejectUnauthorized: false,
       keepAliveTimeout: 65_000,
@@ -227,8 +237,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       inflight++;
       armBodyDeadline(req, res, limits.requestTimeoutMs);
       const measure = new RequestMeasure(req);
-      handle(req, res, measure)
-        .catch((err) => answerError(req, res, err))
+      const audit = auditor?.begin(req, res);
+      if (!audit) setAuditId(req, res);
+      handle(req, res, measure, audit)
+        .catch((err) => {
+          audit?.failed(err);
+          answerError(req, res, err);
+        })
         .finally(() => {
           measure.finished(res);
           inflight--;
@@ -270,7 +285,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const refuse = (err: ApiError) => socket.end(rawAnswer(err, false));
     const path = new URL(`https://localhost${req.url?.startsWith('/') ? req.url : '/'}`).pathname;
-    if (isPodStreamPath(path)) return handlePodStreamUpgrade(podStreams, req, socket, head);
+    if (isPodStreamPath(path)) {
+      const audit = auditor?.beginUpgrade(req, socket);
+      if (!audit) return handlePodStreamUpgrade(podStreams, req, socket, head);
+      audit.identify(authenticator.authenticate(req));
+      audit.received();
+      return handlePodStreamUpgrade({ ...podStreams, authorizer: audit.recording(authorizer) }, req, socket, head);
+    }
     if (!tunnels || path !== TUNNEL_PATH) return refuse(errors.notFoundPath());
     const user = authenticator.authenticate(req);
     if (!user) return refuse(errors.unauthorized());

@@ -40,7 +40,13 @@ export function serverCommand(): Command {
     .option('--request-timeout <duration>', 'a request must have sent its headers and body within this; watches and logs then stream on (default: 60s)')
     .option('--leader-elect-lease-duration <duration>', 'servers sharing a datastore: how long others wait after the controllers\' leader stops renewing (default: 15s)')
     .option('--leader-elect-renew-deadline <duration>', 'the leader stops its controllers when it could not renew for this long (default: 10s)')
-    .option('--leader-elect-retry-period <duration>', 'how often leases are renewed or tried (default: 2s)');
+    .option('--leader-elect-retry-period <duration>', 'how often leases are renewed or tried (default: 2s)')
+    .option('--audit-log-path <file>', 'write audit events (audit.k8s.io/v1 Event, JSON lines) to this file, or - for standard output; needs --audit-policy-file')
+    .option('--audit-policy-file <file>', 'audit policy (audit.k8s.io/v1 Policy, YAML or JSON): which requests are recorded at which level')
+    .option('--audit-log-maxage <days>', 'remove rotated audit logs older than this many days (default: 0, keep)')
+    .option('--audit-log-maxbackup <n>', 'keep at most this many rotated audit logs (default: 0, keep all)')
+    .option('--audit-log-maxsize <MB>', 'rotate the audit log when it reaches this size (default: 100)')
+    .option('--secrets-encryption', 'encrypt Secrets at rest with the keys in <data-dir>/server/cred/encryption-config.json (made on first start; env K3TS_SECRETS_ENCRYPTION=true)');
   return nodeFlags(cmd)
     .addOption(new Option('--log-format <format>', 'text or json (default: text)').choices(['text', 'json']))
     .option('--debug', 'also log normal events a client caused, such as requests it aborted (env K3TS_DEBUG=true)')

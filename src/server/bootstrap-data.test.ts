@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import { openBackend } from '../storage/open.js';
 import type { Backend } from '../storage/backend.js';
 import { ensureServerPki } from '../pki/index.js';
-import { bootstrapKey, publishBootstrapData, restoreBootstrapData, SHARED_SERVER_FILES } from './bootstrap-data.js';
+import { bootstrapKey, publishBootstrapData, restoreBootstrapData, SHARED_SERVER_FILES, updateSharedFile } from './bootstrap-data.js';
+import { ensureServiceAccountKeys } from '../pki/service-account-keys.js';
+import { encryptionConfigPath, ensureSecretsEncryption, readEncryptionConfig } from './encryption-config.js';
+import { rotateKeys } from './rotate-keys.js';
 
 describe('cluster certificates shared through the datastore', () => {
   let dir: string;
@@ -59,6 +62,36 @@ describe('cluster certificates shared through the datastore', () => {
       assert.equal(await publishBootstrapData(other, dataDir('r1'), 'race'), 'published');
       assert.equal(await publishBootstrapData(other, dataDir('r2'), 'race'), 'replaced');
       for (const f of SHARED_SERVER_FILES) assert.equal(file('r2', f), file('r1', f), f);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('the ServiceAccount key and the encryption keys follow, once they exist; a rotation reaches the next start of the others', async () => {
+    const other = await openBackend(`sqlite://${join(dir, 'keys.db')}`, { autoCompaction: { intervalMs: 0 } });
+    try {
+      // A first server from before the keys were shared: its record holds only the CAs.
+      await ensureServerPki({ dataDir: dataDir('k1'), token: 'keys' });
+      assert.equal(await publishBootstrapData(other, dataDir('k1'), 'keys'), 'published');
+      await ensureServiceAccountKeys(dataDir('k1'));
+      await ensureSecretsEncryption(dataDir('k1'), other);
+      assert.equal(await publishBootstrapData(other, dataDir('k1'), 'keys'), 'present', 'the record gains the keys');
+
+      assert.equal(await restoreBootstrapData(other, dataDir('k2'), 'keys'), 'restored');
+      const k2 = await ensureServiceAccountKeys(dataDir('k2'));
+      assert.equal(k2.created, false, 'the second server signs with the first one\'s key');
+      assert.equal(file('k2', 'tls/service.key'), file('k1', 'tls/service.key'));
+      assert.equal(file('k2', 'cred/encryption-config.json'), file('k1', 'cred/encryption-config.json'));
+      assert.equal(statSync(join(dataDir('k2'), 'server', 'cred', 'encryption-config.json')).mode & 0o777, 0o600);
+
+      await rotateKeys(encryptionConfigPath(dataDir('k1')), other);
+      assert.equal(await updateSharedFile(other, dataDir('k1'), 'keys', 'cred/encryption-config.json'), true);
+      assert.equal(await restoreBootstrapData(other, dataDir('k2'), 'keys'), 'restored', "the older local copy gives way to the record's");
+      assert.deepEqual(readEncryptionConfig(encryptionConfigPath(dataDir('k2'))), readEncryptionConfig(encryptionConfigPath(dataDir('k1'))));
+
+      // Another server's own ServiceAccount key would split the cluster's tokens: refused.
+      await ensureServiceAccountKeys(dataDir('k3'));
+      await assert.rejects(restoreBootstrapData(other, dataDir('k3'), 'keys'), /service\.key differs from the cluster's copy/);
     } finally {
       await other.close();
     }

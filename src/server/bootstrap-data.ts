@@ -4,7 +4,8 @@
 // secret, and every later server started with that token restores them before making its own
 // certificates. Someone who can read the database but not the token learns nothing usable.
 import { createCipheriv, createDecipheriv, createHash, randomBytes, scryptSync } from 'node:crypto';
-import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Backend } from '../storage/backend.js';
 import { StorageError } from '../storage/backend.js';
 import { readIfExists, writeFileAtomic } from '../pki/files.js';
@@ -12,6 +13,13 @@ import { readIfExists, writeFileAtomic } from '../pki/files.js';
 /** Everything that must be identical on every server, relative to `<data-dir>/server/`.
  *  Keys are written 0600, the rest 0644. */
 export const SHARED_SERVER_FILES = ['tls/server-ca.crt', 'tls/server-ca.key', 'tls/client-ca.crt', 'tls/client-ca.key'];
+/** Shared too, once they exist: the ServiceAccount signing key (a token from one server must pass on
+ *  every other) and the secrets-encryption keys (a Secret sealed by one must open on every other).
+ *  The encryption keys change under `k3ts secrets-encrypt rotate-keys`, which updates the record; a
+ *  server's older local copy then gives way to the record's. */
+export const OPTIONAL_SHARED_FILES = ['tls/service.key', 'cred/encryption-config.json'];
+const ALL_FILES = [...SHARED_SERVER_FILES, ...OPTIONAL_SHARED_FILES];
+const RECORD_WINS = new Set(['cred/encryption-config.json']);
 
 const PREFIX = '/k3ts/bootstrap/';
 
@@ -47,14 +55,16 @@ function open(tokenSecret: string, value: string): Record<string, string> {
 
 async function readLocal(dataDir: string): Promise<Record<string, string | undefined>> {
   const out: Record<string, string | undefined> = {};
-  for (const f of SHARED_SERVER_FILES) out[f] = (await readIfExists(join(dataDir, 'server', f)))?.toString('utf8');
+  for (const f of ALL_FILES) out[f] = (await readIfExists(join(dataDir, 'server', f)))?.toString('utf8');
   return out;
 }
 
 async function writeLocal(dataDir: string, files: Record<string, string>): Promise<void> {
   for (const [f, text] of Object.entries(files)) {
-    if (!SHARED_SERVER_FILES.includes(f)) continue;
-    await writeFileAtomic(join(dataDir, 'server', f), text, f.endsWith('.key') ? 0o600 : 0o644);
+    if (!ALL_FILES.includes(f)) continue;
+    const path = join(dataDir, 'server', f);
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    await writeFileAtomic(path, text, f.endsWith('.crt') ? 0o644 : 0o600);
   }
 }
 
@@ -80,13 +90,13 @@ export async function restoreBootstrapData(backend: Backend, dataDir: string, to
     throw new Error(`the cluster's certificates in the datastore (${mine.key}) cannot be decrypted with this token: pass the token the first server was started with`);
   }
   const local = await readLocal(dataDir);
-  const differing = SHARED_SERVER_FILES.filter((f) => local[f] !== undefined && files[f] !== undefined && local[f] !== files[f]);
+  const differing = ALL_FILES.filter((f) => !RECORD_WINS.has(f) && local[f] !== undefined && files[f] !== undefined && local[f] !== files[f]);
   if (differing.length > 0) {
     throw new Error(
-      `${join(dataDir, 'server', differing[0]!)} differs from the cluster's copy in the datastore: this data dir belongs to another cluster; move <data-dir>/server/tls away (its certificates are then taken from the datastore) or use another --data-dir`,
+      `${join(dataDir, 'server', differing[0]!)} differs from the cluster's copy in the datastore: this data dir belongs to another cluster; move ${join(dataDir, 'server', 'tls')} away (its certificates are then taken from the datastore) or use another --data-dir`,
     );
   }
-  const missing = SHARED_SERVER_FILES.filter((f) => local[f] === undefined && files[f] !== undefined);
+  const missing = ALL_FILES.filter((f) => files[f] !== undefined && local[f] !== files[f]);
   if (missing.length === 0) return 'in-sync';
   await writeLocal(dataDir, files);
   return 'restored';
@@ -102,25 +112,57 @@ export type PublishResult = 'published' | 'present' | 'replaced';
 export async function publishBootstrapData(backend: Backend, dataDir: string, tokenSecret: string): Promise<PublishResult> {
   const local = await readLocal(dataDir);
   const files: Record<string, string> = {};
-  for (const f of SHARED_SERVER_FILES) {
+  for (const f of ALL_FILES) {
     const text = local[f];
-    if (text === undefined) throw new Error(`${join(dataDir, 'server', f)} is missing; it should have been created at start`);
-    files[f] = text;
+    if (text === undefined && SHARED_SERVER_FILES.includes(f)) throw new Error(`${join(dataDir, 'server', f)} is missing; it should have been created at start`);
+    if (text !== undefined) files[f] = text;
   }
   const key = bootstrapKey(tokenSecret);
-  let stored = await backend.get(key);
-  if (!stored) {
-    try {
-      await backend.create(key, seal(tokenSecret, files));
-      return 'published';
-    } catch (err) {
-      if (!(err instanceof StorageError && err.code === 'KeyExists')) throw err;
+  for (;;) {
+    const stored = await backend.get(key);
+    if (!stored) {
+      try {
+        await backend.create(key, seal(tokenSecret, files));
+        return 'published';
+      } catch (err) {
+        if (!(err instanceof StorageError && err.code === 'KeyExists')) throw err;
+        continue;
+      }
     }
-    stored = await backend.get(key);
-    if (!stored) throw new Error(`${key} vanished while this server was storing the cluster's certificates; start the server again`);
+    const theirs = open(tokenSecret, stored.value);
+    if (!SHARED_SERVER_FILES.every((f) => theirs[f] === files[f])) {
+      await writeLocal(dataDir, theirs);
+      return 'replaced';
+    }
+    // Same cluster: the record gains the optional files it lacks (a record from before they were
+    // shared, or a first server started without --secrets-encryption).
+    const added = Object.keys(files).filter((f) => theirs[f] === undefined);
+    if (added.length === 0) return 'present';
+    try {
+      await backend.update(key, seal(tokenSecret, { ...theirs, ...files }), stored.modRevision);
+      return 'present';
+    } catch (err) {
+      if (!(err instanceof StorageError && (err.code === 'Conflict' || err.code === 'NotFound'))) throw err;
+    }
   }
-  const theirs = open(tokenSecret, stored.value);
-  if (SHARED_SERVER_FILES.every((f) => theirs[f] === files[f])) return 'present';
-  await writeLocal(dataDir, theirs);
-  return 'replaced';
+}
+
+/** After `secrets-encrypt rotate-keys` on a shared datastore: the record takes this data dir's new
+ *  copy of one optional file, so every server starts with it. False when no record is sealed with
+ *  this token (a cluster on SQLite, or another token). */
+export async function updateSharedFile(backend: Backend, dataDir: string, tokenSecret: string, file: string): Promise<boolean> {
+  if (!OPTIONAL_SHARED_FILES.includes(file)) throw new Error(`${file} is not shared between servers`);
+  const text = (await readLocal(dataDir))[file];
+  if (text === undefined) throw new Error(`${join(dataDir, 'server', file)} does not exist`);
+  const key = bootstrapKey(tokenSecret);
+  for (;;) {
+    const stored = await backend.get(key);
+    if (!stored) return false;
+    try {
+      await backend.update(key, seal(tokenSecret, { ...open(tokenSecret, stored.value), [file]: text }), stored.modRevision);
+      return true;
+    } catch (err) {
+      if (!(err instanceof StorageError && err.code === 'Conflict')) throw err;
+    }
+  }
 }

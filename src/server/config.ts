@@ -9,6 +9,7 @@ import { parseDuration } from '../join/bootstrap-tokens.js';
 import { resolveNodeSettings, type NodeSettings } from '../agent/config.js';
 import { ConfigError, currentEnvironment, defaultDataDir, type Environment } from '../agent/environment.js';
 import { isPodNetworkInterface } from '../pki/sans.js';
+import { resolveAuditSettings, type AuditSettings } from './audit-config.js';
 
 export { ConfigError, currentEnvironment, defaultDataDir, type Environment };
 
@@ -49,6 +50,12 @@ export interface ServerFlags {
   leaderElectLeaseDuration?: string;
   leaderElectRenewDeadline?: string;
   leaderElectRetryPeriod?: string;
+  auditLogPath?: string;
+  auditPolicyFile?: string;
+  auditLogMaxage?: string;
+  auditLogMaxbackup?: string;
+  auditLogMaxsize?: string;
+  secretsEncryption?: boolean;
 }
 
 export interface ServerConfig {
@@ -83,6 +90,10 @@ export interface ServerConfig {
   requestTimeoutMs: number;
   /** Leader election of controllers and scheduler when servers share a datastore (upstream's defaults 15s/10s/2s). */
   leaderElection: { leaseDurationMs: number; renewDeadlineMs: number; retryPeriodMs: number };
+  /** The audit log, when both a path and a policy are given (kube-apiserver's flags). */
+  audit?: AuditSettings;
+  /** Secrets encrypted at rest with the keys in <data-dir>/server/cred/encryption-config.json. */
+  secretsEncryption: boolean;
 }
 
 
@@ -202,6 +213,8 @@ export function resolveServerConfig(flags: ServerFlags, e: Environment = current
     debug: !!flags.debug || e.env.K3TS_DEBUG === 'true',
     requestTimeoutMs: parseDurationFlag('--request-timeout', flags.requestTimeout, 60_000),
     leaderElection: leaderElectionTimes(flags),
+    ...resolveAuditSettings(flags),
+    secretsEncryption: !!flags.secretsEncryption || e.env.K3TS_SECRETS_ENCRYPTION === 'true',
   });
 }
 

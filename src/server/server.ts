@@ -28,6 +28,9 @@ import { publishBootstrapData, restoreBootstrapData } from './bootstrap-data.js'
 import { readIfExists } from '../pki/files.js';
 import { serverPkiPaths } from '../pki/index.js';
 import type { Backend } from '../storage/backend.js';
+import { openAuditor } from '../apiserver/audit/open.js';
+import { ensureSecretsEncryption, readOnlyDecryption } from './encryption-config.js';
+import { encryptingBackend } from '../apiserver/store/encrypting-backend.js';
 
 export interface RunningServer {
   readonly port: number;
@@ -50,10 +53,13 @@ async function closeAll(closers: Array<() => Promise<void> | void>): Promise<voi
 
 export async function runServer(config: Readonly<ServerConfig>, log: Logger): Promise<RunningServer> {
   const started = performance.now();
+  // A bad audit policy stops the start before anything else is touched.
+  const auditor = config.audit ? await openAuditor(config.audit, (msg, fields) => log.warn(msg, fields)) : undefined;
   await mkdir(join(config.dataDir, 'server', 'db'), { recursive: true, mode: 0o700 });
   // The datastore first: a second server on the same data dir stops here, before touching a file.
   const backend = await openBackend(config.datastoreEndpoint, { tls: config.datastoreTls });
   const closers: Array<() => Promise<void> | void> = [() => backend.close()];
+  if (auditor) closers.push(() => auditor.close());
   // The HPA reads usage through the same gathering the metrics.k8s.io API serves (kubelets, through
   // their tunnels); the controllers start before the tunnels exist, so it is bound once they do.
   let podUsage: MetricsApi | undefined;
@@ -67,14 +73,29 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
     const serviceIP = apiServiceIP(config.serviceCidr);
     // SQLite belongs to this one process; any other datastore may be shared by several servers.
     const shared = backend.name !== 'sqlite';
-    const pki = shared ? await sharedClusterPki(backend, config, serviceIP, log) : await ensureServerPki({ dataDir: config.dataDir, tlsSans: config.tlsSans, serviceIP, token: config.token });
-    for (const w of pki.written) log.info('wrote', { path: w.path, reason: w.reason });
+    const ensurePki = () => ensureServerPki({ dataDir: config.dataDir, tlsSans: config.tlsSans, serviceIP, token: config.token });
+    if (shared) await restoreSharedFiles(backend, config, log);
+    let pki = await ensurePki();
     // Made (RSA, in the thread pool) while the control plane starts; awaited before serving.
-    const serviceAccountKeys = ensureServiceAccountKeys(config.dataDir);
+    let serviceAccountKeys = ensureServiceAccountKeys(config.dataDir);
     serviceAccountKeys.catch(() => undefined);
+    let stored = await secretsBackend(config, backend, log);
+    if (shared) {
+      // The key and the encryption config must exist before they are stored for the other servers.
+      await serviceAccountKeys;
+      const published = await publishBootstrapData(backend, config.dataDir, parseToken(pki.token).password);
+      if (published === 'published') log.info('stored the cluster certificates and keys in the datastore for other servers (sealed with the token)');
+      if (published === 'replaced') {
+        log.info('another server created the cluster at the same moment; took its certificates and keys');
+        pki = await ensurePki();
+        serviceAccountKeys = ensureServiceAccountKeys(config.dataDir);
+        stored = await secretsBackend(config, backend, log);
+      }
+    }
+    for (const w of pki.written) log.info('wrote', { path: w.path, reason: w.reason });
 
     const plane = await startControlPlane({
-      backend,
+      backend: stored,
       serviceCidr: config.serviceCidr,
       nodePortRange: config.nodePortRange,
       advertiseAddress: config.advertiseAddress,
@@ -121,6 +142,7 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
       log: (line) => log.error(line),
       debug: (line) => log.debug(line),
       warn: (msg, fields) => log.warn(msg, fields),
+      auditor,
     });
     // Agents are told first (they fail over to other servers), then every socket is closed; closing
     // the tunnels a second time later is harmless.
@@ -153,20 +175,27 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
   }
 }
 
-/** The certificates of a server on a shared datastore: the cluster's CAs come from the datastore when
- *  another server stored them first (sealed with the token), and are stored there when this is the first. */
-async function sharedClusterPki(backend: Backend, config: Readonly<ServerConfig>, serviceIP: string, log: Logger) {
+/** On a shared datastore, before this server makes any certificate or key: the cluster's CAs,
+ *  ServiceAccount key and encryption keys come from the datastore when another server stored them
+ *  (sealed with the token); this server stores its own there once made, when it is the first. */
+async function restoreSharedFiles(backend: Backend, config: Readonly<ServerConfig>, log: Logger): Promise<void> {
   const tokenFile = (await readIfExists(serverPkiPaths(config.dataDir).token))?.toString('utf8').trim();
   const known = config.token ?? tokenFile;
   const restored = await restoreBootstrapData(backend, config.dataDir, known ? parseToken(known).password : undefined);
-  if (restored === 'restored') log.info('took the cluster certificates from the datastore');
-  const ensure = () => ensureServerPki({ dataDir: config.dataDir, tlsSans: config.tlsSans, serviceIP, token: config.token });
-  const pki = await ensure();
-  const published = await publishBootstrapData(backend, config.dataDir, parseToken(pki.token).password);
-  if (published === 'published') log.info('stored the cluster certificates in the datastore for other servers (sealed with the token)');
-  if (published !== 'replaced') return pki;
-  log.info('another server created the cluster at the same moment; took its certificates');
-  return ensure();
+  if (restored === 'restored') log.info('took the cluster certificates and keys from the datastore');
+}
+
+/** Secrets pass through the configured keys on their way to and from the datastore. */
+async function secretsBackend(config: Readonly<ServerConfig>, backend: Backend, log: Logger): Promise<Backend> {
+  if (config.secretsEncryption) {
+    const enc = await ensureSecretsEncryption(config.dataDir, backend);
+    if (enc.created) log.info('wrote', { path: enc.path, reason: 'secrets encryption key' });
+    return encryptingBackend(backend, enc.transformer);
+  }
+  const old = readOnlyDecryption(config.dataDir);
+  if (!old) return backend;
+  log.warn('secrets encryption is off: Secrets are written in plaintext; the keys are kept for reading those sealed before', { path: old.path });
+  return encryptingBackend(backend, old.transformer);
 }
 
 /** The server's own node: the same kubelet an agent runs, on the in-process client, dialled directly. */

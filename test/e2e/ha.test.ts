@@ -87,12 +87,19 @@ for (const store of datastores) describe(`two servers on one ${store.name}`, { s
 
   it('the second server serves the same cluster: same CA, and either kubeconfig works on either server', async () => {
     assert.equal(s2.credentials().ca, s1.credentials().ca);
-    assert.match(s2.log, /took the cluster certificates from the datastore/);
+    assert.match(s2.log, /took the cluster certificates and keys from the datastore/);
     const r = await run(s1.kubeconfig, s2.url, ['get', 'namespaces', 'kube-system', '-o', 'name']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trim(), 'namespace/kube-system');
     const token1 = readFileSync(join(s1.dataDir, 'server', 'token'), 'utf8');
     assert.equal(readFileSync(join(s2.dataDir, 'server', 'token'), 'utf8'), token1, 'one join token for the cluster');
+    // A pod's token from one server is good on the other (one signing key for the cluster).
+    const token = await run(s1.kubeconfig, s1.url, ['create', 'token', 'default', '-n', 'default']);
+    assert.equal(token.code, 0, token.stderr);
+    const ca = join(s1.dataDir, 'server', 'tls', 'server-ca.crt');
+    const review = await run('/dev/null', s2.url, ['--certificate-authority', ca, '--token', token.stdout.trim(), 'auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}']);
+    assert.equal(review.code, 0, review.stderr);
+    assert.equal(review.stdout, 'system:serviceaccount:default:default');
   });
 
   it('the kubernetes Endpoints list both servers; one leader each for controllers and scheduler', async () => {

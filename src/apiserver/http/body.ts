@@ -5,6 +5,7 @@ import { ClientGoneError, errors } from '../errors.js';
 import { decodeKubernetesProtobuf, ProtobufDecodeError } from '../protobuf/decode.js';
 import { checkDepth } from './depth.js';
 import { decodeYaml } from './yaml-decoder.js';
+import { noteRequestBody, noteRequestObject } from '../audit/request-body.js';
 
 export const maxBodyBytes = 3 * 1024 * 1024;
 
@@ -29,7 +30,12 @@ export function readBody(req: IncomingMessage, limit = maxBodyBytes): Promise<Bu
       }
       chunks.push(chunk);
     });
-    req.on('end', () => failed || resolve(Buffer.concat(chunks)));
+    req.on('end', () => {
+      if (failed) return;
+      const body = Buffer.concat(chunks);
+      noteRequestBody(req, body);
+      resolve(body);
+    });
     // Node reports a client that hung up mid-body as an 'aborted' error.
     req.on('error', (err: NodeJS.ErrnoException) => failed || reject(err.code === 'ECONNRESET' || err.message === 'aborted' ? new ClientGoneError() : err));
   });
@@ -49,7 +55,9 @@ export function mediaType(contentType: string | undefined): string {
 
 /** Reads and decodes an object body (create, update and the subresources that take an object). */
 export async function readObjectBody(req: IncomingMessage): Promise<unknown> {
-  return decodeObjectBody(await readBody(req), req.headers['content-type']);
+  const obj = await decodeObjectBody(await readBody(req), req.headers['content-type']);
+  noteRequestObject(req, obj);
+  return obj;
 }
 
 export async function decodeObjectBody(body: Buffer, contentType: string | undefined): Promise<unknown> {
