@@ -24,6 +24,10 @@ import { createRbac, type Rbac } from '../apiserver/rbac/rbac.js';
 import { ensureDefaultPolicy } from './bootstrap-rbac.js';
 import { startObjectCache } from '../controllers/runtime/object-cache.js';
 import { runClusterRoleAggregation } from '../controllers/clusterrole-aggregation.js';
+import { certificateSigningAdmission } from '../apiserver/admission/certificates.js';
+import { systemMastersAuthorizer } from '../apiserver/authz.js';
+import { unionAuthorizer } from '../apiserver/node-authorizer.js';
+import { runCertificateControllers, type CertificateControllersOptions } from '../controllers/certificates/start.js';
 
 export interface ControlPlaneOptions {
   backend: Backend;
@@ -44,6 +48,8 @@ export interface ControlPlaneOptions {
   /** Only namespace deletion and the root CA publisher: for tests of one controller, scheduler or
    *  kubelet that must not meet a second copy of itself or the others writing the same objects. */
   coreControllersOnly?: boolean;
+  /** The CAs the CSR signer issues with (client and serving); without them no CSR is signed. */
+  certificateAuthorities?: CertificateControllersOptions['cas'];
   log: Logger;
 }
 
@@ -72,6 +78,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       nodeRestriction(),
       defaultTolerations({ notReadySeconds: o.notReadyTolerationSeconds ?? 300, unreachableSeconds: o.unreachableTolerationSeconds ?? 300 }),
       allocator,
+      certificateSigningAdmission({ authorizer: unionAuthorizer(systemMastersAuthorizer, rbac.authorizer) }),
     ],
   };
   const controllers = new AbortController();
@@ -132,6 +139,10 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     );
     const workloads = await runWorkloadControllers({ client, onError: (controller, key, err) => warn(controller)(key, err) }, controllers.signal);
     running.push(scheduler.stopped, cluster.stopped, workloads.stopped);
+    if (o.certificateAuthorities) {
+      const certificates = await runCertificateControllers({ client, cas: o.certificateAuthorities, onError: (controller, key, err) => warn(controller)(key, err) }, controllers.signal);
+      running.push(certificates.stopped);
+    }
     return { context: ctx, client, rbac, stop };
   } catch (err) {
     await stop();

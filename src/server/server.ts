@@ -69,6 +69,7 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
       advertiseAddress: config.advertiseAddress,
       port: config.port,
       caPem: pki.caPem,
+      certificateAuthorities: { client: pki.clientCa, serving: pki.serverCa },
       clusterCidr: config.clusterCidr,
       nodeMonitorGracePeriodMs: config.nodeMonitorGracePeriodMs,
       horizontalPodAutoscaler: { syncPeriodMs: config.hpaSyncPeriodMs, downscaleStabilizationMs: config.hpaDownscaleStabilizationMs, metrics: hpaMetrics },
