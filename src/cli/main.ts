@@ -7,6 +7,7 @@ import { tokenCommand } from './token-command.js';
 import { downCommand, upCommand } from './up-command.js';
 import { killallCommand } from './killall-command.js';
 import { imageCommand } from './image-command.js';
+import { kubeconfigCommand } from './kubeconfig-command.js';
 import { k3tsVersion, kubernetesVersion } from '../apiserver/version.js';
 
 const program = new Command('k3ts')
@@ -19,7 +20,8 @@ const program = new Command('k3ts')
   .addCommand(upCommand())
   .addCommand(downCommand())
   .addCommand(killallCommand())
-  .addCommand(imageCommand());
+  .addCommand(imageCommand())
+  .addCommand(kubeconfigCommand());
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`k3ts: ${err.message}\n`);
