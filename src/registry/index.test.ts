@@ -35,6 +35,7 @@ test('short names, categories and scope match kube-apiserver', () => {
     'authentication.k8s.io/selfsubjectreviews': { namespaced: false },
     '/podtemplates': { namespaced: true },
     'apps/controllerrevisions': { namespaced: true },
+    'certificates.k8s.io/certificatesigningrequests': { short: ['csr'], namespaced: false },
   };
   for (const [key, w] of Object.entries(want)) {
     const [group, plural] = key.split('/') as [string, string];
