@@ -77,6 +77,22 @@ describeWithKubectls('kubectl and the Certificates API', { nsPrefix: 'csr', serv
     assert.equal(expectOk(await kc(['get', 'csr', denied, '-o', 'jsonpath={.status.certificate}'])), '');
     const reason = expectOk(await kc(['get', 'csr', denied, '-o', 'jsonpath={.status.conditions[0].reason}']));
     assert.equal(reason, 'KubectlDeny');
+    // kubectl will not approve a denied request; a raw PUT to /approval is refused by the server.
+    expectError(await kc(['certificate', 'approve', denied, '--force']), `certificate signing request "${denied}" is already Denied`);
+    const both = JSON.parse(expectOk(await kc(['get', 'csr', denied, '-o', 'json']))) as { status: { conditions: unknown[] } };
+    both.status.conditions.push({ type: 'Approved', status: 'True', reason: 'Sneaky' });
+    const path = t.server.writeFile(`both-${index}.json`, JSON.stringify(both));
+    expectError(
+      await kc(['replace', '--raw', `/apis/certificates.k8s.io/v1/certificatesigningrequests/${denied}/approval`, '-f', path]),
+      `The CertificateSigningRequest "${denied}" is invalid: status.conditions[1].type: Invalid value: "Approved": Approved and Denied conditions are mutually exclusive`,
+    );
+    const described = expectOk(await kc(['describe', 'csr', approved]));
+    expectMatch(described, /^Requesting User:\s+system:admin$/m);
+    expectMatch(described, /^Signer:\s+kubernetes\.io\/kube-apiserver-client$/m);
+    expectMatch(described, /^Status:\s+Approved,Issued$/m);
+    const bySigner = expectOk(await kc(['get', 'csr', '--field-selector', 'spec.signerName=kubernetes.io/kube-apiserver-client', '-o', 'name']));
+    assert.ok(bySigner.includes(`certificatesigningrequest.certificates.k8s.io/${approved}\n`));
+    assert.equal(expectOk(await kc(['get', 'csr', '--field-selector', 'spec.signerName=example.com/none', '-o', 'name'])), '');
   });
 
   it('a request the signer cannot issue is Failed with the reason', async () => {
