@@ -10,7 +10,7 @@ import { currentEnvironment, defaultKubeconfigPath } from '../server/config.js';
 import { fail } from './fail.js';
 
 interface CreateFlags {
-  group: string[];
+  group?: string[];
   ttl: string;
   kubeconfig?: string;
   server?: string;
@@ -22,7 +22,7 @@ export function kubeconfigCommand(): Command {
     .command('create')
     .description('Print a kubeconfig for <user> with a client certificate the cluster signs (needs the right to approve CSRs)')
     .argument('<user>', 'the user name (the certificate CN); RBAC bindings name it')
-    .option('--group <group>', 'a group the user is in (the certificate O); repeat for more', (g: string, all: string[]) => [...all, g], [] as string[])
+    .option('--group <group>', 'a group the user is in (the certificate O); repeat for more', (g: string, all: string[] | undefined) => [...(all ?? []), g])
     .option('--ttl <duration>', 'how long the certificate is valid, e.g. 720h; at least 10m, at most the signer maximum (1 year)', '720h')
     .option('--kubeconfig <path>', 'kubeconfig of a user who may approve CSRs (default: $KUBECONFIG, else the path the server writes)')
     .option('--server <url>', 'API server URL to use and write into the new kubeconfig (default: the one in --kubeconfig)')
@@ -46,7 +46,7 @@ export function kubeconfigCommand(): Command {
       const pool = createServerPool({ servers: [server], ca: kc.caPem });
       const client = createHttpClient({ pool, ca: kc.caPem, cert: kc.certPem, key: kc.keyPem, token: kc.token, userAgent: 'k3ts-kubeconfig' });
       try {
-        process.stdout.write(await createUserKubeconfig({ client, server, caPem: kc.caPem, user, groups: flags.group, ttlMs }));
+        process.stdout.write(await createUserKubeconfig({ client, server, caPem: kc.caPem, user, groups: flags.group ?? [], ttlMs }));
       } catch (err) {
         fail((err as Error).message);
       } finally {

@@ -20,8 +20,8 @@ const program = new Command('k3ts')
   .addCommand(upCommand())
   .addCommand(downCommand())
   .addCommand(killallCommand())
-  .addCommand(imageCommand())
-  .addCommand(kubeconfigCommand());
+  .addCommand(imageCommand());
+program.addCommand(kubeconfigCommand());
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`k3ts: ${err.message}\n`);

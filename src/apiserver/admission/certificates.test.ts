@@ -67,7 +67,8 @@ describe('CertificateSigningRequest admission', () => {
     await updateObject(ctx, d(), undefined, 'rec', withCert('rec'), { subresource: 'status', user: alice });
     await createObject(ctx, d(), undefined, body('s2', 'example.com/t'), { user: alice });
     const approved = await updateObject(ctx, d(), undefined, 's2', approval('s2'), { subresource: 'approval', user: alice });
-    await assert.rejects(updateObject(ctx, d(), undefined, 's2', { ...withCert('s2'), spec: approved.spec }, { subresource: 'status', user: alice }), {
+    const s2WithCert = { ...approved, status: { ...(approved.status as object), certificate: Buffer.from(ca).toString('base64') } };
+    await assert.rejects(updateObject(ctx, d(), undefined, 's2', s2WithCert, { subresource: 'status', user: alice }), {
       code: 403,
       message: 'certificatesigningrequests.certificates.k8s.io "s2" is forbidden: user not permitted to sign requests with signerName "example.com/t"',
     });

@@ -85,7 +85,8 @@ const roles: RoleSpec[] = [
       rule(read, ['policy'], ['poddisruptionbudgets', 'poddisruptionbudgets/status']),
       rule(read, ['networking.k8s.io'], ['networkpolicies', 'ingresses', 'ingresses/status']),
     ],
-  },  { name: 'system:node-bootstrapper', rules: [rule(['create', 'get', 'list', 'watch'], ['certificates.k8s.io'], ['certificatesigningrequests'])] },
+  },
+  { name: 'system:node-bootstrapper', rules: [rule(['create', 'get', 'list', 'watch'], ['certificates.k8s.io'], ['certificatesigningrequests'])] },
   // Approving a built-in signer's requests: bind one of these, with update on certificatesigningrequests/approval.
   ...['kube-apiserver-client', 'kube-apiserver-client-kubelet', 'kubelet-serving'].map((signer) => ({
     name: `system:certificates.k8s.io:${signer}-approver`,

@@ -28,8 +28,6 @@ function applyApproval(current: KObject, incoming: KObject): KObject {
   if (conditions === undefined) delete status.conditions;
   else status.conditions = structuredClone(conditions);
   next.status = status;
-  // Labels and annotations may change with the approval, as on any subresource upstream keeps metadata.
-  next.metadata = { ...next.metadata, labels: incoming.metadata?.labels ?? next.metadata.labels, annotations: incoming.metadata?.annotations ?? next.metadata.annotations };
   fillConditionTimes(next, current);
   return next;
 }
