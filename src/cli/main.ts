@@ -8,6 +8,7 @@ import { downCommand, upCommand } from './up-command.js';
 import { killallCommand } from './killall-command.js';
 import { imageCommand } from './image-command.js';
 import { secretsEncryptCommand } from './secrets-encrypt-command.js';
+import { kubeconfigCommand } from './kubeconfig-command.js';
 import { k3tsVersion, kubernetesVersion } from '../apiserver/version.js';
 
 const program = new Command('k3ts')
@@ -22,6 +23,7 @@ const program = new Command('k3ts')
   .addCommand(killallCommand())
   .addCommand(imageCommand())
   .addCommand(secretsEncryptCommand());
+program.addCommand(kubeconfigCommand());
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`k3ts: ${err.message}\n`);

@@ -61,7 +61,7 @@ export interface Client {
    *  when there is one, and the caller starts again from a fresh list. */
   watch(type: ResourceType, opts: WatchOptions, handlers: { onEvent(ev: WatchEvent): void; onClose?(err?: unknown): void }, signal: AbortSignal): Promise<void>;
   create(type: ResourceType, obj: KObject): Promise<KObject>;
-  update(type: ResourceType, obj: KObject, opts?: { subresource?: 'status' | 'finalize' }): Promise<KObject>;
+  update(type: ResourceType, obj: KObject, opts?: { subresource?: 'status' | 'finalize' | 'approval' }): Promise<KObject>;
   patch(type: ResourceType, namespace: string | undefined, name: string, patch: { type: PatchType; body: unknown }, opts?: { subresource?: 'status' }): Promise<KObject>;
   delete(type: ResourceType, namespace: string | undefined, name: string, opts?: DeleteOptions): Promise<void>;
   /** POSTs to a subresource that is an action, not a stored object: pods/binding (a Binding, which

@@ -5,9 +5,10 @@ import { crypto } from './keys.js';
 // @peculiar/x509 takes 150–250 ms to import, more than a warm start may spend, so it is imported
 // only when a certificate must actually be issued (first start, renewal, a new node). Reading and
 // checking certificates uses node:crypto's X509Certificate and never loads it.
-type X509Module = typeof import('@peculiar/x509');
+export type X509Module = typeof import('@peculiar/x509');
 let loading: Promise<X509Module> | undefined;
-function loadX509(): Promise<X509Module> {
+/** The one place the library is imported (sign-request.ts signs CSRs through it too). */
+export function loadX509(): Promise<X509Module> {
   loading ??= import('@peculiar/x509');
   return loading;
 }
@@ -35,7 +36,7 @@ export interface BuildCertificateOptions {
  * 126 random bits: the top bit is cleared so the serial is positive and the next one set so the
  * leading byte is never zero, keeping the DER encoding minimal, as DER (and Go's parser) insist.
  */
-function serialNumber(): string {
+export function serialNumber(): string {
   const bytes = randomBytes(16);
   bytes[0] = (bytes[0]! & 0x7f) | 0x40;
   return bytes.toString('hex');

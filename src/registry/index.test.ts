@@ -38,6 +38,7 @@ test('short names, categories and scope match kube-apiserver', () => {
     'apps/controllerrevisions': { namespaced: true },
     'admissionregistration.k8s.io/validatingwebhookconfigurations': { namespaced: false },
     'admissionregistration.k8s.io/mutatingwebhookconfigurations': { namespaced: false },
+    'certificates.k8s.io/certificatesigningrequests': { short: ['csr'], namespaced: false },
   };
   for (const [key, w] of Object.entries(want)) {
     const [group, plural] = key.split('/') as [string, string];

@@ -22,6 +22,7 @@ import { secret } from './kinds/secret.js';
 import { service } from './kinds/service.js';
 import { serviceAccount } from './kinds/serviceaccount.js';
 import { mutatingWebhookConfiguration, validatingWebhookConfiguration } from './kinds/webhook-configuration.js';
+import { certificateSigningRequest } from './kinds/csr.js';
 import { localSubjectAccessReview, selfSubjectAccessReview, selfSubjectReview, selfSubjectRulesReview, subjectAccessReview } from './kinds/reviews.js';
 import { tokenReview } from './kinds/reviews.js';
 
@@ -67,6 +68,7 @@ export const descriptors: ResourceDescriptor[] = [
   controllerRevision,
   validatingWebhookConfiguration,
   mutatingWebhookConfiguration,
+  certificateSigningRequest,
 ].map(withTable);
 
 const gv = (group: string, version: string) => `${group}/${version}`;

@@ -31,6 +31,10 @@ import { serviceAccountAdmission } from '../apiserver/admission/service-account.
 import { createServiceAccountTokens, startServiceAccountTokens } from './service-account-tokens.js';
 import type { ServiceAccountKeys } from '../pki/service-account-keys.js';
 import { createWebhookAdmission } from '../apiserver/admission/webhooks/dispatcher.js';
+import { certificateSigningAdmission } from '../apiserver/admission/certificates.js';
+import { systemMastersAuthorizer } from '../apiserver/authz.js';
+import { unionAuthorizer } from '../apiserver/node-authorizer.js';
+import { runCertificateControllers, type CertificateControllersOptions } from '../controllers/certificates/start.js';
 
 export interface ControlPlaneOptions {
   backend: Backend;
@@ -57,6 +61,8 @@ export interface ControlPlaneOptions {
   /** Several servers share the datastore: controllers and the scheduler run on the holder of their
    *  Lease only, and the `kubernetes` Endpoints list every live server. */
   ha?: HaOptions;
+  /** The CAs the CSR signer issues with (client and serving); without them no CSR is signed. */
+  certificateAuthorities?: CertificateControllersOptions['cas'];
   log: Logger;
 }
 
@@ -100,6 +106,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       defaultTolerations({ notReadySeconds: o.notReadyTolerationSeconds ?? 300, unreachableSeconds: o.unreachableTolerationSeconds ?? 300 }),
       allocator,
       serviceAccountAdmission(base),
+      certificateSigningAdmission({ authorizer: unionAuthorizer(systemMastersAuthorizer, rbac.authorizer) }),
     ],
     webhooks: createWebhookAdmission({ ...base, onIgnoredFailure: (webhook, message) => o.log.warn('admission webhook failed open', { webhook, error: message }) }),
   };
@@ -175,7 +182,12 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
         signal,
       );
       const workloads = await runWorkloadControllers({ client, onError: (controller, key, err) => warn(controller)(key, err) }, signal);
-      return [...stopped, cluster.stopped, workloads.stopped];
+      stopped.push(cluster.stopped, workloads.stopped);
+      if (o.certificateAuthorities) {
+        const certificates = await runCertificateControllers({ client, cas: o.certificateAuthorities, onError: (controller, key, err) => warn(controller)(key, err) }, signal);
+        stopped.push(certificates.stopped);
+      }
+      return stopped;
     };
     const schedulerLoop = async (signal: AbortSignal): Promise<Array<Promise<void>>> => {
       if (o.coreControllersOnly) return [];

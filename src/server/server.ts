@@ -102,6 +102,7 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
       port: config.port,
       caPem: pki.caPem,
       serviceAccountKeys,
+      certificateAuthorities: { client: pki.clientCa, serving: pki.serverCa },
       clusterCidr: config.clusterCidr,
       nodeMonitorGracePeriodMs: config.nodeMonitorGracePeriodMs,
       horizontalPodAutoscaler: { syncPeriodMs: config.hpaSyncPeriodMs, downscaleStabilizationMs: config.hpaDownscaleStabilizationMs, metrics: hpaMetrics },

@@ -260,6 +260,15 @@ export const MESSAGES: Record<string, string> = {
   ClusterRoleBinding: 'metadata=1:ObjectMeta subjects=2:RbacSubject[] roleRef=3:RoleRef',
   RbacSubject: 'kind=1:string apiGroup=2:string name=3:string namespace=4:string',
   RoleRef: 'apiGroup=1:string kind=2:string name=3:string',
+
+  // certificates.k8s.io/v1 (`kubectl certificate approve|deny` PUTs the whole object to /approval).
+  // spec.extra is left out: the server sets who asked, from the request's user, and keeps it.
+  CertificateSigningRequest: 'metadata=1:ObjectMeta spec=2:CertificateSigningRequestSpec status=3:CertificateSigningRequestStatus',
+  CertificateSigningRequestSpec:
+    'request=1:bytes signerName=7:string expirationSeconds=8:int32? usages=5:string[] username=2:string uid=3:string groups=4:string[]',
+  CertificateSigningRequestStatus: 'conditions=1:CertificateSigningRequestCondition[] certificate=2:bytes',
+  CertificateSigningRequestCondition:
+    'type=1:string status=6:string reason=2:string message=3:string lastUpdateTime=4:Time lastTransitionTime=5:Time',
 };
 
 /** Top-level kinds we can decode, keyed by `apiVersion/kind` as they appear in TypeMeta. */
@@ -290,6 +299,7 @@ export const TOP_LEVEL: Record<string, string> = {
   'authentication.k8s.io/v1/TokenRequest': 'TokenRequest',
   'authentication.k8s.io/v1/TokenReview': 'TokenReview',
   'autoscaling/v1/Scale': 'Scale',
+  'certificates.k8s.io/v1/CertificateSigningRequest': 'CertificateSigningRequest',
 };
 
 /**

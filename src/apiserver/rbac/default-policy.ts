@@ -88,6 +88,12 @@ const roles: RoleSpec[] = [
       rule(read, ['networking.k8s.io'], ['networkpolicies', 'ingresses', 'ingresses/status']),
     ],
   },
+  { name: 'system:node-bootstrapper', rules: [rule(['create', 'get', 'list', 'watch'], ['certificates.k8s.io'], ['certificatesigningrequests'])] },
+  // Approving a built-in signer's requests: bind one of these, with update on certificatesigningrequests/approval.
+  ...['kube-apiserver-client', 'kube-apiserver-client-kubelet', 'kubelet-serving'].map((signer) => ({
+    name: `system:certificates.k8s.io:${signer}-approver`,
+    rules: [{ verbs: ['approve'], apiGroups: ['certificates.k8s.io'], resources: ['signers'], resourceNames: [`kubernetes.io/${signer}`] }],
+  })),
 ];
 
 interface BindingSpec {

@@ -11,6 +11,7 @@ import { parseFields, type Fields, type TypeSpecs } from './types.js';
 import { controllerRevisionTypes } from '../kinds/controllerrevision.js';
 import { podTemplateTypes } from '../kinds/podtemplate.js';
 import { webhookConfigurationTypes } from '../kinds/webhook-configuration.js';
+import { csrTypes } from '../kinds/csr.js';
 
 /** `group/Kind` ('' group for core) → the table entry of its top-level object. */
 const roots: Readonly<Record<string, string>> = {
@@ -48,6 +49,7 @@ const roots: Readonly<Record<string, string>> = {
   'apps/ControllerRevision': 'ControllerRevision',
   'admissionregistration.k8s.io/ValidatingWebhookConfiguration': 'ValidatingWebhookConfiguration',
   'admissionregistration.k8s.io/MutatingWebhookConfiguration': 'MutatingWebhookConfiguration',
+  'certificates.k8s.io/CertificateSigningRequest': 'CertificateSigningRequest',
   // Bodies of subresources and options, which are not stored kinds.
   'autoscaling/Scale': 'Scale',
   'policy/Eviction': 'Eviction',
@@ -62,6 +64,7 @@ export function allSpecs(): ReadonlyMap<string, string> {
   if (specs) return specs;
   const merged = new Map<string, string>();
   const groups: TypeSpecs[] = [metaTypes, corePodTypes, coreTypes, appsTypes, batchTypes, coordinationTypes, discoveryTypes, eventsTypes, networkingTypes, rbacTypes, reviewTypes, autoscalingTypes, policyTypes, hpaTypes, podTemplateTypes, controllerRevisionTypes, webhookConfigurationTypes];
+  groups.push(csrTypes);
   for (const group of groups) {
     for (const [name, spec] of Object.entries(group)) {
       if (merged.has(name)) throw new Error(`field tables: type ${name} is defined twice`);
