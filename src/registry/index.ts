@@ -21,6 +21,7 @@ import { replicaSet } from './kinds/replicaset.js';
 import { secret } from './kinds/secret.js';
 import { service } from './kinds/service.js';
 import { serviceAccount } from './kinds/serviceaccount.js';
+import { customResourceDefinition } from './kinds/crd.js';
 import { localSubjectAccessReview, selfSubjectAccessReview, selfSubjectReview, selfSubjectRulesReview, subjectAccessReview } from './kinds/reviews.js';
 
 /** The key the table module uses: `Kind` for core/v1, `Kind.group` otherwise. */
@@ -62,6 +63,7 @@ export const descriptors: ResourceDescriptor[] = [
   selfSubjectReview,
   podTemplate,
   controllerRevision,
+  customResourceDefinition,
 ].map(withTable);
 
 const gv = (group: string, version: string) => `${group}/${version}`;

@@ -27,6 +27,10 @@ import { startObjectCache } from '../controllers/runtime/object-cache.js';
 import { runClusterRoleAggregation } from '../controllers/clusterrole-aggregation.js';
 import { startLeaderElection, type LeaderElector } from '../controllers/runtime/leader-election.js';
 import { startApiserverEndpoints, type ApiserverEndpoints } from '../controllers/apiserver-endpoints.js';
+import { createDynamicRegistry } from '../registry/dynamic.js';
+import { serveCustomResources, type CrdServing } from '../apiserver/crd/serve.js';
+import { crdTerminatingAdmission } from '../apiserver/crd/admission.js';
+import { followStoredKinds, liveNamespacedTypes } from '../apiserver/crd/served-kinds.js';
 
 export interface ControlPlaneOptions {
   backend: Backend;
@@ -82,7 +86,10 @@ export function apiServiceIP(serviceCidr: string): string {
 }
 
 export async function startControlPlane(o: ControlPlaneOptions): Promise<ControlPlane> {
-  const base = { store: new ObjectStore(o.backend), registry };
+  // The built-in kinds plus those CustomResourceDefinitions add while the server runs.
+  const served = createDynamicRegistry(registry.descriptors);
+  let crds: CrdServing | undefined;
+  const base = { store: new ObjectStore(o.backend), registry: served };
   const allocator = createServiceAllocator(base, { serviceCidr: o.serviceCidr, nodePortRange: o.nodePortRange, claims: o.ha ? datastoreClaims(o.backend) : undefined });
   const rbac = createRbac();
   const ctx: ResourceContext = { ...base, admission: [
@@ -91,6 +98,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       nodeRestriction(),
       defaultTolerations({ notReadySeconds: o.notReadyTolerationSeconds ?? 300, unreachableSeconds: o.unreachableTolerationSeconds ?? 300 }),
       allocator,
+      crdTerminatingAdmission((name) => crds?.isTerminating(name) ?? false),
     ],
   };
   const controllers = new AbortController();
@@ -114,6 +122,8 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     await bootstrapCluster(ctx, { advertiseAddress: o.advertiseAddress, port: o.port, serviceIP: apiServiceIP(o.serviceCidr), serviceCidr: o.serviceCidr, sharedDatastore: !!o.ha });
     await ensureDefaultPolicy(ctx);
     const client = createLocalClient(ctx);
+    crds = await serveCustomResources({ ctx, registry: served, client, onError: (key, err) => o.log.warn('customresourcedefinitions', { key, error: (err as Error)?.message ?? String(err) }) }, controllers.signal);
+    running.push(crds.stopped);
     const rbacType = (resource: string) => ({ group: 'rbac.authorization.k8s.io', version: 'v1', resource });
     const rbacError = (err: unknown) => o.log.warn('rbac policy watch', { error: (err as Error)?.message ?? String(err) });
     const [roles, clusterRoles, roleBindings, clusterRoleBindings] = await Promise.all(
@@ -132,7 +142,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       const namespaces = await runNamespaceController(
         {
           client,
-          namespacedTypes: registry.descriptors.filter((d) => d.namespaced && !d.conversion).map((d) => ({ group: d.group, version: d.version, resource: d.plural })),
+          namespacedTypes: liveNamespacedTypes(served),
           onError: (key, err) => o.log.warn('namespace controller', { namespace: key, error: (err as Error)?.message ?? String(err) }),
         },
         signal,
@@ -151,6 +161,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
           horizontalPodAutoscaler: o.horizontalPodAutoscaler,
           descriptors: registry.descriptors.filter((d) => !d.ephemeral && !d.conversion).map((d) => ({ group: d.group, version: d.version, resource: d.plural, kind: d.kind, namespaced: d.namespaced })),
           onError: (controller, key, err) => warn(controller)(key, err),
+          followKinds: (h) => signal.addEventListener('abort', followStoredKinds(served, h), { once: true }),
         },
         signal,
       );

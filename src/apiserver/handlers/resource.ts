@@ -12,6 +12,7 @@ import { handleReview } from './reviews.js';
 import { handlePodLog, type NodeDialer } from './pod-log.js';
 import type { UserInfo } from '../authn.js';
 import type { Authorizer } from '../authz.js';
+import { refuseProtobufForCustomResource } from '../crd/media-types.js';
 
 export async function handleResource(
   ctx: ResourceContext,
@@ -25,6 +26,7 @@ export async function handleResource(
 ): Promise<void> {
   const d = ctx.registry.findByResource(info.group, info.version, info.resource);
   if (!d) throw errors.notFoundPath();
+  refuseProtobufForCustomResource(d, req);
   // A namespaced kind addressed without a namespace only makes sense for cross-namespace reads.
   if (d.namespaced && info.namespace === undefined && !(info.name === undefined && (info.verb === 'list' || info.verb === 'watch'))) {
     throw errors.notFoundPath();

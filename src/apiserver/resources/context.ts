@@ -7,6 +7,8 @@ export interface Registry {
   descriptors: readonly ResourceDescriptor[];
   findByResource(group: string, version: string, plural: string): ResourceDescriptor | undefined;
   findByKind(group: string, version: string, kind: string): ResourceDescriptor | undefined;
+  /** Changes whenever `descriptors` does (custom resources); absent for a fixed registry. */
+  readonly revision?: number;
 }
 
 export type Operation = 'CREATE' | 'UPDATE';
