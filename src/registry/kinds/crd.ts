@@ -4,6 +4,7 @@
 import type { KObject, ResourceDescriptor } from '../types.js';
 import { CRD_CLEANUP_FINALIZER, type CrdSpec, type CrdStatus } from '../crd/types.js';
 import { validateCrd, validateCrdStatus } from '../crd/validate-crd.js';
+import { defaultTable } from '../tables/default.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
@@ -40,6 +41,8 @@ export const customResourceDefinition: ResourceDescriptor = {
   defaults,
   validate: (obj, ctx) => validateCrd(obj, ctx.old),
   validateStatus: validateCrdStatus,
+  // NAME and CREATED AT, as kube-apiserver prints CRDs.
+  table: defaultTable,
   deletion: {
     // Before the first delete nothing holds a CRD; the delete itself adds the cleanup finalizer,
     // which the CRD controller removes once no object of the kind is left.
