@@ -119,7 +119,17 @@ describeWithKubectls('CustomResourceDefinitions', { nsPrefix: 'crd', timeout: 12
     expectOk(await kc(['create', 'namespace', `${ns}-b`]));
     const cr = t.server.writeFile('other-crontab.yaml', fixture('my-crontab.yaml').replace('my-new-cron-object', 'elsewhere'));
     expectOk(await kc(['apply', '-n', `${ns}-b`, '-f', cr]));
-    assert.equal(expectOk(await kc(['delete', 'crd', CRD])).trim(), `customresourcedefinition.apiextensions.k8s.io "${CRD}" deleted`);
+    const watch = t.server.background(['get', 'crontabs', '-A', '-w', '--output-watch-events'], { bin: t.k.bin });
+    try {
+      await watch.waitFor(/ADDED\s+\S+\s+elsewhere/);
+      assert.equal(expectOk(await kc(['delete', 'crd', CRD])).trim(), `customresourcedefinition.apiextensions.k8s.io "${CRD}" deleted`);
+      // The watch saw its objects go and then ended with the kind.
+      const ended = await Promise.race([watch.done.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 10_000))]);
+      assert.ok(ended, `kubectl get -w still running after the CRD went:\n${watch.output().stdout}`);
+      expectMatch(watch.output().stdout, /DELETED\s+\S+\s+elsewhere/, 'kubectl get -w');
+    } finally {
+      await watch.stop();
+    }
     expectMatch(expectError(await kc(['get', 'crontabs', '-A']), /the server doesn't have a resource type "crontabs"|could not find the requested resource/), /crontabs/);
     expectError(await kc(['get', 'crd', CRD]), `"${CRD}" not found`);
     expectError(await kc(['get', '--raw', '/apis/stable.example.com/v1']), 'the server could not find the requested resource');

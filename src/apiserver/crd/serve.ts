@@ -68,6 +68,7 @@ const comparable = (s: CrdStatus | undefined) => JSON.stringify({ ...s, conditio
 export async function serveCustomResources(o: CrdServingOptions, signal: AbortSignal): Promise<CrdServing> {
   const known = new Map<string, KObject>();
   const terminating = new Set<string>();
+  const registered = new Map<string, string>();
   const queue = new WorkQueue();
   signal.addEventListener('abort', () => queue.close(), { once: true });
   const report = (key: string, err: unknown) => {
@@ -82,6 +83,7 @@ export async function serveCustomResources(o: CrdServingOptions, signal: AbortSi
     const crd = known.get(name);
     if (!crd) {
       terminating.delete(name);
+      registered.delete(name);
       o.registry.set(name, []);
       return undefined;
     }
@@ -92,7 +94,12 @@ export async function serveCustomResources(o: CrdServingOptions, signal: AbortSi
     const others = o.registry.descriptors.filter((d) => customResourceInfo(d)?.crd !== name);
     const verdict = judgeNames(spec.group, spec.names, others);
     const serving = o.registry.ownedBy(name).length > 0;
-    if (verdict.accepted) o.registry.set(name, crdToDescriptors(crd));
+    // Status-only changes leave the served kinds (and every document built from them) as they are.
+    const specText = JSON.stringify(crd.spec);
+    if (verdict.accepted && registered.get(name) !== specText) {
+      o.registry.set(name, crdToDescriptors(crd));
+      registered.set(name, specText);
+    }
     const wasEstablished = ((crd.status as CrdStatus | undefined)?.conditions ?? []).some((c) => c.type === 'Established' && c.status === 'True');
     const status = desiredStatus(crd, verdict.accepted || serving, verdict.accepted || serving ? { reason: 'NoConflicts', message: 'no conflicts found' } : verdict, wasEstablished);
     if (comparable(status) !== comparable(crd.status as CrdStatus)) {
