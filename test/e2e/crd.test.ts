@@ -56,6 +56,9 @@ describeWithKubectls('CustomResourceDefinitions', { nsPrefix: 'crd', timeout: 12
     assert.match(err, /spec\.image: Invalid value: "integer": spec\.image in body must be of type string: "integer"/);
     const missing = t.server.writeFile('no-spec.yaml', 'apiVersion: stable.example.com/v1\nkind: CronTab\nmetadata:\n  name: nospec\nspec:\n  image: x\n');
     expectError(await kc(['apply', '-n', ns, '-f', missing]), 'spec.cronSpec: Required value');
+    // x-kubernetes-validations: the CEL rule's message, at the rule's node.
+    const latest = t.server.writeFile('latest.yaml', 'apiVersion: stable.example.com/v1\nkind: CronTab\nmetadata:\n  name: latest\nspec:\n  cronSpec: "* * * * *"\n  image: nginx:latest\n');
+    expectError(await kc(['apply', '-n', ns, '-f', latest]), 'spec: Invalid value: "object": image must name a version, not :latest');
     // Unknown fields: refused under kubectl's strict validation, pruned without it.
     const extra = t.server.writeFile('extra.yaml', 'apiVersion: stable.example.com/v1\nkind: CronTab\nmetadata:\n  name: extra\nspec:\n  cronSpec: "* * * * *"\n  colour: blue\n');
     expectError(await kc(['apply', '-n', ns, '-f', extra]), 'strict decoding error: unknown field "spec.colour"');

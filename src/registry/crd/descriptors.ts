@@ -9,6 +9,7 @@ import { applyDefaults, prune } from './prune-default.js';
 import { printerColumnsTable } from './printer-columns.js';
 import type { CrdSpec, CrdVersion, JSONSchemaProps } from './types.js';
 import { validateValue } from './validate-value.js';
+import { validateRules } from './cel-rules.js';
 
 export interface CustomResourceInfo {
   /** The CRD's name, `<plural>.<group>`. */
@@ -111,6 +112,11 @@ function versionDescriptor(crdName: string, spec: CrdSpec, v: CrdVersion, storag
       const errs = validateMeta(obj, { namespaced, nameFn: nameIsDNSSubdomain }, ctx.old);
       errs.push(...schemaErrors(schema, obj));
       embeddedMetaErrors(schema, body(obj), '', errs);
+      // Rules are judged only on an object of the right shape, as upstream.
+      if (errs.length === 0 && schema) {
+        const { name, generateName } = obj.metadata;
+        validateRules(schema, { ...obj, metadata: { ...(name ? { name } : {}), ...(generateName ? { generateName } : {}) } }, '', errs);
+      }
       return errs;
     },
     validateStatus(obj: KObject) {
@@ -119,7 +125,9 @@ function versionDescriptor(crdName: string, spec: CrdSpec, v: CrdVersion, storag
         prune(statusSchema, obj.status, 'status', []);
         applyDefaults({ type: 'object', properties: { status: statusSchema } }, obj);
       }
-      return statusSchema && obj.status !== undefined ? validateValue(statusSchema, obj.status, 'status') : [];
+      if (!statusSchema || obj.status === undefined) return [];
+      const errs = validateValue(statusSchema, obj.status, 'status');
+      return errs.length ? errs : validateRules(statusSchema, obj.status, 'status');
     },
     table: printerColumnsTable(v.additionalPrinterColumns),
     ...(conversion ? { conversion } : {}),

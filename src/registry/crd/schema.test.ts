@@ -9,6 +9,7 @@ import { evaluateJsonPath } from './json-path.js';
 import { printerColumnsTable } from './printer-columns.js';
 import { crdToDescriptors, unknownCustomFields } from './descriptors.js';
 import type { JSONSchemaProps } from './types.js';
+import { validateRules } from './cel-rules.js';
 import type { KObject } from '../types.js';
 
 const lines = (errs: Array<{ field: string; message: string }>) => errs.map((e) => `${e.field}: ${e.message}`);
@@ -209,5 +210,53 @@ describe('descriptors from a CRD', () => {
     assert.equal(beta.conversion!.fromStored({ apiVersion: 'example.com/v1', metadata: {} }).apiVersion, 'example.com/v1beta1');
     assert.deepEqual(unknownCustomFields(ds[1]!, { metadata: {}, spec: {}, other: 1 }), ['other']);
     assert.deepEqual(unknownCustomFields(beta, { metadata: {}, other: 1 }), []);
+  });
+});
+
+describe('x-kubernetes-validations (CEL)', () => {
+  const schema: JSONSchemaProps = {
+    type: 'object',
+    properties: {
+      spec: {
+        type: 'object',
+        'x-kubernetes-validations': [
+          { rule: 'self.replicas <= self.maxReplicas', message: 'replicas must not exceed maxReplicas' },
+          { rule: "!has(self.name) || self.name.startsWith('app-')" },
+          { rule: 'self.size() >= 1', reason: 'FieldValueForbidden', fieldPath: '.name', message: 'needs something' },
+          { rule: 'self.replicas == oldSelf.replicas', message: 'transition rules are not evaluated' },
+          { rule: "quantity('1Gi').isGreaterThan(quantity('1Mi'))", message: 'Kubernetes CEL libraries are not judged' },
+        ],
+        properties: {
+          replicas: { type: 'integer' },
+          maxReplicas: { type: 'integer' },
+          name: { type: 'string' },
+          tags: { type: 'array', items: { type: 'string', 'x-kubernetes-validations': [{ rule: 'self.lowerAscii() == self', message: 'must be lower case' }] } },
+        },
+      },
+    },
+  };
+
+  it('passes an object every rule accepts', () => {
+    assert.deepEqual(validateRules(schema, { spec: { replicas: 2, maxReplicas: 3, name: 'app-x', tags: ['a'] } }, ''), []);
+  });
+
+  it('reports failed rules at their node with the message, or the rule itself', () => {
+    assert.deepEqual(lines(validateRules(schema, { spec: { replicas: 4, maxReplicas: 3, name: 'web', tags: ['ok', 'Bad'] } }, '')), [
+      'spec: Invalid value: "object": replicas must not exceed maxReplicas',
+      "spec: Invalid value: \"object\": failed rule: !has(self.name) || self.name.startsWith('app-')",
+      'spec.tags[1]: Invalid value: "string": must be lower case',
+    ]);
+    assert.deepEqual(lines(validateRules(schema, { spec: {} }, '')), [
+      'spec: Invalid value: "object": no such key: replicas',
+      'spec.name: Forbidden: needs something',
+    ]);
+  });
+
+  it('a rule that does not parse is refused with the CRD', () => {
+    const crd = baseCrd();
+    (crd.spec as Record<string, any>).versions[0].schema.openAPIV3Schema.properties.spec['x-kubernetes-validations'] = [{ rule: 'self.x ==' }];
+    const out = lines(validateCrd(crd));
+    assert.equal(out.length, 1);
+    assert.match(out[0]!, /^spec\.versions\[0\]\.schema\.openAPIV3Schema\.properties\[spec\]\.x-kubernetes-validations\[0\]\.rule: Invalid value: "self\.x ==": compilation failed: /);
   });
 });

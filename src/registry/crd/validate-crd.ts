@@ -7,6 +7,7 @@ import { validateMeta } from '../validation/meta.js';
 import { isDNS1035Label, isDNS1123Subdomain } from '../validation/names.js';
 import type { CrdSpec, CrdStatus, CrdVersion, JSONSchemaProps } from './types.js';
 import { validateValue } from './validate-value.js';
+import { ruleCompileError } from './cel-rules.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const COLUMN_TYPES = ['boolean', 'date', 'integer', 'number', 'string'];
@@ -174,6 +175,16 @@ function structural(s: JSONSchemaProps, path: string, root: boolean, errs: Field
     } catch (err) {
       errs.push(fieldError.invalid(`${path}.pattern`, s.pattern, `must be a valid regular expression, but isn't: ${(err as Error).message}`));
     }
+  }
+  const rules = s['x-kubernetes-validations'];
+  if (rules !== undefined) {
+    if (!Array.isArray(rules)) errs.push(fieldError.invalid(`${path}.x-kubernetes-validations`, rules, 'must be a list of rules'));
+    else
+      rules.forEach((r, i) => {
+        const rule = isObject(r) ? r.rule : undefined;
+        const problem = ruleCompileError(rule);
+        if (problem) errs.push(rule ? fieldError.invalid(`${path}.x-kubernetes-validations[${i}].rule`, rule, problem) : fieldError.required(`${path}.x-kubernetes-validations[${i}].rule`));
+      });
   }
   if (s.default !== undefined) {
     const bad = validateValue(s, s.default, '');
