@@ -79,6 +79,21 @@ export async function serveCustomResources(o: CrdServingOptions, signal: AbortSi
     }
   };
 
+  /** Judges the CRD's names and, if accepted, serves its kinds: no await, so no other CRD's
+   *  judgement interleaves. */
+  const serve = (name: string, crd: KObject) => {
+    const spec = crd.spec as CrdSpec;
+    const others = o.registry.descriptors.filter((d) => customResourceInfo(d)?.crd !== name);
+    const verdict = judgeNames(spec.group, spec.names, others);
+    // Status-only changes leave the served kinds (and every document built from them) as they are.
+    const specText = JSON.stringify(crd.spec);
+    if (verdict.accepted && registered.get(name) !== specText) {
+      o.registry.set(name, crdToDescriptors(crd));
+      registered.set(name, specText);
+    }
+    return verdict;
+  };
+
   const reconcile = async (name: string): Promise<number | undefined> => {
     const crd = known.get(name);
     if (!crd) {
@@ -87,19 +102,11 @@ export async function serveCustomResources(o: CrdServingOptions, signal: AbortSi
       o.registry.set(name, []);
       return undefined;
     }
-    const spec = crd.spec as CrdSpec;
     const deleting = !!crd.metadata.deletionTimestamp;
     if (deleting) terminating.add(name);
     else terminating.delete(name);
-    const others = o.registry.descriptors.filter((d) => customResourceInfo(d)?.crd !== name);
-    const verdict = judgeNames(spec.group, spec.names, others);
     const serving = o.registry.ownedBy(name).length > 0;
-    // Status-only changes leave the served kinds (and every document built from them) as they are.
-    const specText = JSON.stringify(crd.spec);
-    if (verdict.accepted && registered.get(name) !== specText) {
-      o.registry.set(name, crdToDescriptors(crd));
-      registered.set(name, specText);
-    }
+    const verdict = serve(name, crd);
     const wasEstablished = ((crd.status as CrdStatus | undefined)?.conditions ?? []).some((c) => c.type === 'Established' && c.status === 'True');
     const status = desiredStatus(crd, verdict.accepted || serving, verdict.accepted || serving ? { reason: 'NoConflicts', message: 'no conflicts found' } : verdict, wasEstablished);
     if (comparable(status) !== comparable(crd.status as CrdStatus)) {
@@ -145,6 +152,8 @@ export async function serveCustomResources(o: CrdServingOptions, signal: AbortSi
         // The older CRD keeps names two of them claim, as upstream.
         for (const crd of [...items].sort(byAge)) {
           known.set(crd.metadata.name!, crd);
+          // Served before the first list returns, so a restarted server answers for its CRDs at once.
+          if (o.registry.ownedBy(crd.metadata.name!).length === 0) serve(crd.metadata.name!, crd);
           queue.add(crd.metadata.name!);
         }
       },
