@@ -53,3 +53,30 @@ export const customResourceDefinition: ResourceDescriptor = {
     },
   },
 };
+
+/** The field table of CustomResourceDefinition (unknown-field detection and number decoding). */
+export const customResourceDefinitionTypes = {
+  CustomResourceDefinition: 'apiVersion kind metadata:ObjectMeta spec:CrdSpec status:CrdStatus',
+  CrdSpec: 'group names:CrdNames scope versions:[CrdVersion] conversion:CrdConversion preserveUnknownFields:bool',
+  CrdNames: 'plural singular shortNames:[string] kind listKind categories:[string]',
+  CrdVersion: 'name served:bool storage:bool deprecated:bool deprecationWarning schema:CrdValidation subresources:CrdSubresources additionalPrinterColumns:[CrdColumn] selectableFields:[CrdSelectableField]',
+  CrdValidation: 'openAPIV3Schema:JSONSchemaProps',
+  CrdSubresources: 'status:any scale:CrdScale',
+  CrdScale: 'specReplicasPath statusReplicasPath labelSelectorPath',
+  CrdColumn: 'name type format description priority:int jsonPath',
+  CrdSelectableField: 'jsonPath',
+  CrdConversion: 'strategy webhook:CrdWebhookConversion',
+  CrdWebhookConversion: 'clientConfig:any conversionReviewVersions:[string]',
+  CrdStatus: 'conditions:[CrdCondition] acceptedNames:CrdNames storedVersions:[string]',
+  CrdCondition: 'type status lastTransitionTime:time reason message',
+  JSONSchemaProps:
+    'id $schema $ref description type format title default:any maximum:number exclusiveMaximum:bool minimum:number exclusiveMinimum:bool ' +
+    'maxLength:int64 minLength:int64 pattern maxItems:int64 minItems:int64 uniqueItems:bool multipleOf:number enum:[any] maxProperties:int64 ' +
+    'minProperties:int64 required:[string] items:any allOf:[JSONSchemaProps] oneOf:[JSONSchemaProps] anyOf:[JSONSchemaProps] not:JSONSchemaProps ' +
+    'properties:{JSONSchemaProps} additionalProperties:any patternProperties:{JSONSchemaProps} dependencies:{any} additionalItems:any ' +
+    'definitions:{JSONSchemaProps} externalDocs:CrdExternalDocumentation example:any nullable:bool x-kubernetes-preserve-unknown-fields:bool ' +
+    'x-kubernetes-embedded-resource:bool x-kubernetes-int-or-string:bool x-kubernetes-list-map-keys:[string] x-kubernetes-list-type ' +
+    'x-kubernetes-map-type x-kubernetes-validations:[CrdValidationRule]',
+  CrdValidationRule: 'rule message messageExpression reason fieldPath optionalOldSelf:bool',
+  CrdExternalDocumentation: 'description url',
+};
