@@ -85,9 +85,20 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const authorizer = opts.authorizer ?? mastersAuthorizer;
   // metrics.k8s.io is listed beside the stored kinds but served from the kubelets (metrics/).
   const served = [...opts.context.registry.descriptors, ...metricsDescriptors];
-  const discovery = buildDiscoveryDocuments(served);
-  const openapi = buildOpenAPIDocuments(served);
-  const openapiV2 = buildOpenAPIV2(served);
+  let discovery = buildDiscoveryDocuments(served);
+  let openapi = buildOpenAPIDocuments(served);
+  let openapiV2 = buildOpenAPIV2(served);
+  // Custom resources change the registry while the server runs: the documents follow on next read.
+  let builtAt = opts.context.registry.revision;
+  const current = () => {
+    if (opts.context.registry.revision !== builtAt) {
+      builtAt = opts.context.registry.revision;
+      const now = [...opts.context.registry.descriptors, ...metricsDescriptors];
+      discovery = buildDiscoveryDocuments(now);
+      openapi = buildOpenAPIDocuments(now);
+      openapiV2 = buildOpenAPIV2(now);
+    }
+  };
   const version = JSON.stringify(versionInfo());
   const watchTuning = opts.watchTuning ?? defaultWatchTuning;
   const tunnels = opts.tunnels;
@@ -114,6 +125,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const nonResource = (req: IncomingMessage, res: ServerResponse, url: URL) => {
     const path = url.pathname.replace(/\/+$/, '') || '/';
     if (req.method !== 'GET' && req.method !== 'HEAD') throw errors.methodNotAllowed();
+    current();
     if (path === '/healthz' || path === '/livez' || path === '/readyz' || /^\/(healthz|livez|readyz)\//.test(path)) {
       sendText(req, res, 200, 'ok', 'text/plain; charset=utf-8');
       return;

@@ -26,6 +26,8 @@ export interface ClusterControllersOptions {
   podGcOrphanDelayMs?: number;
   /** Every kind the garbage collector follows: those that can be listed and watched. */
   descriptors: KindRef[];
+  /** Kinds served later (custom resources), for the garbage collector. */
+  followKinds?(handlers: { added(k: KindRef): void; removed(k: KindRef): void }): void;
   /** Sync period, downscale window and the resource metrics source of the HPA controller. */
   horizontalPodAutoscaler?: Omit<HpaControllerOptions, 'client' | 'onError'>;
   onError?(controller: string, key: string, err: unknown): void;
@@ -37,7 +39,7 @@ export async function runClusterControllers(o: ClusterControllersOptions, signal
   const started: Array<Promise<void>> = [];
   // If one fails to start, those already running stop with the caller's signal; nothing leaks.
   const run = async (p: Promise<{ stopped: Promise<void> }>) => started.push((await p).stopped);
-  await run(runGarbageCollector({ client, kinds: o.descriptors, onError: report('garbage-collector') }, signal));
+  await run(runGarbageCollector({ client, kinds: o.descriptors, followKinds: o.followKinds, onError: report('garbage-collector') }, signal));
   await run(runEndpointsController({ client, onError: report('endpoints') }, signal));
   await run(runEndpointSliceController({ client, onError: report('endpointslice') }, signal));
   await run(runNodeIpam({ client, clusterCidr: o.clusterCidr, nodeCidrMaskSize: o.nodeCidrMaskSize, onError: report('node-ipam') }, signal));

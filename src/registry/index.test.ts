@@ -39,6 +39,7 @@ test('short names, categories and scope match kube-apiserver', () => {
     'admissionregistration.k8s.io/validatingwebhookconfigurations': { namespaced: false },
     'admissionregistration.k8s.io/mutatingwebhookconfigurations': { namespaced: false },
     'certificates.k8s.io/certificatesigningrequests': { short: ['csr'], namespaced: false },
+    'apiextensions.k8s.io/customresourcedefinitions': { short: ['crd', 'crds'], namespaced: false },
   };
   for (const [key, w] of Object.entries(want)) {
     const [group, plural] = key.split('/') as [string, string];
@@ -62,7 +63,7 @@ test('lookups by kind and the scale and pod subresources', () => {
 
 test('generation is kept only where upstream keeps it', () => {
   const withGeneration = descriptors.filter((d) => d.generation !== false).map((d) => `${d.kind}.${d.group}`).sort();
-  assert.deepEqual(withGeneration, ['DaemonSet.apps', 'Deployment.apps', 'EndpointSlice.discovery.k8s.io', 'HorizontalPodAutoscaler.autoscaling', 'HorizontalPodAutoscaler.autoscaling', 'Job.batch', 'MutatingWebhookConfiguration.admissionregistration.k8s.io', 'NetworkPolicy.networking.k8s.io', 'ReplicaSet.apps', 'ValidatingWebhookConfiguration.admissionregistration.k8s.io']);
+  assert.deepEqual(withGeneration, ['CustomResourceDefinition.apiextensions.k8s.io', 'DaemonSet.apps', 'Deployment.apps', 'EndpointSlice.discovery.k8s.io', 'HorizontalPodAutoscaler.autoscaling', 'HorizontalPodAutoscaler.autoscaling', 'Job.batch', 'MutatingWebhookConfiguration.admissionregistration.k8s.io', 'NetworkPolicy.networking.k8s.io', 'ReplicaSet.apps', 'ValidatingWebhookConfiguration.admissionregistration.k8s.io']);
 });
 
 test('field selectors', () => {

@@ -23,6 +23,7 @@ import { service } from './kinds/service.js';
 import { serviceAccount } from './kinds/serviceaccount.js';
 import { mutatingWebhookConfiguration, validatingWebhookConfiguration } from './kinds/webhook-configuration.js';
 import { certificateSigningRequest } from './kinds/csr.js';
+import { customResourceDefinition } from './kinds/crd.js';
 import { localSubjectAccessReview, selfSubjectAccessReview, selfSubjectReview, selfSubjectRulesReview, subjectAccessReview } from './kinds/reviews.js';
 import { tokenReview } from './kinds/reviews.js';
 
@@ -69,6 +70,7 @@ export const descriptors: ResourceDescriptor[] = [
   validatingWebhookConfiguration,
   mutatingWebhookConfiguration,
   certificateSigningRequest,
+  customResourceDefinition,
 ].map(withTable);
 
 const gv = (group: string, version: string) => `${group}/${version}`;

@@ -35,6 +35,10 @@ import { certificateSigningAdmission } from '../apiserver/admission/certificates
 import { systemMastersAuthorizer } from '../apiserver/authz.js';
 import { unionAuthorizer } from '../apiserver/node-authorizer.js';
 import { runCertificateControllers, type CertificateControllersOptions } from '../controllers/certificates/start.js';
+import { createDynamicRegistry } from '../registry/dynamic.js';
+import { serveCustomResources, type CrdServing } from '../apiserver/crd/serve.js';
+import { crdTerminatingAdmission } from '../apiserver/crd/admission.js';
+import { followStoredKinds, liveNamespacedTypes } from '../apiserver/crd/served-kinds.js';
 
 export interface ControlPlaneOptions {
   backend: Backend;
@@ -95,7 +99,10 @@ export function apiServiceIP(serviceCidr: string): string {
 }
 
 export async function startControlPlane(o: ControlPlaneOptions): Promise<ControlPlane> {
-  const base = { store: new ObjectStore(o.backend), registry };
+  // The built-in kinds plus those CustomResourceDefinitions add while the server runs.
+  const served = createDynamicRegistry(registry.descriptors);
+  let crds: CrdServing | undefined;
+  const base = { store: new ObjectStore(o.backend), registry: served };
   const allocator = createServiceAllocator(base, { serviceCidr: o.serviceCidr, nodePortRange: o.nodePortRange, claims: o.ha ? datastoreClaims(o.backend) : undefined });
   const rbac = createRbac();
   const serviceAccountTokens = createServiceAccountTokens(o.serviceAccountKeys);
@@ -107,6 +114,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       allocator,
       serviceAccountAdmission(base),
       certificateSigningAdmission({ authorizer: unionAuthorizer(systemMastersAuthorizer, rbac.authorizer) }),
+      crdTerminatingAdmission((name) => crds?.isTerminating(name) ?? false),
     ],
     webhooks: createWebhookAdmission({ ...base, onIgnoredFailure: (webhook, message) => o.log.warn('admission webhook failed open', { webhook, error: message }) }),
   };
@@ -131,6 +139,8 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     await bootstrapCluster(ctx, { advertiseAddress: o.advertiseAddress, port: o.port, serviceIP: apiServiceIP(o.serviceCidr), serviceCidr: o.serviceCidr, sharedDatastore: !!o.ha });
     await ensureDefaultPolicy(ctx);
     const client = createLocalClient(ctx);
+    crds = await serveCustomResources({ ctx, registry: served, client, onError: (key, err) => o.log.warn('customresourcedefinitions', { key, error: (err as Error)?.message ?? String(err) }) }, controllers.signal);
+    running.push(crds.stopped);
     const rbacType = (resource: string) => ({ group: 'rbac.authorization.k8s.io', version: 'v1', resource });
     const rbacError = (err: unknown) => o.log.warn('rbac policy watch', { error: (err as Error)?.message ?? String(err) });
     const [roles, clusterRoles, roleBindings, clusterRoleBindings] = await Promise.all(
@@ -159,7 +169,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       const namespaces = await runNamespaceController(
         {
           client,
-          namespacedTypes: registry.descriptors.filter((d) => d.namespaced && !d.conversion).map((d) => ({ group: d.group, version: d.version, resource: d.plural })),
+          namespacedTypes: liveNamespacedTypes(served),
           onError: (key, err) => o.log.warn('namespace controller', { namespace: key, error: (err as Error)?.message ?? String(err) }),
         },
         signal,
@@ -178,6 +188,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
           horizontalPodAutoscaler: o.horizontalPodAutoscaler,
           descriptors: registry.descriptors.filter((d) => !d.ephemeral && !d.conversion).map((d) => ({ group: d.group, version: d.version, resource: d.plural, kind: d.kind, namespaced: d.namespaced })),
           onError: (controller, key, err) => warn(controller)(key, err),
+          followKinds: (h) => signal.addEventListener('abort', followStoredKinds(served, h), { once: true }),
         },
         signal,
       );

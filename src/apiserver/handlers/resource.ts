@@ -14,6 +14,7 @@ import { handleTokenRequest } from './token-request.js';
 import { handlePodLog, type NodeDialer } from './pod-log.js';
 import type { UserInfo } from '../authn.js';
 import type { Authorizer } from '../authz.js';
+import { refuseProtobufForCustomResource } from '../crd/media-types.js';
 
 export async function handleResource(
   ctx: ResourceContext,
@@ -27,6 +28,7 @@ export async function handleResource(
 ): Promise<void> {
   const d = ctx.registry.findByResource(info.group, info.version, info.resource);
   if (!d) throw errors.notFoundPath();
+  refuseProtobufForCustomResource(d, req);
   // A namespaced kind addressed without a namespace only makes sense for cross-namespace reads.
   if (d.namespaced && info.namespace === undefined && !(info.name === undefined && (info.verb === 'list' || info.verb === 'watch'))) {
     throw errors.notFoundPath();

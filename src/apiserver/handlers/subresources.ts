@@ -42,7 +42,8 @@ export function toScale(obj: KObject, spec: ScaleSubresource) {
     spec: { replicas: Number(getPath(obj, spec.specReplicasPath) ?? 0) },
     status: {
       replicas: Number(getPath(obj, spec.statusReplicasPath) ?? 0),
-      ...(selector ? { selector: labelSelectorFromObject(selector as never).string } : {}),
+      // A custom resource's labelSelectorPath names the selector already serialized, as a string.
+      ...(selector ? { selector: typeof selector === 'string' ? selector : labelSelectorFromObject(selector as never).string } : {}),
     },
   };
 }

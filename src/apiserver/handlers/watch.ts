@@ -3,6 +3,7 @@
 import type { KObject } from '../../registry/types.js';
 import { apiVersionOf } from '../../registry/types.js';
 import { StorageError } from '../../storage/backend.js';
+import { endWhenKindWithdrawn } from '../crd/watch-end.js';
 import { errors } from '../errors.js';
 import { buildTable, parseIncludeObject } from '../table.js';
 import { buildFilter, selectorsOf } from '../resources/filters.js';
@@ -65,8 +66,11 @@ export async function handleWatch(r: ReadRequest, tuning: WatchTuning = defaultW
     watch?.cancel();
     clearTimeout(timeout);
     clearTimeout(bookmarkTimer);
+    stopFollowingKind();
     res.end();
   };
+  // A custom resource's watch ends when its CRD goes, as upstream's does.
+  const stopFollowingKind = endWhenKindWithdrawn(r.ctx.registry, r.d, () => finish());
   req.on('close', finish);
   res.on('error', finish);
 

@@ -9,6 +9,7 @@
 // nothing to explain; that needs complete upstream schemas.
 import { apiVersionOf, type ResourceDescriptor } from '../../registry/types.js';
 import { DEFAULT_VERBS, groupDescriptors, type GroupVersionInfo } from '../discovery/build.js';
+import { customResourceListOpenAPISchema, customResourceOpenAPISchema } from '../crd/openapi-schema.js';
 
 export const PATCH_CONTENT_TYPES = {
   json: 'application/json-patch+json',
@@ -167,6 +168,8 @@ export function groupVersionDocument(gv: GroupVersionInfo, opts: OpenAPIBuildOpt
   const paths: Record<string, Json> = {};
   const schemas = new Map<string, GVK>();
   const want = (gvk: GVK) => schemas.set(schemaName(gvk), gvk);
+  // Custom resources publish their CRD's schema (for kubectl explain); everything else stays open.
+  const complete = new Map<string, Json>();
   for (const m of Object.values(META)) want(m);
 
   for (const d of gv.descriptors) {
@@ -174,6 +177,11 @@ export function groupVersionDocument(gv: GroupVersionInfo, opts: OpenAPIBuildOpt
     const listGvk = { ...gvk, kind: d.listKind };
     want(gvk);
     want(listGvk);
+    const customSchema = customResourceOpenAPISchema(d);
+    if (customSchema) {
+      complete.set(schemaName(gvk), customSchema);
+      complete.set(schemaName(listGvk), customResourceListOpenAPISchema(d, ref(gvk).$ref)!);
+    }
     const verbs = d.verbs ?? DEFAULT_VERBS;
     const strategic = smp(d);
     const scopeParams = d.namespaced ? [NAMESPACE, P.pretty] : [P.pretty];
@@ -239,7 +247,7 @@ export function groupVersionDocument(gv: GroupVersionInfo, opts: OpenAPIBuildOpt
 
   const components: Record<string, Json> = {};
   for (const [name, gvk] of [...schemas].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    components[name] = {
+    components[name] = complete.get(name) ?? {
       description: `${gvk.kind} (${apiVersionOf(gvk)}). Open schema: the server validates the body.`,
       type: 'object',
       'x-kubernetes-preserve-unknown-fields': true,

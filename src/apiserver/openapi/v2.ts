@@ -60,7 +60,11 @@ export function swaggerDocument(descriptors: readonly ResourceDescriptor[], opts
       if (item.parameters) v2.parameters = (item.parameters as Json[]).map(parameter);
       paths[path] = v2;
     }
-    for (const [name, schema] of Object.entries(doc.components.schemas)) definitions[name] = schema;
+    for (const [name, schema] of Object.entries(doc.components.schemas)) {
+      // Complete schemas (custom resources) may refer to others, by their v3 address.
+      const text = JSON.stringify(schema);
+      definitions[name] = text.includes('#/components/schemas/') ? JSON.parse(text.replaceAll('"#/components/schemas/', '"#/definitions/')) : schema;
+    }
   }
   const sorted = (o: Record<string, Json>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));
   return {

@@ -10,6 +10,10 @@ export interface Registry {
   descriptors: readonly ResourceDescriptor[];
   findByResource(group: string, version: string, plural: string): ResourceDescriptor | undefined;
   findByKind(group: string, version: string, kind: string): ResourceDescriptor | undefined;
+  /** Changes whenever `descriptors` does (custom resources); absent for a fixed registry. */
+  readonly revision?: number;
+  /** Calls `listener` after each change of `descriptors`; returns the unsubscribe. */
+  subscribe?(listener: () => void): () => void;
 }
 
 export type Operation = 'CREATE' | 'UPDATE';

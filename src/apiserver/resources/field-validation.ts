@@ -4,6 +4,7 @@
 import type { KObject, ResourceDescriptor } from '../../registry/types.js';
 import { checkDecoding, strictDecodingMessage, unknownFieldText } from '../../registry/fields/unknown-fields.js';
 import { errors } from '../errors.js';
+import { unknownCustomFields } from '../../registry/crd/descriptors.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -14,7 +15,9 @@ export function parseFieldValidation(value: string | null): FieldValidation {
 }
 
 export function enforceKnownFields(d: ResourceDescriptor, obj: KObject, mode: FieldValidation, warn?: (text: string) => void): void {
-  const check = checkDecoding(d.group, d.kind, obj, { normalize: true, version: d.version });
+  // A custom resource's known fields are its schema's: what pruning would drop is unknown.
+  const custom = unknownCustomFields(d, obj);
+  const check = custom ? { unknown: custom, typeError: undefined } : checkDecoding(d.group, d.kind, obj, { normalize: true, version: d.version });
   if (!check) return;
   const prefix = `${d.kind} in version "${d.version}" cannot be handled as a ${d.kind}`;
   if (check.typeError) throw errors.badRequest(`${prefix}: ${check.typeError}`);

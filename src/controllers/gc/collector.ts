@@ -19,6 +19,8 @@ export interface GarbageCollectorOptions {
   client: Client;
   /** Every kind whose objects may own or depend on others. Events are never looked at, as upstream. */
   kinds: KindRef[];
+  /** Kinds that start or stop being served later (custom resources): the collector follows them too. */
+  followKinds?(handlers: { added(k: KindRef): void; removed(k: KindRef): void }): void;
   workers?: number;
   /** How often an owner waiting for its dependents is looked at again, besides their own events. */
   recheckMs?: number;
@@ -211,6 +213,29 @@ export async function runGarbageCollector(o: GarbageCollectorOptions, signal: Ab
       report(`${k.resource}.${k.group}`, err);
     }
   }
+
+  // A kind added later is watched under its own signal, so withdrawing it ends just that watch;
+  // its objects leave the graph as if deleted (they are: a CRD goes only after its objects).
+  const late = new Map<string, AbortController>();
+  o.followKinds?.({
+    added(k) {
+      if (ignored(k) || signal.aborted) return;
+      byGroupKind.set(`${apiVersionOf(k)}/${k.kind}`, k);
+      if (!byGroupKind.has(`${k.group}//${k.kind}`)) byGroupKind.set(`${k.group}//${k.kind}`, k);
+      const stop = new AbortController();
+      late.get(`${k.group}/${k.resource}`)?.abort();
+      late.set(`${k.group}/${k.resource}`, stop);
+      signal.addEventListener('abort', () => stop.abort(), { once: true });
+      watchKind(o.client, graph, k, handlers, stop.signal).catch((err) => report(`${k.resource}.${k.group}`, err));
+    },
+    removed(k) {
+      late.get(`${k.group}/${k.resource}`)?.abort();
+      late.delete(`${k.group}/${k.resource}`);
+      byGroupKind.delete(`${apiVersionOf(k)}/${k.kind}`);
+      if (byGroupKind.get(`${k.group}//${k.kind}`) === k) byGroupKind.delete(`${k.group}//${k.kind}`);
+      for (const uid of graph.uidsOfType(k)) handlers.removed(uid);
+    },
+  });
 
   const worker = async () => {
     for (let key = await queue.next(); key !== undefined; key = await queue.next()) {

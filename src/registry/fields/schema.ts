@@ -12,6 +12,7 @@ import { controllerRevisionTypes } from '../kinds/controllerrevision.js';
 import { podTemplateTypes } from '../kinds/podtemplate.js';
 import { webhookConfigurationTypes } from '../kinds/webhook-configuration.js';
 import { csrTypes } from '../kinds/csr.js';
+import { customResourceDefinitionTypes } from '../kinds/crd.js';
 
 /** `group/Kind` ('' group for core) → the table entry of its top-level object. */
 const roots: Readonly<Record<string, string>> = {
@@ -50,6 +51,7 @@ const roots: Readonly<Record<string, string>> = {
   'admissionregistration.k8s.io/ValidatingWebhookConfiguration': 'ValidatingWebhookConfiguration',
   'admissionregistration.k8s.io/MutatingWebhookConfiguration': 'MutatingWebhookConfiguration',
   'certificates.k8s.io/CertificateSigningRequest': 'CertificateSigningRequest',
+  'apiextensions.k8s.io/CustomResourceDefinition': 'CustomResourceDefinition',
   // Bodies of subresources and options, which are not stored kinds.
   'autoscaling/Scale': 'Scale',
   'policy/Eviction': 'Eviction',
@@ -63,7 +65,7 @@ const parsed = new Map<string, Fields>();
 export function allSpecs(): ReadonlyMap<string, string> {
   if (specs) return specs;
   const merged = new Map<string, string>();
-  const groups: TypeSpecs[] = [metaTypes, corePodTypes, coreTypes, appsTypes, batchTypes, coordinationTypes, discoveryTypes, eventsTypes, networkingTypes, rbacTypes, reviewTypes, autoscalingTypes, policyTypes, hpaTypes, podTemplateTypes, controllerRevisionTypes, webhookConfigurationTypes];
+  const groups: TypeSpecs[] = [metaTypes, corePodTypes, coreTypes, appsTypes, batchTypes, coordinationTypes, discoveryTypes, eventsTypes, networkingTypes, rbacTypes, reviewTypes, autoscalingTypes, policyTypes, hpaTypes, podTemplateTypes, controllerRevisionTypes, webhookConfigurationTypes, customResourceDefinitionTypes];
   groups.push(csrTypes);
   for (const group of groups) {
     for (const [name, spec] of Object.entries(group)) {
