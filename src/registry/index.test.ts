@@ -35,6 +35,10 @@ test('short names, categories and scope match kube-apiserver', () => {
     'authentication.k8s.io/selfsubjectreviews': { namespaced: false },
     '/podtemplates': { namespaced: true },
     'apps/controllerrevisions': { namespaced: true },
+    '/persistentvolumes': { short: ['pv'], namespaced: false },
+    '/persistentvolumeclaims': { short: ['pvc'], namespaced: true },
+    'storage.k8s.io/storageclasses': { short: ['sc'], namespaced: false },
+    'apps/statefulsets': { short: ['sts'], all: true, namespaced: true },
   };
   for (const [key, w] of Object.entries(want)) {
     const [group, plural] = key.split('/') as [string, string];
@@ -53,12 +57,12 @@ test('lookups by kind and the scale and pod subresources', () => {
   assert.deepEqual(deploy.subresources?.scale, { specReplicasPath: 'spec.replicas', statusReplicasPath: 'status.replicas', labelSelectorPath: 'spec.selector' });
   const pod = findByKind('', 'v1', 'Pod')!;
   assert.deepEqual(pod.subresources?.other?.map((s) => `${s.name}:${s.group}/${s.version}/${s.kind}`), ['binding:/v1/Binding', 'eviction:policy/v1/Eviction', 'log:/v1/Pod', 'exec:/v1/PodExecOptions', 'attach:/v1/PodAttachOptions', 'portforward:/v1/PodPortForwardOptions']);
-  assert.equal(findByKind('apps', 'v1', 'StatefulSet'), undefined);
+  assert.deepEqual(findByKind('apps', 'v1', 'StatefulSet')?.subresources?.scale, deploy.subresources?.scale);
 });
 
 test('generation is kept only where upstream keeps it', () => {
   const withGeneration = descriptors.filter((d) => d.generation !== false).map((d) => `${d.kind}.${d.group}`).sort();
-  assert.deepEqual(withGeneration, ['DaemonSet.apps', 'Deployment.apps', 'EndpointSlice.discovery.k8s.io', 'HorizontalPodAutoscaler.autoscaling', 'HorizontalPodAutoscaler.autoscaling', 'Job.batch', 'NetworkPolicy.networking.k8s.io', 'ReplicaSet.apps']);
+  assert.deepEqual(withGeneration, ['DaemonSet.apps', 'Deployment.apps', 'EndpointSlice.discovery.k8s.io', 'HorizontalPodAutoscaler.autoscaling', 'HorizontalPodAutoscaler.autoscaling', 'Job.batch', 'NetworkPolicy.networking.k8s.io', 'ReplicaSet.apps', 'StatefulSet.apps']);
 });
 
 test('field selectors', () => {

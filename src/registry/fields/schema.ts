@@ -10,6 +10,10 @@ import { autoscalingTypes, coordinationTypes, discoveryTypes, eventsTypes, netwo
 import { parseFields, type Fields, type TypeSpecs } from './types.js';
 import { controllerRevisionTypes } from '../kinds/controllerrevision.js';
 import { podTemplateTypes } from '../kinds/podtemplate.js';
+import { persistentVolumeTypes } from '../kinds/persistentvolume.js';
+import { persistentVolumeClaimTypes } from '../kinds/persistentvolumeclaim.js';
+import { statefulSetTypes } from '../kinds/statefulset.js';
+import { storageClassTypes } from '../kinds/storageclass.js';
 
 /** `group/Kind` ('' group for core) → the table entry of its top-level object. */
 const roots: Readonly<Record<string, string>> = {
@@ -44,6 +48,10 @@ const roots: Readonly<Record<string, string>> = {
   'authentication.k8s.io/SelfSubjectReview': 'SelfSubjectReview',
   '/PodTemplate': 'PodTemplate',
   'apps/ControllerRevision': 'ControllerRevision',
+  '/PersistentVolume': 'PersistentVolume',
+  '/PersistentVolumeClaim': 'PersistentVolumeClaim',
+  'storage.k8s.io/StorageClass': 'StorageClass',
+  'apps/StatefulSet': 'StatefulSet',
   // Bodies of subresources and options, which are not stored kinds.
   'autoscaling/Scale': 'Scale',
   'policy/Eviction': 'Eviction',
@@ -57,7 +65,7 @@ const parsed = new Map<string, Fields>();
 export function allSpecs(): ReadonlyMap<string, string> {
   if (specs) return specs;
   const merged = new Map<string, string>();
-  const groups: TypeSpecs[] = [metaTypes, corePodTypes, coreTypes, appsTypes, batchTypes, coordinationTypes, discoveryTypes, eventsTypes, networkingTypes, rbacTypes, reviewTypes, autoscalingTypes, policyTypes, hpaTypes, podTemplateTypes, controllerRevisionTypes];
+  const groups: TypeSpecs[] = [metaTypes, corePodTypes, coreTypes, appsTypes, batchTypes, coordinationTypes, discoveryTypes, eventsTypes, networkingTypes, rbacTypes, reviewTypes, autoscalingTypes, policyTypes, hpaTypes, podTemplateTypes, controllerRevisionTypes, persistentVolumeTypes, persistentVolumeClaimTypes, storageClassTypes, statefulSetTypes];
   for (const group of groups) {
     for (const [name, spec] of Object.entries(group)) {
       if (merged.has(name)) throw new Error(`field tables: type ${name} is defined twice`);
