@@ -37,6 +37,7 @@ export function serverCommand(): Command {
     .option('--horizontal-pod-autoscaler-downscale-stabilization <duration>', 'scale down only to the highest recommendation of this window (default: 5m0s)')
     .option('--default-not-ready-toleration-seconds <n>', 'how long pods stay on a NotReady node before eviction (default: 300)')
     .option('--default-unreachable-toleration-seconds <n>', 'how long pods stay on an unreachable node before eviction (default: 300)')
+    .option('--disable <component>', 'do not run a packaged component: local-storage (the local-path provisioner and its StorageClass); repeatable', collect)
     .option('--request-timeout <duration>', 'a request must have sent its headers and body within this; watches and logs then stream on (default: 60s)');
   return nodeFlags(cmd)
     .addOption(new Option('--log-format <format>', 'text or json (default: text)').choices(['text', 'json']))

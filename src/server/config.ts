@@ -11,6 +11,7 @@ import { ConfigError, currentEnvironment, defaultDataDir, type Environment } fro
 import { isPodNetworkInterface } from '../pki/sans.js';
 
 export { ConfigError, currentEnvironment, defaultDataDir, type Environment };
+import { parseDisable } from './disable.js';
 
 export interface ServerFlags {
   dataDir?: string;
@@ -46,6 +47,8 @@ export interface ServerFlags {
   logFormat?: string;
   debug?: boolean;
   requestTimeout?: string;
+  /** Packaged components left out (`--disable local-storage`). */
+  disable?: string[];
 }
 
 export interface ServerConfig {
@@ -78,6 +81,8 @@ export interface ServerConfig {
   debug: boolean;
   /** A request's headers and body must arrive within this (watches and logs then stream on). */
   requestTimeoutMs: number;
+  /** Packaged components left out, e.g. 'local-storage'. */
+  disable: string[];
 }
 
 
@@ -187,6 +192,7 @@ export function resolveServerConfig(flags: ServerFlags, e: Environment = current
     logFormat: flags.logFormat === 'json' ? 'json' : 'text',
     debug: !!flags.debug || e.env.K3TS_DEBUG === 'true',
     requestTimeoutMs: parseDurationFlag('--request-timeout', flags.requestTimeout, 60_000),
+    disable: parseDisable(flags.disable),
   });
 }
 

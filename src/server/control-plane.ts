@@ -19,6 +19,7 @@ import { nodeRestriction } from '../apiserver/admission/node-restriction.js';
 import { defaultTolerations } from '../apiserver/admission/default-tolerations.js';
 import { runClusterControllers, type ClusterControllersOptions } from '../controllers/cluster.js';
 import { runWorkloadControllers } from '../controllers/workloads/index.js';
+import { runVolumeControllers } from '../controllers/volumes/index.js';
 import type { Logger } from './log.js';
 import { createRbac, type Rbac } from '../apiserver/rbac/rbac.js';
 import { ensureDefaultPolicy } from './bootstrap-rbac.js';
@@ -44,6 +45,8 @@ export interface ControlPlaneOptions {
   /** Only namespace deletion and the root CA publisher: for tests of one controller, scheduler or
    *  kubelet that must not meet a second copy of itself or the others writing the same objects. */
   coreControllersOnly?: boolean;
+  /** Run the built-in local-path provisioner and its default StorageClass (default true). */
+  localStorage?: boolean;
   log: Logger;
 }
 
@@ -132,6 +135,8 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     );
     const workloads = await runWorkloadControllers({ client, onError: (controller, key, err) => warn(controller)(key, err) }, controllers.signal);
     running.push(scheduler.stopped, cluster.stopped, workloads.stopped);
+    const volumes = await runVolumeControllers({ client, localStorage: o.localStorage, onError: (controller, key, err) => warn(controller)(key, err) }, controllers.signal);
+    running.push(volumes.stopped);
     return { context: ctx, client, rbac, stop };
   } catch (err) {
     await stop();

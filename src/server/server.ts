@@ -74,6 +74,7 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
       horizontalPodAutoscaler: { syncPeriodMs: config.hpaSyncPeriodMs, downscaleStabilizationMs: config.hpaDownscaleStabilizationMs, metrics: hpaMetrics },
       notReadyTolerationSeconds: config.notReadyTolerationSeconds,
       unreachableTolerationSeconds: config.unreachableTolerationSeconds,
+      localStorage: !config.disable?.includes('local-storage'),
       log,
     });
     closers.unshift(() => plane.stop());

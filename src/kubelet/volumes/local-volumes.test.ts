@@ -145,7 +145,7 @@ test('unsupported volume types and unknown volume names fail with a clear reason
   await assert.rejects(volumes.setUp(pvc), (err: unknown) => {
     assert.ok(err instanceof VolumeError);
     assert.equal(err.reason, 'FailedMount');
-    assert.match(err.message, /^persistentVolumeClaim volumes are not supported by k3ts yet/);
+    assert.match(err.message, /^persistentvolumeclaim "data" not found/);
     assert.equal(err.volume, 'data');
     return true;
   });

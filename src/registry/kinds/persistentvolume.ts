@@ -148,3 +148,7 @@ export const persistentVolume: ResourceDescriptor = {
   validateStatus,
   table: persistentVolumeTable,
 };
+
+/** On a Node: the absolute directory the built-in local-path provisioner puts that node's volumes in
+ *  (the kubelet announces it; the provisioner reads it). */
+export const LOCAL_STORAGE_DIR_ANNOTATION = 'k3ts.io/local-storage-dir';
