@@ -52,6 +52,13 @@ export class VolumeState {
     return kind === 'claim' ? this.claims : kind === 'volume' ? this.volumes : this.classes;
   }
 
+  private defaultClass(): string | undefined {
+    const isDefault = (c: KObject) => ['storageclass.kubernetes.io/is-default-class', 'storageclass.beta.kubernetes.io/is-default-class'].some((a) => c.metadata.annotations?.[a] === 'true');
+    const defaults = [...this.classes.values()].filter(isDefault);
+    defaults.sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''));
+    return defaults[0]?.metadata.name;
+  }
+
   /** What the pod's claims demand of its node, or why it cannot be placed at all yet. */
   verdict(pod: PodInfo): VolumeVerdict {
     const spec = (pod.pod.spec ?? {}) as PodSpec;
@@ -71,7 +78,8 @@ export class VolumeState {
         else if ((pv.spec as PersistentVolumeSpec).nodeAffinity) pinnedTo.push((pv.spec as PersistentVolumeSpec).nodeAffinity);
         continue;
       }
-      const className = claim.metadata?.annotations?.['volume.beta.kubernetes.io/storage-class'] ?? claim.spec?.storageClassName ?? '';
+      // A claim that names no class is about to get the default one (the volume controller gives it).
+      const className = claim.metadata?.annotations?.['volume.beta.kubernetes.io/storage-class'] ?? claim.spec?.storageClassName ?? this.defaultClass() ?? '';
       const cls = className ? this.classes.get(className) : undefined;
       if (cls?.volumeBindingMode !== 'WaitForFirstConsumer') return { unschedulable: volumeReasons.unboundImmediate };
       selectNode.push({ namespace: pod.namespace, name: claimName });

@@ -25,6 +25,7 @@ const BOUND_BY_CONTROLLER = 'pv.kubernetes.io/bound-by-controller';
 
 export interface BinderContext {
   client: Client;
+  /** Claim events are written once per state: a claim reconciled again for the same reason stays quiet. */
   events: EventRecorder;
   /** Whether the built-in local-path provisioner runs. */
   localPath: boolean;

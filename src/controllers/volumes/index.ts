@@ -1,12 +1,25 @@
 // The volume controllers the server runs: the claim binder (with the built-in local-path
 // provisioner) and the volume reclaimer, sharing one event recorder.
-import { createEventRecorder } from '../../client/events.js';
+import { createEventRecorder, type EventRecorder } from '../../client/events.js';
 import type { Client } from '../../client/types.js';
 import type { KObject } from '../../registry/types.js';
 import { runController, objectKeyOf } from '../runtime/run-controller.js';
 import { claimKeysOfPod, claimsType, podsType, reconcileClaim, volumesType, type BinderContext } from './claim-binder.js';
 import { ensureLocalPathClass, storageClassesType } from './local-path.js';
 import { reconcileVolume } from './volume-reclaimer.js';
+
+/** Writes an object's event only when it differs from the last one written about that object. */
+function oncePerState(events: EventRecorder): EventRecorder {
+  const last = new Map<string, string>();
+  const once = (write: EventRecorder['normal']) => (about: KObject, reason: string, message: string) => {
+    const k = about.metadata.uid ?? `${about.metadata.namespace}/${about.metadata.name}`;
+    if (last.get(k) === `${reason}\u0000${message}`) return;
+    if (last.size > 4096) last.delete(last.keys().next().value as string);
+    last.set(k, `${reason}\u0000${message}`);
+    write(about, reason, message);
+  };
+  return { normal: once(events.normal), warning: once(events.warning) };
+}
 
 export interface VolumeControllersOptions {
   client: Client;
@@ -17,7 +30,7 @@ export interface VolumeControllersOptions {
 
 export async function runVolumeControllers(o: VolumeControllersOptions, signal: AbortSignal): Promise<{ stopped: Promise<void> }> {
   const localPath = o.localStorage !== false;
-  const ctx: BinderContext = { client: o.client, events: createEventRecorder(o.client, { component: 'persistentvolume-controller' }), localPath };
+  const ctx: BinderContext = { client: o.client, events: oncePerState(createEventRecorder(o.client, { component: 'persistentvolume-controller' })), localPath };
   if (localPath) await ensureLocalPathClass(o.client);
   // Claims still waiting: a new volume, class or node may be what they wait for.
   const pending = new Set<string>();

@@ -2,7 +2,7 @@
 // After creation only replicas, ordinals, template, updateStrategy, the claim retention policy,
 // minReadySeconds and revisionHistoryLimit may change, as upstream.
 import type { StatefulSetSpec, StatefulSetStatus } from 'kubernetes-types/apps/v1.js';
-import type { PersistentVolumeClaimSpec } from 'kubernetes-types/core/v1.js';
+import type { PersistentVolumeClaimSpec, PodSpec } from 'kubernetes-types/core/v1.js';
 import { fieldError, type FieldError } from '../field-errors.js';
 import type { KObject, ResourceDescriptor, TableConvertor, ValidationContext } from '../types.js';
 import { asObject, isObject, semanticEqual, validateNonNegative } from '../validation/common.js';
@@ -69,13 +69,23 @@ function validateSpec(obj: KObject): FieldError[] {
   errs.push(...validateReplicas(obj));
   errs.push(...validateNonNegative(spec.minReadySeconds, 'spec.minReadySeconds'));
   errs.push(...validateNonNegative(spec.revisionHistoryLimit, 'spec.revisionHistoryLimit'));
-  errs.push(...validateSelectorAndTemplate(obj, { what: 'statefulset', restartPolicies: ['Always'], noDeadlineIn: 'StatefulSet' }));
+  errs.push(...validateSelectorAndTemplate(withClaimVolumes(obj), { what: 'statefulset', restartPolicies: ['Always'], noDeadlineIn: 'StatefulSet' }));
   (spec.volumeClaimTemplates ?? []).forEach((t, i) => {
     const path = `spec.volumeClaimTemplates[${i}]`;
     errs.push(...validateObjectMeta(t.metadata as KObject['metadata'] | undefined, { namespaced: false, nameFn: nameIsDNSSubdomain }, `${path}.metadata`));
     errs.push(...validateClaimSpec(asObject(t.spec) as PersistentVolumeClaimSpec, `${path}.spec`));
   });
   return errs;
+}
+
+/** The object as its pods will be: each claim template is a volume the containers may mount. */
+function withClaimVolumes(obj: KObject): KObject {
+  const spec = specOf<StatefulSetSpec>(obj);
+  const names = (spec.volumeClaimTemplates ?? []).map((t) => t?.metadata?.name).filter((n): n is string => typeof n === 'string' && n !== '');
+  if (names.length === 0 || !isObject(spec.template) || !isObject(spec.template.spec)) return obj;
+  const podSpec = spec.template.spec as unknown as PodSpec;
+  const volumes = [...(podSpec.volumes ?? []).filter((v) => !names.includes(v.name)), ...names.map((name) => ({ name, persistentVolumeClaim: { claimName: name } }))];
+  return { ...obj, spec: { ...spec, template: { ...spec.template, spec: { ...podSpec, volumes } } } };
 }
 
 /** The fields an update may change, as upstream's message names them. */
