@@ -37,9 +37,11 @@ function validateUpdate(obj: KObject, old: KObject): FieldError[] {
   const errs: FieldError[] = [];
   if (!semanticEqual(next, prev)) errs.push(fieldError.forbidden('spec', IMMUTABLE_SPEC));
   if (bound) {
+    // Shrinking is allowed only back towards what the volume has (to recover from a failed expansion).
     const want = storageOf(specOf(obj).resources?.requests as Record<string, unknown>);
+    const before = storageOf(specOf(old).resources?.requests as Record<string, unknown>);
     const capacity = storageOf(asObject(asObject(old.status).capacity));
-    if (want !== undefined && capacity !== undefined && want < capacity) {
+    if (want !== undefined && before !== undefined && want < before && capacity !== undefined && want <= capacity) {
       errs.push(fieldError.forbidden('spec.resources.requests.storage', 'field can not be less than status.capacity'));
     }
   }
