@@ -245,7 +245,8 @@ if (skip) {
           serviceName: 'db',
           replicas: 1,
           selector: { matchLabels: { app: 'db' } },
-          template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'c', image: 'k3ts.local/seed002:1', volumeMounts: [{ name: 'data', mountPath: '/data' }] }] } },
+          // A short grace period: the server in the image takes its time over SIGTERM, and this file has a time budget.
+          template: { metadata: { labels: { app: 'db' } }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'k3ts.local/seed002:1', volumeMounts: [{ name: 'data', mountPath: '/data' }] }] } },
           volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '64Mi' } } } }],
         },
       };
