@@ -17,6 +17,8 @@ const writeVerbs = new Set(['update', 'patch', 'delete']);
 /** Read by any kubelet: what it schedules against, what its pods and service proxy need. */
 // What a node's own parts follow: its kubelet, service proxy, DNS, overlay and network policy.
 const readable = new Set(['/nodes', '/pods', '/services', '/endpoints', '/namespaces', 'discovery.k8s.io/endpointslices', 'networking.k8s.io/networkpolicies']);
+// Claims name the volume a pod mounts; volumes say where it is and when a local one may be removed.
+readable.add('/persistentvolumeclaims').add('/persistentvolumes');
 
 const allow: Decision = { allowed: true };
 const deny = (reason: string): Decision => ({ allowed: false, reason });

@@ -32,6 +32,8 @@ import { StatsCollector, type StatsTarget } from './stats/collector.js';
 import { readHostUsage } from './stats/host-usage.js';
 import type { PodState } from './pod-state.js';
 import { measuredRuntime } from './metrics.js';
+import { LOCAL_STORAGE_DIR_ANNOTATION } from '../registry/kinds/persistentvolume.js';
+import { runLocalStorageCleanup } from './volumes/local-storage.js';
 
 export type KubeletLog = (msg: string, fields?: Record<string, unknown>) => void;
 
@@ -122,6 +124,8 @@ export async function startKubelet(opts: KubeletOptions, signal: AbortSignal): P
   opts = { ...opts, runtime: measuredRuntime(opts.runtime) };
   const version = await opts.runtime.version();
   const resources = await nodeResources(opts.dataDir, opts.capacity);
+  // Local-path volumes of this node live here (the provisioner reads it from the Node).
+  const storageDir = opts.dataDir ? join(opts.dataDir, 'storage') : undefined;
   const identity: NodeIdentity = {
     nodeName,
     nodeIP: opts.nodeIP,
@@ -132,6 +136,7 @@ export async function startKubelet(opts: KubeletOptions, signal: AbortSignal): P
     containerRuntimeVersion: `${version.name}://${version.version}`,
     resources,
     host: hostInfo(),
+    ...(storageDir ? { annotations: { [LOCAL_STORAGE_DIR_ANNOTATION]: storageDir } } : {}),
   };
   const recorder = createEventRecorder(client, { component: 'kubelet', host: nodeName }, report('event'));
   // Events about a Node name it by its name as uid, which `kubectl describe node` looks for.
@@ -255,6 +260,7 @@ export async function startKubelet(opts: KubeletOptions, signal: AbortSignal): P
     },
     signal,
   );
+  if (storageDir) await runLocalStorageCleanup({ client, storageDir, log, onError: report('local volume cleanup') }, signal);
   function onNode(obj: KObject): void {
     const node = obj as Node;
     lastNode = node;

@@ -19,6 +19,8 @@ export interface NodeIdentity {
   containerRuntimeVersion: string;
   resources: NodeResources;
   host: HostInfo;
+  /** Annotations the kubelet owns on its Node (e.g. where its local volumes live). */
+  annotations?: Record<string, string>;
 }
 
 export const kubeletPort = 10250;
@@ -74,7 +76,7 @@ export async function registerNode(client: Client, id: NodeIdentity, conditions:
     metadata: {
       name: id.nodeName,
       labels: nodeLabels(id),
-      annotations: { 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' },
+      annotations: { 'volumes.kubernetes.io/controller-managed-attach-detach': 'true', ...(id.annotations ?? {}) },
     },
     spec: id.taints.length ? { taints: id.taints } : {},
     status: { ...nodeStatusFields(id), conditions },
@@ -84,6 +86,6 @@ export async function registerNode(client: Client, id: NodeIdentity, conditions:
   } catch (err) {
     if (!hasReason(err, 'AlreadyExists')) throw err;
   }
-  await client.patch(nodesType, undefined, id.nodeName, { type: 'merge', body: { metadata: { labels: nodeLabels(id) } } });
+  await client.patch(nodesType, undefined, id.nodeName, { type: 'merge', body: { metadata: { labels: nodeLabels(id), ...(id.annotations ? { annotations: id.annotations } : {}) } } });
   return client.patch(nodesType, undefined, id.nodeName, { type: 'strategic', body: { status: { ...nodeStatusFields(id), conditions } } }, { subresource: 'status' });
 }

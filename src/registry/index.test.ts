@@ -40,6 +40,10 @@ test('short names, categories and scope match kube-apiserver', () => {
     'admissionregistration.k8s.io/mutatingwebhookconfigurations': { namespaced: false },
     'certificates.k8s.io/certificatesigningrequests': { short: ['csr'], namespaced: false },
     'apiextensions.k8s.io/customresourcedefinitions': { short: ['crd', 'crds'], namespaced: false },
+    '/persistentvolumes': { short: ['pv'], namespaced: false },
+    '/persistentvolumeclaims': { short: ['pvc'], namespaced: true },
+    'storage.k8s.io/storageclasses': { short: ['sc'], namespaced: false },
+    'apps/statefulsets': { short: ['sts'], all: true, namespaced: true },
   };
   for (const [key, w] of Object.entries(want)) {
     const [group, plural] = key.split('/') as [string, string];
@@ -58,12 +62,12 @@ test('lookups by kind and the scale and pod subresources', () => {
   assert.deepEqual(deploy.subresources?.scale, { specReplicasPath: 'spec.replicas', statusReplicasPath: 'status.replicas', labelSelectorPath: 'spec.selector' });
   const pod = findByKind('', 'v1', 'Pod')!;
   assert.deepEqual(pod.subresources?.other?.map((s) => `${s.name}:${s.group}/${s.version}/${s.kind}`), ['binding:/v1/Binding', 'eviction:policy/v1/Eviction', 'log:/v1/Pod', 'exec:/v1/PodExecOptions', 'attach:/v1/PodAttachOptions', 'portforward:/v1/PodPortForwardOptions']);
-  assert.equal(findByKind('apps', 'v1', 'StatefulSet'), undefined);
+  assert.deepEqual(findByKind('apps', 'v1', 'StatefulSet')?.subresources?.scale, deploy.subresources?.scale);
 });
 
 test('generation is kept only where upstream keeps it', () => {
   const withGeneration = descriptors.filter((d) => d.generation !== false).map((d) => `${d.kind}.${d.group}`).sort();
-  assert.deepEqual(withGeneration, ['CustomResourceDefinition.apiextensions.k8s.io', 'DaemonSet.apps', 'Deployment.apps', 'EndpointSlice.discovery.k8s.io', 'HorizontalPodAutoscaler.autoscaling', 'HorizontalPodAutoscaler.autoscaling', 'Job.batch', 'MutatingWebhookConfiguration.admissionregistration.k8s.io', 'NetworkPolicy.networking.k8s.io', 'ReplicaSet.apps', 'ValidatingWebhookConfiguration.admissionregistration.k8s.io']);
+  assert.deepEqual(withGeneration, ['CustomResourceDefinition.apiextensions.k8s.io', 'DaemonSet.apps', 'Deployment.apps', 'EndpointSlice.discovery.k8s.io', 'HorizontalPodAutoscaler.autoscaling', 'HorizontalPodAutoscaler.autoscaling', 'Job.batch', 'MutatingWebhookConfiguration.admissionregistration.k8s.io', 'NetworkPolicy.networking.k8s.io', 'ReplicaSet.apps', 'StatefulSet.apps', 'ValidatingWebhookConfiguration.admissionregistration.k8s.io']);
 });
 
 test('field selectors', () => {

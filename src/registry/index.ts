@@ -4,6 +4,10 @@ import { tables } from './tables/index.js';
 import { configMap } from './kinds/configmap.js';
 import { controllerRevision } from './kinds/controllerrevision.js';
 import { podTemplate } from './kinds/podtemplate.js';
+import { persistentVolume } from './kinds/persistentvolume.js';
+import { persistentVolumeClaim } from './kinds/persistentvolumeclaim.js';
+import { statefulSet } from './kinds/statefulset.js';
+import { storageClass } from './kinds/storageclass.js';
 import { daemonSet } from './kinds/daemonset.js';
 import { deployment } from './kinds/deployment.js';
 import { endpoints, endpointSlice } from './kinds/endpoints.js';
@@ -71,6 +75,10 @@ export const descriptors: ResourceDescriptor[] = [
   mutatingWebhookConfiguration,
   certificateSigningRequest,
   customResourceDefinition,
+  persistentVolume,
+  persistentVolumeClaim,
+  storageClass,
+  statefulSet,
 ].map(withTable);
 
 const gv = (group: string, version: string) => `${group}/${version}`;

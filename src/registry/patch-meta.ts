@@ -119,6 +119,9 @@ const byGroupKind: ReadonlyMap<string, TypePatchMeta> = new Map([
   ['/PodTemplate', { metadata: nested(objectMeta), template: nested(podTemplateSpec) }],
   // data is a whole object of any kind, replaced as a unit.
   ['apps/ControllerRevision', metadataOnly],
+  ['/PersistentVolumeClaim', { metadata: nested(objectMeta), status: nested({ conditions }) }],
+  ['/PersistentVolume', metadataOnly],
+  ['storage.k8s.io/StorageClass', metadataOnly],
   // endpoints and ports of a slice are replaced whole.
   ['discovery.k8s.io/EndpointSlice', metadataOnly],
   ['events.k8s.io/Event', metadataOnly],

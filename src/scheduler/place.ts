@@ -1,6 +1,6 @@
 // One scheduling decision, without side effects: filter every node, score those left, pick one; or
 // say in kube-scheduler's words why none fits.
-import { runFilters, type FilterFailure } from './filters.js';
+import { runFilters, type Filter, type FilterFailure } from './filters.js';
 import { fitErrorMessage, noNodesMessage } from './fit-error.js';
 import type { NodeInfo } from './node-info.js';
 import type { PodInfo } from './pod-info.js';
@@ -11,10 +11,12 @@ export type Placement = { node: NodeInfo } | { unschedulable: string };
 const pinnedElsewhere = "node(s) didn't satisfy plugin(s) [NodeAffinity]";
 const termsConflict = 'pod affinity terms conflict';
 
-export function place(pod: PodInfo, allNodes: readonly NodeInfo[], random: () => number = Math.random): Placement {
+/** `extra` is a check beyond the built-in filters, run last (the pod's volumes, volume-binding.ts). */
+export function place(pod: PodInfo, allNodes: readonly NodeInfo[], random: () => number = Math.random, extra?: { filter?: Filter; preFilterMsg?: string }): Placement {
   if (allNodes.length === 0) return { unschedulable: noNodesMessage };
   const diagnosis = { numAllNodes: allNodes.length, preemptionNever: pod.preemptionNever };
   if (pod.pinned === 'conflict') return { unschedulable: fitErrorMessage({ ...diagnosis, preFilterMsg: termsConflict, failures: [] }) };
+  if (extra?.preFilterMsg) return { unschedulable: fitErrorMessage({ ...diagnosis, preFilterMsg: extra.preFilterMsg, failures: [] }) };
 
   // A pod pinned by name (a DaemonSet's) is only checked against those nodes; the rest are
   // reported as not satisfying its node affinity, as upstream's pre-filter does.
@@ -23,7 +25,7 @@ export function place(pod: PodInfo, allNodes: readonly NodeInfo[], random: () =>
   const feasible: NodeInfo[] = [];
   const failures: FilterFailure[] = [];
   for (const node of candidates) {
-    const failure = runFilters(pod, node);
+    const failure = runFilters(pod, node) ?? extra?.filter?.check(pod, node);
     if (failure) failures.push(failure);
     else feasible.push(node);
   }

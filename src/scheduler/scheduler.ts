@@ -9,6 +9,8 @@ import { SchedulingQueue } from './queue.js';
 import { createReporter } from './report.js';
 import { countError, startAttempt } from './metrics.js';
 import { defaultSchedulerName, SchedulerState } from './state.js';
+import { selectNodeForClaims } from './select-node.js';
+import { VolumeState } from './volume-binding.js';
 
 export interface SchedulerOptions {
   client: Client;
@@ -36,6 +38,9 @@ export interface RunningScheduler {
 
 const podsType = { group: '', version: 'v1', resource: 'pods' };
 const nodesType = { group: '', version: 'v1', resource: 'nodes' };
+const claimsType = { group: '', version: 'v1', resource: 'persistentvolumeclaims' };
+const volumesType = { group: '', version: 'v1', resource: 'persistentvolumes' };
+const classesType = { group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses' };
 
 /** Decisions made per event-loop turn before letting watch events and finished bindings in. */
 const decisionsPerTurn = 64;
@@ -69,6 +74,7 @@ export async function runScheduler(opts: SchedulerOptions, signal: AbortSignal):
     onActive: wake,
   });
   const state = new SchedulerState(queue, opts.schedulerName ?? defaultSchedulerName);
+  const volumeState = new VolumeState();
   const reporter = createReporter(client, state.schedulerName, report);
 
   const bind = async (pod: PodInfo, nodeName: string) => {
@@ -100,7 +106,8 @@ export async function runScheduler(opts: SchedulerOptions, signal: AbortSignal):
 
   const scheduleOne = (pod: PodInfo) => {
     const attempt = startAttempt();
-    const result = place(pod, state.cache.nodeList(), random);
+    const volumes = volumeState.verdict(pod);
+    const result = place(pod, state.cache.nodeList(), random, 'unschedulable' in volumes ? { preFilterMsg: volumes.unschedulable } : { filter: volumes.filter });
     if ('unschedulable' in result) {
       attempt('unschedulable');
       queue.unschedulable(pod.uid);
@@ -110,11 +117,23 @@ export async function runScheduler(opts: SchedulerOptions, signal: AbortSignal):
     attempt('scheduled');
     state.cache.assume(pod, result.node.name);
     inFlight++;
-    void bind(pod, result.node.name).finally(() => {
-      inFlight--;
-      if (inFlight === 0) idle?.();
-      wake();
-    });
+    const selectNode = 'selectNode' in volumes ? volumes.selectNode : [];
+    const claimsNoted = selectNodeForClaims(client, selectNode, result.node.name).then(
+      () => true,
+      (err) => {
+        state.cache.forget(pod.uid);
+        report(err);
+        queue.retry(pod.uid);
+        return false;
+      },
+    );
+    void claimsNoted
+      .then((ok) => (ok ? bind(pod, result.node.name) : undefined))
+      .finally(() => {
+        inFlight--;
+        if (inFlight === 0) idle?.();
+        wake();
+      });
   };
 
   function pump(): void {
@@ -151,6 +170,10 @@ export async function runScheduler(opts: SchedulerOptions, signal: AbortSignal):
   });
 
   const informer = { client, onError: report, retryMs: opts.relistDelayMs };
+  // A claim, volume or class that appears or changes may be what an unschedulable pod waits for.
+  for (const [kind, type] of [['claim', claimsType], ['volume', volumesType], ['class', classesType]] as const) {
+    await listAndWatch({ ...informer, type, onList: (items) => volumeState.replace(kind, items), onEvent: (ev) => volumeState.onEvent(kind, ev) && queue.moveAllToActive() }, signal);
+  }
   await listAndWatch({ ...informer, type: nodesType, onList: (items) => state.replaceNodes(items), onEvent: (ev) => state.onNodeEvent(ev) }, signal);
   await listAndWatch({ ...informer, type: podsType, onList: (items) => state.replacePods(items), onEvent: (ev) => state.onPodEvent(ev) }, signal);
   wake();

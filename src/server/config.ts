@@ -12,6 +12,7 @@ import { isPodNetworkInterface } from '../pki/sans.js';
 import { resolveAuditSettings, type AuditSettings } from './audit-config.js';
 
 export { ConfigError, currentEnvironment, defaultDataDir, type Environment };
+import { parseDisable } from './disable.js';
 
 export interface ServerFlags {
   dataDir?: string;
@@ -56,6 +57,8 @@ export interface ServerFlags {
   auditLogMaxbackup?: string;
   auditLogMaxsize?: string;
   secretsEncryption?: boolean;
+  /** Packaged components left out (`--disable local-storage`). */
+  disable?: string[];
 }
 
 export interface ServerConfig {
@@ -94,6 +97,8 @@ export interface ServerConfig {
   audit?: AuditSettings;
   /** Secrets encrypted at rest with the keys in <data-dir>/server/cred/encryption-config.json. */
   secretsEncryption: boolean;
+  /** Packaged components left out, e.g. 'local-storage'. */
+  disable: string[];
 }
 
 
@@ -215,6 +220,7 @@ export function resolveServerConfig(flags: ServerFlags, e: Environment = current
     leaderElection: leaderElectionTimes(flags),
     ...resolveAuditSettings(flags),
     secretsEncryption: !!flags.secretsEncryption || e.env.K3TS_SECRETS_ENCRYPTION === 'true',
+    disable: parseDisable(flags.disable),
   });
 }
 

@@ -20,6 +20,7 @@ import { nodeRestriction } from '../apiserver/admission/node-restriction.js';
 import { defaultTolerations } from '../apiserver/admission/default-tolerations.js';
 import { runClusterControllers, type ClusterControllersOptions } from '../controllers/cluster.js';
 import { runWorkloadControllers } from '../controllers/workloads/index.js';
+import { runVolumeControllers } from '../controllers/volumes/index.js';
 import type { Logger } from './log.js';
 import { createRbac, type Rbac } from '../apiserver/rbac/rbac.js';
 import { ensureDefaultPolicy } from './bootstrap-rbac.js';
@@ -67,6 +68,8 @@ export interface ControlPlaneOptions {
   ha?: HaOptions;
   /** The CAs the CSR signer issues with (client and serving); without them no CSR is signed. */
   certificateAuthorities?: CertificateControllersOptions['cas'];
+  /** Run the built-in local-path provisioner and its default StorageClass (default true). */
+  localStorage?: boolean;
   log: Logger;
 }
 
@@ -193,7 +196,8 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
         signal,
       );
       const workloads = await runWorkloadControllers({ client, onError: (controller, key, err) => warn(controller)(key, err) }, signal);
-      stopped.push(cluster.stopped, workloads.stopped);
+      const volumes = await runVolumeControllers({ client, localStorage: o.localStorage, onError: (controller, key, err) => warn(controller)(key, err) }, signal);
+      stopped.push(cluster.stopped, workloads.stopped, volumes.stopped);
       if (o.certificateAuthorities) {
         const certificates = await runCertificateControllers({ client, cas: o.certificateAuthorities, onError: (controller, key, err) => warn(controller)(key, err) }, signal);
         stopped.push(certificates.stopped);

@@ -109,6 +109,7 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
       notReadyTolerationSeconds: config.notReadyTolerationSeconds,
       unreachableTolerationSeconds: config.unreachableTolerationSeconds,
       ha: shared ? { identity: hostname(), ...config.leaderElection } : undefined,
+      localStorage: !config.disable?.includes('local-storage'),
       log,
     });
     closers.unshift(() => plane.stop());

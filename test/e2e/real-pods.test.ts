@@ -252,6 +252,42 @@ if (skip) {
       assert.equal(exit, 'Completed 0');
     });
 
+    test('a StatefulSet on a local-path volume: a file written in the container survives the pod\'s deletion', async () => {
+      const sts = {
+        apiVersion: 'apps/v1',
+        kind: 'StatefulSet',
+        metadata: { name: 'db' },
+        spec: {
+          serviceName: 'db',
+          replicas: 1,
+          selector: { matchLabels: { app: 'db' } },
+          // A short grace period: the server in the image takes its time over SIGTERM, and this file has a time budget.
+          template: { metadata: { labels: { app: 'db' } }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'k3ts.local/seed002:1', volumeMounts: [{ name: 'data', mountPath: '/data' }] }] } },
+          volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '64Mi' } } } }],
+        },
+      };
+      writeFileSync(join(dir, 'sts.json'), JSON.stringify(sts));
+      ok(await kc(['apply', '-f', join(dir, 'sts.json')]), 'apply statefulset');
+      ok(await kc(['rollout', 'status', 'statefulset/db', '--timeout=120s'], 150_000), 'rollout status');
+      ok(await kc(['exec', 'db-0', '--', 'sh', '-c', 'echo kept > /data/file']), 'write into the volume');
+      const firstUid = await jsonpath(['get', 'pod', 'db-0'], '{.metadata.uid}');
+      // The file is in the node's local-path directory, where the claim's volume points.
+      const volume = await jsonpath(['get', 'pvc', 'data-db-0'], '{.spec.volumeName}');
+      const path = await jsonpath(['get', 'pv', volume], '{.spec.hostPath.path}');
+      assert.equal(readFileSync(join(path, 'file'), 'utf8'), 'kept\n');
+      ok(await kc(['delete', 'pod', 'db-0', '--wait=true'], 90_000), 'delete pod');
+      await eventually('db-0 running again', 120_000, async () => {
+        const r = await kc(['get', 'pod', 'db-0', '-o', 'jsonpath={.metadata.uid} {.status.phase}']);
+        const [uid, phase] = r.stdout.split(' ');
+        return r.code === 0 && uid !== firstUid && phase === 'Running' ? true : undefined;
+      });
+      assert.equal(ok(await kc(['exec', 'db-0', '--', 'cat', '/data/file']), 'read back'), 'kept\n');
+      // Reclaim Delete: once the set and its claim are gone, the node removes the directory.
+      ok(await kc(['delete', 'statefulset', 'db', '--wait=true'], 90_000), 'delete statefulset');
+      ok(await kc(['delete', 'pvc', 'data-db-0', '--wait=true'], 90_000), 'delete pvc');
+      await eventually('the volume directory removed', 60_000, async () => (!existsSync(path) ? true : undefined));
+    });
+
     test('an image no registry has: ErrImagePull, then ImagePullBackOff, with the events kubectl describe shows', async () => {
       ok(await kc(['run', 'nope', '--image=127.0.0.1:9/nope:1', '--restart=Never']), 'run');
       const reasons = new Set<string>();

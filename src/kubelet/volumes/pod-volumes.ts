@@ -8,6 +8,7 @@ import type { Mount } from '../../runtime/types.js';
 import { ContainerConfigError, expandRefs, resolveEnv } from '../env.js';
 import { writeAtomically, type Payload } from './atomic-writer.js';
 import { prepareHostPath } from './host-path.js';
+import { prepareClaimVolume } from './claim-volume.js';
 import { systemMountOps } from './mount-ops.js';
 import { containerDirOf, podDirOf, volumeDirOf, type VolumeKind } from './paths.js';
 import { configMapPayload, downwardAPIPayload, projectedPayload, secretPayload, SourceReader, type PayloadContext } from './payload.js';
@@ -110,10 +111,13 @@ export function createPodVolumes(o: PodVolumesOptions): PodVolumes {
         return apiVolume(pod, v, 'downward-api', (c) => downwardAPIPayload(c, v.downwardAPI!), ctx);
       case 'projected':
         return apiVolume(pod, v, 'projected', (c) => projectedPayload(c, v.projected!), ctx);
-      default: {
-        const hint = kind === 'persistentVolumeClaim' ? ' (no storage provisioner exists yet: use hostPath or emptyDir)' : '';
-        throw new VolumeError(`${kind} volumes are not supported by k3ts yet${hint}`, { volume: v.name });
+      case 'persistentVolumeClaim': {
+        const src = v.persistentVolumeClaim!;
+        const dir = await prepareClaimVolume({ client: o.client, namespace: pod.metadata?.namespace ?? 'default', volume: v.name, claimName: src.claimName });
+        return { dir, readOnly: src.readOnly === true, makeSubPaths: true };
       }
+      default:
+        throw new VolumeError(`${kind} volumes are not supported by k3ts yet`, { volume: v.name });
     }
   }
 

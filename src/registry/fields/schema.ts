@@ -13,6 +13,10 @@ import { podTemplateTypes } from '../kinds/podtemplate.js';
 import { webhookConfigurationTypes } from '../kinds/webhook-configuration.js';
 import { csrTypes } from '../kinds/csr.js';
 import { customResourceDefinitionTypes } from '../kinds/crd.js';
+import { persistentVolumeTypes } from '../kinds/persistentvolume.js';
+import { persistentVolumeClaimTypes } from '../kinds/persistentvolumeclaim.js';
+import { statefulSetTypes } from '../kinds/statefulset.js';
+import { storageClassTypes } from '../kinds/storageclass.js';
 
 /** `group/Kind` ('' group for core) → the table entry of its top-level object. */
 const roots: Readonly<Record<string, string>> = {
@@ -52,6 +56,10 @@ const roots: Readonly<Record<string, string>> = {
   'admissionregistration.k8s.io/MutatingWebhookConfiguration': 'MutatingWebhookConfiguration',
   'certificates.k8s.io/CertificateSigningRequest': 'CertificateSigningRequest',
   'apiextensions.k8s.io/CustomResourceDefinition': 'CustomResourceDefinition',
+  '/PersistentVolume': 'PersistentVolume',
+  '/PersistentVolumeClaim': 'PersistentVolumeClaim',
+  'storage.k8s.io/StorageClass': 'StorageClass',
+  'apps/StatefulSet': 'StatefulSet',
   // Bodies of subresources and options, which are not stored kinds.
   'autoscaling/Scale': 'Scale',
   'policy/Eviction': 'Eviction',
@@ -65,7 +73,7 @@ const parsed = new Map<string, Fields>();
 export function allSpecs(): ReadonlyMap<string, string> {
   if (specs) return specs;
   const merged = new Map<string, string>();
-  const groups: TypeSpecs[] = [metaTypes, corePodTypes, coreTypes, appsTypes, batchTypes, coordinationTypes, discoveryTypes, eventsTypes, networkingTypes, rbacTypes, reviewTypes, autoscalingTypes, policyTypes, hpaTypes, podTemplateTypes, controllerRevisionTypes, webhookConfigurationTypes, customResourceDefinitionTypes];
+  const groups: TypeSpecs[] = [metaTypes, corePodTypes, coreTypes, appsTypes, batchTypes, coordinationTypes, discoveryTypes, eventsTypes, networkingTypes, rbacTypes, reviewTypes, autoscalingTypes, policyTypes, hpaTypes, podTemplateTypes, controllerRevisionTypes, webhookConfigurationTypes, customResourceDefinitionTypes, persistentVolumeTypes, persistentVolumeClaimTypes, storageClassTypes, statefulSetTypes];
   groups.push(csrTypes);
   for (const group of groups) {
     for (const [name, spec] of Object.entries(group)) {
