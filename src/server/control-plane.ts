@@ -40,6 +40,7 @@ import { createDynamicRegistry } from '../registry/dynamic.js';
 import { serveCustomResources, type CrdServing } from '../apiserver/crd/serve.js';
 import { crdTerminatingAdmission } from '../apiserver/crd/admission.js';
 import { followStoredKinds, liveNamespacedTypes } from '../apiserver/crd/served-kinds.js';
+import { runAutoDeploy, type AutoDeployOptions } from './manifests/auto-deploy.js';
 
 export interface ControlPlaneOptions {
   backend: Backend;
@@ -70,6 +71,8 @@ export interface ControlPlaneOptions {
   certificateAuthorities?: CertificateControllersOptions['cas'];
   /** Run the built-in local-path provisioner and its default StorageClass (default true). */
   localStorage?: boolean;
+  /** Auto-deployed manifests (`<data-dir>/server/manifests`), applied by the controllers' leader. */
+  manifests?: Pick<AutoDeployOptions, 'dir' | 'disabled' | 'rescanMs'>;
   log: Logger;
 }
 
@@ -201,6 +204,10 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       if (o.certificateAuthorities) {
         const certificates = await runCertificateControllers({ client, cas: o.certificateAuthorities, onError: (controller, key, err) => warn(controller)(key, err) }, signal);
         stopped.push(certificates.stopped);
+      }
+      if (o.manifests) {
+        const manifests = await runAutoDeploy({ ...o.manifests, client, registry: served, log: o.log }, signal);
+        stopped.push(manifests.stopped);
       }
       return stopped;
     };
