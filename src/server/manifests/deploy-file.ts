@@ -146,9 +146,10 @@ export async function deployFile(c: DeployContext, file: ManifestFile): Promise<
   }
 
   if (failures.length > 0) {
-    // Keep tracking everything ever applied, so a later good version can still clean it up.
+    // Keep tracking everything ever applied, so a later good version can still clean it up; and
+    // forget the checksum: going back to the last good bytes must apply them again.
     const known = new Map([...previous, ...applied].map((r) => [refKey(r), r]));
-    await c.client.patch(ADDON_TYPE, ADDON_NAMESPACE, file.addon, { type: 'merge', body: { spec: { source: file.path }, status: { objects: [...known.values()] } } });
+    await c.client.patch(ADDON_TYPE, ADDON_NAMESPACE, file.addon, { type: 'merge', body: { spec: { source: file.path, checksum: null }, status: { objects: [...known.values()] } } });
     c.events.warning(addon, 'ApplyManifestFailed', `${file.path}: ${failures.length} of ${docs.length} documents not applied: ${failures.join('; ')}`);
     return 'failed';
   }

@@ -2,7 +2,7 @@
 // and comments ignored, `kind: List` expanded. A syntax error anywhere rejects the whole file (what
 // follows a broken document cannot be trusted); a document that is not an object with apiVersion,
 // kind and metadata.name is reported by its number and the others still go.
-import { parseAllDocuments } from 'yaml';
+import { parseDocument } from 'yaml';
 import type { KObject } from '../../registry/types.js';
 
 /** An object as a manifest must give it: apiVersion, kind and name set. */
@@ -33,16 +33,38 @@ function checkObject(value: unknown): { object?: ManifestObject; error?: string 
   return { object: o as unknown as ManifestObject };
 }
 
+/** Documents as kubectl splits them: at lines of `---`, which may carry only a comment after it.
+ *  Numbering counts every section, empty or not, so "document 3" is the third a user sees. */
+function splitDocuments(text: string): Array<{ text: string; firstLine: number }> {
+  const out: Array<{ text: string; firstLine: number }> = [];
+  let current: string[] = [];
+  let firstLine = 1;
+  const lines = text.split('\n');
+  lines.forEach((line, i) => {
+    if (/^---\s*(#.*)?$/.test(line.replace(/\r$/, ''))) {
+      out.push({ text: current.join('\n'), firstLine });
+      current = [];
+      firstLine = i + 2;
+    } else current.push(line);
+  });
+  out.push({ text: current.join('\n'), firstLine });
+  return out;
+}
+
 const lineAt = (text: string, offset: number) => text.slice(0, offset).split('\n').length;
 
 export function parseManifest(text: string): ManifestDocument[] {
-  const docs = parseAllDocuments(text, { prettyErrors: false });
-  const list = Array.isArray(docs) ? docs : [docs];
   const out: ManifestDocument[] = [];
-  list.forEach((doc, i) => {
+  splitDocuments(text).forEach((chunk, i) => {
+    const doc = parseDocument(chunk.text, { prettyErrors: false });
     const err = doc.errors[0];
-    if (err) throw new ManifestSyntaxError(i + 1, lineAt(text, err.pos[0]), err.message.split('\n')[0]!);
-    const value: unknown = doc.toJS({ maxAliasCount: 100 });
+    if (err) throw new ManifestSyntaxError(i + 1, chunk.firstLine + lineAt(chunk.text, err.pos[0]) - 1, err.message.split('\n')[0]!);
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (e) {
+      throw new ManifestSyntaxError(i + 1, chunk.firstLine, (e as Error).message); // e.g. an alias bomb
+    }
     if (value === null || value === undefined) return; // empty, or only comments
     const index = String(i + 1);
     const v = value as Record<string, unknown>;
