@@ -39,8 +39,10 @@ const errorText = (err: unknown) => (err as Error)?.message ?? String(err);
 const statKey = (s: { size: number; mtimeMs: number; ino: number }) => `${s.size}:${s.mtimeMs}:${s.ino}`;
 
 export async function runAutoDeploy(o: AutoDeployOptions, signal: AbortSignal): Promise<AutoDeploy> {
-  await mkdir(o.dir, { recursive: true, mode: 0o700 });
-  await ensureAddonKind(o.client, o.registry, signal);
+  // Nothing here may keep the server from starting: a directory that cannot be made, or an Addon
+  // kind not served yet, is logged by the pass and tried again by the next one.
+  await mkdir(o.dir, { recursive: true, mode: 0o700 }).catch(() => undefined);
+  let addonKindReady = false;
   const c: DeployContext = {
     client: o.client,
     registry: o.registry,
@@ -54,6 +56,12 @@ export async function runAutoDeploy(o: AutoDeployOptions, signal: AbortSignal): 
 
   const settleMs = o.debounceMs ?? 100;
   const pass = async () => {
+    if (!addonKindReady) {
+      await mkdir(o.dir, { recursive: true, mode: 0o700 });
+      await ensureAddonKind(o.client, o.registry, signal);
+      addonKindReady = true;
+      startWatching();
+    }
     const selection = selectManifests(o.dir, await listFileNames(o.dir), o.disabled ?? []);
     const present = new Set(selection.apply.map((f) => f.path));
     for (const path of done.keys()) if (!present.has(path)) done.delete(path);
