@@ -185,6 +185,11 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
         signal,
       );
       const stopped = [aggregation.stopped, namespaces.stopped, rootCa.stopped];
+      // Only when asked for, so it runs in tests of core controllers too (manifests/leader.test.ts).
+      if (o.manifests) {
+        const manifests = await runAutoDeploy({ ...o.manifests, client, registry: served, log: o.log }, signal);
+        stopped.push(manifests.stopped);
+      }
       if (o.coreControllersOnly) return stopped;
       const cluster = await runClusterControllers(
         {
@@ -204,10 +209,6 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       if (o.certificateAuthorities) {
         const certificates = await runCertificateControllers({ client, cas: o.certificateAuthorities, onError: (controller, key, err) => warn(controller)(key, err) }, signal);
         stopped.push(certificates.stopped);
-      }
-      if (o.manifests) {
-        const manifests = await runAutoDeploy({ ...o.manifests, client, registry: served, log: o.log }, signal);
-        stopped.push(manifests.stopped);
       }
       return stopped;
     };
