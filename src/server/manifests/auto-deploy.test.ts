@@ -104,6 +104,27 @@ describe('runAutoDeploy in a control plane', { timeout: 60_000 }, () => {
     assert.deepEqual(await events(), eventsBefore, 'no new ApplyingManifest or AppliedManifest events');
   });
 
+  it('a file with a YAML error is reported once, not at every pass, until it changes', async () => {
+    const reports = () => lines.filter((l) => l.includes('invalid YAML') && l.includes('broken.yaml')).length;
+    writeFileSync(join(dir, 'broken.yaml'), 'a: [\n');
+    for (let i = 0; i < 3; i++) await running!.loop.settled();
+    assert.equal(reports(), 1);
+    writeFileSync(join(dir, 'broken.yaml'), 'a: [b\n');
+    await running!.loop.settled();
+    assert.equal(reports(), 2);
+    writeFileSync(join(dir, 'broken.yaml'), '');
+    await running!.loop.settled();
+  });
+
+  it('deleting a file\'s Addon has the file applied again (K3s\'s way to re-apply)', async () => {
+    await cp.client.delete(configMaps, 'default', 'app');
+    await running!.loop.settled();
+    assert.equal(await getIfExists(cp.client, configMaps, 'default', 'app'), undefined, 'an unchanged file is not re-applied by itself');
+    await cp.client.delete(ADDON_TYPE, 'kube-system', 'app');
+    await running!.loop.settled();
+    assert.deepEqual((await get('app')).data, { a: '2' });
+  });
+
   it('--disable <name>: what <name>.yaml applied is deleted with its Addon; the file stays', async () => {
     writeFileSync(join(dir, 'extra.yaml'), cm('extra', { e: '1' }));
     await running!.loop.settled();

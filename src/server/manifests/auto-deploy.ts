@@ -9,7 +9,7 @@ import type { Client } from '../../client/types.js';
 import { createEventRecorder } from '../../client/events.js';
 import type { Registry } from '../../apiserver/resources/context.js';
 import type { Logger } from '../log.js';
-import { ensureAddonKind } from './addon-kind.js';
+import { ADDON_NAMESPACE, ADDON_TYPE, ensureAddonKind } from './addon-kind.js';
 import { deployFile, removeFileObjects, type DeployContext } from './deploy-file.js';
 import { listFileNames, selectManifests } from './files.js';
 
@@ -65,6 +65,12 @@ export async function runAutoDeploy(o: AutoDeployOptions, signal: AbortSignal): 
     const selection = selectManifests(o.dir, await listFileNames(o.dir), o.disabled ?? []);
     const present = new Set(selection.apply.map((f) => f.path));
     for (const path of done.keys()) if (!present.has(path)) done.delete(path);
+    // A deleted Addon asks for its file to be applied again, as `kubectl delete addon <name> -n
+    // kube-system` does in K3s.
+    if (done.size > 0) {
+      const recorded = new Set((await o.client.list(ADDON_TYPE, { namespace: ADDON_NAMESPACE })).items.map((a) => a.metadata.name));
+      for (const file of selection.apply) if (!recorded.has(file.addon)) done.delete(file.path);
+    }
     for (const file of selection.disabled) {
       if (signal.aborted || disabledDone.has(file.path)) continue;
       try {

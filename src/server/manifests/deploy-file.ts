@@ -26,6 +26,9 @@ export interface DeployContext {
 /** `invalid`: the file itself is wrong (YAML); trying again before it changes is pointless. */
 export type DeployOutcome = 'applied' | 'unchanged' | 'failed' | 'invalid';
 
+/** Parsed on the server's event loop: a bound keeps one file from stalling the API for long. */
+const maxManifestBytes = 16 << 20;
+
 const errorText = (err: unknown) => (err as Error)?.message ?? String(err);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -115,6 +118,11 @@ export async function deployFile(c: DeployContext, file: ManifestFile): Promise<
     c.events.warning(addon, 'ReadManifestFailed', `cannot read ${file.path}: ${errorText(err)}`);
     c.log.warn('manifest: cannot read', { file: file.path, error: errorText(err) });
     return 'failed';
+  }
+  if (content.length > maxManifestBytes) {
+    c.events.warning(addon, 'ReadManifestFailed', `${file.path} is larger than ${maxManifestBytes >> 20} MiB; split it into several files`);
+    c.log.warn('manifest: file too large', { file: file.path, bytes: content.length });
+    return 'invalid';
   }
   const checksum = checksumOf(content);
   if (record.spec?.checksum === checksum && record.spec.source === file.path) return 'unchanged';
