@@ -2,7 +2,7 @@
 // and a real directory; only HTTPS and kubectl are left out (test/e2e/manifests.test.ts has them).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestControlPlane, type TestControlPlane } from '../../../test/support/control-plane.js';
@@ -35,9 +35,9 @@ describe('runAutoDeploy in a control plane', { timeout: 60_000 }, () => {
   let dir: string;
   const lines: string[] = [];
   const log = createLogger('text', (line) => lines.push(line));
-  const start = async (disabled: string[] = []) => {
+  const start = async (disabled: string[] = [], debounceMs = 0) => {
     const stop = new AbortController();
-    const loop = await runAutoDeploy({ client: cp.client, registry: cp.context.registry, dir, disabled, log, debounceMs: 0 }, stop.signal);
+    const loop = await runAutoDeploy({ client: cp.client, registry: cp.context.registry, dir, disabled, log, debounceMs }, stop.signal);
     await loop.settled();
     return { loop, stop: async () => { stop.abort(); await loop.stopped; } };
   };
@@ -114,6 +114,18 @@ describe('runAutoDeploy in a control plane', { timeout: 60_000 }, () => {
     assert.equal(reports(), 2);
     writeFileSync(join(dir, 'broken.yaml'), '');
     await running!.loop.settled();
+  });
+
+  it('a file whose mtime is in the future (copied with it kept) is applied all the same', async () => {
+    await running!.stop();
+    running = await start([], 1000); // files younger than 1 s are waited for
+    writeFileSync(join(dir, 'future.yaml'), cm('future', { f: '1' }));
+    const inAnHour = new Date(Date.now() + 3_600_000);
+    utimesSync(join(dir, 'future.yaml'), inAnHour, inAnHour);
+    await running.loop.settled();
+    assert.deepEqual((await get('future')).data, { f: '1' });
+    await running.stop();
+    running = await start();
   });
 
   it('deleting a file\'s Addon has the file applied again (K3s\'s way to re-apply)', async () => {

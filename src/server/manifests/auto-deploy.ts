@@ -86,8 +86,10 @@ export async function runAutoDeploy(o: AutoDeployOptions, signal: AbortSignal): 
         const s = await stat(file.path);
         if (done.get(file.path) === statKey(s)) continue;
         // Written a moment ago: perhaps still being written (`cat >` truncates first), and an
-        // empty file would delete everything it applied. Look again once it has been still.
-        if (Date.now() - s.mtimeMs < settleMs) {
+        // empty file would delete everything it applied. Look again once it has been still. (An
+        // mtime in the future, from a copy that kept it, is not waited for.)
+        const age = Date.now() - s.mtimeMs;
+        if (age >= 0 && age < settleMs) {
           schedule(settleMs);
           continue;
         }
