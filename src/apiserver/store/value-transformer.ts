@@ -3,7 +3,8 @@
 // datastore holds text, where etcd would hold raw bytes). The first provider writes; every provider
 // reads its own values, and identity reads values written before encryption was turned on.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { secretbox } from '@noble/ciphers/salsa';
+import { createRequire } from 'node:module';
+import type * as Salsa from '@noble/ciphers/salsa';
 
 export type ProviderName = 'aescbc' | 'aesgcm' | 'secretbox' | 'identity';
 
@@ -22,6 +23,11 @@ export interface ValueTransformer {
 }
 
 export class DecryptError extends Error {}
+
+// Loaded when a secretbox key is used (the CommonJS build, as sealing is synchronous); most servers
+// never pay for it.
+let salsa: typeof Salsa | undefined;
+const secretbox = (key: Uint8Array, nonce: Uint8Array) => (salsa ??= createRequire(import.meta.url)('@noble/ciphers/salsa') as typeof Salsa).secretbox(key, nonce);
 
 const ENC = 'k8s:enc:';
 const prefixOf = (k: ProviderKey) => `${ENC}${k.provider}:v1:${k.name}:`;
