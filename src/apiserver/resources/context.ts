@@ -32,6 +32,10 @@ export interface AdmissionPlugin {
   readonly name: string;
   /** Mutate or refuse (throw an ApiError). Runs after defaulting and validation. */
   admit(req: AdmissionRequest): Promise<void> | void;
+  /** The mutating phase, as upstream's: runs after defaulting and before validation, on create and
+   *  on every update of the main resource, so what it added at create is added again to an incoming
+   *  object that lacks it and immutability checks compare like with like. Synchronous, no side effects. */
+  mutate?(req: AdmissionRequest): void;
   /** Called when an admitted write did not happen (storage error or dry run). */
   abandon?(req: AdmissionRequest): void;
 }

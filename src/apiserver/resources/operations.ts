@@ -20,6 +20,13 @@ async function admit(ctx: ResourceContext, req: AdmissionRequest): Promise<() =>
   };
 }
 
+/** Upstream's mutating admission phase, between defaulting and validation. */
+function mutation(ctx: ResourceContext, req: Omit<AdmissionRequest, 'object'>): (obj: KObject) => void {
+  return (obj) => {
+    for (const plugin of ctx.admission) plugin.mutate?.({ ...req, object: obj });
+  };
+}
+
 /** Writes `obj` through `write`, undoing admission reservations if the write does not happen. */
 async function admitAndWrite(ctx: ResourceContext, req: AdmissionRequest, write: () => Promise<KObject>): Promise<KObject> {
   const abandon = await admit(ctx, req);
@@ -51,7 +58,7 @@ export async function createObject(
   // The status of a new object is the server's to set (its defaults may start one), except where
   // the writer is the one that knows it (a kubelet registering its Node).
   if (d.subresources?.status && !d.keepsStatusOnCreate) delete obj.status;
-  defaultAndValidate(d, obj);
+  defaultAndValidate(d, obj, undefined, mutation(ctx, { operation: 'CREATE', descriptor: d, dryRun: !!opts.dryRun, user: opts.user }));
   return admitAndWrite(ctx, { operation: 'CREATE', descriptor: d, object: obj, dryRun: !!opts.dryRun, user: opts.user }, () => ctx.store.create(d, obj));
 }
 
@@ -155,7 +162,7 @@ export async function replaceStored(
     carryOverMeta(d, next, old);
     if (opts.managedFields) next.metadata.managedFields = opts.managedFields();
     d.prepareForUpdate?.(next, old);
-    defaultAndValidate(d, next, old);
+    defaultAndValidate(d, next, old, mutation(ctx, { operation: 'UPDATE', descriptor: d, old, dryRun: !!opts.dryRun, user: opts.user }));
   }
   next.metadata.resourceVersion = old.metadata.resourceVersion;
   if (readyToFinalize(d, next)) {
