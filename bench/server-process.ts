@@ -17,6 +17,8 @@ export interface ServerOptions {
   bindAddress?: string;
   /** More server flags, e.g. ['--token-auth-file', path]. */
   extraArgs?: string[];
+  /** Another build's bin/k3ts (comparing before and after a change). */
+  bin?: string;
 }
 
 export interface StartedServer {
@@ -52,7 +54,7 @@ function readyzOnce(host: string, port: number): Promise<number> {
 export async function startServer(opts: ServerOptions): Promise<StartedServer> {
   const args = [
     ...(opts.nodeFlags ?? []),
-    binPath,
+    opts.bin ?? binPath,
     'server',
     '--data-dir', opts.dataDir,
     '--https-listen-port', String(opts.port),

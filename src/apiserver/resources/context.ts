@@ -57,4 +57,8 @@ export interface WriteOptions {
   /** Server-side apply: the `metadata.managedFields` the write leaves. Otherwise a write keeps the
    *  stored ones and ignores any the client sent. */
   managedFields?: () => unknown[];
+  /** Who writes, for an `Update` entry in managedFields (ignored when `managedFields` is given). */
+  fieldManager?: string;
+  /** The subresource a write through the main resource's path stands for (`scale`), for that entry. */
+  fieldManagerSubresource?: string;
 }

@@ -4,6 +4,7 @@ import type { KObject, ResourceDescriptor } from '../../registry/types.js';
 import { ApiError, errors } from '../errors.js';
 import type { AdmissionRequest, ResourceContext, WriteOptions } from './context.js';
 import { enforceKnownFields } from './field-validation.js';
+import { recordWrite } from './record-manager.js';
 import { carryOverMeta, checkTypeMeta, defaultAndValidate, initCreateMeta, nowRfc3339 } from './prepare.js';
 
 const ref = (d: ResourceDescriptor) => ({ group: d.group, resource: d.plural });
@@ -21,8 +22,10 @@ async function admit(ctx: ResourceContext, req: AdmissionRequest): Promise<() =>
 }
 
 /** Upstream's mutating admission phase, between defaulting and validation. */
-function mutation(ctx: ResourceContext, req: Omit<AdmissionRequest, 'object'>): (obj: KObject) => void {
+function mutation(ctx: ResourceContext, req: Omit<AdmissionRequest, 'object'>, opts: WriteOptions, sent?: unknown): (obj: KObject) => void {
   return (obj) => {
+    // Ownership covers what the writer sent and its defaults, not what admission adds (as upstream).
+    if (!opts.managedFields && opts.fieldManager !== undefined) recordWrite(req.descriptor, req.old, obj, opts.fieldManager, opts.fieldManagerSubresource, sent);
     for (const plugin of ctx.admission) plugin.mutate?.({ ...req, object: obj });
   };
 }
@@ -52,13 +55,14 @@ export async function createObject(
   if (d.ephemeral) throw errors.methodNotAllowed(`${d.plural}.${d.group} are answered, not stored`);
   const obj = checkTypeMeta(d, body);
   enforceKnownFields(d, obj, opts.fieldValidation ?? 'Ignore', opts.warn);
+  const sentManagedFields = obj.metadata.managedFields;
   initCreateMeta(d, obj, namespace);
   if (opts.managedFields) obj.metadata.managedFields = opts.managedFields();
   d.prepareForCreate?.(obj);
   // The status of a new object is the server's to set (its defaults may start one), except where
   // the writer is the one that knows it (a kubelet registering its Node).
   if (d.subresources?.status && !d.keepsStatusOnCreate) delete obj.status;
-  defaultAndValidate(d, obj, undefined, mutation(ctx, { operation: 'CREATE', descriptor: d, dryRun: !!opts.dryRun, user: opts.user }));
+  defaultAndValidate(d, obj, undefined, mutation(ctx, { operation: 'CREATE', descriptor: d, dryRun: !!opts.dryRun, user: opts.user }, opts, sentManagedFields));
   return admitAndWrite(ctx, { operation: 'CREATE', descriptor: d, object: obj, dryRun: !!opts.dryRun, user: opts.user }, () => ctx.store.create(d, obj));
 }
 
@@ -143,6 +147,7 @@ export async function replaceStored(
     else delete next.status;
     const errs = d.validateStatus?.(next, { old }) ?? [];
     if (errs.length) throw errors.invalid(d.kind, d.group, old.metadata.name!, errs);
+    if (opts.fieldManager !== undefined) recordWrite(d, old, next, opts.fieldManager, 'status');
   } else if (opts.subresource === 'finalize' || opts.subresource === 'binding') {
     // Built from the stored object by the caller, changing only what the subresource owns.
     next = incoming;
@@ -152,6 +157,7 @@ export async function replaceStored(
     next = part.apply(structuredClone(old), incoming);
     const errs = part.validate(next, old);
     if (errs.length) throw errors.invalid(d.kind, d.group, old.metadata.name!, errs);
+    if (opts.fieldManager !== undefined) recordWrite(d, old, next, opts.fieldManager, opts.subresource);
   } else {
     next = incoming;
     next.metadata.name = old.metadata.name;
@@ -159,10 +165,11 @@ export async function replaceStored(
       if (old.status !== undefined) next.status = old.status;
       else delete next.status;
     }
+    const sentManagedFields = next.metadata.managedFields;
     carryOverMeta(d, next, old);
     if (opts.managedFields) next.metadata.managedFields = opts.managedFields();
     d.prepareForUpdate?.(next, old);
-    defaultAndValidate(d, next, old, mutation(ctx, { operation: 'UPDATE', descriptor: d, old, dryRun: !!opts.dryRun, user: opts.user }));
+    defaultAndValidate(d, next, old, mutation(ctx, { operation: 'UPDATE', descriptor: d, old, dryRun: !!opts.dryRun, user: opts.user }, opts, sentManagedFields));
   }
   next.metadata.resourceVersion = old.metadata.resourceVersion;
   if (readyToFinalize(d, next)) {
