@@ -20,7 +20,7 @@ const ROUNDS = Number(arg('rounds') ?? 2);
 const before = arg('before');
 const NS = 'mfbench';
 
-const deployment = (i: number, image: string) => ({
+export const deployment = (i: number, image: string) => ({
   apiVersion: 'apps/v1', kind: 'Deployment',
   metadata: { name: `web-${i}`, labels: { app: `web-${i}`, tier: 'front' }, annotations: { owner: 'bench' } },
   spec: {
@@ -90,7 +90,9 @@ async function main(): Promise<void> {
   console.log(JSON.stringify(results));
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+if (process.argv[1]?.endsWith('managed-fields.js')) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

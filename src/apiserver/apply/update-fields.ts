@@ -3,7 +3,6 @@
 // other entries lose what it changed or removed, as upstream's field manager does for non-apply
 // operations. Only the changed parts of the object are walked, and entries the write does not touch
 // are kept as they are (no re-encoding), so a write pays roughly in proportion to what it changes.
-import { isDeepStrictEqual } from 'node:util';
 import type { FieldPatchMeta, TypePatchMeta } from '../../registry/patch-meta.js';
 import { addLeavesOf, elementKey, fromFieldsV1, toFieldsV1, type FieldSet } from './field-set.js';
 import type { ManagedFieldsEntry } from './server-side-apply.js';
@@ -11,6 +10,26 @@ import type { ManagedFieldsEntry } from './server-side-apply.js';
 type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isFull = (v: unknown) => isObject(v) && Object.keys(v).length > 0;
+
+/** Equality of JSON values; several times faster than util.isDeepStrictEqual on API objects. */
+function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) {
+    const vb = (b as Obj)[k];
+    if (vb === undefined && !(k in b)) return false;
+    if (!jsonEqual((a as Obj)[k], vb)) return false;
+  }
+  return true;
+}
 
 export interface FieldChanges {
   /** Leaves the write added or gave another value. */
@@ -49,7 +68,7 @@ function diffValue(a: unknown, b: unknown, fm: FieldPatchMeta | undefined, at: s
     return;
   }
   // One comparison prunes an unchanged subtree; only the changed paths are walked.
-  if (a === b || isDeepStrictEqual(a, b)) return;
+  if (a === b || jsonEqual(a, b)) return;
   if (isFull(a) && isFull(b)) return diffObject(a as Obj, b as Obj, fm?.type, at, out);
   if (Array.isArray(a) && Array.isArray(b) && a.length > 0 && b.length > 0 && fm?.strategy === 'merge') return diffList(a, b, fm, at, out);
   // The shape changed (or a leaf's value did): compare the leaves of both sides.
@@ -75,7 +94,7 @@ function diffList(a: unknown[], b: unknown[], fm: FieldPatchMeta, at: string[], 
   for (const [k, item] of after) {
     const old = before.get(k);
     if (old === undefined) addLeavesOf([item], fm, at, out.changed);
-    else if (k.startsWith('k:') && !isDeepStrictEqual(old, item)) diffObject(old as Obj, item as Obj, fm.type, [...at, k], out);
+    else if (k.startsWith('k:') && !jsonEqual(old, item)) diffObject(old as Obj, item as Obj, fm.type, [...at, k], out);
   }
   for (const [k, item] of before) if (!after.has(k)) addLeavesOf([item], fm, at, out.removed);
 }
@@ -107,7 +126,7 @@ const ancientManager = 'ancient-changes';
 
 /** The managedFields after `writer`'s write made `changes`. */
 export function recordUpdate(entries: readonly ManagedFieldsEntry[], changes: FieldChanges, writer: UpdateManager): ManagedFieldsEntry[] {
-  const hit = [...changes.changed, ...changes.removed].map((k) => JSON.parse(k) as string[]);
+  const hit = entries.length === 0 ? [] : [...changes.changed, ...changes.removed].map((k) => JSON.parse(k) as string[]);
   const out: ManagedFieldsEntry[] = [];
   let previous: FieldSet | undefined;
   for (const e of entries) {
