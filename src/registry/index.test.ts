@@ -35,6 +35,7 @@ test('short names, categories and scope match kube-apiserver', () => {
     'authentication.k8s.io/selfsubjectreviews': { namespaced: false },
     '/podtemplates': { namespaced: true },
     'apps/controllerrevisions': { namespaced: true },
+    'batch/cronjobs': { short: ['cj'], all: true, namespaced: true },
   };
   for (const [key, w] of Object.entries(want)) {
     const [group, plural] = key.split('/') as [string, string];
@@ -58,7 +59,7 @@ test('lookups by kind and the scale and pod subresources', () => {
 
 test('generation is kept only where upstream keeps it', () => {
   const withGeneration = descriptors.filter((d) => d.generation !== false).map((d) => `${d.kind}.${d.group}`).sort();
-  assert.deepEqual(withGeneration, ['DaemonSet.apps', 'Deployment.apps', 'EndpointSlice.discovery.k8s.io', 'HorizontalPodAutoscaler.autoscaling', 'HorizontalPodAutoscaler.autoscaling', 'Job.batch', 'NetworkPolicy.networking.k8s.io', 'ReplicaSet.apps']);
+  assert.deepEqual(withGeneration, ['CronJob.batch', 'DaemonSet.apps', 'Deployment.apps', 'EndpointSlice.discovery.k8s.io', 'HorizontalPodAutoscaler.autoscaling', 'HorizontalPodAutoscaler.autoscaling', 'Job.batch', 'NetworkPolicy.networking.k8s.io', 'ReplicaSet.apps']);
 });
 
 test('field selectors', () => {

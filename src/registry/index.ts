@@ -11,6 +11,7 @@ import { coreEvent, eventsV1Event } from './kinds/event.js';
 import { horizontalPodAutoscalerV2 } from './kinds/hpa.js';
 import { horizontalPodAutoscalerV1 } from './kinds/hpa-v1.js';
 import { job } from './kinds/job.js';
+import { cronJob } from './kinds/cronjob.js';
 import { lease } from './kinds/lease.js';
 import { namespace } from './kinds/namespace.js';
 import { networkPolicy } from './kinds/networkpolicy.js';
@@ -62,6 +63,7 @@ export const descriptors: ResourceDescriptor[] = [
   selfSubjectReview,
   podTemplate,
   controllerRevision,
+  cronJob,
 ].map(withTable);
 
 const gv = (group: string, version: string) => `${group}/${version}`;

@@ -3,6 +3,7 @@ import { hasReason, type Client } from '../../client/types.js';
 import { runDaemonSetController } from './daemonset/controller.js';
 import { runDeploymentController } from './deployment/controller.js';
 import { runJobController } from './job/controller.js';
+import { runCronJobController } from './cronjob/controller.js';
 import { runReplicaSetController } from './replicaset.js';
 import { newPodCreationBudget } from './pod-control.js';
 import { podsType } from './resources.js';
@@ -31,6 +32,7 @@ export async function runWorkloadControllers(opts: WorkloadControllersOptions, s
     await runDeploymentController({ client, onError: report('deployment') }, signal),
     await runDaemonSetController({ client, podCreations, onError: report('daemonset') }, signal),
     await runJobController({ client, podCreations, onError: report('job'), podFailureBackoff: opts.jobPodFailureBackoffMs !== undefined ? { baseMs: opts.jobPodFailureBackoffMs } : {} }, signal),
+    await runCronJobController({ client, onError: report('cronjob') }, signal),
   ];
   return { stopped: Promise.all(running.map((r) => r.stopped)).then(() => undefined) };
 }

@@ -10,6 +10,7 @@ import { autoscalingTypes, coordinationTypes, discoveryTypes, eventsTypes, netwo
 import { parseFields, type Fields, type TypeSpecs } from './types.js';
 import { controllerRevisionTypes } from '../kinds/controllerrevision.js';
 import { podTemplateTypes } from '../kinds/podtemplate.js';
+import { cronJobTypes } from '../kinds/cronjob.js';
 
 /** `group/Kind` ('' group for core) → the table entry of its top-level object. */
 const roots: Readonly<Record<string, string>> = {
@@ -26,6 +27,7 @@ const roots: Readonly<Record<string, string>> = {
   'apps/ReplicaSet': 'ReplicaSet',
   'apps/DaemonSet': 'DaemonSet',
   'batch/Job': 'Job',
+  'batch/CronJob': 'CronJob',
   'coordination.k8s.io/Lease': 'Lease',
   'discovery.k8s.io/EndpointSlice': 'EndpointSlice',
   'networking.k8s.io/NetworkPolicy': 'NetworkPolicy',
@@ -57,7 +59,7 @@ const parsed = new Map<string, Fields>();
 export function allSpecs(): ReadonlyMap<string, string> {
   if (specs) return specs;
   const merged = new Map<string, string>();
-  const groups: TypeSpecs[] = [metaTypes, corePodTypes, coreTypes, appsTypes, batchTypes, coordinationTypes, discoveryTypes, eventsTypes, networkingTypes, rbacTypes, reviewTypes, autoscalingTypes, policyTypes, hpaTypes, podTemplateTypes, controllerRevisionTypes];
+  const groups: TypeSpecs[] = [metaTypes, corePodTypes, coreTypes, appsTypes, batchTypes, coordinationTypes, discoveryTypes, eventsTypes, networkingTypes, rbacTypes, reviewTypes, autoscalingTypes, policyTypes, hpaTypes, podTemplateTypes, controllerRevisionTypes, cronJobTypes];
   for (const group of groups) {
     for (const [name, spec] of Object.entries(group)) {
       if (merged.has(name)) throw new Error(`field tables: type ${name} is defined twice`);
