@@ -36,6 +36,7 @@ test('short names, categories and scope match kube-apiserver', () => {
     '/podtemplates': { namespaced: true },
     'apps/controllerrevisions': { namespaced: true },
     'batch/cronjobs': { short: ['cj'], all: true, namespaced: true },
+    'policy/poddisruptionbudgets': { short: ['pdb'], namespaced: true },
   };
   for (const [key, w] of Object.entries(want)) {
     const [group, plural] = key.split('/') as [string, string];
@@ -59,7 +60,7 @@ test('lookups by kind and the scale and pod subresources', () => {
 
 test('generation is kept only where upstream keeps it', () => {
   const withGeneration = descriptors.filter((d) => d.generation !== false).map((d) => `${d.kind}.${d.group}`).sort();
-  assert.deepEqual(withGeneration, ['CronJob.batch', 'DaemonSet.apps', 'Deployment.apps', 'EndpointSlice.discovery.k8s.io', 'HorizontalPodAutoscaler.autoscaling', 'HorizontalPodAutoscaler.autoscaling', 'Job.batch', 'NetworkPolicy.networking.k8s.io', 'ReplicaSet.apps']);
+  assert.deepEqual(withGeneration, ['CronJob.batch', 'DaemonSet.apps', 'Deployment.apps', 'EndpointSlice.discovery.k8s.io', 'HorizontalPodAutoscaler.autoscaling', 'HorizontalPodAutoscaler.autoscaling', 'Job.batch', 'NetworkPolicy.networking.k8s.io', 'PodDisruptionBudget.policy', 'ReplicaSet.apps']);
 });
 
 test('field selectors', () => {

@@ -12,6 +12,7 @@ import { horizontalPodAutoscalerV2 } from './kinds/hpa.js';
 import { horizontalPodAutoscalerV1 } from './kinds/hpa-v1.js';
 import { job } from './kinds/job.js';
 import { cronJob } from './kinds/cronjob.js';
+import { podDisruptionBudget } from './kinds/poddisruptionbudget.js';
 import { lease } from './kinds/lease.js';
 import { namespace } from './kinds/namespace.js';
 import { networkPolicy } from './kinds/networkpolicy.js';
@@ -64,6 +65,7 @@ export const descriptors: ResourceDescriptor[] = [
   podTemplate,
   controllerRevision,
   cronJob,
+  podDisruptionBudget,
 ].map(withTable);
 
 const gv = (group: string, version: string) => `${group}/${version}`;

@@ -6,6 +6,7 @@ import type { ResourceContext } from './context.js';
 import { parseDeleteOptions } from './delete-options.js';
 import { deleteObject, updateStored } from './operations.js';
 import { nowRfc3339 } from './prepare.js';
+import { admitEviction } from './eviction-budget.js';
 
 export async function bindPod(ctx: ResourceContext, d: ResourceDescriptor, namespace: string | undefined, name: string, binding: unknown, opts: { dryRun?: boolean } = {}): Promise<void> {
   const node = (binding as { target?: { name?: unknown } } | null)?.target?.name;
@@ -33,5 +34,6 @@ export async function bindPod(ctx: ResourceContext, d: ResourceDescriptor, names
 export async function evictPod(ctx: ResourceContext, d: ResourceDescriptor, namespace: string | undefined, name: string, eviction: unknown, opts: { dryRun?: boolean } = {}): Promise<void> {
   if (eviction === null || typeof eviction !== 'object' || Array.isArray(eviction)) throw errors.badRequest('the body of the request was not a valid Eviction object');
   const del = parseDeleteOptions((eviction as { deleteOptions?: unknown }).deleteOptions);
+  await admitEviction(ctx, await ctx.store.get(d, namespace, name!), !!(opts.dryRun || del.dryRun));
   await deleteObject(ctx, d, namespace, name, { ...del, dryRun: opts.dryRun || del.dryRun });
 }

@@ -11,6 +11,7 @@ import { parseFields, type Fields, type TypeSpecs } from './types.js';
 import { controllerRevisionTypes } from '../kinds/controllerrevision.js';
 import { podTemplateTypes } from '../kinds/podtemplate.js';
 import { cronJobTypes } from '../kinds/cronjob.js';
+import { podDisruptionBudgetTypes } from '../kinds/poddisruptionbudget.js';
 
 /** `group/Kind` ('' group for core) → the table entry of its top-level object. */
 const roots: Readonly<Record<string, string>> = {
@@ -28,6 +29,7 @@ const roots: Readonly<Record<string, string>> = {
   'apps/DaemonSet': 'DaemonSet',
   'batch/Job': 'Job',
   'batch/CronJob': 'CronJob',
+  'policy/PodDisruptionBudget': 'PodDisruptionBudget',
   'coordination.k8s.io/Lease': 'Lease',
   'discovery.k8s.io/EndpointSlice': 'EndpointSlice',
   'networking.k8s.io/NetworkPolicy': 'NetworkPolicy',
@@ -59,7 +61,7 @@ const parsed = new Map<string, Fields>();
 export function allSpecs(): ReadonlyMap<string, string> {
   if (specs) return specs;
   const merged = new Map<string, string>();
-  const groups: TypeSpecs[] = [metaTypes, corePodTypes, coreTypes, appsTypes, batchTypes, coordinationTypes, discoveryTypes, eventsTypes, networkingTypes, rbacTypes, reviewTypes, autoscalingTypes, policyTypes, hpaTypes, podTemplateTypes, controllerRevisionTypes, cronJobTypes];
+  const groups: TypeSpecs[] = [metaTypes, corePodTypes, coreTypes, appsTypes, batchTypes, coordinationTypes, discoveryTypes, eventsTypes, networkingTypes, rbacTypes, reviewTypes, autoscalingTypes, policyTypes, hpaTypes, podTemplateTypes, controllerRevisionTypes, cronJobTypes, podDisruptionBudgetTypes];
   for (const group of groups) {
     for (const [name, spec] of Object.entries(group)) {
       if (merged.has(name)) throw new Error(`field tables: type ${name} is defined twice`);
