@@ -1,23 +1,26 @@
 // The disruption controller: for each PodDisruptionBudget, how many of its pods are expected,
 // how many are healthy (Ready, not being deleted, not just evicted), how many must stay healthy,
 // and so how many may be disrupted now. pods/eviction reads and spends that count.
-// Simplification: the expected count for maxUnavailable and percentages is the sum of the owning
-// ReplicaSets'/workloads' replicas where the pods have an owner, else the pods found.
+// When the count cannot be worked out (a pod's controller has no scale), the budget fails safe:
+// no disruptions, and a SyncFailed condition saying why, as upstream.
 import type { PodDisruptionBudgetSpec, PodDisruptionBudgetStatus } from 'kubernetes-types/policy/v1.js';
+import { createEventRecorder, type EventRecorder } from '../../client/events.js';
 import { getIfExists, type Client, type ResourceType } from '../../client/types.js';
 import type { KObject } from '../../registry/types.js';
 import { runController, type ReconcileResult, type RunningController } from '../runtime/run-controller.js';
-import { controllerRefOf } from '../workloads/controller-ref.js';
-import { scaledValue } from '../workloads/int-or-percent.js';
 import { splitKey } from '../workloads/keys.js';
 import { isReady } from '../workloads/pod-state.js';
-import { podsType, replicaSetsType } from '../workloads/resources.js';
+import { podsType } from '../workloads/resources.js';
 import { selectorOf } from '../workloads/selector.js';
 import { setCondition, timestamp, writeStatus } from '../workloads/status-write.js';
+import { disruptionsAllowed, expectation, needsScale } from './budget.js';
+import { controllersScale } from './controller-scale.js';
 
 export const pdbsType: ResourceType = { group: 'policy', version: 'v1', resource: 'poddisruptionbudgets' };
 /** An evicted pod not yet deleted after this long no longer counts as disrupted (upstream: 2 min). */
 const disruptedPodTimeoutMs = 2 * 60_000;
+
+type Condition = { type: string; status: string; lastTransitionTime: string; reason: string; message: string; observedGeneration?: number };
 
 export interface DisruptionControllerOptions {
   client: Client;
@@ -27,6 +30,7 @@ export interface DisruptionControllerOptions {
 
 export async function runDisruptionController(o: DisruptionControllerOptions, signal: AbortSignal): Promise<RunningController> {
   const now = o.now ?? (() => new Date());
+  const events = createEventRecorder(o.client, { component: 'controllermanager' });
   // Any pod change may matter to any budget of its namespace: requeue them all (few per namespace).
   let budgets: KObject[] = [];
   const pdbKeysFor = (pod: KObject) => budgets.filter((b) => b.metadata.namespace === pod.metadata.namespace).map((b) => `${b.metadata.namespace}/${b.metadata.name}`);
@@ -36,7 +40,7 @@ export async function runDisruptionController(o: DisruptionControllerOptions, si
       watches: [{ type: podsType, keyOf: pdbKeysFor }],
       reconcile: async (key) => {
         budgets = (await o.client.list(pdbsType)).items;
-        return reconcileBudget(o.client, key, now());
+        return reconcileBudget(o.client, key, now(), events);
       },
       onError: o.onError,
     },
@@ -44,7 +48,7 @@ export async function runDisruptionController(o: DisruptionControllerOptions, si
   );
 }
 
-export async function reconcileBudget(client: Client, key: string, now: Date): Promise<ReconcileResult | void> {
+export async function reconcileBudget(client: Client, key: string, now: Date, events?: EventRecorder): Promise<ReconcileResult | void> {
   const { namespace, name } = splitKey(key);
   const pdb = await getIfExists(client, pdbsType, namespace, name);
   if (!pdb || pdb.metadata.deletionTimestamp) return;
@@ -53,6 +57,24 @@ export async function reconcileBudget(client: Client, key: string, now: Date): P
   // policy/v1: an empty selector selects every pod of the namespace, none at all selects nothing.
   const matches = spec.selector ? selectorOf(spec.selector) : () => false;
   const pods = (await client.list(podsType, { namespace })).items.filter((p) => matches(p.metadata.labels));
+  const firstLook = prev.observedGeneration !== pdb.metadata.generation;
+  if (pods.length === 0 && (firstLook || (prev.expectedPods ?? 0) > 0)) events?.normal(pdb, 'NoPods', 'No matching pods found');
+
+  let scale = 0;
+  if (needsScale(spec)) {
+    try {
+      const found = await controllersScale(client, pods);
+      scale = found.scale;
+      if (found.unmanaged.length > 0 && firstLook) {
+        events?.warning(pdb, 'UnmanagedPods', `Pods selected by this PodDisruptionBudget were found to be unmanaged (${found.unmanaged.join(', ')}), so its status cannot count them; set .spec.minAvailable to an integer to account for them.`);
+      }
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      events?.warning(pdb, 'CalculateExpectedPodCountFailed', `Failed to calculate the number of expected pods: ${message}`);
+      await failSafe(client, pdb, prev, message, now);
+      return;
+    }
+  }
 
   const disrupted: Record<string, string> = {};
   let nextExpiry: number | undefined;
@@ -64,19 +86,19 @@ export async function reconcileBudget(client: Client, key: string, now: Date): P
     nextExpiry = Math.min(nextExpiry ?? Infinity, expires);
   }
   const currentHealthy = pods.filter((p) => isReady(p) && !p.metadata.deletionTimestamp && !(p.metadata.name! in disrupted)).length;
-  const { expectedPods, desiredHealthy } = await expectation(client, spec, pods);
-  const disruptionsAllowed = Math.max(0, currentHealthy - desiredHealthy);
+  const expected = expectation(spec, pods.length, scale);
+  const allowed = disruptionsAllowed(currentHealthy, expected);
   const status: PodDisruptionBudgetStatus = {
     observedGeneration: pdb.metadata.generation,
     ...(Object.keys(disrupted).length > 0 ? { disruptedPods: disrupted } : {}),
-    disruptionsAllowed,
+    disruptionsAllowed: allowed,
     currentHealthy,
-    desiredHealthy,
-    expectedPods,
-    conditions: setCondition((prev.conditions ?? []) as Array<{ type: string; status: string; lastTransitionTime: string; reason: string; message: string; observedGeneration?: number }>, {
+    desiredHealthy: expected.desiredHealthy,
+    expectedPods: expected.expectedPods,
+    conditions: setCondition((prev.conditions ?? []) as Condition[], {
       type: 'DisruptionAllowed',
-      status: disruptionsAllowed > 0 ? 'True' : 'False',
-      reason: disruptionsAllowed > 0 ? 'SufficientPods' : 'InsufficientPods',
+      status: allowed > 0 ? 'True' : 'False',
+      reason: allowed > 0 ? 'SufficientPods' : 'InsufficientPods',
       message: '',
       observedGeneration: pdb.metadata.generation,
       lastTransitionTime: timestamp(now),
@@ -86,30 +108,14 @@ export async function reconcileBudget(client: Client, key: string, now: Date): P
   if (nextExpiry !== undefined) return { requeueAfterMs: nextExpiry - now.getTime() + 100 };
 }
 
-async function expectation(client: Client, spec: PodDisruptionBudgetSpec, pods: KObject[]): Promise<{ expectedPods: number; desiredHealthy: number }> {
-  if (spec.maxUnavailable === undefined && typeof spec.minAvailable === 'number') return { expectedPods: pods.length, desiredHealthy: spec.minAvailable };
-  const expectedPods = await controllersScale(client, pods);
-  if (spec.maxUnavailable !== undefined) {
-    return { expectedPods, desiredHealthy: Math.max(0, expectedPods - scaledValue(spec.maxUnavailable, expectedPods, true)) };
-  }
-  if (spec.minAvailable !== undefined) return { expectedPods, desiredHealthy: scaledValue(spec.minAvailable, expectedPods, true) };
-  return { expectedPods, desiredHealthy: 0 };
-}
-
-/** The replicas the pods' controllers want: each ReplicaSet's spec.replicas once; other pods one each. */
-async function controllersScale(client: Client, pods: KObject[]): Promise<number> {
-  let total = 0;
-  const seen = new Set<string>();
-  for (const pod of pods) {
-    const ref = controllerRefOf(pod);
-    if (ref?.kind === 'ReplicaSet') {
-      if (seen.has(ref.uid)) continue;
-      seen.add(ref.uid);
-      const rs = await getIfExists(client, replicaSetsType, pod.metadata.namespace, ref.name);
-      total += rs && rs.metadata.uid === ref.uid ? Number((rs.spec as { replicas?: number }).replicas ?? 1) : 1;
-    } else {
-      total += 1;
-    }
-  }
-  return total;
+/** No disruptions while the budget cannot be computed; the rest of the status is left as it was. */
+async function failSafe(client: Client, pdb: KObject, prev: PodDisruptionBudgetStatus, message: string, now: Date): Promise<void> {
+  await writeStatus(client, pdbsType, pdb, {
+    ...prev,
+    disruptionsAllowed: 0,
+    conditions: setCondition((prev.conditions ?? []) as Condition[], {
+      type: 'DisruptionAllowed', status: 'False', reason: 'SyncFailed', message,
+      ...(prev.observedGeneration !== undefined ? { observedGeneration: prev.observedGeneration } : {}), lastTransitionTime: timestamp(now),
+    }),
+  });
 }
