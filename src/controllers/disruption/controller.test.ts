@@ -150,3 +150,35 @@ describe('disruption controller and eviction', () => {
     await assert.rejects(evict('web-a'), (err: ApiErr) => err.code === 500 && err.message === 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.');
   });
 });
+
+describe('eviction writes the budget before the pod goes (no controller running)', () => {
+  let cp: TestControlPlane;
+  before(async () => {
+    cp = await startTestControlPlane();
+  });
+  after(async () => {
+    await cp.close();
+  });
+
+  it('spends one disruption, names the pod in disruptedPods and turns the condition False at 0', async () => {
+    const created = await cp.client.create(podsType, pod('solo'));
+    await cp.client.update(podsType, { ...created, status: running }, { subresource: 'status' });
+    const budget = await cp.client.create(pdbsType, pdb('one', { minAvailable: 0 }));
+    const since = '2026-01-01T00:00:00Z';
+    await cp.client.update(pdbsType, {
+      ...budget,
+      status: {
+        observedGeneration: 1, disruptionsAllowed: 1, currentHealthy: 1, desiredHealthy: 0, expectedPods: 1,
+        conditions: [{ type: 'DisruptionAllowed', status: 'True', reason: 'SufficientPods', message: '', observedGeneration: 1, lastTransitionTime: since }],
+      },
+    }, { subresource: 'status' });
+    await cp.client.createSubresource(podsType, ns, 'solo', 'eviction', { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'solo', namespace: ns } });
+    const s = (await cp.client.get(pdbsType, ns, 'one')).status as { disruptionsAllowed: number; disruptedPods: Record<string, string>; conditions: Array<Record<string, unknown>> };
+    assert.equal(s.disruptionsAllowed, 0);
+    assert.deepEqual(Object.keys(s.disruptedPods), ['solo']);
+    assert.ok(Date.now() - Date.parse(s.disruptedPods.solo!) < 60_000);
+    assert.deepEqual(s.conditions.map((c) => `${c.status}/${c.reason}`), ['False/InsufficientPods']);
+    assert.notEqual(s.conditions[0]!.lastTransitionTime, since);
+    await assert.rejects(cp.client.get(podsType, ns, 'solo'), (err: ApiErr) => err.code === 404);
+  });
+});
