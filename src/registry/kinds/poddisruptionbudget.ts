@@ -11,7 +11,8 @@ import { validateMeta } from '../validation/meta.js';
 import { nameIsDNSSubdomain } from '../validation/names.js';
 import { validateLabelSelector } from '../validation/selector.js';
 
-export const UNHEALTHY_POD_EVICTION_POLICIES = ['IfHealthyBudget', 'AlwaysAllow'];
+// Sorted, as upstream lists them in its message.
+export const UNHEALTHY_POD_EVICTION_POLICIES = ['AlwaysAllow', 'IfHealthyBudget'];
 
 function defaults(obj: KObject): void {
   if (!isObject(obj.spec)) obj.spec = {};
