@@ -34,12 +34,17 @@ const NOT_FOUND: OpenAPIResponse = {
   body: JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server could not find the requested resource', reason: 'NotFound', details: {}, code: 404 }),
 };
 
+/** Built on first use: the schemas' data is read only when someone asks for OpenAPI. */
 export function buildOpenAPIDocuments(descriptors: readonly ResourceDescriptor[], opts: OpenAPIBuildOptions = {}): OpenAPIDocuments {
-  const docs = new Map<string, CachedDocument>();
-  for (const gv of groupVersionsOf(descriptors)) docs.set(documentKey(gv), cachedDocument(groupVersionDocument(gv, opts)));
-  const paths: Record<string, { serverRelativeURL: string }> = {};
-  for (const [key, doc] of docs) paths[key] = { serverRelativeURL: `${OPENAPI_V3_PREFIX}/${key}?hash=${doc.hash}` };
-  const root = cachedDocument({ paths });
+  let built: { docs: Map<string, CachedDocument>; root: CachedDocument } | undefined;
+  const build = () => {
+    if (built) return built;
+    const docs = new Map<string, CachedDocument>();
+    for (const gv of groupVersionsOf(descriptors)) docs.set(documentKey(gv), cachedDocument(groupVersionDocument(gv, opts)));
+    const paths: Record<string, { serverRelativeURL: string }> = {};
+    for (const [key, doc] of docs) paths[key] = { serverRelativeURL: `${OPENAPI_V3_PREFIX}/${key}?hash=${doc.hash}` };
+    return (built = { docs, root: cachedDocument({ paths }) });
+  };
 
   const serve = (doc: CachedDocument, cacheControl: string, ifNoneMatch?: string | string[]): OpenAPIResponse => {
     const headers: Record<string, string> = { ETag: doc.etag, 'Cache-Control': cacheControl, Vary: 'Accept' };
@@ -48,9 +53,12 @@ export function buildOpenAPIDocuments(descriptors: readonly ResourceDescriptor[]
   };
 
   return {
-    root,
-    document: (key) => docs.get(key),
+    get root() {
+      return build().root;
+    },
+    document: (key) => build().docs.get(key),
     answer({ path, hash, ifNoneMatch }) {
+      const { root, docs } = build();
       const trimmed = path.replace(/\/+$/, '');
       if (trimmed === OPENAPI_V3_PREFIX) return serve(root, REVALIDATE, ifNoneMatch);
       if (!trimmed.startsWith(`${OPENAPI_V3_PREFIX}/`)) return NOT_FOUND;
