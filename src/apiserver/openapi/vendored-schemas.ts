@@ -23,10 +23,13 @@ import { patchMetaFor, type TypePatchMeta } from '../../registry/patch-meta.js';
 
 type Json = Record<string, any>;
 const REF = '#/components/schemas/';
+const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
 
 export interface VendoredSchemas {
   /** `kubernetes-types@1.30.0`. */
   readonly source: string;
+  /** `group/version/Kind` of the served kinds the data was generated without (they keep open schemas). */
+  readonly absent: readonly string[];
   /** Upstream's definition name of a kind, e.g. `io.k8s.api.apps.v1.Deployment`. */
   nameOf(gvk: { group: string; version: string; kind: string }): string | undefined;
   /** The definitions a schema needs (it and every one it refers to), in OpenAPI v3 form. */
@@ -97,6 +100,11 @@ export function toV2(s: unknown): unknown {
     else if (k === 'items' || k === 'additionalProperties' || k === 'allOf') out[k] = toV2(v);
     else out[k] = v;
   }
+  // Swagger 2.0 has no oneOf: a quantity is a string there, as upstream's v2 document says.
+  if (Array.isArray(out.oneOf) && out.oneOf.every((o: Json) => Object.keys(o).length === 1 && typeof o.type === 'string')) {
+    const { oneOf, ...rest } = out;
+    return { ...rest, type: oneOf[0].type };
+  }
   if (Array.isArray(out.allOf) && out.allOf.length === 1 && out.allOf[0].$ref && Object.keys(out.allOf[0]).length === 1) {
     const { allOf, ...rest } = out;
     return { ...rest, $ref: allOf[0].$ref };
@@ -109,7 +117,7 @@ let loaded: VendoredSchemas | undefined;
 /** Reads the data once per process. */
 export function vendoredSchemas(): VendoredSchemas {
   if (loaded) return loaded;
-  const data = JSON.parse(gunzipSync(readFileSync(dataFile())).toString('utf8')) as { source: string; definitions: Record<string, Json> };
+  const data = JSON.parse(gunzipSync(readFileSync(dataFile())).toString('utf8')) as { source: string; absent: string[]; definitions: Record<string, Json> };
   const defs = data.definitions;
   const byGVK = new Map<string, string>();
   for (const [name, def] of Object.entries(defs)) {
@@ -122,12 +130,21 @@ export function vendoredSchemas(): VendoredSchemas {
   const v3 = new Map<string, Json>();
   const v3Of = (name: string) => {
     let s = v3.get(name);
-    if (!s) v3.set(name, (s = toV3(defs[name]) as Json));
+    if (!s) {
+      s = toV3(defs[name]) as Json;
+      // Upstream's v3 form of a quantity (v2 calls it a string): kubectl explain then names it `Quantity`.
+      if (name === QUANTITY) {
+        const { type: _type, ...rest } = s;
+        s = { ...rest, oneOf: [{ type: 'string' }, { type: 'number' }] };
+      }
+      v3.set(name, s);
+    }
     return s;
   };
   const closures = new Map<string, Map<string, Json>>();
   loaded = {
     source: data.source,
+    absent: data.absent,
     nameOf({ group, version, kind }) {
       const named = byGVK.get(`${group}/${version}/${kind}`);
       if (named) return named;
