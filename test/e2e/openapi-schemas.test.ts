@@ -51,6 +51,11 @@ describeWithKubectls('OpenAPI schemas of the built-in kinds', { nsPrefix: 'oas',
     });
   }
 
+  it('fields the server serves that the vendored release predates are listed, typed from the field tables', async () => {
+    expectMatch(expectOk(await kc(['explain', 'pod.spec.resources'])), /FIELD:\s+resources <ResourceRequirements>/, 'explain pod.spec.resources');
+    expectMatch(expectOk(await kc(['explain', 'pod.spec.volumes.image'])), /reference\s+<string>/, 'explain pod.spec.volumes.image');
+  });
+
   it('kubectl explain --output=plaintext-openapiv2 reads the same from /openapi/v2 (protobuf)', async () => {
     const out = expectOk(await kc(['explain', 'deployment.spec.strategy', '--output=plaintext-openapiv2']));
     expectMatch(out, /The deployment strategy to use to replace existing pods with new ones\./, 'explain v2');
