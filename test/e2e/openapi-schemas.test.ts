@@ -102,7 +102,13 @@ describeWithKubectls('OpenAPI schemas of the built-in kinds', { nsPrefix: 'oas',
     const etag = String(root.headers.etag);
     assert.match(etag, /^"[0-9A-F]{128}"$/);
     assert.equal((await get(t.server, '/openapi/v3', { 'If-None-Match': etag })).status, 304);
-    const url = (JSON.parse(root.body.toString()) as { paths: Record<string, { serverRelativeURL: string }> }).paths['apis/apps/v1']!.serverRelativeURL;
+    const rootPaths = (JSON.parse(root.body.toString()) as { paths: Record<string, { serverRelativeURL: string }> }).paths;
+    // Exactly the group versions discovery serves.
+    const core = JSON.parse((await get(t.server, '/api')).body.toString()) as { versions: string[] };
+    const groups = JSON.parse((await get(t.server, '/apis')).body.toString()) as { groups: Array<{ versions: Array<{ groupVersion: string }> }> };
+    const discovered = [...core.versions.map((v) => `api/${v}`), ...groups.groups.flatMap((g) => g.versions.map((v) => `apis/${v.groupVersion}`))];
+    assert.deepEqual(Object.keys(rootPaths).sort(), discovered.sort());
+    const url = rootPaths['apis/apps/v1']!.serverRelativeURL;
     const apps = await get(t.server, url);
     assert.equal(apps.status, 200);
     assert.equal(apps.headers['cache-control'], 'public, immutable');
