@@ -35,6 +35,7 @@ import { handleNodeProxy } from './prometheus/node-proxy.js';
 import { controlPlaneRegistry } from '../instrumentation/registries.js';
 import { buildRoutes } from './routes/table.js';
 import { findAdmittedRoute, findOpenRoute, isPublicRequest, routeRequest } from './routes/route.js';
+import { createWatchSockets, isWatchRequest } from './websocket/watch.js';
 
 export interface ApiServerOptions {
   context: ResourceContext;
@@ -245,6 +246,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   });
   // Upgrades: the agents' tunnels, and exec, attach and port-forward (sent on through them).
   const podStreams: PodStreamDeps = { ctx: opts.context, authenticator, authorizer, dial: tunnels ? (node, t) => tunnels.dial(node, t) : undefined, log: opts.log };
+  const watchSockets = createWatchSockets({ ctx: opts.context, authenticator, authorizer, watchTuning, log: opts.log });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const refuse = (err: ApiError) => socket.end(rawAnswer(err, false));
     const path = new URL(`https://localhost${req.url?.startsWith('/') ? req.url : '/'}`).pathname;
@@ -255,6 +257,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       audit.received();
       return handlePodStreamUpgrade({ ...podStreams, authorizer: audit.recording(authorizer) }, req, socket, head);
     }
+    if (isWatchRequest(new URL(`https://localhost${req.url?.startsWith('/') ? req.url : '/'}`))) return watchSockets.handleUpgrade(req, socket, head, auditor?.beginUpgrade(req, socket));
     if (!tunnels || path !== TUNNEL_PATH) return refuse(errors.notFoundPath());
     const user = authenticator.authenticate(req);
     if (!user) return refuse(errors.unauthorized());
