@@ -163,7 +163,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       }
     }
     measure.admitted(info);
-    const admitted = { ...routed, info, user };
+    const admitted = { req, res, url, path: routed.path, info, user };
     const route = findAdmittedRoute(routes, admitted);
     if (!route) throw errors.notFoundPath();
     await route.handle(admitted);

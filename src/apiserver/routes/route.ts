@@ -47,12 +47,31 @@ export interface AdmittedRoute extends RouteBase<AdmittedRequest> {
 export type Route = OpenRoute | AdmittedRoute;
 
 export function routeRequest(req: IncomingMessage, res: ServerResponse, url: URL): RouteRequest {
-  return { req, res, url, path: url.pathname.replace(/\/+$/, '') || '/' };
+  const p = url.pathname;
+  return { req, res, url, path: p.endsWith('/') ? p.replace(/\/+$/, '') || '/' : p };
+}
+
+/** The entries split by access once, in table order, so a request scans only those that apply. */
+export interface RouteTable {
+  readonly routes: readonly Route[];
+  readonly open: readonly OpenRoute[];
+  readonly public: readonly AdmittedRoute[];
+  readonly admitted: readonly AdmittedRoute[];
+}
+
+export function routeTable(routes: readonly Route[]): RouteTable {
+  const admitted = routes.filter((r): r is AdmittedRoute => r.access !== 'open');
+  return {
+    routes,
+    open: routes.filter((r): r is OpenRoute => r.access === 'open'),
+    public: admitted.filter((r) => r.access === 'public'),
+    admitted,
+  };
 }
 
 /** The first `open` entry for this request, looked up before any credential is read. */
-export function findOpenRoute(routes: readonly Route[], r: RouteRequest): OpenRoute | undefined {
-  for (const route of routes) if (route.access === 'open' && route.match(r)) return route;
+export function findOpenRoute(table: RouteTable, r: RouteRequest): OpenRoute | undefined {
+  for (const route of table.open) if (route.match(r)) return route;
   return undefined;
 }
 
@@ -61,13 +80,14 @@ export function findOpenRoute(routes: readonly Route[], r: RouteRequest): OpenRo
  * path alone, so this is known before the request's attributes are parsed (an anonymous caller
  * gets 401 before it could learn anything from a 400 about its path).
  */
-export function isPublicRequest(routes: readonly Route[], r: RouteRequest): boolean {
+export function isPublicRequest(table: RouteTable, r: RouteRequest): boolean {
   if (r.req.method !== 'GET') return false;
-  return routes.some((route) => route.access === 'public' && route.match(r as AdmittedRequest));
+  for (const route of table.public) if (route.match(r as AdmittedRequest)) return true;
+  return false;
 }
 
 /** The first `public` or `authorized` entry that matches the admitted request. */
-export function findAdmittedRoute(routes: readonly Route[], r: AdmittedRequest): AdmittedRoute | undefined {
-  for (const route of routes) if (route.access !== 'open' && route.match(r)) return route;
+export function findAdmittedRoute(table: RouteTable, r: AdmittedRequest): AdmittedRoute | undefined {
+  for (const route of table.admitted) if (route.match(r)) return route;
   return undefined;
 }

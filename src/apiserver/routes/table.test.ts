@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { buildRoutes, type RouteDeps } from './table.js';
-import { findAdmittedRoute, findOpenRoute, isPublicRequest, routeRequest, type Route } from './route.js';
+import { findAdmittedRoute, findOpenRoute, isPublicRequest, routeRequest, type RouteTable } from './route.js';
 import { parseRequestInfo } from '../request-info.js';
 import { ApiError } from '../errors.js';
 import type { JoinEndpoint } from '../join/join-endpoint.js';
@@ -29,7 +29,7 @@ function request(method: string, target: string) {
 }
 
 /** The entry that answers, as the server looks it up: open ones first, then after admission. */
-function routeFor(routes: Route[], method: string, target: string): string | undefined {
+function routeFor(routes: RouteTable, method: string, target: string): string | undefined {
   const r = request(method, target);
   const open = findOpenRoute(routes, r);
   if (open) return open.name;
@@ -103,7 +103,7 @@ describe('the API server route table', () => {
   });
 
   it('has unique names and ends with the resource catch-all', () => {
-    const names = routes.map((r) => r.name);
+    const names = routes.routes.map((r) => r.name);
     assert.equal(new Set(names).size, names.length);
     assert.equal(names.at(-1), 'resources');
   });

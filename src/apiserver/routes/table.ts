@@ -12,7 +12,7 @@ import { METRICS_PATH } from '../prometheus/metrics-endpoint.js';
 import { isNodeProxyPath } from '../prometheus/node-proxy.js';
 import { OPENAPI_V2_PATH } from '../openapi/v2-documents.js';
 import { sendDiscoveryRoot, sendDocument, sendOpenAPIV2, sendOpenAPIV3, type ServedDocuments } from './documents.js';
-import type { AdmittedRequest, Route } from './route.js';
+import { routeTable, type AdmittedRequest, type Route, type RouteTable } from './route.js';
 
 export interface RouteDeps {
   /** /cacerts and the agents' join, which check the join token themselves. */
@@ -37,7 +37,7 @@ const HEALTH = /^\/(healthz|livez|readyz)(\/|$)/;
 const nonResource = (r: AdmittedRequest) => r.info.kind === 'nonresource';
 const ok = (r: AdmittedRequest) => sendText(r.req, r.res, 200, 'ok', 'text/plain; charset=utf-8');
 
-export function buildRoutes(d: RouteDeps): Route[] {
+export function buildRoutes(d: RouteDeps): RouteTable {
   const join = d.join;
   const version = (r: AdmittedRequest) => sendText(r.req, r.res, 200, d.version, 'application/json');
   const routes: Route[] = [];
@@ -120,5 +120,5 @@ export function buildRoutes(d: RouteDeps): Route[] {
     },
     { name: 'resources', access: 'authorized', match: ({ info }) => info.kind === 'resource', handle: (r) => d.resource(r) },
   );
-  return routes;
+  return routeTable(routes);
 }
