@@ -36,6 +36,7 @@ import { controlPlaneRegistry } from '../instrumentation/registries.js';
 import { buildRoutes } from './routes/table.js';
 import { findAdmittedRoute, findOpenRoute, isPublicRequest, routeRequest } from './routes/route.js';
 import { createWatchSockets, isWatchRequest } from './websocket/watch.js';
+import { dispatchUpgrade, type UpgradeDeps, type UpgradeRoute } from './routes/upgrades.js';
 
 export interface ApiServerOptions {
   context: ResourceContext;
@@ -247,24 +248,40 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   // Upgrades: the agents' tunnels, and exec, attach and port-forward (sent on through them).
   const podStreams: PodStreamDeps = { ctx: opts.context, authenticator, authorizer, dial: tunnels ? (node, t) => tunnels.dial(node, t) : undefined, log: opts.log };
   const watchSockets = createWatchSockets({ ctx: opts.context, authenticator, authorizer, watchTuning, log: opts.log });
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const refuse = (err: ApiError) => socket.end(rawAnswer(err, false));
-    const path = new URL(`https://localhost${req.url?.startsWith('/') ? req.url : '/'}`).pathname;
-    if (isPodStreamPath(path)) {
-      const audit = auditor?.beginUpgrade(req, socket);
-      if (!audit) return handlePodStreamUpgrade(podStreams, req, socket, head);
-      audit.identify(authenticator.authenticate(req));
-      audit.received();
-      return handlePodStreamUpgrade({ ...podStreams, authorizer: audit.recording(authorizer) }, req, socket, head);
-    }
-    if (isWatchRequest(new URL(`https://localhost${req.url?.startsWith('/') ? req.url : '/'}`))) return watchSockets.handleUpgrade(req, socket, head, auditor?.beginUpgrade(req, socket));
-    if (!tunnels || path !== TUNNEL_PATH) return refuse(errors.notFoundPath());
-    const user = authenticator.authenticate(req);
-    if (!user) return refuse(errors.unauthorized());
-    const node = nodeNameOf(user);
-    if (node === undefined) return refuse(errors.forbidden(`only nodes open tunnels; ${user.name} is not a node`));
-    tunnels.accept(req, socket, head, node);
-  });
+  const upgradeRoutes: UpgradeRoute[] = [
+    {
+      name: 'pod streams',
+      access: 'own',
+      match: (url) => isPodStreamPath(url.pathname),
+      handle: (req, socket, head) => {
+        const audit = auditor?.beginUpgrade(req, socket);
+        if (!audit) return handlePodStreamUpgrade(podStreams, req, socket, head);
+        audit.identify(authenticator.authenticate(req));
+        audit.received();
+        handlePodStreamUpgrade({ ...podStreams, authorizer: audit.recording(authorizer) }, req, socket, head);
+      },
+    },
+    { name: 'watch', access: 'own', match: isWatchRequest, handle: (req, socket, head) => watchSockets.handleUpgrade(req, socket, head, auditor?.beginUpgrade(req, socket)) },
+  ];
+  if (tunnels) {
+    upgradeRoutes.push({
+      name: 'tunnel',
+      access: 'authenticated',
+      match: (url) => url.pathname === TUNNEL_PATH,
+      handle: (req, socket, head, user) => {
+        const node = nodeNameOf(user!);
+        if (node === undefined) throw errors.forbidden(`only nodes open tunnels; ${user!.name} is not a node`);
+        tunnels.accept(req, socket, head, node);
+      },
+    });
+  }
+  const upgradeDeps: UpgradeDeps = {
+    authenticate: (req) => authenticator.authenticate(req),
+    refuse: (socket, err) => socket.end(rawAnswer(err, false)),
+    unauthorized: () => errors.unauthorized(),
+    notFound: () => errors.notFoundPath(),
+  };
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => dispatchUpgrade(upgradeRoutes, upgradeDeps, req, socket, head));
   // CONNECT is no verb of this API; without this listener Node would drop the connection silently.
   server.on('connect', (req: IncomingMessage, socket: Duplex) => {
     socket.end(rawAnswer(errors.methodNotAllowed(), false));
