@@ -106,6 +106,14 @@ describe('watch over a WebSocket', { timeout: 90_000 }, () => {
     assert.equal(none.status, 401);
   });
 
+  it('counts the socket watches in the request metrics', async () => {
+    const metrics = expectOk(await kubectl(['get', '--raw', '/metrics']));
+    // Two sockets above watched configmaps in default, one with timeoutSeconds; all have ended.
+    const switched = /^apiserver_request_total\{verb="WATCH",group="",version="v1",resource="configmaps",subresource="",scope="namespace",component="apiserver",code="101"\} (\d+)$/m.exec(metrics);
+    assert.ok(switched && Number(switched[1]) >= 2, `WATCH configmaps code 101 counted: ${switched?.[0]}`);
+    assert.match(metrics, /^apiserver_request_total\{[^}]*resource="configmaps"[^}]*code="403"\} \d+$/m);
+  });
+
   it('answers 404 for a kind it does not serve, before the handshake', async () => {
     const missing = await open('/apis/example.com/v1/widgets?watch=true', ['binary.k8s.io', bearer(ADMIN_TOKEN)]);
     assert.ok('status' in missing);

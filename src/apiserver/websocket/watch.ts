@@ -19,6 +19,7 @@ import type { WatchTuning } from '../handlers/watch.js';
 import type { ResourceContext } from '../resources/context.js';
 import type { AuditRecord } from '../audit/auditor.js';
 import { refuseUpgrade } from '../../tunnel/http-upgrade.js';
+import { RequestMeasure } from '../prometheus/request-metrics.js';
 import { readBearerProtocol } from './bearer-protocol.js';
 
 /** The subprotocols a watch may be opened with; the first the client offers is chosen. */
@@ -47,8 +48,18 @@ export function createWatchSockets(deps: WatchSocketDeps) {
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, handleProtocols: (offered) => chooseProtocol([...offered]) ?? false });
   return {
     handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, audit?: AuditRecord): void {
-      serve(deps, wss, req, socket, head, audit).catch((err) => {
+      // Counted in the request metrics like a watch over HTTP: long-running once admitted, with the
+      // status the client saw (101 once switched) when the socket ends.
+      const measure = new RequestMeasure(req);
+      let counted = false;
+      const finished = (statusCode: number) => {
+        if (counted) return;
+        counted = true;
+        measure.finished({ statusCode } as ServerResponse);
+      };
+      serve(deps, wss, req, socket, head, audit, measure, () => socket.once('close', () => finished(101))).catch((err) => {
         const apiErr = err instanceof ApiError ? err : new ApiError(500, 'InternalError', (err as Error)?.message ?? String(err));
+        finished(apiErr.code);
         if (!(err instanceof ApiError)) deps.log(`websocket ${req.url}: ${apiErr.message}`);
         audit?.failed(apiErr);
         refuseUpgrade(socket, apiErr.code, JSON.stringify(apiErr.toStatus()), 'application/json');
@@ -65,7 +76,16 @@ function chooseProtocol(offered: string[]): string | undefined {
   return offered.find((p) => WATCH_SUBPROTOCOLS.includes(p));
 }
 
-async function serve(deps: WatchSocketDeps, wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer, audit?: AuditRecord): Promise<void> {
+async function serve(
+  deps: WatchSocketDeps,
+  wss: WebSocketServer,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  audit: AuditRecord | undefined,
+  measure: RequestMeasure,
+  switched: () => void,
+): Promise<void> {
   if (req.method !== 'GET') throw errors.methodNotAllowed();
   if (req.headers.upgrade?.toLowerCase() !== 'websocket') throw errors.badRequest('a watch can be upgraded to a websocket only');
   const version = req.headers['sec-websocket-version'];
@@ -95,6 +115,7 @@ async function serve(deps: WatchSocketDeps, wss: WebSocketServer, req: IncomingM
     if (err instanceof BadPathError) throw errors.badRequest(err.message);
     throw err;
   }
+  measure.info = info;
   audit?.received(info);
   const decision = await deps.authorizer.authorize(user, info);
   audit?.authorized(decision);
@@ -102,6 +123,7 @@ async function serve(deps: WatchSocketDeps, wss: WebSocketServer, req: IncomingM
     const message = forbiddenMessage(user, info);
     throw errors.forbidden(decision.reason ? `${message}: ${decision.reason}` : message, { group: info.group, resource: info.resource }, info.name);
   }
+  measure.admitted(info);
   // The watch handler sees the socket as its request (closed when the socket is) and response (one
   // message per event line). It throws before its first write for a path it does not serve; only
   // then is the handshake made, so a refusal is still an HTTP answer.
@@ -109,6 +131,7 @@ async function serve(deps: WatchSocketDeps, wss: WebSocketServer, req: IncomingM
   const asResponse = new SocketResponse(() =>
     new Promise<WebSocket>((resolve) =>
       wss.handleUpgrade(req, socket, head, (ws) => {
+        switched();
         ws.on('error', () => ws.terminate());
         resolve(ws);
       }),
