@@ -30,6 +30,7 @@ import { certificateSigningRequest } from './kinds/csr.js';
 import { customResourceDefinition } from './kinds/crd.js';
 import { localSubjectAccessReview, selfSubjectAccessReview, selfSubjectReview, selfSubjectRulesReview, subjectAccessReview } from './kinds/reviews.js';
 import { tokenReview } from './kinds/reviews.js';
+import { resourceQuota } from './kinds/resourcequota.js';
 
 /** The key the table module uses: `Kind` for core/v1, `Kind.group` otherwise. */
 export const tableKey = (d: Pick<ResourceDescriptor, 'group' | 'kind'>) => (d.group ? `${d.kind}.${d.group}` : d.kind);
@@ -79,6 +80,7 @@ export const descriptors: ResourceDescriptor[] = [
   persistentVolumeClaim,
   storageClass,
   statefulSet,
+  resourceQuota,
 ].map(withTable);
 
 const gv = (group: string, version: string) => `${group}/${version}`;

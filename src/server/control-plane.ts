@@ -40,6 +40,8 @@ import { createDynamicRegistry } from '../registry/dynamic.js';
 import { serveCustomResources, type CrdServing } from '../apiserver/crd/serve.js';
 import { crdTerminatingAdmission } from '../apiserver/crd/admission.js';
 import { followStoredKinds, liveNamespacedTypes } from '../apiserver/crd/served-kinds.js';
+import { resourceQuotaAdmission } from '../apiserver/admission/resource-quota.js';
+import { runResourceQuotaController } from '../controllers/quota/resource-quota.js';
 
 export interface ControlPlaneOptions {
   backend: Backend;
@@ -118,6 +120,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       serviceAccountAdmission(base),
       certificateSigningAdmission({ authorizer: unionAuthorizer(systemMastersAuthorizer, rbac.authorizer) }),
       crdTerminatingAdmission((name) => crds?.isTerminating(name) ?? false),
+      resourceQuotaAdmission(base),
     ],
     webhooks: createWebhookAdmission({ ...base, onIgnoredFailure: (webhook, message) => o.log.warn('admission webhook failed open', { webhook, error: message }) }),
   };
@@ -198,6 +201,9 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       const workloads = await runWorkloadControllers({ client, onError: (controller, key, err) => warn(controller)(key, err) }, signal);
       const volumes = await runVolumeControllers({ client, localStorage: o.localStorage, onError: (controller, key, err) => warn(controller)(key, err) }, signal);
       stopped.push(cluster.stopped, workloads.stopped, volumes.stopped);
+      const quotaKinds = registry.descriptors.filter((d) => d.namespaced && !d.ephemeral && !d.conversion).map((d) => ({ group: d.group, version: d.version, resource: d.plural }));
+      const quotas = await runResourceQuotaController({ client, kinds: quotaKinds, onError: (key, err) => warn('resourcequota')(key, err) }, signal);
+      stopped.push(quotas.stopped);
       if (o.certificateAuthorities) {
         const certificates = await runCertificateControllers({ client, cas: o.certificateAuthorities, onError: (controller, key, err) => warn(controller)(key, err) }, signal);
         stopped.push(certificates.stopped);

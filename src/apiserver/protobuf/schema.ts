@@ -269,6 +269,13 @@ export const MESSAGES: Record<string, string> = {
   CertificateSigningRequestStatus: 'conditions=1:CertificateSigningRequestCondition[] certificate=2:bytes',
   CertificateSigningRequestCondition:
     'type=1:string status=6:string reason=2:string message=3:string lastUpdateTime=4:Time lastTransitionTime=5:Time',
+
+  // core/v1 ResourceQuota (`kubectl create quota`).
+  ResourceQuota: 'metadata=1:ObjectMeta spec=2:ResourceQuotaSpec status=3:ResourceQuotaStatus',
+  ResourceQuotaSpec: 'hard=1:map<string,Quantity> scopes=2:string[] scopeSelector=3:ScopeSelector?',
+  ScopeSelector: 'matchExpressions=1:ScopedResourceSelectorRequirement[]',
+  ScopedResourceSelectorRequirement: 'scopeName=1:string operator=2:string values=3:string[]',
+  ResourceQuotaStatus: 'hard=1:map<string,Quantity> used=2:map<string,Quantity>',
 };
 
 /** Top-level kinds we can decode, keyed by `apiVersion/kind` as they appear in TypeMeta. */
@@ -300,6 +307,7 @@ export const TOP_LEVEL: Record<string, string> = {
   'authentication.k8s.io/v1/TokenReview': 'TokenReview',
   'autoscaling/v1/Scale': 'Scale',
   'certificates.k8s.io/v1/CertificateSigningRequest': 'CertificateSigningRequest',
+  'v1/ResourceQuota': 'ResourceQuota',
 };
 
 /**
