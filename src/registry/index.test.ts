@@ -45,6 +45,7 @@ test('short names, categories and scope match kube-apiserver', () => {
     'storage.k8s.io/storageclasses': { short: ['sc'], namespaced: false },
     'apps/statefulsets': { short: ['sts'], all: true, namespaced: true },
     '/resourcequotas': { short: ['quota'], namespaced: true },
+    '/limitranges': { short: ['limits'], namespaced: true },
   };
   for (const [key, w] of Object.entries(want)) {
     const [group, plural] = key.split('/') as [string, string];

@@ -31,6 +31,7 @@ import { customResourceDefinition } from './kinds/crd.js';
 import { localSubjectAccessReview, selfSubjectAccessReview, selfSubjectReview, selfSubjectRulesReview, subjectAccessReview } from './kinds/reviews.js';
 import { tokenReview } from './kinds/reviews.js';
 import { resourceQuota } from './kinds/resourcequota.js';
+import { limitRange } from './kinds/limitrange.js';
 
 /** The key the table module uses: `Kind` for core/v1, `Kind.group` otherwise. */
 export const tableKey = (d: Pick<ResourceDescriptor, 'group' | 'kind'>) => (d.group ? `${d.kind}.${d.group}` : d.kind);
@@ -81,6 +82,7 @@ export const descriptors: ResourceDescriptor[] = [
   storageClass,
   statefulSet,
   resourceQuota,
+  limitRange,
 ].map(withTable);
 
 const gv = (group: string, version: string) => `${group}/${version}`;

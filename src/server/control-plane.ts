@@ -41,6 +41,7 @@ import { serveCustomResources, type CrdServing } from '../apiserver/crd/serve.js
 import { crdTerminatingAdmission } from '../apiserver/crd/admission.js';
 import { followStoredKinds, liveNamespacedTypes } from '../apiserver/crd/served-kinds.js';
 import { resourceQuotaAdmission } from '../apiserver/admission/resource-quota.js';
+import { limitRanger } from '../apiserver/admission/limit-ranger.js';
 import { runResourceQuotaController } from '../controllers/quota/resource-quota.js';
 
 export interface ControlPlaneOptions {
@@ -120,6 +121,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       serviceAccountAdmission(base),
       certificateSigningAdmission({ authorizer: unionAuthorizer(systemMastersAuthorizer, rbac.authorizer) }),
       crdTerminatingAdmission((name) => crds?.isTerminating(name) ?? false),
+      limitRanger(base),
       resourceQuotaAdmission(base),
     ],
     webhooks: createWebhookAdmission({ ...base, onIgnoredFailure: (webhook, message) => o.log.warn('admission webhook failed open', { webhook, error: message }) }),

@@ -18,6 +18,7 @@ import { persistentVolumeClaimTypes } from '../kinds/persistentvolumeclaim.js';
 import { statefulSetTypes } from '../kinds/statefulset.js';
 import { storageClassTypes } from '../kinds/storageclass.js';
 import { resourceQuotaTypes } from '../kinds/resourcequota.js';
+import { limitRangeTypes } from '../kinds/limitrange.js';
 
 /** `group/Kind` ('' group for core) → the table entry of its top-level object. */
 const roots: Readonly<Record<string, string>> = {
@@ -62,6 +63,7 @@ const roots: Readonly<Record<string, string>> = {
   'storage.k8s.io/StorageClass': 'StorageClass',
   'apps/StatefulSet': 'StatefulSet',
   '/ResourceQuota': 'ResourceQuota',
+  '/LimitRange': 'LimitRange',
   // Bodies of subresources and options, which are not stored kinds.
   'autoscaling/Scale': 'Scale',
   'policy/Eviction': 'Eviction',
@@ -78,6 +80,7 @@ export function allSpecs(): ReadonlyMap<string, string> {
   const groups: TypeSpecs[] = [metaTypes, corePodTypes, coreTypes, appsTypes, batchTypes, coordinationTypes, discoveryTypes, eventsTypes, networkingTypes, rbacTypes, reviewTypes, autoscalingTypes, policyTypes, hpaTypes, podTemplateTypes, controllerRevisionTypes, webhookConfigurationTypes, customResourceDefinitionTypes, persistentVolumeTypes, persistentVolumeClaimTypes, storageClassTypes, statefulSetTypes];
   groups.push(csrTypes);
   groups.push(resourceQuotaTypes);
+  groups.push(limitRangeTypes);
   for (const group of groups) {
     for (const [name, spec] of Object.entries(group)) {
       if (merged.has(name)) throw new Error(`field tables: type ${name} is defined twice`);
