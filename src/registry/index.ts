@@ -32,6 +32,8 @@ import { localSubjectAccessReview, selfSubjectAccessReview, selfSubjectReview, s
 import { tokenReview } from './kinds/reviews.js';
 import { resourceQuota } from './kinds/resourcequota.js';
 import { limitRange } from './kinds/limitrange.js';
+import { ingress } from './kinds/ingress.js';
+import { ingressClass } from './kinds/ingressclass.js';
 
 /** The key the table module uses: `Kind` for core/v1, `Kind.group` otherwise. */
 export const tableKey = (d: Pick<ResourceDescriptor, 'group' | 'kind'>) => (d.group ? `${d.kind}.${d.group}` : d.kind);
@@ -83,6 +85,8 @@ export const descriptors: ResourceDescriptor[] = [
   statefulSet,
   resourceQuota,
   limitRange,
+  ingress,
+  ingressClass,
 ].map(withTable);
 
 const gv = (group: string, version: string) => `${group}/${version}`;

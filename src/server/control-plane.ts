@@ -42,6 +42,7 @@ import { crdTerminatingAdmission } from '../apiserver/crd/admission.js';
 import { followStoredKinds, liveNamespacedTypes } from '../apiserver/crd/served-kinds.js';
 import { resourceQuotaAdmission } from '../apiserver/admission/resource-quota.js';
 import { limitRanger } from '../apiserver/admission/limit-ranger.js';
+import { defaultIngressClass } from '../apiserver/admission/default-ingress-class.js';
 import { runResourceQuotaController } from '../controllers/quota/resource-quota.js';
 
 export interface ControlPlaneOptions {
@@ -122,6 +123,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       certificateSigningAdmission({ authorizer: unionAuthorizer(systemMastersAuthorizer, rbac.authorizer) }),
       crdTerminatingAdmission((name) => crds?.isTerminating(name) ?? false),
       limitRanger(base),
+      defaultIngressClass(base),
       resourceQuotaAdmission(base),
     ],
     webhooks: createWebhookAdmission({ ...base, onIgnoredFailure: (webhook, message) => o.log.warn('admission webhook failed open', { webhook, error: message }) }),

@@ -12,7 +12,7 @@ const pod = (ns: string, name: string, extra = '') =>
   `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: ${ns}}\nspec:\n${extra}  containers: [{name: app, image: busybox}]\n`;
 
 describeWithKubectls('quotas, limit ranges, ingresses, priorities and replication controllers', { nsPrefix: 'policy', timeout: 90_000 }, (t) => {
-  const { kc, ns } = t;
+  const { kc, ns, index } = t;
 
   it('a quota of two pods refuses the third with 403 exceeded quota, and describe shows the usage', async () => {
     assert.equal(expectOk(await kc(['create', 'quota', 'two-pods', '-n', ns, '--hard=pods=2,services=5'])).trim(), 'resourcequota/two-pods created');
@@ -53,5 +53,19 @@ describeWithKubectls('quotas, limit ranges, ingresses, priorities and replicatio
     const greedy = pod(ns, 'greedy').replace('image: busybox}', 'image: busybox, resources: {limits: {cpu: "2"}}}');
     expectError(await kc(['create', '-f', '-'], { input: greedy }), /pods "greedy" is forbidden: maximum cpu usage per Container is 1, but limit is 2\./);
     expectMatch(expectOk(await kc(['describe', 'limits', 'defaults', '-n', ns])), /Container\s+cpu\s+-\s+1\s+250m\s+500m\s+-/);
+  });
+
+  it('an Ingress without a class gets the default IngressClass; bad paths are refused', async () => {
+    const cls = `apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata:\n  name: traefik-${index}\n  annotations: {ingressclass.kubernetes.io/is-default-class: "true"}\nspec: {controller: traefik.io/ingress-controller}\n`;
+    expectOk(await kc(['apply', '-f', '-'], { input: cls }));
+    expectMatch(expectOk(await kc(['get', 'ingressclass', `traefik-${index}`])), new RegExp(`^NAME\\s+CONTROLLER\\s+PARAMETERS\\s+AGE\\ntraefik-${index}\\s+traefik.io/ingress-controller\\s+<none>\\s+\\d+s$`, 'm'));
+    assert.equal(expectOk(await kc(['create', 'ingress', 'web', '-n', ns, '--rule=web.example.com/=web:80'])).trim(), 'ingress.networking.k8s.io/web created');
+    assert.equal(expectOk(await kc(['get', 'ingress', 'web', '-n', ns, '-o', 'jsonpath={.spec.ingressClassName}'])), `traefik-${index}`);
+    expectMatch(expectOk(await kc(['get', 'ing', '-n', ns])), new RegExp(`^NAME\\s+CLASS\\s+HOSTS\\s+ADDRESS\\s+PORTS\\s+AGE\\nweb\\s+traefik-${index}\\s+web.example.com\\s+80\\s+\\d+s$`, 'm'));
+    const bad = `apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: bad, namespace: ${ns}}\nspec:\n  rules:\n  - host: 10.0.0.1\n    http: {paths: [{path: relative, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}\n`;
+    const refused = expectError(await kc(['create', '-f', '-'], { input: bad }), /The Ingress "bad" is invalid/);
+    assert.match(refused, /spec.rules\[0\].host: Invalid value: "10.0.0.1": must be a DNS name, not an IP address/);
+    assert.match(refused, /spec.rules\[0\].http.paths\[0\].path: Invalid value: "relative": must be an absolute path/);
+    expectOk(await kc(['delete', 'ingressclass', `traefik-${index}`]));
   });
 });

@@ -19,6 +19,8 @@ import { statefulSetTypes } from '../kinds/statefulset.js';
 import { storageClassTypes } from '../kinds/storageclass.js';
 import { resourceQuotaTypes } from '../kinds/resourcequota.js';
 import { limitRangeTypes } from '../kinds/limitrange.js';
+import { ingressTypes } from '../kinds/ingress.js';
+import { ingressClassTypes } from '../kinds/ingressclass.js';
 
 /** `group/Kind` ('' group for core) → the table entry of its top-level object. */
 const roots: Readonly<Record<string, string>> = {
@@ -64,6 +66,8 @@ const roots: Readonly<Record<string, string>> = {
   'apps/StatefulSet': 'StatefulSet',
   '/ResourceQuota': 'ResourceQuota',
   '/LimitRange': 'LimitRange',
+  'networking.k8s.io/Ingress': 'Ingress',
+  'networking.k8s.io/IngressClass': 'IngressClass',
   // Bodies of subresources and options, which are not stored kinds.
   'autoscaling/Scale': 'Scale',
   'policy/Eviction': 'Eviction',
@@ -81,6 +85,7 @@ export function allSpecs(): ReadonlyMap<string, string> {
   groups.push(csrTypes);
   groups.push(resourceQuotaTypes);
   groups.push(limitRangeTypes);
+  groups.push(ingressTypes, ingressClassTypes);
   for (const group of groups) {
     for (const [name, spec] of Object.entries(group)) {
       if (merged.has(name)) throw new Error(`field tables: type ${name} is defined twice`);
