@@ -34,6 +34,7 @@ import { resourceQuota } from './kinds/resourcequota.js';
 import { limitRange } from './kinds/limitrange.js';
 import { ingress } from './kinds/ingress.js';
 import { ingressClass } from './kinds/ingressclass.js';
+import { replicationController } from './kinds/replicationcontroller.js';
 
 /** The key the table module uses: `Kind` for core/v1, `Kind.group` otherwise. */
 export const tableKey = (d: Pick<ResourceDescriptor, 'group' | 'kind'>) => (d.group ? `${d.kind}.${d.group}` : d.kind);
@@ -87,6 +88,7 @@ export const descriptors: ResourceDescriptor[] = [
   limitRange,
   ingress,
   ingressClass,
+  replicationController,
 ].map(withTable);
 
 const gv = (group: string, version: string) => `${group}/${version}`;

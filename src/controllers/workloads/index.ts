@@ -5,6 +5,7 @@ import { runDeploymentController } from './deployment/controller.js';
 import { runJobController } from './job/controller.js';
 import { runReplicaSetController } from './replicaset.js';
 import { runStatefulSetController } from './statefulset/controller.js';
+import { runReplicationControllerController } from './replicationcontroller.js';
 import { newPodCreationBudget } from './pod-control.js';
 import { podsType } from './resources.js';
 import { startObjectCache } from '../runtime/object-cache.js';
@@ -32,6 +33,7 @@ export async function runWorkloadControllers(opts: WorkloadControllersOptions, s
     await runDeploymentController({ client, onError: report('deployment') }, signal),
     await runDaemonSetController({ client, podCreations, onError: report('daemonset') }, signal),
     await runStatefulSetController({ client, pods, podCreations, onError: report('statefulset') }, signal),
+    await runReplicationControllerController({ client, pods, podCreations, onError: report('replicationcontroller') }, signal),
     await runJobController({ client, podCreations, onError: report('job'), podFailureBackoff: opts.jobPodFailureBackoffMs !== undefined ? { baseMs: opts.jobPodFailureBackoffMs } : {} }, signal),
   ];
   return { stopped: Promise.all(running.map((r) => r.stopped)).then(() => undefined) };

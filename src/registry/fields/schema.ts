@@ -21,6 +21,7 @@ import { resourceQuotaTypes } from '../kinds/resourcequota.js';
 import { limitRangeTypes } from '../kinds/limitrange.js';
 import { ingressTypes } from '../kinds/ingress.js';
 import { ingressClassTypes } from '../kinds/ingressclass.js';
+import { replicationControllerTypes } from '../kinds/replicationcontroller.js';
 
 /** `group/Kind` ('' group for core) → the table entry of its top-level object. */
 const roots: Readonly<Record<string, string>> = {
@@ -68,6 +69,7 @@ const roots: Readonly<Record<string, string>> = {
   '/LimitRange': 'LimitRange',
   'networking.k8s.io/Ingress': 'Ingress',
   'networking.k8s.io/IngressClass': 'IngressClass',
+  '/ReplicationController': 'ReplicationController',
   // Bodies of subresources and options, which are not stored kinds.
   'autoscaling/Scale': 'Scale',
   'policy/Eviction': 'Eviction',
@@ -86,6 +88,7 @@ export function allSpecs(): ReadonlyMap<string, string> {
   groups.push(resourceQuotaTypes);
   groups.push(limitRangeTypes);
   groups.push(ingressTypes, ingressClassTypes);
+  groups.push(replicationControllerTypes);
   for (const group of groups) {
     for (const [name, spec] of Object.entries(group)) {
       if (merged.has(name)) throw new Error(`field tables: type ${name} is defined twice`);
