@@ -49,6 +49,8 @@ test('short names, categories and scope match kube-apiserver', () => {
     'networking.k8s.io/ingresses': { short: ['ing'], namespaced: true },
     'networking.k8s.io/ingressclasses': { namespaced: false },
     '/replicationcontrollers': { short: ['rc'], all: true, namespaced: true },
+    'scheduling.k8s.io/priorityclasses': { short: ['pc'], namespaced: false },
+    'node.k8s.io/runtimeclasses': { namespaced: false },
   };
   for (const [key, w] of Object.entries(want)) {
     const [group, plural] = key.split('/') as [string, string];

@@ -35,6 +35,8 @@ import { limitRange } from './kinds/limitrange.js';
 import { ingress } from './kinds/ingress.js';
 import { ingressClass } from './kinds/ingressclass.js';
 import { replicationController } from './kinds/replicationcontroller.js';
+import { priorityClass } from './kinds/priorityclass.js';
+import { runtimeClass } from './kinds/runtimeclass.js';
 
 /** The key the table module uses: `Kind` for core/v1, `Kind.group` otherwise. */
 export const tableKey = (d: Pick<ResourceDescriptor, 'group' | 'kind'>) => (d.group ? `${d.kind}.${d.group}` : d.kind);
@@ -89,6 +91,8 @@ export const descriptors: ResourceDescriptor[] = [
   ingress,
   ingressClass,
   replicationController,
+  priorityClass,
+  runtimeClass,
 ].map(withTable);
 
 const gv = (group: string, version: string) => `${group}/${version}`;

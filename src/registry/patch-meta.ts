@@ -127,6 +127,8 @@ const byGroupKind: ReadonlyMap<string, TypePatchMeta> = new Map([
   ['/LimitRange', metadataOnly],
   ['networking.k8s.io/Ingress', metadataOnly],
   ['networking.k8s.io/IngressClass', metadataOnly],
+  ['scheduling.k8s.io/PriorityClass', metadataOnly],
+  ['node.k8s.io/RuntimeClass', metadataOnly],
   // endpoints and ports of a slice are replaced whole.
   ['discovery.k8s.io/EndpointSlice', metadataOnly],
   ['events.k8s.io/Event', metadataOnly],

@@ -43,6 +43,8 @@ import { followStoredKinds, liveNamespacedTypes } from '../apiserver/crd/served-
 import { resourceQuotaAdmission } from '../apiserver/admission/resource-quota.js';
 import { limitRanger } from '../apiserver/admission/limit-ranger.js';
 import { defaultIngressClass } from '../apiserver/admission/default-ingress-class.js';
+import { priorityAdmission } from '../apiserver/admission/priority.js';
+import { ensureSystemPriorityClasses } from './priority-classes.js';
 import { runResourceQuotaController } from '../controllers/quota/resource-quota.js';
 
 export interface ControlPlaneOptions {
@@ -124,6 +126,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       crdTerminatingAdmission((name) => crds?.isTerminating(name) ?? false),
       limitRanger(base),
       defaultIngressClass(base),
+      priorityAdmission(base),
       resourceQuotaAdmission(base),
     ],
     webhooks: createWebhookAdmission({ ...base, onIgnoredFailure: (webhook, message) => o.log.warn('admission webhook failed open', { webhook, error: message }) }),
@@ -148,6 +151,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     await allocator.start();
     await bootstrapCluster(ctx, { advertiseAddress: o.advertiseAddress, port: o.port, serviceIP: apiServiceIP(o.serviceCidr), serviceCidr: o.serviceCidr, sharedDatastore: !!o.ha });
     await ensureDefaultPolicy(ctx);
+    await ensureSystemPriorityClasses(ctx);
     const client = createLocalClient(ctx);
     crds = await serveCustomResources({ ctx, registry: served, client, onError: (key, err) => o.log.warn('customresourcedefinitions', { key, error: (err as Error)?.message ?? String(err) }) }, controllers.signal);
     running.push(crds.stopped);

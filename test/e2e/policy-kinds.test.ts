@@ -68,4 +68,33 @@ describeWithKubectls('quotas, limit ranges, ingresses, priorities and replicatio
     assert.match(refused, /spec.rules\[0\].http.paths\[0\].path: Invalid value: "relative": must be an absolute path/);
     expectOk(await kc(['delete', 'ingressclass', `traefik-${index}`]));
   });
+
+  it('a pod with priorityClassName gets its priority; the system classes exist', async () => {
+    assert.equal(expectOk(await kc(['create', 'priorityclass', `high-${index}`, '--value=1000', '--description=important'])).trim(), `priorityclass.scheduling.k8s.io/high-${index} created`);
+    expectMatch(expectOk(await kc(['get', 'pc'])), /^system-node-critical\s+2000001000\s+false\s+\S+\s+PreemptLowerPriority$/m);
+    expectOk(await kc(['create', '-f', '-'], { input: pod(ns, 'important', `  priorityClassName: high-${index}\n`) }));
+    assert.equal(expectOk(await kc(['get', 'pod', 'important', '-n', ns, '-o', 'jsonpath={.spec.priority}/{.spec.preemptionPolicy}'])), '1000/PreemptLowerPriority');
+    expectError(await kc(['create', '-f', '-'], { input: pod(ns, 'unknown', '  priorityClassName: nope\n') }), /pods "unknown" is forbidden: no PriorityClass with name nope was found/);
+    expectError(await kc(['create', 'priorityclass', `system-mine-${index}`, '--value=5']), /metadata.name: Invalid value: "system-mine-\d": priority class names with 'system-' prefix are reserved/);
+    expectOk(await kc(['delete', 'priorityclass', `high-${index}`]));
+  });
+
+  it('a ReplicationController keeps its replicas', async () => {
+    const rc = `apiVersion: v1\nkind: ReplicationController\nmetadata: {name: web, namespace: ${ns}}\nspec:\n  replicas: 2\n  template:\n    metadata: {labels: {app: rc-web}}\n    spec: {containers: [{name: app, image: nginx}]}\n`;
+    assert.equal(expectOk(await kc(['apply', '-f', '-'], { input: rc })).trim(), 'replicationcontroller/web created');
+    const names = async () => expectOk(await kc(['get', 'pods', '-n', ns, '-l', 'app=rc-web', '-o', 'jsonpath={.items[*].metadata.name}'])).split(' ').filter(Boolean);
+    const first = await eventually('two pods', 20_000, async () => ((await names()).length === 2 ? await names() : undefined));
+    expectOk(await kc(['delete', 'pod', first[0]!, '-n', ns, '--wait=false']));
+    await eventually('a replacement', 20_000, async () => {
+      const now = await names();
+      return now.length >= 2 && !now.includes(first[0]!) ? true : undefined;
+    });
+    expectOk(await kc(['scale', 'rc', 'web', '-n', ns, '--replicas=1']));
+    // This server runs no node, so its pods are never ready: DESIRED and CURRENT are what count here.
+    await eventually('scaled to one', 30_000, async () => {
+      const out = expectOk(await kc(['get', 'rc', 'web', '-n', ns]));
+      return /^NAME\s+DESIRED\s+CURRENT\s+READY\s+AGE\nweb\s+1\s+1\s+0\s+\S+$/m.test(out) ? true : undefined;
+    });
+    expectOk(await kc(['delete', 'rc', 'web', '-n', ns]));
+  });
 });

@@ -292,6 +292,9 @@ export const MESSAGES: Record<string, string> = {
   IngressClass: 'metadata=1:ObjectMeta spec=2:IngressClassSpec',
   IngressClassSpec: 'controller=1:string parameters=2:IngressClassParametersReference?',
   IngressClassParametersReference: 'apiGroup=1:string? kind=2:string name=3:string scope=4:string? namespace=5:string?',
+
+  // scheduling.k8s.io/v1 PriorityClass (`kubectl create priorityclass`).
+  PriorityClass: 'metadata=1:ObjectMeta value=2:int32 globalDefault=3:bool description=4:string preemptionPolicy=5:string?',
 };
 
 /** Top-level kinds we can decode, keyed by `apiVersion/kind` as they appear in TypeMeta. */
@@ -326,6 +329,7 @@ export const TOP_LEVEL: Record<string, string> = {
   'v1/ResourceQuota': 'ResourceQuota',
   'networking.k8s.io/v1/Ingress': 'Ingress',
   'networking.k8s.io/v1/IngressClass': 'IngressClass',
+  'scheduling.k8s.io/v1/PriorityClass': 'PriorityClass',
 };
 
 /**

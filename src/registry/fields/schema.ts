@@ -22,6 +22,8 @@ import { limitRangeTypes } from '../kinds/limitrange.js';
 import { ingressTypes } from '../kinds/ingress.js';
 import { ingressClassTypes } from '../kinds/ingressclass.js';
 import { replicationControllerTypes } from '../kinds/replicationcontroller.js';
+import { priorityClassTypes } from '../kinds/priorityclass.js';
+import { runtimeClassTypes } from '../kinds/runtimeclass.js';
 
 /** `group/Kind` ('' group for core) → the table entry of its top-level object. */
 const roots: Readonly<Record<string, string>> = {
@@ -70,6 +72,8 @@ const roots: Readonly<Record<string, string>> = {
   'networking.k8s.io/Ingress': 'Ingress',
   'networking.k8s.io/IngressClass': 'IngressClass',
   '/ReplicationController': 'ReplicationController',
+  'scheduling.k8s.io/PriorityClass': 'PriorityClass',
+  'node.k8s.io/RuntimeClass': 'RuntimeClass',
   // Bodies of subresources and options, which are not stored kinds.
   'autoscaling/Scale': 'Scale',
   'policy/Eviction': 'Eviction',
@@ -89,6 +93,7 @@ export function allSpecs(): ReadonlyMap<string, string> {
   groups.push(limitRangeTypes);
   groups.push(ingressTypes, ingressClassTypes);
   groups.push(replicationControllerTypes);
+  groups.push(priorityClassTypes, runtimeClassTypes);
   for (const group of groups) {
     for (const [name, spec] of Object.entries(group)) {
       if (merged.has(name)) throw new Error(`field tables: type ${name} is defined twice`);
