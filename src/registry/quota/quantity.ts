@@ -79,12 +79,23 @@ export function formatAmounts(list: Amounts): Record<string, string> {
   return out;
 }
 
-/** Sum of both lists; a name keeps the suffix family it first had. */
+/** Sum of both lists; a name keeps the suffix family it first had, unless it was zero (a fresh
+ *  "0" takes the family of what is added, so memory reads "256Mi", not "268435456"). */
 export function addAmounts(a: Amounts, b: Amounts): Amounts {
   const out: Amounts = new Map(a);
   for (const [name, v] of b) {
     const prev = out.get(name);
-    out.set(name, prev ? { milli: prev.milli + v.milli, binary: prev.binary } : v);
+    out.set(name, prev ? { milli: prev.milli + v.milli, binary: prev.milli === 0n ? v.binary : prev.binary } : v);
+  }
+  return out;
+}
+
+/** `a` less `b`, never below zero (a refund of a charge the recount already dropped). */
+export function subtractAmounts(a: Amounts, b: Amounts): Amounts {
+  const out: Amounts = new Map(a);
+  for (const [name, v] of b) {
+    const prev = out.get(name);
+    if (prev) out.set(name, { milli: prev.milli > v.milli ? prev.milli - v.milli : 0n, binary: prev.binary });
   }
   return out;
 }
