@@ -44,6 +44,7 @@ import { resourceQuotaAdmission } from '../apiserver/admission/resource-quota.js
 import { limitRanger } from '../apiserver/admission/limit-ranger.js';
 import { defaultIngressClass } from '../apiserver/admission/default-ingress-class.js';
 import { priorityAdmission } from '../apiserver/admission/priority.js';
+import { runtimeClassAdmission } from '../apiserver/admission/runtime-class.js';
 import { ensureSystemPriorityClasses } from './priority-classes.js';
 import { runResourceQuotaController } from '../controllers/quota/resource-quota.js';
 
@@ -124,6 +125,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       serviceAccountAdmission(base),
       certificateSigningAdmission({ authorizer: unionAuthorizer(systemMastersAuthorizer, rbac.authorizer) }),
       crdTerminatingAdmission((name) => crds?.isTerminating(name) ?? false),
+      runtimeClassAdmission(base),
       limitRanger(base),
       defaultIngressClass(base),
       priorityAdmission(base),
