@@ -190,8 +190,11 @@ async function restoreSharedFiles(backend: Backend, config: Readonly<ServerConfi
 /** Secrets pass through the configured keys on their way to and from the datastore. */
 async function secretsBackend(config: Readonly<ServerConfig>, backend: Backend, log: Logger): Promise<Backend> {
   if (config.secretsEncryption) {
-    const enc = await ensureSecretsEncryption(config.dataDir, backend);
-    if (enc.created) log.info('wrote', { path: enc.path, reason: 'secrets encryption key' });
+    const enc = await ensureSecretsEncryption(config.dataDir, backend, config.secretsEncryptionProvider);
+    if (enc.created) log.info('wrote', { path: enc.path, reason: `secrets encryption key (${config.secretsEncryptionProvider})` });
+    else if (enc.writesWith !== config.secretsEncryptionProvider) {
+      log.warn(`Secrets are still written with the ${enc.writesWith} key: stop the server and run \`k3ts secrets-encrypt rotate-keys --provider ${config.secretsEncryptionProvider}\` to change it`, { path: enc.path });
+    }
     return encryptingBackend(backend, enc.transformer);
   }
   const old = readOnlyDecryption(config.dataDir);
