@@ -34,6 +34,7 @@ describeWithKubectls('quotas, limit ranges, ingresses, priorities and replicatio
       return r.code === 0 ? true : undefined;
     });
     expectOk(await kc(['delete', 'quota', 'two-pods', '-n', ns]));
+    expectMatch(expectOk(await kc(['explain', 'resourcequota.spec.hard'])), /hard is the set of desired hard limits for each named resource/);
   });
 
   it('a compute quota refuses a pod without requests', async () => {
