@@ -11,6 +11,7 @@ import { startApiServer, type ApiServer } from '../apiserver/server.js';
 import { kubeconfigServerUrl, type ServerConfig } from './config.js';
 import type { Logger } from './log.js';
 import { apiServiceIP, startControlPlane } from './control-plane.js';
+import { manifestsDirOf } from './manifests/files.js';
 import { systemMastersAuthorizer } from '../apiserver/authz.js';
 import { createNodeAuthorizer, unionAuthorizer } from '../apiserver/node-authorizer.js';
 import { claimNodeName, createJoinEndpoint } from '../apiserver/join/join-endpoint.js';
@@ -110,6 +111,7 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
       unreachableTolerationSeconds: config.unreachableTolerationSeconds,
       ha: shared ? { identity: hostname(), ...config.leaderElection } : undefined,
       localStorage: !config.disable?.includes('local-storage'),
+      manifests: { dir: manifestsDirOf(config.dataDir), disabled: config.disable },
       log,
     });
     closers.unshift(() => plane.stop());
