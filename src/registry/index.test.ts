@@ -46,6 +46,13 @@ test('short names, categories and scope match kube-apiserver', () => {
     'apps/statefulsets': { short: ['sts'], all: true, namespaced: true },
     'batch/cronjobs': { short: ['cj'], all: true, namespaced: true },
     'policy/poddisruptionbudgets': { short: ['pdb'], namespaced: true },
+    '/resourcequotas': { short: ['quota'], namespaced: true },
+    '/limitranges': { short: ['limits'], namespaced: true },
+    'networking.k8s.io/ingresses': { short: ['ing'], namespaced: true },
+    'networking.k8s.io/ingressclasses': { namespaced: false },
+    '/replicationcontrollers': { short: ['rc'], all: true, namespaced: true },
+    'scheduling.k8s.io/priorityclasses': { short: ['pc'], namespaced: false },
+    'node.k8s.io/runtimeclasses': { namespaced: false },
   };
   for (const [key, w] of Object.entries(want)) {
     const [group, plural] = key.split('/') as [string, string];
@@ -69,7 +76,7 @@ test('lookups by kind and the scale and pod subresources', () => {
 
 test('generation is kept only where upstream keeps it', () => {
   const withGeneration = descriptors.filter((d) => d.generation !== false).map((d) => `${d.kind}.${d.group}`).sort();
-  assert.deepEqual(withGeneration, ['CronJob.batch', 'CustomResourceDefinition.apiextensions.k8s.io', 'DaemonSet.apps', 'Deployment.apps', 'EndpointSlice.discovery.k8s.io', 'HorizontalPodAutoscaler.autoscaling', 'HorizontalPodAutoscaler.autoscaling', 'Job.batch', 'MutatingWebhookConfiguration.admissionregistration.k8s.io', 'NetworkPolicy.networking.k8s.io', 'PodDisruptionBudget.policy', 'ReplicaSet.apps', 'StatefulSet.apps', 'ValidatingWebhookConfiguration.admissionregistration.k8s.io']);
+  assert.deepEqual(withGeneration, ['CronJob.batch', 'CustomResourceDefinition.apiextensions.k8s.io', 'DaemonSet.apps', 'Deployment.apps', 'EndpointSlice.discovery.k8s.io', 'HorizontalPodAutoscaler.autoscaling', 'HorizontalPodAutoscaler.autoscaling', 'Ingress.networking.k8s.io', 'IngressClass.networking.k8s.io', 'Job.batch', 'MutatingWebhookConfiguration.admissionregistration.k8s.io', 'NetworkPolicy.networking.k8s.io', 'PodDisruptionBudget.policy', 'ReplicaSet.apps', 'ReplicationController.', 'StatefulSet.apps', 'ValidatingWebhookConfiguration.admissionregistration.k8s.io']);
 });
 
 test('field selectors', () => {

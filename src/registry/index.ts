@@ -32,6 +32,13 @@ import { certificateSigningRequest } from './kinds/csr.js';
 import { customResourceDefinition } from './kinds/crd.js';
 import { localSubjectAccessReview, selfSubjectAccessReview, selfSubjectReview, selfSubjectRulesReview, subjectAccessReview } from './kinds/reviews.js';
 import { tokenReview } from './kinds/reviews.js';
+import { resourceQuota } from './kinds/resourcequota.js';
+import { limitRange } from './kinds/limitrange.js';
+import { ingress } from './kinds/ingress.js';
+import { ingressClass } from './kinds/ingressclass.js';
+import { replicationController } from './kinds/replicationcontroller.js';
+import { priorityClass } from './kinds/priorityclass.js';
+import { runtimeClass } from './kinds/runtimeclass.js';
 
 /** The key the table module uses: `Kind` for core/v1, `Kind.group` otherwise. */
 export const tableKey = (d: Pick<ResourceDescriptor, 'group' | 'kind'>) => (d.group ? `${d.kind}.${d.group}` : d.kind);
@@ -83,6 +90,13 @@ export const descriptors: ResourceDescriptor[] = [
   statefulSet,
   cronJob,
   podDisruptionBudget,
+  resourceQuota,
+  limitRange,
+  ingress,
+  ingressClass,
+  replicationController,
+  priorityClass,
+  runtimeClass,
 ].map(withTable);
 
 const gv = (group: string, version: string) => `${group}/${version}`;

@@ -41,6 +41,13 @@ import { serveCustomResources, type CrdServing } from '../apiserver/crd/serve.js
 import { crdTerminatingAdmission } from '../apiserver/crd/admission.js';
 import { followStoredKinds, liveNamespacedTypes } from '../apiserver/crd/served-kinds.js';
 import { runAutoDeploy, type AutoDeployOptions } from './manifests/auto-deploy.js';
+import { resourceQuotaAdmission } from '../apiserver/admission/resource-quota.js';
+import { limitRanger } from '../apiserver/admission/limit-ranger.js';
+import { defaultIngressClass } from '../apiserver/admission/default-ingress-class.js';
+import { priorityAdmission } from '../apiserver/admission/priority.js';
+import { runtimeClassAdmission } from '../apiserver/admission/runtime-class.js';
+import { ensureSystemPriorityClasses } from './priority-classes.js';
+import { runResourceQuotaController } from '../controllers/quota/resource-quota.js';
 
 export interface ControlPlaneOptions {
   backend: Backend;
@@ -121,6 +128,11 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       serviceAccountAdmission(base),
       certificateSigningAdmission({ authorizer: unionAuthorizer(systemMastersAuthorizer, rbac.authorizer) }),
       crdTerminatingAdmission((name) => crds?.isTerminating(name) ?? false),
+      runtimeClassAdmission(base),
+      limitRanger(base),
+      defaultIngressClass(base),
+      priorityAdmission(base),
+      resourceQuotaAdmission(base),
     ],
     webhooks: createWebhookAdmission({ ...base, onIgnoredFailure: (webhook, message) => o.log.warn('admission webhook failed open', { webhook, error: message }) }),
   };
@@ -144,6 +156,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     await allocator.start();
     await bootstrapCluster(ctx, { advertiseAddress: o.advertiseAddress, port: o.port, serviceIP: apiServiceIP(o.serviceCidr), serviceCidr: o.serviceCidr, sharedDatastore: !!o.ha });
     await ensureDefaultPolicy(ctx);
+    await ensureSystemPriorityClasses(ctx);
     const client = createLocalClient(ctx);
     crds = await serveCustomResources({ ctx, registry: served, client, onError: (key, err) => o.log.warn('customresourcedefinitions', { key, error: (err as Error)?.message ?? String(err) }) }, controllers.signal);
     running.push(crds.stopped);
@@ -206,6 +219,9 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       const workloads = await runWorkloadControllers({ client, onError: (controller, key, err) => warn(controller)(key, err) }, signal);
       const volumes = await runVolumeControllers({ client, localStorage: o.localStorage, onError: (controller, key, err) => warn(controller)(key, err) }, signal);
       stopped.push(cluster.stopped, workloads.stopped, volumes.stopped);
+      const quotaKinds = registry.descriptors.filter((d) => d.namespaced && !d.ephemeral && !d.conversion).map((d) => ({ group: d.group, version: d.version, resource: d.plural }));
+      const quotas = await runResourceQuotaController({ client, kinds: quotaKinds, onError: (key, err) => warn('resourcequota')(key, err) }, signal);
+      stopped.push(quotas.stopped);
       if (o.certificateAuthorities) {
         const certificates = await runCertificateControllers({ client, cas: o.certificateAuthorities, onError: (controller, key, err) => warn(controller)(key, err) }, signal);
         stopped.push(certificates.stopped);

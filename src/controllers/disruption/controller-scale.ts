@@ -7,6 +7,7 @@ import type { KObject } from '../../registry/types.js';
 import { controllerRefOf, type OwnerReference } from '../workloads/controller-ref.js';
 import { deploymentsType, replicaSetsType } from '../workloads/resources.js';
 
+const replicationControllersType: ResourceType = { group: '', version: 'v1', resource: 'replicationcontrollers' };
 const groupOf = (apiVersion: string | undefined) => (apiVersion?.includes('/') ? apiVersion.split('/')[0]! : '');
 
 /** Kinds we serve whose objects own pods but have no scale subresource, as upstream names them. */
@@ -51,6 +52,10 @@ async function scaleOf(client: Client, ref: OwnerReference, namespace: string | 
   if (ref.kind === 'Deployment' && group === 'apps') {
     const deployment = await owned(client, deploymentsType, namespace, ref);
     return deployment ? { uid: deployment.metadata.uid!, replicas: replicasOf(deployment) } : undefined;
+  }
+  if (ref.kind === 'ReplicationController' && group === '') {
+    const rc = await owned(client, replicationControllersType, namespace, ref);
+    return rc ? { uid: rc.metadata.uid!, replicas: replicasOf(rc) } : undefined;
   }
   const resource = withoutScale[`${group}/${ref.kind}`];
   if (resource) throw new Error(`${resource} does not implement the scale subresource`);

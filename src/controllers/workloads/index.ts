@@ -7,6 +7,7 @@ import { runCronJobController } from './cronjob/controller.js';
 import { runDisruptionController } from '../disruption/controller.js';
 import { runReplicaSetController } from './replicaset.js';
 import { runStatefulSetController } from './statefulset/controller.js';
+import { runReplicationControllerController } from './replicationcontroller.js';
 import { newPodCreationBudget } from './pod-control.js';
 import { podsType } from './resources.js';
 import { startObjectCache } from '../runtime/object-cache.js';
@@ -34,6 +35,7 @@ export async function runWorkloadControllers(opts: WorkloadControllersOptions, s
     await runDeploymentController({ client, onError: report('deployment') }, signal),
     await runDaemonSetController({ client, podCreations, onError: report('daemonset') }, signal),
     await runStatefulSetController({ client, pods, podCreations, onError: report('statefulset') }, signal),
+    await runReplicationControllerController({ client, pods, podCreations, onError: report('replicationcontroller') }, signal),
     await runJobController({ client, podCreations, onError: report('job'), podFailureBackoff: opts.jobPodFailureBackoffMs !== undefined ? { baseMs: opts.jobPodFailureBackoffMs } : {} }, signal),
     await runCronJobController({ client, onError: report('cronjob') }, signal),
     await runDisruptionController({ client, onError: report('disruption') }, signal),

@@ -19,6 +19,13 @@ import { statefulSetTypes } from '../kinds/statefulset.js';
 import { storageClassTypes } from '../kinds/storageclass.js';
 import { cronJobTypes } from '../kinds/cronjob.js';
 import { podDisruptionBudgetTypes } from '../kinds/poddisruptionbudget.js';
+import { resourceQuotaTypes } from '../kinds/resourcequota.js';
+import { limitRangeTypes } from '../kinds/limitrange.js';
+import { ingressTypes } from '../kinds/ingress.js';
+import { ingressClassTypes } from '../kinds/ingressclass.js';
+import { replicationControllerTypes } from '../kinds/replicationcontroller.js';
+import { priorityClassTypes } from '../kinds/priorityclass.js';
+import { runtimeClassTypes } from '../kinds/runtimeclass.js';
 
 /** `group/Kind` ('' group for core) → the table entry of its top-level object. */
 const roots: Readonly<Record<string, string>> = {
@@ -64,6 +71,13 @@ const roots: Readonly<Record<string, string>> = {
   '/PersistentVolumeClaim': 'PersistentVolumeClaim',
   'storage.k8s.io/StorageClass': 'StorageClass',
   'apps/StatefulSet': 'StatefulSet',
+  '/ResourceQuota': 'ResourceQuota',
+  '/LimitRange': 'LimitRange',
+  'networking.k8s.io/Ingress': 'Ingress',
+  'networking.k8s.io/IngressClass': 'IngressClass',
+  '/ReplicationController': 'ReplicationController',
+  'scheduling.k8s.io/PriorityClass': 'PriorityClass',
+  'node.k8s.io/RuntimeClass': 'RuntimeClass',
   // Bodies of subresources and options, which are not stored kinds.
   'autoscaling/Scale': 'Scale',
   'policy/Eviction': 'Eviction',
@@ -79,6 +93,11 @@ export function allSpecs(): ReadonlyMap<string, string> {
   const merged = new Map<string, string>();
   const groups: TypeSpecs[] = [metaTypes, corePodTypes, coreTypes, appsTypes, batchTypes, coordinationTypes, discoveryTypes, eventsTypes, networkingTypes, rbacTypes, reviewTypes, autoscalingTypes, policyTypes, hpaTypes, podTemplateTypes, controllerRevisionTypes, webhookConfigurationTypes, customResourceDefinitionTypes, persistentVolumeTypes, persistentVolumeClaimTypes, storageClassTypes, statefulSetTypes, cronJobTypes, podDisruptionBudgetTypes];
   groups.push(csrTypes);
+  groups.push(resourceQuotaTypes);
+  groups.push(limitRangeTypes);
+  groups.push(ingressTypes, ingressClassTypes);
+  groups.push(replicationControllerTypes);
+  groups.push(priorityClassTypes, runtimeClassTypes);
   for (const group of groups) {
     for (const [name, spec] of Object.entries(group)) {
       if (merged.has(name)) throw new Error(`field tables: type ${name} is defined twice`);
