@@ -41,11 +41,12 @@ class Pool {
   /** Claimed in the datastore by a Service this server has not seen yet, until the given time. */
   private elsewhere = new Map<number, number>();
 
-  /** May this Service (`key`) keep or take `n` explicitly? */
+  /** May this Service (`key`) keep or take `n` explicitly? A value only marked as claimed elsewhere
+   *  is not refused here: the datastore claim decides, so a value another server has just released
+   *  can be asked for at once (the mark only steers random picks away). */
   allows(n: number, key: string, req: object): boolean {
     const owner = this.owner.get(n);
     if (owner !== undefined && owner !== key) return false;
-    if (owner === undefined && this.claimedElsewhere(n)) return false;
     const r = this.reserved.get(n);
     return r === undefined || r.req === req || r.key === key;
   }
@@ -233,7 +234,9 @@ export function createServiceAllocator(ctx: Pick<ResourceContext, 'store' | 'reg
         spec.clusterIPs = oldSpec.clusterIPs ?? [oldSpec.clusterIP];
       }
       const asked = structuredClone(spec);
-      // A value another server claimed first is picked again; a value the client asked for is refused.
+      // A value another server claimed first is picked again (each refusal marks one more value, so
+      // this ends with a value or a full range; the cap only bounds a pathological race); a value
+      // the client asked for is refused.
       for (let attempt = 0; ; attempt++) {
         const errs: FieldError[] = [];
         const ipErr = allocateIp(req, spec, key);
@@ -246,7 +249,7 @@ export function createServiceAllocator(ctx: Pick<ResourceContext, 'store' | 'reg
         ports.abandon(req);
         (refused.kind === 'serviceips' ? ips : ports).markClaimedElsewhere(refused.value);
         const explicit = refused.kind === 'serviceips' ? asked.clusterIP === intToIp(refused.value) : (asked.ports ?? []).some((p) => p.nodePort === refused.value);
-        if (explicit || attempt >= 8) {
+        if (explicit || attempt >= 64) {
           const field = refused.kind === 'serviceips' ? 'spec.clusterIPs' : `spec.ports[${(spec.ports ?? []).findIndex((p) => p.nodePort === refused.value)}].nodePort`;
           const message = refused.kind === 'serviceips' ? `failed to allocate IP ${intToIp(refused.value)}: provided IP is already allocated` : 'provided port is already allocated';
           throw errors.invalid('Service', '', req.object.metadata.name ?? '', [fieldError.invalid(field, refused.kind === 'serviceips' ? intToIp(refused.value) : refused.value, message)]);
