@@ -24,6 +24,7 @@ import type { TunnelRegistry } from './tunnels.js';
 import { nodeNameOf } from './node-authorizer.js';
 import { impersonate, wantsImpersonation } from './impersonation.js';
 import { CACERTS_PATH, JOIN_PATH, TUNNEL_PATH } from '../join/protocol.js';
+import { SERVER_JOIN_PATH } from '../join/protocol.js';
 import { METRICS_GROUP } from '../metrics/resource-metrics.js';
 import { createMetricsApi } from './metrics/handler.js';
 import { setAuditId, type Auditor, type AuditRecord } from './audit/auditor.js';
@@ -49,6 +50,8 @@ export interface ApiServerOptions {
   authorizer?: Authorizer;
   /** /cacerts and the agents' join, which authenticate with the join token instead. */
   join?: JoinEndpoint;
+  /** A server joining managed etcd (SERVER_JOIN_PATH); authenticates with the server token itself. */
+  serverJoin?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   /** Agents' tunnels (websocket upgrades by node certificates) and the dialer for pods/log. */
   tunnels?: TunnelRegistry;
   watchTuning?: WatchTuning;
@@ -179,6 +182,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const url = new URL(`https://localhost${target}`);
     if (opts.join && url.pathname === CACERTS_PATH) return opts.join.cacerts(req, res);
     if (opts.join && url.pathname === JOIN_PATH) return opts.join.join(req, res);
+    if (opts.serverJoin && url.pathname === SERVER_JOIN_PATH) return opts.serverJoin(req, res);
     // The page itself is public, like a login form; everything it shows comes through the API below.
     if (dashboard.handle(req, res, url.pathname)) return;
     let user: UserInfo | undefined = authenticator.authenticate(req);

@@ -13,8 +13,10 @@ import { resolveAuditSettings, type AuditSettings } from './audit-config.js';
 
 export { ConfigError, currentEnvironment, defaultDataDir, type Environment };
 import { parseDisable } from './disable.js';
+import { resolveManagedEtcd, type ClusterResetSettings, type ManagedEtcdFlags } from './etcd/etcd-config.js';
+import type { ManagedEtcdSettings } from './etcd/managed-etcd.js';
 
-export interface ServerFlags {
+export interface ServerFlags extends ManagedEtcdFlags {
   dataDir?: string;
   httpsListenPort?: string | number;
   bindAddress?: string;
@@ -99,6 +101,10 @@ export interface ServerConfig {
   secretsEncryption: boolean;
   /** Packaged components left out, e.g. 'local-storage'. */
   disable: string[];
+  /** --cluster-init / --server: this server runs an etcd member and uses it as its datastore. */
+  managedEtcd?: ManagedEtcdSettings;
+  /** --cluster-reset: reset (or restore) the managed etcd, then exit. */
+  clusterReset?: ClusterResetSettings;
 }
 
 
@@ -185,6 +191,12 @@ export function resolveServerConfig(flags: ServerFlags, e: Environment = current
       throw new ConfigError(`${flag}: ${(err as Error).message}`);
     }
   }
+  const managedEtcd = resolveManagedEtcd(flags, {
+    dataDir,
+    advertiseAddress,
+    externalDatastore: flags.datastoreEndpoint || e.env.K3TS_DATASTORE_ENDPOINT,
+    port: parsePort(flags.httpsListenPort, 6443),
+  });
   const tlsSans = (flags.tlsSan ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
   return Object.freeze({
     dataDir,
@@ -221,6 +233,7 @@ export function resolveServerConfig(flags: ServerFlags, e: Environment = current
     ...resolveAuditSettings(flags),
     secretsEncryption: !!flags.secretsEncryption || e.env.K3TS_SECRETS_ENCRYPTION === 'true',
     disable: parseDisable(flags.disable),
+    ...managedEtcd,
   });
 }
 
