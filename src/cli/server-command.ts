@@ -53,6 +53,10 @@ export function serverCommand(): Command {
     .option('--cluster-reset-restore-path <file>', 'with --cluster-reset: the etcd snapshot to restore (see "k3ts etcd-snapshot ls")')
     .option('--etcd-client-port <port>', 'managed etcd: client port on the advertise address (default: 2379)')
     .option('--etcd-peer-port <port>', 'managed etcd: peer port on the advertise address (default: 2380)')
+    .option('--etcd-snapshot-schedule-cron <spec>', 'managed etcd: when to save a snapshot, five-field cron in local time (default: "0 */12 * * *")')
+    .option('--etcd-snapshot-retention <n>', 'managed etcd: how many scheduled snapshots to keep (default: 5)')
+    .option('--etcd-snapshot-dir <dir>', 'managed etcd: where snapshots go (default: <data-dir>/server/db/snapshots)')
+    .option('--etcd-disable-snapshots', 'managed etcd: no scheduled snapshots')
     .option('--disable <component>', 'do not run a packaged component: local-storage (the local-path provisioner and its StorageClass); repeatable', collect);
   return nodeFlags(cmd)
     .addOption(new Option('--log-format <format>', 'text or json (default: text)').choices(['text', 'json']))

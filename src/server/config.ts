@@ -15,6 +15,7 @@ export { ConfigError, currentEnvironment, defaultDataDir, type Environment };
 import { parseDisable } from './disable.js';
 import { resolveManagedEtcd, type ClusterResetSettings, type ManagedEtcdFlags } from './etcd/etcd-config.js';
 import type { ManagedEtcdSettings } from './etcd/managed-etcd.js';
+import type { SnapshotScheduleSettings } from './etcd/snapshot-schedule.js';
 
 export interface ServerFlags extends ManagedEtcdFlags {
   dataDir?: string;
@@ -105,6 +106,8 @@ export interface ServerConfig {
   managedEtcd?: ManagedEtcdSettings;
   /** --cluster-reset: reset (or restore) the managed etcd, then exit. */
   clusterReset?: ClusterResetSettings;
+  /** Managed etcd's scheduled snapshots (--etcd-snapshot-schedule-cron, --etcd-snapshot-retention). */
+  etcdSnapshots?: SnapshotScheduleSettings;
 }
 
 

@@ -20,6 +20,15 @@ describe('managed etcd flags', () => {
     assert.equal(c.datastoreEndpoint, 'https://192.0.2.10:12379');
   });
 
+  it('scheduled snapshots as K3s: every 12 hours, keeping 5; their own flags, or off', () => {
+    assert.deepEqual(resolveServerConfig({ ...base, clusterInit: true }, root).etcdSnapshots, { cron: '0 */12 * * *', retention: 5 });
+    assert.deepEqual(resolveServerConfig({ ...base, clusterInit: true, etcdSnapshotScheduleCron: '*/5 * * * *', etcdSnapshotRetention: '2', etcdSnapshotDir: '/backup' }, root).etcdSnapshots, { cron: '*/5 * * * *', retention: 2, dir: '/backup' });
+    assert.equal(resolveServerConfig({ ...base, clusterInit: true, etcdDisableSnapshots: true }, root).etcdSnapshots, undefined);
+    assert.equal(resolveServerConfig(base, root).etcdSnapshots, undefined, 'no managed etcd, no snapshots');
+    assert.throws(() => resolveServerConfig({ ...base, clusterInit: true, etcdSnapshotScheduleCron: '0 */12 * *' }, root), /--etcd-snapshot-schedule-cron: .* five fields/);
+    assert.throws(() => resolveServerConfig({ ...base, clusterInit: true, etcdSnapshotRetention: '0' }, root), /--etcd-snapshot-retention: "0" must be a whole number of at least 1/);
+  });
+
   it('without the flags, nothing changes', () => {
     const c = resolveServerConfig(base, root);
     assert.equal(c.managedEtcd, undefined);

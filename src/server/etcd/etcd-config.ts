@@ -6,6 +6,8 @@ import { resolve } from 'node:path';
 import { ConfigError } from '../../agent/environment.js';
 import { managedEtcdPaths, type ManagedEtcdPaths } from './etcd-paths.js';
 import type { ManagedEtcdSettings } from './managed-etcd.js';
+import { parseCron } from './cron.js';
+import type { SnapshotScheduleSettings } from './snapshot-schedule.js';
 
 export interface ManagedEtcdFlags {
   clusterInit?: boolean;
@@ -17,6 +19,7 @@ export interface ManagedEtcdFlags {
   etcdSnapshotScheduleCron?: string;
   etcdSnapshotRetention?: string | number;
   etcdSnapshotDir?: string;
+  etcdDisableSnapshots?: boolean;
 }
 
 export interface ClusterResetSettings {
@@ -26,6 +29,8 @@ export interface ClusterResetSettings {
 
 export interface ManagedEtcdConfig {
   managedEtcd?: ManagedEtcdSettings;
+  /** Scheduled snapshots; undefined when off. */
+  etcdSnapshots?: SnapshotScheduleSettings;
   clusterReset?: ClusterResetSettings;
   datastoreEndpoint?: string;
   datastoreTls?: { caFile: string; certFile: string; keyFile: string };
@@ -71,8 +76,22 @@ export function resolveManagedEtcd(flags: ManagedEtcdFlags, o: { dataDir: string
   if (clientPort === peerPort || clientPort === o.port || peerPort === o.port) throw new ConfigError('--etcd-client-port, --etcd-peer-port and --https-listen-port must all differ');
   return {
     managedEtcd: { joinServer, clientPort, peerPort },
+    ...snapshotSchedule(flags),
     ...(flags.clusterReset ? { clusterReset: { restorePath } } : {}),
     datastoreEndpoint: `https://${hostPort(o.advertiseAddress, clientPort)}`,
     datastoreTls: { caFile: paths.caCert, certFile: paths.memberCert, keyFile: paths.memberKey },
   };
+}
+
+function snapshotSchedule(flags: ManagedEtcdFlags): { etcdSnapshots?: SnapshotScheduleSettings } {
+  const cron = flags.etcdSnapshotScheduleCron ?? '0 */12 * * *';
+  if (flags.etcdDisableSnapshots || cron.trim() === '') return {};
+  try {
+    parseCron(cron);
+  } catch (err) {
+    throw new ConfigError(`--etcd-snapshot-schedule-cron: ${(err as Error).message}`);
+  }
+  const retention = flags.etcdSnapshotRetention === undefined || flags.etcdSnapshotRetention === '' ? 5 : Number(flags.etcdSnapshotRetention);
+  if (!Number.isInteger(retention) || retention < 1) throw new ConfigError(`--etcd-snapshot-retention: "${flags.etcdSnapshotRetention}" must be a whole number of at least 1`);
+  return { etcdSnapshots: { cron, retention, ...(flags.etcdSnapshotDir ? { dir: resolve(flags.etcdSnapshotDir) } : {}) } };
 }

@@ -5,9 +5,10 @@ import { hostname } from 'node:os';
 import type { ServerConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import { startManagedEtcd, type ManagedEtcd } from './managed-etcd.js';
+import { startSnapshotSchedule } from './snapshot-schedule.js';
 
-export function startManagedEtcdFor(config: Readonly<ServerConfig>, log: Logger): Promise<ManagedEtcd> {
-  return startManagedEtcd({
+export async function startManagedEtcdFor(config: Readonly<ServerConfig>, log: Logger): Promise<ManagedEtcd> {
+  const etcd = await startManagedEtcd({
     dataDir: config.dataDir,
     advertiseAddress: config.advertiseAddress,
     nodeName: config.node.nodeName ?? hostname(),
@@ -20,4 +21,7 @@ export function startManagedEtcdFor(config: Readonly<ServerConfig>, log: Logger)
       process.kill(process.pid, 'SIGTERM');
     },
   });
+  if (!config.etcdSnapshots) return etcd;
+  const stopSchedule = startSnapshotSchedule({ ...config.etcdSnapshots, dataDir: config.dataDir, nodeName: config.node.nodeName ?? hostname(), log });
+  return { ...etcd, stop: () => (stopSchedule(), etcd.stop()) };
 }
