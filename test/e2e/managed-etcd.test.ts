@@ -47,9 +47,9 @@ function run(kubeconfig: string, server: string, args: string[], timeout = 20_00
   });
 }
 
-function k3ts(args: string[]): Promise<{ code: number | null; out: string }> {
+function k3ts(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const p = spawn(join(repoRoot, 'bin', 'k3ts'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(join(repoRoot, 'bin', 'k3ts'), args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let out = '';
     p.stdout.on('data', (c: Buffer) => (out += c.toString()));
     p.stderr.on('data', (c: Buffer) => (out += c.toString()));
@@ -134,6 +134,17 @@ describe('three servers on managed etcd', { skip: etcdSkipReason(), timeout: 240
     assert.match(r.out, /k3ts: server failed to start: .* refused to let this server join: a server joins with the server token/);
     assert.ok(!existsSync(join(dir, 'server', 'db', 'etcd')), 'no etcd data dir');
     assert.ok(!existsSync(join(dir, 'server', 'tls')), 'no certificates');
+  });
+
+  it('one line for what cannot start: no etcd binary, --cluster-init with an external datastore', async () => {
+    const dir = join(root, 'no-etcd');
+    const args = ['server', '--data-dir', dir, '--cluster-init', '--bind-address', '127.0.0.5', '--advertise-address', '127.0.0.5', '--https-listen-port', String(await freePortOn('127.0.0.5')), '--disable-agent', '--write-kubeconfig', join(dir, 'kc')];
+    const missing = await k3ts(args, { K3TS_ETCD_BIN: join(dir, 'no-such-etcd') });
+    assert.equal(missing.code, 1);
+    assert.equal(missing.out.trim(), `k3ts: server failed to start: managed etcd needs ${join(dir, 'no-such-etcd')}, which is not installed: apt-get install etcd-server`);
+    const both = await k3ts([...args, '--datastore-endpoint', 'http://127.0.0.1:1']);
+    assert.equal(both.code, 1);
+    assert.equal(both.out.trim(), 'k3ts: --cluster-init starts a managed etcd and cannot be combined with --datastore-endpoint (an external datastore): drop one of them');
   });
 
   it('kill -9 of the leading server under 32 writers: kubectl works through another within 10 s, controllers resume, no acknowledged write is lost', async () => {
