@@ -33,6 +33,7 @@ import { ensureSecretsEncryption, readOnlyDecryption } from './encryption-config
 import { encryptingBackend } from '../apiserver/store/encrypting-backend.js';
 import { startManagedEtcdFor } from './etcd/start.js';
 import { createServerJoinHandler } from './etcd/join-handler.js';
+import { startMemberRemoval } from './etcd/member-removal.js';
 
 export interface RunningServer {
   readonly port: number;
@@ -121,6 +122,7 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
       log,
     });
     closers.unshift(() => plane.stop());
+    if (etcd) closers.unshift(startMemberRemoval({ client: plane.client, admin: etcd.admin, selfName: etcd.memberName, log }));
 
     const saKeys = await serviceAccountKeys;
     if (saKeys.created) log.info('wrote', { path: saKeys.path, reason: 'new service account signing key' });

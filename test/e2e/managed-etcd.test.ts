@@ -27,6 +27,7 @@ const HOSTS = ['127.0.0.2', '127.0.0.3', '127.0.0.4'];
 const WRITERS = 32;
 const leaderFlags = ['--leader-elect-lease-duration', '4s', '--leader-elect-renew-deadline', '3s', '--leader-elect-retry-period', '1s'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+let kubeCache = '';
 
 function freePortOn(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -41,7 +42,7 @@ function freePortOn(host: string): Promise<number> {
 
 function run(kubeconfig: string, server: string, args: string[], timeout = 20_000): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(kubectl, ['--kubeconfig', kubeconfig, '--server', server, ...args], { timeout, env: { ...process.env, KUBECACHEDIR: join(tmpdir(), 'k3ts-managed-etcd-kubecache') } }, (err, stdout, stderr) =>
+    execFile(kubectl, ['--kubeconfig', kubeconfig, '--server', server, ...args], { timeout, env: { ...process.env, KUBECACHEDIR: kubeCache } }, (err, stdout, stderr) =>
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -91,10 +92,13 @@ describe('three servers on managed etcd', { skip: etcdSkipReason(), timeout: 240
 
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'k3ts-managed-etcd-'));
+    kubeCache = join(root, 'kubecache');
     for (const host of HOSTS) {
       const dir = join(root, host);
       mkdirSync(dir);
-      members.push({ host, root: dir, port: await freePortOn(host), etcdArgs: ['--etcd-client-port', String(await freePortOn(host)), '--etcd-peer-port', String(await freePortOn(host))] });
+      // Distinct node names: a member is named after its server's node (and removed with it).
+      const nodeName = `srv-${members.length + 1}`;
+      members.push({ host, root: dir, port: await freePortOn(host), etcdArgs: ['--node-name', nodeName, '--etcd-client-port', String(await freePortOn(host)), '--etcd-peer-port', String(await freePortOn(host))] });
     }
     const s1 = await start(members[0]!, ['--cluster-init']);
     creds = s1.credentials();
@@ -134,6 +138,7 @@ describe('three servers on managed etcd', { skip: etcdSkipReason(), timeout: 240
     assert.match(r.out, /k3ts: server failed to start: .* refused to let this server join: a server joins with the server token/);
     assert.ok(!existsSync(join(dir, 'server', 'db', 'etcd')), 'no etcd data dir');
     assert.ok(!existsSync(join(dir, 'server', 'tls')), 'no certificates');
+    assert.ok(!existsSync(join(dir, 'server', 'db', 'etcd-member-name')), 'no member name kept');
   });
 
   it('one line for what cannot start: no etcd binary, --cluster-init with an external datastore', async () => {
@@ -257,6 +262,25 @@ describe('three servers on managed etcd', { skip: etcdSkipReason(), timeout: 240
     }, 40_000, 'the Deployment runs on the agent');
     const ready = await run(s1.kubeconfig, s2.url, ['get', 'node', 'etcd-worker', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']);
     assert.equal(ready.stdout, 'True', 'the agent stayed Ready');
+  });
+
+  it('deleting the dead server\'s Node removes its etcd member', async () => {
+    const [m1, m2] = members;
+    const s2 = m2!.proc!;
+    const admin = new EtcdAdmin(readFileSync(join(s2.dataDir, 'server/db/etcd-endpoint'), 'utf8').trim(), loadTlsMaterial({ caFile: join(s2.dataDir, 'server/tls/etcd/server-ca.crt'), certFile: join(s2.dataDir, 'server/tls/etcd/member.crt'), keyFile: join(s2.dataDir, 'server/tls/etcd/member.key') }));
+    try {
+      const deadMember = readFileSync(join(m1!.proc!.dataDir, 'server/db/etcd-member-name'), 'utf8').trim();
+      assert.ok((await admin.memberList()).some((m) => m.name === deadMember), 'the killed server is still a member');
+      // Its server ran without a node of its own (--disable-agent), so the Node is made here to be deleted.
+      const made = await httpsRequest({ url: `${s2.url}/api/v1/nodes`, creds, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'srv-1' } }) });
+      assert.equal(made.status, 201, made.body.toString());
+      assert.equal((await run(s2.kubeconfig, s2.url, ['delete', 'node', 'srv-1'])).code, 0);
+      await eventually(async () => (await admin.memberList()).every((m) => m.name !== deadMember), 15_000, 'the member is removed');
+      assert.equal((await admin.memberList()).length, 2);
+      assert.ok([m2!, members[2]!].some((m) => m.proc!.log.includes(`removed the etcd member of a deleted node node=srv-1 member=${deadMember}`)));
+    } finally {
+      admin.close();
+    }
   });
 
   it('snapshot, wipe every server\'s etcd, restore with --cluster-reset: every object is back', async () => {

@@ -55,18 +55,23 @@ export function managedEtcdTls(paths: ManagedEtcdPaths): Required<DatastoreTlsFi
 /** The member name: chosen once (node name plus a random suffix, as K3s does, so a reinstalled
  *  machine of the same name is a new member) and kept. */
 export async function ensureMemberName(paths: ManagedEtcdPaths, nodeName: string): Promise<string> {
-  if (existsSync(paths.nameFile)) return (await readFile(paths.nameFile, 'utf8')).trim();
-  const base = nodeName.toLowerCase().replace(/[^a-z0-9.-]/g, '-').slice(0, 50).replace(/^[-.]+|[-.]+$/g, '') || 'server';
-  const name = `${base}-${randomBytes(4).toString('hex')}`;
+  const name = await memberName(paths, nodeName);
   await writeFile(paths.nameFile, `${name}\n`, { mode: 0o600 });
   return name;
+}
+
+/** The kept name, or a new one not yet written (a refused join leaves nothing behind). */
+async function memberName(paths: ManagedEtcdPaths, nodeName: string): Promise<string> {
+  if (existsSync(paths.nameFile)) return (await readFile(paths.nameFile, 'utf8')).trim();
+  const base = nodeName.toLowerCase().replace(/[^a-z0-9.-]/g, '-').slice(0, 50).replace(/^[-.]+|[-.]+$/g, '') || 'server';
+  return `${base}-${randomBytes(4).toString('hex')}`;
 }
 
 export async function startManagedEtcd(o: ManagedEtcdStart): Promise<ManagedEtcd> {
   checkEtcdInstalled();
   const paths = managedEtcdPaths(o.dataDir);
   await mkdir(paths.dbDir, { recursive: true, mode: 0o700 });
-  const name = await ensureMemberName(paths, o.nodeName);
+  const name = await memberName(paths, o.nodeName);
   const clientURL = urlOf(o.advertiseAddress, o.settings.clientPort);
   const peerURL = urlOf(o.advertiseAddress, o.settings.peerPort);
   const isMember = existsSync(`${paths.dataDir}/member`);
@@ -83,6 +88,7 @@ export async function startManagedEtcd(o: ManagedEtcdStart): Promise<ManagedEtcd
     state = 'existing';
     promote = { id: joined.memberId, others: joined.members.filter((m) => m.id !== joined.memberId).flatMap((m) => m.clientURLs) };
   }
+  await writeFile(paths.nameFile, `${name}\n`, { mode: 0o600 });
   const pki = await ensureEtcdPki(paths, o.advertiseAddress);
   for (const path of pki.written) o.log.info('wrote', { path, reason: 'managed etcd certificate' });
   const tls = managedEtcdTls(paths);
