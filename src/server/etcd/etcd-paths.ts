@@ -18,6 +18,9 @@ export interface ManagedEtcdPaths {
   nameFile: string;
   /** The client URL of the running member, for `k3ts etcd-snapshot`. */
   endpointFile: string;
+  /** Until this member is promoted from learner: its ID and the other members' client URLs, so a
+   *  server that stopped in between can finish the promotion at its next start. */
+  promotionFile: string;
   /** PID and start time of the etcd process, for `k3ts killall`. */
   pidFile: string;
   logFile: string;
@@ -37,6 +40,7 @@ export function managedEtcdPaths(serverDataDir: string): ManagedEtcdPaths {
     nameFile: join(dbDir, 'etcd-member-name'),
     endpointFile: join(dbDir, 'etcd-endpoint'),
     pidFile: join(dbDir, 'etcd.pid'),
+    promotionFile: join(dbDir, 'etcd-promotion.json'),
     logFile: join(dbDir, 'etcd.log'),
     snapshotDir: join(dbDir, 'snapshots'),
   };

@@ -5,7 +5,7 @@
 //     learner of the existing cluster, and promote ourselves once caught up;
 //   - --cluster-init: a new one-member cluster.
 import { existsSync } from 'node:fs';
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { readFile, writeFile, mkdir, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EtcdAdmin, type EtcdMember } from '../../storage/etcd/etcd-admin.js';
@@ -87,6 +87,10 @@ export async function startManagedEtcd(o: ManagedEtcdStart): Promise<ManagedEtcd
     initialCluster = joined.members.flatMap((m) => (m.id === joined.memberId ? [`${name}=${peerURL}`] : m.name ? m.peerURLs.map((u) => `${m.name}=${u}`) : [])).join(',');
     state = 'existing';
     promote = { id: joined.memberId, others: joined.members.filter((m) => m.id !== joined.memberId).flatMap((m) => m.clientURLs) };
+    await writeFile(paths.promotionFile, JSON.stringify(promote), { mode: 0o600 });
+  } else if (isMember && existsSync(paths.promotionFile)) {
+    // Stopped after joining but before it was promoted: still a learner, which serves no reads.
+    promote = JSON.parse(await readFile(paths.promotionFile, 'utf8')) as { id: string; others: string[] };
   }
   await writeFile(paths.nameFile, `${name}\n`, { mode: 0o600 });
   const pki = await ensureEtcdPki(paths, o.advertiseAddress);
@@ -116,7 +120,10 @@ export async function startManagedEtcd(o: ManagedEtcdStart): Promise<ManagedEtcd
   };
   try {
     await waitServing(admin, proc, paths);
-    if (promote) await promoteSelf(promote, tls, o.log);
+    if (promote) {
+      await promoteSelf(promote, tls, o.log);
+      await rm(paths.promotionFile, { force: true });
+    }
     const members = await admin.memberList().catch(() => [] as EtcdMember[]);
     const warning = evenMembersWarning(members.filter((m) => !m.isLearner).length);
     if (warning) o.log.warn(warning);
@@ -158,6 +165,10 @@ async function promoteSelf(p: { id: string; others: string[] }, tls: Required<Da
         log.info('this etcd member is now a voting member');
         return;
       } catch (err) {
+        // Promoted already (a restart after the promotion, before the file was removed).
+        // etcd: "can only promote a learner member" (a voter already), versus "… which is in sync
+        // with leader" (not caught up yet: ask again).
+        if (err instanceof EtcdError && err.details.includes('can only promote a learner member') && !err.details.includes('in sync')) return;
         if (!(err instanceof EtcdError) || Date.now() > deadline) throw err;
         // "can only promote a learner member which is in sync with leader"
         await sleep(500);
