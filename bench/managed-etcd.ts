@@ -33,6 +33,14 @@ function freePortOn(host: string): Promise<number> {
   });
 }
 
+function processGone(pid: number): boolean {
+  try {
+    return /^Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '');
+  } catch {
+    return true;
+  }
+}
+
 interface Member {
   host: string;
   root: string;
@@ -100,6 +108,7 @@ async function main(): Promise<void> {
       const victim = members.find((m) => m.host === leaderHost)!;
       const others = members.filter((m) => m !== victim).map((m) => m.proc!);
       let killedAt = 0;
+      let etcdGoneAt = 0;
       let firstAck = 0;
       let stop = false;
       let i = 0;
@@ -107,18 +116,22 @@ async function main(): Promise<void> {
         while (!stop) {
           const sentAt = Date.now();
           const ok = await create(others[(w + i) % 2]!.url, creds, `fo${round}-${i++}`, agent);
-          if (ok && killedAt && sentAt >= killedAt && !firstAck) firstAck = Date.now();
+          // Only requests sent once the killed etcd is gone: before, its leader may still commit.
+          if (ok && etcdGoneAt && sentAt >= etcdGoneAt && !firstAck) firstAck = Date.now();
         }
       });
       await sleep(1500);
+      const victimEtcd = etcdPid(victim.proc!);
       victim.proc!.signal('SIGKILL');
       killedAt = Date.now();
+      while (!processGone(victimEtcd) && Date.now() - killedAt < 5000) await sleep(5);
+      etcdGoneAt = Date.now();
       await victim.proc!.exited;
       while (!firstAck && Date.now() - killedAt < 30_000) await sleep(20);
       stop = true;
       await Promise.all(writers);
       failovers.push(firstAck ? firstAck - killedAt : Infinity);
-      process.stdout.write(`round ${round + 1}: killed ${victim.host} (raft leader); writes accepted again after ${failovers.at(-1)} ms\n`);
+      process.stdout.write(`round ${round + 1}: killed ${victim.host} (raft leader; its etcd gone after ${etcdGoneAt - killedAt} ms); writes accepted again after ${failovers.at(-1)} ms\n`);
       await start(victim, []);
     }
     agent.destroy();
