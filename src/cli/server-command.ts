@@ -57,6 +57,7 @@ export function serverCommand(): Command {
     .option('--etcd-snapshot-retention <n>', 'managed etcd: how many scheduled snapshots to keep (default: 5)')
     .option('--etcd-snapshot-dir <dir>', 'managed etcd: where snapshots go (default: <data-dir>/server/db/snapshots)')
     .option('--etcd-disable-snapshots', 'managed etcd: no scheduled snapshots')
+    .option('--secrets-encryption-provider <provider>', 'the key a new encryption config is made with: aescbc or secretbox (default: aescbc; env K3TS_SECRETS_ENCRYPTION_PROVIDER)')
     .option('--disable <component>', 'do not run a packaged component: local-storage (the local-path provisioner and its StorageClass); repeatable', collect);
   return nodeFlags(cmd)
     .addOption(new Option('--log-format <format>', 'text or json (default: text)').choices(['text', 'json']))

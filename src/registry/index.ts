@@ -15,6 +15,8 @@ import { coreEvent, eventsV1Event } from './kinds/event.js';
 import { horizontalPodAutoscalerV2 } from './kinds/hpa.js';
 import { horizontalPodAutoscalerV1 } from './kinds/hpa-v1.js';
 import { job } from './kinds/job.js';
+import { cronJob } from './kinds/cronjob.js';
+import { podDisruptionBudget } from './kinds/poddisruptionbudget.js';
 import { lease } from './kinds/lease.js';
 import { namespace } from './kinds/namespace.js';
 import { networkPolicy } from './kinds/networkpolicy.js';
@@ -79,6 +81,8 @@ export const descriptors: ResourceDescriptor[] = [
   persistentVolumeClaim,
   storageClass,
   statefulSet,
+  cronJob,
+  podDisruptionBudget,
 ].map(withTable);
 
 const gv = (group: string, version: string) => `${group}/${version}`;

@@ -40,6 +40,7 @@ import { createDynamicRegistry } from '../registry/dynamic.js';
 import { serveCustomResources, type CrdServing } from '../apiserver/crd/serve.js';
 import { crdTerminatingAdmission } from '../apiserver/crd/admission.js';
 import { followStoredKinds, liveNamespacedTypes } from '../apiserver/crd/served-kinds.js';
+import { runAutoDeploy, type AutoDeployOptions } from './manifests/auto-deploy.js';
 
 export interface ControlPlaneOptions {
   backend: Backend;
@@ -70,6 +71,8 @@ export interface ControlPlaneOptions {
   certificateAuthorities?: CertificateControllersOptions['cas'];
   /** Run the built-in local-path provisioner and its default StorageClass (default true). */
   localStorage?: boolean;
+  /** Auto-deployed manifests (`<data-dir>/server/manifests`), applied by the controllers' leader. */
+  manifests?: Pick<AutoDeployOptions, 'dir' | 'disabled' | 'rescanMs'>;
   log: Logger;
 }
 
@@ -182,6 +185,11 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
         signal,
       );
       const stopped = [aggregation.stopped, namespaces.stopped, rootCa.stopped];
+      // Only when asked for, so it runs in tests of core controllers too (manifests/leader.test.ts).
+      if (o.manifests) {
+        const manifests = await runAutoDeploy({ ...o.manifests, client, registry: served, log: o.log }, signal);
+        stopped.push(manifests.stopped);
+      }
       if (o.coreControllersOnly) return stopped;
       const cluster = await runClusterControllers(
         {

@@ -215,6 +215,9 @@ export const MESSAGES: Record<string, string> = {
 
   // policy/v1 (pods/eviction) and autoscaling/v1 (the scale subresource of typed clients)
   Eviction: 'metadata=1:ObjectMeta deleteOptions=2:DeleteOptions?',
+  PodDisruptionBudget: 'metadata=1:ObjectMeta spec=2:PodDisruptionBudgetSpec',
+  PodDisruptionBudgetSpec:
+    'minAvailable=1:IntOrString? selector=2:LabelSelector? maxUnavailable=3:IntOrString? unhealthyPodEvictionPolicy=4:string?',
   Scale: 'metadata=1:ObjectMeta spec=2:ScaleSpec status=3:ScaleStatus',
   ScaleSpec: 'replicas=1:int32',
   ScaleStatus: 'replicas=1:int32 selector=2:string',
@@ -298,6 +301,7 @@ export const TOP_LEVEL: Record<string, string> = {
   'policy/v1/Eviction': 'Eviction',
   'authentication.k8s.io/v1/TokenRequest': 'TokenRequest',
   'authentication.k8s.io/v1/TokenReview': 'TokenReview',
+  'policy/v1/PodDisruptionBudget': 'PodDisruptionBudget',
   'autoscaling/v1/Scale': 'Scale',
   'certificates.k8s.io/v1/CertificateSigningRequest': 'CertificateSigningRequest',
 };

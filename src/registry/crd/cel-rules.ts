@@ -4,8 +4,7 @@
 // What k3ts does not do: transition rules (those naming `oldSelf`) are not evaluated, and rules
 // that call Kubernetes' own CEL libraries (quantity, url, ip, lists' isSorted and such) cannot be
 // judged here, so they are passed over rather than refusing objects kube-apiserver would take.
-import { celEnv, isCelError, parse, plan } from '@bufbuild/cel';
-import { strings } from '@bufbuild/cel/ext';
+import { celLibrary } from './cel-library.js';
 import type { FieldError, FieldErrorReason } from '../field-errors.js';
 import type { JSONSchemaProps } from './types.js';
 
@@ -18,13 +17,13 @@ interface Rule {
 
 type Program = (ctx: Record<string, unknown>) => unknown;
 
-const env = celEnv({ funcs: strings });
 const programs = new Map<string, Program | Error>();
 
 function compile(rule: string): Program | Error {
   let p = programs.get(rule);
   if (!p) {
     try {
+      const { env, parse, plan } = celLibrary();
       p = plan(env, parse(rule)) as Program;
     } catch (err) {
       p = err instanceof Error ? err : new Error(String(err));
@@ -106,7 +105,7 @@ export function validateRules(schema: JSONSchemaProps | undefined, value: unknow
         result = err;
       }
       if (result === false) out.push(failure(rule, path, value, rule.message || `failed rule: ${rule.rule}`));
-      else if (isCelError(result) || result instanceof Error) {
+      else if (celLibrary().isCelError(result) || result instanceof Error) {
         // Worded as cel-go words it, which is what kube-apiserver users see.
         const message = (result as Error).message.replace(/^field not found: /, 'no such key: ');
         if (!UNSUPPORTED.test(message)) out.push(failure(rule, path, value, message));

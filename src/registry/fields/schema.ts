@@ -17,6 +17,8 @@ import { persistentVolumeTypes } from '../kinds/persistentvolume.js';
 import { persistentVolumeClaimTypes } from '../kinds/persistentvolumeclaim.js';
 import { statefulSetTypes } from '../kinds/statefulset.js';
 import { storageClassTypes } from '../kinds/storageclass.js';
+import { cronJobTypes } from '../kinds/cronjob.js';
+import { podDisruptionBudgetTypes } from '../kinds/poddisruptionbudget.js';
 
 /** `group/Kind` ('' group for core) → the table entry of its top-level object. */
 const roots: Readonly<Record<string, string>> = {
@@ -33,6 +35,8 @@ const roots: Readonly<Record<string, string>> = {
   'apps/ReplicaSet': 'ReplicaSet',
   'apps/DaemonSet': 'DaemonSet',
   'batch/Job': 'Job',
+  'batch/CronJob': 'CronJob',
+  'policy/PodDisruptionBudget': 'PodDisruptionBudget',
   'coordination.k8s.io/Lease': 'Lease',
   'discovery.k8s.io/EndpointSlice': 'EndpointSlice',
   'networking.k8s.io/NetworkPolicy': 'NetworkPolicy',
@@ -73,7 +77,7 @@ const parsed = new Map<string, Fields>();
 export function allSpecs(): ReadonlyMap<string, string> {
   if (specs) return specs;
   const merged = new Map<string, string>();
-  const groups: TypeSpecs[] = [metaTypes, corePodTypes, coreTypes, appsTypes, batchTypes, coordinationTypes, discoveryTypes, eventsTypes, networkingTypes, rbacTypes, reviewTypes, autoscalingTypes, policyTypes, hpaTypes, podTemplateTypes, controllerRevisionTypes, webhookConfigurationTypes, customResourceDefinitionTypes, persistentVolumeTypes, persistentVolumeClaimTypes, storageClassTypes, statefulSetTypes];
+  const groups: TypeSpecs[] = [metaTypes, corePodTypes, coreTypes, appsTypes, batchTypes, coordinationTypes, discoveryTypes, eventsTypes, networkingTypes, rbacTypes, reviewTypes, autoscalingTypes, policyTypes, hpaTypes, podTemplateTypes, controllerRevisionTypes, webhookConfigurationTypes, customResourceDefinitionTypes, persistentVolumeTypes, persistentVolumeClaimTypes, storageClassTypes, statefulSetTypes, cronJobTypes, podDisruptionBudgetTypes];
   groups.push(csrTypes);
   for (const group of groups) {
     for (const [name, spec] of Object.entries(group)) {
