@@ -28,6 +28,8 @@ case "${1:-}" in
   --tests) tests="umoci skopeo docker-registry wrk etcd-server postgresql mariadb-server chromium prometheus" ;;
   *) echo "$0: unknown option $1 (the only one is --tests: also what the tests and benches need)" >&2; exit 1 ;;
 esac
+# etcdctl: the managed-etcd test restores a snapshot (k3ts server --cluster-reset-restore-path).
+if [ -n "$tests" ]; then tests="$tests etcd-client"; fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # shellcheck disable=SC2086 # $tests is a list of package names

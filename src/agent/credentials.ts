@@ -25,12 +25,12 @@ export function agentCredentialPaths(dataDir: string) {
   return { dir, ca: join(dir, 'server-ca.crt'), cert: join(dir, 'client-kubelet.crt'), key: join(dir, 'client-kubelet.key') };
 }
 
-interface Answer {
+export interface Answer {
   status: number;
   body: string;
 }
 
-function call(url: URL, opts: RequestOptions & { body?: string }, timeoutMs = 15_000): Promise<Answer> {
+export function call(url: URL, opts: RequestOptions & { body?: string }, timeoutMs = 15_000): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = httpsRequest(url, { ...opts, timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
@@ -44,7 +44,7 @@ function call(url: URL, opts: RequestOptions & { body?: string }, timeoutMs = 15
   });
 }
 
-function explainNetworkError(server: string, err: NodeJS.ErrnoException): JoinError {
+export function explainNetworkError(server: string, err: NodeJS.ErrnoException): JoinError {
   const code = err.code ?? '';
   if (code === 'ECONNREFUSED') return new JoinError(`cannot reach the server at ${server}: connection refused; is "k3ts server" running there, and is the port right?`);
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new JoinError(`cannot resolve the server's host name in ${server}; check --server`);
@@ -57,7 +57,7 @@ function explainNetworkError(server: string, err: NodeJS.ErrnoException): JoinEr
   return new JoinError(`cannot talk to the server at ${server}: ${err.message}`);
 }
 
-function statusMessage(body: string): string {
+export function statusMessage(body: string): string {
   try {
     const s = JSON.parse(body) as { message?: string };
     if (s.message) return s.message;

@@ -51,6 +51,8 @@ export interface ApiServerOptions {
   authorizer?: Authorizer;
   /** /cacerts and the agents' join, which authenticate with the join token instead. */
   join?: JoinEndpoint;
+  /** A server joining managed etcd (SERVER_JOIN_PATH); authenticates with the server token itself. */
+  serverJoin?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   /** Agents' tunnels (websocket upgrades by node certificates) and the dialer for pods/log. */
   tunnels?: TunnelRegistry;
   watchTuning?: WatchTuning;
@@ -112,6 +114,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   const routes = buildRoutes({
     join: opts.join,
+    serverJoin: opts.serverJoin,
     dashboard,
     version,
     documents: () => {

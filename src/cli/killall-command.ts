@@ -14,13 +14,24 @@ export function killallCommand(): Command {
       const env = currentEnvironment();
       const dataDir = resolve(flags.dataDir || env.env.K3TS_DATA_DIR || defaultDataDir(env));
       if (existsSync(join(dataDir, 'up.json'))) fail(`${dataDir} holds a cluster started by "k3ts up": run "k3ts down --data-dir ${dataDir}" instead`);
-      if (!existsSync(join(dataDir, 'agent'))) fail(`no node in ${dataDir} (no agent/ dir): pass the --data-dir the server or agent ran with`);
+      if (!existsSync(join(dataDir, 'agent'))) {
+        // A server without its own node may still have left its managed etcd running.
+        if (existsSync(join(dataDir, 'server', 'db', 'etcd.pid'))) {
+          const { stopLeftoverEtcd } = await import('../server/etcd/killall.js');
+          const pid = await stopLeftoverEtcd(dataDir).catch((err: Error) => fail(`killall failed: ${err.message}`));
+          process.stdout.write(pid ? `stopped etcd (pid ${pid})\n` : 'etcd was not running\n');
+          return;
+        }
+        fail(`no node in ${dataDir} (no agent/ dir): pass the --data-dir the server or agent ran with`);
+      }
       if (env.uid !== 0 && existsSync(join(dataDir, 'agent', 'containerd'))) fail('killall needs root to stop containers and remove their mounts: run it with sudo');
       try {
         const { killallNodeDir } = await import('../agent/killall.js');
         const r = await killallNodeDir(dataDir, (msg, fields) => process.stderr.write(`${msg}${fields ? ` ${JSON.stringify(fields)}` : ''}\n`));
+        const etcdPid = await (await import('../server/etcd/killall.js')).stopLeftoverEtcd(dataDir);
         const parts = [
           r.stoppedPid ? `stopped k3ts (pid ${r.stoppedPid})` : 'k3ts was not running',
+          ...(etcdPid ? [`stopped etcd (pid ${etcdPid})`] : []),
           `removed ${r.sandboxes} pod sandbox(es)`,
           ...(r.shimsKilled ? [`killed ${r.shimsKilled} shim(s)`] : []),
           `unmounted ${r.unmounted.length} mount(s)`,

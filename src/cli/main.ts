@@ -9,6 +9,7 @@ import { killallCommand } from './killall-command.js';
 import { imageCommand } from './image-command.js';
 import { secretsEncryptCommand } from './secrets-encrypt-command.js';
 import { kubeconfigCommand } from './kubeconfig-command.js';
+import { etcdSnapshotCommand } from './etcd-snapshot-command.js';
 import { k3tsVersion, kubernetesVersion } from '../apiserver/version.js';
 
 const program = new Command('k3ts')
@@ -24,6 +25,7 @@ const program = new Command('k3ts')
   .addCommand(imageCommand())
   .addCommand(secretsEncryptCommand());
 program.addCommand(kubeconfigCommand());
+program.addCommand(etcdSnapshotCommand());
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`k3ts: ${err.message}\n`);

@@ -47,6 +47,16 @@ export function serverCommand(): Command {
     .option('--audit-log-maxbackup <n>', 'keep at most this many rotated audit logs (default: 0, keep all)')
     .option('--audit-log-maxsize <MB>', 'rotate the audit log when it reaches this size (default: 100)')
     .option('--secrets-encryption', 'encrypt Secrets at rest with the keys in <data-dir>/server/cred/encryption-config.json (made on first start; env K3TS_SECRETS_ENCRYPTION=true)')
+    .option('--cluster-init', 'start a new cluster on a managed etcd (Debian\'s etcd run by the server, data in <data-dir>/server/db/etcd); more servers join with --server')
+    .option('--server <url>', 'join the managed etcd cluster of this server (https://<server>:6443; needs --token, the server token)')
+    .option('--cluster-reset', 'managed etcd: make this member the only one (keeping its data, or restoring --cluster-reset-restore-path), then exit')
+    .option('--cluster-reset-restore-path <file>', 'with --cluster-reset: the etcd snapshot to restore (see "k3ts etcd-snapshot ls")')
+    .option('--etcd-client-port <port>', 'managed etcd: client port on the advertise address (default: 2379)')
+    .option('--etcd-peer-port <port>', 'managed etcd: peer port on the advertise address (default: 2380)')
+    .option('--etcd-snapshot-schedule-cron <spec>', 'managed etcd: when to save a snapshot, five-field cron in local time (default: "0 */12 * * *")')
+    .option('--etcd-snapshot-retention <n>', 'managed etcd: how many scheduled snapshots to keep (default: 5)')
+    .option('--etcd-snapshot-dir <dir>', 'managed etcd: where snapshots go (default: <data-dir>/server/db/snapshots)')
+    .option('--etcd-disable-snapshots', 'managed etcd: no scheduled snapshots')
     .option('--secrets-encryption-provider <provider>', 'the key a new encryption config is made with: aescbc or secretbox (default: aescbc; env K3TS_SECRETS_ENCRYPTION_PROVIDER)')
     .option('--disable <component>', 'do not run a packaged component: local-storage (the local-path provisioner and its StorageClass); repeatable', collect);
   return nodeFlags(cmd)
@@ -62,6 +72,15 @@ export function serverCommand(): Command {
         throw err;
       }
       const log = createLogger(config.logFormat, undefined, { debug: config.debug });
+      if (config.clusterReset) {
+        try {
+          const { resetManagedEtcd } = await import('../server/etcd/cluster-reset.js');
+          process.stdout.write(`${await resetManagedEtcd(config, log)}\n`);
+          process.exit(0);
+        } catch (err) {
+          fail(`cluster reset failed: ${(err as Error)?.message ?? String(err)}`);
+        }
+      }
       let server;
       try {
         // Loaded here, not at the top: `k3ts agent` and the other commands need none of the server.

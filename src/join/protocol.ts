@@ -20,3 +20,22 @@ export interface JoinResponse {
 
 export const nodeUserPrefix = 'system:node:';
 export const nodesGroup = 'system:nodes';
+
+/** A server joining managed etcd (`k3ts server --server`): the server token only, never a join token. */
+export const SERVER_JOIN_PATH = '/v1-k3ts/server-join';
+
+export interface ServerJoinRequest {
+  /** The joiner's etcd member name. */
+  name: string;
+  /** https://<its advertise address>:<peer port> */
+  peerURL: string;
+}
+
+export interface ServerJoinResponse {
+  /** Every member after the joiner was added as a learner (the joiner's name is still empty). */
+  members: Array<{ id: string; name: string; peerURLs: string[]; clientURLs: string[] }>;
+  /** The learner's own member ID, to promote once it has caught up. */
+  memberId: string;
+  /** The cluster's shared files (CAs, keys), by path relative to `<data-dir>/server/`. */
+  files: Record<string, string>;
+}

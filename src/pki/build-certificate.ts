@@ -13,7 +13,8 @@ export function loadX509(): Promise<X509Module> {
   return loading;
 }
 
-export type CertificateProfile = 'ca' | 'server' | 'client';
+/** 'peer': both ends of a TLS connection with one certificate (etcd members talk to each other so). */
+export type CertificateProfile = 'ca' | 'server' | 'client' | 'peer';
 
 export interface DistinguishedName {
   commonName: string;
@@ -53,7 +54,11 @@ export async function buildCertificate(options: BuildCertificateOptions): Promis
       : [
           new x509.BasicConstraintsExtension(false, undefined, true),
           new x509.KeyUsagesExtension(Usage.digitalSignature | Usage.keyEncipherment, true),
-          new x509.ExtendedKeyUsageExtension([options.profile === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth]),
+          new x509.ExtendedKeyUsageExtension(
+            options.profile === 'peer'
+              ? [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]
+              : [options.profile === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth],
+          ),
         ];
   extensions.push(await x509.SubjectKeyIdentifierExtension.create(options.publicKey, false, crypto));
   if (issuerCert) {

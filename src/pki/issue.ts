@@ -42,7 +42,7 @@ export async function createCertificateAuthority(options: { commonName: string }
 }
 
 async function issueLeaf(
-  options: { issuer: CertificateIssuer; subject: DistinguishedName; profile: 'server' | 'client'; dnsNames?: string[]; ipAddresses?: string[] } & ValidityOptions,
+  options: { issuer: CertificateIssuer; subject: DistinguishedName; profile: 'server' | 'client' | 'peer'; dnsNames?: string[]; ipAddresses?: string[] } & ValidityOptions,
 ): Promise<CertificateAndKey> {
   const [keys, signingKey] = await Promise.all([generateKeyPair(), signingKeyFromPem(options.issuer.keyPem)]);
   const certPem = await buildCertificate({
@@ -80,4 +80,9 @@ export interface ClientCertificateOptions extends ValidityOptions {
 /** A TLS client certificate (extKeyUsage clientAuth) with a fresh key. */
 export function issueClientCertificate(options: ClientCertificateOptions): Promise<CertificateAndKey> {
   return issueLeaf({ ...options, subject: { commonName: options.commonName, organizations: options.organizations }, profile: 'client' });
+}
+
+/** A certificate for both ends of TLS (serverAuth and clientAuth), as etcd members use for peers. */
+export function issuePeerCertificate(options: ServingCertificateOptions & { commonName: string }): Promise<CertificateAndKey> {
+  return issueLeaf({ ...options, subject: { commonName: options.commonName }, profile: 'peer' });
 }

@@ -17,7 +17,9 @@ export const SHARED_SERVER_FILES = ['tls/server-ca.crt', 'tls/server-ca.key', 't
  *  every other) and the secrets-encryption keys (a Secret sealed by one must open on every other).
  *  The encryption keys change under `k3ts secrets-encrypt rotate-keys`, which updates the record; a
  *  server's older local copy then gives way to the record's. */
-export const OPTIONAL_SHARED_FILES = ['tls/service.key', 'cred/encryption-config.json'];
+export const OPTIONAL_SHARED_FILES = ['tls/service.key', 'cred/encryption-config.json',
+  // Managed etcd's CA (server/etcd/): every member's certificate must chain to it.
+  'tls/etcd/server-ca.crt', 'tls/etcd/server-ca.key'];
 const ALL_FILES = [...SHARED_SERVER_FILES, ...OPTIONAL_SHARED_FILES];
 const RECORD_WINS = new Set(['cred/encryption-config.json']);
 

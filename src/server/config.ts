@@ -14,8 +14,11 @@ import { resolveAuditSettings, type AuditSettings } from './audit-config.js';
 
 export { ConfigError, currentEnvironment, defaultDataDir, type Environment };
 import { parseDisable } from './disable.js';
+import { resolveManagedEtcd, type ClusterResetSettings, type ManagedEtcdFlags } from './etcd/etcd-config.js';
+import type { ManagedEtcdSettings } from './etcd/managed-etcd.js';
+import type { SnapshotScheduleSettings } from './etcd/snapshot-schedule.js';
 
-export interface ServerFlags {
+export interface ServerFlags extends ManagedEtcdFlags {
   dataDir?: string;
   httpsListenPort?: string | number;
   bindAddress?: string;
@@ -103,6 +106,12 @@ export interface ServerConfig {
   secretsEncryptionProvider: KeyProvider;
   /** Packaged components left out, e.g. 'local-storage'. */
   disable: string[];
+  /** --cluster-init / --server: this server runs an etcd member and uses it as its datastore. */
+  managedEtcd?: ManagedEtcdSettings;
+  /** --cluster-reset: reset (or restore) the managed etcd, then exit. */
+  clusterReset?: ClusterResetSettings;
+  /** Managed etcd's scheduled snapshots (--etcd-snapshot-schedule-cron, --etcd-snapshot-retention). */
+  etcdSnapshots?: SnapshotScheduleSettings;
 }
 
 
@@ -189,6 +198,12 @@ export function resolveServerConfig(flags: ServerFlags, e: Environment = current
       throw new ConfigError(`${flag}: ${(err as Error).message}`);
     }
   }
+  const managedEtcd = resolveManagedEtcd(flags, {
+    dataDir,
+    advertiseAddress,
+    externalDatastore: flags.datastoreEndpoint || e.env.K3TS_DATASTORE_ENDPOINT,
+    port: parsePort(flags.httpsListenPort, 6443),
+  });
   const tlsSans = (flags.tlsSan ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
   return Object.freeze({
     dataDir,
@@ -226,6 +241,7 @@ export function resolveServerConfig(flags: ServerFlags, e: Environment = current
     secretsEncryption: !!flags.secretsEncryption || e.env.K3TS_SECRETS_ENCRYPTION === 'true',
     secretsEncryptionProvider: keyProviderFlag(flags.secretsEncryptionProvider ?? e.env.K3TS_SECRETS_ENCRYPTION_PROVIDER),
     disable: parseDisable(flags.disable),
+    ...managedEtcd,
   });
 }
 

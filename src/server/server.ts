@@ -32,6 +32,9 @@ import type { Backend } from '../storage/backend.js';
 import { openAuditor } from '../apiserver/audit/open.js';
 import { ensureSecretsEncryption, readOnlyDecryption } from './encryption-config.js';
 import { encryptingBackend } from '../apiserver/store/encrypting-backend.js';
+import { startManagedEtcdFor } from './etcd/start.js';
+import { createServerJoinHandler } from './etcd/join-handler.js';
+import { startMemberRemoval } from './etcd/member-removal.js';
 
 export interface RunningServer {
   readonly port: number;
@@ -57,9 +60,15 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
   // A bad audit policy stops the start before anything else is touched.
   const auditor = config.audit ? await openAuditor(config.audit, (msg, fields) => log.warn(msg, fields)) : undefined;
   await mkdir(join(config.dataDir, 'server', 'db'), { recursive: true, mode: 0o700 });
+  // Managed etcd (--cluster-init / --server) runs before the datastore it is.
+  const etcd = config.managedEtcd ? await startManagedEtcdFor(config, log) : undefined;
   // The datastore first: a second server on the same data dir stops here, before touching a file.
-  const backend = await openBackend(config.datastoreEndpoint, { tls: config.datastoreTls });
+  const backend = await openBackend(config.datastoreEndpoint, { tls: config.datastoreTls }).catch(async (err) => {
+    await etcd?.stop();
+    throw err;
+  });
   const closers: Array<() => Promise<void> | void> = [() => backend.close()];
+  if (etcd) closers.push(() => etcd.stop());
   if (auditor) closers.push(() => auditor.close());
   // The HPA reads usage through the same gathering the metrics.k8s.io API serves (kubelets, through
   // their tunnels); the controllers start before the tunnels exist, so it is bound once they do.
@@ -115,6 +124,7 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
       log,
     });
     closers.unshift(() => plane.stop());
+    if (etcd) closers.unshift(startMemberRemoval({ client: plane.client, admin: etcd.admin, selfName: etcd.memberName, log }));
 
     const saKeys = await serviceAccountKeys;
     if (saKeys.created) log.info('wrote', { path: saKeys.path, reason: 'new service account signing key' });
@@ -141,6 +151,7 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
       // Node first (a kubelet's rights depend on its pods), then RBAC.
       authorizer: unionAuthorizer(systemMastersAuthorizer, createNodeAuthorizer(plane.client), plane.rbac.authorizer),
       join,
+      serverJoin: etcd ? createServerJoinHandler({ admin: etcd.admin, dataDir: config.dataDir, serverPasswords, log: (level, msg, fields) => log[level](msg, fields) }) : undefined,
       tunnels,
       limits: { requestTimeoutMs: config.requestTimeoutMs },
       log: (line) => log.error(line),

@@ -22,6 +22,8 @@ export interface StartOptions {
   readyTimeoutMs?: number;
   /** More `k3ts server` flags. */
   extraArgs?: string[];
+  /** The loopback address to bind and advertise (several servers on 127.0.0.x); default 127.0.0.1. */
+  host?: string;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -36,6 +38,7 @@ export class K3tsProcess {
     readonly port: number,
     readonly dataDir: string,
     readonly kubeconfig: string,
+    readonly host = '127.0.0.1',
   ) {
     // Large enough to keep every internal-error stack of a fuzz run.
     proc.stdout?.setEncoding('utf8').on('data', (c: string) => (this.output = tail(this.output + c, 8_000_000)));
@@ -60,7 +63,7 @@ export class K3tsProcess {
   }
 
   get url(): string {
-    return `https://127.0.0.1:${this.port}`;
+    return `https://${this.host}:${this.port}`;
   }
 
   static async start(options: StartOptions): Promise<K3tsProcess> {
@@ -68,9 +71,11 @@ export class K3tsProcess {
     const port = options.port ?? (await freePort());
     const dataDir = join(options.root, 'data');
     const kubeconfig = join(options.root, 'kubeconfig.yaml');
-    const args = ['server', '--data-dir', dataDir, '--https-listen-port', String(port), '--bind-address', '127.0.0.1', '--write-kubeconfig', kubeconfig, '--disable-agent', ...(options.extraArgs ?? [])];
+    const host = options.host ?? '127.0.0.1';
+    const address = host === '127.0.0.1' ? [] : ['--advertise-address', host];
+    const args = ['server', '--data-dir', dataDir, '--https-listen-port', String(port), '--bind-address', host, ...address, '--write-kubeconfig', kubeconfig, '--disable-agent', ...(options.extraArgs ?? [])];
     const proc = spawn(bin, args, { cwd: options.root, stdio: ['ignore', 'pipe', 'pipe'] });
-    const server = new K3tsProcess(proc, port, dataDir, kubeconfig);
+    const server = new K3tsProcess(proc, port, dataDir, kubeconfig, host);
     const deadline = Date.now() + (options.readyTimeoutMs ?? 20_000);
     let last = 'not started';
     while (Date.now() < deadline) {

@@ -5,6 +5,7 @@ import { errors } from '../errors.js';
 import { sendText } from '../http/respond.js';
 import type { JoinEndpoint } from '../join/join-endpoint.js';
 import { CACERTS_PATH, JOIN_PATH } from '../../join/protocol.js';
+import { SERVER_JOIN_PATH } from '../../join/protocol.js';
 import { DASHBOARD_PATH, type Dashboard } from '../../dashboard/handler.js';
 import { METRICS_GROUP } from '../../metrics/resource-metrics.js';
 import type { MetricsApi } from '../metrics/handler.js';
@@ -17,6 +18,8 @@ import { routeTable, type AdmittedRequest, type Route, type RouteTable } from '.
 export interface RouteDeps {
   /** /cacerts and the agents' join, which check the join token themselves. */
   join?: JoinEndpoint;
+  /** A server joining managed etcd; checks the server token itself. */
+  serverJoin?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   dashboard: Dashboard;
   /** The /version body. */
   version: string;
@@ -47,6 +50,8 @@ export function buildRoutes(d: RouteDeps): RouteTable {
       { name: 'join', access: 'open', match: (r) => r.url.pathname === JOIN_PATH, handle: (r) => join.join(r.req, r.res) },
     );
   }
+  const serverJoin = d.serverJoin;
+  if (serverJoin) routes.push({ name: 'server join', access: 'open', match: (r) => r.url.pathname === SERVER_JOIN_PATH, handle: (r) => serverJoin(r.req, r.res) });
   routes.push(
     // The page itself is public, like a login form; everything it shows comes through the API.
     {

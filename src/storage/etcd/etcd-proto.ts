@@ -1,5 +1,6 @@
 // The part of etcd's v3 API (etcdserverpb/rpc.proto, mvccpb/kv.proto) this backend speaks, written out
-// by hand like the CRI subset: KV (range, txn, delete, compact), Watch and Maintenance.Status. Field
+// by hand like the CRI subset: KV (range, txn, delete, compact), Watch, Maintenance.Status and
+// .Snapshot, and the Cluster membership calls managed etcd needs. Field
 // numbers are etcd's; messages from mvccpb live in the same package here because only the service
 // path (/etcdserverpb.KV/Range...) and the field numbers reach the wire.
 export const ETCD_PROTO = `
@@ -150,6 +151,49 @@ message StatusRequest {}
 message StatusResponse {
   ResponseHeader header = 1;
   string version = 2;
+  int64 dbSize = 3;
+  uint64 leader = 4;
+  uint64 raftIndex = 5;
+  uint64 raftTerm = 6;
+  uint64 raftAppliedIndex = 7;
+  repeated string errors = 8;
+  int64 dbSizeInUse = 9;
+  bool isLearner = 10;
+}
+
+message Member {
+  uint64 ID = 1;
+  string name = 2;
+  repeated string peerURLs = 3;
+  repeated string clientURLs = 4;
+  bool isLearner = 5;
+}
+message MemberAddRequest {
+  repeated string peerURLs = 1;
+  bool isLearner = 2;
+}
+message MemberAddResponse {
+  ResponseHeader header = 1;
+  Member member = 2;
+  repeated Member members = 3;
+}
+message MemberRemoveRequest {
+  uint64 ID = 1;
+}
+message MemberListRequest {}
+message MemberPromoteRequest {
+  uint64 ID = 1;
+}
+message MembersResponse {
+  ResponseHeader header = 1;
+  repeated Member members = 2;
+}
+
+message SnapshotRequest {}
+message SnapshotResponse {
+  ResponseHeader header = 1;
+  uint64 remaining_bytes = 2;
+  bytes blob = 3;
 }
 
 service KV {
@@ -165,5 +209,15 @@ service Watch {
 
 service Maintenance {
   rpc Status(StatusRequest) returns (StatusResponse);
+  rpc Snapshot(SnapshotRequest) returns (stream SnapshotResponse);
+}
+
+// MemberRemove, MemberList and MemberPromote answer with the same fields (header, members); one
+// message stands for the three responses, which share their field numbers.
+service Cluster {
+  rpc MemberAdd(MemberAddRequest) returns (MemberAddResponse);
+  rpc MemberRemove(MemberRemoveRequest) returns (MembersResponse);
+  rpc MemberList(MemberListRequest) returns (MembersResponse);
+  rpc MemberPromote(MemberPromoteRequest) returns (MembersResponse);
 }
 `;
