@@ -30,6 +30,7 @@ import { certificateSigningRequest } from './kinds/csr.js';
 import { customResourceDefinition } from './kinds/crd.js';
 import { localSubjectAccessReview, selfSubjectAccessReview, selfSubjectReview, selfSubjectRulesReview, subjectAccessReview } from './kinds/reviews.js';
 import { tokenReview } from './kinds/reviews.js';
+import { validatingAdmissionPolicy, validatingAdmissionPolicyBinding } from './kinds/admission-policy.js';
 
 /** The key the table module uses: `Kind` for core/v1, `Kind.group` otherwise. */
 export const tableKey = (d: Pick<ResourceDescriptor, 'group' | 'kind'>) => (d.group ? `${d.kind}.${d.group}` : d.kind);
@@ -79,6 +80,8 @@ export const descriptors: ResourceDescriptor[] = [
   persistentVolumeClaim,
   storageClass,
   statefulSet,
+  validatingAdmissionPolicy,
+  validatingAdmissionPolicyBinding,
 ].map(withTable);
 
 const gv = (group: string, version: string) => `${group}/${version}`;

@@ -1,0 +1,28 @@
+// A webhook's matchConditions: CEL over `object`, `oldObject` and `request`, evaluated with the
+// server's one CEL set-up once rules and selectors matched. All true: the webhook is called. Any
+// false: it is skipped. Otherwise an error, which the webhook's failurePolicy judges.
+import type { KObject, ResourceDescriptor } from '../../../registry/types.js';
+import { evaluateCel } from '../../../registry/cel/environment.js';
+import { celRequestVariables, type CelRequestInput } from '../cel-request.js';
+import type { CompiledWebhook } from './configurations.js';
+import { convertObject } from './match.js';
+
+export type ConditionOutcome = { matches: boolean; error?: undefined } | { matches?: undefined; error: string };
+
+export function evaluateMatchConditions(hook: CompiledWebhook, as: ResourceDescriptor, req: CelRequestInput, object: KObject | undefined): ConditionOutcome {
+  const conditions = hook.matchConditions;
+  if (!conditions) return { matches: true };
+  const vars = celRequestVariables(req, as, object && convertObject(object, req.descriptor, as), req.old && convertObject(req.old, req.descriptor, as));
+  let error: string | undefined;
+  for (const c of conditions) {
+    if (c.program instanceof Error) {
+      error ??= `compilation failed for match condition '${c.name}': ${c.program.message}`;
+      continue;
+    }
+    const r = evaluateCel(c.program, vars);
+    if (r.error !== undefined) error ??= `expression '${c.expression}' resulted in error: ${r.error}`;
+    else if (r.value === false) return { matches: false };
+    else if (r.value !== true) error ??= `expression '${c.expression}' resulted in error: no such overload: result is not a bool`;
+  }
+  return error === undefined ? { matches: true } : { error: `failed to evaluate match condition '${conditions.length === 1 ? conditions[0]!.name : 'matchConditions'}': ${error}` };
+}
