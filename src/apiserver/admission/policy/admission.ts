@@ -136,13 +136,13 @@ export function createPolicyAdmission(deps: Deps): PolicyAdmission {
             vars = celRequestVariables(req, as, object, old);
             varsByVersion.set(as, vars);
           }
-          if (namespaceObject === undefined) {
+          if (namespaceObject === undefined && policy.readsNamespace) {
             const nsName = req.descriptor.group === '' && req.descriptor.plural === 'namespaces' ? undefined : req.namespace;
             const ns = nsName ? await namespaceOf(nsName) : undefined;
             namespaceObject = ns ? jsonToCel({ ...ns, metadata: { ...ns.metadata, managedFields: undefined } }) : null;
           }
           for (const param of paramObjects) {
-            const decisions = evaluatePolicy(policy, { ...vars, params: jsonToCel(param), namespaceObject }) ?? [];
+            const decisions = evaluatePolicy(policy, { ...vars, params: jsonToCel(param), namespaceObject: namespaceObject ?? null }) ?? [];
             for (const d of decisions) act(policy, binding, d, req, denials);
           }
         }

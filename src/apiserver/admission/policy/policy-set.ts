@@ -47,6 +47,8 @@ export interface CompiledPolicy {
   validations: CompiledValidation[];
   /** Set when a stored expression does not compile (written before validation refused it). */
   configError?: string;
+  /** Whether any expression reads `namespaceObject`: only then is the namespace read. */
+  readsNamespace: boolean;
 }
 
 export interface CompiledBinding {
@@ -105,6 +107,7 @@ export function compilePolicy(obj: KObject): CompiledPolicy {
     failurePolicy: spec.failurePolicy === 'Ignore' ? 'Ignore' : 'Fail',
     ...(pk ? { paramKind: { apiVersion: String(pk.apiVersion ?? ''), kind: String(pk.kind ?? '') } } : {}),
     match: compileMatch(spec.matchConstraints as Json | undefined),
+    readsNamespace: readsNamespace(spec),
     matchConditions: named(list(spec.matchConditions), 'matchConditions'),
     variables: named(list(spec.variables), 'variables'),
     validations: list(spec.validations).map((v, i) => ({
@@ -117,6 +120,11 @@ export function compilePolicy(obj: KObject): CompiledPolicy {
   };
   if (errors.length) policy.configError = errors.join('; ');
   return policy;
+}
+
+function readsNamespace(spec: Json): boolean {
+  const texts = [...list(spec.validations).flatMap((v) => [v.expression, v.messageExpression]), ...list(spec.variables).map((v) => v.expression)];
+  return texts.some((t) => typeof t === 'string' && /\bnamespaceObject\b/.test(t));
 }
 
 export function compileBinding(obj: KObject): CompiledBinding {
