@@ -44,6 +44,8 @@ test('short names, categories and scope match kube-apiserver', () => {
     '/persistentvolumeclaims': { short: ['pvc'], namespaced: true },
     'storage.k8s.io/storageclasses': { short: ['sc'], namespaced: false },
     'apps/statefulsets': { short: ['sts'], all: true, namespaced: true },
+    'admissionregistration.k8s.io/validatingadmissionpolicies': { namespaced: false },
+    'admissionregistration.k8s.io/validatingadmissionpolicybindings': { namespaced: false },
   };
   for (const [key, w] of Object.entries(want)) {
     const [group, plural] = key.split('/') as [string, string];
@@ -67,7 +69,7 @@ test('lookups by kind and the scale and pod subresources', () => {
 
 test('generation is kept only where upstream keeps it', () => {
   const withGeneration = descriptors.filter((d) => d.generation !== false).map((d) => `${d.kind}.${d.group}`).sort();
-  assert.deepEqual(withGeneration, ['CustomResourceDefinition.apiextensions.k8s.io', 'DaemonSet.apps', 'Deployment.apps', 'EndpointSlice.discovery.k8s.io', 'HorizontalPodAutoscaler.autoscaling', 'HorizontalPodAutoscaler.autoscaling', 'Job.batch', 'MutatingWebhookConfiguration.admissionregistration.k8s.io', 'NetworkPolicy.networking.k8s.io', 'ReplicaSet.apps', 'StatefulSet.apps', 'ValidatingWebhookConfiguration.admissionregistration.k8s.io']);
+  assert.deepEqual(withGeneration, ['CustomResourceDefinition.apiextensions.k8s.io', 'DaemonSet.apps', 'Deployment.apps', 'EndpointSlice.discovery.k8s.io', 'HorizontalPodAutoscaler.autoscaling', 'HorizontalPodAutoscaler.autoscaling', 'Job.batch', 'MutatingWebhookConfiguration.admissionregistration.k8s.io', 'NetworkPolicy.networking.k8s.io', 'ReplicaSet.apps', 'StatefulSet.apps', 'ValidatingAdmissionPolicy.admissionregistration.k8s.io', 'ValidatingAdmissionPolicyBinding.admissionregistration.k8s.io', 'ValidatingWebhookConfiguration.admissionregistration.k8s.io']);
 });
 
 test('field selectors', () => {
