@@ -61,7 +61,7 @@ export class ApiClient {
     );
   }
 
-  request(method: string, path: string, body?: unknown, opts: { keepText?: boolean } = {}): Promise<Response> {
+  request(method: string, path: string, body?: unknown, opts: { keepText?: boolean; contentType?: string } = {}): Promise<Response> {
     const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     return new Promise((resolve, reject) => {
       const t0 = performance.now();
@@ -74,7 +74,7 @@ export class ApiClient {
           agent: this.agent,
           headers: {
             accept: 'application/json',
-            ...(data ? { 'content-type': 'application/json', 'content-length': data.length } : {}),
+            ...(data ? { 'content-type': opts.contentType ?? 'application/json', 'content-length': data.length } : {}),
           },
         },
         (res) => {
@@ -100,7 +100,7 @@ export class ApiClient {
   }
 
   /** A request that must succeed; anything but 2xx stops the benchmark with the server's answer. */
-  async ok(method: string, path: string, body?: unknown, opts: { keepText?: boolean } = {}): Promise<Response> {
+  async ok(method: string, path: string, body?: unknown, opts: { keepText?: boolean; contentType?: string } = {}): Promise<Response> {
     const r = await this.request(method, path, body, opts);
     if (r.status < 200 || r.status >= 300) {
       throw new Error(`${method} ${path} -> ${r.status}: ${r.text.slice(0, 300)}`);

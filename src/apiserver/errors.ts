@@ -42,6 +42,8 @@ export class ApiError extends Error {
 
   toStatus(): Status {
     const s: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: this.message, reason: this.reason, code: this.code };
+    // Some upstream failures carry no reason at all (e.g. an eviction matching two budgets).
+    if (!this.reason) delete s.reason;
     if (this.details) s.details = this.details;
     return s;
   }

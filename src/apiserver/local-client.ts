@@ -12,6 +12,7 @@ import { openWatch } from './resources/watch-source.js';
 import { patchStored } from './resources/patch-object.js';
 import { bindPod, evictPod } from './resources/pod-subresources.js';
 import { requestToken } from './serviceaccount/token-request.js';
+import { serverSideApply } from './apply/server-side-apply.js';
 
 export function createLocalClient(ctx: ResourceContext): Client {
   const descriptor = (t: ResourceType): ResourceDescriptor => {
@@ -60,6 +61,11 @@ export function createLocalClient(ctx: ResourceContext): Client {
     async createToken(namespace, serviceAccount, request) {
       if (!ctx.serviceAccountTokens) throw errors.notFoundPath();
       return requestToken({ ctx, issuer: ctx.serviceAccountTokens.issuer }, namespace, serviceAccount, structuredClone(request));
+    },
+    async apply(t, namespace, name, body, opts) {
+      const d = descriptor(t);
+      const { object } = await serverSideApply(ctx, d, { namespace: d.namespaced ? namespace : undefined, name }, structuredClone(body), { fieldManager: opts.fieldManager, force: opts.force ?? false });
+      return object;
     },
   };
 }

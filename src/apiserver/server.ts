@@ -7,24 +7,22 @@ import { ApiError, ClientGoneError, errors } from './errors.js';
 import { defaultConnectionLimits, trackConnections, type ConnectionLimits } from './http/connections.js';
 import { createAuthenticator, type BearerAuthenticator, type TokenEntry, type UserInfo } from './authn.js';
 import { forbiddenMessage, mastersAuthorizer, type Authorizer } from './authz.js';
-import { BadPathError, parseRequestInfo, type RequestInfo } from './request-info.js';
-import { sendError, sendText } from './http/respond.js';
+import { BadPathError, parseRequestInfo, type RequestInfo, type ResourceRequest } from './request-info.js';
+import { sendError } from './http/respond.js';
 import { handleResource } from './handlers/resource.js';
 import { handlePodStreamUpgrade, isPodStreamPath, type PodStreamDeps } from './handlers/pod-stream.js';
 import { defaultWatchTuning, type WatchTuning } from './handlers/watch.js';
 import type { ResourceContext } from './resources/context.js';
 import { buildDiscoveryDocuments } from './discovery/documents.js';
-import { respondWithDocument, type CachedDocument } from './openapi/etag.js';
 import { buildOpenAPIDocuments } from './openapi/documents.js';
-import { buildOpenAPIV2, OPENAPI_V2_PATH } from './openapi/v2-documents.js';
+import { buildOpenAPIV2 } from './openapi/v2-documents.js';
 import { versionInfo } from './version.js';
 import type { Duplex } from 'node:stream';
 import type { JoinEndpoint } from './join/join-endpoint.js';
 import type { TunnelRegistry } from './tunnels.js';
 import { nodeNameOf } from './node-authorizer.js';
 import { impersonate, wantsImpersonation } from './impersonation.js';
-import { CACERTS_PATH, JOIN_PATH, TUNNEL_PATH } from '../join/protocol.js';
-import { METRICS_GROUP } from '../metrics/resource-metrics.js';
+import { TUNNEL_PATH } from '../join/protocol.js';
 import { createMetricsApi } from './metrics/handler.js';
 import { setAuditId, type Auditor, type AuditRecord } from './audit/auditor.js';
 import { tlsProfile } from './http/tls-profile.js';
@@ -32,9 +30,13 @@ import { metricsDescriptors } from './metrics/descriptors.js';
 import { createDashboard } from '../dashboard/handler.js';
 import { RequestMeasure, setServedResources } from './prometheus/request-metrics.js';
 import { watchStorageSize } from './prometheus/storage-metrics.js';
-import { METRICS_PATH, serveMetrics } from './prometheus/metrics-endpoint.js';
-import { handleNodeProxy, isNodeProxyPath } from './prometheus/node-proxy.js';
+import { serveMetrics } from './prometheus/metrics-endpoint.js';
+import { handleNodeProxy } from './prometheus/node-proxy.js';
 import { controlPlaneRegistry } from '../instrumentation/registries.js';
+import { buildRoutes } from './routes/table.js';
+import { findAdmittedRoute, findOpenRoute, isPublicRequest, routeRequest } from './routes/route.js';
+import { createWatchSockets, isWatchRequest } from './websocket/watch.js';
+import { dispatchUpgrade, type UpgradeDeps, type UpgradeRoute } from './routes/upgrades.js';
 
 export interface ApiServerOptions {
   context: ResourceContext;
@@ -78,8 +80,6 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-const publicPaths = new Set(['/healthz', '/livez', '/readyz', '/version', '/healthz/', '/livez/', '/readyz/', '/version/']);
-
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const authenticator = createAuthenticator(opts.tokens, [...(opts.bearerAuthenticators ?? []), ...serviceAccountBearer(opts.context)]);
   const authorizer = opts.authorizer ?? mastersAuthorizer;
@@ -110,64 +110,21 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const nodes = opts.context.registry.descriptors.find((d) => d.group === '' && d.plural === 'nodes');
   const nodeExists = async (name: string) => nodes !== undefined && (await opts.context.store.tryGet(nodes, undefined, name)) !== undefined;
 
-  const sendDoc = (req: IncomingMessage, res: ServerResponse, doc: CachedDocument | undefined, contentType = 'application/json', extra?: Record<string, string>) => {
-    if (!doc) throw errors.notFoundPath();
-    const answer = respondWithDocument(doc, { ifNoneMatch: req.headers['if-none-match'], contentType, extraHeaders: extra });
-    if (answer.status === 304) {
-      res.writeHead(304, answer.headers);
-      res.end();
-      return;
-    }
-    for (const [k, v] of Object.entries(answer.headers)) res.setHeader(k, v);
-    sendText(req, res, 200, answer.body!, answer.headers['Content-Type'] ?? contentType);
-  };
-
-  const nonResource = (req: IncomingMessage, res: ServerResponse, url: URL) => {
-    const path = url.pathname.replace(/\/+$/, '') || '/';
-    if (req.method !== 'GET' && req.method !== 'HEAD') throw errors.methodNotAllowed();
-    current();
-    if (path === '/healthz' || path === '/livez' || path === '/readyz' || /^\/(healthz|livez|readyz)\//.test(path)) {
-      sendText(req, res, 200, 'ok', 'text/plain; charset=utf-8');
-      return;
-    }
-    if (path === '/version') {
-      sendText(req, res, 200, version, 'application/json');
-      return;
-    }
-    if (path === '/api' || path === '/apis') {
-      const answer = discovery.answer(path === '/api' ? 'api' : 'apis', { accept: req.headers.accept, serverAddress: opts.advertiseAddress });
-      for (const [k, v] of Object.entries(answer.headers)) res.setHeader(k, v);
-      sendText(req, res, 200, answer.body, answer.headers['Content-Type']);
-      return;
-    }
-    if (path === '/api/v1') return sendDoc(req, res, discovery.resourceList('v1'));
-    let m = /^\/apis\/([^/]+)$/.exec(path);
-    if (m) return sendDoc(req, res, discovery.apiGroup(m[1]));
-    m = /^\/apis\/([^/]+)\/([^/]+)$/.exec(path);
-    if (m) return sendDoc(req, res, discovery.resourceList(`${m[1]}/${m[2]}`));
-    if (path === '/openapi/v3' || path.startsWith('/openapi/v3/')) {
-      const answer = openapi.answer({ path, hash: url.searchParams.get('hash'), ifNoneMatch: req.headers['if-none-match'] });
-      if (answer.body === undefined) {
-        res.writeHead(answer.status, answer.headers);
-        res.end();
-      } else {
-        for (const [k, v] of Object.entries(answer.headers)) res.setHeader(k, v);
-        sendText(req, res, answer.status, answer.body, answer.headers['Content-Type'] ?? 'application/json');
-      }
-      return;
-    }
-    if (path === METRICS_PATH) return serveMetrics(controlPlaneRegistry, req, res, url);
-    if (path === OPENAPI_V2_PATH) {
-      const answer = openapiV2.answer({ accept: req.headers.accept, ifNoneMatch: req.headers['if-none-match'] });
-      for (const [k, v] of Object.entries(answer.headers)) res.setHeader(k, v);
-      if (answer.body === undefined) {
-        res.writeHead(answer.status);
-        res.end();
-      } else sendText(req, res, answer.status, answer.body, answer.headers['Content-Type']!);
-      return;
-    }
-    throw errors.notFoundPath();
-  };
+  const routes = buildRoutes({
+    join: opts.join,
+    dashboard,
+    version,
+    documents: () => {
+      current();
+      return { discovery, openapi, openapiV2 };
+    },
+    advertiseAddress: opts.advertiseAddress,
+    metricsApi: metrics,
+    prometheus: (req, res, url) => serveMetrics(controlPlaneRegistry, req, res, url),
+    nodeProxy: ({ req, res, url }) => handleNodeProxy(req, res, url, nodeExists, tunnels ? (node, t) => tunnels.dial(node, t) : undefined),
+    resource: ({ req, res, url, info, user }) =>
+      handleResource(opts.context, req, res, info as ResourceRequest, url.searchParams, watchTuning, { user: user!, authorizer, staticToken: authenticator.staticToken }, tunnels ? (node, t) => tunnels.dial(node, t) : undefined),
+  });
 
   const auditor = opts.auditor;
   const handle = async (req: IncomingMessage, res: ServerResponse, measure: RequestMeasure, audit: AuditRecord | undefined) => {
@@ -177,17 +134,15 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     // Only origin-form targets; and `//x` must stay a path, not become a host name.
     if (!target.startsWith('/')) throw errors.badRequest('the request target must be a path starting with /');
     const url = new URL(`https://localhost${target}`);
-    if (opts.join && url.pathname === CACERTS_PATH) return opts.join.cacerts(req, res);
-    if (opts.join && url.pathname === JOIN_PATH) return opts.join.join(req, res);
-    // The page itself is public, like a login form; everything it shows comes through the API below.
-    if (dashboard.handle(req, res, url.pathname)) return;
+    const routed = routeRequest(req, res, url);
+    const open = findOpenRoute(routes, routed);
+    if (open) return open.handle(routed);
     let user: UserInfo | undefined = authenticator.authenticate(req);
     const authenticated = user;
     if (user && wantsImpersonation(req)) user = await impersonate(req, user, authorizer);
     audit?.identify(authenticated, user);
-    if (!user) {
-      if (!(req.method === 'GET' && publicPaths.has(url.pathname))) throw errors.unauthorized();
-    }
+    const isPublic = isPublicRequest(routes, routed);
+    if (!user && !isPublic) throw errors.unauthorized();
     let info: RequestInfo;
     try {
       info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
@@ -197,7 +152,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     }
     measure.info = info;
     audit?.received(info);
-    if (user && !(req.method === 'GET' && publicPaths.has(url.pathname))) {
+    if (user && !isPublic) {
       const decision = await authorizer.authorize(user, info);
       audit?.authorized(decision);
       if (!decision.allowed) {
@@ -209,12 +164,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       }
     }
     measure.admitted(info);
-    if (info.kind === 'nonresource') return nonResource(req, res, url);
-    if (info.group === '' && info.resource === 'nodes' && info.subresource === 'proxy' && isNodeProxyPath(url.pathname)) {
-      return handleNodeProxy(req, res, url, nodeExists, tunnels ? (node, t) => tunnels.dial(node, t) : undefined);
-    }
-    if (info.group === METRICS_GROUP) return metrics.handle(req, res, info, url.searchParams);
-    await handleResource(opts.context, req, res, info, url.searchParams, watchTuning, { user: user!, authorizer, staticToken: authenticator.staticToken }, tunnels ? (node, t) => tunnels.dial(node, t) : undefined);
+    const admitted = { req, res, url, path: routed.path, info, user };
+    const route = findAdmittedRoute(routes, admitted);
+    if (!route) throw errors.notFoundPath();
+    await route.handle(admitted);
   };
 
   // The handshake gets no more time than a whole request. A connection that has sent nothing after
@@ -294,23 +247,41 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   });
   // Upgrades: the agents' tunnels, and exec, attach and port-forward (sent on through them).
   const podStreams: PodStreamDeps = { ctx: opts.context, authenticator, authorizer, dial: tunnels ? (node, t) => tunnels.dial(node, t) : undefined, log: opts.log };
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const refuse = (err: ApiError) => socket.end(rawAnswer(err, false));
-    const path = new URL(`https://localhost${req.url?.startsWith('/') ? req.url : '/'}`).pathname;
-    if (isPodStreamPath(path)) {
-      const audit = auditor?.beginUpgrade(req, socket);
-      if (!audit) return handlePodStreamUpgrade(podStreams, req, socket, head);
-      audit.identify(authenticator.authenticate(req));
-      audit.received();
-      return handlePodStreamUpgrade({ ...podStreams, authorizer: audit.recording(authorizer) }, req, socket, head);
-    }
-    if (!tunnels || path !== TUNNEL_PATH) return refuse(errors.notFoundPath());
-    const user = authenticator.authenticate(req);
-    if (!user) return refuse(errors.unauthorized());
-    const node = nodeNameOf(user);
-    if (node === undefined) return refuse(errors.forbidden(`only nodes open tunnels; ${user.name} is not a node`));
-    tunnels.accept(req, socket, head, node);
-  });
+  const watchSockets = createWatchSockets({ ctx: opts.context, authenticator, authorizer, watchTuning, log: opts.log });
+  const upgradeRoutes: UpgradeRoute[] = [
+    {
+      name: 'pod streams',
+      access: 'own',
+      match: (url) => isPodStreamPath(url.pathname),
+      handle: (req, socket, head) => {
+        const audit = auditor?.beginUpgrade(req, socket);
+        if (!audit) return handlePodStreamUpgrade(podStreams, req, socket, head);
+        audit.identify(authenticator.authenticate(req));
+        audit.received();
+        handlePodStreamUpgrade({ ...podStreams, authorizer: audit.recording(authorizer) }, req, socket, head);
+      },
+    },
+    { name: 'watch', access: 'own', match: isWatchRequest, handle: (req, socket, head) => watchSockets.handleUpgrade(req, socket, head, auditor?.beginUpgrade(req, socket)) },
+  ];
+  if (tunnels) {
+    upgradeRoutes.push({
+      name: 'tunnel',
+      access: 'authenticated',
+      match: (url) => url.pathname === TUNNEL_PATH,
+      handle: (req, socket, head, user) => {
+        const node = nodeNameOf(user!);
+        if (node === undefined) throw errors.forbidden(`only nodes open tunnels; ${user!.name} is not a node`);
+        tunnels.accept(req, socket, head, node);
+      },
+    });
+  }
+  const upgradeDeps: UpgradeDeps = {
+    authenticate: (req) => authenticator.authenticate(req),
+    refuse: (socket, err) => socket.end(rawAnswer(err, false)),
+    unauthorized: () => errors.unauthorized(),
+    notFound: () => errors.notFoundPath(),
+  };
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => dispatchUpgrade(upgradeRoutes, upgradeDeps, req, socket, head));
   // CONNECT is no verb of this API; without this listener Node would drop the connection silently.
   server.on('connect', (req: IncomingMessage, socket: Duplex) => {
     socket.end(rawAnswer(errors.methodNotAllowed(), false));

@@ -6,10 +6,12 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { currentEnvironment, defaultDataDir } from '../server/config.js';
 import { fail } from './fail.js';
+import type { KeyProvider } from '../server/encryption-config.js';
 
 interface Flags {
   dataDir?: string;
   datastoreEndpoint?: string;
+  provider?: string;
 }
 
 function where(flags: Flags) {
@@ -64,7 +66,7 @@ export function secretsEncryptCommand(): Command {
       }
       const lines = [`Encryption Status: Enabled`, `Config: ${path}`, '', 'Active  Key Type  Name                                Hash              Secrets'];
       providers.forEach((p, i) => {
-        const type = p.provider === 'aescbc' ? 'AES-CBC' : p.provider === 'aesgcm' ? 'AES-GCM' : 'Identity';
+        const type = p.provider === 'aescbc' ? 'AES-CBC' : p.provider === 'aesgcm' ? 'AES-GCM' : p.provider === 'secretbox' ? 'XSalsa20' : 'Identity';
         const n = counts ? String(counts.get(p.provider === 'identity' ? 'identity' : `${p.provider}:${p.name}`) ?? 0) : '-';
         lines.push(`${i === 0 ? ' *    ' : '      '}  ${type.padEnd(8)}  ${(p.name ?? '-').padEnd(34)}  ${(keyHash(p) || '-').padEnd(16)}  ${n}`);
       });
@@ -72,29 +74,31 @@ export function secretsEncryptCommand(): Command {
     }),
   );
   cmd.addCommand(
-    common(new Command('rotate-keys').description('add a new key, re-encrypt every Secret with it, then drop the old keys (stop the server first)')).action(async (flags: Flags) => {
-      const { dataDir, endpoint } = where(flags);
-      const { encryptionConfigPath } = await import('../server/encryption-config.js');
-      const { rotateKeys } = await import('../server/rotate-keys.js');
-      const path = encryptionConfigPath(dataDir);
-      if (!existsSync(path)) fail(`${path} does not exist: start the server with --secrets-encryption first`);
-      try {
-        const backend = await openDatastore(endpoint);
+    common(new Command('rotate-keys').description('add a new key, re-encrypt every Secret with it, then drop the old keys (stop the server first)'))
+      .option('--provider <provider>', 'the new key\'s kind: aescbc or secretbox (default: that of the current key)')
+      .action(async (flags: Flags) => {
+        const { dataDir, endpoint } = where(flags);
+        const { encryptionConfigPath, KEY_PROVIDERS } = await import('../server/encryption-config.js');
+        if (flags.provider !== undefined && !(KEY_PROVIDERS as readonly string[]).includes(flags.provider)) fail(`--provider: "${flags.provider}" is not one of ${KEY_PROVIDERS.join(', ')}`);
+        const { rotateKeys, shareRotatedKeys } = await import('../server/rotate-keys.js');
+        const path = encryptionConfigPath(dataDir);
+        if (!existsSync(path)) fail(`${path} does not exist: start the server with --secrets-encryption first`);
         try {
-          const r = await rotateKeys(path, backend);
-          process.stdout.write(`new key ${r.newKey}; ${r.reencrypted} Secrets re-encrypted; dropped ${r.dropped.length ? r.dropped.join(', ') : 'no old key'}\n`);
-          // Servers sharing this datastore take the new keys from it at their next start.
-          if (backend.name !== 'sqlite') {
-            const { shareRotatedKeys } = await import('../server/rotate-keys.js');
-            if (await shareRotatedKeys(dataDir, backend)) process.stdout.write('the new keys are stored in the datastore for the other servers: restart each of them\n');
+          const backend = await openDatastore(endpoint);
+          try {
+            const r = await rotateKeys(path, backend, new Date(), flags.provider as KeyProvider | undefined);
+            process.stdout.write(`new key ${r.newKey}; ${r.reencrypted} Secrets re-encrypted; dropped ${r.dropped.length ? r.dropped.join(', ') : 'no old key'}\n`);
+            // Servers sharing this datastore take the new keys from it at their next start.
+            if (backend.name !== 'sqlite') {
+              if (await shareRotatedKeys(dataDir, backend)) process.stdout.write('the new keys are stored in the datastore for the other servers: restart each of them\n');
+            }
+          } finally {
+            await backend.close();
           }
-        } finally {
-          await backend.close();
+        } catch (err) {
+          fail((err as Error).message);
         }
-      } catch (err) {
-        fail((err as Error).message);
-      }
-    }),
+      }),
   );
   return cmd;
 }

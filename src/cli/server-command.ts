@@ -47,6 +47,7 @@ export function serverCommand(): Command {
     .option('--audit-log-maxbackup <n>', 'keep at most this many rotated audit logs (default: 0, keep all)')
     .option('--audit-log-maxsize <MB>', 'rotate the audit log when it reaches this size (default: 100)')
     .option('--secrets-encryption', 'encrypt Secrets at rest with the keys in <data-dir>/server/cred/encryption-config.json (made on first start; env K3TS_SECRETS_ENCRYPTION=true)')
+    .option('--secrets-encryption-provider <provider>', 'the key a new encryption config is made with: aescbc or secretbox (default: aescbc; env K3TS_SECRETS_ENCRYPTION_PROVIDER)')
     .option('--disable <component>', 'do not run a packaged component: local-storage (the local-path provisioner and its StorageClass); repeatable', collect);
   return nodeFlags(cmd)
     .addOption(new Option('--log-format <format>', 'text or json (default: text)').choices(['text', 'json']))

@@ -70,6 +70,15 @@ export interface Client {
   /** POSTs a TokenRequest to serviceaccounts/<name>/token and returns the answer (its status holds
    *  the token). Optional so that test doubles need not sign anything. */
   createToken?(namespace: string, serviceAccount: string, request: KObject): Promise<KObject>;
+  /** Server-side apply of a whole object as `fieldManager` (creates it when missing). Optional so
+   *  that test doubles and clients without it still satisfy the interface. */
+  apply?(type: ResourceType, namespace: string | undefined, name: string, body: KObject, opts: ApplyRequestOptions): Promise<KObject>;
+}
+
+export interface ApplyRequestOptions {
+  fieldManager: string;
+  /** Take over fields other managers own instead of answering 409. */
+  force?: boolean;
 }
 
 /** True for a Status error with the given reason, from any client implementation. */

@@ -1,7 +1,7 @@
 // Serves the dashboard's three static files at /dashboard/. They hold no cluster data: the page
 // calls the API with the user's own credentials, so what it shows is what that user may read. The
 // files are read once at start; a strict Content-Security-Policy allows only this origin's script
-// and the API calls it makes.
+// and the API calls (and watch sockets) it makes.
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -30,8 +30,12 @@ export interface Dashboard {
 export function createDashboard(dir = assetDir): Dashboard {
   const assets = new Map<string, Asset>();
   for (const [name, type] of Object.entries(TYPES)) assets.set(name, { body: readFileSync(`${dir}${name}`), type });
+  // The watches are WebSockets to this same host: wss://<the host the page was loaded from>, named
+  // outright since not every browser counts wss: as 'self'. A Host that is not a plain host[:port]
+  // gets no WebSocket source at all rather than text copied into the policy.
+  const policy = (host: string | undefined) =>
+    `default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'${host && /^[A-Za-z0-9.-]+(:\d+)?$|^\[[0-9A-Fa-f:.]+\](:\d+)?$/.test(host) ? ` wss://${host}` : ''}; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
   const headers = {
-    'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer',
     'Cache-Control': 'no-cache',
@@ -56,7 +60,7 @@ export function createDashboard(dir = assetDir): Dashboard {
         res.end('not found\n');
         return true;
       }
-      res.writeHead(200, { ...headers, 'Content-Type': asset.type, 'Content-Length': asset.body.length });
+      res.writeHead(200, { ...headers, 'Content-Security-Policy': policy(req.headers.host), 'Content-Type': asset.type, 'Content-Length': asset.body.length });
       res.end(req.method === 'HEAD' ? undefined : asset.body);
       return true;
     },

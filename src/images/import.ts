@@ -25,6 +25,19 @@ async function compressionOf(file: string): Promise<'none' | 'gzip' | 'zstd'> {
 
 /** Imports one archive; resolves with the image names it held. */
 export async function importImageArchive(o: { socket: string; file: string; ctr?: string }): Promise<string[]> {
+  // The node imports what lands in its images dir while `k3ts image import` may be importing the
+  // same archive: the slower of two concurrent imports of one name is told it "already exists".
+  // Importing again then updates the record the other made, which is what both wanted.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await importOnce(o);
+    } catch (err) {
+      if (!(err instanceof ImageImportError && /already exists/.test(err.message)) || attempt === 3) throw err;
+    }
+  }
+}
+
+async function importOnce(o: { socket: string; file: string; ctr?: string }): Promise<string[]> {
   const compression = await compressionOf(o.file);
   if (compression === 'zstd') throw new ImageImportError(`${o.file} is zstd-compressed, which this Node cannot read: decompress it first (zstd -d) or use a .tar or .tar.gz`);
   const child = spawn(o.ctr ?? 'ctr', ['-a', o.socket, '-n', CRI_NAMESPACE, 'images', 'import', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });

@@ -15,6 +15,8 @@ import { coreEvent, eventsV1Event } from './kinds/event.js';
 import { horizontalPodAutoscalerV2 } from './kinds/hpa.js';
 import { horizontalPodAutoscalerV1 } from './kinds/hpa-v1.js';
 import { job } from './kinds/job.js';
+import { cronJob } from './kinds/cronjob.js';
+import { podDisruptionBudget } from './kinds/poddisruptionbudget.js';
 import { lease } from './kinds/lease.js';
 import { namespace } from './kinds/namespace.js';
 import { networkPolicy } from './kinds/networkpolicy.js';
@@ -30,6 +32,13 @@ import { certificateSigningRequest } from './kinds/csr.js';
 import { customResourceDefinition } from './kinds/crd.js';
 import { localSubjectAccessReview, selfSubjectAccessReview, selfSubjectReview, selfSubjectRulesReview, subjectAccessReview } from './kinds/reviews.js';
 import { tokenReview } from './kinds/reviews.js';
+import { resourceQuota } from './kinds/resourcequota.js';
+import { limitRange } from './kinds/limitrange.js';
+import { ingress } from './kinds/ingress.js';
+import { ingressClass } from './kinds/ingressclass.js';
+import { replicationController } from './kinds/replicationcontroller.js';
+import { priorityClass } from './kinds/priorityclass.js';
+import { runtimeClass } from './kinds/runtimeclass.js';
 import { validatingAdmissionPolicy, validatingAdmissionPolicyBinding } from './kinds/admission-policy.js';
 
 /** The key the table module uses: `Kind` for core/v1, `Kind.group` otherwise. */
@@ -80,6 +89,15 @@ export const descriptors: ResourceDescriptor[] = [
   persistentVolumeClaim,
   storageClass,
   statefulSet,
+  cronJob,
+  podDisruptionBudget,
+  resourceQuota,
+  limitRange,
+  ingress,
+  ingressClass,
+  replicationController,
+  priorityClass,
+  runtimeClass,
   validatingAdmissionPolicy,
   validatingAdmissionPolicyBinding,
 ].map(withTable);

@@ -122,6 +122,13 @@ const byGroupKind: ReadonlyMap<string, TypePatchMeta> = new Map([
   ['/PersistentVolumeClaim', { metadata: nested(objectMeta), status: nested({ conditions }) }],
   ['/PersistentVolume', metadataOnly],
   ['storage.k8s.io/StorageClass', metadataOnly],
+  ['/ReplicationController', withStatusConditions({ template: nested(podTemplateSpec) })],
+  ['/ResourceQuota', metadataOnly],
+  ['/LimitRange', metadataOnly],
+  ['networking.k8s.io/Ingress', metadataOnly],
+  ['networking.k8s.io/IngressClass', metadataOnly],
+  ['scheduling.k8s.io/PriorityClass', metadataOnly],
+  ['node.k8s.io/RuntimeClass', metadataOnly],
   // endpoints and ports of a slice are replaced whole.
   ['discovery.k8s.io/EndpointSlice', metadataOnly],
   ['events.k8s.io/Event', metadataOnly],

@@ -14,6 +14,8 @@ export interface Reporter {
   unschedulable(pod: PodInfo, message: string): void;
   /** A binding the API refused for a reason other than the pod having moved on. */
   bindingFailed(pod: PodInfo, err: unknown): void;
+  /** Lower-priority pods are being removed to make room on `nodeName` (status.nominatedNodeName). */
+  preempting(pod: PodInfo, nodeName: string, victims: readonly PodInfo[]): void;
 }
 
 const asPod = (p: PodInfo): KObject => ({ ...p.pod, apiVersion: 'v1', kind: 'Pod' });
@@ -47,6 +49,16 @@ export function createReporter(client: Client, component: string, onError: (err:
     unschedulable(p, message) {
       events.warning(asPod(p), 'FailedScheduling', message);
       setCondition(p, 'Unschedulable', message);
+    },
+    preempting(p, nodeName, victims) {
+      // Victims are told by whom, as upstream; the preemptor's own events stay FailedScheduling
+      // until it lands.
+      for (const v of victims) events.normal(asPod(v), 'Preempted', `Preempted by pod ${p.uid} on node ${nodeName}`);
+      client
+        .patch(podsType, p.namespace, p.name, { type: 'merge', body: { status: { nominatedNodeName: nodeName } } }, { subresource: 'status' })
+        .catch((err) => {
+          if (!hasReason(err, 'NotFound')) onError(err);
+        });
     },
     bindingFailed(p, err) {
       const message = `Binding rejected: ${(err as Error)?.message ?? String(err)}`;

@@ -11,6 +11,8 @@ import { countError, startAttempt } from './metrics.js';
 import { defaultSchedulerName, SchedulerState } from './state.js';
 import { selectNodeForClaims } from './select-node.js';
 import { VolumeState } from './volume-binding.js';
+import { findPreemption } from './preemption.js';
+import type { Filter } from './filters.js';
 
 export interface SchedulerOptions {
   client: Client;
@@ -104,6 +106,24 @@ export async function runScheduler(opts: SchedulerOptions, signal: AbortSignal):
     }
   };
 
+  /** Pods being removed for a preemptor, so the next attempt does not pick them again. */
+  const evicting = new Set<string>();
+  const preempt = (pod: PodInfo, filter?: Filter) => {
+    const found = findPreemption(pod, state.cache.nodeList(), filter);
+    if (!found || found.victims.some((v) => evicting.has(v.uid))) return;
+    reporter.preempting(pod, found.node.name, found.victims);
+    for (const v of found.victims) {
+      evicting.add(v.uid);
+      // The victim's deletion frees the node, which wakes the parked preemptor (flow.md).
+      client
+        .delete(podsType, v.namespace, v.name, { preconditions: { uid: v.uid } })
+        .catch((err) => {
+          if (!hasReason(err, 'NotFound') && !hasReason(err, 'Conflict')) report(err);
+        })
+        .finally(() => setTimeout(() => evicting.delete(v.uid), 30_000).unref());
+    }
+  };
+
   const scheduleOne = (pod: PodInfo) => {
     const attempt = startAttempt();
     const volumes = volumeState.verdict(pod);
@@ -112,6 +132,7 @@ export async function runScheduler(opts: SchedulerOptions, signal: AbortSignal):
       attempt('unschedulable');
       queue.unschedulable(pod.uid);
       reporter.unschedulable(pod, result.unschedulable);
+      if (!('unschedulable' in volumes)) preempt(pod, 'filter' in volumes ? volumes.filter : undefined);
       return;
     }
     attempt('scheduled');

@@ -7,6 +7,7 @@ import { checkEndpoint } from '../storage/open.js';
 import { parseCidr } from '../network/ipv4.js';
 import { parseDuration } from '../join/bootstrap-tokens.js';
 import { resolveNodeSettings, type NodeSettings } from '../agent/config.js';
+import { KEY_PROVIDERS, type KeyProvider } from './encryption-config.js';
 import { ConfigError, currentEnvironment, defaultDataDir, type Environment } from '../agent/environment.js';
 import { isPodNetworkInterface } from '../pki/sans.js';
 import { resolveAuditSettings, type AuditSettings } from './audit-config.js';
@@ -57,6 +58,7 @@ export interface ServerFlags {
   auditLogMaxbackup?: string;
   auditLogMaxsize?: string;
   secretsEncryption?: boolean;
+  secretsEncryptionProvider?: string;
   /** Packaged components left out (`--disable local-storage`). */
   disable?: string[];
 }
@@ -97,6 +99,8 @@ export interface ServerConfig {
   audit?: AuditSettings;
   /** Secrets encrypted at rest with the keys in <data-dir>/server/cred/encryption-config.json. */
   secretsEncryption: boolean;
+  /** The kind of key a new encryption config (or a rotation) is made with. */
+  secretsEncryptionProvider: KeyProvider;
   /** Packaged components left out, e.g. 'local-storage'. */
   disable: string[];
 }
@@ -220,8 +224,15 @@ export function resolveServerConfig(flags: ServerFlags, e: Environment = current
     leaderElection: leaderElectionTimes(flags),
     ...resolveAuditSettings(flags),
     secretsEncryption: !!flags.secretsEncryption || e.env.K3TS_SECRETS_ENCRYPTION === 'true',
+    secretsEncryptionProvider: keyProviderFlag(flags.secretsEncryptionProvider ?? e.env.K3TS_SECRETS_ENCRYPTION_PROVIDER),
     disable: parseDisable(flags.disable),
   });
+}
+
+function keyProviderFlag(v: string | undefined): KeyProvider {
+  if (v === undefined || v === '') return 'aescbc';
+  if (!KEY_PROVIDERS.includes(v as KeyProvider)) throw new ConfigError(`--secrets-encryption-provider: "${v}" is not one of ${KEY_PROVIDERS.join(', ')}`);
+  return v as KeyProvider;
 }
 
 /** The URL the admin kubeconfig points at: loopback unless the server only listens elsewhere. */

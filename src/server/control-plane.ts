@@ -41,6 +41,14 @@ import { createDynamicRegistry } from '../registry/dynamic.js';
 import { serveCustomResources, type CrdServing } from '../apiserver/crd/serve.js';
 import { crdTerminatingAdmission } from '../apiserver/crd/admission.js';
 import { followStoredKinds, liveNamespacedTypes } from '../apiserver/crd/served-kinds.js';
+import { runAutoDeploy, type AutoDeployOptions } from './manifests/auto-deploy.js';
+import { resourceQuotaAdmission } from '../apiserver/admission/resource-quota.js';
+import { limitRanger } from '../apiserver/admission/limit-ranger.js';
+import { defaultIngressClass } from '../apiserver/admission/default-ingress-class.js';
+import { priorityAdmission } from '../apiserver/admission/priority.js';
+import { runtimeClassAdmission } from '../apiserver/admission/runtime-class.js';
+import { ensureSystemPriorityClasses } from './priority-classes.js';
+import { runResourceQuotaController } from '../controllers/quota/resource-quota.js';
 
 export interface ControlPlaneOptions {
   backend: Backend;
@@ -71,6 +79,8 @@ export interface ControlPlaneOptions {
   certificateAuthorities?: CertificateControllersOptions['cas'];
   /** Run the built-in local-path provisioner and its default StorageClass (default true). */
   localStorage?: boolean;
+  /** Auto-deployed manifests (`<data-dir>/server/manifests`), applied by the controllers' leader. */
+  manifests?: Pick<AutoDeployOptions, 'dir' | 'disabled' | 'rescanMs'>;
   log: Logger;
 }
 
@@ -119,6 +129,11 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       serviceAccountAdmission(base),
       certificateSigningAdmission({ authorizer: unionAuthorizer(systemMastersAuthorizer, rbac.authorizer) }),
       crdTerminatingAdmission((name) => crds?.isTerminating(name) ?? false),
+      runtimeClassAdmission(base),
+      limitRanger(base),
+      defaultIngressClass(base),
+      priorityAdmission(base),
+      resourceQuotaAdmission(base),
     ],
     webhooks: createWebhookAdmission({ ...base, onIgnoredFailure: (webhook, message) => o.log.warn('admission webhook failed open', { webhook, error: message }) }),
     policies: createPolicyAdmission({ ...base, onAudit: (r) => o.log.info('validating admission policy audit', r) }),
@@ -143,6 +158,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     await allocator.start();
     await bootstrapCluster(ctx, { advertiseAddress: o.advertiseAddress, port: o.port, serviceIP: apiServiceIP(o.serviceCidr), serviceCidr: o.serviceCidr, sharedDatastore: !!o.ha });
     await ensureDefaultPolicy(ctx);
+    await ensureSystemPriorityClasses(ctx);
     const client = createLocalClient(ctx);
     crds = await serveCustomResources({ ctx, registry: served, client, onError: (key, err) => o.log.warn('customresourcedefinitions', { key, error: (err as Error)?.message ?? String(err) }) }, controllers.signal);
     running.push(crds.stopped);
@@ -188,6 +204,11 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
         signal,
       );
       const stopped = [aggregation.stopped, namespaces.stopped, rootCa.stopped];
+      // Only when asked for, so it runs in tests of core controllers too (manifests/leader.test.ts).
+      if (o.manifests) {
+        const manifests = await runAutoDeploy({ ...o.manifests, client, registry: served, log: o.log }, signal);
+        stopped.push(manifests.stopped);
+      }
       if (o.coreControllersOnly) return stopped;
       const cluster = await runClusterControllers(
         {
@@ -204,6 +225,9 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       const workloads = await runWorkloadControllers({ client, onError: (controller, key, err) => warn(controller)(key, err) }, signal);
       const volumes = await runVolumeControllers({ client, localStorage: o.localStorage, onError: (controller, key, err) => warn(controller)(key, err) }, signal);
       stopped.push(cluster.stopped, workloads.stopped, volumes.stopped);
+      const quotaKinds = registry.descriptors.filter((d) => d.namespaced && !d.ephemeral && !d.conversion).map((d) => ({ group: d.group, version: d.version, resource: d.plural }));
+      const quotas = await runResourceQuotaController({ client, kinds: quotaKinds, onError: (key, err) => warn('resourcequota')(key, err) }, signal);
+      stopped.push(quotas.stopped);
       if (o.certificateAuthorities) {
         const certificates = await runCertificateControllers({ client, cas: o.certificateAuthorities, onError: (controller, key, err) => warn(controller)(key, err) }, signal);
         stopped.push(certificates.stopped);

@@ -1,6 +1,7 @@
 // Secrets encryption at rest, the K3s way: an EncryptionConfiguration (apiserver.config.k8s.io/v1,
 // upstream's format) in <data-dir>/server/cred/encryption-config.json, mode 0600, made on the first
-// start with --secrets-encryption: one aescbc key, then identity so Secrets written before still read.
+// start with --secrets-encryption: one aescbc (or secretbox) key, then identity so Secrets written
+// before still read.
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
@@ -32,13 +33,15 @@ export function readEncryptionConfig(path: string): ProviderKey[] {
       out.push({ provider: 'identity' });
       continue;
     }
-    if (type !== 'aescbc' && type !== 'aesgcm') throw bad(`providers[${i}]: "${type}" is not supported by k3ts (use aescbc, aesgcm or identity)`);
+    if (type !== 'aescbc' && type !== 'aesgcm' && type !== 'secretbox') throw bad(`providers[${i}]: "${type}" is not supported by k3ts (use aescbc, aesgcm, secretbox or identity)`);
     const keys = p[type]?.keys;
     if (!Array.isArray(keys) || keys.length === 0) throw bad(`providers[${i}].${type}.keys: at least one key is required`);
     for (const [j, k] of keys.entries()) {
       const secret = typeof k?.secret === 'string' ? Buffer.from(k.secret, 'base64') : Buffer.alloc(0);
       if (typeof k?.name !== 'string' || k.name === '' || k.name.includes(':')) throw bad(`providers[${i}].${type}.keys[${j}].name: a non-empty name without ":" is required`);
-      if (![16, 24, 32].includes(secret.length)) throw bad(`providers[${i}].${type}.keys[${j}].secret: must be 16, 24 or 32 bytes, base64-encoded`);
+      if (type === 'secretbox' ? secret.length !== 32 : ![16, 24, 32].includes(secret.length)) {
+        throw bad(`providers[${i}].${type}.keys[${j}].secret: must be ${type === 'secretbox' ? '32' : '16, 24 or 32'} bytes, base64-encoded`);
+      }
       out.push({ provider: type, name: k.name, secret });
     }
   }
@@ -62,9 +65,14 @@ export async function writeEncryptionConfig(path: string, providers: ProviderKey
   await rename(tmp, path);
 }
 
-export function newAescbcKey(now = new Date()): ProviderKey {
-  return { provider: 'aescbc', name: `aescbckey-${now.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-')}`, secret: randomBytes(32) };
+/** The providers `--secrets-encryption-provider` and `rotate-keys --provider` make keys for (K3s's two). */
+export type KeyProvider = 'aescbc' | 'secretbox';
+export const KEY_PROVIDERS: readonly KeyProvider[] = ['aescbc', 'secretbox'];
+
+export function newKey(provider: KeyProvider, now = new Date()): ProviderKey {
+  return { provider, name: `${provider}key-${now.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-')}`, secret: randomBytes(32) };
 }
+
 
 /** A short fingerprint of a key, safe to print. */
 export const keyHash = (k: ProviderKey) => (k.secret ? createHash('sha256').update(k.secret).digest('hex').slice(0, 16) : '');
@@ -88,7 +96,11 @@ export async function countSecretsByKey(backend: Backend): Promise<Map<string, n
  * At a start with --secrets-encryption: the transformer from the config, which is made when missing
  * unless Secrets are already encrypted (then they would be lost: the start is refused instead).
  */
-export async function ensureSecretsEncryption(dataDir: string, backend: Backend): Promise<{ transformer: ValueTransformer; path: string; created: boolean }> {
+export async function ensureSecretsEncryption(
+  dataDir: string,
+  backend: Backend,
+  provider: KeyProvider = 'aescbc',
+): Promise<{ transformer: ValueTransformer; path: string; created: boolean; writesWith: ProviderKey['provider'] }> {
   const path = encryptionConfigPath(dataDir);
   let created = false;
   if (!existsSync(path)) {
@@ -97,10 +109,11 @@ export async function ensureSecretsEncryption(dataDir: string, backend: Backend)
     if (encrypted > 0) {
       throw new EncryptionConfigError(`${path} is missing, yet ${encrypted} Secrets in the datastore are encrypted: restore the file from your backup (without its keys they cannot be read)`);
     }
-    await writeEncryptionConfig(path, [newAescbcKey(), { provider: 'identity' }]);
+    await writeEncryptionConfig(path, [newKey(provider), { provider: 'identity' }]);
     created = true;
   }
-  return { transformer: createValueTransformer(readEncryptionConfig(path), path), path, created };
+  const providers = readEncryptionConfig(path);
+  return { transformer: createValueTransformer(providers, path), path, created, writesWith: providers[0]!.provider };
 }
 
 /**

@@ -1,4 +1,4 @@
-// `k3ts secrets-encrypt rotate-keys`: a new aescbc key is added first (so a crash at any point leaves
+// `k3ts secrets-encrypt rotate-keys`: a new key is added first (so a crash at any point leaves
 // every Secret readable), every Secret is written again with it, then the old keys are dropped. It
 // works on the datastore directly, with the server stopped: a running server holds its keys in
 // memory and would keep writing with the old one (with SQLite its lock refuses us anyway).
@@ -9,7 +9,7 @@ import { createValueTransformer, storedKeyOf } from '../apiserver/store/value-tr
 import { updateSharedFile } from './bootstrap-data.js';
 import { readIfExists } from '../pki/files.js';
 import { parseToken, serverPkiPaths } from '../pki/index.js';
-import { newAescbcKey, readEncryptionConfig, writeEncryptionConfig } from './encryption-config.js';
+import { KEY_PROVIDERS, newKey, readEncryptionConfig, writeEncryptionConfig, type KeyProvider } from './encryption-config.js';
 
 export interface RotateResult {
   newKey: string;
@@ -17,13 +17,15 @@ export interface RotateResult {
   reencrypted: number;
 }
 
-export async function rotateKeys(path: string, backend: Backend, now = new Date()): Promise<RotateResult> {
+/** `provider` defaults to the one the current key is of (aescbc when that is aesgcm). */
+export async function rotateKeys(path: string, backend: Backend, now = new Date(), provider?: KeyProvider): Promise<RotateResult> {
   const before = readEncryptionConfig(path);
-  const fresh = newAescbcKey(now);
+  const current = before[0]!.provider;
+  const fresh = newKey(provider ?? (KEY_PROVIDERS.includes(current as KeyProvider) ? (current as KeyProvider) : 'aescbc'), now);
   const during = [fresh, ...before.filter((p) => p.provider !== 'identity'), { provider: 'identity' as const }];
   await writeEncryptionConfig(path, during);
   const t = createValueTransformer(during, path);
-  const target = `aescbc:${fresh.name}`;
+  const target = `${fresh.provider}:${fresh.name}`;
   let reencrypted = 0;
   let after: string | undefined;
   for (;;) {

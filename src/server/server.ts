@@ -11,6 +11,7 @@ import { startApiServer, type ApiServer } from '../apiserver/server.js';
 import { kubeconfigServerUrl, type ServerConfig } from './config.js';
 import type { Logger } from './log.js';
 import { apiServiceIP, startControlPlane } from './control-plane.js';
+import { manifestsDirOf } from './manifests/files.js';
 import { systemMastersAuthorizer } from '../apiserver/authz.js';
 import { createNodeAuthorizer, unionAuthorizer } from '../apiserver/node-authorizer.js';
 import { claimNodeName, createJoinEndpoint } from '../apiserver/join/join-endpoint.js';
@@ -110,6 +111,7 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
       unreachableTolerationSeconds: config.unreachableTolerationSeconds,
       ha: shared ? { identity: hostname(), ...config.leaderElection } : undefined,
       localStorage: !config.disable?.includes('local-storage'),
+      manifests: { dir: manifestsDirOf(config.dataDir), disabled: config.disable },
       log,
     });
     closers.unshift(() => plane.stop());
@@ -190,8 +192,11 @@ async function restoreSharedFiles(backend: Backend, config: Readonly<ServerConfi
 /** Secrets pass through the configured keys on their way to and from the datastore. */
 async function secretsBackend(config: Readonly<ServerConfig>, backend: Backend, log: Logger): Promise<Backend> {
   if (config.secretsEncryption) {
-    const enc = await ensureSecretsEncryption(config.dataDir, backend);
-    if (enc.created) log.info('wrote', { path: enc.path, reason: 'secrets encryption key' });
+    const enc = await ensureSecretsEncryption(config.dataDir, backend, config.secretsEncryptionProvider);
+    if (enc.created) log.info('wrote', { path: enc.path, reason: `secrets encryption key (${config.secretsEncryptionProvider})` });
+    else if (enc.writesWith !== config.secretsEncryptionProvider) {
+      log.warn(`Secrets are still written with the ${enc.writesWith} key: stop the server and run \`k3ts secrets-encrypt rotate-keys --provider ${config.secretsEncryptionProvider}\` to change it`, { path: enc.path });
+    }
     return encryptingBackend(backend, enc.transformer);
   }
   const old = readOnlyDecryption(config.dataDir);

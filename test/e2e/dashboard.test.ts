@@ -42,9 +42,10 @@ describe('the dashboard in Chromium', { skip, timeout: 180_000 }, () => {
     await server?.stop();
   });
 
-  async function logIn(token: string): Promise<Page> {
+  async function logIn(token: string, watchPage?: (page: Page) => void): Promise<Page> {
     const context = await browser.newContext({ ignoreHTTPSErrors: true });
     const page = await context.newPage();
+    watchPage?.(page);
     await page.goto(`${server.url}/dashboard/`);
     // Keyboard only: the token field has the focus, Enter submits.
     await page.locator('#token:focus').waitFor({ timeout: 10_000 });
@@ -59,6 +60,8 @@ describe('the dashboard in Chromium', { skip, timeout: 180_000 }, () => {
     const page = await context.newPage();
     const res = await page.goto(`${server.url}/dashboard/`);
     assert.match(res!.headers()['content-security-policy'] ?? '', /script-src 'self'/);
+    // The watches are WebSockets to this host; the policy names exactly that source for them.
+    assert.match(res!.headers()['content-security-policy'] ?? '', new RegExp(`connect-src 'self' wss://127\\.0\\.0\\.1:${server.port};`));
     await page.locator('#token').fill('not-a-token');
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.getByText('That token was not accepted.').waitFor({ timeout: 10_000 });
@@ -81,6 +84,51 @@ describe('the dashboard in Chromium', { skip, timeout: 180_000 }, () => {
     await eventually(async () => (await page.locator('#pod-map li', { hasText: 'default/web-' }).count()) === 2, 10_000, 'two web pods on the map');
     await page.screenshot({ path: join(artifacts, 'admin.png'), fullPage: true });
     await page.context().close();
+  });
+
+  it('shows a new Service and a new event without a reload, through watches over WebSockets', async () => {
+    const sockets: string[] = [];
+    const rereads: string[] = [];
+    const page = await logIn(ADMIN_TOKEN, (p) => {
+      p.on('websocket', (ws) => sockets.push(new URL(ws.url()).pathname));
+      p.on('request', (r) => {
+        const path = new URL(r.url()).pathname;
+        if (/\/(events|endpoints|horizontalpodautoscalers)$/.test(path)) rereads.push(path);
+      });
+    });
+    await page.getByText('logged in as alice').waitFor();
+    await page.locator('tr[data-node="dash-1"]').waitFor({ timeout: 15_000 });
+    expectOk(await kubectl(['create', 'service', 'nodeport', 'live-svc', '--tcp=8080:80']));
+    const svcRow = page.locator('#services tbody tr', { hasText: 'live-svc' });
+    const t0 = Date.now();
+    await svcRow.waitFor({ timeout: 5_000 });
+    const svcMs = Date.now() - t0;
+    assert.match(await svcRow.innerText(), /NodePort/);
+    expectOk(
+      await server.kubectl(['create', '-f', '-'], {
+        bin: kubectls[0]!.bin,
+        input: JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Event',
+          metadata: { name: 'live-event', namespace: 'default' },
+          involvedObject: { kind: 'Service', name: 'live-svc', namespace: 'default' },
+          reason: 'LiveCheck',
+          message: 'seen without a reload',
+          type: 'Normal',
+          lastTimestamp: new Date().toISOString(),
+        }),
+      }),
+    );
+    await page.locator('#events tbody tr', { hasText: 'seen without a reload' }).waitFor({ timeout: 5_000 });
+    // Every kind it shows is watched over a WebSocket, and nothing is re-read on a timer.
+    for (const path of ['/api/v1/nodes', '/api/v1/pods', '/apis/apps/v1/deployments', '/api/v1/services', '/api/v1/endpoints', '/apis/autoscaling/v2/horizontalpodautoscalers', '/api/v1/events']) {
+      assert.ok(sockets.includes(path), `a watch socket for ${path}; got ${sockets.join(', ')}`);
+    }
+    await page.waitForTimeout(11_000);
+    assert.deepEqual(rereads.filter((p) => p === '/api/v1/events').length, 1, `events listed once, not polled: ${rereads.join(', ')}`);
+    await page.screenshot({ path: join(artifacts, 'live.png'), fullPage: true });
+    await page.context().close();
+    console.log(`# service row after ${svcMs} ms`);
   });
 
   it('a read-only user sees Deployments but gets no scale controls', async () => {

@@ -1,9 +1,9 @@
 // Secrets at rest with --secrets-encryption: the datastore file holds no plaintext, kubectl reads the
 // Secret back, `k3ts secrets-encrypt rotate-keys` re-encrypts old and new Secrets with a new key, and
-// a start without the key file is refused with what to do.
+// a start without the key file is refused with what to do; secretbox keys as the other provider.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -110,5 +110,40 @@ describe('secrets encryption at rest', { timeout: 120_000 }, () => {
       await server.stop();
     }
     assert.ok(datastoreBytes(server.dataDir).includes(Buffer.from('plain-again-value').toString('base64')));
+  });
+
+  it('secretbox keys (--secrets-encryption-provider secretbox), rotated to aescbc with rotate-keys --provider; a bad provider is one line', async () => {
+    const boxRoot = join(root, 'secretbox');
+    mkdirSync(boxRoot);
+    const badFlag = k3ts(['server', '--data-dir', join(boxRoot, 'bad'), '--secrets-encryption', '--secrets-encryption-provider', 'rot13']);
+    assert.equal(badFlag.status, 1);
+    assert.equal(badFlag.stderr.trim().split('\n').length, 1, badFlag.stderr);
+    assert.match(badFlag.stderr, /--secrets-encryption-provider: "rot13" is not one of aescbc, secretbox/);
+
+    let server = await K3tsProcess.start({ root: boxRoot, extraArgs: ['--secrets-encryption', '--secrets-encryption-provider', 'secretbox'] });
+    try {
+      assert.equal(kubectl(server.kubeconfig, ['create', 'secret', 'generic', 'boxed', '-n', 'default', `--from-literal=password=${plain}`]).status, 0);
+      assert.match(k3ts(['secrets-encrypt', 'status', '-d', server.dataDir]).stdout, /^ \*\s+XSalsa20\s+secretboxkey-\S+\s+[0-9a-f]{16}\s+-$/m);
+    } finally {
+      await server.stop();
+    }
+    let bytes = datastoreBytes(server.dataDir);
+    assert.ok(bytes.includes('k8s:enc:secretbox:v1:secretboxkey-'), 'sealed with the secretbox key');
+    assert.ok(!bytes.includes(plain) && !bytes.includes(plainB64));
+
+    const rotated = k3ts(['secrets-encrypt', 'rotate-keys', '-d', server.dataDir, '--provider', 'aescbc']);
+    assert.equal(rotated.status, 0, rotated.stderr);
+    assert.match(rotated.stdout, /new key aescbckey-\S+; 1 Secrets re-encrypted; dropped secretboxkey-/);
+    assert.match(k3ts(['secrets-encrypt', 'status', '-d', server.dataDir]).stdout, /^ \*\s+AES-CBC\s+aescbckey-\S+\s+[0-9a-f]{16}\s+1$/m);
+
+    server = await K3tsProcess.start({ root: boxRoot, extraArgs: ['--secrets-encryption', '--secrets-encryption-provider', 'secretbox'] });
+    try {
+      assert.equal(secretValue(server.kubeconfig, 'boxed'), plain);
+      assert.match(server.log, /Secrets are still written with the aescbc key: stop the server and run `k3ts secrets-encrypt rotate-keys --provider secretbox`/);
+    } finally {
+      await server.stop();
+    }
+    bytes = datastoreBytes(server.dataDir);
+    assert.ok(!bytes.includes(plain) && !bytes.includes(plainB64));
   });
 });

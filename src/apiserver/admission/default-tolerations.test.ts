@@ -53,4 +53,15 @@ describe('DefaultTolerationSeconds admission', () => {
     const updated = await updateObject(ctx, d, 'default', 'upd', { ...created, metadata: { ...created.metadata, labels: { a: 'b' } } });
     assert.deepEqual((updated.spec as { tolerations: unknown[] }).tolerations, [{ operator: 'Exists' }]);
   });
+
+  it('adds them back to an update that lacks them, so a metadata-only replace is not a spec change', async () => {
+    const created = await create(pod('again'));
+    const d = ctx.registry.findByResource('', 'v1', 'pods')!;
+    // What the client read back, without the tolerations (other admission plugins' additions stay).
+    const body = structuredClone(created);
+    delete (body.spec as { tolerations?: unknown[] }).tolerations;
+    const updated = await updateObject(ctx, d, 'default', 'again', { ...body, metadata: { ...body.metadata, labels: { a: 'b' } } });
+    assert.deepEqual(updated.metadata.labels, { a: 'b' });
+    assert.deepEqual((updated.spec as { tolerations: unknown[] }).tolerations, (created.spec as { tolerations: unknown[] }).tolerations);
+  });
 });

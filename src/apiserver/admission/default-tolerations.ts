@@ -1,6 +1,8 @@
 // DefaultTolerationSeconds, as kube-apiserver runs it: every new pod tolerates a not-ready or
 // unreachable node for a while (300 s by default) before taint eviction removes it, unless the pod
-// already says how it tolerates those taints.
+// already says how it tolerates those taints. Like upstream it runs on updates too: an incoming pod
+// (kubectl replace, or an apply that replaces the toleration list) gets the same tolerations back,
+// so the stored ones do not count as a forbidden spec change.
 import type { Toleration } from 'kubernetes-types/core/v1.js';
 import type { AdmissionPlugin } from '../resources/context.js';
 
@@ -18,8 +20,9 @@ const covers = (t: Toleration, key: string) => (t.key === key || !t.key) && (t.e
 export function defaultTolerations(o: DefaultTolerationsOptions): AdmissionPlugin {
   return {
     name: 'DefaultTolerationSeconds',
-    admit(req) {
-      if (req.operation !== 'CREATE' || req.subresource || req.descriptor.group !== '' || req.descriptor.kind !== 'Pod') return;
+    admit() {},
+    mutate(req) {
+      if (req.subresource || req.descriptor.group !== '' || req.descriptor.kind !== 'Pod') return;
       const spec = (req.object.spec ??= {}) as { tolerations?: Toleration[] };
       const tolerations = Array.isArray(spec.tolerations) ? spec.tolerations : [];
       const add: Toleration[] = [];

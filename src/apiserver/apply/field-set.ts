@@ -106,3 +106,6 @@ export function describePath(path: FieldPath): string {
   }
   return text;
 }
+
+/** Adds every leaf path of `value` (at `at`) to `out`, as an applied configuration's would be. */
+export { walkField as addLeavesOf };

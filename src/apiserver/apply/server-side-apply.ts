@@ -18,6 +18,7 @@ import { enforceKnownFields } from '../resources/field-validation.js';
 import { createObject, updateStored } from '../resources/operations.js';
 import { describePath, fieldSetOf, fromFieldsV1, pathOf, toFieldsV1, type FieldSet } from './field-set.js';
 import { mergeApplied, pruneEmpty, removeAt, valueAt } from './merge.js';
+import { conflictsAllowedByLastApplied } from './last-applied.js';
 
 export interface ApplyOptions extends WriteOptions {
   fieldManager: string;
@@ -121,7 +122,8 @@ export async function serverSideApply(
       if (semanticEqual(valueAt(current, path), valueAt(applied, path))) continue;
       for (const o of owners) conflicts.push({ manager: o.entry.manager, apiVersion: o.entry.apiVersion, path: describePath(path), key: k });
     }
-    if (conflicts.length > 0 && !opts.force) throw conflictError(d, target.name, conflicts);
+    const allowed = conflictsAllowedByLastApplied(opts.fieldManager, current, conflicts.map((c) => c.key), meta);
+    if (conflicts.length > 0 && !opts.force && !allowed) throw conflictError(d, target.name, conflicts);
     for (const c of conflicts) for (const o of others) o.set.delete(c.key);
 
     // Fields this manager applied before and no longer does go, unless someone else has them too.

@@ -10,7 +10,7 @@ import { runPatch } from '../resources/patch-object.js';
 import { APPLY_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH } from '../patch/index.js';
 import { labelSelectorFromObject } from '../../registry/selectors/label.js';
 import { checkDecoding } from '../../registry/fields/unknown-fields.js';
-import { isDryRun, readPatch } from './write.js';
+import { isDryRun, readPatch, writeOptions } from './write.js';
 import type { ReadRequest } from './read.js';
 
 function getPath(obj: unknown, path: string): unknown {
@@ -95,7 +95,7 @@ export async function handleScale(r: ReadRequest, name: string, verb: string): P
     }
     setPath(current as Record<string, unknown>, spec.specReplicasPath, replicas);
     return current;
-  }, { dryRun: isDryRun(r.query) });
+  }, { dryRun: isDryRun(r.query), fieldManager: writeOptions(r).fieldManager, fieldManagerSubresource: 'scale' });
   sendJson(r.req, r.res, 200, toScale(stored, spec));
 }
 

@@ -13,11 +13,21 @@ import { addWarning, sendJson } from '../http/respond.js';
 import { queryBool } from '../http/query.js';
 import { decodeYaml } from '../http/yaml-decoder.js';
 import { serverSideApply } from '../apply/server-side-apply.js';
+import { fieldManagerOf } from '../apply/update-fields.js';
 import { sendObject, type ReadRequest } from './read.js';
 
 /** dryRun, fieldValidation and a warning sink, from the request. */
 export function writeOptions(r: ReadRequest) {
-  return { dryRun: isDryRun(r.query), fieldValidation: parseFieldValidation(r.query.get('fieldValidation')), warn: (text: string) => addWarning(r.res, text), user: r.user };
+  return {
+    dryRun: isDryRun(r.query), fieldValidation: parseFieldValidation(r.query.get('fieldValidation')), warn: (text: string) => addWarning(r.res, text), user: r.user,
+    fieldManager: checkedFieldManager(r),
+  };
+}
+
+function checkedFieldManager(r: ReadRequest): string {
+  const given = r.query.get('fieldManager');
+  if (given !== null && given.length > 128) throw errors.badRequest('fieldManager: Too long: may not be more than 128 bytes');
+  return fieldManagerOf(r.query, r.req.headers['user-agent']);
 }
 
 export function isDryRun(query: URLSearchParams): boolean {

@@ -9,7 +9,8 @@ const gzipThreshold = 128 * 1024;
 
 export function sendText(req: IncomingMessage, res: ServerResponse, code: number, body: string | Buffer, contentType: string): void {
   let payload: Buffer | string = body;
-  const headers: Record<string, string | number> = { 'Content-Type': contentType, 'Cache-Control': 'no-cache, private' };
+  // A Cache-Control the handler set already (immutable OpenAPI documents) stands.
+  const headers: Record<string, string | number> = { 'Content-Type': contentType, 'Cache-Control': String(res.getHeader('Cache-Control') ?? 'no-cache, private') };
   if (body.length > gzipThreshold && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
     payload = gzipSync(body, { level: 1 });
     headers['Content-Encoding'] = 'gzip';

@@ -51,7 +51,7 @@ test('collection, item, all-namespaces, status and scale paths exist with the ri
   assert.equal(core.paths['/api/v1/namespaces/{namespace}/pods/{name}/eviction'].post['x-kubernetes-group-version-kind'].kind, 'Eviction');
 });
 
-test('every $ref resolves to an open schema without a GVK tag (so kubectl keeps its built-in patch metadata)', () => {
+test("every $ref resolves; built-in kinds carry upstream's schema, descriptions and GVK", () => {
   for (const key of ['api/v1', 'apis/apps/v1', 'apis/batch/v1']) {
     const d = doc(key);
     const refs = new Set<string>();
@@ -60,14 +60,39 @@ test('every $ref resolves to an open schema without a GVK tag (so kubectl keeps 
       return v;
     });
     assert.ok(refs.size > 0);
-    for (const r of refs) {
-      const name = r.replace('#/components/schemas/', '');
-      const schema = d.components.schemas[name];
-      assert.ok(schema, `${key}: ${r} resolves`);
-      assert.equal(schema.type, 'object');
-      assert.equal(schema['x-kubernetes-group-version-kind'], undefined);
-    }
+    for (const r of refs) assert.ok(d.components.schemas[r.replace('#/components/schemas/', '')], `${key}: ${r} resolves`);
   }
+  const apps = doc('apis/apps/v1');
+  const deployment = apps.components.schemas['io.k8s.api.apps.v1.Deployment'];
+  assert.deepEqual(deployment['x-kubernetes-group-version-kind'], [{ group: 'apps', kind: 'Deployment', version: 'v1' }]);
+  const item = apps.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}'];
+  assert.equal(item.get.responses['200'].content['application/json'].schema.$ref, '#/components/schemas/io.k8s.api.apps.v1.Deployment');
+  const spec = apps.components.schemas['io.k8s.api.apps.v1.DeploymentSpec'];
+  // A $ref with siblings is written as allOf, as upstream's v3 documents do.
+  assert.deepEqual(spec.properties.strategy.allOf, [{ $ref: '#/components/schemas/io.k8s.api.apps.v1.DeploymentStrategy' }]);
+  assert.equal(spec.properties.strategy['x-kubernetes-patch-strategy'], 'retainKeys');
+  assert.match(spec.properties.strategy.description, /deployment strategy to use to replace existing pods/);
+  const podSpec = apps.components.schemas['io.k8s.api.core.v1.PodSpec'];
+  assert.equal(podSpec.properties.containers['x-kubernetes-patch-merge-key'], 'name');
+  assert.equal(podSpec.properties.containers['x-kubernetes-patch-strategy'], 'merge');
+  assert.equal(podSpec.properties.volumes['x-kubernetes-patch-strategy'], 'merge,retainKeys');
+  assert.ok(podSpec.required.includes('containers'));
+  assert.equal(apps.components.schemas['io.k8s.api.core.v1.Container'].properties.env['x-kubernetes-patch-merge-key'], 'name');
+  const rolling = apps.components.schemas['io.k8s.api.apps.v1.RollingUpdateDeployment'];
+  assert.equal(rolling.properties.maxSurge['x-kubernetes-int-or-string'], true);
+  // Only what the document's operations lead to: no batch kinds in apps/v1.
+  assert.equal(apps.components.schemas['io.k8s.api.batch.v1.Job'], undefined);
+});
+
+test('kinds the vendored data lacks keep open schemas without a GVK tag', () => {
+  const metrics = buildOpenAPIDocuments([
+    { group: 'metrics.k8s.io', version: 'v1beta1', kind: 'PodMetrics', listKind: 'PodMetricsList', plural: 'pods', singular: '', namespaced: true, verbs: ['get', 'list'] },
+  ]);
+  const d = JSON.parse(metrics.document('apis/metrics.k8s.io/v1beta1')!.body);
+  const s = d.components.schemas['metrics.k8s.io.v1beta1.PodMetrics'];
+  assert.equal(s.type, 'object');
+  assert.equal(s['x-kubernetes-preserve-unknown-fields'], true);
+  assert.equal(s['x-kubernetes-group-version-kind'], undefined);
 });
 
 test('kinds outside built-in groups do not advertise strategic merge patch', () => {

@@ -1,15 +1,18 @@
-// OpenAPI v3 documents per group version, built from descriptors. They exist for kubectl's sake:
+// OpenAPI v3 documents per group version, built from descriptors. kubectl reads them three ways:
 // apply/create/replace look for a PATCH operation tagged with the kind's GVK that takes
-// `fieldValidation`, and then validate on the server (`fieldValidation=Strict`).
+// `fieldValidation`, and then validate on the server (`fieldValidation=Strict`); `kubectl explain`
+// prints the GVK-tagged schema with its descriptions; and apply computes strategic merge patches
+// from that schema's `x-kubernetes-patch-*` extensions.
 //
-// Schemas are deliberately open objects WITHOUT `x-kubernetes-group-version-kind`: kubectl uses a
-// GVK-tagged schema for strategic-merge-patch computation, and an incomplete one makes it warn and
-// compute the wrong patch. Untagged, kubectl finds no schema, skips OpenAPI v2 (404 here) and uses
-// the patch metadata compiled into it for built-in kinds. `kubectl explain` therefore finds
-// nothing to explain; that needs complete upstream schemas.
+// Built-in kinds carry upstream's schemas (vendored-schemas.ts: vendored data, with the patch
+// extensions of registry/patch-meta.ts), under upstream's definition names; custom resources their
+// CRD's schema. A kind neither knows stays an open object WITHOUT `x-kubernetes-group-version-kind`:
+// a GVK-tagged but incomplete schema would make kubectl compute wrong patches, and untagged it
+// falls back to the patch metadata compiled into it.
 import { apiVersionOf, type ResourceDescriptor } from '../../registry/types.js';
 import { DEFAULT_VERBS, groupDescriptors, type GroupVersionInfo } from '../discovery/build.js';
 import { customResourceListOpenAPISchema, customResourceOpenAPISchema } from '../crd/openapi-schema.js';
+import { vendoredSchemas } from './vendored-schemas.js';
 
 export const PATCH_CONTENT_TYPES = {
   json: 'application/json-patch+json',
@@ -245,8 +248,21 @@ export function groupVersionDocument(gv: GroupVersionInfo, opts: OpenAPIBuildOpt
     }
   }
 
-  const components: Record<string, Json> = {};
+  // Built-in kinds: upstream's schema and every one it refers to, under upstream's names.
+  const found: Record<string, Json> = {};
+  const renamed = new Map<string, string>();
+  for (const [name, gvk] of schemas) {
+    if (complete.has(name)) continue;
+    const upstream = vendoredSchemas().nameOf(gvk);
+    if (!upstream) continue;
+    renamed.set(`#/components/schemas/${name}`, `#/components/schemas/${upstream}`);
+    for (const [n, s] of vendoredSchemas().closure(upstream)) found[n] = s;
+  }
+  renameRefs(paths, renamed);
+
+  const components: Record<string, Json> = { ...found };
   for (const [name, gvk] of [...schemas].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (renamed.has(`#/components/schemas/${name}`)) continue;
     components[name] = complete.get(name) ?? {
       description: `${gvk.kind} (${apiVersionOf(gvk)}). Open schema: the server validates the body.`,
       type: 'object',
@@ -258,8 +274,18 @@ export function groupVersionDocument(gv: GroupVersionInfo, opts: OpenAPIBuildOpt
     openapi: '3.0.0',
     info: { title: 'Kubernetes', version: opts.serverVersion ?? 'unversioned' },
     paths,
-    components: { schemas: components },
+    components: { schemas: Object.fromEntries(Object.entries(components).sort(([a], [b]) => (a < b ? -1 : 1))) },
   };
+}
+
+/** Points operations' `$ref`s at the names their schemas are published under. */
+function renameRefs(value: unknown, names: ReadonlyMap<string, string>): void {
+  if (!names.size || !value || typeof value !== 'object') return;
+  const o = value as Json;
+  for (const [k, v] of Object.entries(o)) {
+    if (k === '$ref' && typeof v === 'string') o.$ref = names.get(v) ?? v;
+    else renameRefs(v, names);
+  }
 }
 
 /** `api/v1` or `apis/apps/v1`: the keys of the root document's `paths`. */

@@ -3,6 +3,7 @@
 // documents forever and only re-read the root.
 import type { ResourceDescriptor } from '../../registry/types.js';
 import { documentKey, groupVersionDocument, groupVersionsOf, type OpenAPIBuildOptions } from './build.js';
+import type { GroupVersionInfo } from '../discovery/build.js';
 import { cachedDocument, etagMatches, type CachedDocument } from './etag.js';
 
 export const OPENAPI_V3_PREFIX = '/openapi/v3';
@@ -34,12 +35,36 @@ const NOT_FOUND: OpenAPIResponse = {
   body: JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server could not find the requested resource', reason: 'NotFound', details: {}, code: 404 }),
 };
 
+/**
+ * The last document built for each group version, with what it was built from: a rebuild after a
+ * CRD comes or goes reuses every group version whose descriptors are the same objects, so only the
+ * changed ones are built and hashed again (the built-in ones are the largest).
+ */
+const lastBuilt = new Map<string, { descriptors: readonly ResourceDescriptor[]; serverVersion?: string; smp?: unknown; doc: CachedDocument }>();
+
+function documentFor(gv: GroupVersionInfo, opts: OpenAPIBuildOptions): CachedDocument {
+  const key = documentKey(gv);
+  const last = lastBuilt.get(key);
+  if (
+    last && last.serverVersion === opts.serverVersion && last.smp === opts.supportsStrategicMerge &&
+    last.descriptors.length === gv.descriptors.length && last.descriptors.every((d, i) => d === gv.descriptors[i])
+  ) return last.doc;
+  const doc = cachedDocument(groupVersionDocument(gv, opts));
+  lastBuilt.set(key, { descriptors: [...gv.descriptors], serverVersion: opts.serverVersion, smp: opts.supportsStrategicMerge, doc });
+  return doc;
+}
+
+/** Built on first use: the schemas' data is read only when someone asks for OpenAPI. */
 export function buildOpenAPIDocuments(descriptors: readonly ResourceDescriptor[], opts: OpenAPIBuildOptions = {}): OpenAPIDocuments {
-  const docs = new Map<string, CachedDocument>();
-  for (const gv of groupVersionsOf(descriptors)) docs.set(documentKey(gv), cachedDocument(groupVersionDocument(gv, opts)));
-  const paths: Record<string, { serverRelativeURL: string }> = {};
-  for (const [key, doc] of docs) paths[key] = { serverRelativeURL: `${OPENAPI_V3_PREFIX}/${key}?hash=${doc.hash}` };
-  const root = cachedDocument({ paths });
+  let built: { docs: Map<string, CachedDocument>; root: CachedDocument } | undefined;
+  const build = () => {
+    if (built) return built;
+    const docs = new Map<string, CachedDocument>();
+    for (const gv of groupVersionsOf(descriptors)) docs.set(documentKey(gv), documentFor(gv, opts));
+    const paths: Record<string, { serverRelativeURL: string }> = {};
+    for (const [key, doc] of docs) paths[key] = { serverRelativeURL: `${OPENAPI_V3_PREFIX}/${key}?hash=${doc.hash}` };
+    return (built = { docs, root: cachedDocument({ paths }) });
+  };
 
   const serve = (doc: CachedDocument, cacheControl: string, ifNoneMatch?: string | string[]): OpenAPIResponse => {
     const headers: Record<string, string> = { ETag: doc.etag, 'Cache-Control': cacheControl, Vary: 'Accept' };
@@ -48,9 +73,12 @@ export function buildOpenAPIDocuments(descriptors: readonly ResourceDescriptor[]
   };
 
   return {
-    root,
-    document: (key) => docs.get(key),
+    get root() {
+      return build().root;
+    },
+    document: (key) => build().docs.get(key),
     answer({ path, hash, ifNoneMatch }) {
+      const { root, docs } = build();
       const trimmed = path.replace(/\/+$/, '');
       if (trimmed === OPENAPI_V3_PREFIX) return serve(root, REVALIDATE, ifNoneMatch);
       if (!trimmed.startsWith(`${OPENAPI_V3_PREFIX}/`)) return NOT_FOUND;

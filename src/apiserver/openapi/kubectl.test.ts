@@ -1,7 +1,7 @@
 // Real kubectl against a stub HTTP server that serves only our discovery and OpenAPI documents
 // (objects: GET answers from a map or 404, POST and PATCH echo). It shows that kubectl accepts the
 // documents: apply validates on the server (fieldValidation=Strict) without `error validating`,
-// computes strategic merge patches from its built-in metadata without an OpenAPI warning, and
+// computes strategic merge patches from the published schemas (merge keys) without an OpenAPI warning, and
 // each kubectl generation gets the discovery format it asked for.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -195,7 +195,7 @@ describe('real kubectl accepts our discovery and OpenAPI documents', { skip: bin
         assert.equal(patch.contentType, 'application/strategic-merge-patch+json');
         assert.match(patch.url, /fieldValidation=Strict/);
         const body = JSON.parse(patch.body);
-        assert.deepEqual(body.spec.template.spec['$setElementOrder/containers'], [{ name: 'nginx' }], 'merge key from built-in metadata');
+        assert.deepEqual(body.spec.template.spec['$setElementOrder/containers'], [{ name: 'nginx' }], 'merge key from the published schema');
         assert.deepEqual(body.spec.template.spec.containers, [{ image: 'nginx:1.26', name: 'nginx' }]);
       });
 

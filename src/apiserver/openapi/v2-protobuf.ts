@@ -37,8 +37,14 @@ const MESSAGES: Record<string, string> = {
   ResponseValue: 'response=1:Response',
   Response: 'description=1:string schema=2:SchemaItem',
   SchemaItem: 'schema=1:Schema',
-  Schema: '_ref=1:string description=4:string type=22:TypeItem vendor_extension=31:NamedAny[]',
+  Schema:
+    '_ref=1:string format=2:string description=4:string required=19:string[] additional_properties=21:AdditionalPropertiesItem ' +
+    'type=22:TypeItem items=23:ItemsItem all_of=24:Schema[] properties=25:Properties vendor_extension=31:NamedAny[]',
   TypeItem: 'value=1:string[]',
+  // additional_properties is a oneof of a schema (1) and a boolean (2); items a list of schemas.
+  AdditionalPropertiesItem: 'schema=1:Schema boolean=2:bool',
+  ItemsItem: 'schema=1:Schema[]',
+  Properties: 'additional_properties=1:NamedSchema[]',
   Definitions: 'additional_properties=1:NamedSchema[]',
   NamedSchema: 'name=1:string value=2:Schema',
   NamedAny: 'name=1:string value=2:Any',
@@ -69,10 +75,18 @@ const extensions = (o: Json) =>
     .map(([name, value]) => ({ name, value: { yaml: stringify(value) } }));
 
 function schema(s: Json): Json {
+  const properties = s.properties as Record<string, Json> | undefined;
+  const additional = s.additionalProperties as Json | boolean | undefined;
   return {
     ...(s.$ref ? { _ref: s.$ref } : {}),
+    ...(s.format ? { format: s.format } : {}),
     ...(s.description ? { description: s.description } : {}),
+    ...(Array.isArray(s.required) && s.required.length ? { required: s.required } : {}),
+    ...(typeof additional === 'boolean' ? { additional_properties: { boolean: additional } } : additional ? { additional_properties: { schema: schema(additional) } } : {}),
     ...(s.type ? { type: { value: [s.type] } } : {}),
+    ...(s.items && typeof s.items === 'object' ? { items: { schema: [schema(s.items as Json)] } } : {}),
+    ...(Array.isArray(s.allOf) ? { all_of: (s.allOf as Json[]).map(schema) } : {}),
+    ...(properties ? { properties: { additional_properties: Object.entries(properties).map(([name, p]) => ({ name, value: schema(p) })) } } : {}),
     vendor_extension: extensions(s),
   };
 }

@@ -28,13 +28,22 @@ test('PATCH takes fieldValidation and names its kind, so kubectl 1.27 validates 
   assert.ok(patch.parameters.some((p: Json) => p.name === 'fieldValidation' && p.in === 'query' && p.type === 'string'));
   assert.ok(patch.consumes.includes('application/strategic-merge-patch+json'));
   const body = patch.parameters.find((p: Json) => p.in === 'body');
-  assert.equal(body.schema.$ref, '#/definitions/meta.v1.Patch');
-  assert.ok(v2.definitions['meta.v1.Patch'], 'every $ref has its definition');
+  assert.equal(body.schema.$ref, '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.Patch');
+  const refs = new Set<string>();
+  JSON.stringify(v2, (k, v) => {
+    if (k === '$ref') refs.add(v);
+    return v;
+  });
+  for (const r of refs) assert.ok(v2.definitions[r.replace('#/definitions/', '')], `${r} has its definition`);
   // Path parameters are v2-shaped: the type sits on the parameter, not under `schema`.
   const name = v2.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}'].parameters[0];
   assert.deepEqual({ name: name.name, in: name.in, required: name.required, type: name.type, schema: name.schema }, { name: 'name', in: 'path', required: true, type: 'string', schema: undefined });
-  // Definitions stay untagged (see build.ts): kubectl keeps its compiled-in patch metadata.
-  assert.ok(Object.values(v2.definitions).every((d: any) => d['x-kubernetes-group-version-kind'] === undefined));
+  // Upstream's v2 form: a $ref keeps its siblings (no allOf), with the patch extensions.
+  const spec = v2.definitions['io.k8s.api.apps.v1.DeploymentSpec'];
+  assert.equal(spec.properties.strategy.$ref, '#/definitions/io.k8s.api.apps.v1.DeploymentStrategy');
+  assert.equal(spec.properties.strategy['x-kubernetes-patch-strategy'], 'retainKeys');
+  assert.equal(spec.properties.strategy.allOf, undefined);
+  assert.deepEqual(v2.definitions['io.k8s.api.apps.v1.Deployment']['x-kubernetes-group-version-kind'], [{ group: 'apps', kind: 'Deployment', version: 'v1' }]);
 });
 
 test('Accept decides the form: protobuf by name, JSON for json or wildcards, 406 otherwise', () => {

@@ -2,10 +2,10 @@
 // documents so both always list the same paths and operations. kubectl up to 1.27 validates
 // `apply`/`create` only through it (it looks for the kind's PATCH operation taking
 // `fieldValidation`, as newer ones do in v3), and 1.28+ still read it for patch metadata.
-// Definitions stay open objects without `x-kubernetes-group-version-kind`, for the reason the v3
-// schemas do (build.ts): kubectl then computes patches from its compiled-in metadata.
+// Definitions are the v3 documents' schemas (build.ts) in Swagger 2.0 form.
 import type { ResourceDescriptor } from '../../registry/types.js';
 import { groupVersionDocument, groupVersionsOf, type OpenAPIBuildOptions } from './build.js';
+import { toV2 } from './vendored-schemas.js';
 
 type Json = Record<string, unknown>;
 
@@ -61,9 +61,8 @@ export function swaggerDocument(descriptors: readonly ResourceDescriptor[], opts
       paths[path] = v2;
     }
     for (const [name, schema] of Object.entries(doc.components.schemas)) {
-      // Complete schemas (custom resources) may refer to others, by their v3 address.
-      const text = JSON.stringify(schema);
-      definitions[name] = text.includes('#/components/schemas/') ? JSON.parse(text.replaceAll('"#/components/schemas/', '"#/definitions/')) : schema;
+      // Complete schemas refer to others by their v3 address, and through `allOf` where v2 keeps a `$ref` with siblings.
+      definitions[name] ??= toV2(schema) as Json;
     }
   }
   const sorted = (o: Record<string, Json>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));

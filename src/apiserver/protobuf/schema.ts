@@ -215,6 +215,9 @@ export const MESSAGES: Record<string, string> = {
 
   // policy/v1 (pods/eviction) and autoscaling/v1 (the scale subresource of typed clients)
   Eviction: 'metadata=1:ObjectMeta deleteOptions=2:DeleteOptions?',
+  PodDisruptionBudget: 'metadata=1:ObjectMeta spec=2:PodDisruptionBudgetSpec',
+  PodDisruptionBudgetSpec:
+    'minAvailable=1:IntOrString? selector=2:LabelSelector? maxUnavailable=3:IntOrString? unhealthyPodEvictionPolicy=4:string?',
   Scale: 'metadata=1:ObjectMeta spec=2:ScaleSpec status=3:ScaleStatus',
   ScaleSpec: 'replicas=1:int32',
   ScaleStatus: 'replicas=1:int32 selector=2:string',
@@ -269,6 +272,32 @@ export const MESSAGES: Record<string, string> = {
   CertificateSigningRequestStatus: 'conditions=1:CertificateSigningRequestCondition[] certificate=2:bytes',
   CertificateSigningRequestCondition:
     'type=1:string status=6:string reason=2:string message=3:string lastUpdateTime=4:Time lastTransitionTime=5:Time',
+
+  // core/v1 ResourceQuota (`kubectl create quota`).
+  ResourceQuota: 'metadata=1:ObjectMeta spec=2:ResourceQuotaSpec status=3:ResourceQuotaStatus',
+  ResourceQuotaSpec: 'hard=1:map<string,Quantity> scopes=2:string[] scopeSelector=3:ScopeSelector?',
+  ScopeSelector: 'matchExpressions=1:ScopedResourceSelectorRequirement[]',
+  ScopedResourceSelectorRequirement: 'scopeName=1:string operator=2:string values=3:string[]',
+  ResourceQuotaStatus: 'hard=1:map<string,Quantity> used=2:map<string,Quantity>',
+
+  // networking.k8s.io/v1 Ingress and IngressClass (`kubectl create ingress|ingressclass`).
+  Ingress: 'metadata=1:ObjectMeta spec=2:IngressSpec',
+  IngressSpec: 'ingressClassName=4:string? defaultBackend=1:IngressBackend? tls=2:IngressTLS[] rules=3:IngressRule[]',
+  IngressBackend: 'service=4:IngressServiceBackend? resource=3:TypedLocalObjectReference?',
+  IngressServiceBackend: 'name=1:string port=2:ServiceBackendPort?',
+  ServiceBackendPort: 'name=1:string number=2:int32',
+  TypedLocalObjectReference: 'apiGroup=1:string? kind=2:string name=3:string',
+  IngressTLS: 'hosts=1:string[] secretName=2:string',
+  IngressRule: 'host=1:string ingressRuleValue=2:IngressRuleValue^',
+  IngressRuleValue: 'http=1:HTTPIngressRuleValue?',
+  HTTPIngressRuleValue: 'paths=1:HTTPIngressPath[]',
+  HTTPIngressPath: 'path=1:string pathType=3:string? backend=2:IngressBackend',
+  IngressClass: 'metadata=1:ObjectMeta spec=2:IngressClassSpec',
+  IngressClassSpec: 'controller=1:string parameters=2:IngressClassParametersReference?',
+  IngressClassParametersReference: 'apiGroup=1:string? kind=2:string name=3:string scope=4:string? namespace=5:string?',
+
+  // scheduling.k8s.io/v1 PriorityClass (`kubectl create priorityclass`).
+  PriorityClass: 'metadata=1:ObjectMeta value=2:int32 globalDefault=3:bool description=4:string preemptionPolicy=5:string?',
 };
 
 /** Top-level kinds we can decode, keyed by `apiVersion/kind` as they appear in TypeMeta. */
@@ -298,8 +327,13 @@ export const TOP_LEVEL: Record<string, string> = {
   'policy/v1/Eviction': 'Eviction',
   'authentication.k8s.io/v1/TokenRequest': 'TokenRequest',
   'authentication.k8s.io/v1/TokenReview': 'TokenReview',
+  'policy/v1/PodDisruptionBudget': 'PodDisruptionBudget',
   'autoscaling/v1/Scale': 'Scale',
   'certificates.k8s.io/v1/CertificateSigningRequest': 'CertificateSigningRequest',
+  'v1/ResourceQuota': 'ResourceQuota',
+  'networking.k8s.io/v1/Ingress': 'Ingress',
+  'networking.k8s.io/v1/IngressClass': 'IngressClass',
+  'scheduling.k8s.io/v1/PriorityClass': 'PriorityClass',
 };
 
 /**

@@ -41,6 +41,10 @@ export interface AdmissionPlugin {
   readonly name: string;
   /** Mutate or refuse (throw an ApiError). Runs after defaulting and validation. */
   admit(req: AdmissionRequest): Promise<void> | void;
+  /** The mutating phase, as upstream's: runs after defaulting and before validation, on create and
+   *  on every update of the main resource, so what it added at create is added again to an incoming
+   *  object that lacks it and immutability checks compare like with like. Synchronous, no side effects. */
+  mutate?(req: AdmissionRequest): void;
   /** Called when an admitted write did not happen (storage error or dry run). */
   abandon?(req: AdmissionRequest): void;
 }
@@ -68,4 +72,8 @@ export interface WriteOptions {
   /** Server-side apply: the `metadata.managedFields` the write leaves. Otherwise a write keeps the
    *  stored ones and ignores any the client sent. */
   managedFields?: () => unknown[];
+  /** Who writes, for an `Update` entry in managedFields (ignored when `managedFields` is given). */
+  fieldManager?: string;
+  /** The subresource a write through the main resource's path stands for (`scale`), for that entry. */
+  fieldManagerSubresource?: string;
 }

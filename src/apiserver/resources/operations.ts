@@ -6,6 +6,7 @@ import type { AdmissionRequest, ResourceContext, WriteOptions } from './context.
 import type { WebhookAdmission } from '../admission/webhooks/dispatcher.js';
 import type { PolicyAdmission } from '../admission/policy/admission.js';
 import { enforceKnownFields } from './field-validation.js';
+import { recordWrite } from './record-manager.js';
 import { carryOverMeta, checkTypeMeta, defaultAndValidate, initCreateMeta, nowRfc3339 } from './prepare.js';
 
 const ref = (d: ResourceDescriptor) => ({ group: d.group, resource: d.plural });
@@ -19,6 +20,15 @@ async function admit(ctx: ResourceContext, req: AdmissionRequest): Promise<() =>
   }
   return () => {
     for (const plugin of ctx.admission) plugin.abandon?.(req);
+  };
+}
+
+/** Upstream's mutating admission phase, between defaulting and validation. */
+function mutation(ctx: ResourceContext, req: Omit<AdmissionRequest, 'object'>, opts: WriteOptions, sent?: unknown): (obj: KObject) => void {
+  return (obj) => {
+    // Ownership covers what the writer sent and its defaults, not what admission adds (as upstream).
+    if (!opts.managedFields && opts.fieldManager !== undefined) recordWrite(req.descriptor, req.old, obj, opts.fieldManager, opts.fieldManagerSubresource, sent);
+    for (const plugin of ctx.admission) plugin.mutate?.({ ...req, object: obj });
   };
 }
 
@@ -79,13 +89,14 @@ export async function createObject(
   if (d.ephemeral) throw errors.methodNotAllowed(`${d.plural}.${d.group} are answered, not stored`);
   const obj = checkTypeMeta(d, body);
   enforceKnownFields(d, obj, opts.fieldValidation ?? 'Ignore', opts.warn);
+  const sentManagedFields = obj.metadata.managedFields;
   initCreateMeta(d, obj, namespace);
   if (opts.managedFields) obj.metadata.managedFields = opts.managedFields();
   d.prepareForCreate?.(obj);
   // The status of a new object is the server's to set (its defaults may start one), except where
   // the writer is the one that knows it (a kubelet registering its Node).
   if (d.subresources?.status && !d.keepsStatusOnCreate) delete obj.status;
-  defaultAndValidate(d, obj);
+  defaultAndValidate(d, obj, undefined, mutation(ctx, { operation: 'CREATE', descriptor: d, dryRun: !!opts.dryRun, user: opts.user }, opts, sentManagedFields));
   return admitAndWrite(ctx, { operation: 'CREATE', descriptor: d, object: obj, dryRun: !!opts.dryRun, user: opts.user }, () => ctx.store.create(d, obj), {
     revalidate: () => defaultAndValidate(d, obj),
     warn: opts.warn,
@@ -177,6 +188,7 @@ export async function replaceStored(
       if (errs.length) throw errors.invalid(d.kind, d.group, old.metadata.name!, errs);
     };
     revalidate();
+    if (opts.fieldManager !== undefined) recordWrite(d, old, next, opts.fieldManager, 'status');
   } else if (opts.subresource === 'finalize' || opts.subresource === 'binding') {
     // Built from the stored object by the caller, changing only what the subresource owns.
     next = incoming;
@@ -190,8 +202,11 @@ export async function replaceStored(
       if (errs.length) throw errors.invalid(d.kind, d.group, old.metadata.name!, errs);
     };
     revalidate();
+    if (opts.fieldManager !== undefined) recordWrite(d, old, next, opts.fieldManager, opts.subresource);
   } else {
     next = incoming;
+    const sentManagedFields = next.metadata.managedFields;
+    const mutate = mutation(ctx, { operation: 'UPDATE', descriptor: d, old, dryRun: !!opts.dryRun, user: opts.user }, opts, sentManagedFields);
     // Run again after a mutating webhook: what it may not change is put back, generation recounted.
     revalidate = () => {
       next.metadata.name = old.metadata.name;
@@ -202,7 +217,7 @@ export async function replaceStored(
       carryOverMeta(d, next, old);
       if (opts.managedFields) next.metadata.managedFields = opts.managedFields();
       d.prepareForUpdate?.(next, old);
-      defaultAndValidate(d, next, old);
+      defaultAndValidate(d, next, old, mutate);
     };
     revalidate();
   }

@@ -1,11 +1,12 @@
 // pods/binding (the scheduler's write) and pods/eviction (what `kubectl drain` posts), shared by the
 // HTTP handlers and the in-process client.
 import type { KObject, ResourceDescriptor } from '../../registry/types.js';
-import { errors } from '../errors.js';
+import { ApiError, errors } from '../errors.js';
 import type { ResourceContext } from './context.js';
 import { parseDeleteOptions } from './delete-options.js';
 import { deleteObject, updateStored } from './operations.js';
 import { nowRfc3339 } from './prepare.js';
+import { admitEviction, budgetNotProcessed } from './eviction-budget.js';
 
 export async function bindPod(ctx: ResourceContext, d: ResourceDescriptor, namespace: string | undefined, name: string, binding: unknown, opts: { dryRun?: boolean } = {}): Promise<void> {
   const node = (binding as { target?: { name?: unknown } } | null)?.target?.name;
@@ -33,5 +34,15 @@ export async function bindPod(ctx: ResourceContext, d: ResourceDescriptor, names
 export async function evictPod(ctx: ResourceContext, d: ResourceDescriptor, namespace: string | undefined, name: string, eviction: unknown, opts: { dryRun?: boolean } = {}): Promise<void> {
   if (eviction === null || typeof eviction !== 'object' || Array.isArray(eviction)) throw errors.badRequest('the body of the request was not a valid Eviction object');
   const del = parseDeleteOptions((eviction as { deleteOptions?: unknown }).deleteOptions);
-  await deleteObject(ctx, d, namespace, name, { ...del, dryRun: opts.dryRun || del.dryRun });
+  const pod = await ctx.store.get(d, namespace, name);
+  const admitted = await admitEviction(ctx, pod, !!(opts.dryRun || del.dryRun));
+  // An unready pod let go without spending the budget must still be the pod that was judged.
+  const pin = admitted.kind === 'as-judged' && !del.preconditions?.resourceVersion;
+  const preconditions = pin ? { ...del.preconditions, resourceVersion: pod.metadata.resourceVersion } : del.preconditions;
+  try {
+    await deleteObject(ctx, d, namespace, name, { ...del, ...(preconditions ? { preconditions } : {}), dryRun: opts.dryRun || del.dryRun });
+  } catch (err) {
+    if (pin && admitted.kind === 'as-judged' && err instanceof ApiError && err.code === 409) throw budgetNotProcessed(admitted.budget);
+    throw err;
+  }
 }

@@ -57,8 +57,9 @@ export function hasGeneration(d: ResourceDescriptor): boolean {
 }
 
 /** Runs defaulting and validation and throws 422 Invalid with every field error. */
-export function defaultAndValidate(d: ResourceDescriptor, obj: KObject, old?: KObject): void {
+export function defaultAndValidate(d: ResourceDescriptor, obj: KObject, old?: KObject, mutate?: (obj: KObject) => void): void {
   d.defaults?.(obj);
+  mutate?.(obj);
   const errs: FieldError[] = [...metadataShapeErrors(obj), ...(d.validate?.(obj, old ? { old } : {}) ?? [])];
   if (errs.length > 0) throw errors.invalid(d.kind, d.group, obj.metadata.name ?? obj.metadata.generateName ?? '', errs);
 }

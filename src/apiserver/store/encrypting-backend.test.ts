@@ -73,4 +73,19 @@ describe('secrets encryption at the storage layer', () => {
     assert.throws(() => other.decrypt(createValueTransformer([cbc], 'x').encrypt(value, secretKey), secretKey), /encrypted with "aescbc:v1:k1", a key cfg.json does not hold/);
     assert.throws(() => other.decrypt(value, secretKey), /stored unencrypted and cfg.json has no identity provider/);
   });
+
+  it('secretbox (XSalsa20-Poly1305, as upstream: nonce then box) seals and opens, and a changed byte is refused', () => {
+    const box: ProviderKey = { provider: 'secretbox', name: 'sb1', secret: randomBytes(32) };
+    const t = createValueTransformer([box, cbc, { provider: 'identity' }], 'cfg.json');
+    const sealed = t.encrypt(value, secretKey);
+    assert.match(sealed, /^k8s:enc:secretbox:v1:sb1:[A-Za-z0-9+/=]+$/);
+    const payload = Buffer.from(sealed.slice('k8s:enc:secretbox:v1:sb1:'.length), 'base64');
+    assert.equal(payload.length, 24 + 16 + value.length, '24-byte nonce, 16-byte tag, then the ciphertext');
+    assert.equal(t.decrypt(sealed, secretKey), value);
+    assert.notEqual(t.encrypt(value, secretKey), sealed, 'a fresh nonce each time');
+    payload[payload.length - 1]! ^= 1;
+    assert.throws(() => t.decrypt(`k8s:enc:secretbox:v1:sb1:${payload.toString('base64')}`, secretKey), /does not decrypt with key "sb1"/);
+    // Values sealed before a rotation from aescbc still open.
+    assert.equal(t.decrypt(createValueTransformer([cbc], 'x').encrypt(value, secretKey), secretKey), value);
+  });
 });

@@ -3,8 +3,10 @@
 // datastore holds text, where etcd would hold raw bytes). The first provider writes; every provider
 // reads its own values, and identity reads values written before encryption was turned on.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import type * as Salsa from '@noble/ciphers/salsa';
 
-export type ProviderName = 'aescbc' | 'aesgcm' | 'identity';
+export type ProviderName = 'aescbc' | 'aesgcm' | 'secretbox' | 'identity';
 
 export interface ProviderKey {
   provider: ProviderName;
@@ -22,6 +24,11 @@ export interface ValueTransformer {
 
 export class DecryptError extends Error {}
 
+// Loaded when a secretbox key is used (the CommonJS build, as sealing is synchronous); most servers
+// never pay for it.
+let salsa: typeof Salsa | undefined;
+const secretbox = (key: Uint8Array, nonce: Uint8Array) => (salsa ??= createRequire(import.meta.url)('@noble/ciphers/salsa') as typeof Salsa).secretbox(key, nonce);
+
 const ENC = 'k8s:enc:';
 const prefixOf = (k: ProviderKey) => `${ENC}${k.provider}:v1:${k.name}:`;
 
@@ -32,6 +39,11 @@ function cipherName(provider: 'aescbc' | 'aesgcm', secret: Buffer): string {
 
 function seal(k: ProviderKey, plain: string, storageKey: string): string {
   const secret = k.secret!;
+  if (k.provider === 'secretbox') {
+    // As upstream: a random 24-byte nonce, then NaCl's box (tag and ciphertext).
+    const nonce = randomBytes(24);
+    return prefixOf(k) + Buffer.concat([nonce, secretbox(secret, nonce).seal(Buffer.from(plain, 'utf8'))]).toString('base64');
+  }
   if (k.provider === 'aescbc') {
     const iv = randomBytes(16);
     const c = createCipheriv(cipherName('aescbc', secret), secret, iv);
@@ -47,6 +59,10 @@ function seal(k: ProviderKey, plain: string, storageKey: string): string {
 function open(k: ProviderKey, payload: string, storageKey: string): string {
   const secret = k.secret!;
   const bytes = Buffer.from(payload, 'base64');
+  if (k.provider === 'secretbox') {
+    if (bytes.length < 24 + 16) throw new DecryptError('the value is too short');
+    return Buffer.from(secretbox(secret, bytes.subarray(0, 24)).open(bytes.subarray(24))).toString('utf8');
+  }
   if (k.provider === 'aescbc') {
     if (bytes.length < 32 || bytes.length % 16 !== 0) throw new DecryptError('the value is too short or not whole AES blocks');
     const d = createDecipheriv(cipherName('aescbc', secret), secret, bytes.subarray(0, 16));

@@ -3,8 +3,11 @@ import { hasReason, type Client } from '../../client/types.js';
 import { runDaemonSetController } from './daemonset/controller.js';
 import { runDeploymentController } from './deployment/controller.js';
 import { runJobController } from './job/controller.js';
+import { runCronJobController } from './cronjob/controller.js';
+import { runDisruptionController } from '../disruption/controller.js';
 import { runReplicaSetController } from './replicaset.js';
 import { runStatefulSetController } from './statefulset/controller.js';
+import { runReplicationControllerController } from './replicationcontroller.js';
 import { newPodCreationBudget } from './pod-control.js';
 import { podsType } from './resources.js';
 import { startObjectCache } from '../runtime/object-cache.js';
@@ -32,7 +35,10 @@ export async function runWorkloadControllers(opts: WorkloadControllersOptions, s
     await runDeploymentController({ client, onError: report('deployment') }, signal),
     await runDaemonSetController({ client, podCreations, onError: report('daemonset') }, signal),
     await runStatefulSetController({ client, pods, podCreations, onError: report('statefulset') }, signal),
+    await runReplicationControllerController({ client, pods, podCreations, onError: report('replicationcontroller') }, signal),
     await runJobController({ client, podCreations, onError: report('job'), podFailureBackoff: opts.jobPodFailureBackoffMs !== undefined ? { baseMs: opts.jobPodFailureBackoffMs } : {} }, signal),
+    await runCronJobController({ client, onError: report('cronjob') }, signal),
+    await runDisruptionController({ client, onError: report('disruption') }, signal),
   ];
   return { stopped: Promise.all(running.map((r) => r.stopped)).then(() => undefined) };
 }

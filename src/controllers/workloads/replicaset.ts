@@ -4,7 +4,7 @@
 // replacement is created at once. Pods are read from the shared pod cache; expectations keep a
 // reconcile from acting on a cache that does not show its own creations and deletions yet.
 import type { ReplicaSetCondition, ReplicaSetSpec, ReplicaSetStatus } from 'kubernetes-types/apps/v1.js';
-import { getIfExists, type Client } from '../../client/types.js';
+import { getIfExists, type Client, type ResourceType } from '../../client/types.js';
 import { createEventRecorder } from '../../client/events.js';
 import type { KObject } from '../../registry/types.js';
 import { runController, type ReconcileResult, type RunningController } from '../runtime/run-controller.js';
@@ -31,9 +31,30 @@ export interface ReplicaSetControllerOptions {
   burst?: number;
   now?: () => Date;
   onError?(key: string, err: unknown): void;
+  /** The kind kept: ReplicaSet unless told (a ReplicationController works the same way). */
+  kind?: ReplicaKind;
 }
 
+/** What differs between the kinds this controller keeps: their resource and their selector's shape. */
+export interface ReplicaKind {
+  type: ResourceType;
+  kind: string;
+  /** The controller's name in queues and logs, and its event source. */
+  name: string;
+  component: string;
+  matcher(spec: unknown): ReturnType<typeof selectorOf>;
+}
+
+const replicaSetKind: ReplicaKind = {
+  type: replicaSetsType,
+  kind: 'ReplicaSet',
+  name: 'replicaset',
+  component: 'replicaset-controller',
+  matcher: (spec) => selectorOf((spec as ReplicaSetSpec).selector),
+};
+
 interface Context {
+  kind: ReplicaKind;
   client: Client;
   control: PodControl;
   pods: ObjectCache;
@@ -45,10 +66,12 @@ interface Context {
 export async function runReplicaSetController(o: ReplicaSetControllerOptions, signal: AbortSignal): Promise<RunningController> {
   const pods = await podCacheFor(o.client, o.pods, signal);
   const expectations = new Expectations();
-  countOwnedPodEvents(pods, 'ReplicaSet', expectations, signal);
+  const kind = o.kind ?? replicaSetKind;
+  countOwnedPodEvents(pods, kind.kind, expectations, signal);
   const ctx: Context = {
+    kind,
     client: o.client,
-    control: { client: o.client, events: createEventRecorder(o.client, { component: 'replicaset-controller' }), creations: o.podCreations ?? newPodCreationBudget() },
+    control: { client: o.client, events: createEventRecorder(o.client, { component: kind.component }), creations: o.podCreations ?? newPodCreationBudget() },
     pods,
     expectations,
     burst: o.burst ?? POD_BURST,
@@ -56,10 +79,10 @@ export async function runReplicaSetController(o: ReplicaSetControllerOptions, si
   };
   return runController(
     {
-      name: 'replicaset',
+      name: kind.name,
       client: o.client,
-      for: replicaSetsType,
-      watches: [{ cache: pods, keyOf: ownerKeyOf('ReplicaSet') }],
+      for: kind.type,
+      watches: [{ cache: pods, keyOf: ownerKeyOf(kind.kind) }],
       reconcile: (key) => reconcileReplicaSet(ctx, key),
       onError: o.onError,
     },
@@ -69,13 +92,13 @@ export async function runReplicaSetController(o: ReplicaSetControllerOptions, si
 
 async function reconcileReplicaSet(ctx: Context, key: string): Promise<ReconcileResult | void> {
   const { namespace, name } = splitKey(key);
-  const rs = await getIfExists(ctx.client, replicaSetsType, namespace, name);
+  const rs = await getIfExists(ctx.client, ctx.kind.type, namespace, name);
   if (!rs) {
     ctx.expectations.forget(key);
     return;
   }
   const spec = rs.spec as ReplicaSetSpec;
-  const matches = selectorOf(spec.selector);
+  const matches = ctx.kind.matcher(spec);
   const pods = await claimObjects({ client: ctx.client, type: podsType, owner: rs, objects: ctx.pods.list(namespace).filter(isActive), matches: (p) => matches(p.metadata.labels) });
 
   let manageError: unknown;
@@ -113,7 +136,7 @@ async function reconcileReplicaSet(ctx: Context, key: string): Promise<Reconcile
     observedGeneration: rs.metadata.generation,
     ...(conditions.length ? { conditions } : {}),
   };
-  await writeStatus(ctx.client, replicaSetsType, rs, status);
+  await writeStatus(ctx.client, ctx.kind.type, rs, status);
   if (manageError) throw manageError;
   // Nothing announces the moment a ready pod has been ready for minReadySeconds: look again then.
   if (soonestAvailableMs !== undefined) return { requeueAfterMs: soonestAvailableMs + 50 };

@@ -1,13 +1,12 @@
-// The dashboard: the cluster as the API shows it to the logged-in user. The kinds that change most
-// (nodes, pods, deployments, services) are kept current by one watch each; a browser gives one
-// HTTP/1.1 origin only six connections, so endpoints, autoscalers and events are re-read together
-// every 10 s and usage every 15 s (metrics-server's own period), leaving two connections for the
-// user's actions. Every request carries the user's token (or the browser's client certificate), so
-// the page sees and may change exactly what that user may.
+// The dashboard: the cluster as the API shows it to the logged-in user. Every kind it shows is kept
+// current by one watch over a WebSocket (a browser's six HTTP/1.1 connections per origin do not
+// limit those), so nothing is re-read on a timer except usage, which cannot be watched (every 15 s,
+// metrics-server's own period). Every request carries the user's token (or the browser's client
+// certificate; a WebSocket carries the token as a subprotocol, as kube-apiserver accepts it), so the
+// page sees and may change exactly what that user may.
 
 const TOKEN_KEY = 'k3ts-dashboard-token';
 const HISTORY_POINTS = 120;
-const REFRESH_MS = 10_000;
 
 const state = {
   token: sessionStorage.getItem(TOKEN_KEY) ?? '',
@@ -51,7 +50,41 @@ const post = (path, body) => apiJson(path, { method: 'POST', body: JSON.stringif
 
 const keyOf = (o) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
-/** List, then watch from the list's resourceVersion; relist after a 410 or a broken stream. */
+// A WebSocket cannot carry Authorization: the token goes as a subprotocol beside the data one.
+const WATCH_PROTOCOL = 'base64.binary.k8s.io';
+function watchProtocols() {
+  if (!state.token) return [WATCH_PROTOCOL];
+  const bytes = new TextEncoder().encode(state.token);
+  const b64url = btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return [WATCH_PROTOCOL, `base64url.bearer.authorization.k8s.io.${b64url}`];
+}
+
+/** One watch over a WebSocket; resolves when it ends, `gone` when the server said the version is too old. */
+function watchSocket(path, rv, onEvent) {
+  return new Promise((resolve) => {
+    const url = new URL(`${path}?watch=1&allowWatchBookmarks=true&resourceVersion=${encodeURIComponent(rv)}`, location.href);
+    url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    const ws = new WebSocket(url, watchProtocols());
+    let gone = false;
+    const stop = () => ws.close();
+    state.stop.signal.addEventListener('abort', stop);
+    ws.onmessage = (msg) => {
+      const ev = JSON.parse(msg.data);
+      if (ev.type === 'ERROR') {
+        gone = true;
+        ws.close();
+        return;
+      }
+      onEvent(ev);
+    };
+    ws.onclose = (ev) => {
+      state.stop.signal.removeEventListener('abort', stop);
+      resolve({ gone, code: ev.code });
+    };
+  });
+}
+
+/** List, then watch from the list's resourceVersion; relist after a 410 or a broken socket. */
 async function follow(name, path) {
   const items = new Map();
   state.kinds[name] = items;
@@ -63,34 +96,19 @@ async function follow(name, path) {
       render();
       let rv = list.metadata.resourceVersion;
       for (;;) {
-        const res = await api(`${path}?watch=1&allowWatchBookmarks=true&resourceVersion=${encodeURIComponent(rv)}`);
-        if (!res.ok || !res.body) throw new Error(`watch ${path}: ${res.status}`);
-        const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-        let buffered = '';
-        let gone = false;
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          buffered += value;
-          let nl;
-          while ((nl = buffered.indexOf('\n')) >= 0) {
-            const line = buffered.slice(0, nl).trim();
-            buffered = buffered.slice(nl + 1);
-            if (!line) continue;
-            const ev = JSON.parse(line);
-            if (ev.type === 'ERROR') {
-              gone = true;
-              break;
-            }
-            rv = ev.object.metadata.resourceVersion;
-            if (ev.type === 'BOOKMARK') continue;
-            if (ev.type === 'DELETED') items.delete(keyOf(ev.object));
-            else items.set(keyOf(ev.object), ev.object);
-            render();
-          }
-          if (gone) break;
-        }
-        if (gone) break; // too old: list again
+        const opened = Date.now();
+        const end = await watchSocket(path, rv, (ev) => {
+          rv = ev.object.metadata.resourceVersion;
+          if (ev.type === 'BOOKMARK') return;
+          if (ev.type === 'DELETED') items.delete(keyOf(ev.object));
+          else items.set(keyOf(ev.object), ev.object);
+          render();
+        });
+        if (state.stop.signal.aborted) return;
+        if (end.gone) break; // too old: list again
+        // The server's timeout ends a watch cleanly: resume from the last version. A socket that
+        // failed (refused, or the server gone) is retried through a fresh list, not in a tight loop.
+        if (end.code !== 1000 || Date.now() - opened < 1000) throw new Error(`watch closed (${end.code})`);
       }
     } catch (err) {
       if (state.stop.signal.aborted) return;
@@ -103,22 +121,6 @@ async function follow(name, path) {
       setStatus(`reconnecting ${name}: ${err.message}`);
     }
     await new Promise((r) => setTimeout(r, 1000));
-  }
-}
-
-/** The kinds not watched, re-read one after another on one connection. */
-async function refresh(kinds) {
-  while (!state.stop.signal.aborted) {
-    for (const [name, path] of kinds) {
-      try {
-        const list = await apiJson(path);
-        state.kinds[name] = new Map((list.items ?? []).map((o) => [keyOf(o), o]));
-      } catch {
-        state.kinds[name] ??= new Map();
-      }
-    }
-    render();
-    await new Promise((r) => setTimeout(r, REFRESH_MS));
   }
 }
 
@@ -437,14 +439,12 @@ async function start() {
     ['pods', '/api/v1/pods'],
     ['deployments', '/apis/apps/v1/deployments'],
     ['services', '/api/v1/services'],
-  ]) {
-    void follow(name, path);
-  }
-  void refresh([
     ['endpoints', '/api/v1/endpoints'],
     ['hpas', '/apis/autoscaling/v2/horizontalpodautoscalers'],
     ['events', '/api/v1/events'],
-  ]);
+  ]) {
+    void follow(name, path);
+  }
   void pollNodeUsage();
 }
 

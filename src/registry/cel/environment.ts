@@ -2,31 +2,54 @@
 // CEL conformance suite, with its RE2-compatible `matches`): CRD x-kubernetes-validations and
 // admission (ValidatingAdmissionPolicy, webhook matchConditions) compile through here, so a rule
 // means the same thing everywhere and each expression is parsed once per process.
-import { celEnv, isCelError, parse, plan } from '@bufbuild/cel';
-import { strings } from '@bufbuild/cel/ext';
-import { RE2JS } from '@bufbuild/re2';
+// The library is loaded on first use: it costs a server about 15 MB of memory and only clusters
+// with CEL (CRD rules, policies, match conditions) need it. Expressions are judged synchronously,
+// so its CommonJS build is required rather than imported.
+import { createRequire } from 'node:module';
+import type * as Cel from '@bufbuild/cel';
+import type * as CelExt from '@bufbuild/cel/ext';
+import type * as Re2 from '@bufbuild/re2';
 import { kubernetesLists } from './lists-library.js';
 import { declarationErrors } from './declarations.js';
 
 export type Program = (ctx: Record<string, unknown>) => unknown;
 
-/** `matches` with Go's RE2 semantics (Buf's RE2 port, the library's own default), each pattern
- *  compiled once: the default compiles it on every call, which was most of a policy's cost. */
-const patterns = new Map<string, ReturnType<typeof RE2JS.compile>>();
-const re2 = {
-  compile(pattern: string) {
-    let re = patterns.get(pattern);
-    if (!re) {
-      re = RE2JS.compile(pattern);
-      if (patterns.size > 1_000) patterns.clear();
-      patterns.set(pattern, re);
-    }
-    return re;
-  },
-};
+interface CelLibrary {
+  env: ReturnType<typeof Cel.celEnv>;
+  parse: typeof Cel.parse;
+  plan: typeof Cel.plan;
+  isCelError: typeof Cel.isCelError;
+}
 
-/** Base CEL with the strings extension and the parts of Kubernetes' libraries we have. */
-export const env = celEnv({ funcs: [...strings, ...kubernetesLists], re2 });
+let loaded: CelLibrary | undefined;
+
+/** The library and the one environment: the strings extension, the parts of Kubernetes'
+ *  libraries we have, and `matches` with Go's RE2 semantics (Buf's RE2 port, the library's own
+ *  default) compiling each pattern once: the default compiles it on every call, which was most of
+ *  a policy's cost. */
+export function celLibrary(): CelLibrary {
+  if (!loaded) {
+    const require = createRequire(import.meta.url);
+    const cel = require('@bufbuild/cel') as typeof Cel;
+    const ext = require('@bufbuild/cel/ext') as typeof CelExt;
+    const { RE2JS } = require('@bufbuild/re2') as typeof Re2;
+    const patterns = new Map<string, ReturnType<typeof RE2JS.compile>>();
+    const re2 = {
+      compile(pattern: string) {
+        let re = patterns.get(pattern);
+        if (!re) {
+          re = RE2JS.compile(pattern);
+          if (patterns.size > 1_000) patterns.clear();
+          patterns.set(pattern, re);
+        }
+        return re;
+      },
+    };
+    const env = cel.celEnv({ funcs: [...ext.strings, ...kubernetesLists(cel)], re2 });
+    loaded = { env, parse: cel.parse, plan: cel.plan, isCelError: cel.isCelError };
+  }
+  return loaded;
+}
 
 const programs = new Map<string, Program | Error>();
 
@@ -35,6 +58,7 @@ export function compileCel(expression: string): Program | Error {
   let p = programs.get(expression);
   if (!p) {
     try {
+      const { env, parse, plan } = celLibrary();
       p = plan(env, parse(expression)) as Program;
     } catch (err) {
       p = err instanceof Error ? err : new Error(String(err));
@@ -52,6 +76,7 @@ export function celCompileError(expression: string, variables?: readonly string[
   const p = compileCel(expression);
   if (p instanceof Error) return `ERROR: ${p.message.replace(/^(<input>:\d+:\d+:)\s*/, '$1 Syntax error: ')}`;
   if (!variables) return undefined;
+  const { env, parse } = celLibrary();
   const parsed = parse(expression);
   const positions = parsed.sourceInfo?.positions ?? {};
   const where = {
@@ -78,13 +103,16 @@ export function evaluateCel(program: Program, vars: Record<string, unknown>): Ce
   } catch (err) {
     result = err;
   }
-  if (isCelError(result) || result instanceof Error) return { error: celErrorMessage(result as Error) };
+  if (celLibrary().isCelError(result) || result instanceof Error) return { error: celErrorMessage(result as Error) };
   return { value: result };
 }
 
 export function celErrorMessage(err: Error): string {
   return err.message.replace(/^field not found: /, 'no such key: ').replace(/^unbound function: /, 'no such overload: ');
 }
+
+/** Whether an evaluation result is a CEL error value. */
+export const isCelFailure = (v: unknown): boolean => celLibrary().isCelError(v) || v instanceof Error;
 
 /** Errors the evaluator gives for functions it does not have: rules it cannot judge. */
 export const UNSUPPORTED_FUNCTION = /unbound function|no such overload|no matching overload|unknown function/i;

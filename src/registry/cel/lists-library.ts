@@ -1,9 +1,8 @@
 // The commonly used part of Kubernetes' CEL lists library (isSorted, sum, min, max, indexOf,
 // lastIndexOf), written for @bufbuild/cel: policies from upstream's examples call these, and
 // without them such a policy could not be written at all.
-import { CelScalar, celError, celMethod, listType, type CelFunc, type CelList } from '@bufbuild/cel';
-
-const LIST = listType(CelScalar.DYN);
+import type * as Cel from '@bufbuild/cel';
+import type { CelFunc, CelList } from '@bufbuild/cel';
 
 function compare(a: unknown, b: unknown): number {
   if ((typeof a === 'bigint' || typeof a === 'number') && (typeof b === 'bigint' || typeof b === 'number')) return a < b ? -1 : a > b ? 1 : 0;
@@ -14,7 +13,8 @@ function compare(a: unknown, b: unknown): number {
 
 const items = (l: CelList) => [...l] as unknown[];
 
-function extreme(name: string, sign: 1 | -1) {
+function extreme({ CelScalar, celError, celMethod, listType }: typeof Cel, name: string, sign: 1 | -1) {
+  const LIST = listType(CelScalar.DYN);
   return celMethod(name, LIST, [], CelScalar.DYN, function (this: CelList) {
     const all = items(this);
     if (all.length === 0) return celError(`${name} called on empty list`) as never;
@@ -26,7 +26,8 @@ function extreme(name: string, sign: 1 | -1) {
   });
 }
 
-function position(name: string, last: boolean) {
+function position({ CelScalar, celMethod, listType }: typeof Cel, name: string, last: boolean) {
+  const LIST = listType(CelScalar.DYN);
   return celMethod(name, LIST, [CelScalar.DYN], CelScalar.INT, function (this: CelList, x: unknown) {
     const all = items(this);
     const eq = (v: unknown) => v === x || (typeof v === typeof x && typeof v === 'object' && JSON.stringify(v) === JSON.stringify(x));
@@ -36,7 +37,11 @@ function position(name: string, last: boolean) {
   });
 }
 
-export const kubernetesLists: CelFunc[] = [
+/** Built from the CEL module once it is loaded (see environment.ts). */
+export function kubernetesLists(cel: typeof Cel): CelFunc[] {
+  const { CelScalar, celError, celMethod, listType } = cel;
+  const LIST = listType(CelScalar.DYN);
+  return [
   celMethod('isSorted', LIST, [], CelScalar.BOOL, function (this: CelList) {
     const all = items(this);
     try {
@@ -50,8 +55,9 @@ export const kubernetesLists: CelFunc[] = [
     if (all.length === 0) return 0n as never;
     return all.reduce((a, b) => (typeof a === 'bigint' && typeof b === 'bigint' ? a + b : Number(a) + Number(b))) as never;
   }),
-  extreme('max', 1),
-  extreme('min', -1),
-  position('indexOf', false),
-  position('lastIndexOf', true),
-];
+  extreme(cel, 'max', 1),
+  extreme(cel, 'min', -1),
+  position(cel, 'indexOf', false),
+  position(cel, 'lastIndexOf', true),
+  ];
+}

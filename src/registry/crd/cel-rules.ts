@@ -4,8 +4,7 @@
 // What k3ts does not do: transition rules (those naming `oldSelf`) are not evaluated, and rules
 // that call Kubernetes' own CEL libraries beyond lists (quantity, url, ip and such) cannot be
 // judged here, so they are passed over rather than refusing objects kube-apiserver would take.
-import { isCelError } from '@bufbuild/cel';
-import { celErrorMessage, compileCel as compile, UNSUPPORTED_FUNCTION as UNSUPPORTED } from '../cel/environment.js';
+import { celErrorMessage, compileCel as compile, isCelFailure, UNSUPPORTED_FUNCTION as UNSUPPORTED } from '../cel/environment.js';
 import type { FieldError, FieldErrorReason } from '../field-errors.js';
 import type { JSONSchemaProps } from './types.js';
 
@@ -84,7 +83,7 @@ export function validateRules(schema: JSONSchemaProps | undefined, value: unknow
         result = err;
       }
       if (result === false) out.push(failure(rule, path, value, rule.message || `failed rule: ${rule.rule}`));
-      else if (isCelError(result) || result instanceof Error) {
+      else if (isCelFailure(result)) {
         // Worded as cel-go words it, which is what kube-apiserver users see.
         const message = celErrorMessage(result as Error);
         if (!UNSUPPORTED.test(message)) out.push(failure(rule, path, value, message));

@@ -18,6 +18,15 @@ import { persistentVolumeTypes } from '../kinds/persistentvolume.js';
 import { persistentVolumeClaimTypes } from '../kinds/persistentvolumeclaim.js';
 import { statefulSetTypes } from '../kinds/statefulset.js';
 import { storageClassTypes } from '../kinds/storageclass.js';
+import { cronJobTypes } from '../kinds/cronjob.js';
+import { podDisruptionBudgetTypes } from '../kinds/poddisruptionbudget.js';
+import { resourceQuotaTypes } from '../kinds/resourcequota.js';
+import { limitRangeTypes } from '../kinds/limitrange.js';
+import { ingressTypes } from '../kinds/ingress.js';
+import { ingressClassTypes } from '../kinds/ingressclass.js';
+import { replicationControllerTypes } from '../kinds/replicationcontroller.js';
+import { priorityClassTypes } from '../kinds/priorityclass.js';
+import { runtimeClassTypes } from '../kinds/runtimeclass.js';
 
 /** `group/Kind` ('' group for core) → the table entry of its top-level object. */
 const roots: Readonly<Record<string, string>> = {
@@ -34,6 +43,8 @@ const roots: Readonly<Record<string, string>> = {
   'apps/ReplicaSet': 'ReplicaSet',
   'apps/DaemonSet': 'DaemonSet',
   'batch/Job': 'Job',
+  'batch/CronJob': 'CronJob',
+  'policy/PodDisruptionBudget': 'PodDisruptionBudget',
   'coordination.k8s.io/Lease': 'Lease',
   'discovery.k8s.io/EndpointSlice': 'EndpointSlice',
   'networking.k8s.io/NetworkPolicy': 'NetworkPolicy',
@@ -63,6 +74,13 @@ const roots: Readonly<Record<string, string>> = {
   '/PersistentVolumeClaim': 'PersistentVolumeClaim',
   'storage.k8s.io/StorageClass': 'StorageClass',
   'apps/StatefulSet': 'StatefulSet',
+  '/ResourceQuota': 'ResourceQuota',
+  '/LimitRange': 'LimitRange',
+  'networking.k8s.io/Ingress': 'Ingress',
+  'networking.k8s.io/IngressClass': 'IngressClass',
+  '/ReplicationController': 'ReplicationController',
+  'scheduling.k8s.io/PriorityClass': 'PriorityClass',
+  'node.k8s.io/RuntimeClass': 'RuntimeClass',
   // Bodies of subresources and options, which are not stored kinds.
   'autoscaling/Scale': 'Scale',
   'policy/Eviction': 'Eviction',
@@ -76,8 +94,13 @@ const parsed = new Map<string, Fields>();
 export function allSpecs(): ReadonlyMap<string, string> {
   if (specs) return specs;
   const merged = new Map<string, string>();
-  const groups: TypeSpecs[] = [metaTypes, corePodTypes, coreTypes, appsTypes, batchTypes, coordinationTypes, discoveryTypes, eventsTypes, networkingTypes, rbacTypes, reviewTypes, autoscalingTypes, policyTypes, hpaTypes, podTemplateTypes, controllerRevisionTypes, webhookConfigurationTypes, customResourceDefinitionTypes, persistentVolumeTypes, persistentVolumeClaimTypes, storageClassTypes, statefulSetTypes];
+  const groups: TypeSpecs[] = [metaTypes, corePodTypes, coreTypes, appsTypes, batchTypes, coordinationTypes, discoveryTypes, eventsTypes, networkingTypes, rbacTypes, reviewTypes, autoscalingTypes, policyTypes, hpaTypes, podTemplateTypes, controllerRevisionTypes, webhookConfigurationTypes, customResourceDefinitionTypes, persistentVolumeTypes, persistentVolumeClaimTypes, storageClassTypes, statefulSetTypes, cronJobTypes, podDisruptionBudgetTypes];
   groups.push(csrTypes);
+  groups.push(resourceQuotaTypes);
+  groups.push(limitRangeTypes);
+  groups.push(ingressTypes, ingressClassTypes);
+  groups.push(replicationControllerTypes);
+  groups.push(priorityClassTypes, runtimeClassTypes);
   groups.push(admissionPolicyTypes);
   for (const group of groups) {
     for (const [name, spec] of Object.entries(group)) {

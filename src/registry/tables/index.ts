@@ -9,6 +9,8 @@ import { endpointSliceTable } from './endpointslice.js';
 import { eventTable, eventsV1Table } from './event.js';
 import { hpaTable } from './hpa.js';
 import { jobTable } from './job.js';
+import { cronJobTable } from './cronjob.js';
+import { podDisruptionBudgetTable } from './poddisruptionbudget.js';
 import { leaseTable } from './lease.js';
 import { namespaceTable } from './namespace.js';
 import { networkPolicyTable } from './networkpolicy.js';
@@ -34,6 +36,8 @@ export const tables: Record<string, TableConvertor> = {
   'ReplicaSet.apps': replicaSetTable,
   'DaemonSet.apps': daemonSetTable,
   'Job.batch': jobTable,
+  'CronJob.batch': cronJobTable,
+  'PodDisruptionBudget.policy': podDisruptionBudgetTable,
   'HorizontalPodAutoscaler.autoscaling': hpaTable,
   'EndpointSlice.discovery.k8s.io': endpointSliceTable,
   'Event.events.k8s.io': eventsV1Table,
