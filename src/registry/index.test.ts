@@ -53,6 +53,8 @@ test('short names, categories and scope match kube-apiserver', () => {
     '/replicationcontrollers': { short: ['rc'], all: true, namespaced: true },
     'scheduling.k8s.io/priorityclasses': { short: ['pc'], namespaced: false },
     'node.k8s.io/runtimeclasses': { namespaced: false },
+    'admissionregistration.k8s.io/validatingadmissionpolicies': { namespaced: false },
+    'admissionregistration.k8s.io/validatingadmissionpolicybindings': { namespaced: false },
   };
   for (const [key, w] of Object.entries(want)) {
     const [group, plural] = key.split('/') as [string, string];
@@ -76,7 +78,7 @@ test('lookups by kind and the scale and pod subresources', () => {
 
 test('generation is kept only where upstream keeps it', () => {
   const withGeneration = descriptors.filter((d) => d.generation !== false).map((d) => `${d.kind}.${d.group}`).sort();
-  assert.deepEqual(withGeneration, ['CronJob.batch', 'CustomResourceDefinition.apiextensions.k8s.io', 'DaemonSet.apps', 'Deployment.apps', 'EndpointSlice.discovery.k8s.io', 'HorizontalPodAutoscaler.autoscaling', 'HorizontalPodAutoscaler.autoscaling', 'Ingress.networking.k8s.io', 'IngressClass.networking.k8s.io', 'Job.batch', 'MutatingWebhookConfiguration.admissionregistration.k8s.io', 'NetworkPolicy.networking.k8s.io', 'PodDisruptionBudget.policy', 'ReplicaSet.apps', 'ReplicationController.', 'StatefulSet.apps', 'ValidatingWebhookConfiguration.admissionregistration.k8s.io']);
+  assert.deepEqual(withGeneration, ['CronJob.batch', 'CustomResourceDefinition.apiextensions.k8s.io', 'DaemonSet.apps', 'Deployment.apps', 'EndpointSlice.discovery.k8s.io', 'HorizontalPodAutoscaler.autoscaling', 'HorizontalPodAutoscaler.autoscaling', 'Ingress.networking.k8s.io', 'IngressClass.networking.k8s.io', 'Job.batch', 'MutatingWebhookConfiguration.admissionregistration.k8s.io', 'NetworkPolicy.networking.k8s.io', 'PodDisruptionBudget.policy', 'ReplicaSet.apps', 'ReplicationController.', 'StatefulSet.apps', 'ValidatingAdmissionPolicy.admissionregistration.k8s.io', 'ValidatingAdmissionPolicyBinding.admissionregistration.k8s.io', 'ValidatingWebhookConfiguration.admissionregistration.k8s.io']);
 });
 
 test('field selectors', () => {

@@ -39,6 +39,7 @@ import { ingressClass } from './kinds/ingressclass.js';
 import { replicationController } from './kinds/replicationcontroller.js';
 import { priorityClass } from './kinds/priorityclass.js';
 import { runtimeClass } from './kinds/runtimeclass.js';
+import { validatingAdmissionPolicy, validatingAdmissionPolicyBinding } from './kinds/admission-policy.js';
 
 /** The key the table module uses: `Kind` for core/v1, `Kind.group` otherwise. */
 export const tableKey = (d: Pick<ResourceDescriptor, 'group' | 'kind'>) => (d.group ? `${d.kind}.${d.group}` : d.kind);
@@ -97,6 +98,8 @@ export const descriptors: ResourceDescriptor[] = [
   replicationController,
   priorityClass,
   runtimeClass,
+  validatingAdmissionPolicy,
+  validatingAdmissionPolicyBinding,
 ].map(withTable);
 
 const gv = (group: string, version: string) => `${group}/${version}`;

@@ -32,6 +32,7 @@ import { serviceAccountAdmission } from '../apiserver/admission/service-account.
 import { createServiceAccountTokens, startServiceAccountTokens } from './service-account-tokens.js';
 import type { ServiceAccountKeys } from '../pki/service-account-keys.js';
 import { createWebhookAdmission } from '../apiserver/admission/webhooks/dispatcher.js';
+import { createPolicyAdmission } from '../apiserver/admission/policy/admission.js';
 import { certificateSigningAdmission } from '../apiserver/admission/certificates.js';
 import { systemMastersAuthorizer } from '../apiserver/authz.js';
 import { unionAuthorizer } from '../apiserver/node-authorizer.js';
@@ -135,6 +136,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       resourceQuotaAdmission(base),
     ],
     webhooks: createWebhookAdmission({ ...base, onIgnoredFailure: (webhook, message) => o.log.warn('admission webhook failed open', { webhook, error: message }) }),
+    policies: createPolicyAdmission({ ...base, onAudit: (r) => o.log.info('validating admission policy audit', r) }),
   };
   const controllers = new AbortController();
   // One signal stops every controller and each of its watches (about 60 listeners today); the
@@ -176,6 +178,10 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       ['validatingwebhookconfigurations', 'mutatingwebhookconfigurations'].map((r) => startObjectCache({ client, type: webhookType(r), onError: (err) => o.log.warn('webhook configuration watch', { error: (err as Error)?.message ?? String(err) }) }, controllers.signal)),
     );
     ctx.webhooks!.attach({ validating: validatingWebhooks, mutating: mutatingWebhooks });
+    const [admissionPolicies, admissionPolicyBindings] = await Promise.all(
+      ['validatingadmissionpolicies', 'validatingadmissionpolicybindings'].map((r) => startObjectCache({ client, type: webhookType(r), onError: (err) => o.log.warn('admission policy watch', { error: (err as Error)?.message ?? String(err) }) }, controllers.signal)),
+    );
+    ctx.policies!.attach({ policies: admissionPolicies, bindings: admissionPolicyBindings });
     const warn = (what: string) => (key: string, err: unknown) => {
       // A Conflict is retried at once with fresh state: normal under concurrency, not worth a line.
       if (!hasReason(err, 'Conflict')) o.log.warn(what, { key, error: (err as Error)?.message ?? String(err) });

@@ -5,6 +5,7 @@ import type { ObjectStore } from '../store/object-store.js';
 import type { ServiceAccountTokenIssuer } from '../serviceaccount/token-issuer.js';
 import type { ServiceAccountAuthenticator } from '../serviceaccount/token-authenticator.js';
 import type { WebhookAdmission } from '../admission/webhooks/dispatcher.js';
+import type { PolicyAdmission } from '../admission/policy/admission.js';
 
 export interface Registry {
   descriptors: readonly ResourceDescriptor[];
@@ -56,6 +57,8 @@ export interface ResourceContext {
   serviceAccountTokens?: { issuer: ServiceAccountTokenIssuer; authenticator: ServiceAccountAuthenticator };
   /** Admission webhooks, after the built-in plugins; absent where a server has none (unit tests). */
   webhooks?: WebhookAdmission;
+  /** ValidatingAdmissionPolicies, evaluated before the validating webhooks; absent in unit tests. */
+  policies?: PolicyAdmission;
 }
 
 export interface WriteOptions {

@@ -4,6 +4,7 @@ import type { KObject, ResourceDescriptor } from '../../registry/types.js';
 import { ApiError, errors } from '../errors.js';
 import type { AdmissionRequest, ResourceContext, WriteOptions } from './context.js';
 import type { WebhookAdmission } from '../admission/webhooks/dispatcher.js';
+import type { PolicyAdmission } from '../admission/policy/admission.js';
 import { enforceKnownFields } from './field-validation.js';
 import { recordWrite } from './record-manager.js';
 import { carryOverMeta, checkTypeMeta, defaultAndValidate, initCreateMeta, nowRfc3339 } from './prepare.js';
@@ -36,7 +37,7 @@ function mutation(ctx: ResourceContext, req: Omit<AdmissionRequest, 'object'>, o
 async function admitAndWrite(ctx: ResourceContext, req: AdmissionRequest, write: () => Promise<KObject>, hooks: WebhookStep): Promise<KObject> {
   const abandon = await admit(ctx, req);
   try {
-    if (ctx.webhooks && !hooks.skip) await runWebhooks(ctx.webhooks, req, hooks);
+    if ((ctx.webhooks || ctx.policies) && !hooks.skip) await runWebhooks(ctx.webhooks, req, hooks, ctx.policies);
   } catch (err) {
     abandon();
     throw err;
@@ -59,21 +60,23 @@ interface WebhookStep {
   warn?: (text: string) => void;
 }
 
-/** Mutating webhooks, validation again if they changed anything, then validating webhooks. The
- *  object is changed in place, so the caller's write stores what the webhooks made of it. */
-async function runWebhooks(webhooks: WebhookAdmission, req: AdmissionRequest, step: WebhookStep): Promise<void> {
+/** Mutating webhooks, validation again if they changed anything, then ValidatingAdmissionPolicies
+ *  and validating webhooks (upstream's order). The object is changed in place, so the caller's write
+ *  stores what the webhooks made of it. */
+async function runWebhooks(webhooks: WebhookAdmission | undefined, req: AdmissionRequest, step: WebhookStep, policies?: PolicyAdmission): Promise<void> {
   const m = req.object.metadata;
   const wreq = {
     operation: req.operation, descriptor: req.descriptor, subresource: req.subresource, namespace: m.namespace, name: m.name ?? '',
     object: req.object, old: req.old, dryRun: req.dryRun, user: req.user, warn: step.warn,
   };
-  const mutated = await webhooks.mutate(wreq);
+  const mutated = await webhooks?.mutate(wreq);
   if (mutated && mutated !== req.object) {
     for (const key of Object.keys(req.object)) delete req.object[key];
     Object.assign(req.object, mutated);
     step.revalidate();
   }
-  await webhooks.validate(wreq);
+  await policies?.validate(wreq);
+  await webhooks?.validate(wreq);
 }
 
 export async function createObject(
@@ -283,7 +286,7 @@ export async function deleteObject(
       throw errors.conflict(ref(d), name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in meta: ${current.metadata.resourceVersion}`);
     }
     checkPreconditions(d, current, { uid: pre?.uid });
-    if (ctx.webhooks) await deleteWebhooks(ctx.webhooks, d, current, opts);
+    if (ctx.webhooks || ctx.policies) await deleteWebhooks(ctx.webhooks, d, current, opts, ctx.policies);
     try {
       return await deleteOnce(ctx, d, current, opts);
     } catch (err) {
@@ -294,7 +297,7 @@ export async function deleteObject(
 
 /** A DELETE goes to webhooks with the stored object as oldObject and no object; a mutating
  *  webhook's patch has nothing to apply to and is dropped, as upstream. */
-async function deleteWebhooks(webhooks: WebhookAdmission, d: ResourceDescriptor, current: KObject, opts: DeleteOptions): Promise<void> {
+async function deleteWebhooks(webhooks: WebhookAdmission | undefined, d: ResourceDescriptor, current: KObject, opts: DeleteOptions, policies?: PolicyAdmission): Promise<void> {
   const options: Record<string, unknown> = {};
   if (opts.gracePeriodSeconds !== undefined) options.gracePeriodSeconds = opts.gracePeriodSeconds;
   if (opts.propagationPolicy !== undefined) options.propagationPolicy = opts.propagationPolicy;
@@ -302,8 +305,9 @@ async function deleteWebhooks(webhooks: WebhookAdmission, d: ResourceDescriptor,
     operation: 'DELETE' as const, descriptor: d, namespace: current.metadata.namespace, name: current.metadata.name ?? '',
     old: current, dryRun: !!opts.dryRun, user: opts.user, warn: opts.warn, options,
   };
-  await webhooks.mutate(req);
-  await webhooks.validate(req);
+  await webhooks?.mutate(req);
+  await policies?.validate(req);
+  await webhooks?.validate(req);
 }
 
 /** The finalizers the garbage collector acts on: dependents lose their owner reference (orphan),

@@ -2,9 +2,9 @@
 // for ECMAScript, tested against the CEL conformance suite). `self` is the value at the rule's
 // node, typed by the schema as upstream types it (integers as CEL ints, objects as maps).
 // What k3ts does not do: transition rules (those naming `oldSelf`) are not evaluated, and rules
-// that call Kubernetes' own CEL libraries (quantity, url, ip, lists' isSorted and such) cannot be
+// that call Kubernetes' own CEL libraries beyond lists (quantity, url, ip and such) cannot be
 // judged here, so they are passed over rather than refusing objects kube-apiserver would take.
-import { celLibrary } from './cel-library.js';
+import { celErrorMessage, compileCel as compile, isCelFailure, UNSUPPORTED_FUNCTION as UNSUPPORTED } from '../cel/environment.js';
 import type { FieldError, FieldErrorReason } from '../field-errors.js';
 import type { JSONSchemaProps } from './types.js';
 
@@ -13,25 +13,6 @@ interface Rule {
   message?: string;
   reason?: string;
   fieldPath?: string;
-}
-
-type Program = (ctx: Record<string, unknown>) => unknown;
-
-const programs = new Map<string, Program | Error>();
-
-function compile(rule: string): Program | Error {
-  let p = programs.get(rule);
-  if (!p) {
-    try {
-      const { env, parse, plan } = celLibrary();
-      p = plan(env, parse(rule)) as Program;
-    } catch (err) {
-      p = err instanceof Error ? err : new Error(String(err));
-    }
-    if (programs.size > 10_000) programs.clear();
-    programs.set(rule, p);
-  }
-  return p;
 }
 
 /** The message a rule that does not parse gets at CRD validation; undefined when it parses. */
@@ -76,9 +57,6 @@ const REASONS: Record<string, FieldErrorReason> = {
   FieldValueDuplicate: 'FieldValueDuplicate',
 };
 
-/** Errors the evaluator gives for functions it does not have: rules it cannot judge. */
-const UNSUPPORTED = /unbound function|no such overload|no matching overload|unknown function/i;
-
 function failure(rule: Rule, path: string, value: unknown, detail: string): FieldError {
   const field = `${path}${rule.fieldPath ?? ''}`.replace(/^\./, '');
   const reason = REASONS[rule.reason ?? ''] ?? 'FieldValueInvalid';
@@ -105,9 +83,9 @@ export function validateRules(schema: JSONSchemaProps | undefined, value: unknow
         result = err;
       }
       if (result === false) out.push(failure(rule, path, value, rule.message || `failed rule: ${rule.rule}`));
-      else if (celLibrary().isCelError(result) || result instanceof Error) {
+      else if (isCelFailure(result)) {
         // Worded as cel-go words it, which is what kube-apiserver users see.
-        const message = (result as Error).message.replace(/^field not found: /, 'no such key: ');
+        const message = celErrorMessage(result as Error);
         if (!UNSUPPORTED.test(message)) out.push(failure(rule, path, value, message));
       }
     }

@@ -11,6 +11,7 @@ import { parseFields, type Fields, type TypeSpecs } from './types.js';
 import { controllerRevisionTypes } from '../kinds/controllerrevision.js';
 import { podTemplateTypes } from '../kinds/podtemplate.js';
 import { webhookConfigurationTypes } from '../kinds/webhook-configuration.js';
+import { admissionPolicyTypes } from '../kinds/admission-policy.js';
 import { csrTypes } from '../kinds/csr.js';
 import { customResourceDefinitionTypes } from '../kinds/crd.js';
 import { persistentVolumeTypes } from '../kinds/persistentvolume.js';
@@ -65,6 +66,8 @@ const roots: Readonly<Record<string, string>> = {
   'apps/ControllerRevision': 'ControllerRevision',
   'admissionregistration.k8s.io/ValidatingWebhookConfiguration': 'ValidatingWebhookConfiguration',
   'admissionregistration.k8s.io/MutatingWebhookConfiguration': 'MutatingWebhookConfiguration',
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicy': 'ValidatingAdmissionPolicy',
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding': 'ValidatingAdmissionPolicyBinding',
   'certificates.k8s.io/CertificateSigningRequest': 'CertificateSigningRequest',
   'apiextensions.k8s.io/CustomResourceDefinition': 'CustomResourceDefinition',
   '/PersistentVolume': 'PersistentVolume',
@@ -98,6 +101,7 @@ export function allSpecs(): ReadonlyMap<string, string> {
   groups.push(ingressTypes, ingressClassTypes);
   groups.push(replicationControllerTypes);
   groups.push(priorityClassTypes, runtimeClassTypes);
+  groups.push(admissionPolicyTypes);
   for (const group of groups) {
     for (const [name, spec] of Object.entries(group)) {
       if (merged.has(name)) throw new Error(`field tables: type ${name} is defined twice`);

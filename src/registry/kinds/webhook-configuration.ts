@@ -11,6 +11,7 @@ import { validateLabelSelector } from '../validation/selector.js';
 import { ageOf } from '../tables/age.js';
 import { ageColumn, column, nameColumn } from '../tables/common.js';
 import { validateWebhookClientConfig } from './webhook-client-config.js';
+import { validateMatchConditions, WEBHOOK_MATCH_VARIABLES } from './admission-policy-cel.js';
 
 type Json = Record<string, unknown>;
 
@@ -86,7 +87,7 @@ function validateResources(values: unknown, path: string): FieldError[] {
   return errs;
 }
 
-function validateRule(rule: unknown, path: string): FieldError[] {
+export function validateRule(rule: unknown, path: string): FieldError[] {
   if (!isObject(rule)) return [fieldError.typeInvalid(path, rule, 'must be an object')];
   const errs: FieldError[] = [];
   errs.push(...validateList(rule.operations, `${path}.operations`, 'operations', (v, p) => (OPERATIONS.includes(v) ? [] : [fieldError.notSupported(p, v, OPERATIONS)])));
@@ -97,7 +98,7 @@ function validateRule(rule: unknown, path: string): FieldError[] {
   return errs;
 }
 
-function validateEnum(value: unknown, path: string, allowed: readonly string[]): FieldError[] {
+export function validateEnum(value: unknown, path: string, allowed: readonly string[]): FieldError[] {
   return value === undefined || allowed.includes(String(value)) ? [] : [fieldError.notSupported(path, value, allowed)];
 }
 
@@ -129,11 +130,7 @@ function validateWebhook(hook: Json, path: string, mutating: boolean): FieldErro
   }
   errs.push(...validateLabelSelector(hook.namespaceSelector as LabelSelector | undefined, `${path}.namespaceSelector`));
   errs.push(...validateLabelSelector(hook.objectSelector as LabelSelector | undefined, `${path}.objectSelector`));
-  if (asArray(hook.matchConditions).length > 0) {
-    // Refused by name rather than stored and ignored: a condition silently not applied would call
-    // the webhook for writes its author meant to exempt.
-    errs.push(fieldError.forbidden(`${path}.matchConditions`, 'CEL match conditions are not supported by this server; remove them or narrow the webhook with rules and selectors'));
-  }
+  errs.push(...validateMatchConditions(hook.matchConditions, `${path}.matchConditions`, WEBHOOK_MATCH_VARIABLES));
   errs.push(...validateWebhookClientConfig(hook.clientConfig, `${path}.clientConfig`));
   return errs;
 }

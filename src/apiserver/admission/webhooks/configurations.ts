@@ -5,6 +5,7 @@ import type { KObject } from '../../../registry/types.js';
 import { labelSelectorFromObject, type LabelSelectorObject } from '../../../registry/selectors/label.js';
 import { parseCaBundle } from '../../../registry/kinds/webhook-configuration-ca.js';
 import type { RuleWithOperations } from './rules.js';
+import { compileCel, type Program } from '../../../registry/cel/environment.js';
 
 export interface WebhookService {
   namespace: string;
@@ -32,6 +33,8 @@ export interface CompiledWebhook {
   service?: WebhookService;
   /** PEM; undefined means the system's trusted roots. */
   ca?: string;
+  /** CEL conditions a matched request must also meet (all true) to be sent. */
+  matchConditions?: Array<{ name: string; expression: string; program: Program | Error }>;
 }
 
 /** What the configurations are read from: an object cache in the server. */
@@ -84,6 +87,9 @@ function compile(type: CompiledWebhook['type'], config: KObject): CompiledWebhoo
       ...(typeof cc.url === 'string' ? { url: cc.url } : {}),
       ...(svc ? { service: { namespace: String(svc.namespace), name: String(svc.name), path: typeof svc.path === 'string' ? svc.path : '', port: typeof svc.port === 'number' ? svc.port : 443 } } : {}),
       ...(ca !== undefined ? { ca } : {}),
+      ...(Array.isArray(h.matchConditions) && h.matchConditions.length > 0
+        ? { matchConditions: (h.matchConditions as Json[]).map((c) => ({ name: String(c.name), expression: String(c.expression ?? ''), program: compileCel(String(c.expression ?? '')) })) }
+        : {}),
     };
   });
 }

@@ -14,6 +14,7 @@ import { convertObject, matchingVersion, namespaceSelected, neverSent, objectSel
 import { callingError, deniedError, dryRunUnsupported } from './outcome-errors.js';
 import { buildReview, readResponse, type ReviewResult, type ReviewUser } from './review.js';
 import { resolveService } from './service-endpoint.js';
+import { evaluateMatchConditions } from './match-conditions.js';
 
 export interface WebhookRequest extends MatchRequest {
   name: string;
@@ -122,8 +123,20 @@ export function createWebhookAdmission(deps: Deps): WebhookAdmission {
   function matches(hook: CompiledWebhook, req: WebhookRequest, labels: ReturnType<typeof namespaceLabelsFor>): ResourceDescriptor | undefined | Promise<ResourceDescriptor | undefined> {
     const as = matchingVersion(hook, req, versions);
     if (!as || !objectSelected(hook, req)) return undefined;
-    if (!hook.namespaceSelector) return as;
-    return namespaceSelected(hook, req, labels).then((yes) => (yes ? as : undefined));
+    if (!hook.namespaceSelector) return conditionsAllow(hook, as, req) ? as : undefined;
+    return namespaceSelected(hook, req, labels).then((yes) => (yes && conditionsAllow(hook, as, req) ? as : undefined));
+  }
+
+  /** matchConditions, last (they cost the most): an evaluation error is the failurePolicy's. */
+  function conditionsAllow(hook: CompiledWebhook, as: ResourceDescriptor, req: WebhookRequest): boolean {
+    if (!hook.matchConditions) return true;
+    const r = evaluateMatchConditions(hook, as, req, req.object);
+    if (r.error === undefined) return r.matches;
+    if (hook.failurePolicy === 'Ignore') {
+      deps.onIgnoredFailure?.(hook.name, r.error);
+      return false;
+    }
+    throw callingError(hook.name, r.error);
   }
 
   /** The patched object, back in the request's version. */
