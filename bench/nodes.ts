@@ -12,6 +12,7 @@
 //   node dist/bench/nodes.js --heap-snapshot <dir>   server heap snapshots with 100 idle nodes and at steady
 //                                                     state (they pause the server: numbers after them are off)
 import { spawn, type ChildProcess } from 'node:child_process';
+import { request as httpsRequest } from 'node:https';
 import { setMaxListeners } from 'node:events';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -121,6 +122,8 @@ export interface NodesBenchResult {
   };
   /** The server's own process.memoryUsage() (MB) at the three RSS readings: how much of RSS is the JS heap. */
   serverMemory: Record<'idle' | 'nodesIdle' | 'steady', ServerMemory | undefined>;
+  /** GET /metrics of the control plane at steady state: median time and size of the text. */
+  metricsScrape: { p50Ms: number; bytes: number };
   /** The server's RSS every 10 s after the steady-state CPU window (rssTailS). */
   serverRssTail: Array<{ s: number; rssMb: number; heapUsedMb?: number; heapTotalMb?: number }>;
   /** Server CPU seconds per phase; `settle` is the 10 s after the last pod ran, `steady` the 10 s after that. */
@@ -523,6 +526,16 @@ export async function benchNodes(opts: NodesBenchOptions = {}): Promise<NodesBen
       log(`  +${t} s: server RSS ${rssTail.at(-1)!.rssMb} MB, JS heap ${m?.heapUsed}/${m?.heapTotal} MB`);
     }
     await opts.onPhase?.('steady', pid);
+    // What Prometheus pays to scrape the control plane with 100 nodes and 3,000 pods behind it.
+    const scrapes: number[] = [];
+    let scrapeBytes = 0;
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      scrapeBytes = await fetchBytes(`${url}/metrics`, kc);
+      scrapes.push(performance.now() - t0);
+    }
+    const metricsScrape = { p50Ms: round2(percentile(scrapes, 50)), bytes: scrapeBytes };
+    log(`  /metrics scrape: ${metricsScrape.p50Ms} ms (median of 5), ${Math.round(scrapeBytes / 1024)} KB`);
 
     return {
       params: { agents: agentCount, nodes: nodeCount, deployments: deploymentCount, replicas },
@@ -557,6 +570,7 @@ export async function benchNodes(opts: NodesBenchOptions = {}): Promise<NodesBen
       memory: { serverRssIdleMb, serverRssNodesIdleMb, serverRssSteadyMb, benchRssNodesIdleMb, benchRssSteadyMb, serverFdsNodesIdle, serverFdsSteady, serverRssSettledMb: rssTail.at(-1)?.rssMb ?? serverRssSteadyMb, settledAfterS: 20 + (rssTail.at(-1)?.s ?? 0) },
       serverMemory: { idle: serverMemIdle, nodesIdle: serverMemNodesIdle, steady: serverMemSteady },
       serverRssTail: rssTail,
+      metricsScrape,
       serverCpuS: { agents: round2(cpuAgents), join: round2(cpuJoin), deployments: round2(cpuDeploy), settle: round2(cpuSettle), steady: round2(cpuSteady) },
       benchCpuSteadyS: round2(benchCpuSteady),
       loadavg: { start: loadStart, pods: loadPods, end: loadavg().map(round2) },
@@ -588,6 +602,7 @@ export function nodeRows(r: NodesBenchResult, s: SchedulerBenchResult | undefine
     { figure: `server RSS: ${nodes} nodes, ${p.total} pods, settled (+${r.memory.settledAfterS} s)`, value: mb(r.memory.serverRssSettledMb), target: verdict('< 300 MB', r.memory.serverRssSettledMb < 300), upstream: 'k0s: 2,300 MB at 100 nodes / 10k pods' },
     { figure: 'server JS heap used / total: idle / nodes / steady', value: (['idle', 'nodesIdle', 'steady'] as const).map((k) => { const m = r.serverMemory[k]; return m ? `${m.heapUsed}/${m.heapTotal}` : '?'; }).join(' / ') + ' MB' },
     { figure: `bench process RSS (${nodes} kubelets): idle / steady`, value: `${mb(r.memory.benchRssNodesIdleMb)} / ${mb(r.memory.benchRssSteadyMb)}` },
+    { figure: `control-plane /metrics scrape at steady state (median of 5)`, value: `${r.metricsScrape.p50Ms} ms, ${Math.round(r.metricsScrape.bytes / 1024)} KB` },
     { figure: `server CPU: ${nodes} joins / Deployments / 10 s steady`, value: `${r.serverCpuS.join} s / ${r.serverCpuS.deployments} s / ${r.serverCpuS.steady} s` },
     { figure: `bench process CPU (${nodes} kubelets), 10 s steady`, value: `${r.benchCpuSteadyS} s` },
   ];
@@ -638,4 +653,18 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   process.stdout.write(`\nk3ts nodes bench, node ${process.version}, ${cpus().length} CPUs, load average ${result.loadavg.start.join(' ')} at start, ${result.loadavg.pods.join(' ')} at the Deployments, ${loadavg().map(round2).join(' ')} at end\n${renderTable(nodeRows(result, scheduler))}\n`);
   process.stdout.write(`${JSON.stringify({ nodes: result, schedulerInProcess: scheduler })}\n`);
   process.exit(0);
+}
+
+/** The body's size of an authenticated GET, read to the end. */
+function fetchBytes(url: string, kc: { caPem: string; certPem?: string; keyPem?: string }): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const req = httpsRequest(url, { ca: kc.caPem, cert: kc.certPem, key: kc.keyPem }, (res) => {
+      let n = 0;
+      res.on('data', (c: Buffer) => (n += c.length));
+      res.on('end', () => (res.statusCode === 200 ? resolvePromise(n) : reject(new Error(`GET ${url}: ${res.statusCode}`))));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
