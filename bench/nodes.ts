@@ -648,6 +648,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     deployments: flag('deployments', 30),
     replicas: flag('replicas', 100),
     rssTailS: flag('rss-tail', 30),
+    ...(process.env.K3TS_BENCH_SERVER_CPU_PROF ? { serverNodeFlags: ['--cpu-prof', `--cpu-prof-dir=${process.env.K3TS_BENCH_SERVER_CPU_PROF}`] } : {}),
     ...(snapshotDir ? { serverNodeFlags: ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`], onPhase: (phase, pid) => heapSnapshot(snapshotDir, phase, pid, log) } : {}),
   });
   process.stdout.write(`\nk3ts nodes bench, node ${process.version}, ${cpus().length} CPUs, load average ${result.loadavg.start.join(' ')} at start, ${result.loadavg.pods.join(' ')} at the Deployments, ${loadavg().map(round2).join(' ')} at end\n${renderTable(nodeRows(result, scheduler))}\n`);

@@ -5,7 +5,7 @@
 // the cluster, hence the in-process client.
 import type { Client } from '../client/types.js';
 import { hasReason } from '../client/types.js';
-import type { KObject } from '../registry/types.js';
+import { podReferences, type NodePodGraph, type PodReferenceKind } from './node-pod-graph.js';
 import { nodeUserPrefix, nodesGroup } from '../join/protocol.js';
 import type { UserInfo } from './authn.js';
 import type { Authorizer, Decision, SubjectRules } from './authz.js';
@@ -30,26 +30,15 @@ export function nodeNameOf(user: Pick<UserInfo, 'name' | 'groups'>): string | un
   return name === '' ? undefined : name;
 }
 
-function podRefs(pod: KObject, kind: 'configmaps' | 'secrets'): Set<string> {
-  const names = new Set<string>();
-  const spec = (pod.spec ?? {}) as Record<string, any>;
-  const key = kind === 'configmaps' ? 'configMap' : 'secret';
-  const refKey = kind === 'configmaps' ? 'configMapKeyRef' : 'secretKeyRef';
-  const fromKey = kind === 'configmaps' ? 'configMapRef' : 'secretRef';
-  for (const v of spec.volumes ?? []) {
-    if (kind === 'configmaps' && v?.configMap?.name) names.add(v.configMap.name);
-    if (kind === 'secrets' && v?.secret?.secretName) names.add(v.secret.secretName);
-    for (const s of v?.projected?.sources ?? []) if (s?.[key]?.name) names.add(s[key].name);
-  }
-  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? []), ...(spec.ephemeralContainers ?? [])]) {
-    for (const e of c?.env ?? []) if (e?.valueFrom?.[refKey]?.name) names.add(e.valueFrom[refKey].name);
-    for (const e of c?.envFrom ?? []) if (e?.[fromKey]?.name) names.add(e[fromKey].name);
-  }
-  if (kind === 'secrets') for (const s of spec.imagePullSecrets ?? []) if (s?.name) names.add(s.name);
-  return names;
-}
+/** `graph`, once ready, answers which pods of a node use what; before that (a server just started)
+ *  the datastore is asked. */
+export function createNodeAuthorizer(client: Client, graph?: NodePodGraph): Authorizer {
+  const usedByMyPods = async (node: string, namespace: string, kind: PodReferenceKind, name: string): Promise<boolean> => {
+    if (graph?.ready) return graph.uses(node, namespace, kind, name);
+    const mine = await client.list(pods, { namespace, fieldSelector: `spec.nodeName=${node}` });
+    return mine.items.some((pod) => podReferences(pod)[kind].has(name));
+  };
 
-export function createNodeAuthorizer(client: Client): Authorizer {
   const podOnNode = async (node: string, info: ResourceRequest): Promise<Decision> => {
     if (!info.namespace || !info.name) return deny(`node '${node}' may only act on pods bound to it, by name`);
     try {
@@ -66,16 +55,14 @@ export function createNodeAuthorizer(client: Client): Authorizer {
   const referencedByMyPods = async (node: string, info: ResourceRequest): Promise<Decision> => {
     if (info.verb !== 'get' || !info.namespace || !info.name) return deny(`node '${node}' may only get ${info.resource} that its pods use, by name`);
     if (info.resource === 'configmaps' && info.name === 'kube-root-ca.crt') return allow;
-    const mine = await client.list(pods, { namespace: info.namespace, fieldSelector: `spec.nodeName=${node}` });
-    for (const pod of mine.items) if (podRefs(pod, info.resource as 'configmaps' | 'secrets').has(info.name)) return allow;
+    if (await usedByMyPods(node, info.namespace, info.resource as PodReferenceKind, info.name)) return allow;
     return deny(`no relationship found between node '${node}' and this object`);
   };
 
   // Tokens for projected volumes; the TokenRequest itself must then be bound to one of this node's pods.
   const serviceAccountOfMyPods = async (node: string, info: ResourceRequest): Promise<Decision> => {
     if (info.verb !== 'create' || info.subresource !== 'token' || !info.namespace || !info.name) return deny(`node '${node}' may only create tokens of service accounts its pods use`);
-    const mine = await client.list(pods, { namespace: info.namespace, fieldSelector: `spec.nodeName=${node}` });
-    for (const pod of mine.items) if (((pod.spec as { serviceAccountName?: string } | undefined)?.serviceAccountName ?? 'default') === info.name) return allow;
+    if (await usedByMyPods(node, info.namespace, 'serviceaccounts', info.name)) return allow;
     return deny(`no relationship found between node '${node}' and this object`);
   };
 

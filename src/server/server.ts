@@ -14,6 +14,7 @@ import { apiServiceIP, startControlPlane } from './control-plane.js';
 import { manifestsDirOf } from './manifests/files.js';
 import { systemMastersAuthorizer } from '../apiserver/authz.js';
 import { createNodeAuthorizer, unionAuthorizer } from '../apiserver/node-authorizer.js';
+import { startNodePodGraph } from '../apiserver/node-pod-graph.js';
 import { claimNodeName, createJoinEndpoint } from '../apiserver/join/join-endpoint.js';
 import { createTunnelRegistry, type TunnelRegistry } from '../apiserver/tunnels.js';
 import { parseToken } from '../pki/index.js';
@@ -141,6 +142,10 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
       onJoin: (node, how) => log.info('node joined', { node, how }),
     });
     if (config.tokenAuthFile) tokens.push(...loadTokenAuthFile(config.tokenAuthFile));
+    // Which pods of a node use which Secrets, ConfigMaps and ServiceAccounts, for the node authorizer.
+    const podGraphStop = new AbortController();
+    closers.unshift(() => podGraphStop.abort());
+    const podGraph = startNodePodGraph(plane.client, podGraphStop.signal, (err) => log.warn('node authorizer pod watch', { error: (err as Error)?.message ?? String(err) }));
     const api: ApiServer = await startApiServer({
       context: plane.context,
       tls: { certPem: pki.servingCertPem, keyPem: pki.servingKeyPem, clientCaPem: pki.clientCaPem },
@@ -149,7 +154,7 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
       port: config.port,
       advertiseAddress: `${config.advertiseAddress}:${config.port}`,
       // Node first (a kubelet's rights depend on its pods), then RBAC.
-      authorizer: unionAuthorizer(systemMastersAuthorizer, createNodeAuthorizer(plane.client), plane.rbac.authorizer),
+      authorizer: unionAuthorizer(systemMastersAuthorizer, createNodeAuthorizer(plane.client, podGraph), plane.rbac.authorizer),
       join,
       serverJoin: etcd ? createServerJoinHandler({ admin: etcd.admin, dataDir: config.dataDir, serverPasswords, log: (level, msg, fields) => log[level](msg, fields) }) : undefined,
       tunnels,
