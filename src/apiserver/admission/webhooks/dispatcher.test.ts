@@ -18,7 +18,7 @@ describe('admission webhook dispatcher', () => {
     [cp, wh] = await Promise.all([startTestControlPlane(), startTestWebhookServer()]);
   });
   after(async () => {
-    await cp?.stop();
+    await cp?.close();
     await wh?.stop();
   });
 
