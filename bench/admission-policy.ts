@@ -4,13 +4,12 @@
 // 2. over HTTPS against `k3ts server`, ConfigMap creates with no policy and with that policy bound,
 //    rounds alternating so machine noise falls on both cases.
 //   npx tsc -p tsconfig.json && node dist/bench/admission-policy.js [--seconds 5] [--connections 16]
-import https from 'node:https';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiClient, readKubeconfig, type Credentials } from './client.js';
 import { freePort, startServer } from './server-process.js';
-import { latencyStats } from './stats.js';
+import { keepAliveLoad, type LoadResult } from './keepalive-load.js';
 import { createPolicyAdmission } from '../src/apiserver/admission/policy/admission.js';
 import { registry } from '../src/registry/index.js';
 import type { KObject } from '../src/registry/types.js';
@@ -51,36 +50,13 @@ async function inProcess(withPolicy: boolean): Promise<number> {
   return ((performance.now() - t0) * 1000) / N;
 }
 
-interface Result { rps: number; p50: number; p99: number }
+type Result = LoadResult;
 
-async function load(creds: Credentials, prefix: string, connections: number, seconds: number, count = Infinity): Promise<Result> {
-  const agent = new https.Agent({ keepAlive: true, maxSockets: connections, ca: creds.ca, cert: creds.cert, key: creds.key });
+/** Creates ConfigMaps on `connections` keep-alive sockets for `seconds`; every answer must be 201. */
+function load(creds: Credentials, prefix: string, connections: number, seconds: number, count?: number): Promise<Result> {
   let n = 0;
-  const create = () =>
-    new Promise<number>((resolve, reject) => {
-      const body = Buffer.from(JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${prefix}-${n++}` }, data: { a: 'x'.repeat(256) } }));
-      const t0 = performance.now();
-      const req = https.request(
-        { host: creds.host, port: creds.port, method: 'POST', path: `/api/v1/namespaces/${NS}/configmaps`, agent, headers: { 'content-type': 'application/json', 'content-length': body.length, accept: 'application/json' } },
-        (res) => {
-          res.resume();
-          res.on('end', () => (res.statusCode === 201 ? resolve(performance.now() - t0) : reject(new Error(`create: ${res.statusCode}`))));
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
-  const times: number[] = [];
-  const end = performance.now() + seconds * 1000;
-  const worker = async () => {
-    while (performance.now() < end && times.length < count) times.push(await create());
-  };
-  const started = performance.now();
-  await Promise.all(Array.from({ length: connections }, worker));
-  const elapsed = (performance.now() - started) / 1000;
-  agent.destroy();
-  const s = latencyStats(times);
-  return { rps: Math.round(times.length / elapsed), p50: s.p50Ms, p99: s.p99Ms };
+  const body = () => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${prefix}-${n++}` }, data: { a: 'x'.repeat(256) } });
+  return keepAliveLoad(creds, { connections, seconds, count }, { method: 'POST', path: `/api/v1/namespaces/${NS}/configmaps`, body, status: 201 });
 }
 
 async function overHttp(): Promise<void> {

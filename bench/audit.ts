@@ -2,13 +2,13 @@
 // records every request at Metadata (JSON lines to a file). Both servers run side by side and the
 // runs alternate, so machine noise falls on both.
 //   npx tsc -p tsconfig.json && node dist/bench/audit.js [--seconds 5] [--connections 16] [--rounds 3]
-import https from 'node:https';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiClient, readKubeconfig, type Credentials } from './client.js';
 import { freePort, startServer } from './server-process.js';
-import { latencyStats, round2 } from './stats.js';
+import { keepAliveLoad, type LoadResult } from './keepalive-load.js';
+import { round2 } from './stats.js';
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -19,30 +19,7 @@ const CONNECTIONS = arg('connections', 16);
 const ROUNDS = arg('rounds', 3);
 const PATH = '/api/v1/namespaces/default/configmaps/target';
 
-async function load(creds: Credentials): Promise<{ rps: number; p50: number; p99: number; count: number }> {
-  const agent = new https.Agent({ keepAlive: true, maxSockets: CONNECTIONS, ca: creds.ca, cert: creds.cert, key: creds.key });
-  const get = () =>
-    new Promise<number>((resolve, reject) => {
-      const t0 = performance.now();
-      https
-        .get({ host: creds.host, port: creds.port, path: PATH, agent, headers: { accept: 'application/json' } }, (res) => {
-          res.resume();
-          res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - t0) : reject(new Error(`GET: ${res.statusCode}`))));
-        })
-        .on('error', reject);
-    });
-  const times: number[] = [];
-  const end = performance.now() + SECONDS * 1000;
-  const worker = async () => {
-    while (performance.now() < end) times.push(await get());
-  };
-  const started = performance.now();
-  await Promise.all(Array.from({ length: CONNECTIONS }, worker));
-  const elapsed = (performance.now() - started) / 1000;
-  agent.destroy();
-  const s = latencyStats(times);
-  return { rps: Math.round(times.length / elapsed), p50: s.p50Ms, p99: s.p99Ms, count: times.length };
-}
+const load = (creds: Credentials) => keepAliveLoad(creds, { connections: CONNECTIONS, seconds: SECONDS }, { method: 'GET', path: PATH, status: 200 });
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'k3ts-bench-audit-'));
@@ -59,7 +36,7 @@ async function main(): Promise<void> {
       admin.close();
       await load(c);
     }
-    const runs: Record<'off' | 'on', Array<{ rps: number; p50: number; p99: number; count: number }>> = { off: [], on: [] };
+    const runs: Record<'off' | 'on', LoadResult[]> = { off: [], on: [] };
     for (let round = 0; round < ROUNDS; round++) for (const which of ['off', 'on'] as const) runs[which].push(await load(creds[which]));
     const best = (w: 'off' | 'on') => runs[w].reduce((a, b) => (b.rps > a.rps ? b : a));
     const a = best('off');
@@ -67,7 +44,7 @@ async function main(): Promise<void> {
     // Let the log catch up, then check it holds a line per request.
     await new Promise((r) => setTimeout(r, 1000));
     const lines = readFileSync(logPath, 'utf8').split('\n').filter((l) => l.includes(PATH)).length;
-    const sent = runs.on.reduce((n, r) => n + r.count, 0);
+    const sent = runs.on.reduce((n, r) => n + r.n, 0);
     console.log(`host: ${cpus().length} cores, load ${loadavg()[0]!.toFixed(2)}; ${CONNECTIONS} connections, ${SECONDS} s per run, best of ${ROUNDS}`);
     console.log(`GET ${PATH}`);
     console.log(`  audit off:              ${a.rps} req/s  p50 ${a.p50} ms  p99 ${a.p99} ms   runs: ${runs.off.map((r) => r.rps).join(', ')}`);

@@ -4,14 +4,14 @@
 // CPU time per request, RSS, and (this one) the time one /metrics scrape takes.
 //   git archive <base> | tar -x -C /tmp/k3ts-baseline && (cd /tmp/k3ts-baseline && ln -s <repo>/node_modules && npx tsc -p tsconfig.json)
 //   npx tsc -p tsconfig.json && node dist/bench/metrics-overhead.js --baseline /tmp/k3ts-baseline [--seconds 5] [--rounds 3] [--connections 16]
-import https from 'node:https';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ApiClient, readKubeconfig, type Credentials } from './client.js';
 import { cpuSeconds, rssMb } from './proc.js';
 import { freePort, startServer, type StartedServer } from './server-process.js';
-import { latencyStats, median, round2 } from './stats.js';
+import { keepAliveLoad } from './keepalive-load.js';
+import { median, round2 } from './stats.js';
 import { RequestMeasure } from '../src/apiserver/prometheus/request-metrics.js';
 import { timed } from '../src/apiserver/prometheus/storage-metrics.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -50,29 +50,7 @@ const ROUNDS = Number(arg('rounds') ?? 3);
 const CONNECTIONS = Number(arg('connections') ?? 16);
 const PATH = '/api/v1/namespaces/default/configmaps/target';
 
-async function load(creds: Credentials): Promise<{ n: number; rps: number; p50: number; p99: number }> {
-  const agent = new https.Agent({ keepAlive: true, maxSockets: CONNECTIONS, ca: creds.ca, cert: creds.cert, key: creds.key });
-  const get = () =>
-    new Promise<number>((resolve, reject) => {
-      const t0 = performance.now();
-      https
-        .get({ host: creds.host, port: creds.port, path: PATH, agent, headers: { accept: 'application/json' } }, (res) => {
-          res.resume();
-          res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - t0) : reject(new Error(`GET: ${res.statusCode}`))));
-        })
-        .on('error', reject);
-    });
-  const times: number[] = [];
-  const end = performance.now() + SECONDS * 1000;
-  const started = performance.now();
-  await Promise.all(Array.from({ length: CONNECTIONS }, async () => {
-    while (performance.now() < end) times.push(await get());
-  }));
-  const elapsed = (performance.now() - started) / 1000;
-  agent.destroy();
-  const s = latencyStats(times);
-  return { n: times.length, rps: Math.round(times.length / elapsed), p50: s.p50Ms, p99: s.p99Ms };
-}
+const load = (creds: Credentials) => keepAliveLoad(creds, { connections: CONNECTIONS, seconds: SECONDS }, { method: 'GET', path: PATH, status: 200 });
 
 interface Side {
   name: string;

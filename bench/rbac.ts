@@ -3,13 +3,13 @@
 // RoleBindings (spread over 10 namespaces, 1,000 users). Same keep-alive connections, same object,
 // runs alternated so machine noise falls on both. Target: the user within 10 % of the admin.
 //   npx tsc -p tsconfig.json && node dist/bench/rbac.js [--roles 1000] [--seconds 5] [--connections 16]
-import https from 'node:https';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiClient, readKubeconfig, type Credentials } from './client.js';
 import { freePort, startServer } from './server-process.js';
-import { latencyStats, round2 } from './stats.js';
+import { keepAliveLoad } from './keepalive-load.js';
+import { round2 } from './stats.js';
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -23,31 +23,8 @@ const TOKEN = 'bench-user-token';
 const PATH = '/api/v1/namespaces/bench-0/configmaps/target';
 
 /** GETs on `connections` keep-alive sockets for `seconds`; every answer must be 200. */
-async function load(creds: Credentials, auth: 'cert' | 'token'): Promise<{ rps: number; p50: number; p99: number }> {
-  const agent = new https.Agent({ keepAlive: true, maxSockets: CONNECTIONS, ca: creds.ca, ...(auth === 'cert' ? { cert: creds.cert, key: creds.key } : {}) });
-  const headers = { accept: 'application/json', ...(auth === 'token' ? { authorization: `Bearer ${TOKEN}` } : {}) };
-  const get = () =>
-    new Promise<number>((resolve, reject) => {
-      const t0 = performance.now();
-      https
-        .get({ host: creds.host, port: creds.port, path: PATH, agent, headers }, (res) => {
-          res.resume();
-          res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - t0) : reject(new Error(`GET as ${auth}: ${res.statusCode}`))));
-        })
-        .on('error', reject);
-    });
-  const times: number[] = [];
-  const end = performance.now() + SECONDS * 1000;
-  const worker = async () => {
-    while (performance.now() < end) times.push(await get());
-  };
-  const started = performance.now();
-  await Promise.all(Array.from({ length: CONNECTIONS }, worker));
-  const elapsed = (performance.now() - started) / 1000;
-  agent.destroy();
-  const s = latencyStats(times);
-  return { rps: Math.round(times.length / elapsed), p50: s.p50Ms, p99: s.p99Ms };
-}
+const load = (creds: Credentials, auth: 'cert' | 'token') =>
+  keepAliveLoad(creds, { connections: CONNECTIONS, seconds: SECONDS }, { method: 'GET', path: PATH, headers: auth === 'token' ? { authorization: `Bearer ${TOKEN}` } : {}, status: 200 });
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'k3ts-bench-rbac-'));
