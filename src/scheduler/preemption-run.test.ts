@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PodSpec, PodStatus } from 'kubernetes-types/core/v1.js';
 import { startTestControlPlane, type TestControlPlane } from '../../test/support/control-plane.js';
+import { eventually } from '../../test/support/eventually.js';
 import { hasReason } from '../client/types.js';
 import { runScheduler, type RunningScheduler } from './scheduler.js';
 import { makeNode, makePod } from './test-fixtures.js';
@@ -12,16 +13,6 @@ const pods = { group: '', version: 'v1', resource: 'pods' };
 const nodes = { group: '', version: 'v1', resource: 'nodes' };
 const classes = { group: 'scheduling.k8s.io', version: 'v1', resource: 'priorityclasses' };
 const events = { group: '', version: 'v1', resource: 'events' };
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('scheduler preemption', () => {
   let cp: TestControlPlane;
@@ -46,9 +37,9 @@ describe('scheduler preemption', () => {
     running = await runScheduler({ client: cp.client, initialBackoffMs: 50, maxBackoffMs: 200, relistDelayMs: 20 }, stop.signal);
     // No kubelet here: a grace period of 0 lets the victim go at once.
     await cp.client.create(pods, makePod({ name: 'batch', cpu: '2', spec: { priorityClassName: 'low', terminationGracePeriodSeconds: 0 } }));
-    await until('batch bound', async () => ((await cp.client.get(pods, 'default', 'batch')).spec as PodSpec).nodeName || undefined);
+    await eventually(async () => ((await cp.client.get(pods, 'default', 'batch')).spec as PodSpec).nodeName, 10_000, 'batch bound');
     await cp.client.create(pods, makePod({ name: 'web', cpu: '1500m', spec: { priorityClassName: 'high' } }));
-    const node = await until('web bound', async () => ((await cp.client.get(pods, 'default', 'web')).spec as PodSpec).nodeName || undefined);
+    const node = await eventually(async () => ((await cp.client.get(pods, 'default', 'web')).spec as PodSpec).nodeName, 10_000, 'web bound');
     assert.equal(node, 'node-1');
     await assert.rejects(cp.client.get(pods, 'default', 'batch'), (err: unknown) => hasReason(err, 'NotFound'));
     const web = await cp.client.get(pods, 'default', 'web');
