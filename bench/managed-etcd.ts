@@ -7,7 +7,6 @@
 //     as the member it was) before the next round.
 // Prints one line per figure; the last stdout line is JSON.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,30 +15,15 @@ import { EtcdAdmin } from '../src/storage/etcd/etcd-admin.js';
 import { loadTlsMaterial } from '../src/storage/etcd/tls-files.js';
 import { rssMb } from './proc.js';
 import { median } from './stats.js';
+import { freePort } from '../test/support/db-process.js';
+import { processGone } from '../test/support/process-gone.js';
 
 const ROUNDS = Number(process.argv[2] ?? 3);
 const HOSTS = ['127.0.0.2', '127.0.0.3', '127.0.0.4'];
 const TOKEN = 'managed-etcd-bench-token';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function freePortOn(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, host, () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
-function processGone(pid: number): boolean {
-  try {
-    return /^Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '');
-  } catch {
-    return true;
-  }
-}
 
 interface Member {
   host: string;
@@ -87,7 +71,7 @@ async function main(): Promise<void> {
     for (const host of HOSTS) {
       const dir = join(root, host);
       mkdirSync(dir);
-      members.push({ host, root: dir, port: await freePortOn(host), args: ['--token', TOKEN, '--etcd-client-port', String(await freePortOn(host)), '--etcd-peer-port', String(await freePortOn(host)), '--etcd-disable-snapshots'] });
+      members.push({ host, root: dir, port: await freePort(host), args: ['--token', TOKEN, '--etcd-client-port', String(await freePort(host)), '--etcd-peer-port', String(await freePort(host)), '--etcd-disable-snapshots'] });
     }
     const start = async (m: Member, extra: string[]) => (m.proc = await K3tsProcess.start({ root: m.root, host: m.host, port: m.port, readyTimeoutMs: 90_000, extraArgs: [...m.args, ...extra] }));
     const s1 = await start(members[0]!, ['--cluster-init']);

@@ -9,7 +9,6 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +19,8 @@ import { loadTlsMaterial } from '../../src/storage/etcd/tls-files.js';
 import { eventually } from '../support/eventually.js';
 import { AgentProcess } from './agent-process.js';
 import { kubectls, repoRoot } from './harness.js';
+import { freePort } from '../support/db-process.js';
+import { processGone } from '../support/process-gone.js';
 
 const kubectl = kubectls[0]!.bin;
 const TOKEN = 'managed-etcd-e2e-secret-7c2a';
@@ -29,16 +30,6 @@ const leaderFlags = ['--leader-elect-lease-duration', '4s', '--leader-elect-rene
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let kubeCache = '';
 
-function freePortOn(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, host, () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function run(kubeconfig: string, server: string, args: string[], timeout = 20_000): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -62,14 +53,6 @@ function k3ts(args: string[], env: Record<string, string> = {}): Promise<{ code:
   });
 }
 
-/** Exited (or a zombie waiting for init to reap it). */
-function processGone(pid: number): boolean {
-  try {
-    return /^Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '');
-  } catch {
-    return true;
-  }
-}
 
 interface Member {
   host: string;
@@ -107,7 +90,7 @@ describe('three servers on managed etcd', { skip: etcdSkipReason(), timeout: 240
       mkdirSync(dir);
       // Distinct node names: a member is named after its server's node (and removed with it).
       const nodeName = `srv-${members.length + 1}`;
-      members.push({ host, root: dir, port: await freePortOn(host), etcdArgs: ['--node-name', nodeName, '--etcd-client-port', String(await freePortOn(host)), '--etcd-peer-port', String(await freePortOn(host))] });
+      members.push({ host, root: dir, port: await freePort(host), etcdArgs: ['--node-name', nodeName, '--etcd-client-port', String(await freePort(host)), '--etcd-peer-port', String(await freePort(host))] });
     }
     const s1 = await start(members[0]!, ['--cluster-init']);
     creds = s1.credentials();
@@ -142,7 +125,7 @@ describe('three servers on managed etcd', { skip: etcdSkipReason(), timeout: 240
 
   it('a server with a wrong token is refused before it runs etcd or touches the datastore', async () => {
     const dir = join(root, 'intruder');
-    const r = await k3ts(['server', '--data-dir', dir, '--server', members[0]!.proc!.url, '--token', 'not-the-token', '--bind-address', '127.0.0.5', '--advertise-address', '127.0.0.5', '--https-listen-port', String(await freePortOn('127.0.0.5')), '--etcd-client-port', String(await freePortOn('127.0.0.5')), '--etcd-peer-port', String(await freePortOn('127.0.0.5')), '--disable-agent', '--write-kubeconfig', join(dir, 'kc')]);
+    const r = await k3ts(['server', '--data-dir', dir, '--server', members[0]!.proc!.url, '--token', 'not-the-token', '--bind-address', '127.0.0.5', '--advertise-address', '127.0.0.5', '--https-listen-port', String(await freePort('127.0.0.5')), '--etcd-client-port', String(await freePort('127.0.0.5')), '--etcd-peer-port', String(await freePort('127.0.0.5')), '--disable-agent', '--write-kubeconfig', join(dir, 'kc')]);
     assert.equal(r.code, 1);
     assert.match(r.out, /k3ts: server failed to start: .* refused to let this server join: a server joins with the server token/);
     assert.ok(!existsSync(join(dir, 'server', 'db', 'etcd')), 'no etcd data dir');
@@ -152,7 +135,7 @@ describe('three servers on managed etcd', { skip: etcdSkipReason(), timeout: 240
 
   it('one line for what cannot start: no etcd binary, --cluster-init with an external datastore', async () => {
     const dir = join(root, 'no-etcd');
-    const args = ['server', '--data-dir', dir, '--cluster-init', '--bind-address', '127.0.0.5', '--advertise-address', '127.0.0.5', '--https-listen-port', String(await freePortOn('127.0.0.5')), '--disable-agent', '--write-kubeconfig', join(dir, 'kc')];
+    const args = ['server', '--data-dir', dir, '--cluster-init', '--bind-address', '127.0.0.5', '--advertise-address', '127.0.0.5', '--https-listen-port', String(await freePort('127.0.0.5')), '--disable-agent', '--write-kubeconfig', join(dir, 'kc')];
     const missing = await k3ts(args, { K3TS_ETCD_BIN: join(dir, 'no-such-etcd') });
     assert.equal(missing.code, 1);
     assert.equal(missing.out.trim(), `k3ts: server failed to start: managed etcd needs ${join(dir, 'no-such-etcd')}, which is not installed: apt-get install etcd-server`);
