@@ -98,8 +98,9 @@ export async function restoreBootstrapData(backend: Backend, dataDir: string, to
       `${join(dataDir, 'server', differing[0]!)} differs from the cluster's copy in the datastore: this data dir belongs to another cluster; move ${join(dataDir, 'server', 'tls')} away (its certificates are then taken from the datastore) or use another --data-dir`,
     );
   }
-  const missing = ALL_FILES.filter((f) => files[f] !== undefined && local[f] !== files[f]);
-  if (missing.length === 0) return 'in-sync';
+  // Missing here, or (the encryption keys) older here than in the record.
+  const stale = ALL_FILES.filter((f) => files[f] !== undefined && local[f] !== files[f]);
+  if (stale.length === 0) return 'in-sync';
   await writeLocal(dataDir, files);
   return 'restored';
 }

@@ -87,9 +87,14 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
     const ensurePki = () => ensureServerPki({ dataDir: config.dataDir, tlsSans: config.tlsSans, serviceIP, token: config.token });
     if (shared) await restoreSharedFiles(backend, config, log);
     let pki = await ensurePki();
-    // Made (RSA, in the thread pool) while the control plane starts; awaited before serving.
-    let serviceAccountKeys = ensureServiceAccountKeys(config.dataDir);
-    serviceAccountKeys.catch(() => undefined);
+    // Made (RSA, in the thread pool) while the control plane starts; awaited before serving (a
+    // failure is seen there, not as an unhandled rejection meanwhile).
+    const startKeys = () => {
+      const keys = ensureServiceAccountKeys(config.dataDir);
+      keys.catch(() => undefined);
+      return keys;
+    };
+    let serviceAccountKeys = startKeys();
     let stored = await secretsBackend(config, backend, log);
     if (shared) {
       // The key and the encryption config must exist before they are stored for the other servers.
@@ -99,7 +104,7 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
       if (published === 'replaced') {
         log.info('another server created the cluster at the same moment; took its certificates and keys');
         pki = await ensurePki();
-        serviceAccountKeys = ensureServiceAccountKeys(config.dataDir);
+        serviceAccountKeys = startKeys();
         stored = await secretsBackend(config, backend, log);
       }
     }
