@@ -9,6 +9,7 @@
 //   npx tsc -p tsconfig.json && node dist/bench/nodes.js        (also part of `npm run bench`)
 //   node dist/bench/nodes.js --agents 2 --nodes 10 --deployments 3 --replicas 20 --no-scheduler   (a quick try)
 //   node dist/bench/nodes.js --rss-tail 60           sample the server's RSS for 60 s after the steady state (default 30)
+//   K3TS_BENCH_SERVER_CPU_PROF=<dir> node dist/bench/nodes.js    the server writes a V8 CPU profile there
 //   node dist/bench/nodes.js --heap-snapshot <dir>   server heap snapshots with 100 idle nodes and at steady
 //                                                     state (they pause the server: numbers after them are off)
 import { spawn, type ChildProcess } from 'node:child_process';
