@@ -5,6 +5,7 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { ApiError, ClientGoneError, errors } from './errors.js';
 import { defaultConnectionLimits, trackConnections, type ConnectionLimits } from './http/connections.js';
+import { readThroughStreams } from './http/tls-read-path.js';
 import { createAuthenticator, type BearerAuthenticator, type TokenEntry, type UserInfo } from './authn.js';
 import { forbiddenMessage, mastersAuthorizer, type Authorizer } from './authz.js';
 import { BadPathError, parseRequestInfo, type RequestInfo, type ResourceRequest } from './request-info.js';
@@ -232,6 +233,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   server.headersTimeout = headersTimeoutMs;
   // Node's own request timeout would answer 408 without a Status; armBodyDeadline answers first.
   server.requestTimeout = limits.requestTimeoutMs + 1000;
+  readThroughStreams(server);
   const connections = trackConnections(server, limits, opts.warn ?? (() => undefined));
 
   // A request Node cannot even parse (bad header, huge URL, headers too slow) still gets a Status.
