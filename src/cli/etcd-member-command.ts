@@ -17,6 +17,9 @@ const dataDirOf = (flags: Flags) => {
 const withDataDir = (cmd: Command) => cmd.option('-d, --data-dir <dir>', 'the server\'s data dir (default: /var/lib/k3ts as root, else ~/.k3ts; env K3TS_DATA_DIR)');
 
 async function run(action: () => Promise<void>): Promise<void> {
+  // grpc-js names the TLS server by the member's IP address, which Node warns about on every
+  // connection; the answer here is one line, so the deprecation notice is not printed.
+  process.noDeprecation = true;
   try {
     await action();
   } catch (err) {

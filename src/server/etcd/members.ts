@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { EtcdAdmin, type EtcdMember } from '../../storage/etcd/etcd-admin.js';
+import { EtcdError } from '../../storage/etcd/etcd-client.js';
 import { loadTlsMaterial } from '../../storage/etcd/tls-files.js';
 import { managedEtcdPaths } from './etcd-paths.js';
 import { managedEtcdTls } from './managed-etcd.js';
@@ -49,6 +50,15 @@ export function memberToRemove(members: EtcdMember[], selfName: string, wanted: 
   return found;
 }
 
+/** etcd's own quorum guard (--strict-reconfig-check, on by default) in words an operator can act on. */
+export function explainRemoveRefusal(err: unknown, wanted: string): string {
+  const details = err instanceof EtcdError ? err.details : (err as Error)?.message ?? String(err);
+  // Only members connected for the last 5 s count as healthy; a member that has just joined does not yet.
+  if (/unhealthy cluster/.test(details)) return `etcd refused to remove "${wanted}" now: without it too few members have been connected long enough to keep quorum (a member counts after 5 s connected); try again shortly, or start the missing members first`;
+  if (/not enough started members/.test(details)) return `etcd refused to remove "${wanted}": the members left would be too few started ones to keep quorum; start the missing members first`;
+  return `etcd refused to remove "${wanted}": ${details}`;
+}
+
 /** An admin client on this data dir's member, and that member's name; fails with one line when no
  *  managed etcd runs here. */
 async function openLocal(dataDir: string): Promise<{ admin: EtcdAdmin; selfName: string; endpoint: string }> {
@@ -84,7 +94,11 @@ export function listMembers(dataDir: string): Promise<MemberRow[]> {
 export function removeMember(dataDir: string, wanted: string): Promise<MemberRow> {
   return withLocal(dataDir, async (admin, selfName, members) => {
     const member = memberToRemove(members, selfName, wanted);
-    await admin.remove(member.ID);
+    try {
+      await admin.remove(member.ID);
+    } catch (err) {
+      throw new MemberError(explainRemoveRefusal(err, wanted));
+    }
     return memberRows([member], selfName)[0]!;
   });
 }

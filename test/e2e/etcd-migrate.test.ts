@@ -1,0 +1,191 @@
+// A server that ran on SQLite is restarted with --cluster-init: its data moves into the new managed
+// etcd (checked object by object with real kubectl), the old kubeconfig, the server token and a join
+// token made before still work, a second server joins it, and the SQLite file is kept aside, no longer
+// the store. Both servers run with --disable-agent, so neither has a Node whose deletion would remove
+// its etcd member: `k3ts etcd-member` lists them, refuses what would end the datastore, and removes
+// the second server's member, after which that server stops.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { K3tsProcess } from '../durability/k3ts-process.js';
+import { etcdSkipReason } from '../../src/storage/etcd/test-etcd.js';
+import { eventually } from '../support/eventually.js';
+import { freePort } from '../support/db-process.js';
+import { AgentProcess } from './agent-process.js';
+import { kubectls, repoRoot } from './harness.js';
+
+const kubectl = kubectls[0]!.bin;
+const H1 = '127.0.0.31';
+const H2 = '127.0.0.32';
+const AGENT_IP = '127.0.0.33';
+
+function run(bin: string, args: string[], env: Record<string, string> = {}, timeout = 60_000): Promise<{ code: number; out: string; stdout: string }> {
+  return new Promise((resolve) => {
+    execFile(bin, args, { timeout, env: { ...process.env, ...env } }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr, stdout }),
+    );
+  });
+}
+const k3ts = (args: string[]) => run(join(repoRoot, 'bin', 'k3ts'), args);
+
+/** What must survive the move: identity, content, and spec; not resourceVersion (etcd numbers anew)
+ *  nor status (controllers may write it again after the restart). */
+function essence(o: any) {
+  const { resourceVersion: _rv, managedFields: _mf, ...meta } = o.metadata;
+  return { kind: o.kind, meta, data: o.data, binaryData: o.binaryData, type: o.type, spec: o.spec };
+}
+
+describe('SQLite to managed etcd, and etcd-member', { skip: etcdSkipReason(), timeout: 300_000 }, () => {
+  let root: string;
+  let kubeCache: string;
+  let s1: K3tsProcess | undefined;
+  let s2: K3tsProcess | undefined;
+  let agent: AgentProcess | undefined;
+  const etcdArgs: Record<string, string[]> = {};
+  const dir1 = () => join(root, 's1');
+  const dataDir1 = () => join(dir1(), 'data');
+  const db1 = () => join(dataDir1(), 'server', 'db');
+  const kc = (kubeconfig: string, server: string, args: string[]) => run(kubectl, ['--kubeconfig', kubeconfig, '--server', server, ...args], { KUBECACHEDIR: kubeCache });
+  const ok = async (p: Promise<{ code: number; out: string; stdout: string }>) => {
+    const r = await p;
+    assert.equal(r.code, 0, r.out);
+    return r.stdout;
+  };
+  const snapshot = async (kubeconfig: string, server: string) => {
+    const list = JSON.parse(await ok(kc(kubeconfig, server, ['get', 'namespaces,configmaps,secrets,deployments', '-A', '-l', 'mig=yes', '-o', 'json']))) as { items: any[] };
+    return new Map(list.items.map((o) => [`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`, essence(o)]));
+  };
+
+  let before1: Map<string, unknown>;
+  let oldKubeconfig: string;
+  let serverToken: string;
+  let joinToken: string;
+  let ca: string;
+
+  before(async () => {
+    root = mkdtempSync(join(tmpdir(), 'k3ts-etcd-migrate-'));
+    kubeCache = join(root, 'kubecache');
+    for (const [name, host] of [['s1', H1], ['s2', H2]] as const) {
+      mkdirSync(join(root, name));
+      etcdArgs[name] = ['--node-name', `mig-${name}`, '--etcd-client-port', String(await freePort(host)), '--etcd-peer-port', String(await freePort(host))];
+    }
+    // On SQLite: no datastore flag, no --cluster-init.
+    s1 = await K3tsProcess.start({ root: dir1(), host: H1, readyTimeoutMs: 60_000 });
+    const manifest = join(root, 'objects.yaml');
+    const objects: string[] = [];
+    for (const ns of ['mig-a', 'mig-b']) {
+      objects.push(`apiVersion: v1\nkind: Namespace\nmetadata: {name: ${ns}, labels: {mig: "yes"}}`);
+      for (let i = 0; i < 5; i++) objects.push(`apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-${i}, namespace: ${ns}, labels: {mig: "yes"}, annotations: {note: "n${i}"}}\ndata: {i: "${i}", text: "héllo ${ns}"}`);
+    }
+    objects.push('apiVersion: v1\nkind: Secret\nmetadata: {name: creds, namespace: mig-a, labels: {mig: "yes"}}\ntype: Opaque\nstringData: {password: "s3cret-before-migration"}');
+    objects.push('apiVersion: v1\nkind: Secret\nmetadata: {name: tls-ish, namespace: mig-b, labels: {mig: "yes"}}\ndata: {blob: "AAECAwQF/w=="}');
+    objects.push('apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: mig-a, labels: {mig: "yes"}}\nspec: {replicas: 2, selector: {matchLabels: {app: web}}, template: {metadata: {labels: {app: web}}, spec: {containers: [{name: c, image: "registry.local/web:1"}]}}}');
+    writeFileSync(manifest, objects.join('\n---\n'));
+    await ok(kc(s1.kubeconfig, s1.url, ['apply', '-f', manifest]));
+    // A change after creation: only the latest value has to move.
+    await ok(kc(s1.kubeconfig, s1.url, ['-n', 'mig-b', 'patch', 'configmap', 'cm-0', '-p', '{"data":{"i":"patched"}}']));
+    await ok(kc(s1.kubeconfig, s1.url, ['-n', 'mig-b', 'delete', 'configmap', 'cm-4']));
+    joinToken = (await ok(k3ts(['token', 'create', '--kubeconfig', s1.kubeconfig, '--description', 'made on SQLite']))).trim();
+    before1 = await snapshot(s1.kubeconfig, s1.url);
+    oldKubeconfig = join(root, 'kubeconfig-before.yaml');
+    copyFileSync(s1.kubeconfig, oldKubeconfig);
+    serverToken = readFileSync(join(dataDir1(), 'server', 'token'), 'utf8').trim();
+    ca = s1.credentials().ca;
+    await s1.stop();
+    s1 = undefined;
+  });
+
+  after(async () => {
+    await agent?.stop();
+    await s2?.stop();
+    await s1?.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('restarted with --cluster-init: every object is back with the same content, and SQLite is kept aside', async () => {
+    assert.equal(before1.size, 2 + 9 + 2 + 1, 'namespaces, configmaps, secrets, the deployment');
+    assert.ok(existsSync(join(db1(), 'state.db')));
+    s1 = await K3tsProcess.start({ root: dir1(), host: H1, readyTimeoutMs: 90_000, extraArgs: ['--cluster-init', ...etcdArgs.s1!] });
+    assert.match(s1.log, /moved the SQLite datastore into etcd: \d+ keys \([\d.]+ MiB\) in \d+ ms; every resourceVersion is new, clients list again; the SQLite file is kept as \S+state\.db\.migrated/);
+    await eventually(() => /k3ts server is ready .*datastore=etcd/.test(s1!.log), 20_000, 'the server is ready on etcd');
+    assert.ok(!existsSync(join(db1(), 'state.db')), 'state.db is no longer there to be opened');
+    assert.ok(existsSync(join(db1(), 'state.db.migrated')));
+    assert.ok(!existsSync(join(db1(), 'sqlite-migration.json')), 'the unfinished-migration marker is gone');
+
+    const after1 = await snapshot(oldKubeconfig, s1.url);
+    assert.deepEqual([...after1.keys()].sort(), [...before1.keys()].sort());
+    for (const [key, was] of before1) assert.deepEqual(after1.get(key), was, key);
+    assert.equal(Buffer.from(JSON.parse(await ok(kc(oldKubeconfig, s1.url, ['-n', 'mig-a', 'get', 'secret', 'creds', '-o', 'json']))).data.password, 'base64').toString(), 's3cret-before-migration');
+    assert.equal(s1.credentials().ca, ca, 'the same cluster CA');
+  });
+
+  it('a join token made on SQLite still lets an agent join; the server token lets a second server join', async () => {
+    agent = new AgentProcess({ server: s1!.url, token: joinToken, nodeName: 'mig-worker', nodeIp: AGENT_IP });
+    await eventually(async () => (await kc(s1!.kubeconfig, s1!.url, ['get', 'node', 'mig-worker'])).code === 0, 60_000, 'the agent registered');
+    await ok(kc(s1!.kubeconfig, s1!.url, ['wait', '--for=condition=Ready', 'node/mig-worker', '--timeout=60s']));
+
+    s2 = await K3tsProcess.start({ root: join(root, 's2'), host: H2, readyTimeoutMs: 120_000, extraArgs: ['--server', s1!.url, '--token', serverToken, ...etcdArgs.s2!] });
+    assert.match(s2.log, /this etcd member is now a voting member/);
+    // A write through the second server lands in the shared etcd; nothing reaches the kept SQLite file.
+    await ok(kc(s2.kubeconfig, s2.url, ['-n', 'mig-a', 'create', 'configmap', 'after-migration', '--from-literal=k=v']));
+    assert.equal(await ok(kc(s1!.kubeconfig, s1!.url, ['-n', 'mig-a', 'get', 'configmap', 'after-migration', '-o', 'jsonpath={.data.k}'])), 'v');
+    const viaS2 = await snapshot(s2.kubeconfig, s2.url);
+    for (const [key, was] of before1) assert.deepEqual(viaS2.get(key), was, key);
+  });
+
+  it('k3ts etcd-member: lists both, refuses this server\'s own member and unknown names, removes the other; that server stops', async () => {
+    const list = await k3ts(['etcd-member', 'list', '--data-dir', dataDir1()]);
+    assert.equal(list.code, 0, list.out);
+    const rows = list.stdout.trim().split('\n');
+    assert.match(rows[0]!, /^NAME\s+ID\s+ROLE\s+PEER URLS\s+CLIENT URLS\s+THIS SERVER$/);
+    assert.equal(rows.length, 3, list.stdout);
+    const own = rows.find((r) => /^mig-s1-[0-9a-f]{8}\s/.test(r))!;
+    const other = rows.find((r) => /^mig-s2-[0-9a-f]{8}\s/.test(r))!;
+    assert.match(own, /\svoter\s+https:\/\/127\.0\.0\.31:\d+\s+https:\/\/127\.0\.0\.31:\d+\s+yes$/);
+    assert.match(other, /\svoter\s+https:\/\/127\.0\.0\.32:\d+\s+https:\/\/127\.0\.0\.32:\d+$/);
+    const ownName = own.split(/\s+/)[0]!;
+    const otherName = other.split(/\s+/)[0]!;
+
+    const self = await k3ts(['etcd-member', 'remove', ownName, '--data-dir', dataDir1()]);
+    assert.equal(self.code, 1);
+    assert.equal(self.out.trim(), `k3ts: "${ownName}" is this server's own etcd member: removing it would take this server's datastore away; stop this server for good and run the remove on another one`);
+    const unknown = await k3ts(['etcd-member', 'remove', 'mig-s9', '--data-dir', dataDir1()]);
+    assert.equal(unknown.code, 1);
+    assert.equal(unknown.out.trim(), `k3ts: no etcd member named "mig-s9"; the members are: ${ownName} (this server), ${otherName}`);
+
+    // etcd refuses while the new member has been connected for less than 5 s; the refusal says so.
+    let removed = await k3ts(['etcd-member', 'remove', otherName, '--data-dir', dataDir1()]);
+    for (let i = 0; removed.code !== 0 && i < 20; i++) {
+      assert.match(removed.out.trim(), new RegExp(`^k3ts: etcd refused to remove "${otherName}" now: without it too few members have been connected long enough to keep quorum`));
+      await new Promise((r) => setTimeout(r, 1000));
+      removed = await k3ts(['etcd-member', 'remove', otherName, '--data-dir', dataDir1()]);
+    }
+    assert.equal(removed.code, 0, removed.out);
+    assert.match(removed.stdout, new RegExp(`^removed etcd member ${otherName} \\([0-9a-f]+\\)`));
+    // Its etcd leaves the cluster and stops, and the server with it (it has no datastore left).
+    const ended = await Promise.race([s2!.exited, new Promise((r) => setTimeout(() => r('still running'), 60_000))]);
+    assert.notEqual(ended, 'still running', s2!.log.slice(-2000));
+    const left = await k3ts(['etcd-member', 'list', '--data-dir', dataDir1()]);
+    assert.equal(left.stdout.trim().split('\n').length, 2, left.out);
+    assert.match(left.stdout, new RegExp(`^${ownName}\\s`, 'm'));
+    // The cluster goes on with one member.
+    await ok(kc(s1!.kubeconfig, s1!.url, ['-n', 'mig-a', 'get', 'configmap', 'cm-1']));
+  });
+
+  it('a SQLite file beside an etcd member it did not fill is refused with one line, before anything starts', async () => {
+    await s1!.stop();
+    s1 = undefined;
+    copyFileSync(join(db1(), 'state.db.migrated'), join(db1(), 'state.db'));
+    const etcdLog = readFileSync(join(db1(), 'etcd.log'), 'utf8').length;
+    const port = await freePort(H1);
+    const r = await k3ts(['server', '--data-dir', dataDir1(), '--bind-address', H1, '--advertise-address', H1, '--https-listen-port', String(port), '--disable-agent', '--write-kubeconfig', join(root, 'kc-refused'), ...etcdArgs.s1!]);
+    assert.equal(r.code, 1);
+    assert.equal(r.out.trim().split('\n').length, 1, r.out);
+    assert.match(r.out, /^k3ts: server failed to start: \S+state\.db \(a SQLite datastore\) and \S+etcd \(an etcd member\) both hold cluster data, and neither was migrated from the other here: move away the one to drop/);
+    assert.equal(readFileSync(join(db1(), 'etcd.log'), 'utf8').length, etcdLog, 'etcd was not started');
+    rmSync(join(db1(), 'state.db'));
+  });
+});
