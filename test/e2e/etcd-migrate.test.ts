@@ -10,7 +10,8 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { execFile } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { K3tsProcess } from '../durability/k3ts-process.js';
+import { Agent } from 'node:https';
+import { K3tsProcess, httpsRequest } from '../durability/k3ts-process.js';
 import { etcdSkipReason } from '../../src/storage/etcd/test-etcd.js';
 import { eventually } from '../support/eventually.js';
 import { freePort } from '../support/db-process.js';
@@ -59,11 +60,19 @@ describe('SQLite to managed etcd, and etcd-member', { skip: etcdSkipReason(), ti
     return new Map(list.items.map((o) => [`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`, essence(o)]));
   };
 
+  /** kubectl's -o json makes its own List without a version: the API's own answer has it. */
+  const listVersion = async (s: K3tsProcess) => {
+    const r = await httpsRequest({ url: `${s.url}/api/v1/namespaces/mig-a/configmaps`, creds: s.credentials() });
+    assert.equal(r.status, 200, r.body.toString());
+    return (JSON.parse(r.body.toString()) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+  };
+
   let before1: Map<string, unknown>;
   let oldKubeconfig: string;
   let serverToken: string;
   let joinToken: string;
   let ca: string;
+  let oldListVersion: string;
 
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'k3ts-etcd-migrate-'));
@@ -88,6 +97,17 @@ describe('SQLite to managed etcd, and etcd-member', { skip: etcdSkipReason(), ti
     // A change after creation: only the latest value has to move.
     await ok(kc(s1.kubeconfig, s1.url, ['-n', 'mig-b', 'patch', 'configmap', 'cm-0', '-p', '{"data":{"i":"patched"}}']));
     await ok(kc(s1.kubeconfig, s1.url, ['-n', 'mig-b', 'delete', 'configmap', 'cm-4']));
+    // SQLite's revision well ahead of where etcd will start counting, as in any cluster that ran a while.
+    const agentOpts = new Agent({ keepAlive: true, maxSockets: 8 });
+    const creds = s1.credentials();
+    await Promise.all(Array.from({ length: 8 }, async (_, w) => {
+      for (let i = 0; i < 50; i++) {
+        const r = await httpsRequest({ url: `${s1!.url}/api/v1/namespaces/mig-b/configmaps/cm-1`, creds, method: 'PATCH', headers: { 'content-type': 'application/merge-patch+json' }, body: JSON.stringify({ metadata: { annotations: { [`churn-${w}`]: String(i) } } }), agent: agentOpts });
+        assert.equal(r.status, 200, r.body.toString());
+      }
+    }));
+    agentOpts.destroy();
+    oldListVersion = await listVersion(s1);
     joinToken = (await ok(k3ts(['token', 'create', '--kubeconfig', s1.kubeconfig, '--description', 'made on SQLite']))).trim();
     before1 = await snapshot(s1.kubeconfig, s1.url);
     oldKubeconfig = join(root, 'kubeconfig-before.yaml');
@@ -120,6 +140,21 @@ describe('SQLite to managed etcd, and etcd-member', { skip: etcdSkipReason(), ti
     for (const [key, was] of before1) assert.deepEqual(after1.get(key), was, key);
     assert.equal(Buffer.from(JSON.parse(await ok(kc(oldKubeconfig, s1.url, ['-n', 'mig-a', 'get', 'secret', 'creds', '-o', 'json']))).data.password, 'base64').toString(), 's3cret-before-migration');
     assert.equal(s1.credentials().ca, ca, 'the same cluster CA');
+  });
+
+  it('a watch resumed at a resourceVersion from SQLite is told 410 Gone (and so lists again) instead of waiting silently', async () => {
+    const now = await listVersion(s1!);
+    assert.ok(Number(now) < Number(oldListVersion), `etcd (${now}) has not yet reached SQLite's revision (${oldListVersion})`);
+    const r = await httpsRequest({ url: `${s1!.url}/api/v1/namespaces/mig-a/configmaps?watch=1&resourceVersion=${oldListVersion}`, creds: s1!.credentials(), closeStreamsAfterMs: 3000 });
+    assert.equal(r.status, 200);
+    const first = JSON.parse(r.body.toString().split('\n')[0]!) as { type: string; object: { code: number; reason: string } };
+    assert.equal(first.type, 'ERROR', r.body.toString());
+    assert.equal(first.object.code, 410);
+    assert.equal(first.object.reason, 'Expired');
+    // A watch from the version a list on etcd gave works as ever.
+    const fresh = await httpsRequest({ url: `${s1!.url}/api/v1/namespaces/mig-a/configmaps?watch=1&resourceVersion=${now}`, creds: s1!.credentials(), closeStreamsAfterMs: 1000 });
+    assert.equal(fresh.status, 200);
+    assert.doesNotMatch(fresh.body.toString(), /"ERROR"/);
   });
 
   it('a join token made on SQLite still lets an agent join; the server token lets a second server join', async () => {

@@ -92,8 +92,12 @@ describe('migrateSqliteToEtcd on a real etcd', { skip: etcdSkipReason() }, () =>
 
     const target = await EtcdBackend.open({ endpoints: etcd.endpoint, autoCompaction: { intervalMs: 0 } });
     try {
-      const got = await target.list({ prefix: '' });
+      const got = await target.list({ prefix: '/registry/' });
       assert.deepEqual(new Map(got.items.map((i) => [i.key, i.value])), want);
+      // The record the API server's guard reads (migrated-revisions.ts): SQLite's last revision.
+      const record = JSON.parse((await target.get('/k3ts/sqlite-migration'))!.value) as { sqliteRevision: number; keys: number };
+      assert.deepEqual({ ...record, movedAt: undefined }, { sqliteRevision: 405, keys: want.size, movedAt: undefined });
+      assert.equal((await target.list({ prefix: '' })).items.length, want.size + 1);
     } finally {
       await target.close();
     }

@@ -10,8 +10,9 @@
 //   marker + state.db         → a migration was started: copy again (puts overwrite), then finish;
 //   marker, no state.db       → it finished but the marker stayed: remove it;
 //   state.db + etcd member, no marker → both hold a cluster and neither came from the other: refuse.
-// The API server starts only after the copy, the check of the key count, and the rename of state.db
-// to state.db.migrated (the file is kept, nothing is deleted).
+// The API server starts only after the copy, the check of the key count, the record of SQLite's last
+// revision in etcd (MIGRATION_RECORD_KEY, for migrated-revisions.ts), and the rename of state.db to
+// state.db.migrated (the file is kept, nothing is deleted).
 import { existsSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -71,6 +72,17 @@ export async function writeMigrationMarker(paths: SqliteMigrationPaths): Promise
 export interface CopyResult {
   keys: number;
   bytes: number;
+  /** SQLite's revision the copy was read at: every resourceVersion a client holds is at most this. */
+  sqliteRevision: number;
+}
+
+/** Written into etcd once the copy is complete, for migrated-revisions.ts. */
+export const MIGRATION_RECORD_KEY = '/k3ts/sqlite-migration';
+
+export interface MigrationRecord {
+  sqliteRevision: number;
+  keys: number;
+  movedAt: string;
 }
 
 // etcd 3.4's defaults: at most 128 operations per transaction and 1.5 MiB per request.
@@ -110,7 +122,7 @@ export async function copyIntoEtcd(source: Backend, client: EtcdClient, afterBat
     after = page.items[page.items.length - 1]!.key;
   }
   await flush();
-  return { keys, bytes };
+  return { keys, bytes, sqliteRevision: revision };
 }
 
 async function countKeys(source: Backend): Promise<number> {
@@ -161,9 +173,15 @@ export async function migrateSqliteToEtcd(o: MigrationOptions): Promise<Migratio
   try {
     copied = await copyIntoEtcd(o.source, client, o.afterBatch);
     const expected = await countKeys(o.source);
-    const held = (await client.range({ key: Buffer.from([0]), rangeEnd: Buffer.from([0]), countOnly: true })).count;
-    // etcd holds only what this copy put there (nothing else writes before the API server starts).
-    if (Number(held) !== expected) throw new Error(`after copying, etcd holds ${held} keys where ${basename(o.paths.sqliteFile)} holds ${expected}; nothing was moved aside, the next start copies again`);
+    const record = Buffer.from(MIGRATION_RECORD_KEY, 'utf8');
+    const all = Number((await client.range({ key: Buffer.from([0]), rangeEnd: Buffer.from([0]), countOnly: true })).count);
+    const recorded = Number((await client.range({ key: record, countOnly: true })).count);
+    // etcd holds only what this copy put there (nothing else writes before the API server starts),
+    // and the record when an earlier run got that far.
+    const held = all - recorded;
+    if (held !== expected) throw new Error(`after copying, etcd holds ${held} keys where ${basename(o.paths.sqliteFile)} holds ${expected}; nothing was moved aside, the next start copies again`);
+    const value: MigrationRecord = { sqliteRevision: copied.sqliteRevision, keys: copied.keys, movedAt: new Date().toISOString() };
+    await client.txn({ compare: [], success: [{ requestPut: { key: record, value: Buffer.from(JSON.stringify(value), 'utf8') } }], failure: [] });
   } finally {
     client.close();
     await o.source.close();
