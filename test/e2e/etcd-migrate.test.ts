@@ -7,7 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent } from 'node:https';
@@ -15,6 +15,7 @@ import { K3tsProcess, httpsRequest } from '../durability/k3ts-process.js';
 import { etcdSkipReason } from '../../src/storage/etcd/test-etcd.js';
 import { eventually } from '../support/eventually.js';
 import { freePort } from '../support/db-process.js';
+import { processGone } from '../support/process-gone.js';
 import { AgentProcess } from './agent-process.js';
 import { kubectls, repoRoot } from './harness.js';
 
@@ -222,5 +223,79 @@ describe('SQLite to managed etcd, and etcd-member', { skip: etcdSkipReason(), ti
     assert.match(r.out, /^k3ts: server failed to start: \S+state\.db \(a SQLite datastore\) and \S+etcd \(an etcd member\) both hold cluster data, and neither was migrated from the other here: move away the one to drop/);
     assert.equal(readFileSync(join(db1(), 'etcd.log'), 'utf8').length, etcdLog, 'etcd was not started');
     rmSync(join(db1(), 'state.db'));
+  });
+});
+
+// SIGKILL while the data moves: whatever point it hits, the next start must serve every object (by
+// uid), never a half-filled etcd, and SQLite must stay the store until the copy is complete.
+describe('a server killed while it moves SQLite into etcd', { skip: etcdSkipReason(), timeout: 240_000 }, () => {
+  const HOST = '127.0.0.34';
+  const COUNT = 3000;
+  let root: string;
+  let server: K3tsProcess | undefined;
+  let killed: ReturnType<typeof spawn> | undefined;
+
+  before(() => {
+    root = mkdtempSync(join(tmpdir(), 'k3ts-etcd-migrate-kill-'));
+  });
+  after(async () => {
+    if (killed && killed.exitCode === null && killed.signalCode === null) killed.kill('SIGKILL');
+    await server?.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('the next start copies again and every object is there', async () => {
+    server = await K3tsProcess.start({ root, host: HOST, readyTimeoutMs: 60_000 });
+    const creds = server.credentials();
+    const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+    const uids = new Map<string, string>();
+    let next = 0;
+    await Promise.all(Array.from({ length: 16 }, async () => {
+      while (next < COUNT) {
+        const name = `cm-${next++}`;
+        const r = await httpsRequest({ url: `${server!.url}/api/v1/namespaces/default/configmaps`, creds, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { pad: 'x'.repeat(500) } }), agent, timeoutMs: 30_000 });
+        assert.equal(r.status, 201, r.body.toString());
+        uids.set(name, (JSON.parse(r.body.toString()) as { metadata: { uid: string } }).metadata.uid);
+      }
+    }));
+    agent.destroy();
+    await server.stop();
+    const dataDir = server.dataDir;
+    const db = join(dataDir, 'server', 'db');
+    const etcdPorts = ['--etcd-client-port', String(await freePort(HOST)), '--etcd-peer-port', String(await freePort(HOST))];
+
+    // Killed the moment etcd serves: the copy starts right then (about 1 s for this many keys).
+    const port = await freePort(HOST);
+    const proc = spawn(join(repoRoot, 'bin', 'k3ts'), ['server', '--data-dir', dataDir, '--https-listen-port', String(port), '--bind-address', HOST, '--advertise-address', HOST, '--disable-agent', '--write-kubeconfig', join(root, 'kc-killed'), '--cluster-init', ...etcdPorts], { stdio: ['ignore', 'pipe', 'pipe'] });
+    killed = proc;
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`etcd never served:\n${out}`)), 90_000);
+      const onData = (c: Buffer) => {
+        out += c.toString();
+        if (/managed etcd is serving/.test(out)) {
+          proc.kill('SIGKILL');
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      proc.stdout!.on('data', onData);
+      proc.stderr!.on('data', onData);
+    });
+    await new Promise((r) => (proc.exitCode !== null || proc.signalCode !== null ? r(null) : proc.once('exit', r)));
+    const etcdPid = (JSON.parse(readFileSync(join(db, 'etcd.pid'), 'utf8')) as { pid: number }).pid;
+    await eventually(() => processGone(etcdPid), 10_000, 'its etcd died with it (pdeathsig)');
+    const interrupted = existsSync(join(db, 'state.db'));
+    // SQLite stays the store until the copy is complete, and the marker says a copy was under way.
+    if (interrupted) assert.ok(existsSync(join(db, 'sqlite-migration.json')), 'state.db without the marker after a kill');
+    else assert.ok(existsSync(join(db, 'state.db.migrated')));
+
+    server = await K3tsProcess.start({ root, host: HOST, readyTimeoutMs: 120_000, extraArgs: etcdPorts });
+    if (interrupted) assert.match(server.log, /an earlier move of the SQLite datastore into etcd did not finish; copying again/);
+    assert.ok(!existsSync(join(db, 'state.db')) && !existsSync(join(db, 'sqlite-migration.json')));
+    const r = await httpsRequest({ url: `${server.url}/api/v1/namespaces/default/configmaps`, creds: server.credentials(), timeoutMs: 60_000 });
+    const got = new Map((JSON.parse(r.body.toString()) as { items: Array<{ metadata: { name: string; uid: string } }> }).items.map((i) => [i.metadata.name, i.metadata.uid]));
+    for (const [name, uid] of uids) assert.equal(got.get(name), uid, name);
+    process.stdout.write(`# killed ${interrupted ? 'during the copy (state.db still there): copied again' : 'after the copy had finished'}\n`);
   });
 });
