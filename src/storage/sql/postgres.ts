@@ -82,6 +82,11 @@ class PgConnection implements SqlConnection {
     }
     const query: Query = async (name, params = []) => (await client.query(this.prepared(name, params))).rows as Row[];
     let broken: unknown;
+    // While checked out, the pool does not listen for this client's errors: a connection cut between two
+    // statements (the server shutting down) would be an unhandled 'error' event and end the process.
+    // Noted here; the next statement fails, and the client is discarded on release.
+    const cut = (err: unknown) => void (broken ??= err);
+    client.on('error', cut);
     try {
       await client.query('BEGIN');
       const result = await work(query);
@@ -98,6 +103,7 @@ class PgConnection implements SqlConnection {
       else broken ??= err;
       throw err instanceof DatastoreUnavailable ? err : this.translate(err);
     } finally {
+      client.off('error', cut);
       // A client whose connection failed is destroyed, not returned to the pool.
       client.release(broken instanceof Error ? broken : broken ? new Error(String(broken)) : undefined);
     }
