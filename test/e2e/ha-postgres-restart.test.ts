@@ -89,6 +89,7 @@ interface Failure {
   status?: number;
   reason?: string;
   message?: string;
+  retryAfter?: string;
   transport?: string;
 }
 
@@ -183,7 +184,7 @@ describe('two servers on one PostgreSQL, restarted under load', { skip: postgres
           } catch {
             // not JSON: recorded as such below
           }
-          failed.push({ name, server, at: sentAt, status: r.status, reason: status.kind === 'Status' && status.code === r.status ? status.reason : `not a Status: ${r.body.toString().slice(0, 200)}`, message: status.message });
+          failed.push({ name, server, at: sentAt, status: r.status, reason: status.kind === 'Status' && status.code === r.status ? status.reason : `not a Status: ${r.body.toString().slice(0, 200)}`, message: status.message, retryAfter: r.headers['retry-after'] as string | undefined });
         } catch (err) {
           failed.push({ name, server, at: sentAt, transport: (err as Error).message });
         }
@@ -197,7 +198,12 @@ describe('two servers on one PostgreSQL, restarted under load', { skip: postgres
     assert.ok(ackedBefore > 0, 'writes go through before the restart');
 
     const downAt = Date.now();
-    await pg.restart(DOWN_MS);
+    const restarting = pg.restart(DOWN_MS);
+    // kubectl itself, started while PostgreSQL is going down: client-go waits out the Retry-After of
+    // the answers and tries again, so the user sees the create succeed.
+    await sleep(300);
+    const duringOutage = run(s1.kubeconfig, s1.url, ['create', 'configmap', 'during-outage', '-n', NS, '--from-literal=k=v'], 40_000);
+    await restarting;
     const upAt = Date.now();
     // Keep writing until both servers have acknowledged a create sent after PostgreSQL came back.
     const recovered = (server: number) => [...acked.values()].filter((a) => a.server === server && a.sentAt >= upAt).map((a) => a.at).sort((x, y) => x - y)[0];
@@ -206,6 +212,8 @@ describe('two servers on one PostgreSQL, restarted under load', { skip: postgres
     stop = true;
     await Promise.all(writers);
     for (const a of agents) a.destroy();
+    for (const [i, s] of servers.entries()) assert.ok(s.alive, `server ${i + 1} died:\n${s.log.slice(-6000)}`);
+    const outageCreate = await duringOutage;
     const recovery = [recovered(0), recovered(1)].map((t) => (t === undefined ? Infinity : t - upAt));
 
     const byStatus = new Map<string, number>();
@@ -243,10 +251,14 @@ describe('two servers on one PostgreSQL, restarted under load', { skip: postgres
 
     // Both servers are the processes started before; neither died nor was restarted.
     assert.ok(s1.alive && s2.alive, 'both servers still run');
+    assert.equal(outageCreate.code, 0, `kubectl create while PostgreSQL restarts (client-go retries): ${outageCreate.stderr}`);
     // Every failure was a proper Status from the server: no reset socket, no hang.
     assert.deepEqual(failed.filter((f) => f.transport), [], 'every create got an answer');
     const improper = failed.filter((f) => !f.reason || f.reason.startsWith('not a Status') || (f.status! < 500 && f.status !== 409 && f.status !== 429));
     assert.deepEqual(improper, [], 'failures are Status answers with a 5xx (or 409/429) code');
+    // "Try again" answers say when, so client-go retries them by itself.
+    const noRetryAfter = failed.filter((f) => f.reason === 'ServerTimeout' && !f.retryAfter);
+    assert.deepEqual(noRetryAfter.slice(0, 3), [], 'ServerTimeout answers carry Retry-After');
     assert.ok(recovery.every((ms) => ms <= RECOVERY_BOUND_MS), `both servers take writes within ${RECOVERY_BOUND_MS} ms of PostgreSQL being back: ${recovery}`);
 
     // Object by object, through each server: every acknowledged create is there, whole; whatever else
@@ -257,11 +269,12 @@ describe('two servers on one PostgreSQL, restarted under load', { skip: postgres
       const lost = [...acked.keys()].filter((name) => !stored.has(name));
       assert.deepEqual(lost.slice(0, 10), [], `${lost.length} acknowledged creates missing on ${s.url}`);
       for (const [name, cm] of stored) {
-        if (name === 'marker' || name.startsWith('kube-root-ca')) continue;
+        if (name === 'marker' || name === 'during-outage' || name.startsWith('kube-root-ca')) continue;
         assert.deepEqual(cm.data, payloadFor(name), `configmap ${name} on ${s.url} is torn`);
         assert.ok(acked.has(name) || failedNames.has(name), `configmap ${name} was never sent`);
         const f = failedNames.get(name);
-        assert.ok(!f || !/not applied/.test(f.message ?? ''), `configmap ${name} exists though its create answered "${f?.message}"`);
+        // ServerTimeout means nothing was applied (safe to retry): such a create must have left nothing.
+        assert.ok(!f || (f.reason !== 'ServerTimeout' && !/not applied/.test(f.message ?? '')), `configmap ${name} exists though its create answered ${f?.reason} "${f?.message}"`);
       }
     }
     assert.deepEqual(failed.filter((f) => f.status === 409), [], `no create answered 409 (each name is sent once): ${sample(failed.filter((f) => f.status === 409))}`);
@@ -272,7 +285,7 @@ describe('two servers on one PostgreSQL, restarted under load', { skip: postgres
     for (const e of watch.events) if (e.type === 'ADDED') added.set(e.name, (added.get(e.name) ?? 0) + 1);
     const unseen = [...acked.keys()].filter((name) => added.get(name) !== 1);
     assert.deepEqual(unseen.slice(0, 10), [], `${unseen.length} acknowledged creates not seen exactly once by the watch`);
-    for (const e of watch.events) if (e.type === 'ADDED' && e.name !== 'marker' && !e.name.startsWith('kube-root-ca')) assert.deepEqual(e.data, payloadFor(e.name), `watch event for ${e.name} is torn`);
+    for (const e of watch.events) if (e.type === 'ADDED' && e.name !== 'marker' && e.name !== 'during-outage' && !e.name.startsWith('kube-root-ca')) assert.deepEqual(e.data, payloadFor(e.name), `watch event for ${e.name} is torn`);
 
     // /readyz: ok before and after; while PostgreSQL was down it said the datastore check failed.
     assert.ok(down.length > 0, '/readyz reported something while PostgreSQL was down');
