@@ -123,9 +123,14 @@ export async function handleWatch(r: ReadRequest, tuning: WatchTuning = defaultW
     // watcher of a quiet selection keeps up with compaction instead of relisting after a 410.
     const tick = async () => {
       if (closed) return;
-      lastRevision = Math.max(lastRevision, await r.ctx.store.backend.currentRevision());
-      bookmark();
-      bookmarkTimer = setTimeout(() => void tick().catch(finish), tuning.bookmarkIntervalMs);
+      try {
+        lastRevision = Math.max(lastRevision, await r.ctx.store.backend.currentRevision());
+        bookmark();
+      } catch {
+        // The datastore is away (a database restart): skip this bookmark. The watch stays open and
+        // its events resume when the datastore is back, as they would without bookmarks.
+      }
+      if (!closed) bookmarkTimer = setTimeout(() => void tick().catch(finish), tuning.bookmarkIntervalMs);
     };
     bookmarkTimer = setTimeout(() => void tick().catch(finish), tuning.bookmarkIntervalMs);
   }
