@@ -16,8 +16,8 @@ let restore: (() => void) | undefined;
 /** Makes the backend's reads and writes fail as an unreachable database does, until restore(). */
 function takeDatastoreAway(backend: Backend): void {
   const away = () => Promise.reject(new StorageError('Unavailable', 'postgres://k3ts:***@db:5432/k3ts: connect ECONNREFUSED'));
-  const saved = { get: backend.get, list: backend.list, create: backend.create, currentRevision: backend.currentRevision };
-  Object.assign(backend, { get: away, list: away, create: away, currentRevision: away });
+  const saved = { get: backend.get, list: backend.list, create: backend.create, currentRevision: backend.currentRevision, watch: backend.watch };
+  Object.assign(backend, { get: away, list: away, create: away, currentRevision: away, watch: away });
   restore = () => Object.assign(backend, saved);
 }
 
@@ -59,6 +59,11 @@ describe('the API server while its datastore is away', () => {
       assert.match(status.message, /could not be completed at this time, please try again/);
       const listed = await call('GET', '/api/v1/namespaces/default/configmaps');
       assert.equal(JSON.parse(listed.body).reason, 'ServerTimeout');
+      // A watch opened meanwhile ends at once with an ERROR event the reflector backs off from.
+      const watched = await call('GET', '/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=1');
+      const event = JSON.parse(watched.body.trim());
+      assert.equal(event.type, 'ERROR');
+      assert.equal(event.object.reason, 'ServerTimeout');
       const ready = await call('GET', '/readyz');
       assert.equal(ready.code, 500);
       assert.match(ready.body, /\[-\]etcd failed: reason withheld\nreadyz check failed/);

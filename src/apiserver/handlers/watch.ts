@@ -5,6 +5,7 @@ import { apiVersionOf } from '../../registry/types.js';
 import { StorageError } from '../../storage/backend.js';
 import { endWhenKindWithdrawn } from '../crd/watch-end.js';
 import { errors } from '../errors.js';
+import { RETRY_AFTER_SECONDS } from '../store/object-store.js';
 import { buildTable, parseIncludeObject } from '../table.js';
 import { buildFilter, selectorsOf } from '../resources/filters.js';
 import type { ReadRequest } from './read.js';
@@ -109,6 +110,13 @@ export async function handleWatch(r: ReadRequest, tuning: WatchTuning = defaultW
   } catch (err) {
     if (err instanceof StorageError && err.code === 'Compacted') {
       const status = errors.gone(`too old resource version: ${afterRevision} (${err.revision ?? 0})`).toStatus();
+      write(`{"type":"ERROR","object":${JSON.stringify(status)}}\n`);
+      finish();
+      return;
+    }
+    if (err instanceof StorageError && err.code === 'Unavailable') {
+      // The datastore is away: an ERROR event the client's reflector backs off from and watches again.
+      const status = errors.serverTimeout({ group: d.group, resource: d.plural }, 'watch', RETRY_AFTER_SECONDS).toStatus();
       write(`{"type":"ERROR","object":${JSON.stringify(status)}}\n`);
       finish();
       return;

@@ -26,7 +26,7 @@ export interface ListPage<T = KObject> {
 const ref = (d: ResourceDescriptor) => ({ group: d.group, resource: d.plural });
 
 /** Seconds a client is asked to wait before retrying while the datastore is away. */
-const RETRY_AFTER_SECONDS = 2;
+export const RETRY_AFTER_SECONDS = 2;
 
 /** The datastore unreachable (nothing applied): a Status the client waits out and retries. */
 function unreachable(err: unknown, d: ResourceDescriptor, operation: string): unknown {
