@@ -118,20 +118,20 @@ describe('two servers on one PostgreSQL, restarted under load', { skip: postgres
     rmSync(root, { recursive: true, force: true });
   });
 
-  /** One restart under load in namespace NS, PostgreSQL away for about DOWN_MS, and every check. */
-  const restartUnderLoad = async (NS: string, DOWN_MS: number) => {
+  /** One restart under load in namespace `ns`, PostgreSQL away for about `downMs`, and every check. */
+  const restartUnderLoad = async (ns: string, downMs: number) => {
     const [s1, s2] = servers as [K3tsProcess, K3tsProcess];
     const creds = s1.credentials();
-    assert.equal((await run(s1.kubeconfig, s1.url, ['create', 'namespace', NS])).code, 0);
-    const deploy = await run(s1.kubeconfig, s1.url, ['create', 'deployment', 'follow', '-n', NS, '--image=busybox', '--replicas=1', '--', 'sleep', '3600']);
+    assert.equal((await run(s1.kubeconfig, s1.url, ['create', 'namespace', ns])).code, 0);
+    const deploy = await run(s1.kubeconfig, s1.url, ['create', 'deployment', 'follow', '-n', ns, '--image=busybox', '--replicas=1', '--', 'sleep', '3600']);
     assert.equal(deploy.code, 0, deploy.stderr);
-    await eventually(async () => (await run(s1.kubeconfig, s2.url, ['get', 'rs', '-n', NS, '-l', 'app=follow', '-o', 'jsonpath={.items[*].spec.replicas}'])).stdout === '1', 20_000, 'the ReplicaSet exists');
+    await eventually(async () => (await run(s1.kubeconfig, s2.url, ['get', 'rs', '-n', ns, '-l', 'app=follow', '-o', 'jsonpath={.items[*].spec.replicas}'])).stdout === '1', 20_000, 'the ReplicaSet exists');
 
     // A watch on server 2 from "now", and kubectl's own watch for one name, both opened before the restart.
-    const listed = await httpsRequest({ url: `${s2.url}/api/v1/namespaces/${NS}/configmaps`, creds });
+    const listed = await httpsRequest({ url: `${s2.url}/api/v1/namespaces/${ns}/configmaps`, creds });
     const fromRv = (JSON.parse(listed.body.toString()) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
-    const watch = openWatch(`${s2.url}/api/v1/namespaces/${NS}/configmaps?watch=1&resourceVersion=${fromRv}`, creds);
-    const kubectlWatch = spawn(kubectl, ['--kubeconfig', s2.kubeconfig, '--server', s2.url, 'get', 'configmap', '-n', NS, '--field-selector', 'metadata.name=marker', '-w', '-o', 'name'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const watch = openWatch(`${s2.url}/api/v1/namespaces/${ns}/configmaps?watch=1&resourceVersion=${fromRv}`, creds);
+    const kubectlWatch = spawn(kubectl, ['--kubeconfig', s2.kubeconfig, '--server', s2.url, 'get', 'configmap', '-n', ns, '--field-selector', 'metadata.name=marker', '-w', '-o', 'name'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let kubectlOut = '';
     kubectlWatch.stdout.setEncoding('utf8').on('data', (c: string) => (kubectlOut += c));
     kubectlWatch.stderr.setEncoding('utf8').on('data', (c: string) => (kubectlOut += c));
@@ -165,7 +165,7 @@ describe('two servers on one PostgreSQL, restarted under load', { skip: postgres
         const sentAt = Date.now();
         try {
           const r = await httpsRequest({
-            url: `${servers[server]!.url}/api/v1/namespaces/${NS}/configmaps`,
+            url: `${servers[server]!.url}/api/v1/namespaces/${ns}/configmaps`,
             creds,
             method: 'POST',
             headers: { 'content-type': 'application/json' },
@@ -197,11 +197,11 @@ describe('two servers on one PostgreSQL, restarted under load', { skip: postgres
     assert.ok(ackedBefore > 0, 'writes go through before the restart');
 
     const downAt = Date.now();
-    const restarting = pg.restart(DOWN_MS);
+    const restarting = pg.restart(downMs);
     // kubectl itself, started while PostgreSQL is going down: client-go waits out the Retry-After of
     // the answers and tries again, so the user sees the create succeed.
     await sleep(300);
-    const duringOutage = run(s1.kubeconfig, s1.url, ['create', 'configmap', 'during-outage', '-n', NS, '--from-literal=k=v'], 40_000);
+    const duringOutage = run(s1.kubeconfig, s1.url, ['create', 'configmap', 'during-outage', '-n', ns, '--from-literal=k=v'], 40_000);
     await restarting;
     const upAt = Date.now();
     // Keep writing until both servers have acknowledged a create sent after PostgreSQL came back.
@@ -222,23 +222,23 @@ describe('two servers on one PostgreSQL, restarted under load', { skip: postgres
     }
     const down = readyz.filter((r) => r.status !== 200);
     const firstReady = [0, 1].map((i) => readyz.find((r) => r.server === i && r.at >= upAt && r.status === 200)?.at);
-    process.stdout.write(`# postgres restart, ${DOWN_MS} ms asked (down ${upAt - downAt} ms): ${acked.size} acknowledged creates (${ackedBefore} before), ${failed.length} failed: ${JSON.stringify([...byStatus])}\n`);
+    process.stdout.write(`# postgres restart, ${downMs} ms asked (down ${upAt - downAt} ms): ${acked.size} acknowledged creates (${ackedBefore} before), ${failed.length} failed: ${JSON.stringify([...byStatus])}\n`);
     process.stdout.write(`# writes accepted again after PostgreSQL was back: server 1 ${recovery[0]} ms, server 2 ${recovery[1]} ms; /readyz ok again after ${firstReady.map((t) => (t === undefined ? 'never' : `${t - upAt} ms`)).join(', ')}; ${down.length} /readyz answers not 200\n`);
     const sample = (f: Failure[]) => JSON.stringify(f.slice(0, 3));
 
-    // The controllers (and their informers) carry on: scale through server 2, the leader's ReplicaSet follows.
+    // The controllers (and their informers) carry on: scale through server 2, and the ReplicaSet follows.
     let lastRs = '';
-    const scaled = await run(s1.kubeconfig, s2.url, ['scale', 'deployment', 'follow', '-n', NS, '--replicas=3']);
+    const scaled = await run(s1.kubeconfig, s2.url, ['scale', 'deployment', 'follow', '-n', ns, '--replicas=3']);
     assert.equal(scaled.code, 0, scaled.stderr);
     await eventually(async () => {
-      const r = await run(s1.kubeconfig, s1.url, ['get', 'rs', '-n', NS, '-l', 'app=follow', '-o', 'jsonpath={.items[*].spec.replicas}/{.items[*].status.replicas}']);
+      const r = await run(s1.kubeconfig, s1.url, ['get', 'rs', '-n', ns, '-l', 'app=follow', '-o', 'jsonpath={.items[*].spec.replicas}/{.items[*].status.replicas}']);
       return r.stdout === '3/3' || ((lastRs = r.stdout + r.stderr), false);
     }, 20_000, 'the ReplicaSet follows the scale and makes its pods').catch((err: Error) => {
       throw new Error(`${err.message}; last: ${lastRs}\nserver 1 log tail:\n${s1.log.slice(-3000)}`);
     });
 
     // A write through server 1 after the restart reaches both watches opened on server 2 before it.
-    const marker = await httpsRequest({ url: `${s1.url}/api/v1/namespaces/${NS}/configmaps`, creds, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'marker' } }) });
+    const marker = await httpsRequest({ url: `${s1.url}/api/v1/namespaces/${ns}/configmaps`, creds, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'marker' } }) });
     assert.equal(marker.status, 201, marker.body.toString());
     await eventually(() => kubectlOut.includes('configmap/marker'), 10_000, `kubectl get -w on server 2 shows the marker (it printed: ${kubectlOut})`);
     await eventually(() => watch.events.some((e) => e.name === 'marker'), 10_000, `the raw watch on server 2 sees the marker (ended: ${watch.ended})`);
@@ -264,7 +264,7 @@ describe('two servers on one PostgreSQL, restarted under load', { skip: postgres
     // is there is a create that failed with an unknown outcome, and it is whole too.
     const failedNames = new Map(failed.map((f) => [f.name, f]));
     for (const s of servers) {
-      const stored = await listConfigMaps(s.url, creds, NS);
+      const stored = await listConfigMaps(s.url, creds, ns);
       const lost = [...acked.keys()].filter((name) => !stored.has(name));
       assert.deepEqual(lost.slice(0, 10), [], `${lost.length} acknowledged creates missing on ${s.url}`);
       for (const [name, cm] of stored) {
