@@ -35,6 +35,7 @@ import { serveMetrics } from './prometheus/metrics-endpoint.js';
 import { handleNodeProxy } from './prometheus/node-proxy.js';
 import { controlPlaneRegistry } from '../instrumentation/registries.js';
 import { buildRoutes } from './routes/table.js';
+import { datastoreCheck, healthChecks } from './routes/health.js';
 import { findAdmittedRoute, findOpenRoute, isPublicRequest, routeRequest } from './routes/route.js';
 import { createWatchSockets, isWatchRequest } from './websocket/watch.js';
 import { dispatchUpgrade, type UpgradeDeps, type UpgradeRoute } from './routes/upgrades.js';
@@ -126,6 +127,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     metricsApi: metrics,
     prometheus: (req, res, url) => serveMetrics(controlPlaneRegistry, req, res, url),
     nodeProxy: ({ req, res, url }) => handleNodeProxy(req, res, url, nodeExists, tunnels ? (node, t) => tunnels.dial(node, t) : undefined),
+    health: healthChecks(datastoreCheck(() => opts.context.store.backend.currentRevision())),
     resource: ({ req, res, url, info, user }) =>
       handleResource(opts.context, req, res, info as ResourceRequest, url.searchParams, watchTuning, { user: user!, authorizer, staticToken: authenticator.staticToken }, tunnels ? (node, t) => tunnels.dial(node, t) : undefined),
   });

@@ -25,6 +25,14 @@ export interface ListPage<T = KObject> {
 
 const ref = (d: ResourceDescriptor) => ({ group: d.group, resource: d.plural });
 
+/** Seconds a client is asked to wait before retrying while the datastore is away. */
+export const RETRY_AFTER_SECONDS = 2;
+
+/** The datastore unreachable (nothing applied): a Status the client waits out and retries. */
+function unreachable(err: unknown, d: ResourceDescriptor, operation: string): unknown {
+  return err instanceof StorageError && err.code === 'Unavailable' ? errors.serverTimeout(ref(d), operation, RETRY_AFTER_SECONDS) : err;
+}
+
 /** A stored record as the descriptor's version sees it. */
 export function decodeFor(d: ResourceDescriptor, kv: Pick<KeyValue, 'value' | 'modRevision'>): KObject {
   const obj = decodeObject(kv);
@@ -50,7 +58,12 @@ export class ObjectStore {
   }
 
   async tryGet(d: ResourceDescriptor, namespace: string | undefined, name: string): Promise<KObject | undefined> {
-    const kv = await timed('get', d.plural, this.backend.get(objectKey(d, namespace, name)));
+    let kv: KeyValue | undefined;
+    try {
+      kv = await timed('get', d.plural, this.backend.get(objectKey(d, namespace, name)));
+    } catch (err) {
+      throw unreachable(err, d, 'get');
+    }
     return kv ? decodeFor(d, kv) : undefined;
   }
 
@@ -122,7 +135,7 @@ export class ObjectStore {
         }
         throw errors.gone(`too old resource version: ${revision} (${err.revision ?? 0})`);
       }
-      throw err;
+      throw unreachable(err, d, 'list');
     }
     const result: ListPage<T> = { items, resourceVersion: String(readAt) };
     if (more && lastKey) result.continueToken = encodeContinue({ rv: readAt, start: lastKey });
@@ -137,7 +150,7 @@ export class ObjectStore {
       return written(d, obj, kv.modRevision);
     } catch (err) {
       if (err instanceof StorageError && err.code === 'KeyExists') throw errors.alreadyExists(ref(d), obj.metadata.name!);
-      throw err;
+      throw unreachable(err, d, 'create');
     }
   }
 
@@ -151,7 +164,7 @@ export class ObjectStore {
     } catch (err) {
       if (err instanceof StorageError && err.code === 'NotFound') throw errors.notFound(ref(d), name);
       if (err instanceof StorageError && err.code === 'Conflict') throw errors.conflict(ref(d), name);
-      throw err;
+      throw unreachable(err, d, 'update');
     }
   }
 
@@ -163,7 +176,7 @@ export class ObjectStore {
     } catch (err) {
       if (err instanceof StorageError && err.code === 'NotFound') throw errors.notFound(ref(d), name);
       if (err instanceof StorageError && err.code === 'Conflict') throw errors.conflict(ref(d), name);
-      throw err;
+      throw unreachable(err, d, 'delete');
     }
   }
 }
