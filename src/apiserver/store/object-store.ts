@@ -8,9 +8,14 @@ import { decodeObject, encodeObject, jsonWithRevision, storedPrefix } from './co
 import { listPrefix, objectKey } from './keys.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 
+/** A list's predicate, optionally with texts the stored JSON of every object it accepts contains:
+ *  objects without them are passed over undecoded (a pod list by node decodes its node's pods, not
+ *  every pod). */
+export type ObjectFilter = ((obj: KObject) => boolean) & { needles?: readonly string[] };
+
 export interface ListRequest {
   namespace?: string;
-  filter?: (obj: KObject) => boolean;
+  filter?: ObjectFilter;
   limit?: number;
   continueToken?: string;
   resourceVersion?: string;
@@ -48,6 +53,14 @@ function written(d: ResourceDescriptor, obj: KObject, revision: number): KObject
   return withRevision(seen, revision);
 }
 
+/** Needles hold for the stored text only where it is the served object's own JSON. */
+const needlesFor = (d: ResourceDescriptor, filter: ObjectFilter | undefined) => (d.conversion || !filter?.needles?.length ? undefined : filter.needles);
+
+function containsAll(text: string, needles: readonly string[]): boolean {
+  for (const n of needles) if (!text.includes(n)) return false;
+  return true;
+}
+
 export class ObjectStore {
   constructor(readonly backend: Backend) {}
 
@@ -69,7 +82,9 @@ export class ObjectStore {
 
   async list(d: ResourceDescriptor, req: ListRequest): Promise<ListPage> {
     const { filter } = req;
+    const needles = needlesFor(d, filter);
     return this.scan(d, req, (kv) => {
+      if (needles && !containsAll(kv.value, needles)) return undefined;
       const obj = decodeFor(d, kv);
       return !filter || filter(obj) ? obj : undefined;
     });
@@ -83,7 +98,11 @@ export class ObjectStore {
       return !filter || filter(obj) ? JSON.stringify(obj) : undefined;
     });
     const prefix = storedPrefix(apiVersionOf(d), d.kind);
-    return this.scan(d, req, (kv) => (!filter || filter(decodeObject(kv)) ? jsonWithRevision(kv, prefix) : undefined));
+    const needles = needlesFor(d, filter);
+    return this.scan(d, req, (kv) => {
+      if (needles && !containsAll(kv.value, needles)) return undefined;
+      return !filter || filter(decodeObject(kv)) ? jsonWithRevision(kv, prefix) : undefined;
+    });
   }
 
   /** Walks the keys of a list at one revision, keeping what `accept` returns, up to `limit`. */
