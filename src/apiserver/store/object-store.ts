@@ -61,6 +61,12 @@ function containsAll(text: string, needles: readonly string[]): boolean {
   return true;
 }
 
+/** False when the stored text shows that `filter` cannot accept the object (see ObjectFilter). */
+export function storedTextMayMatch(d: ResourceDescriptor, filter: ObjectFilter | undefined, text: string): boolean {
+  const needles = needlesFor(d, filter);
+  return !needles || containsAll(text, needles);
+}
+
 export class ObjectStore {
   constructor(readonly backend: Backend) {}
 
