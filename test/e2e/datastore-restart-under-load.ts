@@ -217,4 +217,6 @@ export async function restartUnderLoad(server: K3tsProcess, datastore: Restartab
   assert.ok(readyz.some((x) => x.at >= upAt && x.status === 200), '/readyz is ok again');
   // The outage is not an internal error: no stack traces in the server's log.
   assert.ok(!/internal error on POST/.test(server.log), `no internal-error stacks logged for the outage:\n${server.log.slice(-3000)}`);
+  // The leading server's controllers share one abort signal; a warning about its listeners would be a leak.
+  assert.ok(!/MaxListenersExceededWarning/.test(server.log), `no listener-leak warning:\n${server.log.slice(-3000)}`);
 }
