@@ -174,6 +174,12 @@ async function ensureDatabase(e: SqlEndpoint): Promise<void> {
   }
 }
 
+/** The bare connection layer on an existing schema, for tests of what a transaction reports. */
+export function mysqlConnection(location: string): SqlConnection {
+  const endpoint = parseMysqlEndpoint(location);
+  return new MysqlConnection(endpoint, statementsFor(MYSQL_DIALECT), endpointLabel('mysql', endpoint));
+}
+
 export async function openMysql(location: string, opts: { autoCompaction?: Partial<AutoCompactionOptions> }): Promise<Backend> {
   const endpoint = parseMysqlEndpoint(location);
   const label = endpointLabel('mysql', endpoint);
