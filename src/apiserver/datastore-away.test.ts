@@ -78,6 +78,23 @@ describe('the API server while its datastore is away', () => {
     assert.equal((await call('POST', '/api/v1/namespaces/default/configmaps', cm('back'))).code, 201);
   });
 
+  it('answers a write cut in flight (may have applied) with an InternalError that says so, not a retry invitation', async () => {
+    const backend = api.plane.context.store.backend;
+    const saved = backend.create;
+    backend.create = () => Promise.reject(new StorageError('OutcomeUnknown', 'etcd http://127.0.0.1:2379: Connection dropped; the write may or may not have been applied'));
+    try {
+      const created = await call('POST', '/api/v1/namespaces/default/configmaps', cm('cut'));
+      assert.equal(created.code, 500);
+      assert.equal(created.headers['retry-after'], undefined, 'no Retry-After: a blind retry could apply it twice');
+      const status = JSON.parse(created.body);
+      assert.equal(status.kind, 'Status');
+      assert.equal(status.reason, 'InternalError');
+      assert.match(status.message, /^Internal error occurred: .*the write may or may not have been applied$/);
+    } finally {
+      backend.create = saved;
+    }
+  });
+
   it('keeps a watch with bookmarks open through the outage; it delivers the next write', async () => {
     const rv = JSON.parse((await call('GET', '/api/v1/namespaces/default/configmaps')).body).metadata.resourceVersion;
     const lines: string[] = [];

@@ -33,9 +33,14 @@ const ref = (d: ResourceDescriptor) => ({ group: d.group, resource: d.plural });
 /** Seconds a client is asked to wait before retrying while the datastore is away. */
 export const RETRY_AFTER_SECONDS = 2;
 
-/** The datastore unreachable (nothing applied): a Status the client waits out and retries. */
+/** The datastore unreachable (nothing applied): a Status the client waits out and retries. A write cut
+ *  in flight (may have applied) must not be retried blindly: an InternalError that says so, and no
+ *  stack in the log, since it is the datastore's failure, not ours. */
 function unreachable(err: unknown, d: ResourceDescriptor, operation: string): unknown {
-  return err instanceof StorageError && err.code === 'Unavailable' ? errors.serverTimeout(ref(d), operation, RETRY_AFTER_SECONDS) : err;
+  if (!(err instanceof StorageError)) return err;
+  if (err.code === 'Unavailable') return errors.serverTimeout(ref(d), operation, RETRY_AFTER_SECONDS);
+  if (err.code === 'OutcomeUnknown') return errors.internal(err.message);
+  return err;
 }
 
 /** A stored record as the descriptor's version sees it. */

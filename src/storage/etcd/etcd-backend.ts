@@ -8,6 +8,7 @@ import { connectEtcd } from './connect.js';
 import { EtcdClient, isCompactedError, isFutureRevisionError } from './etcd-client.js';
 import type { Compare, EtcdKeyValue, ResponseOp, TxnResponse } from './etcd-messages.js';
 import { parseEtcdEndpoints } from './endpoints.js';
+import { readFailure, writeFailure } from './failure.js';
 import { startWatch, toKeyValue } from './etcd-watch.js';
 import { KeySpace } from './key-space.js';
 import { throttledWarning } from './throttled-warning.js';
@@ -27,6 +28,11 @@ export interface EtcdBackendOptions {
 }
 
 const COMPACT_TIMEOUT_MS = 120_000;
+
+/** For promise.catch: the failure said in the Backend's terms (see failure.ts). */
+const rethrow = (translate: (err: unknown) => unknown) => (err: unknown): never => {
+  throw translate(err);
+};
 
 export class EtcdBackend implements Backend {
   readonly name = 'etcd';
@@ -68,7 +74,7 @@ export class EtcdBackend implements Backend {
 
   async currentRevision(): Promise<number> {
     this.check();
-    const res = await this.client.range({ key: this.keys.probeKey(), keysOnly: true, limit: 1 });
+    const res = await this.client.range({ key: this.keys.probeKey(), keysOnly: true, limit: 1 }).catch(rethrow(readFailure));
     return res.header.revision;
   }
 
@@ -78,7 +84,7 @@ export class EtcdBackend implements Backend {
       return true;
     } catch (err) {
       if (isCompactedError(err)) return false;
-      throw err;
+      throw readFailure(err);
     }
   }
 
@@ -107,7 +113,7 @@ export class EtcdBackend implements Backend {
 
   async get(key: string): Promise<KeyValue | undefined> {
     this.check();
-    const res = await this.client.range({ key: this.keys.encode(key) });
+    const res = await this.client.range({ key: this.keys.encode(key) }).catch(rethrow(readFailure));
     return res.kvs[0] ? toKeyValue(this.keys, res.kvs[0]) : undefined;
   }
 
@@ -120,7 +126,7 @@ export class EtcdBackend implements Backend {
       return { items: res.kvs.map((kv) => toKeyValue(this.keys, kv)), revision: opts.revision || res.header.revision, more: res.more };
     } catch (err) {
       if (isCompactedError(err)) throw await this.compactedError('list', opts.revision!);
-      throw err;
+      throw readFailure(err);
     }
   }
 
@@ -142,7 +148,7 @@ export class EtcdBackend implements Backend {
       compare: [{ result: 'EQUAL', target: 'CREATE', key: k, createRevision: 0 }],
       success: [{ requestPut: { key: k, value: Buffer.from(value, 'utf8') } }],
       failure: [],
-    });
+    }).catch(rethrow(writeFailure));
     if (!res.succeeded) throw new StorageError('KeyExists', `${key} already exists`);
     const revision = res.header.revision;
     return { key, value, createRevision: revision, modRevision: revision };
@@ -156,7 +162,7 @@ export class EtcdBackend implements Backend {
       compare: [{ result: 'EQUAL', target: 'MOD', key: k, modRevision: expectedModRevision }, this.mustExist(k)],
       success: [{ requestPut: { key: k, value: Buffer.from(value, 'utf8'), prevKv: true } }],
       failure: [{ requestRange: { key: k } }],
-    });
+    }).catch(rethrow(writeFailure));
     if (!res.succeeded) throw this.failure(key, res);
     const prev = res.responses[0]?.responsePut?.prevKv as EtcdKeyValue;
     return { key, value, createRevision: prev.createRevision, modRevision: res.header.revision };
@@ -171,7 +177,7 @@ export class EtcdBackend implements Backend {
       compare,
       success: [{ requestDeleteRange: { key: k, prevKv: true } }],
       failure: [{ requestRange: { key: k } }],
-    });
+    }).catch(rethrow(writeFailure));
     if (!res.succeeded) throw this.failure(key, res);
     const prev = res.responses[0]?.responseDeleteRange?.prevKvs[0] as EtcdKeyValue;
     return { ...toKeyValue(this.keys, prev), modRevision: res.header.revision };
@@ -188,9 +194,11 @@ export class EtcdBackend implements Backend {
       await this.client.range({ key: range.key, keysOnly: true, limit: 1, revision: Math.max(opts.afterRevision, 1) });
     } catch (err) {
       if (isCompactedError(err)) throw await this.compactedError('watch', opts.afterRevision);
-      if (!isFutureRevisionError(err)) throw err;
+      if (!isFutureRevisionError(err)) throw readFailure(err);
     }
-    const handle = await startWatch({ client: this.client, keys: this.keys, prefix: opts.prefix, range, afterRevision: opts.afterRevision, listener, warn: this.warn });
+    const handle = await startWatch({ client: this.client, keys: this.keys, prefix: opts.prefix, range, afterRevision: opts.afterRevision, listener, warn: this.warn }).catch(
+      rethrow(readFailure),
+    );
     this.watches.add(handle);
     return {
       cancel: () => {
@@ -207,7 +215,7 @@ export class EtcdBackend implements Backend {
       await this.client.compact(revision, COMPACT_TIMEOUT_MS);
     } catch (err) {
       // Another compactor (a second server, another cluster sharing etcd) went further: done.
-      if (!isCompactedError(err)) throw err;
+      if (!isCompactedError(err)) throw readFailure(err);
     }
     this.knownCompacted = Math.max(this.knownCompacted, revision);
   }
