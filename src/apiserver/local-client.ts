@@ -8,7 +8,7 @@ import { StorageError } from '../storage/backend.js';
 import { buildFilter } from './resources/filters.js';
 import type { ResourceContext } from './resources/context.js';
 import { createObject, deleteObject, finalizeNamespace, updateObject } from './resources/operations.js';
-import { openWatch } from './resources/watch-source.js';
+import { openWatch, type ObjectEvent } from './resources/watch-source.js';
 import { patchStored } from './resources/patch-object.js';
 import { bindPod, evictPod } from './resources/pod-subresources.js';
 import { requestToken } from './serviceaccount/token-request.js';
@@ -30,14 +30,26 @@ export function createLocalClient(ctx: ResourceContext): Client {
     async watch(t, opts: WatchOptions, handlers, signal) {
       const d = descriptor(t);
       const from = opts.resourceVersion && opts.resourceVersion !== '0' ? { afterRevision: parseRevision(opts.resourceVersion) } : { replay: true as const };
+      // The storage watch ended by itself (history it owed was compacted): the stream breaks as an HTTP
+      // one would, with the 410 a client relists on.
+      let last: number = ('afterRevision' in from ? from.afterRevision : undefined) ?? 0;
+      const onEvent = (ev: ObjectEvent) => {
+        if (ev.kv) last = ev.kv.modRevision;
+        handlers.onEvent(ev);
+      };
+      const onError = (err: StorageError) => {
+        if (signal.aborted) return;
+        handlers.onClose?.(err.code === 'Compacted' ? errors.gone(`too old resource version: ${last} (${err.revision ?? 0})`) : err);
+      };
       let w;
       try {
-        w = await openWatch(ctx, d, { namespace: opts.namespace, filter: buildFilter(d, opts), from }, handlers.onEvent);
+        w = await openWatch(ctx, d, { namespace: opts.namespace, filter: buildFilter(d, opts), from, onError }, onEvent);
       } catch (err) {
         if (err instanceof StorageError && err.code === 'Compacted') throw errors.gone(`too old resource version: ${opts.resourceVersion} (${err.revision ?? 0})`);
         throw err;
       }
-      // In process the stream never breaks on its own; it ends when the caller aborts.
+      // Otherwise the stream ends when the caller aborts.
+      last = Math.max(last, w.startRevision);
       if (signal.aborted) w.cancel();
       else signal.addEventListener('abort', () => w.cancel(), { once: true });
     },

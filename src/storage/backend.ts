@@ -50,6 +50,11 @@ export interface WatchOptions {
   /** Deliver every event with revision > afterRevision. Throws StorageError('Compacted') when
    *  history at or before that point has been compacted away. */
   afterRevision: number;
+  /** Called at most once when an established watch cannot go on — 'Compacted': events it still had
+   *  to deliver were compacted away (an etcd watch resuming after an outage, a SQL change feed that
+   *  fell behind). The watch is then over: no event follows and cancel() is a no-op. Without it such
+   *  a watch simply goes quiet, so every long-lived watcher should pass one and relist. */
+  onError?: (err: StorageError) => void;
 }
 
 export interface WatchHandle {

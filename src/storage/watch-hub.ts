@@ -6,11 +6,13 @@
 // commit, a slow or throwing listener cannot disturb the others, and replayed history queued at
 // registration always comes before live events queued later.
 
-import type { StorageEvent, WatchHandle, WatchListener } from './backend.js';
+import type { StorageError, StorageEvent, WatchHandle, WatchListener } from './backend.js';
 
 class Watcher {
   private readonly queue: StorageEvent[][] = [];
   private scheduled = false;
+  /** Set when the watcher must end: told after the events already queued. */
+  private failure?: StorageError;
   cancelled = false;
 
   constructor(
@@ -18,6 +20,7 @@ class Watcher {
     /** Events at or before this revision are not this watcher's (it asked to start later). */
     readonly afterRevision: number,
     private readonly listener: WatchListener,
+    private readonly onError?: (err: StorageError) => void,
   ) {}
 
   push(events: StorageEvent[]): void {
@@ -27,6 +30,17 @@ class Watcher {
       if (events.length === 0) return;
     }
     this.queue.push(events);
+    this.schedule();
+  }
+
+  /** Ends the watcher with `err` once what is queued has been delivered. */
+  fail(err: StorageError): void {
+    if (this.cancelled || this.failure) return;
+    this.failure = err;
+    this.schedule();
+  }
+
+  private schedule(): void {
     if (!this.scheduled) {
       this.scheduled = true;
       queueMicrotask(() => this.drain());
@@ -44,6 +58,14 @@ class Watcher {
       }
     }
     this.queue.length = 0;
+    if (this.failure && !this.cancelled) {
+      this.cancelled = true;
+      try {
+        this.onError?.(this.failure);
+      } catch (err) {
+        process.emitWarning(`storage watch error listener threw: ${String(err)}`);
+      }
+    }
   }
 }
 
@@ -53,8 +75,8 @@ export class WatchHub {
 
   /** Registers a watcher whose first delivery is `backlog` (history replayed by the caller). The caller
    *  must read the backlog and call this without yielding, so no commit can fall between the two. */
-  add(from: { prefix: string; afterRevision: number }, listener: WatchListener, backlog: StorageEvent[]): WatchHandle {
-    const watcher = new Watcher(from.prefix, from.afterRevision, listener);
+  add(from: { prefix: string; afterRevision: number; onError?: (err: StorageError) => void }, listener: WatchListener, backlog: StorageEvent[]): WatchHandle {
+    const watcher = new Watcher(from.prefix, from.afterRevision, listener, from.onError);
     let group = this.byPrefix.get(from.prefix);
     if (!group) this.byPrefix.set(from.prefix, (group = new Set()));
     group.add(watcher);
@@ -64,8 +86,9 @@ export class WatchHub {
       cancel: () => {
         if (watcher.cancelled) return;
         watcher.cancelled = true;
+        // failAll() may have let go of it already.
+        if (!group.delete(watcher)) return;
         this.count--;
-        group.delete(watcher);
         if (group.size === 0 && this.byPrefix.get(from.prefix) === group) this.byPrefix.delete(from.prefix);
       },
     };
@@ -85,6 +108,14 @@ export class WatchHub {
 
   get size(): number {
     return this.count;
+  }
+
+  /** Ends every watcher with `err` (after what each has queued) and forgets them: for a backend whose
+   *  watchers can no longer be given every event, e.g. history compacted beneath a feed. */
+  failAll(err: StorageError): void {
+    for (const group of this.byPrefix.values()) for (const watcher of group) watcher.fail(err);
+    this.byPrefix.clear();
+    this.count = 0;
   }
 
   closeAll(): void {

@@ -1,5 +1,6 @@
 // Watch over HTTP: headers flushed at once, then one JSON event per line, in the negotiated form.
-// A compacted revision ends the stream with a 410 ERROR event; bookmarks and timeouts as asked.
+// A compacted revision ends the stream with a 410 ERROR event, at the start or when the storage watch
+// loses history it still owed (so the client relists); bookmarks and timeouts as asked.
 import type { KObject } from '../../registry/types.js';
 import { apiVersionOf } from '../../registry/types.js';
 import { StorageError } from '../../storage/backend.js';
@@ -93,6 +94,19 @@ export async function handleWatch(r: ReadRequest, tuning: WatchTuning = defaultW
       write(`{"type":"${ev.type}","object":${jsonOf(ev)}}\n`);
     }
   };
+  const expired = (revision: number, err: StorageError) => {
+    const status = errors.gone(`too old resource version: ${revision} (${err.revision ?? 0})`).toStatus();
+    write(`{"type":"ERROR","object":${JSON.stringify(status)}}\n`);
+    finish();
+  };
+  // Called after the last event the storage watch could deliver; none follows.
+  const onError = (err: StorageError) => {
+    if (closed) return;
+    if (err.code === 'Compacted') return expired(lastRevision, err);
+    const status = errors.serverTimeout({ group: d.group, resource: d.plural }, 'watch', RETRY_AFTER_SECONDS).toStatus();
+    write(`{"type":"ERROR","object":${JSON.stringify(status)}}\n`);
+    finish();
+  };
   const bookmark = (annotations?: Record<string, string>) => {
     const metadata: Record<string, unknown> = { resourceVersion: String(lastRevision) };
     if (annotations) metadata.annotations = annotations;
@@ -100,7 +114,7 @@ export async function handleWatch(r: ReadRequest, tuning: WatchTuning = defaultW
   };
 
   try {
-    watch = await openWatch(r.ctx, d, { namespace: r.namespace, filter, from: replay ? { replay: true } : { afterRevision } }, onEvent);
+    watch = await openWatch(r.ctx, d, { namespace: r.namespace, filter, from: replay ? { replay: true } : { afterRevision }, onError }, onEvent);
     if (closed) {
       watch.cancel();
       return;
@@ -108,12 +122,7 @@ export async function handleWatch(r: ReadRequest, tuning: WatchTuning = defaultW
     if (watch.startRevision > lastRevision) lastRevision = watch.startRevision;
     if (sendInitial && bookmarks) bookmark({ 'k8s.io/initial-events-end': 'true' });
   } catch (err) {
-    if (err instanceof StorageError && err.code === 'Compacted') {
-      const status = errors.gone(`too old resource version: ${afterRevision} (${err.revision ?? 0})`).toStatus();
-      write(`{"type":"ERROR","object":${JSON.stringify(status)}}\n`);
-      finish();
-      return;
-    }
+    if (err instanceof StorageError && err.code === 'Compacted') return expired(afterRevision, err);
     if (err instanceof StorageError && err.code === 'Unavailable') {
       // The datastore is away: an ERROR event the client's reflector backs off from and watches again.
       const status = errors.serverTimeout({ group: d.group, resource: d.plural }, 'watch', RETRY_AFTER_SECONDS).toStatus();

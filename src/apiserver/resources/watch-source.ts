@@ -2,7 +2,7 @@
 // optional replay of the current state, then every change after a revision, with selector
 // transitions turned into ADDED/DELETED the way the upstream watch cache does.
 import type { KObject, ResourceDescriptor } from '../../registry/types.js';
-import type { KeyValue, StorageEvent } from '../../storage/backend.js';
+import type { KeyValue, StorageError, StorageEvent } from '../../storage/backend.js';
 import { decodeObject } from '../store/codec.js';
 import { storedTextMayMatch, type ObjectFilter } from '../store/object-store.js';
 import { listPrefix } from '../store/keys.js';
@@ -22,6 +22,9 @@ export interface WatchSourceOptions {
   filter?: ObjectFilter;
   /** Replay the current state as ADDED first ("" / "0" in the API), or start after this revision. */
   from: { replay: true } | { afterRevision: number };
+  /** The watch ended by itself, after its last event ('Compacted': events it still owed were
+   *  compacted away). No event follows; the caller should tell its client to relist. */
+  onError?: (err: StorageError) => void;
 }
 
 export interface OpenWatch {
@@ -82,6 +85,6 @@ export async function openWatch(
       else if (before) onEvent({ type: 'DELETED', object, kv });
     }
   };
-  const handle = await ctx.store.backend.watch({ prefix: listPrefix(d, opts.namespace), afterRevision }, onEvents);
+  const handle = await ctx.store.backend.watch({ prefix: listPrefix(d, opts.namespace), afterRevision, ...(opts.onError ? { onError: opts.onError } : {}) }, onEvents);
   return { startRevision: afterRevision, cancel: () => handle.cancel() };
 }

@@ -196,14 +196,23 @@ export class EtcdBackend implements Backend {
       if (isCompactedError(err)) throw await this.compactedError('watch', opts.afterRevision);
       if (!isFutureRevisionError(err)) throw readFailure(err);
     }
-    const handle = await startWatch({ client: this.client, keys: this.keys, prefix: opts.prefix, range, afterRevision: opts.afterRevision, listener, warn: this.warn }).catch(
+    // A watch that ends by itself leaves the set of watches close() must cancel.
+    let handle: WatchHandle | undefined;
+    let ended = false;
+    const onError = (err: StorageError) => {
+      ended = true;
+      if (handle) this.watches.delete(handle);
+      opts.onError?.(err);
+    };
+    const started = await startWatch({ client: this.client, keys: this.keys, prefix: opts.prefix, range, afterRevision: opts.afterRevision, listener, onError, warn: this.warn }).catch(
       rethrow(readFailure),
     );
-    this.watches.add(handle);
+    handle = started;
+    if (!ended) this.watches.add(started);
     return {
       cancel: () => {
-        handle.cancel();
-        this.watches.delete(handle);
+        started.cancel();
+        this.watches.delete(started);
       },
     };
   }

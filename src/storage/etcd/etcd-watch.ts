@@ -6,9 +6,8 @@
 // next member if there are several — from the revision after the last one it delivered, and drops
 // anything at or before it, so the listener sees no gap and no duplicate. Progress notifications move
 // that point forward for quiet watches, so a long outage does not ask for history compaction removed.
-// If the resume point was compacted anyway, events are lost: the interface has no error channel for
-// an established watch, so the watch stops with a warning and its clients relist when their request
-// ends (see the report: WatchOptions should grow an onError).
+// If the resume point was compacted anyway, events are lost: the watch ends, with a warning and its
+// onError, so its clients relist instead of waiting for events that will never come.
 import type * as grpc from '@grpc/grpc-js';
 import { StorageError, type KeyValue, type StorageEvent, type WatchHandle, type WatchListener } from '../backend.js';
 import type { EtcdClient } from './etcd-client.js';
@@ -23,6 +22,8 @@ export interface WatchStreamOptions {
   range: KeyRange;
   afterRevision: number;
   listener: WatchListener;
+  /** Told once when the watch ends because history it still had to deliver was compacted. */
+  onError?: (err: StorageError) => void;
   /** Where lost/resumed notices go (throttled by the backend: an etcd restart hits every watch). */
   warn: Warn;
   /** Delay before each reopen attempt, by attempt number (0-based). */
@@ -133,6 +134,11 @@ class EtcdWatch implements WatchHandle {
         `storage watch on ${JSON.stringify(this.o.prefix)} stopped: events after revision ${this.delivered} were compacted away while it was disconnected; its clients must relist`,
       );
       this.cancelled = true;
+      try {
+        this.o.onError?.(err);
+      } catch (thrown) {
+        process.emitWarning(`storage watch error listener threw: ${String(thrown)}`);
+      }
       return;
     }
     if (!this.warned) {

@@ -6,6 +6,10 @@
 // history up to exactly the revision the feed has published and then receives everything after it:
 // no gap, no duplicate. Rows are never skipped, because revisions commit in order (flow.md): once the
 // feed sees revision N, every revision below N has committed and was visible to the same query.
+//
+// The one way a feed can lose rows: another server compacts past its cursor while it cannot read the
+// log (or lags that far). Revisions have no gaps (flow.md), so a gap in what it reads is exactly that;
+// its watchers then end with a 'Compacted' error and relist, instead of missing deletes silently.
 
 import { StorageError, type StorageEvent, type WatchHandle, type WatchListener, type WatchOptions } from '../backend.js';
 import { prefixRange } from '../sqlite/key-range.js';
@@ -56,7 +60,7 @@ export class ChangeFeed {
       }
       // A compaction that ran during the replay may have removed rows it read past: check again.
       await this.assertNotCompacted(opts.afterRevision);
-      return this.hub.add({ prefix: opts.prefix, afterRevision: opts.afterRevision }, listener, backlog);
+      return this.hub.add({ prefix: opts.prefix, afterRevision: opts.afterRevision, onError: opts.onError }, listener, backlog);
     });
   }
 
@@ -73,6 +77,7 @@ export class ChangeFeed {
         if (this.closed) return;
         const events = rows.map((row) => historyEvent(row as unknown as RawHistoryRow));
         if (events.length > 0) {
+          if (this.hub.size > 0 && skipsRevisions(this.cursor, events)) await this.failIfCompactedBeneath();
           this.cursor = events.at(-1)!.kv.modRevision;
           this.hub.publish(events);
         }
@@ -88,6 +93,15 @@ export class ChangeFeed {
     }
   }
 
+  /** Ends every watcher when history after the cursor was compacted before the feed read it. */
+  private async failIfCompactedBeneath(): Promise<void> {
+    const [row] = await this.query('revisions');
+    const compacted = num(row!.compacted);
+    if (compacted <= this.cursor) return;
+    process.emitWarning(`${this.label}: history after revision ${this.cursor} was compacted (to ${compacted}) before the watch feed read it; ending ${this.hub.size} watches so their clients relist`);
+    this.hub.failAll(new StorageError('Compacted', `events after revision ${this.cursor} were compacted (to ${compacted}) before they could be delivered`, compacted));
+  }
+
   private async assertNotCompacted(revision: number): Promise<void> {
     const [row] = await this.query('revisions');
     const compacted = num(row!.compacted);
@@ -101,4 +115,14 @@ export class ChangeFeed {
     this.chain = next.catch(() => {});
     return next;
   }
+}
+
+/** True when `events` (in revision order) do not follow `cursor` one revision after another. */
+function skipsRevisions(cursor: number, events: StorageEvent[]): boolean {
+  let expected = cursor + 1;
+  for (const e of events) {
+    if (e.kv.modRevision !== expected) return true;
+    expected++;
+  }
+  return false;
 }
