@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openBackend } from '../../src/storage/open.js';
+import type { Backend } from '../../src/storage/backend.js';
 import { startControlPlane, type ControlPlane } from '../../src/server/control-plane.js';
 import { createLogger } from '../../src/server/log.js';
 
@@ -16,9 +17,11 @@ export interface TestControlPlane extends ControlPlane {
 
 /** By default only the core controllers (namespace deletion, root CA) run; `all` adds the
  *  scheduler, workload and cluster controllers as in a real server. */
-export async function startTestControlPlane(opts: { controllers?: 'core' | 'all' } = {}): Promise<TestControlPlane> {
+export async function startTestControlPlane(opts: { controllers?: 'core' | 'all'; onBackend?: (backend: Backend) => void } = {}): Promise<TestControlPlane> {
   const dir = mkdtempSync(join(tmpdir(), 'k3ts-cp-'));
   const backend = await openBackend(`sqlite://${join(dir, 'state.db')}`, { autoCompaction: { intervalMs: 0 } });
+  // A test's hook on the backend before anything watches it.
+  opts.onBackend?.(backend);
   const plane = await startControlPlane({
     backend,
     serviceCidr: '10.43.0.0/16',

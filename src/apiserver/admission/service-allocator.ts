@@ -65,6 +65,10 @@ class Pool {
     this.elsewhere.delete(n);
     return false;
   }
+  /** Every Service holding something. */
+  owners(): Set<string> {
+    return new Set(this.owner.values());
+  }
   /** What `key` holds now, to release what a change gives up. */
   ownedBy(key: string): number[] {
     return [...this.owner].filter(([, k]) => k === key).map(([n]) => n);
@@ -108,6 +112,7 @@ export function createServiceAllocator(ctx: Pick<ResourceContext, 'store' | 'reg
   const ips = new Pool();
   const ports = new Pool();
   let watch: OpenWatch | undefined;
+  let stopped = false;
 
   const release = (kind: ClaimKind, key: string, before: number[], after: number[]) => {
     if (!opts.claims) return;
@@ -121,6 +126,24 @@ export function createServiceAllocator(ctx: Pick<ResourceContext, 'store' | 'reg
     release('nodeports', key, ports.ownedBy(key), portList);
     ips.setOwned(key, ipList);
     ports.setOwned(key, portList);
+  };
+
+  // List and watch Services; when the watch ends (history it owed was compacted), again, and whoever
+  // held values before but was not heard of since (deleted meanwhile) lets them go.
+  const follow = async (): Promise<void> => {
+    const d = ctx.registry.findByResource('', 'v1', 'services')!;
+    const before = new Set([...ips.owners(), ...ports.owners()]);
+    const heard = new Set<string>();
+    const again = () => {
+      if (!stopped) setTimeout(() => void follow().catch(again), 1000).unref();
+    };
+    watch = await openWatch(ctx, d, { from: { replay: true }, onError: again }, (ev) => {
+      const key = keyOf(ev.object);
+      heard.add(key);
+      record(ev.type === 'DELETED' ? undefined : ev.object, key);
+    });
+    if (stopped) return watch.cancel();
+    for (const key of before) if (!heard.has(key)) record(undefined, key);
   };
 
   const claimedBy = new WeakMap<AdmissionRequest, Array<{ kind: ClaimKind; value: number }>>();
@@ -216,10 +239,10 @@ export function createServiceAllocator(ctx: Pick<ResourceContext, 'store' | 'reg
   return {
     name: 'ServiceAllocator',
     async start() {
-      const d = ctx.registry.findByResource('', 'v1', 'services')!;
-      watch = await openWatch(ctx, d, { from: { replay: true } }, (ev) => record(ev.type === 'DELETED' ? undefined : ev.object, keyOf(ev.object)));
+      await follow();
     },
     stop() {
+      stopped = true;
       watch?.cancel();
     },
     async admit(req) {
