@@ -8,7 +8,15 @@ import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { DatastoreKind } from './datastores.js';
-import { median, round2 } from './stats.js';
+import { round2 } from './stats.js';
+
+/** The middle value, or the mean of the two middle ones (stats.ts's median is nearest-rank, which for
+ *  two runs would report the lower). */
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
 
 type RunJson = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

@@ -114,8 +114,8 @@ class MysqlConnection implements SqlConnection {
     }
   }
 
-  watchChanges(onChange: () => void): () => void {
-    const timer = setInterval(onChange, POLL_MS);
+  watchChanges(onChange: (revision?: number) => void): () => void {
+    const timer = setInterval(() => onChange(), POLL_MS);
     timer.unref();
     return () => clearInterval(timer);
   }

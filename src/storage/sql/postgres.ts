@@ -7,7 +7,7 @@ import pg from 'pg';
 import type { Backend } from '../backend.js';
 import type { AutoCompactionOptions } from '../sqlite/compaction.js';
 import { DatastoreUnavailable, type Query, type Row, type SqlConnection } from './connection.js';
-import { statementsFor, type SqlDialect, type StatementName, type Statements } from './dialect.js';
+import { insertMany, sized, statementsFor, type SqlDialect, type StatementName, type Statements } from './dialect.js';
 import { CONNECT_TIMEOUT_MS, endpointLabel, OPEN_DEADLINE_MS, withDeadline, type SqlEndpoint } from './endpoint.js';
 import { SqlBackend } from './sql-backend.js';
 import { parsePostgresEndpoint } from './parse-endpoint.js';
@@ -31,7 +31,13 @@ export const POSTGRES_DIALECT: SqlDialect = {
     `CREATE TABLE IF NOT EXISTS kv_meta (name TEXT PRIMARY KEY, value BIGINT NOT NULL)`,
     `INSERT INTO kv_meta (name, value) VALUES ('revision', 0), ('compact_revision', 0) ON CONFLICT (name) DO NOTHING`,
   ],
-  overrides: { announce: `SELECT pg_notify('${CHANNEL}', ?)` },
+  overrides: {
+    announce: `SELECT pg_notify('${CHANNEL}', ?)`,
+    // Every data-modifying WITH runs once, whether or not the outer SELECT reads it; NOTIFY is still
+    // delivered only at COMMIT.
+    ...sized('finishMany', (n) => `WITH ins AS (${insertMany(n)}), rev AS (UPDATE kv_meta SET value = ? WHERE name = 'revision')
+SELECT pg_notify('${CHANNEL}', ?)`),
+  },
   placeholders: (sql) => {
     let n = 0;
     return sql.replace(/\?/g, () => `$${++n}`);
@@ -55,14 +61,20 @@ function isConnectionFailure(err: unknown): boolean {
 
 class PgConnection implements SqlConnection {
   private readonly pool: pg.Pool;
+  /** Transactions have connections of their own: write batches run one at a time, and under load the
+   *  reads (32 requests each reading first) would otherwise hold every pooled connection while the
+   *  next batch waits for one. Two: a compaction window may run beside a write batch. */
+  private readonly txPool: pg.Pool;
   private listener: pg.Client | undefined;
   private closed = false;
 
   constructor(private readonly endpoint: SqlEndpoint, private readonly statements: Statements, private readonly label: string) {
     this.pool = new pg.Pool({ ...clientConfig(endpoint), max: 10, idleTimeoutMillis: 30_000 });
+    this.txPool = new pg.Pool({ ...clientConfig(endpoint), max: 2, idleTimeoutMillis: 30_000 });
     // An idle client whose server went away emits here; without a handler that would crash the process.
     // The pool drops it and the next query opens a fresh connection.
     this.pool.on('error', () => {});
+    this.txPool.on('error', () => {});
   }
 
   query: Query = async (name, params = []) => {
@@ -76,15 +88,29 @@ class PgConnection implements SqlConnection {
   async transaction<T>(work: (query: Query) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;
     try {
-      client = await this.pool.connect();
+      client = await this.txPool.connect();
     } catch (err) {
       throw this.translate(err);
     }
-    const query: Query = async (name, params = []) => (await client.query(this.prepared(name, params))).rows as Row[];
+    // BEGIN travels with the first statement when that one takes no parameters (a write batch's
+    // revision lock): one round trip instead of two, in the simple protocol that allows both at once.
+    let begun = false;
+    const query: Query = async (name, params = []) => {
+      if (!begun && params.length === 0) {
+        begun = true;
+        const results = (await client.query(`BEGIN; ${this.statements[name]}`)) as unknown as pg.QueryResult[];
+        return results.at(-1)!.rows as Row[];
+      }
+      if (!begun) {
+        begun = true;
+        await client.query('BEGIN');
+      }
+      return (await client.query(this.prepared(name, params))).rows as Row[];
+    };
     let broken: unknown;
     try {
-      await client.query('BEGIN');
       const result = await work(query);
+      if (!begun) return result;
       try {
         await client.query('COMMIT');
       } catch (err) {
@@ -103,8 +129,8 @@ class PgConnection implements SqlConnection {
     }
   }
 
-  watchChanges(onChange: () => void): () => void {
-    const timer = setInterval(onChange, SAFETY_POLL_MS);
+  watchChanges(onChange: (revision?: number) => void): () => void {
+    const timer = setInterval(() => onChange(), SAFETY_POLL_MS);
     timer.unref();
     let retry: NodeJS.Timeout | undefined;
     const listen = async (delayMs: number): Promise<void> => {
@@ -120,7 +146,8 @@ class PgConnection implements SqlConnection {
       this.listener = client;
       client.on('error', again);
       client.on('end', again);
-      client.on('notification', () => onChange());
+      // The payload is the revision the writer committed: the feed skips it if it published it already.
+      client.on('notification', (msg) => onChange(msg.payload ? Number(msg.payload) : undefined));
       try {
         await client.connect();
         await client.query(`LISTEN ${CHANNEL}`);
@@ -143,7 +170,7 @@ class PgConnection implements SqlConnection {
   async close(): Promise<void> {
     this.closed = true;
     await this.listener?.end().catch(() => {});
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.txPool.end()]);
   }
 
   private prepared(name: StatementName, values: readonly unknown[]): pg.QueryConfig {
@@ -207,7 +234,7 @@ export async function openPostgres(location: string, opts: { autoCompaction?: Pa
     } finally {
       await client.end().catch(() => {});
     }
-    return SqlBackend.open({ name: 'postgres', label, conn, announce: true, autoCompaction: opts.autoCompaction });
+    return SqlBackend.open({ name: 'postgres', label, conn, announce: true, finishInOne: true, autoCompaction: opts.autoCompaction });
   };
   try {
     return await withDeadline(open(), OPEN_DEADLINE_MS, `${label}: no answer within ${OPEN_DEADLINE_MS / 1000} s`, () => void conn.close().catch(() => {}));
