@@ -59,11 +59,16 @@ function isConnectionFailure(err: unknown): boolean {
 
 class MysqlConnection implements SqlConnection {
   private readonly pool: mysql.Pool;
-  /** Connections already switched to READ COMMITTED (see transaction()). */
-  private readonly readCommitted = new WeakSet<object>();
+  /** Transactions have connections of their own (as on PostgreSQL): under load the reads would
+   *  otherwise hold every pooled connection while the next write batch waits for one. Two: a
+   *  compaction window may run beside a write batch. */
+  private readonly txPool: mysql.Pool;
+  /** Transaction connections already set up (see transaction()). */
+  private readonly prepared = new WeakSet<object>();
 
   constructor(endpoint: SqlEndpoint, private readonly statements: Statements, private readonly label: string) {
     this.pool = mysql.createPool({ ...connectionConfig(endpoint), connectionLimit: 10, maxIdle: 10, idleTimeout: 30_000 });
+    this.txPool = mysql.createPool({ ...connectionConfig(endpoint), connectionLimit: 2, maxIdle: 2, idleTimeout: 30_000 });
   }
 
   query: Query = async (name, params = []) => {
@@ -77,7 +82,7 @@ class MysqlConnection implements SqlConnection {
   async transaction<T>(work: (query: Query) => Promise<T>): Promise<T> {
     let conn: mysql.PoolConnection;
     try {
-      conn = await this.pool.getConnection();
+      conn = await this.txPool.getConnection();
     } catch (err) {
       throw this.translate(err);
     }
@@ -85,13 +90,15 @@ class MysqlConnection implements SqlConnection {
     try {
       // Writers read each key's latest row after taking the revision lock, and must see the commit of
       // the writer they waited for: READ COMMITTED gives every statement a fresh view, where InnoDB's
-      // default REPEATABLE READ could keep an older one.
+      // default REPEATABLE READ could keep an older one. Without autocommit the first statement opens
+      // the transaction, which saves START TRANSACTION's round trip; these connections run nothing
+      // but transactions, each ended by COMMIT or ROLLBACK (or the connection is destroyed).
       const raw = conn.connection as unknown as object;
-      if (!this.readCommitted.has(raw)) {
+      if (!this.prepared.has(raw)) {
         await conn.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
-        this.readCommitted.add(raw);
+        await conn.query('SET SESSION autocommit = 0');
+        this.prepared.add(raw);
       }
-      await conn.query('START TRANSACTION');
       const result = await work((name, params = []) => this.run(conn, name, params));
       try {
         await conn.query('COMMIT');
@@ -121,7 +128,7 @@ class MysqlConnection implements SqlConnection {
   }
 
   async close(): Promise<void> {
-    await this.pool.end().catch(() => {});
+    await Promise.all([this.pool.end().catch(() => {}), this.txPool.end().catch(() => {})]);
   }
 
   private async run(on: mysql.Pool | mysql.PoolConnection, name: StatementName, params: readonly unknown[]): Promise<Row[]> {
