@@ -2,10 +2,13 @@
 // a `bench/run.js --datastore <one>` process of its own (a fresh server and datastore every time), the
 // datastores interleaved round by round so a busy spell on this shared machine hits all of them alike.
 // Prints one table of medians with (min–max) per datastore, the targets of issue 12 with verdicts, and
-// a last line of JSON holding every run's own JSON.
+// a last line of JSON holding every run's own JSON. With --baseline <dir> (another checkout, built),
+// each datastore is also run on that build, right before this one's run: before and after, measured
+// in the same machine state.
 
 import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DatastoreKind } from './datastores.js';
 import { round2 } from './stats.js';
@@ -53,10 +56,10 @@ const FIGURES: Figure[] = [
 
 const runJs = fileURLToPath(new URL('./run.js', import.meta.url));
 
-function runOne(kind: DatastoreKind, passThrough: string[]): Promise<RunJson> {
+function runOne(script: string, kind: DatastoreKind, passThrough: string[]): Promise<RunJson> {
   return new Promise((resolve, reject) => {
     // The nodes, pods and network benches do not depend on the datastore: not part of a comparison.
-    const args = [runJs, '--datastore', kind, '--no-nodes', '--no-pods', '--no-network', ...passThrough];
+    const args = [script, '--datastore', kind, '--no-nodes', '--no-pods', '--no-network', ...passThrough];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.setEncoding('utf8');
@@ -123,22 +126,33 @@ function verdicts(byKind: Map<DatastoreKind, RunJson[]>): string[] {
   return lines;
 }
 
-export async function compareDatastores(opts: { datastores: DatastoreKind[]; rounds: number; passThrough: string[]; log(msg: string): void }): Promise<void> {
+export async function compareDatastores(opts: { datastores: DatastoreKind[]; rounds: number; passThrough: string[]; baseline?: string; log(msg: string): void }): Promise<void> {
   const byKind = new Map<DatastoreKind, RunJson[]>(opts.datastores.map((k) => [k, []]));
+  const before = new Map<DatastoreKind, RunJson[]>(opts.datastores.map((k) => [k, []]));
   const loadStart = loadavg().map(round2);
   for (let round = 1; round <= opts.rounds; round++) {
     for (const kind of opts.datastores) {
+      if (opts.baseline) {
+        opts.log(`round ${round}/${opts.rounds}: ${kind} on the baseline (${opts.baseline})`);
+        before.get(kind)!.push(await runOne(join(opts.baseline, 'dist', 'bench', 'run.js'), kind, opts.passThrough));
+      }
       opts.log(`round ${round}/${opts.rounds}: ${kind}`);
-      byKind.get(kind)!.push(await runOne(kind, opts.passThrough));
+      byKind.get(kind)!.push(await runOne(runJs, kind, opts.passThrough));
     }
   }
-  const labels = opts.datastores.map((k) => byKind.get(k)![0]?.datastore?.label ?? k);
-  const rows = FIGURES.map((f) => [f.name, ...opts.datastores.map((k) => cell(byKind.get(k)!.map(f.pick).filter((v): v is number => typeof v === 'number'))), f.upstream ?? '']);
+  const columns = opts.datastores.flatMap((k) => [
+    ...(opts.baseline ? [{ label: `${byKind.get(k)![0]?.datastore?.label ?? k}, before`, runs: before.get(k)! }] : []),
+    { label: byKind.get(k)![0]?.datastore?.label ?? k, runs: byKind.get(k)! },
+  ]);
+  const labels = columns.map((c) => c.label);
+  const rows = FIGURES.map((f) => [f.name, ...columns.map((c) => cell(c.runs.map(f.pick).filter((v): v is number => typeof v === 'number'))), f.upstream ?? '']);
   const commits = [...new Set([...byKind.values()].flat().map((r) => `${r.commit}${r.srcDirty ? '+dirty' : ''}`))].join(', ');
   process.stdout.write(
     `\nk3ts bench per datastore — 5,000+5,000 ConfigMaps of ~1 KB, ${opts.rounds} run(s) each, interleaved; median (min–max); commit ${commits}; load average ${loadStart.join(' ')} at start, ${loadavg().map(round2).join(' ')} at end\n` +
       `${table(['figure', ...labels, 'upstream (kube-apiserver on etcd)'], rows)}\n\n` +
-      `targets (issue 12), on the medians:\n${verdicts(byKind).join('\n')}\n`,
+      `targets (issue 12), on the medians:\n${verdicts(byKind).join('\n')}\n` +
+      (opts.baseline ? `\nthe same targets on the baseline build:\n${verdicts(before).join('\n')}\n` : ''),
   );
-  process.stdout.write(`${JSON.stringify({ tool: 'k3ts-bench-datastores', rounds: opts.rounds, runs: Object.fromEntries(byKind) })}\n`);
+  const json = { tool: 'k3ts-bench-datastores', rounds: opts.rounds, runs: Object.fromEntries(byKind), ...(opts.baseline ? { baseline: opts.baseline, baselineRuns: Object.fromEntries(before) } : {}) };
+  process.stdout.write(`${JSON.stringify(json)}\n`);
 }

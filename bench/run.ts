@@ -16,6 +16,9 @@
 //                                      several datastores (a comma list, or all), each run in a process of
 //                                      its own, interleaved round by round; one table of medians and ranges
 //                                      (bench/datastore-compare.ts)
+//   npm run bench -- --datastore all --baseline ../other-checkout
+//                                      each datastore on that (built) checkout too, right before this one's
+//                                      run: before and after in the same machine state
 import { existsSync, mkdtempSync, rmSync, mkdirSync } from 'node:fs';
 import { execFileSync, spawn } from 'node:child_process';
 import { tmpdir, loadavg, cpus } from 'node:os';
@@ -58,12 +61,14 @@ interface Args {
   network: boolean;
   datastores: DatastoreKind[];
   rounds: number;
+  /** Another checkout (built) to run beside this one in a comparison: before and after. */
+  baseline: string | undefined;
   /** The arguments as given, minus --datastore and --rounds, for the per-datastore child runs. */
   passThrough: string[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { apibench: false, cpuProfDir: undefined, nodes: true, pods: true, network: true, datastores: ['sqlite'], rounds: 1, passThrough: [] };
+  const args: Args = { apibench: false, cpuProfDir: undefined, nodes: true, pods: true, network: true, datastores: ['sqlite'], rounds: 1, baseline: undefined, passThrough: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--datastore') {
@@ -85,6 +90,14 @@ function parseArgs(argv: string[]): Args {
       }
       continue;
     }
+    if (a === '--baseline') {
+      args.baseline = resolve(argv[++i] ?? '');
+      if (!existsSync(join(args.baseline, 'dist', 'bench', 'run.js'))) {
+        process.stderr.write(`bench: --baseline ${args.baseline}: no dist/bench/run.js there; build that checkout first (npm run build)\n`);
+        process.exit(2);
+      }
+      continue;
+    }
     args.passThrough.push(a, ...(a === '--cpu-prof' ? [argv[i + 1] ?? ''] : []));
     if (a === '--apibench') args.apibench = true;
     else if (a === '--cpu-prof') args.cpuProfDir = resolve(argv[++i] ?? '');
@@ -92,7 +105,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--no-pods') args.pods = false;
     else if (a === '--no-network') args.network = false;
     else if (a === '-h' || a === '--help') {
-      process.stdout.write('usage: npm run bench [-- --apibench] [-- --cpu-prof <dir>] [-- --no-nodes] [-- --no-pods] [-- --no-network] [-- --datastore sqlite|etcd|postgres|mysql|all|<list>] [-- --rounds N]\n');
+      process.stdout.write('usage: npm run bench [-- --apibench] [-- --cpu-prof <dir>] [-- --no-nodes] [-- --no-pods] [-- --no-network] [-- --datastore sqlite|etcd|postgres|mysql|all|<list>] [-- --rounds N] [-- --baseline <checkout>]\n');
       process.exit(0);
     } else {
       process.stderr.write(`bench: unknown option ${a} (try --help)\n`);
@@ -152,8 +165,8 @@ function runApibench(kubeconfig: string): Promise<Record<string, unknown>> {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  if (args.datastores.length > 1 || args.rounds > 1) {
-    await compareDatastores({ datastores: args.datastores, rounds: args.rounds, passThrough: args.passThrough, log });
+  if (args.datastores.length > 1 || args.rounds > 1 || args.baseline) {
+    await compareDatastores({ datastores: args.datastores, rounds: args.rounds, passThrough: args.passThrough, baseline: args.baseline, log });
     return;
   }
   const datastoreKind = args.datastores[0]!;
