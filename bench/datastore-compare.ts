@@ -31,6 +31,8 @@ interface Figure {
   upstream?: string;
 }
 
+const perCreate = (cpuS: number | undefined, n: number | undefined): number | undefined => (cpuS === undefined || !n ? undefined : (cpuS * 1000) / n);
+
 const FIGURES: Figure[] = [
   { name: 'create c=1 req/s', pick: (r) => r.createC1?.reqPerSec, unit: 'req/s', upstream: '662' },
   { name: 'create c=1 p50 ms', pick: (r) => r.createC1?.p50Ms, unit: 'ms', upstream: '1.3' },
@@ -49,6 +51,9 @@ const FIGURES: Figure[] = [
   { name: 'GET p50 ms', pick: (r) => r.get?.p50Ms, unit: 'ms', upstream: '0.68' },
   { name: 'server RSS after load MB', pick: (r) => r.memory?.rssAfterLoadMb, unit: 'MB', upstream: '~520' },
   { name: 'server CPU during load s', pick: (r) => r.serverCpuS?.load, unit: 's' },
+  // CPU per request suffers less from a busy machine than throughput does.
+  { name: 'server CPU per create, c=1 ms', pick: (r) => perCreate(r.serverCpuS?.createC1, r.params?.n), unit: 'ms' },
+  { name: 'server CPU per create, c=32 ms', pick: (r) => perCreate(r.serverCpuS?.createC32, r.params?.n), unit: 'ms' },
   { name: 'datastore CPU during load s', pick: (r) => r.datastoreCpuLoadS, unit: 's' },
   { name: 'raw SQLite fsync-ed tx/s (disk)', pick: (r) => r.rawSqlite?.txPerSec, unit: '' },
   { name: 'load average at start (1 min)', pick: (r) => r.loadavgStart?.[0], unit: '' },

@@ -60,12 +60,14 @@ export class BatchWriter {
     let outcomes: Outcome[];
     try {
       outcomes = await this.conn.transaction(async (query) => {
-        // Held until COMMIT: the next writer, here or on another server, waits for this batch.
-        const [locked] = await query('lockRevision');
+        // Held until COMMIT: the next writer, here or on another server, waits for this batch. The read
+        // of every key's newest row is issued without waiting: a connection runs its statements in
+        // order, so it still reads after the lock is held, and a driver that can sends both at once.
+        // Then each op is planned in memory and all new rows are inserted.
+        const lockedRow = query('lockRevision');
+        const latestRows = readLatest(query, [...new Set(batch.map((p) => p.op.key))]);
+        const [[locked], latest] = await Promise.all([lockedRow, latestRows]);
         let revision = num(locked!.value);
-        // Three statements whatever the batch size: read every key's newest row, plan each op in
-        // memory, insert all new rows.
-        const latest = await readLatest(query, [...new Set(batch.map((p) => p.op.key))]);
         const state = { latest, nextRevision: () => ++revision };
         const results: Outcome[] = [];
         const rows: NewRow[] = [];

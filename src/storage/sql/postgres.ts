@@ -52,6 +52,17 @@ function clientConfig(e: SqlEndpoint, database = e.database): pg.ClientConfig {
   };
 }
 
+/** A statement with its $n placeholders replaced by literals, for the simple protocol. Only what the
+ *  statement table passes: strings (escaped by pg) and safe integers. */
+function withLiterals(sql: string, params: readonly unknown[]): string {
+  return sql.replace(/\$(\d+)/g, (_m, n: string) => {
+    const v = params[Number(n) - 1];
+    if (typeof v === 'string') return pg.escapeLiteral(v);
+    if (typeof v === 'number' && Number.isSafeInteger(v)) return String(v);
+    throw new Error(`cannot write parameter $${n} (${typeof v}) as a literal`);
+  });
+}
+
 /** Errors that mean "the connection failed", as opposed to an SQL error. */
 function isConnectionFailure(err: unknown): boolean {
   const { code, message } = err as { code?: string; message?: string };
@@ -92,18 +103,30 @@ class PgConnection implements SqlConnection {
     } catch (err) {
       throw this.translate(err);
     }
-    // BEGIN travels with the first statement when that one takes no parameters (a write batch's
-    // revision lock): one round trip instead of two, in the simple protocol that allows both at once.
+    // BEGIN and the statements issued before the first answer is awaited (a write batch's revision
+    // lock and its read of the keys' newest rows) go out as one simple-protocol message: one round
+    // trip instead of three. The simple protocol takes no parameters, so they are written in as
+    // literals (pg's own escaping); each statement still gets its own snapshot, after the one before.
+    let opening: Array<{ name: StatementName; params: readonly unknown[]; resolve(rows: Row[]): void; reject(err: unknown): void }> | undefined = [];
     let begun = false;
-    const query: Query = async (name, params = []) => {
-      if (!begun && params.length === 0) {
-        begun = true;
-        const results = (await client.query(`BEGIN; ${this.statements[name]}`)) as unknown as pg.QueryResult[];
-        return results.at(-1)!.rows as Row[];
+    const sendOpening = async () => {
+      const queued = opening!;
+      opening = undefined;
+      begun = true;
+      try {
+        const text = ['BEGIN', ...queued.map((q) => withLiterals(this.statements[q.name], q.params))].join(';\n');
+        const results = (await client.query(text)) as unknown as pg.QueryResult[];
+        queued.forEach((q, i) => q.resolve(results[i + 1]!.rows as Row[]));
+      } catch (err) {
+        for (const q of queued) q.reject(err);
       }
-      if (!begun) {
-        begun = true;
-        await client.query('BEGIN');
+    };
+    const query: Query = async (name, params = []) => {
+      if (opening) {
+        const pending = opening;
+        return new Promise<Row[]>((resolve, reject) => {
+          if (pending.push({ name, params, resolve, reject }) === 1) queueMicrotask(() => void sendOpening());
+        });
       }
       return (await client.query(this.prepared(name, params))).rows as Row[];
     };
