@@ -99,6 +99,11 @@ export const errors = {
   unsupportedMediaType: (message: string) => new ApiError(415, 'UnsupportedMediaType', message),
   tooManyRequests: (message: string, retryAfterSeconds: number) =>
     new ApiError(429, 'TooManyRequests', message, { retryAfterSeconds }, { 'Retry-After': String(retryAfterSeconds) }),
+  /** The storage could not be reached: 500 ServerTimeout with Retry-After, which client-go (kubectl,
+   *  informers) waits out and retries, on any verb. */
+  serverTimeout: (r: ResourceRef, operation: string, retryAfterSeconds: number) =>
+    new ApiError(500, 'ServerTimeout', `The ${operation} operation against ${qualified(r)} could not be completed at this time, please try again.`,
+      { name: operation, group: r.group, kind: r.resource, retryAfterSeconds }, { 'Retry-After': String(retryAfterSeconds) }),
   internal: (message: string) => new ApiError(500, 'InternalError', `Internal error occurred: ${message}`),
   // An empty details object, as upstream sends: kubectl debug reads details.causes on any 404.
   notFoundPath: () => new ApiError(404, 'NotFound', 'the server could not find the requested resource', {}),

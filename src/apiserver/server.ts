@@ -5,6 +5,7 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { ApiError, ClientGoneError, errors } from './errors.js';
 import { defaultConnectionLimits, trackConnections, type ConnectionLimits } from './http/connections.js';
+import { readThroughStreams } from './http/tls-read-path.js';
 import { createAuthenticator, type BearerAuthenticator, type TokenEntry, type UserInfo } from './authn.js';
 import { forbiddenMessage, mastersAuthorizer, type Authorizer } from './authz.js';
 import { BadPathError, parseRequestInfo, type RequestInfo, type ResourceRequest } from './request-info.js';
@@ -34,6 +35,7 @@ import { serveMetrics } from './prometheus/metrics-endpoint.js';
 import { handleNodeProxy } from './prometheus/node-proxy.js';
 import { controlPlaneRegistry } from '../instrumentation/registries.js';
 import { buildRoutes } from './routes/table.js';
+import { datastoreCheck, healthChecks } from './routes/health.js';
 import { findAdmittedRoute, findOpenRoute, isPublicRequest, routeRequest } from './routes/route.js';
 import { createWatchSockets, isWatchRequest } from './websocket/watch.js';
 import { dispatchUpgrade, type UpgradeDeps, type UpgradeRoute } from './routes/upgrades.js';
@@ -125,6 +127,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     metricsApi: metrics,
     prometheus: (req, res, url) => serveMetrics(controlPlaneRegistry, req, res, url),
     nodeProxy: ({ req, res, url }) => handleNodeProxy(req, res, url, nodeExists, tunnels ? (node, t) => tunnels.dial(node, t) : undefined),
+    health: healthChecks(datastoreCheck(() => opts.context.store.backend.currentRevision())),
     resource: ({ req, res, url, info, user }) =>
       handleResource(opts.context, req, res, info as ResourceRequest, url.searchParams, watchTuning, { user: user!, authorizer, staticToken: authenticator.staticToken }, tunnels ? (node, t) => tunnels.dial(node, t) : undefined),
   });
@@ -232,6 +235,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   server.headersTimeout = headersTimeoutMs;
   // Node's own request timeout would answer 408 without a Status; armBodyDeadline answers first.
   server.requestTimeout = limits.requestTimeoutMs + 1000;
+  readThroughStreams(server);
   const connections = trackConnections(server, limits, opts.warn ?? (() => undefined));
 
   // A request Node cannot even parse (bad header, huge URL, headers too slow) still gets a Status.

@@ -10,6 +10,7 @@ import { imageCommand } from './image-command.js';
 import { secretsEncryptCommand } from './secrets-encrypt-command.js';
 import { kubeconfigCommand } from './kubeconfig-command.js';
 import { etcdSnapshotCommand } from './etcd-snapshot-command.js';
+import { etcdMemberCommand } from './etcd-member-command.js';
 import { k3tsVersion, kubernetesVersion } from '../apiserver/version.js';
 
 const program = new Command('k3ts')
@@ -26,6 +27,7 @@ const program = new Command('k3ts')
   .addCommand(secretsEncryptCommand());
 program.addCommand(kubeconfigCommand());
 program.addCommand(etcdSnapshotCommand());
+program.addCommand(etcdMemberCommand());
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`k3ts: ${err.message}\n`);

@@ -42,6 +42,12 @@ export function nodeConditions(networkReady: boolean, previous: NodeCondition[] 
   });
 }
 
+/** The same conditions apart from their times. */
+export function sameConditions(a: NodeCondition[], b: NodeCondition[] | undefined): boolean {
+  if (!b || a.length !== b.length) return false;
+  return a.every((c) => b.some((o) => o.type === c.type && o.status === c.status && (o.reason ?? '') === (c.reason ?? '') && (o.message ?? '') === (c.message ?? '')));
+}
+
 /** Seconds precision, as metav1.Time serializes. */
 export const apiTime = (d: Date = new Date()): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 

@@ -17,6 +17,7 @@ test('the node registers with its labels, addresses, capacity and nodeInfo, and 
     taints: [{ key: 'dedicated', value: 'db', effect: 'NoSchedule' }],
     hostname: 'host-a',
     version: 'v1.32.0+k3ts',
+    statusReportIntervalMs: 60_000,
   });
   try {
     const node = (await f.plane.client.get(nodesType, undefined, 'node-a')) as Node;
@@ -68,14 +69,18 @@ test('the node registers with its labels, addresses, capacity and nodeInfo, and 
     assert.equal(ready.reason, 'KubeletReady');
     assert.equal(ready.message, 'kubelet is posting ready status');
 
-    // Heartbeats move lastHeartbeatTime on; transition time stays.
-    const before = ready.lastHeartbeatTime!;
-    const later = await waitFor('a later heartbeat', async () => {
-      const n = (await f.plane.client.get(nodesType, undefined, 'node-a')) as Node;
-      const c = n.status?.conditions?.find((x) => x.type === 'Ready');
-      return c && c.lastHeartbeatTime !== before ? c : undefined;
+    // Checked every 200 ms, an unchanged status is not written again (the Lease carries liveness)...
+    const readyNow = async () => ((await f.plane.client.get(nodesType, undefined, 'node-a')) as Node).status?.conditions?.find((x) => x.type === 'Ready');
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    assert.equal((await readyNow())?.lastHeartbeatTime, ready.lastHeartbeatTime, 'no heartbeat-only status write');
+    // ...but a condition someone else changed, as the node lifecycle controller does, is put right at once.
+    const unknown = { ...ready, status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.' };
+    await f.plane.client.patch(nodesType, undefined, 'node-a', { type: 'strategic', body: { status: { conditions: [unknown] } } }, { subresource: 'status' });
+    const back = await waitFor('Ready again', async () => {
+      const c = await readyNow();
+      return c?.status === 'True' ? c : undefined;
     }, 4000);
-    assert.equal(later.lastTransitionTime, ready.lastTransitionTime);
+    assert.equal(back.reason, 'KubeletReady');
 
     const events = await f.plane.client.list({ group: '', version: 'v1', resource: 'events' }, { namespace: 'default' });
     const reasons = events.items.filter((e) => (e.involvedObject as { kind: string }).kind === 'Node').map((e) => e.reason);
@@ -83,6 +88,24 @@ test('the node registers with its labels, addresses, capacity and nodeInfo, and 
   } finally {
     await f.stop();
     rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('an unchanged node status is written again once the report interval has passed, keeping its transition time', async () => {
+  const f = await startFixture({ statusReportIntervalMs: 500 }, { podCIDR: '10.42.4.0/24' });
+  try {
+    const readyNow = async () => ((await f.plane.client.get(nodesType, undefined, 'node-a')) as Node).status?.conditions?.find((x) => x.type === 'Ready');
+    const ready = await waitFor('Ready', async () => {
+      const c = await readyNow();
+      return c?.status === 'True' ? c : undefined;
+    });
+    const later = await waitFor('a later heartbeat', async () => {
+      const c = await readyNow();
+      return c && c.lastHeartbeatTime !== ready.lastHeartbeatTime ? c : undefined;
+    }, 4000);
+    assert.equal(later.lastTransitionTime, ready.lastTransitionTime);
+  } finally {
+    await f.stop();
   }
 });
 

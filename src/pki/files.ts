@@ -12,7 +12,7 @@ export async function readIfExists(path: string): Promise<Buffer | undefined> {
 }
 
 /** Flushes a directory's entries, so a rename or a new file in it survives a power loss. */
-async function syncDirectory(path: string): Promise<void> {
+export async function syncDirectory(path: string): Promise<void> {
   const handle = await open(path, 'r');
   try {
     await handle.sync();

@@ -255,9 +255,13 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
           retryPeriodMs: ha.retryPeriodMs,
           lead: async (signal) => {
             const both = AbortSignal.any([signal, controllers.signal]);
+            // Every controller's watches and queues listen here, as on controllers.signal (about 130
+            // for the controller manager, a fixed number per term): not a leak, so the same bound.
+            setMaxListeners(200, both);
             await Promise.all(await loops(both));
           },
           onChange: ({ holder, self }) => o.log.info(self ? `leading ${name}` : `${name} is led elsewhere`, { holder }),
+          onStopped: ({ reason }) => o.log.warn(`stopped leading ${name}: ${reason}`),
           onError: (err) => o.log.warn(`${name} leader election`, { error: (err as Error)?.message ?? String(err) }),
         }),
       );

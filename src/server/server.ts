@@ -36,6 +36,7 @@ import { encryptingBackend } from '../apiserver/store/encrypting-backend.js';
 import { startManagedEtcdFor } from './etcd/start.js';
 import { createServerJoinHandler } from './etcd/join-handler.js';
 import { startMemberRemoval } from './etcd/member-removal.js';
+import { guardMigratedRevisions } from './etcd/migrated-revisions.js';
 
 export interface RunningServer {
   readonly port: number;
@@ -64,7 +65,7 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
   // Managed etcd (--cluster-init / --server) runs before the datastore it is.
   const etcd = config.managedEtcd ? await startManagedEtcdFor(config, log) : undefined;
   // The datastore first: a second server on the same data dir stops here, before touching a file.
-  const backend = await openBackend(config.datastoreEndpoint, { tls: config.datastoreTls }).catch(async (err) => {
+  const backend = await openBackend(config.datastoreEndpoint, { tls: config.datastoreTls }).then((b) => (etcd ? guardMigratedRevisions(b) : b)).catch(async (err) => {
     await etcd?.stop();
     throw err;
   });

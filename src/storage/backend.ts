@@ -78,7 +78,9 @@ export interface Backend {
   sizeBytes?(): Promise<number>;
 }
 
-export type StorageErrorCode = 'KeyExists' | 'NotFound' | 'Conflict' | 'Compacted';
+/** 'Unavailable': the datastore could not be reached and nothing was applied, so trying again is safe.
+ *  'OutcomeUnknown': the connection broke while a write committed; it may or may not have been applied. */
+export type StorageErrorCode = 'KeyExists' | 'NotFound' | 'Conflict' | 'Compacted' | 'Unavailable' | 'OutcomeUnknown';
 
 export class StorageError extends Error {
   constructor(

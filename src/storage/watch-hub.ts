@@ -48,18 +48,25 @@ class Watcher {
 }
 
 export class WatchHub {
-  private readonly watchers = new Set<Watcher>();
+  private readonly byPrefix = new Map<string, Set<Watcher>>();
+  private count = 0;
 
   /** Registers a watcher whose first delivery is `backlog` (history replayed by the caller). The caller
    *  must read the backlog and call this without yielding, so no commit can fall between the two. */
   add(from: { prefix: string; afterRevision: number }, listener: WatchListener, backlog: StorageEvent[]): WatchHandle {
     const watcher = new Watcher(from.prefix, from.afterRevision, listener);
-    this.watchers.add(watcher);
+    let group = this.byPrefix.get(from.prefix);
+    if (!group) this.byPrefix.set(from.prefix, (group = new Set()));
+    group.add(watcher);
+    this.count++;
     watcher.push(backlog);
     return {
       cancel: () => {
+        if (watcher.cancelled) return;
         watcher.cancelled = true;
-        this.watchers.delete(watcher);
+        this.count--;
+        group.delete(watcher);
+        if (group.size === 0 && this.byPrefix.get(from.prefix) === group) this.byPrefix.delete(from.prefix);
       },
     };
   }
@@ -67,18 +74,22 @@ export class WatchHub {
   /** Delivers one committed batch, already in revision order. */
   publish(events: StorageEvent[]): void {
     if (events.length === 0) return;
-    for (const watcher of this.watchers) {
-      const mine = watcher.prefix === '' ? events : events.filter((e) => e.kv.key.startsWith(watcher.prefix));
-      watcher.push(mine);
+    // Watchers are grouped by prefix (a hundred kubelets all watch /registry/pods/): each group's
+    // share of the batch is picked out once.
+    for (const [prefix, group] of this.byPrefix) {
+      const mine = prefix === '' ? events : events.filter((e) => e.kv.key.startsWith(prefix));
+      if (mine.length === 0) continue;
+      for (const watcher of group) watcher.push(mine);
     }
   }
 
   get size(): number {
-    return this.watchers.size;
+    return this.count;
   }
 
   closeAll(): void {
-    for (const watcher of this.watchers) watcher.cancelled = true;
-    this.watchers.clear();
+    for (const group of this.byPrefix.values()) for (const watcher of group) watcher.cancelled = true;
+    this.byPrefix.clear();
+    this.count = 0;
   }
 }

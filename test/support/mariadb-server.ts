@@ -76,6 +76,15 @@ export class MariadbServer {
     await this.launch();
   }
 
+  /** Shuts the server down (SIGTERM, as an init system would) and waits for its exit; up() starts it again. */
+  async down(): Promise<void> {
+    await this.process?.stop('SIGTERM');
+  }
+
+  async up(): Promise<void> {
+    await this.launch();
+  }
+
   async stop(): Promise<void> {
     await this.process?.stop('SIGTERM');
     rmSync(this.dir, { recursive: true, force: true });

@@ -5,6 +5,7 @@ import { apiVersionOf } from '../../registry/types.js';
 import { StorageError } from '../../storage/backend.js';
 import { endWhenKindWithdrawn } from '../crd/watch-end.js';
 import { errors } from '../errors.js';
+import { RETRY_AFTER_SECONDS } from '../store/object-store.js';
 import { buildTable, parseIncludeObject } from '../table.js';
 import { buildFilter, selectorsOf } from '../resources/filters.js';
 import type { ReadRequest } from './read.js';
@@ -113,6 +114,13 @@ export async function handleWatch(r: ReadRequest, tuning: WatchTuning = defaultW
       finish();
       return;
     }
+    if (err instanceof StorageError && err.code === 'Unavailable') {
+      // The datastore is away: an ERROR event the client's reflector backs off from and watches again.
+      const status = errors.serverTimeout({ group: d.group, resource: d.plural }, 'watch', RETRY_AFTER_SECONDS).toStatus();
+      write(`{"type":"ERROR","object":${JSON.stringify(status)}}\n`);
+      finish();
+      return;
+    }
     finish();
     throw err;
   }
@@ -123,9 +131,14 @@ export async function handleWatch(r: ReadRequest, tuning: WatchTuning = defaultW
     // watcher of a quiet selection keeps up with compaction instead of relisting after a 410.
     const tick = async () => {
       if (closed) return;
-      lastRevision = Math.max(lastRevision, await r.ctx.store.backend.currentRevision());
-      bookmark();
-      bookmarkTimer = setTimeout(() => void tick().catch(finish), tuning.bookmarkIntervalMs);
+      try {
+        lastRevision = Math.max(lastRevision, await r.ctx.store.backend.currentRevision());
+        bookmark();
+      } catch {
+        // The datastore is away (a database restart): skip this bookmark. The watch stays open and
+        // its events resume when the datastore is back, as they would without bookmarks.
+      }
+      if (!closed) bookmarkTimer = setTimeout(() => void tick().catch(finish), tuning.bookmarkIntervalMs);
     };
     bookmarkTimer = setTimeout(() => void tick().catch(finish), tuning.bookmarkIntervalMs);
   }

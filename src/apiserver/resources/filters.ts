@@ -1,8 +1,10 @@
 // Label and field selectors, compiled into one predicate over objects (400 BadRequest when malformed).
-import type { KObject, ResourceDescriptor } from '../../registry/types.js';
+import type { ResourceDescriptor } from '../../registry/types.js';
+import type { ObjectFilter } from '../store/object-store.js';
+import { storedTextNeedles } from './filter-needles.js';
 import { errors } from '../errors.js';
-import { parseLabelSelector, SelectorError } from '../../registry/selectors/label.js';
-import { allowedFieldNames, fieldSetOf, parseFieldSelector } from '../../registry/selectors/field.js';
+import { parseLabelSelector, SelectorError, type CompiledLabelSelector } from '../../registry/selectors/label.js';
+import { allowedFieldNames, fieldSetOf, parseFieldSelector, type CompiledFieldSelector } from '../../registry/selectors/field.js';
 
 const allowedCache = new WeakMap<ResourceDescriptor, string[]>();
 
@@ -20,18 +22,22 @@ export interface Selectors {
 /** The selectors of a request's query string. */
 export const selectorsOf = (query: URLSearchParams): Selectors => ({ labelSelector: query.get('labelSelector'), fieldSelector: query.get('fieldSelector') });
 
-export function buildFilter(d: ResourceDescriptor, selectors: Selectors): ((obj: KObject) => boolean) | undefined {
+export function buildFilter(d: ResourceDescriptor, selectors: Selectors): ObjectFilter | undefined {
   const labelText = selectors.labelSelector ?? '';
   const fieldText = selectors.fieldSelector ?? '';
-  let labelMatch: ((labels: Record<string, string> | undefined) => boolean) | undefined;
-  let fieldMatch: ((fields: Record<string, string>) => boolean) | undefined;
+  let labels: CompiledLabelSelector | undefined;
+  let fields: CompiledFieldSelector | undefined;
   try {
-    if (labelText.trim() !== '') labelMatch = parseLabelSelector(labelText).matches;
-    if (fieldText.trim() !== '') fieldMatch = parseFieldSelector(fieldText, { allowedFields: allowedFields(d) }).matches;
+    if (labelText.trim() !== '') labels = parseLabelSelector(labelText);
+    if (fieldText.trim() !== '') fields = parseFieldSelector(fieldText, { allowedFields: allowedFields(d) });
   } catch (err) {
     if (err instanceof SelectorError) throw errors.badRequest(err.message);
     throw err;
   }
-  if (!labelMatch && !fieldMatch) return undefined;
-  return (obj) => (!labelMatch || labelMatch(obj.metadata.labels)) && (!fieldMatch || fieldMatch(fieldSetOf(d, obj)));
+  if (!labels && !fields) return undefined;
+  const labelMatch = labels?.matches;
+  const fieldMatch = fields?.matches;
+  const filter: ObjectFilter = (obj) => (!labelMatch || labelMatch(obj.metadata.labels)) && (!fieldMatch || fieldMatch(fieldSetOf(d, obj)));
+  filter.needles = storedTextNeedles(d, labels, fields);
+  return filter;
 }

@@ -14,6 +14,7 @@ import { isNodeProxyPath } from '../prometheus/node-proxy.js';
 import { OPENAPI_V2_PATH } from '../openapi/v2-documents.js';
 import { sendDiscoveryRoot, sendDocument, sendOpenAPIV2, sendOpenAPIV3, type ServedDocuments } from './documents.js';
 import { routeTable, type AdmittedRequest, type Route, type RouteTable } from './route.js';
+import type { HealthChecks } from './health.js';
 
 export interface RouteDeps {
   /** /cacerts and the agents' join, which check the join token themselves. */
@@ -31,6 +32,8 @@ export interface RouteDeps {
   prometheus(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void>;
   nodeProxy(r: AdmittedRequest): Promise<void>;
   resource(r: AdmittedRequest): Promise<void>;
+  /** The named checks behind /healthz, /livez and /readyz; without them each answers "ok". */
+  health?: HealthChecks;
 }
 
 // Exactly these paths, as written (a trailing slash allowed), are readable without credentials.
@@ -43,6 +46,7 @@ const ok = (r: AdmittedRequest) => sendText(r.req, r.res, 200, 'ok', 'text/plain
 export function buildRoutes(d: RouteDeps): RouteTable {
   const join = d.join;
   const version = (r: AdmittedRequest) => sendText(r.req, r.res, 200, d.version, 'application/json');
+  const health = (r: AdmittedRequest) => (d.health ? d.health.answer(r.req, r.res, r.path, r.url) : ok(r));
   const routes: Route[] = [];
   if (join) {
     routes.push(
@@ -73,9 +77,9 @@ export function buildRoutes(d: RouteDeps): RouteTable {
       name: 'public info',
       access: 'public',
       match: (r) => PUBLIC_INFO.has(r.url.pathname),
-      handle: (r) => (r.path === '/version' ? version(r) : ok(r)),
+      handle: (r) => (r.path === '/version' ? version(r) : health(r)),
     },
-    { name: 'health', access: 'authorized', match: (r) => nonResource(r) && HEALTH.test(r.path), handle: ok },
+    { name: 'health', access: 'authorized', match: (r) => nonResource(r) && HEALTH.test(r.path), handle: health },
     { name: 'version', access: 'authorized', match: (r) => nonResource(r) && r.path === '/version', handle: version },
     {
       name: 'discovery roots',

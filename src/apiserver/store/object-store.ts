@@ -8,9 +8,14 @@ import { decodeObject, encodeObject, jsonWithRevision, storedPrefix } from './co
 import { listPrefix, objectKey } from './keys.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 
+/** A list's predicate, optionally with texts the stored JSON of every object it accepts contains:
+ *  objects without them are passed over undecoded (a pod list by node decodes its node's pods, not
+ *  every pod). */
+export type ObjectFilter = ((obj: KObject) => boolean) & { needles?: readonly string[] };
+
 export interface ListRequest {
   namespace?: string;
-  filter?: (obj: KObject) => boolean;
+  filter?: ObjectFilter;
   limit?: number;
   continueToken?: string;
   resourceVersion?: string;
@@ -24,6 +29,19 @@ export interface ListPage<T = KObject> {
 }
 
 const ref = (d: ResourceDescriptor) => ({ group: d.group, resource: d.plural });
+
+/** Seconds a client is asked to wait before retrying while the datastore is away. */
+export const RETRY_AFTER_SECONDS = 2;
+
+/** The datastore unreachable (nothing applied): a Status the client waits out and retries. A write cut
+ *  in flight (may have applied) must not be retried blindly: an InternalError that says so, and no
+ *  stack in the log, since it is the datastore's failure, not ours. */
+function unreachable(err: unknown, d: ResourceDescriptor, operation: string): unknown {
+  if (!(err instanceof StorageError)) return err;
+  if (err.code === 'Unavailable') return errors.serverTimeout(ref(d), operation, RETRY_AFTER_SECONDS);
+  if (err.code === 'OutcomeUnknown') return errors.internal(err.message);
+  return err;
+}
 
 /** A stored record as the descriptor's version sees it. */
 export function decodeFor(d: ResourceDescriptor, kv: Pick<KeyValue, 'value' | 'modRevision'>): KObject {
@@ -40,6 +58,20 @@ function written(d: ResourceDescriptor, obj: KObject, revision: number): KObject
   return withRevision(seen, revision);
 }
 
+/** Needles hold for the stored text only where it is the served object's own JSON. */
+const needlesFor = (d: ResourceDescriptor, filter: ObjectFilter | undefined) => (d.conversion || !filter?.needles?.length ? undefined : filter.needles);
+
+function containsAll(text: string, needles: readonly string[]): boolean {
+  for (const n of needles) if (!text.includes(n)) return false;
+  return true;
+}
+
+/** False when the stored text shows that `filter` cannot accept the object (see ObjectFilter). */
+export function storedTextMayMatch(d: ResourceDescriptor, filter: ObjectFilter | undefined, text: string): boolean {
+  const needles = needlesFor(d, filter);
+  return !needles || containsAll(text, needles);
+}
+
 export class ObjectStore {
   constructor(readonly backend: Backend) {}
 
@@ -50,13 +82,20 @@ export class ObjectStore {
   }
 
   async tryGet(d: ResourceDescriptor, namespace: string | undefined, name: string): Promise<KObject | undefined> {
-    const kv = await timed('get', d.plural, this.backend.get(objectKey(d, namespace, name)));
+    let kv: KeyValue | undefined;
+    try {
+      kv = await timed('get', d.plural, this.backend.get(objectKey(d, namespace, name)));
+    } catch (err) {
+      throw unreachable(err, d, 'get');
+    }
     return kv ? decodeFor(d, kv) : undefined;
   }
 
   async list(d: ResourceDescriptor, req: ListRequest): Promise<ListPage> {
     const { filter } = req;
+    const needles = needlesFor(d, filter);
     return this.scan(d, req, (kv) => {
+      if (needles && !containsAll(kv.value, needles)) return undefined;
       const obj = decodeFor(d, kv);
       return !filter || filter(obj) ? obj : undefined;
     });
@@ -70,7 +109,11 @@ export class ObjectStore {
       return !filter || filter(obj) ? JSON.stringify(obj) : undefined;
     });
     const prefix = storedPrefix(apiVersionOf(d), d.kind);
-    return this.scan(d, req, (kv) => (!filter || filter(decodeObject(kv)) ? jsonWithRevision(kv, prefix) : undefined));
+    const needles = needlesFor(d, filter);
+    return this.scan(d, req, (kv) => {
+      if (needles && !containsAll(kv.value, needles)) return undefined;
+      return !filter || filter(decodeObject(kv)) ? jsonWithRevision(kv, prefix) : undefined;
+    });
   }
 
   /** Walks the keys of a list at one revision, keeping what `accept` returns, up to `limit`. */
@@ -122,7 +165,7 @@ export class ObjectStore {
         }
         throw errors.gone(`too old resource version: ${revision} (${err.revision ?? 0})`);
       }
-      throw err;
+      throw unreachable(err, d, 'list');
     }
     const result: ListPage<T> = { items, resourceVersion: String(readAt) };
     if (more && lastKey) result.continueToken = encodeContinue({ rv: readAt, start: lastKey });
@@ -137,7 +180,7 @@ export class ObjectStore {
       return written(d, obj, kv.modRevision);
     } catch (err) {
       if (err instanceof StorageError && err.code === 'KeyExists') throw errors.alreadyExists(ref(d), obj.metadata.name!);
-      throw err;
+      throw unreachable(err, d, 'create');
     }
   }
 
@@ -151,7 +194,7 @@ export class ObjectStore {
     } catch (err) {
       if (err instanceof StorageError && err.code === 'NotFound') throw errors.notFound(ref(d), name);
       if (err instanceof StorageError && err.code === 'Conflict') throw errors.conflict(ref(d), name);
-      throw err;
+      throw unreachable(err, d, 'update');
     }
   }
 
@@ -163,7 +206,7 @@ export class ObjectStore {
     } catch (err) {
       if (err instanceof StorageError && err.code === 'NotFound') throw errors.notFound(ref(d), name);
       if (err instanceof StorageError && err.code === 'Conflict') throw errors.conflict(ref(d), name);
-      throw err;
+      throw unreachable(err, d, 'delete');
     }
   }
 }

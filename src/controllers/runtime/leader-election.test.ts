@@ -71,4 +71,53 @@ describe('leader election on a Lease', () => {
     assert.ok(spec.leaseTransitions >= 1, 'the takeover is counted');
     await b.elector.stop();
   });
+
+  it('a holder that cannot renew (datastore away) stops its loops, says why once, and leads again afterwards', async () => {
+    const log: string[] = [];
+    let away = false;
+    // The client as it behaves while the datastore is unreachable: every call answers ServerTimeout.
+    const client = new Proxy(cp.client, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          if (away) return Promise.reject(Object.assign(new Error('The get operation against leases.coordination.k8s.io could not be completed at this time, please try again.'), { reason: 'ServerTimeout' }));
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const events: string[] = [];
+    const elector = startLeaderElection({
+      client,
+      name: 'test-renew',
+      identity: 'a',
+      leaseDurationMs: 1500,
+      renewDeadlineMs: 1000,
+      retryPeriodMs: 200,
+      lead: async (signal) => {
+        log.push('leads');
+        await new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }));
+        log.push('stopped');
+      },
+      onChange: ({ self }) => events.push(self ? 'leading' : 'led elsewhere'),
+      onStopped: ({ reason }) => events.push(`stopped: ${reason}`),
+      onError: () => {},
+    });
+    try {
+      await eventually(() => elector.isLeader(), 3000, 'a leads');
+      away = true;
+      await eventually(() => !elector.isLeader(), 3000, 'a stops leading after the renew deadline');
+      assert.deepEqual(log, ['leads', 'stopped']);
+      await new Promise((r) => setTimeout(r, 600));
+      assert.equal(events.filter((e) => e.startsWith('stopped')).length, 1, `said once: ${JSON.stringify(events)}`);
+      assert.match(events[1]!, /^stopped: could not renew the lease within the renew deadline \(1 s\): The get operation .* please try again\.$/);
+      away = false;
+      await eventually(() => elector.isLeader(), 3000, 'a leads again once the datastore is back');
+      assert.deepEqual(events, ['leading', events[1], 'leading'], 'leading again is reported');
+      assert.deepEqual(log, ['leads', 'stopped', 'leads']);
+    } finally {
+      away = false;
+      await elector.stop();
+    }
+  });
 });

@@ -24,6 +24,9 @@ export interface LeaderElectionOptions {
    *  lost or the elector stopped) and the returned promise settles once they have stopped. */
   lead(signal: AbortSignal): Promise<void>;
   onChange?(event: { holder: string; self: boolean }): void;
+  /** This candidate stopped its loops while the elector runs on: it could not renew in time, or
+   *  another candidate holds the lease. Not called for stop(). */
+  onStopped?(event: { reason: string }): void;
   onError?(err: unknown): void;
 }
 
@@ -132,21 +135,31 @@ export function startLeaderElection(o: LeaderElectionOptions): LeaderElector {
   };
 
   const loop = async () => {
+    let lastError: unknown;
     while (!stopping.signal.aborted) {
       let held = false;
       try {
         held = await tryAcquireOrRenew();
       } catch (err) {
+        lastError = err;
         o.onError?.(err);
       }
       if (stopping.signal.aborted) break;
       if (held) {
         lastRenew = Date.now();
+        lastError = undefined;
         if (!leading) startLeading();
       } else if (leading && (lastHolder !== identity || Date.now() - lastRenew > renewDeadlineMs)) {
         // Someone else holds it, or we could not renew in time: the loops stop before another
         // server's lease-duration wait can end.
+        const reason =
+          lastHolder !== identity
+            ? `${lastHolder} holds the lease`
+            : `could not renew the lease within the renew deadline (${renewDeadlineMs / 1000} s)` + (lastError ? `: ${(lastError as Error)?.message ?? String(lastError)}` : '');
         await stopLeading();
+        o.onStopped?.({ reason });
+        // Leading again later is a change worth reporting, even if no one else held it meanwhile.
+        if (lastHolder === identity) lastHolder = '';
       }
       await sleep(retryPeriodMs, stopping.signal);
     }

@@ -3,7 +3,7 @@
 // towards quorum forever. Members are found by name (`<node name>-<8 hex>`, see managed-etcd.ts).
 // Every server watches; the first removal wins and the others find the member already gone. A
 // server never removes its own member, and a server without its own node (--disable-agent) has no
-// Node to delete, so its member stays until `etcdctl member remove`.
+// Node to delete, so its member stays until `k3ts etcd-member remove` (members.ts).
 import { listAndWatch } from '../../client/list-watch.js';
 import type { Client } from '../../client/types.js';
 import type { EtcdAdmin } from '../../storage/etcd/etcd-admin.js';
@@ -34,7 +34,7 @@ export function startMemberRemoval(o: { client: Client; admin: EtcdAdmin; selfNa
           }
         }
       } catch (err) {
-        o.log.warn('could not remove the etcd member of a deleted node; remove it with etcdctl member remove', { node, error: (err as Error).message });
+        o.log.warn('could not remove the etcd member of a deleted node; remove it with k3ts etcd-member remove', { node, error: (err as Error).message });
       }
     });
   };

@@ -8,6 +8,7 @@ import { connectEtcd } from './connect.js';
 import { EtcdClient, isCompactedError, isFutureRevisionError } from './etcd-client.js';
 import type { Compare, EtcdKeyValue, ResponseOp, TxnResponse } from './etcd-messages.js';
 import { parseEtcdEndpoints } from './endpoints.js';
+import { readFailure, writeFailure } from './failure.js';
 import { startWatch, toKeyValue } from './etcd-watch.js';
 import { KeySpace } from './key-space.js';
 import { SharedWatchFeed } from './shared-watch.js';
@@ -28,6 +29,11 @@ export interface EtcdBackendOptions {
 }
 
 const COMPACT_TIMEOUT_MS = 120_000;
+
+/** For promise.catch: the failure said in the Backend's terms (see failure.ts). */
+const rethrow = (translate: (err: unknown) => unknown) => (err: unknown): never => {
+  throw translate(err);
+};
 
 export class EtcdBackend implements Backend {
   readonly name = 'etcd';
@@ -71,7 +77,7 @@ export class EtcdBackend implements Backend {
 
   async currentRevision(): Promise<number> {
     this.check();
-    const res = await this.client.range({ key: this.keys.probeKey(), keysOnly: true, limit: 1 });
+    const res = await this.client.range({ key: this.keys.probeKey(), keysOnly: true, limit: 1 }).catch(rethrow(readFailure));
     return res.header.revision;
   }
 
@@ -81,7 +87,7 @@ export class EtcdBackend implements Backend {
       return true;
     } catch (err) {
       if (isCompactedError(err)) return false;
-      throw err;
+      throw readFailure(err);
     }
   }
 
@@ -110,7 +116,7 @@ export class EtcdBackend implements Backend {
 
   async get(key: string): Promise<KeyValue | undefined> {
     this.check();
-    const res = await this.client.range({ key: this.keys.encode(key) });
+    const res = await this.client.range({ key: this.keys.encode(key) }).catch(rethrow(readFailure));
     return res.kvs[0] ? toKeyValue(this.keys, res.kvs[0]) : undefined;
   }
 
@@ -123,7 +129,7 @@ export class EtcdBackend implements Backend {
       return { items: res.kvs.map((kv) => toKeyValue(this.keys, kv)), revision: opts.revision || res.header.revision, more: res.more };
     } catch (err) {
       if (isCompactedError(err)) throw await this.compactedError('list', opts.revision!);
-      throw err;
+      throw readFailure(err);
     }
   }
 
@@ -145,7 +151,7 @@ export class EtcdBackend implements Backend {
       compare: [{ result: 'EQUAL', target: 'CREATE', key: k, createRevision: 0 }],
       success: [{ requestPut: { key: k, value: Buffer.from(value, 'utf8') } }],
       failure: [],
-    });
+    }).catch(rethrow(writeFailure));
     if (!res.succeeded) throw new StorageError('KeyExists', `${key} already exists`);
     const revision = res.header.revision;
     return { key, value, createRevision: revision, modRevision: revision };
@@ -159,7 +165,7 @@ export class EtcdBackend implements Backend {
       compare: [{ result: 'EQUAL', target: 'MOD', key: k, modRevision: expectedModRevision }, this.mustExist(k)],
       success: [{ requestPut: { key: k, value: Buffer.from(value, 'utf8'), prevKv: true } }],
       failure: [{ requestRange: { key: k } }],
-    });
+    }).catch(rethrow(writeFailure));
     if (!res.succeeded) throw this.failure(key, res);
     const prev = res.responses[0]?.responsePut?.prevKv as EtcdKeyValue;
     return { key, value, createRevision: prev.createRevision, modRevision: res.header.revision };
@@ -174,7 +180,7 @@ export class EtcdBackend implements Backend {
       compare,
       success: [{ requestDeleteRange: { key: k, prevKv: true } }],
       failure: [{ requestRange: { key: k } }],
-    });
+    }).catch(rethrow(writeFailure));
     if (!res.succeeded) throw this.failure(key, res);
     const prev = res.responses[0]?.responseDeleteRange?.prevKvs[0] as EtcdKeyValue;
     return { ...toKeyValue(this.keys, prev), modRevision: res.header.revision };
@@ -192,16 +198,18 @@ export class EtcdBackend implements Backend {
       current = (await this.client.range({ key: range.key, keysOnly: true, limit: 1, revision: Math.max(opts.afterRevision, 1) })).header.revision;
     } catch (err) {
       if (isCompactedError(err)) throw await this.compactedError('watch', opts.afterRevision);
-      if (!isFutureRevisionError(err)) throw err;
+      if (!isFutureRevisionError(err)) throw readFailure(err);
     }
     // After a future revision the feed would miss what comes before it: it starts at the current one.
     current ??= await this.currentRevision();
     this.check();
-    const shared = await this.sharedFeed(current);
+    const shared = await this.sharedFeed(current).catch(rethrow(readFailure));
     this.check();
     const joined = shared.tryAdd(opts.prefix, opts.afterRevision, listener);
     if (joined) return this.track(joined);
-    const handle = await startWatch({ client: this.client, keys: this.keys, prefix: opts.prefix, range, afterRevision: opts.afterRevision, listener, warn: this.warn });
+    const handle = await startWatch({ client: this.client, keys: this.keys, prefix: opts.prefix, range, afterRevision: opts.afterRevision, listener, warn: this.warn }).catch(
+      rethrow(readFailure),
+    );
     return this.track(handle);
   }
 
@@ -237,7 +245,7 @@ export class EtcdBackend implements Backend {
       await this.client.compact(revision, COMPACT_TIMEOUT_MS);
     } catch (err) {
       // Another compactor (a second server, another cluster sharing etcd) went further: done.
-      if (!isCompactedError(err)) throw err;
+      if (!isCompactedError(err)) throw readFailure(err);
     }
     this.knownCompacted = Math.max(this.knownCompacted, revision);
   }

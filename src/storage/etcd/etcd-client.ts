@@ -3,8 +3,9 @@
 // this file only knows how to reach a member and how to move to the next when one is down.
 //
 // Failover: calls go to the "active" member; UNAVAILABLE moves it on. Reads are retried on the next
-// member at once. Writes are not: a write whose connection dropped may have committed, and replaying
-// a create would then report a false KeyExists — the caller sees the error and decides.
+// member at once. Writes only when the call certainly never reached a member (failure.ts): a write
+// whose connection dropped may have committed, and replaying a create would then report a false
+// KeyExists — the caller sees the error and decides.
 import * as grpc from '@grpc/grpc-js';
 import { fromJSON } from '@grpc/proto-loader';
 import protobuf from 'protobufjs';
@@ -27,9 +28,21 @@ export function oneLine(details: string): string {
   return text.replace(/^No connection established\. Last error: (Error: )?/, 'no connection: ');
 }
 
+/** From grpc-js's own wording, whether a failed call certainly never reached etcd. It fails with "No
+ *  connection established" when the channel was in TRANSIENT_FAILURE, with a deadline "Waiting for LB
+ *  pick" when no HTTP/2 stream was ever opened, and with "Stream refused by server" on REFUSED_STREAM
+ *  (HTTP/2 promises the server did not process it). A deadline that names remote_addr had a stream. */
+export function neverSent(code: string, rawDetails: string): boolean {
+  if (code === 'UNAVAILABLE') return /^(\w+: )?No connection established/.test(rawDetails) || rawDetails === 'Stream refused by server';
+  if (code === 'DEADLINE_EXCEEDED') return rawDetails.includes('Waiting for LB pick') && !rawDetails.includes('remote_addr=');
+  return false;
+}
+
 /** A failed etcd call: the gRPC status name and etcd's own message, with the member it went to. */
 export class EtcdError extends Error {
   readonly details: string;
+  /** The call never reached the member (no connection, stream refused): nothing was applied. */
+  readonly notSent: boolean;
   constructor(
     readonly code: string,
     details: string,
@@ -39,6 +52,7 @@ export class EtcdError extends Error {
     super(`etcd ${endpoint}: ${line || code}`);
     this.name = 'EtcdError';
     this.details = line;
+    this.notSent = neverSent(code, details);
   }
 }
 
@@ -160,9 +174,15 @@ export class EtcdClient {
     return this.read('kv', 'Range', request);
   }
 
-  /** Never retried: see the note at the top. */
-  txn(request: TxnRequest): Promise<TxnResponse> {
-    return this.call(this.members[this.active]!, 'kv', 'Txn', request);
+  /** Retried on the next member only when it never left this process: see the note at the top. */
+  async txn(request: TxnRequest): Promise<TxnResponse> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.call<TxnResponse>(this.members[this.active]!, 'kv', 'Txn', request);
+      } catch (err) {
+        if (!(err instanceof EtcdError && err.notSent) || attempt >= this.members.length) throw err;
+      }
+    }
   }
 
   deleteRange(request: { key: Buffer; rangeEnd?: Buffer; prevKv?: boolean }): Promise<{ header: { revision: number }; deleted: number; prevKvs: EtcdKeyValue[] }> {

@@ -2,6 +2,7 @@
 // function inside one transaction on one connection, and say when another writer may have committed.
 // postgres.ts (pg) and mysql.ts (mysql2) implement it; nothing else here knows which driver is underneath.
 
+import { StorageError } from '../backend.js';
 import type { StatementName } from './dialect.js';
 
 export type Row = Record<string, unknown>;
@@ -25,9 +26,13 @@ export interface SqlConnection {
  * The database cannot be reached (refused, reset, restarted, timed out). Writes that fail this way were
  * rolled back by the database unless `outcomeUnknown` says the connection broke during COMMIT.
  */
-export class DatastoreUnavailable extends Error {
+export class DatastoreUnavailable extends StorageError {
+  override readonly cause?: unknown;
+
   constructor(message: string, readonly outcomeUnknown = false, options?: { cause?: unknown }) {
-    super(message, options);
+    // A StorageError, so the API can tell "try again" (Unavailable) from an internal failure.
+    super(outcomeUnknown ? 'OutcomeUnknown' : 'Unavailable', message);
     this.name = 'DatastoreUnavailable';
+    this.cause = options?.cause;
   }
 }

@@ -69,6 +69,11 @@ class MysqlConnection implements SqlConnection {
   constructor(endpoint: SqlEndpoint, private readonly statements: Statements, private readonly label: string) {
     this.pool = mysql.createPool({ ...connectionConfig(endpoint), connectionLimit: 10, maxIdle: 10, idleTimeout: 30_000 });
     this.txPool = mysql.createPool({ ...connectionConfig(endpoint), connectionLimit: 2, maxIdle: 2, idleTimeout: 30_000 });
+    // mysql2's pool listens for a connection's first 'error' only (to drop it). A connection that
+    // reports a second one — a socket error after the server's shutdown packet closed it, a write
+    // after a fatal error — would have no listener and end the process. Every pooled connection keeps
+    // this one; queries and transactions still get their errors through their callbacks.
+    for (const pool of [this.pool, this.txPool]) pool.on('connection', (conn) => (conn as unknown as NodeJS.EventEmitter).on('error', () => {}));
   }
 
   query: Query = async (name, params = []) => {
@@ -87,6 +92,12 @@ class MysqlConnection implements SqlConnection {
       throw this.translate(err);
     }
     let broken = false;
+    // A shutdown packet between two statements closes the connection with no statement to fail: noted
+    // here, so that a COMMIT which then could not be sent is reported as not applied.
+    let cut: unknown;
+    const onCut = (err: unknown) => void (cut ??= err);
+    const events = conn.connection as unknown as NodeJS.EventEmitter;
+    events.on('error', onCut);
     try {
       // Writers read each key's latest row after taking the revision lock, and must see the commit of
       // the writer they waited for: READ COMMITTED gives every statement a fresh view, where InnoDB's
@@ -100,6 +111,11 @@ class MysqlConnection implements SqlConnection {
         this.prepared.add(raw);
       }
       const result = await work((name, params = []) => this.run(conn, name, params));
+      // Cut before COMMIT was sent: the server rolled the transaction back, so nothing was applied.
+      if (cut) {
+        broken = true;
+        throw this.translate(cut);
+      }
       try {
         await conn.query('COMMIT');
       } catch (err) {
@@ -115,8 +131,9 @@ class MysqlConnection implements SqlConnection {
       else if (!(err instanceof DatastoreUnavailable)) await conn.query('ROLLBACK').catch(() => (broken = true));
       throw err instanceof DatastoreUnavailable ? err : this.translate(err);
     } finally {
+      events.off('error', onCut);
       // A connection that failed is destroyed, not handed to the next writer.
-      if (broken) conn.destroy();
+      if (broken || cut) conn.destroy();
       else conn.release();
     }
   }
@@ -162,6 +179,12 @@ async function ensureDatabase(e: SqlEndpoint): Promise<void> {
   } finally {
     await conn.end().catch(() => {});
   }
+}
+
+/** The bare connection layer on an existing schema, for tests of what a transaction reports. */
+export function mysqlConnection(location: string): SqlConnection {
+  const endpoint = parseMysqlEndpoint(location);
+  return new MysqlConnection(endpoint, statementsFor(MYSQL_DIALECT), endpointLabel('mysql', endpoint));
 }
 
 export async function openMysql(location: string, opts: { autoCompaction?: Partial<AutoCompactionOptions> }): Promise<Backend> {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { EventLog } from '../conformance.js';
 import { openBackend } from '../open.js';
-import type { Backend } from '../backend.js';
+import { StorageError, type Backend } from '../backend.js';
 
 export interface TestDatabaseServer {
   database(opts?: { create?: boolean }): Promise<{ name: string; url: string; drop(): Promise<void> }>;
@@ -88,6 +88,45 @@ export function runSqlOperationalTests(name: string, server: () => TestDatabaseS
         await restarted;
         await retry(() => backend.create('/d/c', '3'));
         assert.equal(await backend.get('/d/b'), undefined, 'the failed write left nothing behind');
+      } finally {
+        await backend.close();
+        await db.drop();
+      }
+    });
+
+    it('survives a restart under 32 concurrent writers: each write is acked or fails with a code that says whether it applied', async () => {
+      const db = await server().database();
+      const backend = await open(db.url);
+      try {
+        const acked = new Set<string>();
+        const codes = new Map<string, string>();
+        let stop = false;
+        let n = 0;
+        const writer = async () => {
+          while (!stop) {
+            const key = `/w/k${n++}`;
+            try {
+              await backend.create(key, `v-${key}`);
+              acked.add(key);
+            } catch (err) {
+              // The process must stay up and every failure must say what happened to the write.
+              assert.ok(err instanceof StorageError, `not a StorageError: ${String(err)}`);
+              codes.set(key, err.code);
+              await new Promise((r) => setTimeout(r, 20));
+            }
+          }
+        };
+        const writers = Array.from({ length: 32 }, writer);
+        await new Promise((r) => setTimeout(r, 300));
+        await server().restart(500);
+        await retry(() => backend.create('/w/after', 'x'));
+        stop = true;
+        await Promise.all(writers);
+        const unexpected = [...codes.values()].filter((c) => c !== 'Unavailable' && c !== 'OutcomeUnknown');
+        assert.deepEqual(unexpected, [], 'failures are Unavailable or OutcomeUnknown');
+        const stored = new Map((await backend.list({ prefix: '/w/' })).items.map((kv) => [kv.key, kv.value]));
+        for (const key of acked) assert.equal(stored.get(key), `v-${key}`, `acknowledged ${key} is there`);
+        for (const [key, code] of codes) if (code === 'Unavailable') assert.equal(stored.has(key), false, `${key} failed as Unavailable (not applied) yet exists`);
       } finally {
         await backend.close();
         await db.drop();

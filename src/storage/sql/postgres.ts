@@ -86,6 +86,11 @@ class PgConnection implements SqlConnection {
     // The pool drops it and the next query opens a fresh connection.
     this.pool.on('error', () => {});
     this.txPool.on('error', () => {});
+    // Between the pool handing a client out and its taker listening (or in pg-pool's own query path, a
+    // second error after its one-shot listener), an error event would have no listener and end the
+    // process. Every pooled client always has this one; the pool and the transaction still see the error.
+    this.pool.on('connect', (client) => client.on('error', () => {}));
+    this.txPool.on('connect', (client) => client.on('error', () => {}));
   }
 
   query: Query = async (name, params = []) => {
@@ -131,9 +136,18 @@ class PgConnection implements SqlConnection {
       return (await client.query(this.prepared(name, params))).rows as Row[];
     };
     let broken: unknown;
+    // While checked out, the pool does not listen for this client's errors. A statement's last reply and
+    // the FATAL of a shutting-down server can arrive in one read: pg parses both before this function's
+    // next statement is queued, so the error comes with no query active, as an 'error' event. Noted
+    // here; the next statement fails, and the client is discarded on release.
+    const cut = (err: unknown) => void (broken ??= err);
+    client.on('error', cut);
     try {
       const result = await work(query);
+      // Nothing was sent (no statement): there is no transaction to commit.
       if (!begun) return result;
+      // Cut before COMMIT was sent: the server rolled the transaction back, so nothing was applied.
+      if (broken) throw this.translate(broken);
       try {
         await client.query('COMMIT');
       } catch (err) {
@@ -147,6 +161,7 @@ class PgConnection implements SqlConnection {
       else broken ??= err;
       throw err instanceof DatastoreUnavailable ? err : this.translate(err);
     } finally {
+      client.off('error', cut);
       // A client whose connection failed is destroyed, not returned to the pool.
       client.release(broken instanceof Error ? broken : broken ? new Error(String(broken)) : undefined);
     }
