@@ -1,5 +1,5 @@
 // What the kernel says about the server process: resident memory and CPU time used so far.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
 let ticksPerSecond: number | undefined;
@@ -31,4 +31,40 @@ export function cpuSeconds(pid: number): number {
   // fields[0] is field 3 (state), so utime (field 14) is fields[11] and stime (field 15) fields[12].
   const ticks = Number(fields[11]) + Number(fields[12]);
   return ticks / clockTicks();
+}
+
+/** CPU seconds of a process and everything under it: live descendants, and the children it has reaped
+ *  (cutime + cstime). PostgreSQL's work happens in one child per connection. */
+export function treeCpuSeconds(pid: number): number {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const inTree = (p: number): boolean => {
+    for (let q: number | undefined = p, hops = 0; q !== undefined && q > 1 && hops < 64; q = parentOf.get(q), hops++) if (q === pid) return true;
+    return false;
+  };
+  let total = 0;
+  for (const p of parentOf.keys()) {
+    if (!inTree(p)) continue;
+    try {
+      total += cpuSeconds(p);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    total += (Number(fields[13]) + Number(fields[14])) / clockTicks();
+  } catch {
+    // gone
+  }
+  return total;
 }

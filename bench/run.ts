@@ -8,13 +8,26 @@
 //   npm run bench -- --no-network      without the network benches (service proxy, overlay, DNS; root)
 //   npm run bench -- --apibench        also run ../shared/tools/apibench.mjs against the same server
 //   npm run bench -- --cpu-prof <dir>  write a V8 CPU profile of the server (the loaded run) into <dir>
+//   npm run bench -- --datastore etcd  the API-server phases on another datastore: sqlite (default), etcd,
+//                                      postgres or mysql (MariaDB), a private durable one on 127.0.0.1
+//                                      started and removed here (bench/datastores.ts); anything but sqlite
+//                                      implies --no-nodes --no-pods --no-network
+//   npm run bench -- --datastore all --rounds 2
+//                                      several datastores (a comma list, or all), each run in a process of
+//                                      its own, interleaved round by round; one table of medians and ranges
+//                                      (bench/datastore-compare.ts)
+//   npm run bench -- --datastore all --baseline ../other-checkout
+//                                      each datastore on that (built) checkout too, right before this one's
+//                                      run: before and after in the same machine state
 import { existsSync, mkdtempSync, rmSync, mkdirSync } from 'node:fs';
 import { execFileSync, spawn } from 'node:child_process';
 import { tmpdir, loadavg, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiClient, readKubeconfig } from './client.js';
-import { cpuSeconds, rssMb } from './proc.js';
+import { cpuSeconds, rssMb, treeCpuSeconds } from './proc.js';
+import { DATASTORES, datastoreSkipReason, isDatastoreKind, startDatastore, type DatastoreKind, type RunningDatastore } from './datastores.js';
+import { compareDatastores } from './datastore-compare.js';
 import { createConfigMaps, createNamespace, getSingles, listAll, listPaged, watchFanOut } from './phases.js';
 import { freePort, startServer, type StartedServer } from './server-process.js';
 import { measureRawSqlite } from './sqlite-raw.js';
@@ -46,25 +59,68 @@ interface Args {
   nodes: boolean;
   pods: boolean;
   network: boolean;
+  datastores: DatastoreKind[];
+  rounds: number;
+  /** Another checkout (built) to run beside this one in a comparison: before and after. */
+  baseline: string | undefined;
+  /** The arguments as given, minus --datastore and --rounds, for the per-datastore child runs. */
+  passThrough: string[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { apibench: false, cpuProfDir: undefined, nodes: true, pods: true, network: true };
+  const args: Args = { apibench: false, cpuProfDir: undefined, nodes: true, pods: true, network: true, datastores: ['sqlite'], rounds: 1, baseline: undefined, passThrough: [] };
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
+    const a = argv[i]!;
+    if (a === '--datastore') {
+      const value = argv[++i] ?? '';
+      const kinds = value === 'all' ? [...DATASTORES] : value.split(',');
+      const bad = kinds.filter((k) => !isDatastoreKind(k));
+      if (value === '' || bad.length > 0) {
+        process.stderr.write(`bench: --datastore ${value || '(missing)'}: use one of ${DATASTORES.join(', ')}, a comma-separated list of them, or all\n`);
+        process.exit(2);
+      }
+      args.datastores = kinds as DatastoreKind[];
+      continue;
+    }
+    if (a === '--rounds') {
+      args.rounds = Number(argv[++i]);
+      if (!Number.isInteger(args.rounds) || args.rounds < 1) {
+        process.stderr.write(`bench: --rounds needs a whole number of at least 1, e.g. --rounds 2\n`);
+        process.exit(2);
+      }
+      continue;
+    }
+    if (a === '--baseline') {
+      args.baseline = resolve(argv[++i] ?? '');
+      if (!existsSync(join(args.baseline, 'dist', 'bench', 'run.js'))) {
+        process.stderr.write(`bench: --baseline ${args.baseline}: no dist/bench/run.js there; build that checkout first (npm run build)\n`);
+        process.exit(2);
+      }
+      continue;
+    }
+    args.passThrough.push(a, ...(a === '--cpu-prof' ? [argv[i + 1] ?? ''] : []));
     if (a === '--apibench') args.apibench = true;
     else if (a === '--cpu-prof') args.cpuProfDir = resolve(argv[++i] ?? '');
     else if (a === '--no-nodes') args.nodes = false;
     else if (a === '--no-pods') args.pods = false;
     else if (a === '--no-network') args.network = false;
     else if (a === '-h' || a === '--help') {
-      process.stdout.write('usage: npm run bench [-- --apibench] [-- --cpu-prof <dir>] [-- --no-nodes] [-- --no-pods] [-- --no-network]\n');
+      process.stdout.write('usage: npm run bench [-- --apibench] [-- --cpu-prof <dir>] [-- --no-nodes] [-- --no-pods] [-- --no-network] [-- --datastore sqlite|etcd|postgres|mysql|all|<list>] [-- --rounds N] [-- --baseline <checkout>]\n');
       process.exit(0);
     } else {
       process.stderr.write(`bench: unknown option ${a} (try --help)\n`);
       process.exit(2);
     }
   }
+  for (const kind of args.datastores) {
+    const why = datastoreSkipReason(kind);
+    if (why) {
+      process.stderr.write(`bench: --datastore ${kind}: ${why}\n`);
+      process.exit(2);
+    }
+  }
+  // The nodes, pods and network benches do not depend on the datastore; they run on SQLite only.
+  if (args.datastores.some((k) => k !== 'sqlite')) Object.assign(args, { nodes: false, pods: false, network: false });
   if (args.apibench && !existsSync(apibenchPath)) {
     process.stderr.write(`bench: --apibench needs ${apibenchPath}, which does not exist\n`);
     process.exit(2);
@@ -109,6 +165,11 @@ function runApibench(kubeconfig: string): Promise<Record<string, unknown>> {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.datastores.length > 1 || args.rounds > 1 || args.baseline) {
+    await compareDatastores({ datastores: args.datastores, rounds: args.rounds, passThrough: args.passThrough, baseline: args.baseline, log });
+    return;
+  }
+  const datastoreKind = args.datastores[0]!;
   const dir = mkdtempSync(join(tmpdir(), 'k3ts-bench-'));
   const dataDir = join(dir, 'data');
   const kubeconfig = join(dir, 'kubeconfig.yaml');
@@ -124,9 +185,12 @@ async function main(): Promise<void> {
   };
   let server: StartedServer | undefined;
   let client: ApiClient | undefined;
+  let datastore: RunningDatastore | undefined;
   const stopAll = async () => {
     client?.close();
     await server?.stop();
+    await datastore?.stop();
+    datastore = undefined;
     rmSync(dir, { recursive: true, force: true });
   };
   process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
@@ -136,8 +200,11 @@ async function main(): Promise<void> {
     // its fsync rate is the noisiest number here, so the ratio uses the mean of both.
     log('raw SQLite fsync-ed single-row transactions on the same disk (1.5 s)');
     const rawBefore = await measureRawSqlite(dir, { durationMs: 1500, valueBytes: PAYLOAD_BYTES });
+    log(`datastore: ${datastoreKind}`);
+    datastore = await startDatastore(datastoreKind);
+    result.datastore = { kind: datastore.kind, label: datastore.label };
     const port = await freePort();
-    const serverOpts = { dataDir, port, kubeconfigPath: kubeconfig };
+    const serverOpts = { dataDir, port, kubeconfigPath: kubeconfig, ...(datastore.endpoint ? { env: { K3TS_DATASTORE_ENDPOINT: datastore.endpoint } } : {}) };
 
     log(`first start on an empty data dir (${dataDir}, port ${port})`);
     server = await startServer(serverOpts);
@@ -163,6 +230,8 @@ async function main(): Promise<void> {
     const cpu: Record<string, number> = {};
     let cpuMark = cpuSeconds(pid);
     const cpuStartOfLoad = cpuMark;
+    const storePid = datastore.pid;
+    const storeCpuStart = storePid ? treeCpuSeconds(storePid) : 0;
     // Monotonic-clock (µs) bounds of each phase, the clock V8 stamps CPU profile samples with, so a
     // --cpu-prof profile can be cut into phases.
     const phaseClock: Record<string, [number, number]> = {};
@@ -217,6 +286,8 @@ async function main(): Promise<void> {
 
     const rssAfterLoad = rssMb(pid);
     cpu.load = round2(cpuSeconds(pid) - cpuStartOfLoad);
+    if (storePid) result.datastoreCpuLoadS = round2(treeCpuSeconds(storePid) - storeCpuStart);
+    if (storePid) result.datastoreRssAfterLoadMb = rssMb(storePid);
     Object.assign(result, { createC1, createC32, list5k, paged5k, list10k, paged10k, watch, get });
 
     if (args.apibench) {
@@ -234,6 +305,8 @@ async function main(): Promise<void> {
     client = undefined;
     await server.stop();
     server = undefined;
+    await datastore.stop();
+    datastore = undefined;
     if (args.cpuProfDir) log(`server CPU profile written to ${args.cpuProfDir}`);
 
     log('raw SQLite again (1.5 s)');
@@ -287,9 +360,10 @@ async function main(): Promise<void> {
       { figure: `creates/s c=${CONCURRENCY} / raw tx/s`, value: `${(createC32.reqPerSec / raw.txPerSec).toFixed(2)}` },
       { figure: 'server CPU during load / whole run', value: `${cpu.load} s / ${cpu.total} s` },
     ];
+    if (result.datastoreCpuLoadS !== undefined) rows.push({ figure: 'datastore CPU during load / its RSS after', value: `${String(result.datastoreCpuLoadS)} s / ${mb(result.datastoreRssAfterLoadMb as number)}` });
     const la = (result.loadavgStart as number[]).join(' ');
     process.stdout.write(
-      `\nk3ts bench — ${N}+${N} ConfigMaps of ~1 KB, commit ${String(result.commit)}${result.srcDirty ? ' + uncommitted src/' : ''}, node ${process.version}, ${cpus().length} CPUs, load average at start ${la}, end ${(result.loadavgEnd as number[]).join(' ')}\n` +
+      `\nk3ts bench${datastoreKind === 'sqlite' ? '' : ` on ${(result.datastore as { label: string }).label}`} — ${N}+${N} ConfigMaps of ~1 KB, commit ${String(result.commit)}${result.srcDirty ? ' + uncommitted src/' : ''}, node ${process.version}, ${cpus().length} CPUs, load average at start ${la}, end ${(result.loadavgEnd as number[]).join(' ')}\n` +
         `${renderTable(rows)}\n`,
     );
     if (nodes) {

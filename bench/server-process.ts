@@ -19,6 +19,8 @@ export interface ServerOptions {
   extraArgs?: string[];
   /** Another build's bin/k3ts, to compare against (default: this checkout's). */
   bin?: string;
+  /** More environment, e.g. K3TS_DATASTORE_ENDPOINT (which keeps a password out of `ps`). */
+  env?: Record<string, string>;
 }
 
 export interface StartedServer {
@@ -64,7 +66,7 @@ export async function startServer(opts: ServerOptions): Promise<StartedServer> {
     ...(opts.extraArgs ?? []),
   ];
   const t0 = performance.now();
-  const child: ChildProcess = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'], ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}) });
   let stderr = '';
   let loggedStartupMs: number | undefined;
   child.stderr!.setEncoding('utf8');

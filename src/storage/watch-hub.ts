@@ -1,6 +1,6 @@
-// Fans committed events out to watchers; shared by every backend (SQLite, PostgreSQL, MySQL). Nothing here
-// knows SQL: a backend publishes each committed batch (in revision order) and the hub hands every watcher
-// the events under its prefix.
+// Fans committed events out to watchers; shared by every backend (SQLite, PostgreSQL, MySQL, and etcd's
+// shared watch). Nothing here knows SQL: a backend publishes each committed batch (in revision order) and
+// the hub hands every watcher the events under its prefix.
 //
 // Each watcher has its own queue drained in a microtask, so a listener is never called from inside a
 // commit, a slow or throwing listener cannot disturb the others, and replayed history queued at

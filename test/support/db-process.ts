@@ -49,6 +49,10 @@ export class DbProcess {
     return new DbProcess(child, label);
   }
 
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   get running(): boolean {
     return this.child.exitCode === null && this.child.signalCode === null;
   }

@@ -27,15 +27,16 @@ export class MariadbServer {
   private process?: DbProcess;
   private databases = 0;
 
-  private constructor(readonly dir: string, readonly port: number) {}
+  private constructor(readonly dir: string, readonly port: number, private readonly durable: boolean) {}
 
   get socket(): string {
     return join(this.dir, 'mysqld.sock');
   }
 
-  static async start(): Promise<MariadbServer> {
+  /** `durable` flushes the redo log at every COMMIT (InnoDB's default), for benchmarks; tests skip it. */
+  static async start(opts: { durable?: boolean } = {}): Promise<MariadbServer> {
     const dir = mkdtempSync(join(tmpdir(), 'k3ts-maria-'));
-    const server = new MariadbServer(dir, await freePort());
+    const server = new MariadbServer(dir, await freePort(), opts.durable ?? false);
     try {
       const account = process.getuid?.() === 0 ? systemAccount('mysql') : undefined;
       if (account) chownSync(dir, account.uid, account.gid);
@@ -51,6 +52,11 @@ export class MariadbServer {
       await server.stop();
       throw err;
     }
+  }
+
+  /** The server's PID, to read its RSS and CPU. */
+  get pid(): number | undefined {
+    return this.process?.pid;
   }
 
   /** mysql://…@tcp(…)/db in K3s's form, for a database (created here unless `create` is false). */
@@ -90,7 +96,7 @@ export class MariadbServer {
     this.process = DbProcess.start('mariadbd', 'mariadbd', [
       '--no-defaults', `--datadir=${join(this.dir, 'data')}`, '--bind-address=127.0.0.1', `--port=${this.port}`,
       `--socket=${this.socket}`, `--pid-file=${join(this.dir, 'mariadbd.pid')}`, '--skip-name-resolve',
-      '--innodb-flush-log-at-trx-commit=2', '--max-connections=300', `--log-error=${join(this.dir, 'error.log')}`,
+      `--innodb-flush-log-at-trx-commit=${this.durable ? 1 : 2}`, '--max-connections=300', `--log-error=${join(this.dir, 'error.log')}`,
       ...(account ? ['--user=mysql'] : ['--user=root']),
     ]);
     await this.process.waitReady(async () => {

@@ -32,13 +32,14 @@ export class PostgresServer {
   private process?: DbProcess;
   private databases = 0;
 
-  private constructor(readonly dir: string, readonly port: number, private readonly bin: string) {}
+  private constructor(readonly dir: string, readonly port: number, private readonly bin: string, private readonly durable: boolean) {}
 
-  static async start(): Promise<PostgresServer> {
+  /** `durable` keeps PostgreSQL's defaults (every COMMIT fsynced), for benchmarks; tests skip the fsync. */
+  static async start(opts: { durable?: boolean } = {}): Promise<PostgresServer> {
     const bin = binDir();
     if (!bin) throw new Error('PostgreSQL server binaries are missing (apt-get install postgresql)');
     const dir = mkdtempSync(join(tmpdir(), 'k3ts-pg-'));
-    const server = new PostgresServer(dir, await freePort(), bin);
+    const server = new PostgresServer(dir, await freePort(), bin, opts.durable ?? false);
     try {
       const account = process.getuid?.() === 0 ? systemAccount('postgres') : undefined;
       if (account) chownSync(dir, account.uid, account.gid);
@@ -54,6 +55,11 @@ export class PostgresServer {
       await server.stop();
       throw err;
     }
+  }
+
+  /** The server's main PID (PostgreSQL's per-connection backends are its children). */
+  get pid(): number | undefined {
+    return this.process?.pid;
   }
 
   /** postgres://… for a database (created here unless `create` is false). */
@@ -83,7 +89,7 @@ export class PostgresServer {
     const account = process.getuid?.() === 0 ? systemAccount('postgres') : undefined;
     this.process = DbProcess.start('postgres', join(this.bin, 'postgres'), [
       '-D', join(this.dir, 'data'), '-p', String(this.port), '-c', 'listen_addresses=127.0.0.1',
-      '-c', `unix_socket_directories=${this.dir}`, '-c', 'fsync=off', '-c', 'max_connections=200',
+      '-c', `unix_socket_directories=${this.dir}`, ...(this.durable ? [] : ['-c', 'fsync=off']), '-c', 'max_connections=200',
     ], account);
     await this.process.waitReady(async () => spawnSync(join(this.bin, 'pg_isready'), ['-h', this.dir, '-p', String(this.port)]).status === 0);
   }

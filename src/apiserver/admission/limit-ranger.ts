@@ -4,9 +4,12 @@
 import type { KObject } from '../../registry/types.js';
 import { applyContainerDefaults, claimViolations, podViolations } from '../../registry/quota/limit-range.js';
 import { errors } from '../errors.js';
+import { watchedKind } from './watched-kind.js';
 import type { AdmissionPlugin, ResourceContext } from '../resources/context.js';
 
 export function limitRanger(c: Pick<ResourceContext, 'store' | 'registry'>): AdmissionPlugin {
+  const limitRangeKind = () => c.registry.findByResource('', 'v1', 'limitranges')!;
+  const limitRanges = watchedKind(c.store, limitRangeKind);
   return {
     name: 'LimitRanger',
     async admit(req) {
@@ -14,7 +17,7 @@ export function limitRanger(c: Pick<ResourceContext, 'store' | 'registry'>): Adm
       const d = req.descriptor;
       if (d.plural !== 'pods' && d.plural !== 'persistentvolumeclaims') return;
       const obj = req.object;
-      const ranges: KObject[] = (await c.store.list(c.registry.findByResource('', 'v1', 'limitranges')!, { namespace: obj.metadata.namespace })).items;
+      const ranges: KObject[] = limitRanges.objects(obj.metadata.namespace ?? '') ?? (await c.store.list(limitRangeKind(), { namespace: obj.metadata.namespace })).items;
       if (ranges.length === 0) return;
       let broken: string[];
       if (d.plural === 'pods') {

@@ -3,12 +3,14 @@
 // set a different number itself. Only one PriorityClass may be the global default.
 import type { KObject } from '../../registry/types.js';
 import { errors } from '../errors.js';
+import { watchedKind } from './watched-kind.js';
 import type { AdmissionPlugin, ResourceContext } from '../resources/context.js';
 
 export function priorityAdmission(c: Pick<ResourceContext, 'store' | 'registry'>): AdmissionPlugin {
   const classes = () => c.registry.findByResource('scheduling.k8s.io', 'v1', 'priorityclasses')!;
+  const held = watchedKind(c.store, classes);
   const globalDefault = async (): Promise<KObject | undefined> => {
-    const all = (await c.store.list(classes(), {})).items.filter((pc) => pc.globalDefault === true);
+    const all = (held.objects('') ?? (await c.store.list(classes(), {})).items).filter((pc) => pc.globalDefault === true);
     // Two defaults can only come from a race between servers: the lower value is the safer pick, as upstream.
     return all.sort((a, b) => Number(a.value) - Number(b.value))[0];
   };

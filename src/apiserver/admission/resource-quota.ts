@@ -9,6 +9,7 @@ import type { KObject } from '../../registry/types.js';
 import { checkQuotas } from '../../registry/quota/check.js';
 import { amountsOf, formatAmounts, maskAmounts, subtractAmounts, type Amounts } from '../../registry/quota/quantity.js';
 import { ApiError, errors } from '../errors.js';
+import { watchedKind } from './watched-kind.js';
 import type { AdmissionPlugin, AdmissionRequest, ResourceContext } from '../resources/context.js';
 
 /** Rounds of re-reading after another server changed a quota first. */
@@ -125,13 +126,15 @@ export function resourceQuotaAdmission(c: Pick<ResourceContext, 'store' | 'regis
     }
   };
 
+  const quotas = watchedKind(c.store, quotaKind);
   return {
     name: 'ResourceQuota',
     async admit(req) {
       if (req.operation !== 'CREATE' || req.subresource || !req.descriptor.namespaced) return;
       const namespace = req.object.metadata.namespace!;
       // Most namespaces have no quota: those creates need not wait for one another.
-      if ((await c.store.list(quotaKind(), { namespace, limit: 1 })).items.length === 0) return;
+      const held = quotas.objects(namespace);
+      if ((held ?? (await c.store.list(quotaKind(), { namespace, limit: 1 })).items).length === 0) return;
       await enqueue(req);
     },
     abandon(req) {

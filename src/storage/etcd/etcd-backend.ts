@@ -11,6 +11,7 @@ import { parseEtcdEndpoints } from './endpoints.js';
 import { readFailure, writeFailure } from './failure.js';
 import { startWatch, toKeyValue } from './etcd-watch.js';
 import { KeySpace } from './key-space.js';
+import { SharedWatchFeed } from './shared-watch.js';
 import { throttledWarning } from './throttled-warning.js';
 import { loadTlsMaterial, type DatastoreTlsFiles } from './tls-files.js';
 
@@ -37,6 +38,8 @@ const rethrow = (translate: (err: unknown) => unknown) => (err: unknown): never 
 export class EtcdBackend implements Backend {
   readonly name = 'etcd';
   private readonly watches = new Set<WatchHandle>();
+  /** Started by the first watch; most later watches join it instead of opening a stream each. */
+  private feed?: Promise<SharedWatchFeed>;
   /** A lower bound on etcd's compacted revision (it only grows), which makes the lookup one call. */
   private knownCompacted = 0;
   private stopAutoCompaction: () => void = () => {};
@@ -190,31 +193,52 @@ export class EtcdBackend implements Backend {
     // etcd would still replay from afterRevision + 1 when afterRevision itself is the compacted
     // revision; the interface says history *at* that point must be there, which is exactly "a read at
     // afterRevision works". A revision from the future is fine: the watch waits for it.
+    let current: number | undefined;
     try {
-      await this.client.range({ key: range.key, keysOnly: true, limit: 1, revision: Math.max(opts.afterRevision, 1) });
+      current = (await this.client.range({ key: range.key, keysOnly: true, limit: 1, revision: Math.max(opts.afterRevision, 1) })).header.revision;
     } catch (err) {
       if (isCompactedError(err)) throw await this.compactedError('watch', opts.afterRevision);
       if (!isFutureRevisionError(err)) throw readFailure(err);
     }
+    // After a future revision the feed would miss what comes before it: it starts at the current one.
+    current ??= await this.currentRevision();
+    this.check();
+    const shared = await this.sharedFeed(current).catch(rethrow(readFailure));
+    this.check();
     // A watch that ends by itself leaves the set of watches close() must cancel.
     let handle: WatchHandle | undefined;
-    let ended = false;
     const onError = (err: StorageError) => {
-      ended = true;
       if (handle) this.watches.delete(handle);
       opts.onError?.(err);
     };
-    const started = await startWatch({ client: this.client, keys: this.keys, prefix: opts.prefix, range, afterRevision: opts.afterRevision, listener, onError, warn: this.warn }).catch(
-      rethrow(readFailure),
-    );
-    handle = started;
-    if (!ended) this.watches.add(started);
+    handle = shared.tryAdd(opts.prefix, opts.afterRevision, listener, onError)
+      ?? (await startWatch({ client: this.client, keys: this.keys, prefix: opts.prefix, range, afterRevision: opts.afterRevision, listener, onError, warn: this.warn }).catch(rethrow(readFailure)));
+    return this.track(handle);
+  }
+
+  private track(handle: WatchHandle): WatchHandle {
+    this.watches.add(handle);
     return {
       cancel: () => {
-        started.cancel();
-        this.watches.delete(started);
+        handle.cancel();
+        this.watches.delete(handle);
       },
     };
+  }
+
+  /** The shared feed, started after `revision` (the current one) if there is none yet. */
+  private sharedFeed(revision: number): Promise<SharedWatchFeed> {
+    if (!this.feed) {
+      const feed = SharedWatchFeed.start({ client: this.client, keys: this.keys, warn: this.warn, onStopped: () => {
+        if (this.feed === feed) this.feed = undefined;
+      } }, revision);
+      this.feed = feed;
+      // A feed that could not start is not kept: the next watch tries again.
+      feed.catch(() => {
+        if (this.feed === feed) this.feed = undefined;
+      });
+    }
+    return this.feed;
   }
 
   async compact(revision: number): Promise<void> {
@@ -235,6 +259,7 @@ export class EtcdBackend implements Backend {
     this.stopAutoCompaction();
     for (const w of this.watches) w.cancel();
     this.watches.clear();
+    await this.feed?.then((f) => f.close(), () => {});
     this.client.close();
   }
 }

@@ -65,7 +65,7 @@ describe('etcd: a watch whose resume point was compacted while it was cut off', 
     await etcd?.stop();
   });
 
-  it('ends through onError with Compacted after the events it delivered', async () => {
+  it('ends through onError with Compacted after the events it delivered, on the shared stream and on its own', async () => {
     const relay = await Relay.start(etcd.clientPort);
     const cutOff = await EtcdBackend.open({ endpoints: `http://127.0.0.1:${relay.port}`, callTimeoutMs: 3000, autoCompaction: { intervalMs: 0 } });
     const direct = await EtcdBackend.open({ endpoints: etcd.endpoint, callTimeoutMs: 3000, autoCompaction: { intervalMs: 0 } });
@@ -75,11 +75,20 @@ describe('etcd: a watch whose resume point was compacted while it was cut off', 
     try {
       const seen: string[] = [];
       const ended: StorageError[] = [];
+      const older = await direct.currentRevision();
+      await direct.create('/cw/0', '1');
+      // The first watch starts the backend's shared stream at the current revision; one from an older
+      // revision than that stream has seen gets a stream of its own.
       const watch = await cutOff.watch({ prefix: '/cw/', afterRevision: await cutOff.currentRevision(), onError: (err) => ended.push(err) }, (events: StorageEvent[]) => {
         seen.push(...events.map((e) => `${e.type} ${e.kv.key}`));
       });
+      const ownSeen: string[] = [];
+      const ownEnded: StorageError[] = [];
+      const own = await cutOff.watch({ prefix: '/cw/', afterRevision: older, onError: (err) => ownEnded.push(err) }, (events: StorageEvent[]) => {
+        ownSeen.push(...events.map((e) => `${e.type} ${e.kv.key}`));
+      });
       await direct.create('/cw/a', '1');
-      for (let t = Date.now(); !seen.includes('create /cw/a'); await sleep(20)) assert.ok(Date.now() - t < 5000, 'the watch delivers while connected');
+      for (let t = Date.now(); !seen.includes('create /cw/a') || !ownSeen.includes('create /cw/a'); await sleep(20)) assert.ok(Date.now() - t < 5000, 'the watches deliver while connected');
 
       relay.cut();
       // While it is away: a key comes and goes, and history up to now is compacted, tombstone and all.
@@ -88,16 +97,21 @@ describe('etcd: a watch whose resume point was compacted while it was cut off', 
       await direct.compact(gone.modRevision);
       relay.mend();
 
-      for (let t = Date.now(); ended.length === 0; await sleep(50)) assert.ok(Date.now() - t < 15_000, 'the watch ended within 15 s of etcd being reachable again');
-      assert.equal(ended.length, 1);
-      assert.equal(ended[0]!.code, 'Compacted');
-      assert.equal(ended[0]!.revision, gone.modRevision, 'it names the compacted revision');
+      for (let t = Date.now(); ended.length === 0 || ownEnded.length === 0; await sleep(50)) assert.ok(Date.now() - t < 15_000, 'the watches ended within 15 s of etcd being reachable again');
+      for (const errs of [ended, ownEnded]) {
+        assert.equal(errs.length, 1);
+        assert.equal(errs[0]!.code, 'Compacted');
+        assert.equal(errs[0]!.revision, gone.modRevision, 'it names the compacted revision');
+      }
       assert.deepEqual(seen, ['create /cw/a'], 'nothing after the lost history was delivered');
-      // Later writes reach nobody, and cancelling the ended watch is harmless.
+      assert.deepEqual(ownSeen, ['create /cw/0', 'create /cw/a'], 'the own stream replayed, then nothing after the lost history');
+      // Later writes reach neither, and cancelling an ended watch is harmless.
       await direct.create('/cw/c', '1');
       await sleep(200);
       assert.deepEqual(seen, ['create /cw/a']);
+      assert.equal(ownSeen.length, 2);
       watch.cancel();
+      own.cancel();
     } finally {
       process.emitWarning = warn;
       await cutOff.close();

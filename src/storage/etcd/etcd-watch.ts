@@ -28,6 +28,8 @@ export interface WatchStreamOptions {
   warn: Warn;
   /** Delay before each reopen attempt, by attempt number (0-based). */
   retryDelayMs?: (attempt: number) => number;
+  /** What the warnings call it (default: storage watch on "<prefix>"). */
+  name?: string;
 }
 
 const defaultRetryDelay = (attempt: number) => Math.min(2000, 100 * 2 ** attempt);
@@ -64,6 +66,10 @@ class EtcdWatch implements WatchHandle {
     this.delivered = o.afterRevision;
   }
 
+  private get name(): string {
+    return this.o.name ?? `storage watch on ${JSON.stringify(this.o.prefix)}`;
+  }
+
   /** Resolves once etcd has created the watch; rejects if the first stream fails. */
   start(): Promise<void> {
     return new Promise((resolve, reject) => this.open({ resolve, reject }));
@@ -90,7 +96,7 @@ class EtcdWatch implements WatchHandle {
       if (resp.canceled) return fail(new Error(`etcd ${endpoint} cancelled the watch on ${this.o.prefix}: ${resp.cancelReason || 'no reason given'}`));
       if (resp.created) {
         created = true;
-        if (this.warned) this.o.warn('resumed', `storage watch on ${JSON.stringify(this.o.prefix)} resumed on etcd ${endpoint} after revision ${this.delivered}`);
+        if (this.warned) this.o.warn('resumed', `${this.name} resumed on etcd ${endpoint} after revision ${this.delivered}`);
         this.attempt = 0;
         this.warned = false;
         first?.resolve();
@@ -131,7 +137,7 @@ class EtcdWatch implements WatchHandle {
     if (err instanceof StorageError && err.code === 'Compacted') {
       this.o.warn(
         'compacted',
-        `storage watch on ${JSON.stringify(this.o.prefix)} stopped: events after revision ${this.delivered} were compacted away while it was disconnected; its clients must relist`,
+        `${this.name} stopped: events after revision ${this.delivered} were compacted away while it was disconnected; its clients must relist`,
       );
       this.cancelled = true;
       try {
@@ -143,7 +149,7 @@ class EtcdWatch implements WatchHandle {
     }
     if (!this.warned) {
       this.warned = true;
-      this.o.warn('lost', `storage watch on ${JSON.stringify(this.o.prefix)} lost its etcd stream (${err.message}); resuming after revision ${this.delivered}`);
+      this.o.warn('lost', `${this.name} lost its etcd stream (${err.message}); resuming after revision ${this.delivered}`);
     }
     const delay = (this.o.retryDelayMs ?? defaultRetryDelay)(this.attempt++);
     this.retryTimer = setTimeout(() => {

@@ -131,6 +131,58 @@ if (skip) {
     });
   });
 
+  describe('etcd: one shared watch', () => {
+    /** Watchers etcd holds right now, from its own metrics. */
+    const etcdWatchers = async () => {
+      const text = await (await fetch(`${etcd.endpoint}/metrics`)).text();
+      return Number(/^etcd_debugging_mvcc_watcher_total (\d+)/m.exec(text)![1]);
+    };
+
+    it('serves many watches from one etcd watcher, replaying recent events to late ones, and gives older ones a stream of their own', async () => {
+      const backend = await open();
+      try {
+        const before = await etcdWatchers();
+        const old = await backend.create('/s/old', '0');
+        const start = await backend.currentRevision();
+        const logs = Array.from({ length: 20 }, () => new EventLog());
+        const handles = await Promise.all(logs.map((log, i) => backend.watch({ prefix: i % 2 ? '/s/' : '/s/a', afterRevision: start }, log.listener)));
+        assert.equal(await etcdWatchers(), before + 1, 'twenty watches, one etcd watcher');
+
+        const a = await backend.create('/s/a', '1');
+        const b = await backend.create('/s/b', '1');
+        for (const [i, log] of logs.entries()) {
+          const want = i % 2 ? [a, b] : [a];
+          const got = await log.until((e) => e.length >= want.length);
+          assert.deepEqual(got.map((e) => e.kv), want, `watch ${i} sees exactly its prefix`);
+        }
+
+        // Starting behind the shared watch, but after it began: the backlog comes from what it kept.
+        const late = new EventLog();
+        const lateHandle = await backend.watch({ prefix: '/s/', afterRevision: start }, late.listener);
+        assert.equal(await etcdWatchers(), before + 1, 'a late watch joins the shared one');
+        const c = await backend.update('/s/a', '2', a.modRevision);
+        const lateEvents = await late.until((e) => e.length >= 3);
+        assert.deepEqual(lateEvents.map((e) => `${e.type} ${e.kv.key}@${e.kv.modRevision}`), [
+          `create /s/a@${a.modRevision}`, `create /s/b@${b.modRevision}`, `update /s/a@${c.modRevision}`,
+        ]);
+        assert.deepEqual(lateEvents[2]!.prev, a);
+
+        // From before the shared watch began: etcd replays it on a stream of its own.
+        const older = new EventLog();
+        const olderHandle = await backend.watch({ prefix: '/s/', afterRevision: old.modRevision - 1 }, older.listener);
+        assert.equal(await etcdWatchers(), before + 2);
+        const olderEvents = await older.until((e) => e.length >= 4);
+        assert.deepEqual(olderEvents.map((e) => e.kv.modRevision), [old.modRevision, a.modRevision, b.modRevision, c.modRevision]);
+
+        for (const h of [...handles, lateHandle, olderHandle]) h.cancel();
+      } finally {
+        await backend.close();
+      }
+      const deadline = Date.now() + 5000;
+      while ((await etcdWatchers()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    });
+  });
+
   describe('etcd: restart under the backend', () => {
     it('fails calls while etcd is down, then reads, writes and resumes watches without gaps', async () => {
       const backend = await open({ callTimeoutMs: 2000 });

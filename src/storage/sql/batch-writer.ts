@@ -22,8 +22,12 @@ export class BatchWriter {
 
   constructor(
     private readonly conn: SqlConnection,
-    /** Whether the dialect has an `announce` statement (PostgreSQL's NOTIFY). */
-    private readonly announce: boolean,
+    private readonly dialect: {
+      /** Whether the dialect has an `announce` statement (PostgreSQL's NOTIFY). */
+      announce: boolean;
+      /** Whether it has `finishMany` (the last rows, the counter and the announcement in one). */
+      finishInOne: boolean;
+    },
     /** Called after each batch commits, with the events it produced (in revision order). */
     private readonly onCommit: (events: StorageEvent[]) => void,
   ) {}
@@ -56,12 +60,14 @@ export class BatchWriter {
     let outcomes: Outcome[];
     try {
       outcomes = await this.conn.transaction(async (query) => {
-        // Held until COMMIT: the next writer, here or on another server, waits for this batch.
-        const [locked] = await query('lockRevision');
+        // Held until COMMIT: the next writer, here or on another server, waits for this batch. The read
+        // of every key's newest row is issued without waiting: a connection runs its statements in
+        // order, so it still reads after the lock is held, and a driver that can sends both at once.
+        // Then each op is planned in memory and all new rows are inserted.
+        const lockedRow = query('lockRevision');
+        const latestRows = readLatest(query, [...new Set(batch.map((p) => p.op.key))]);
+        const [[locked], latest] = await Promise.all([lockedRow, latestRows]);
         let revision = num(locked!.value);
-        // Three statements whatever the batch size: read every key's newest row, plan each op in
-        // memory, insert all new rows.
-        const latest = await readLatest(query, [...new Set(batch.map((p) => p.op.key))]);
         const state = { latest, nextRevision: () => ++revision };
         const results: Outcome[] = [];
         const rows: NewRow[] = [];
@@ -76,10 +82,12 @@ export class BatchWriter {
             results.push({ ok: false, error });
           }
         }
-        if (rows.length > 0) {
+        if (rows.length > 0 && this.dialect.finishInOne) {
+          await insertRows(query, rows, revision);
+        } else if (rows.length > 0) {
           await insertRows(query, rows);
           await query('setRevision', [revision]);
-          if (this.announce) await query('announce', [String(revision)]);
+          if (this.dialect.announce) await query('announce', [String(revision)]);
         }
         return results;
       });
@@ -115,7 +123,9 @@ async function readLatest(query: Query, keys: string[]): Promise<Map<string, Log
 /** Bytes of values per INSERT: well under MySQL's default 16 MiB packet limit (max_allowed_packet). */
 const INSERT_BYTES = 4 << 20;
 
-async function insertRows(query: Query, rows: NewRow[]): Promise<void> {
+/** With `finishAt`, the last piece goes through `finishMany`, which also sets the counter to that
+ *  revision and announces it. */
+async function insertRows(query: Query, rows: NewRow[], finishAt?: number): Promise<void> {
   let start = 0;
   while (start < rows.length) {
     // Take rows until the byte budget is spent (always at least one), then insert them in sized pieces.
@@ -125,8 +135,9 @@ async function insertRows(query: Query, rows: NewRow[]): Promise<void> {
     let at = start;
     for (const size of batchPieces(end - start)) {
       const params = rows.slice(at, at + size).flatMap((r) => [r.id, r.name, r.created ? 1 : 0, r.deleted ? 1 : 0, r.createRevision, r.prevRevision, r.value]);
-      await query(`insertMany${size}`, params);
       at += size;
+      if (finishAt !== undefined && at === rows.length) await query(`finishMany${size}`, [...params, finishAt, String(finishAt)]);
+      else await query(`insertMany${size}`, params);
     }
     start = end;
   }

@@ -1,6 +1,8 @@
 // One reader of the log per backend: it reads every row after the last revision it published, in id
-// order, and hands the events to the watch hub. Writes on this server poke it after COMMIT; writes on
-// other servers reach it through the connection's change signal (NOTIFY, or a poll timer).
+// order, and hands the events to the watch hub. Writes on other servers reach it through the
+// connection's change signal (NOTIFY, or a poll timer). This server's own commits hand their events over
+// directly: when they follow the last published revision they are exactly the rows a read would return
+// (revisions commit in order), so publishing them saves a query per batch; otherwise the feed reads.
 //
 // Every step (a poll, or a new watch's history replay) runs on one serial chain, so a watch replays
 // history up to exactly the revision the feed has published and then receives everything after it:
@@ -34,13 +36,26 @@ export class ChangeFeed {
     private readonly label: string,
   ) {}
 
-  /** Asks for a poll; polls already queued absorb it. */
-  poke(): void {
+  /** Asks for a poll; polls already queued absorb it. `revision`, when the signal says which one
+   *  committed (NOTIFY's payload), skips the read if the feed has published it already. */
+  poke(revision?: number): void {
     if (this.pollQueued || this.closed) return;
+    if (revision !== undefined && Number.isSafeInteger(revision) && revision <= this.cursor) return;
     this.pollQueued = true;
     this.serially(async () => {
       this.pollQueued = false;
       await this.poll();
+    }).catch(() => {});
+  }
+
+  /** Events this server's writer committed, in revision order. */
+  committed(events: StorageEvent[]): void {
+    if (this.closed || events.length === 0) return;
+    this.serially(async () => {
+      if (this.closed || events.at(-1)!.kv.modRevision <= this.cursor) return; // a poll got there first
+      if (events[0]!.kv.modRevision !== this.cursor + 1) return this.poll(); // other writers' rows between
+      this.cursor = events.at(-1)!.kv.modRevision;
+      this.hub.publish(events);
     }).catch(() => {});
   }
 

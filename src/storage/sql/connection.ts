@@ -16,9 +16,9 @@ export interface SqlConnection {
   /** Runs `work` inside BEGIN … COMMIT on one connection; a throw rolls back and rethrows. Errors from
    *  the database come back as DatastoreUnavailable when the connection failed. */
   transaction<T>(work: (query: Query) => Promise<T>): Promise<T>;
-  /** Calls `onChange` whenever another writer may have committed: a notification, or a poll timer.
-   *  Returns the function that stops it. */
-  watchChanges(onChange: () => void): () => void;
+  /** Calls `onChange` whenever another writer may have committed: a notification (with the revision
+   *  it announced), or a poll timer. Returns the function that stops it. */
+  watchChanges(onChange: (revision?: number) => void): () => void;
   close(): Promise<void>;
 }
 

@@ -44,11 +44,11 @@ WHERE k.name IN (${Array(n).fill('?').join(', ')})
   AND k.id = (SELECT MAX(m.id) FROM kv_log m WHERE m.name = k.name)`;
 
 /** n log rows. Params: per row, id, name, created, deleted, create_revision, prev_revision, value. */
-const insertMany = (n: number) =>
+export const insertMany = (n: number) =>
   `INSERT INTO kv_log (id, name, created, deleted, create_revision, prev_revision, value) VALUES ${Array(n).fill('(?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
 
 type Sized<P extends string> = Record<`${P}${BatchSize}`, string>;
-const sized = <P extends string>(prefix: P, build: (n: number) => string) =>
+export const sized = <P extends string>(prefix: P, build: (n: number) => string) =>
   Object.fromEntries(BATCH_SIZES.map((n) => [`${prefix}${n}`, build(n)])) as Sized<P>;
 
 /** Cuts n into BATCH_SIZES pieces, largest first. */
@@ -64,6 +64,10 @@ export function batchPieces(n: number): BatchSize[] {
 export const BASE_STATEMENTS = {
   ...sized('latestMany', latestMany),
   ...sized('insertMany', insertMany),
+  /** A write batch's last rows, the new counter and the announcement in one statement (one round trip
+   *  instead of three), where the database can (PostgreSQL's data-modifying WITH); empty elsewhere.
+   *  Params: insertMany's, then the revision, then the revision as text. */
+  ...sized('finishMany', () => ''),
   /** Locks the revision counter until the transaction ends: writers take turns here. No params. */
   lockRevision: `SELECT value FROM kv_meta WHERE name = 'revision' FOR UPDATE`,
   /** Params: revision. */

@@ -59,16 +59,21 @@ function isConnectionFailure(err: unknown): boolean {
 
 class MysqlConnection implements SqlConnection {
   private readonly pool: mysql.Pool;
-  /** Connections already switched to READ COMMITTED (see transaction()). */
-  private readonly readCommitted = new WeakSet<object>();
+  /** Transactions have connections of their own (as on PostgreSQL): under load the reads would
+   *  otherwise hold every pooled connection while the next write batch waits for one. Two: a
+   *  compaction window may run beside a write batch. */
+  private readonly txPool: mysql.Pool;
+  /** Transaction connections already set up (see transaction()). */
+  private readonly prepared = new WeakSet<object>();
 
   constructor(endpoint: SqlEndpoint, private readonly statements: Statements, private readonly label: string) {
     this.pool = mysql.createPool({ ...connectionConfig(endpoint), connectionLimit: 10, maxIdle: 10, idleTimeout: 30_000 });
+    this.txPool = mysql.createPool({ ...connectionConfig(endpoint), connectionLimit: 2, maxIdle: 2, idleTimeout: 30_000 });
     // mysql2's pool listens for a connection's first 'error' only (to drop it). A connection that
     // reports a second one — a socket error after the server's shutdown packet closed it, a write
     // after a fatal error — would have no listener and end the process. Every pooled connection keeps
     // this one; queries and transactions still get their errors through their callbacks.
-    this.pool.on('connection', (conn) => (conn as unknown as NodeJS.EventEmitter).on('error', () => {}));
+    for (const pool of [this.pool, this.txPool]) pool.on('connection', (conn) => (conn as unknown as NodeJS.EventEmitter).on('error', () => {}));
   }
 
   query: Query = async (name, params = []) => {
@@ -82,7 +87,7 @@ class MysqlConnection implements SqlConnection {
   async transaction<T>(work: (query: Query) => Promise<T>): Promise<T> {
     let conn: mysql.PoolConnection;
     try {
-      conn = await this.pool.getConnection();
+      conn = await this.txPool.getConnection();
     } catch (err) {
       throw this.translate(err);
     }
@@ -96,13 +101,15 @@ class MysqlConnection implements SqlConnection {
     try {
       // Writers read each key's latest row after taking the revision lock, and must see the commit of
       // the writer they waited for: READ COMMITTED gives every statement a fresh view, where InnoDB's
-      // default REPEATABLE READ could keep an older one.
+      // default REPEATABLE READ could keep an older one. Without autocommit the first statement opens
+      // the transaction, which saves START TRANSACTION's round trip; these connections run nothing
+      // but transactions, each ended by COMMIT or ROLLBACK (or the connection is destroyed).
       const raw = conn.connection as unknown as object;
-      if (!this.readCommitted.has(raw)) {
+      if (!this.prepared.has(raw)) {
         await conn.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
-        this.readCommitted.add(raw);
+        await conn.query('SET SESSION autocommit = 0');
+        this.prepared.add(raw);
       }
-      await conn.query('START TRANSACTION');
       const result = await work((name, params = []) => this.run(conn, name, params));
       // Cut before COMMIT was sent: the server rolled the transaction back, so nothing was applied.
       if (cut) {
@@ -131,14 +138,14 @@ class MysqlConnection implements SqlConnection {
     }
   }
 
-  watchChanges(onChange: () => void): () => void {
-    const timer = setInterval(onChange, POLL_MS);
+  watchChanges(onChange: (revision?: number) => void): () => void {
+    const timer = setInterval(() => onChange(), POLL_MS);
     timer.unref();
     return () => clearInterval(timer);
   }
 
   async close(): Promise<void> {
-    await this.pool.end().catch(() => {});
+    await Promise.all([this.pool.end().catch(() => {}), this.txPool.end().catch(() => {})]);
   }
 
   private async run(on: mysql.Pool | mysql.PoolConnection, name: StatementName, params: readonly unknown[]): Promise<Row[]> {

@@ -7,7 +7,7 @@ import pg from 'pg';
 import type { Backend } from '../backend.js';
 import type { AutoCompactionOptions } from '../sqlite/compaction.js';
 import { DatastoreUnavailable, type Query, type Row, type SqlConnection } from './connection.js';
-import { statementsFor, type SqlDialect, type StatementName, type Statements } from './dialect.js';
+import { insertMany, sized, statementsFor, type SqlDialect, type StatementName, type Statements } from './dialect.js';
 import { CONNECT_TIMEOUT_MS, endpointLabel, OPEN_DEADLINE_MS, withDeadline, type SqlEndpoint } from './endpoint.js';
 import { SqlBackend } from './sql-backend.js';
 import { parsePostgresEndpoint } from './parse-endpoint.js';
@@ -31,7 +31,13 @@ export const POSTGRES_DIALECT: SqlDialect = {
     `CREATE TABLE IF NOT EXISTS kv_meta (name TEXT PRIMARY KEY, value BIGINT NOT NULL)`,
     `INSERT INTO kv_meta (name, value) VALUES ('revision', 0), ('compact_revision', 0) ON CONFLICT (name) DO NOTHING`,
   ],
-  overrides: { announce: `SELECT pg_notify('${CHANNEL}', ?)` },
+  overrides: {
+    announce: `SELECT pg_notify('${CHANNEL}', ?)`,
+    // Every data-modifying WITH runs once, whether or not the outer SELECT reads it; NOTIFY is still
+    // delivered only at COMMIT.
+    ...sized('finishMany', (n) => `WITH ins AS (${insertMany(n)}), rev AS (UPDATE kv_meta SET value = ? WHERE name = 'revision')
+SELECT pg_notify('${CHANNEL}', ?)`),
+  },
   placeholders: (sql) => {
     let n = 0;
     return sql.replace(/\?/g, () => `$${++n}`);
@@ -46,6 +52,17 @@ function clientConfig(e: SqlEndpoint, database = e.database): pg.ClientConfig {
   };
 }
 
+/** A statement with its $n placeholders replaced by literals, for the simple protocol. Only what the
+ *  statement table passes: strings (escaped by pg) and safe integers. */
+function withLiterals(sql: string, params: readonly unknown[]): string {
+  return sql.replace(/\$(\d+)/g, (_m, n: string) => {
+    const v = params[Number(n) - 1];
+    if (typeof v === 'string') return pg.escapeLiteral(v);
+    if (typeof v === 'number' && Number.isSafeInteger(v)) return String(v);
+    throw new Error(`cannot write parameter $${n} (${typeof v}) as a literal`);
+  });
+}
+
 /** Errors that mean "the connection failed", as opposed to an SQL error. */
 function isConnectionFailure(err: unknown): boolean {
   const { code, message } = err as { code?: string; message?: string };
@@ -55,18 +72,25 @@ function isConnectionFailure(err: unknown): boolean {
 
 class PgConnection implements SqlConnection {
   private readonly pool: pg.Pool;
+  /** Transactions have connections of their own: write batches run one at a time, and under load the
+   *  reads (32 requests each reading first) would otherwise hold every pooled connection while the
+   *  next batch waits for one. Two: a compaction window may run beside a write batch. */
+  private readonly txPool: pg.Pool;
   private listener: pg.Client | undefined;
   private closed = false;
 
   constructor(private readonly endpoint: SqlEndpoint, private readonly statements: Statements, private readonly label: string) {
     this.pool = new pg.Pool({ ...clientConfig(endpoint), max: 10, idleTimeoutMillis: 30_000 });
+    this.txPool = new pg.Pool({ ...clientConfig(endpoint), max: 2, idleTimeoutMillis: 30_000 });
     // An idle client whose server went away emits here; without a handler that would crash the process.
     // The pool drops it and the next query opens a fresh connection.
     this.pool.on('error', () => {});
+    this.txPool.on('error', () => {});
     // Between the pool handing a client out and its taker listening (or in pg-pool's own query path, a
     // second error after its one-shot listener), an error event would have no listener and end the
     // process. Every pooled client always has this one; the pool and the transaction still see the error.
     this.pool.on('connect', (client) => client.on('error', () => {}));
+    this.txPool.on('connect', (client) => client.on('error', () => {}));
   }
 
   query: Query = async (name, params = []) => {
@@ -80,11 +104,37 @@ class PgConnection implements SqlConnection {
   async transaction<T>(work: (query: Query) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;
     try {
-      client = await this.pool.connect();
+      client = await this.txPool.connect();
     } catch (err) {
       throw this.translate(err);
     }
-    const query: Query = async (name, params = []) => (await client.query(this.prepared(name, params))).rows as Row[];
+    // BEGIN and the statements issued before the first answer is awaited (a write batch's revision
+    // lock and its read of the keys' newest rows) go out as one simple-protocol message: one round
+    // trip instead of three. The simple protocol takes no parameters, so they are written in as
+    // literals (pg's own escaping); each statement still gets its own snapshot, after the one before.
+    let opening: Array<{ name: StatementName; params: readonly unknown[]; resolve(rows: Row[]): void; reject(err: unknown): void }> | undefined = [];
+    let begun = false;
+    const sendOpening = async () => {
+      const queued = opening!;
+      opening = undefined;
+      begun = true;
+      try {
+        const text = ['BEGIN', ...queued.map((q) => withLiterals(this.statements[q.name], q.params))].join(';\n');
+        const results = (await client.query(text)) as unknown as pg.QueryResult[];
+        queued.forEach((q, i) => q.resolve(results[i + 1]!.rows as Row[]));
+      } catch (err) {
+        for (const q of queued) q.reject(err);
+      }
+    };
+    const query: Query = async (name, params = []) => {
+      if (opening) {
+        const pending = opening;
+        return new Promise<Row[]>((resolve, reject) => {
+          if (pending.push({ name, params, resolve, reject }) === 1) queueMicrotask(() => void sendOpening());
+        });
+      }
+      return (await client.query(this.prepared(name, params))).rows as Row[];
+    };
     let broken: unknown;
     // While checked out, the pool does not listen for this client's errors. A statement's last reply and
     // the FATAL of a shutting-down server can arrive in one read: pg parses both before this function's
@@ -93,8 +143,9 @@ class PgConnection implements SqlConnection {
     const cut = (err: unknown) => void (broken ??= err);
     client.on('error', cut);
     try {
-      await client.query('BEGIN');
       const result = await work(query);
+      // Nothing was sent (no statement): there is no transaction to commit.
+      if (!begun) return result;
       // Cut before COMMIT was sent: the server rolled the transaction back, so nothing was applied.
       if (broken) throw this.translate(broken);
       try {
@@ -116,8 +167,8 @@ class PgConnection implements SqlConnection {
     }
   }
 
-  watchChanges(onChange: () => void): () => void {
-    const timer = setInterval(onChange, SAFETY_POLL_MS);
+  watchChanges(onChange: (revision?: number) => void): () => void {
+    const timer = setInterval(() => onChange(), SAFETY_POLL_MS);
     timer.unref();
     let retry: NodeJS.Timeout | undefined;
     const listen = async (delayMs: number): Promise<void> => {
@@ -133,7 +184,8 @@ class PgConnection implements SqlConnection {
       this.listener = client;
       client.on('error', again);
       client.on('end', again);
-      client.on('notification', () => onChange());
+      // The payload is the revision the writer committed: the feed skips it if it published it already.
+      client.on('notification', (msg) => onChange(msg.payload ? Number(msg.payload) : undefined));
       try {
         await client.connect();
         await client.query(`LISTEN ${CHANNEL}`);
@@ -156,7 +208,7 @@ class PgConnection implements SqlConnection {
   async close(): Promise<void> {
     this.closed = true;
     await this.listener?.end().catch(() => {});
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.txPool.end()]);
   }
 
   private prepared(name: StatementName, values: readonly unknown[]): pg.QueryConfig {
@@ -220,7 +272,7 @@ export async function openPostgres(location: string, opts: { autoCompaction?: Pa
     } finally {
       await client.end().catch(() => {});
     }
-    return SqlBackend.open({ name: 'postgres', label, conn, announce: true, autoCompaction: opts.autoCompaction });
+    return SqlBackend.open({ name: 'postgres', label, conn, announce: true, finishInOne: true, autoCompaction: opts.autoCompaction });
   };
   try {
     return await withDeadline(open(), OPEN_DEADLINE_MS, `${label}: no answer within ${OPEN_DEADLINE_MS / 1000} s`, () => void conn.close().catch(() => {}));

@@ -21,6 +21,8 @@ export interface SqlBackendOptions {
   conn: SqlConnection;
   /** The dialect announces commits (PostgreSQL NOTIFY) inside each write transaction. */
   announce: boolean;
+  /** The dialect has `finishMany` statements (rows, counter and announcement at once). */
+  finishInOne?: boolean;
   /** Periodic compaction; defaults to every 5 minutes keeping the last 1000 revisions. */
   autoCompaction?: Partial<AutoCompactionOptions>;
   /** Revisions per compaction transaction (default 1000). */
@@ -51,8 +53,8 @@ export class SqlBackend implements Backend {
     this.name = opts.name;
     this.conn = opts.conn;
     this.feed = new ChangeFeed(this.conn.query, revision, opts.label);
-    this.writer = new BatchWriter(this.conn, opts.announce, () => this.feed.poke());
-    this.stopChanges = this.conn.watchChanges(() => this.feed.poke());
+    this.writer = new BatchWriter(this.conn, { announce: opts.announce, finishInOne: opts.finishInOne ?? false }, (events) => this.feed.committed(events));
+    this.stopChanges = this.conn.watchChanges((revision) => this.feed.poke(revision));
     this.compactionWindow = opts.compactionWindow ?? 1000;
     const auto = { ...DEFAULT_AUTO_COMPACTION, ...opts.autoCompaction };
     this.stopAutoCompaction = startAutoCompaction(auto, async (keep) => this.compact((await this.currentRevision()) - keep));
