@@ -1,10 +1,11 @@
 // An HTTP watch whose storage watch ends by itself (history it owed was compacted, e.g. an etcd watch
 // resuming after an outage): the stream carries the events it had, then one ERROR event with a 410
 // Expired Status (what makes client-go's reflector relist), then the response ends — instead of
-// staying open and silent until its timeout.
+// staying open and silent until its timeout. A watch over a WebSocket gets the same, then a close.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:https';
+import { WebSocket } from 'ws';
 import { createTestPki, startTestApiServer, testBearerToken, type TestApiServer, type TestPki } from '../../../test/support/api-server.js';
 import { expiringWatches, type ExpiringWatches } from '../../../test/support/expiring-watches.js';
 import { eventually } from '../../../test/support/eventually.js';
@@ -85,5 +86,27 @@ describe('HTTP watch ended by the storage', () => {
     assert.equal(last.object.message.split(' ')[4], created.metadata.resourceVersion);
     assert.match(last.object.message, /^too old resource version: \d+ \(\d+\)$/);
     assert.deepEqual(w.lines.map((l) => l.type), ['ADDED', 'ERROR']);
+  });
+
+  it('over a WebSocket: the events, the 410 Expired ERROR message, then a normal close', async () => {
+    const list = JSON.parse((await call('GET', '/api/v1/namespaces/kube-public/configmaps')).body);
+    const ws = new WebSocket(`wss://127.0.0.1:${api.port}/api/v1/namespaces/kube-public/configmaps?watch=1&resourceVersion=${list.metadata.resourceVersion}`, ['base64.binary.k8s.io'], {
+      ca: pki.caPem,
+      headers: { authorization: `Bearer ${testBearerToken}` },
+    });
+    const messages: Array<{ type: string; object: Record<string, any> }> = [];
+    ws.on('message', (data) => messages.push(JSON.parse(data.toString())));
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    await eventually(() => watches.open('/configmaps/kube-public/') === 1, 3000, 'the watch to open');
+    await call('POST', '/api/v1/namespaces/kube-public/configmaps', cm('ws-before-end'));
+    await eventually(() => messages.some((m) => m.object.metadata?.name === 'ws-before-end'), 3000, 'the ADDED message');
+
+    assert.equal(await watches.expire('/configmaps/kube-public/'), 1);
+    const code = await Promise.race([closed, new Promise<number>((_, reject) => setTimeout(() => reject(new Error('the socket was not closed')), 3000))]);
+    assert.equal(code, 1000);
+    assert.deepEqual(messages.map((m) => m.type), ['ADDED', 'ERROR']);
+    assert.equal(messages[1]!.object.reason, 'Expired');
+    assert.equal(messages[1]!.object.code, 410);
   });
 });
