@@ -12,6 +12,10 @@ export interface ObjectCache {
   /** Objects of one namespace (or every one), in no particular order. */
   list(namespace?: string): KObject[];
   get(namespace: string | undefined, name: string): KObject | undefined;
+  /** Objects whose controlling ownerReference has this uid, and a namespace's objects without a
+   *  controller: all a controller's claim has to look at, instead of every object of the namespace. */
+  controlledBy(uid: string): KObject[];
+  orphans(namespace: string): KObject[];
   /** Called for every change, after the cache has applied it; a re-list reports what it found
    *  added, changed or gone. Returns the unsubscriber. */
   subscribe(listener: CacheListener): () => void;
@@ -28,13 +32,37 @@ export async function startObjectCache(o: { client: Client; type: ResourceType; 
     if (!b) byNamespace.set(ns ?? '', (b = new Map()));
     return b;
   };
+  // Index buckets: a controller's uid, or `\0<namespace>` for objects nobody controls.
+  const byController = new Map<string, Map<string, KObject>>();
+  const bucketOf = new Map<string, string>();
+  const index = (key: string, obj: KObject | undefined) => {
+    const was = bucketOf.get(key);
+    if (was !== undefined) {
+      const b = byController.get(was)!;
+      b.delete(key);
+      if (b.size === 0) byController.delete(was);
+      bucketOf.delete(key);
+    }
+    if (!obj) return;
+    const uid = obj.metadata.ownerReferences?.find((r) => r.controller === true)?.uid;
+    const to = uid ?? `\0${obj.metadata.namespace ?? ''}`;
+    let b = byController.get(to);
+    if (!b) byController.set(to, (b = new Map()));
+    b.set(key, obj);
+    bucketOf.set(key, to);
+  };
   const apply = (ev: WatchEvent) => {
     const m = ev.object.metadata;
+    const key = `${m.namespace ?? ''}/${m.name}`;
     if (ev.type === 'DELETED') {
       const b = byNamespace.get(m.namespace ?? '');
       b?.delete(m.name!);
       if (b?.size === 0) byNamespace.delete(m.namespace ?? '');
-    } else bucket(m.namespace).set(m.name!, ev.object);
+      index(key, undefined);
+    } else {
+      bucket(m.namespace).set(m.name!, ev.object);
+      index(key, ev.object);
+    }
     emit(ev);
   };
   await listAndWatch(
@@ -66,6 +94,8 @@ export async function startObjectCache(o: { client: Client; type: ResourceType; 
       return [...byNamespace.values()].flatMap((b) => [...b.values()]);
     },
     get: (namespace, name) => byNamespace.get(namespace ?? '')?.get(name),
+    controlledBy: (uid) => [...(byController.get(uid)?.values() ?? [])],
+    orphans: (namespace) => [...(byController.get(`\0${namespace}`)?.values() ?? [])],
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -99,7 +99,7 @@ async function reconcileReplicaSet(ctx: Context, key: string): Promise<Reconcile
   }
   const spec = rs.spec as ReplicaSetSpec;
   const matches = ctx.kind.matcher(spec);
-  const pods = await claimObjects({ client: ctx.client, type: podsType, owner: rs, objects: ctx.pods.list(namespace).filter(isActive), matches: (p) => matches(p.metadata.labels) });
+  const pods = await claimObjects({ client: ctx.client, type: podsType, owner: rs, objects: [...ctx.pods.controlledBy(rs.metadata.uid!).filter((p) => p.metadata.namespace === namespace), ...ctx.pods.orphans(namespace)].filter(isActive), matches: (p) => matches(p.metadata.labels) });
 
   let manageError: unknown;
   let failedVerb: 'FailedCreate' | 'FailedDelete' | undefined;
