@@ -7,6 +7,7 @@ import { createEventRecorder } from '../../client/events.js';
 import { hasReason, type Client, type ResourceType } from '../../client/types.js';
 import type { KObject } from '../../registry/types.js';
 import { runController, type ReconcileResult, type RunningController } from '../runtime/run-controller.js';
+import { startObjectCache } from '../runtime/object-cache.js';
 import { tolerates } from './taints.js';
 
 const nodes: ResourceType = { group: '', version: 'v1', resource: 'nodes' };
@@ -44,6 +45,7 @@ export async function runTaintEviction(o: TaintEvictionOptions, signal: AbortSig
   const recorder = createEventRecorder(o.client, { component: 'taint-eviction-controller' });
   /** Pods with an eviction pending, per node, to tell when one is cancelled. */
   const pending = new Map<string, Map<string, KObject>>();
+  const podCache = await startObjectCache({ client: o.client, type: pods, onError: (err) => o.onError?.('', err) }, signal);
 
   const markDisrupted = async (pod: KObject) => {
     const status = (pod.status ?? {}) as NonNullable<Pod['status']>;
@@ -86,7 +88,9 @@ export async function runTaintEviction(o: TaintEvictionOptions, signal: AbortSig
     const now = new Map<string, KObject>();
     let next: number | undefined;
     if (taints.length > 0) {
-      for (const pod of (await o.client.list(pods, { fieldSelector: `spec.nodeName=${nodeName}` })).items) {
+      // From the cache: while a node is tainted every event of its pods brings us here, and a LIST
+      // would read every pod of the cluster each time.
+      for (const pod of podCache.list().filter((p) => (p.spec as Pod['spec'])?.nodeName === nodeName)) {
         if (pod.metadata.deletionTimestamp) continue;
         const at = evictionTime(taints, ((pod.spec as Pod['spec'])?.tolerations ?? []) as Toleration[], Date.now());
         if (at === undefined) continue;
@@ -117,7 +121,7 @@ export async function runTaintEviction(o: TaintEvictionOptions, signal: AbortSig
       client: o.client,
       for: nodes,
       // A pod that lands on a tainted Node (or changes its tolerations) is judged at once.
-      watches: [{ type: pods, keyOf: (pod) => (pod.spec as Pod['spec'])?.nodeName || undefined }],
+      watches: [{ cache: podCache, keyOf: (pod) => (pod.spec as Pod['spec'])?.nodeName || undefined }],
       reconcile,
       onError: o.onError,
     },
