@@ -19,12 +19,12 @@ const RECOVERY_BOUND_MS = 10_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The data is a pure function of the name, so a torn or mixed-up object shows. */
-function payloadFor(name: string): Record<string, string> {
+export function payloadFor(name: string): Record<string, string> {
   const digest = createHash('sha256').update(name).digest('hex');
   return { name, digest, blob: digest.repeat(4 + (parseInt(digest.slice(0, 2), 16) % 16)) };
 }
 
-function run(kubeconfig: string, server: string, args: string[], timeout = 20_000): Promise<{ code: number; stdout: string; stderr: string }> {
+export function runKubectl(kubeconfig: string, server: string, args: string[], timeout = 20_000): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(kubectl, ['--kubeconfig', kubeconfig, '--server', server, ...args], { timeout }, (err, stdout, stderr) =>
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
@@ -82,7 +82,7 @@ export interface RestartableDatastore {
 export async function restartUnderLoad(server: K3tsProcess, datastore: RestartableDatastore, downMs: number, closers: Array<() => unknown>): Promise<void> {
   const creds = server.credentials();
   const ns = 'load';
-  assert.equal((await run(server.kubeconfig, server.url, ['create', 'namespace', ns])).code, 0);
+  assert.equal((await runKubectl(server.kubeconfig, server.url, ['create', 'namespace', ns])).code, 0);
   const listed = await httpsRequest({ url: `${server.url}/api/v1/namespaces/${ns}/configmaps`, creds });
   const fromRv = (JSON.parse(listed.body.toString()) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
   const watch = openWatch(`${server.url}/api/v1/namespaces/${ns}/configmaps?watch=1&allowWatchBookmarks=true&resourceVersion=${fromRv}`, creds);
@@ -148,7 +148,7 @@ export async function restartUnderLoad(server: K3tsProcess, datastore: Restartab
   await datastore.stop();
   const stoppedAt = Date.now();
   // kubectl while the datastore is down: client-go waits out the Retry-After and tries again.
-  const duringOutage = run(server.kubeconfig, server.url, ['create', 'configmap', 'during-outage', '-n', ns, '--from-literal=k=v'], 30_000);
+  const duringOutage = runKubectl(server.kubeconfig, server.url, ['create', 'configmap', 'during-outage', '-n', ns, '--from-literal=k=v'], 30_000);
   await sleep(downMs);
   const relaunchAt = Date.now();
   await datastore.start();

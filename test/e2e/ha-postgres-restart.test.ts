@@ -6,14 +6,14 @@
 // saw every acknowledged create; controllers still follow a scale; /readyz said what was going on.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { K3tsProcess, httpsRequest, type AdminCredentials } from '../durability/k3ts-process.js';
 import { PostgresServer, postgresSkipReason } from '../support/postgres-server.js';
+import { payloadFor, runKubectl } from './datastore-restart-under-load.js';
 import { eventually } from '../support/eventually.js';
 import { kubectls } from './harness.js';
 
@@ -24,20 +24,6 @@ const WRITERS = 24;
 const RECOVERY_BOUND_MS = 10_000;
 const leaderFlags = ['--leader-elect-lease-duration', '4s', '--leader-elect-renew-deadline', '3s', '--leader-elect-retry-period', '1s'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The data is a pure function of the name, so a torn or mixed-up object shows. */
-function payloadFor(name: string): Record<string, string> {
-  const digest = createHash('sha256').update(name).digest('hex');
-  return { name, digest, blob: digest.repeat(8 + (parseInt(digest.slice(0, 2), 16) % 24)) };
-}
-
-function run(kubeconfig: string, server: string, args: string[], timeout = 20_000): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(kubectl, ['--kubeconfig', kubeconfig, '--server', server, ...args], { timeout }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 interface Cm {
   metadata: { name: string; resourceVersion: string };
@@ -122,10 +108,10 @@ describe('two servers on one PostgreSQL, restarted under load', { skip: postgres
   const restartUnderLoad = async (ns: string, downMs: number) => {
     const [s1, s2] = servers as [K3tsProcess, K3tsProcess];
     const creds = s1.credentials();
-    assert.equal((await run(s1.kubeconfig, s1.url, ['create', 'namespace', ns])).code, 0);
-    const deploy = await run(s1.kubeconfig, s1.url, ['create', 'deployment', 'follow', '-n', ns, '--image=busybox', '--replicas=1', '--', 'sleep', '3600']);
+    assert.equal((await runKubectl(s1.kubeconfig, s1.url, ['create', 'namespace', ns])).code, 0);
+    const deploy = await runKubectl(s1.kubeconfig, s1.url, ['create', 'deployment', 'follow', '-n', ns, '--image=busybox', '--replicas=1', '--', 'sleep', '3600']);
     assert.equal(deploy.code, 0, deploy.stderr);
-    await eventually(async () => (await run(s1.kubeconfig, s2.url, ['get', 'rs', '-n', ns, '-l', 'app=follow', '-o', 'jsonpath={.items[*].spec.replicas}'])).stdout === '1', 20_000, 'the ReplicaSet exists');
+    await eventually(async () => (await runKubectl(s1.kubeconfig, s2.url, ['get', 'rs', '-n', ns, '-l', 'app=follow', '-o', 'jsonpath={.items[*].spec.replicas}'])).stdout === '1', 20_000, 'the ReplicaSet exists');
 
     // A watch on server 2 from "now", and kubectl's own watch for one name, both opened before the restart.
     const listed = await httpsRequest({ url: `${s2.url}/api/v1/namespaces/${ns}/configmaps`, creds });
@@ -201,7 +187,7 @@ describe('two servers on one PostgreSQL, restarted under load', { skip: postgres
     // kubectl itself, started while PostgreSQL is going down: client-go waits out the Retry-After of
     // the answers and tries again, so the user sees the create succeed.
     await sleep(300);
-    const duringOutage = run(s1.kubeconfig, s1.url, ['create', 'configmap', 'during-outage', '-n', ns, '--from-literal=k=v'], 40_000);
+    const duringOutage = runKubectl(s1.kubeconfig, s1.url, ['create', 'configmap', 'during-outage', '-n', ns, '--from-literal=k=v'], 40_000);
     await restarting;
     const upAt = Date.now();
     // Keep writing until both servers have acknowledged a create sent after PostgreSQL came back.
@@ -228,10 +214,10 @@ describe('two servers on one PostgreSQL, restarted under load', { skip: postgres
 
     // The controllers (and their informers) carry on: scale through server 2, and the ReplicaSet follows.
     let lastRs = '';
-    const scaled = await run(s1.kubeconfig, s2.url, ['scale', 'deployment', 'follow', '-n', ns, '--replicas=3']);
+    const scaled = await runKubectl(s1.kubeconfig, s2.url, ['scale', 'deployment', 'follow', '-n', ns, '--replicas=3']);
     assert.equal(scaled.code, 0, scaled.stderr);
     await eventually(async () => {
-      const r = await run(s1.kubeconfig, s1.url, ['get', 'rs', '-n', ns, '-l', 'app=follow', '-o', 'jsonpath={.items[*].spec.replicas}/{.items[*].status.replicas}']);
+      const r = await runKubectl(s1.kubeconfig, s1.url, ['get', 'rs', '-n', ns, '-l', 'app=follow', '-o', 'jsonpath={.items[*].spec.replicas}/{.items[*].status.replicas}']);
       return r.stdout === '3/3' || ((lastRs = r.stdout + r.stderr), false);
     }, 20_000, 'the ReplicaSet follows the scale and makes its pods').catch((err: Error) => {
       throw new Error(`${err.message}; last: ${lastRs}\nserver 1 log tail:\n${s1.log.slice(-3000)}`);
