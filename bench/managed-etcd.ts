@@ -47,7 +47,7 @@ async function raftLeaderHost(via: K3tsProcess): Promise<string> {
   }
 }
 
-async function create(url: string, creds: AdminCredentials, name: string, agent: Agent): Promise<boolean> {
+async function create(url: string, creds: AdminCredentials, name: string, agent: Agent, timeoutMs = 15_000): Promise<boolean> {
   try {
     const r = await httpsRequest({
       url: `${url}/api/v1/namespaces/default/configmaps`,
@@ -56,7 +56,7 @@ async function create(url: string, creds: AdminCredentials, name: string, agent:
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { pad: 'x'.repeat(200) } }),
       agent,
-      timeoutMs: 15_000,
+      timeoutMs,
     });
     return r.status === 201;
   } catch {
@@ -110,10 +110,20 @@ async function main(): Promise<void> {
       killedAt = Date.now();
       while (!processGone(victimEtcd) && Date.now() - killedAt < 5000) await sleep(5);
       etcdGoneAt = Date.now();
+      // Writes proposed as the raft leader died hang until etcd's request timeout (7 s), so the
+      // writers above may all be stuck: fresh creates, each given up after 1.5 s, time the failover
+      // as a user sending a new write sees it.
+      const probeAgent = new Agent({ keepAlive: true, maxSockets: 2 });
+      const probing = (async () => {
+        for (let p = 0; !firstAck && Date.now() - killedAt < 30_000; p++) {
+          if (await create(others[p % 2]!.url, creds, `probe${round}-${p}`, probeAgent, 1500)) firstAck ||= Date.now();
+        }
+      })();
       await victim.proc!.exited;
       while (!firstAck && Date.now() - killedAt < 30_000) await sleep(20);
       stop = true;
-      await Promise.all(writers);
+      await Promise.all([...writers, probing]);
+      probeAgent.destroy();
       failovers.push(firstAck ? firstAck - killedAt : Infinity);
       process.stdout.write(`round ${round + 1}: killed ${victim.host} (raft leader; its etcd gone after ${etcdGoneAt - killedAt} ms); writes accepted again after ${failovers.at(-1)} ms\n`);
       await start(victim, []);
