@@ -165,23 +165,28 @@ describe('three servers on managed etcd', { skip: etcdSkipReason(), timeout: 240
     let stop = false;
     let failures = 0;
     const agents = new Map(live.map((s) => [s.url, new Agent({ keepAlive: true, maxSockets: WRITERS })]));
+    /** The new ConfigMap's uid when acknowledged; undefined when answered otherwise; throws when unanswered. */
+    const create = async (url: string, name: string, data: Record<string, string>, agent: Agent, timeoutMs: number): Promise<string | undefined> => {
+      const r = await httpsRequest({
+        url: `${url}/api/v1/namespaces/load/configmaps`,
+        creds,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data }),
+        agent,
+        timeoutMs,
+      });
+      return r.status === 201 ? (JSON.parse(r.body.toString()) as { metadata: { uid: string } }).metadata.uid : undefined;
+    };
     const writer = async (w: number) => {
       for (let n = 0; !stop; n++) {
         const server = live[(w + n) % live.length]!;
         const name = `w${w}-${n}`;
         const sentAt = Date.now();
         try {
-          const r = await httpsRequest({
-            url: `${server.url}/api/v1/namespaces/load/configmaps`,
-            creds,
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { writer: String(w), n: String(n) } }),
-            agent: agents.get(server.url),
-            timeoutMs: 15_000,
-          });
-          if (r.status === 201) {
-            acked.set(name, (JSON.parse(r.body.toString()) as { metadata: { uid: string } }).metadata.uid);
+          const uid = await create(server.url, name, { writer: String(w), n: String(n) }, agents.get(server.url)!, 15_000);
+          if (uid) {
+            acked.set(name, uid);
             if (etcdGoneAt && sentAt >= etcdGoneAt && !firstAckAfterKill) firstAckAfterKill = Date.now();
           } else failures++;
         } catch {
@@ -223,17 +228,9 @@ describe('three servers on managed etcd', { skip: etcdSkipReason(), timeout: 240
         const server = live[n % live.length]!;
         const name = `probe-${n}`;
         try {
-          const r = await httpsRequest({
-            url: `${server.url}/api/v1/namespaces/load/configmaps`,
-            creds,
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { probe: String(n) } }),
-            agent: probeAgent,
-            timeoutMs: 1500,
-          });
-          if (r.status === 201) {
-            acked.set(name, (JSON.parse(r.body.toString()) as { metadata: { uid: string } }).metadata.uid);
+          const uid = await create(server.url, name, { probe: String(n) }, probeAgent, 1500);
+          if (uid) {
+            acked.set(name, uid);
             firstAckAfterKill ||= Date.now();
           }
         } catch {
