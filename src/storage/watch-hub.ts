@@ -16,7 +16,6 @@ class Watcher {
   cancelled = false;
 
   constructor(
-    readonly prefix: string,
     /** Events at or before this revision are not this watcher's (it asked to start later). */
     readonly afterRevision: number,
     private readonly listener: WatchListener,
@@ -76,7 +75,7 @@ export class WatchHub {
   /** Registers a watcher whose first delivery is `backlog` (history replayed by the caller). The caller
    *  must read the backlog and call this without yielding, so no commit can fall between the two. */
   add(from: { prefix: string; afterRevision: number; onError?: (err: StorageError) => void }, listener: WatchListener, backlog: StorageEvent[]): WatchHandle {
-    const watcher = new Watcher(from.prefix, from.afterRevision, listener, from.onError);
+    const watcher = new Watcher(from.afterRevision, listener, from.onError);
     let group = this.byPrefix.get(from.prefix);
     if (!group) this.byPrefix.set(from.prefix, (group = new Set()));
     group.add(watcher);

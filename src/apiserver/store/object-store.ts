@@ -58,18 +58,12 @@ function written(d: ResourceDescriptor, obj: KObject, revision: number): KObject
   return withRevision(seen, revision);
 }
 
-/** Needles hold for the stored text only where it is the served object's own JSON. */
-const needlesFor = (d: ResourceDescriptor, filter: ObjectFilter | undefined) => (d.conversion || !filter?.needles?.length ? undefined : filter.needles);
-
-function containsAll(text: string, needles: readonly string[]): boolean {
-  for (const n of needles) if (!text.includes(n)) return false;
-  return true;
-}
-
-/** False when the stored text shows that `filter` cannot accept the object (see ObjectFilter). */
+/** False when the stored text shows that `filter` cannot accept the object (see ObjectFilter). The
+ *  needles hold only where the stored text is the served object's own JSON, without a conversion. */
 export function storedTextMayMatch(d: ResourceDescriptor, filter: ObjectFilter | undefined, text: string): boolean {
-  const needles = needlesFor(d, filter);
-  return !needles || containsAll(text, needles);
+  if (d.conversion || !filter?.needles) return true;
+  for (const n of filter.needles) if (!text.includes(n)) return false;
+  return true;
 }
 
 export class ObjectStore {
@@ -93,9 +87,8 @@ export class ObjectStore {
 
   async list(d: ResourceDescriptor, req: ListRequest): Promise<ListPage> {
     const { filter } = req;
-    const needles = needlesFor(d, filter);
     return this.scan(d, req, (kv) => {
-      if (needles && !containsAll(kv.value, needles)) return undefined;
+      if (!storedTextMayMatch(d, filter, kv.value)) return undefined;
       const obj = decodeFor(d, kv);
       return !filter || filter(obj) ? obj : undefined;
     });
@@ -109,9 +102,8 @@ export class ObjectStore {
       return !filter || filter(obj) ? JSON.stringify(obj) : undefined;
     });
     const prefix = storedPrefix(apiVersionOf(d), d.kind);
-    const needles = needlesFor(d, filter);
     return this.scan(d, req, (kv) => {
-      if (needles && !containsAll(kv.value, needles)) return undefined;
+      if (!storedTextMayMatch(d, filter, kv.value)) return undefined;
       return !filter || filter(decodeObject(kv)) ? jsonWithRevision(kv, prefix) : undefined;
     });
   }
