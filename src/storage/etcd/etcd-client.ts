@@ -1,16 +1,14 @@
-// A small etcd v3 client on the project's gRPC stack: unary KV/Maintenance calls with deadlines and
-// raw Watch streams, over one channel per cluster member. The backend decides what the calls mean;
-// this file only knows how to reach a member and how to move to the next when one is down.
+// A small etcd v3 client: unary KV/Maintenance calls with deadlines and Watch streams, over one
+// HTTP/2 connection per cluster member (grpc-channel.ts says why not grpc-js). The backend decides what
+// the calls mean; this file only knows how to reach a member and how to move to the next when one is down.
 //
 // Failover: calls go to the "active" member; UNAVAILABLE moves it on. Reads are retried on the next
 // member at once. Writes only when the call certainly never reached a member (failure.ts): a write
 // whose connection dropped may have committed, and replaying a create would then report a false
 // KeyExists — the caller sees the error and decides.
-import * as grpc from '@grpc/grpc-js';
-import { fromJSON } from '@grpc/proto-loader';
-import protobuf from 'protobufjs';
 import { displayEndpoints, type EtcdEndpoint } from './endpoints.js';
-import { ETCD_PROTO } from './etcd-proto.js';
+import { decode, encode } from './etcd-codec.js';
+import { GrpcChannel, type CallFailure, type MessageStream } from './grpc-channel.js';
 import type { TlsMaterial } from './tls-files.js';
 import type { EtcdKeyValue, RangeRequest, RangeResponse, StatusResponse, TxnRequest, TxnResponse, WatchRequest, WatchResponse } from './etcd-messages.js';
 
@@ -43,16 +41,18 @@ export class EtcdError extends Error {
   readonly details: string;
   /** The call never reached the member (no connection, stream refused): nothing was applied. */
   readonly notSent: boolean;
+  /** notSent: what the transport knows; without it, read from grpc-js's wording (etcd-admin.ts). */
   constructor(
     readonly code: string,
     details: string,
     readonly endpoint: string,
+    notSent?: boolean,
   ) {
     const line = oneLine(details);
     super(`etcd ${endpoint}: ${line || code}`);
     this.name = 'EtcdError';
     this.details = line;
-    this.notSent = neverSent(code, details);
+    this.notSent = notSent ?? neverSent(code, details);
   }
 }
 
@@ -61,50 +61,23 @@ export const isCompactedError = (err: unknown) => err instanceof EtcdError && er
 export const isFutureRevisionError = (err: unknown) => err instanceof EtcdError && err.details.includes('required revision is a future revision');
 const isUnavailable = (err: unknown) => err instanceof EtcdError && (err.code === 'UNAVAILABLE' || err.code === 'DEADLINE_EXCEEDED');
 
-interface Services {
-  KV: grpc.ServiceClientConstructor;
-  Watch: grpc.ServiceClientConstructor;
-  Maintenance: grpc.ServiceClientConstructor;
-}
-let services: Services | undefined;
-function loadServices(): Services {
-  if (!services) {
-    const root = protobuf.parse(ETCD_PROTO).root;
-    // bytes as Buffers (keys and values are bytes to etcd), 64-bit revisions as numbers (< 2^53).
-    const definition = fromJSON(root.toJSON(), { longs: Number, enums: String, bytes: Buffer, defaults: true });
-    const pkg = grpc.loadPackageDefinition(definition).etcdserverpb as grpc.GrpcObject;
-    services = { KV: pkg.KV as grpc.ServiceClientConstructor, Watch: pkg.Watch as grpc.ServiceClientConstructor, Maintenance: pkg.Maintenance as grpc.ServiceClientConstructor };
-  }
-  return services;
-}
-
-const statusNames = Object.fromEntries(Object.entries(grpc.status).filter(([, v]) => typeof v === 'number').map(([k, v]) => [v, k])) as Record<number, string>;
-
-const CHANNEL_OPTIONS: grpc.ChannelOptions = {
-  // A list of a big namespace comes back in one message; etcd's own send limit is 2 GiB.
-  'grpc.max_receive_message_length': 512 * 1024 * 1024,
-  // grpc-js waits up to 2 minutes between reconnects by default; an etcd restart takes seconds.
-  'grpc.initial_reconnect_backoff_ms': 250,
-  'grpc.max_reconnect_backoff_ms': 2000,
-  // Finds a half-open connection (member host gone) under a long-lived watch. etcd allows pings every 5 s.
-  'grpc.keepalive_time_ms': 30_000,
-  'grpc.keepalive_timeout_ms': 10_000,
-};
-
 interface Member {
   endpoint: EtcdEndpoint;
-  kv: grpc.Client;
-  watch: grpc.Client;
-  maintenance: grpc.Client;
+  channel: GrpcChannel;
 }
-
-type UnaryMethod = (req: object, options: grpc.CallOptions, cb: grpc.requestCallback<unknown>) => void;
 
 export interface EtcdClientOptions {
   endpoints: EtcdEndpoint[];
   tls: TlsMaterial;
   /** Bounds every unary call. */
   callTimeoutMs?: number;
+}
+
+/** A Watch stream to one member: requests go out with send(); responses and the end come to handlers. */
+export interface EtcdWatchStream {
+  endpoint: string;
+  send(request: WatchRequest): void;
+  cancel(): void;
 }
 
 export class EtcdClient {
@@ -114,21 +87,9 @@ export class EtcdClient {
   readonly display: string;
 
   constructor(opts: EtcdClientOptions) {
-    const { KV, Watch, Maintenance } = loadServices();
     this.callTimeoutMs = opts.callTimeoutMs ?? 10_000;
     this.display = displayEndpoints(opts.endpoints);
-    this.members = opts.endpoints.map((endpoint) => {
-      const credentials = endpoint.tls
-        ? grpc.credentials.createSsl(opts.tls.ca ?? null, opts.tls.key ?? null, opts.tls.cert ?? null)
-        : grpc.credentials.createInsecure();
-      // Clients with the same target, credentials and options share one connection in grpc-js.
-      return {
-        endpoint,
-        kv: new KV(endpoint.address, credentials, CHANNEL_OPTIONS),
-        watch: new Watch(endpoint.address, credentials, CHANNEL_OPTIONS),
-        maintenance: new Maintenance(endpoint.address, credentials, CHANNEL_OPTIONS),
-      };
-    });
+    this.members = opts.endpoints.map((endpoint) => ({ endpoint, channel: new GrpcChannel(endpoint, opts.tls) }));
   }
 
   /** The member calls go to now. */
@@ -136,18 +97,24 @@ export class EtcdClient {
     return this.members[this.active]!.endpoint.url;
   }
 
-  private call<T>(member: Member, service: 'kv' | 'maintenance', method: string, request: object, timeoutMs?: number): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const deadline = new Date(Date.now() + (timeoutMs ?? this.callTimeoutMs));
-      const fn = (member[service] as unknown as Record<string, UnaryMethod>)[method]!.bind(member[service]);
-      fn(request, { deadline }, (err, response) => {
-        if (err) {
-          const error = new EtcdError(statusNames[err.code] ?? String(err.code), err.details, member.endpoint.url);
-          if (isUnavailable(error)) this.moveOn(member);
-          reject(error);
-        } else resolve(response as T);
-      });
-    });
+  private error(member: Member, f: CallFailure | Error): EtcdError {
+    const error = f instanceof Error ? new EtcdError('INTERNAL', f.message, member.endpoint.url) : new EtcdError(f.code, f.details, member.endpoint.url, f.notSent);
+    if (isUnavailable(error)) this.moveOn(member);
+    return error;
+  }
+
+  private async call<T>(member: Member, path: string, request: Uint8Array, parse: (b: Buffer) => T, timeoutMs?: number): Promise<T> {
+    let answer: Buffer;
+    try {
+      answer = await member.channel.unary(path, request, timeoutMs ?? this.callTimeoutMs);
+    } catch (f) {
+      throw this.error(member, f as CallFailure);
+    }
+    try {
+      return parse(answer);
+    } catch (err) {
+      throw new EtcdError('INTERNAL', `cannot decode the answer to ${path}: ${(err as Error).message}`, member.endpoint.url);
+    }
   }
 
   /** After a member failed: the next call goes to the next one (unless another call moved on already). */
@@ -157,11 +124,11 @@ export class EtcdClient {
   }
 
   /** Reads are safe to repeat, so an unreachable member costs one retry per member, not an error. */
-  private async read<T>(service: 'kv' | 'maintenance', method: string, request: object, timeoutMs?: number): Promise<T> {
+  private async read<T>(path: string, request: Uint8Array, parse: (b: Buffer) => T, timeoutMs?: number): Promise<T> {
     let lastError: unknown;
     for (let attempt = 0; attempt < this.members.length; attempt++) {
       try {
-        return await this.call<T>(this.members[this.active]!, service, method, request, timeoutMs);
+        return await this.call(this.members[this.active]!, path, request, parse, timeoutMs);
       } catch (err) {
         if (!isUnavailable(err)) throw err;
         lastError = err;
@@ -171,14 +138,15 @@ export class EtcdClient {
   }
 
   range(request: RangeRequest): Promise<RangeResponse> {
-    return this.read('kv', 'Range', request);
+    return this.read('/etcdserverpb.KV/Range', encode.range(request), decode.range);
   }
 
   /** Retried on the next member only when it never left this process: see the note at the top. */
   async txn(request: TxnRequest): Promise<TxnResponse> {
+    const bytes = encode.txn(request);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.call<TxnResponse>(this.members[this.active]!, 'kv', 'Txn', request);
+        return await this.call(this.members[this.active]!, '/etcdserverpb.KV/Txn', bytes, decode.txn);
       } catch (err) {
         if (!(err instanceof EtcdError && err.notSent) || attempt >= this.members.length) throw err;
       }
@@ -186,38 +154,59 @@ export class EtcdClient {
   }
 
   deleteRange(request: { key: Buffer; rangeEnd?: Buffer; prevKv?: boolean }): Promise<{ header: { revision: number }; deleted: number; prevKvs: EtcdKeyValue[] }> {
-    return this.call(this.members[this.active]!, 'kv', 'DeleteRange', request);
+    return this.call(this.members[this.active]!, '/etcdserverpb.KV/DeleteRange', encode.deleteRange(request), decode.deleteRange);
   }
 
   compact(revision: number, timeoutMs?: number): Promise<unknown> {
     // physical: the call returns once the old revisions are gone, so "compacted" means what it says.
-    return this.read('kv', 'Compact', { revision, physical: true }, timeoutMs);
+    return this.read('/etcdserverpb.KV/Compact', encode.compact({ revision, physical: true }), decode.compact, timeoutMs);
   }
 
-  /** Asks one member directly (startup checks every member's reachability in turn). */
+  /** Asks the active member (startup checks every member's reachability in turn). */
   status(timeoutMs?: number): Promise<StatusResponse> {
-    return this.read('maintenance', 'Status', {}, timeoutMs);
+    return this.read('/etcdserverpb.Maintenance/Status', encode.status(), decode.status, timeoutMs);
   }
 
-  /** A raw Watch stream to the active member; the caller writes create requests and reads responses. */
-  openWatchStream(): { stream: grpc.ClientDuplexStream<WatchRequest, WatchResponse>; endpoint: string } {
+  /** A Watch stream to the active member. onEnd is called once unless cancel() came first: with the
+   *  failure mapped like a unary call's, or undefined if etcd ended the stream with OK. */
+  async openWatchStream(handlers: { onResponse(response: WatchResponse): void; onEnd(err: EtcdError | undefined): void }): Promise<EtcdWatchStream> {
     const member = this.members[this.active]!;
-    const stream = (member.watch as unknown as { Watch(): grpc.ClientDuplexStream<WatchRequest, WatchResponse> }).Watch();
-    return { stream, endpoint: member.endpoint.url };
-  }
-
-  /** Maps a stream's error the way unary errors are mapped. */
-  streamError(err: grpc.ServiceError, endpoint: string): EtcdError {
-    const error = new EtcdError(statusNames[err.code] ?? String(err.code), err.details, endpoint);
-    if (isUnavailable(error)) this.moveOn(endpoint);
-    return error;
+    let ended = false;
+    const end = (err: EtcdError | undefined) => {
+      if (ended) return;
+      ended = true;
+      handlers.onEnd(err);
+    };
+    let stream: MessageStream | undefined;
+    try {
+      stream = await member.channel.openStream('/etcdserverpb.Watch/Watch', {
+        onMessage: (message) => {
+          if (ended) return;
+          let response: WatchResponse;
+          try {
+            response = decode.watch(message);
+          } catch (err) {
+            stream?.cancel();
+            return end(this.error(member, err as Error));
+          }
+          handlers.onResponse(response);
+        },
+        onEnd: (f) => end(f ? this.error(member, f) : undefined),
+      });
+    } catch (f) {
+      throw this.error(member, f as CallFailure);
+    }
+    return {
+      endpoint: member.endpoint.url,
+      send: (request) => stream!.write(encode.watch(request)),
+      cancel: () => {
+        ended = true;
+        stream!.cancel();
+      },
+    };
   }
 
   close(): void {
-    for (const m of this.members) {
-      m.kv.close();
-      m.watch.close();
-      m.maintenance.close();
-    }
+    for (const m of this.members) m.channel.close();
   }
 }

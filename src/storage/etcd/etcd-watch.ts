@@ -8,10 +8,9 @@
 // that point forward for quiet watches, so a long outage does not ask for history compaction removed.
 // If the resume point was compacted anyway, events are lost: the watch ends, with a warning and its
 // onError, so its clients relist instead of waiting for events that will never come.
-import type * as grpc from '@grpc/grpc-js';
 import { StorageError, type KeyValue, type StorageEvent, type WatchHandle, type WatchListener } from '../backend.js';
-import type { EtcdClient } from './etcd-client.js';
-import type { EtcdKeyValue, WatchEvent, WatchRequest, WatchResponse } from './etcd-messages.js';
+import type { EtcdClient, EtcdError, EtcdWatchStream } from './etcd-client.js';
+import type { EtcdKeyValue, WatchEvent, WatchResponse } from './etcd-messages.js';
 import type { KeyRange, KeySpace } from './key-space.js';
 import type { Warn } from './throttled-warning.js';
 
@@ -54,7 +53,7 @@ function toStorageEvent(keys: KeySpace, e: WatchEvent): StorageEvent {
 }
 
 class EtcdWatch implements WatchHandle {
-  private stream?: grpc.ClientDuplexStream<WatchRequest, WatchResponse>;
+  private stream?: EtcdWatchStream;
   private cancelled = false;
   private attempt = 0;
   private retryTimer?: NodeJS.Timeout;
@@ -76,20 +75,20 @@ class EtcdWatch implements WatchHandle {
   }
 
   private open(first?: { resolve: () => void; reject: (err: Error) => void }): void {
-    const { stream, endpoint } = this.o.client.openWatchStream();
-    this.stream = stream;
     let created = false;
     let ended = false;
+    let stream: EtcdWatchStream | undefined;
+    let endpoint = this.o.client.activeEndpoint;
     const fail = (err: Error) => {
       if (ended) return;
       ended = true;
-      stream.cancel();
+      stream?.cancel();
       if (this.cancelled) return;
       if (first && !created) first.reject(err);
       else this.retry(err);
     };
-    stream.on('data', (resp: WatchResponse) => {
-      if (this.cancelled) return;
+    const onResponse = (resp: WatchResponse) => {
+      if (this.cancelled || ended) return;
       if (resp.compactRevision > 0) {
         return fail(new StorageError('Compacted', `etcd compacted history to ${resp.compactRevision}; cannot watch after ${this.delivered}`, resp.compactRevision));
       }
@@ -102,18 +101,26 @@ class EtcdWatch implements WatchHandle {
         first?.resolve();
       }
       this.deliver(resp);
-    });
-    stream.on('error', (err: grpc.ServiceError) => fail(this.o.client.streamError(err, endpoint)));
-    stream.on('end', () => fail(new Error(`etcd ${endpoint} closed the watch stream`)));
-    stream.write({
-      createRequest: {
-        key: this.o.range.key,
-        rangeEnd: this.o.range.rangeEnd,
-        startRevision: this.delivered + 1,
-        prevKv: true,
-        progressNotify: true,
+    };
+    const onEnd = (err: EtcdError | undefined) => fail(err ?? new Error(`etcd ${endpoint} closed the watch stream`));
+    this.o.client.openWatchStream({ onResponse, onEnd }).then(
+      (opened) => {
+        stream = opened;
+        endpoint = opened.endpoint;
+        if (ended || this.cancelled) return opened.cancel();
+        this.stream = opened;
+        opened.send({
+          createRequest: {
+            key: this.o.range.key,
+            rangeEnd: this.o.range.rangeEnd,
+            startRevision: this.delivered + 1,
+            prevKv: true,
+            progressNotify: true,
+          },
+        });
       },
-    });
+      (err: Error) => fail(err),
+    );
   }
 
   private deliver(resp: WatchResponse): void {
