@@ -325,7 +325,8 @@ export class GrpcChannel {
     // stream is still open, which would otherwise keep it from closing.
     stream.on('end', () => {
       report();
-      if (!stream.closed) stream.close();
+      // (A unary call has ended its side already; a reset there would be one more frame each way.)
+      if (!stream.writableEnded && !stream.closed) stream.close();
     });
     stream.on('close', () => {
       if (--this.inFlight === 0) for (const s of this.sessions) s.unref();
