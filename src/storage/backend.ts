@@ -81,6 +81,9 @@ export interface Backend {
   close(): Promise<void>;
   /** The datastore's allocated size, for apiserver_storage_size_bytes; absent where unknown. */
   sizeBytes?(): Promise<number>;
+  /** For a datastore across a connection: a list without a limit is read in pages of this many keys
+   *  at one revision, the next asked for while the last is handled. Absent: one read. */
+  readonly listChunk?: number;
 }
 
 /** 'Unavailable': the datastore could not be reached and nothing was applied, so trying again is safe.

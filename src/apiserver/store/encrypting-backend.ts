@@ -13,6 +13,7 @@ export function encryptingBackend(inner: Backend, t: ValueTransformer, prefix = 
   const overlaps = (p: string) => p.startsWith(prefix) || prefix.startsWith(p);
   return {
     name: inner.name,
+    listChunk: inner.listChunk,
     currentRevision: () => inner.currentRevision(),
     compactedRevision: () => inner.compactedRevision(),
     async get(key) {

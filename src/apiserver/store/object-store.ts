@@ -109,7 +109,7 @@ export class ObjectStore {
   }
 
   /** Walks the keys of a list at one revision, keeping what `accept` returns, up to `limit`. */
-  private async scan<T>(d: ResourceDescriptor, req: ListRequest, accept: (kv: KeyValue) => T | undefined): Promise<ListPage<T>> {
+  private async scan<T>(d: ResourceDescriptor, req: ListRequest, accept: (kv: KeyValue) => T | undefined, whole = false): Promise<ListPage<T>> {
     const prefix = listPrefix(d, req.namespace);
     let after: string | undefined;
     let revision: number | undefined;
@@ -121,15 +121,25 @@ export class ObjectStore {
       revision = parseRevision(req.resourceVersion);
     }
     const limit = req.limit && req.limit > 0 ? req.limit : 0;
+    // A list without a limit from a datastore across a connection comes in chunks, the next one asked
+    // for before this one is handled, so the datastore's reading and sending overlap our encoding.
+    const chunk = !limit && !whole ? (this.backend.listChunk ?? 0) : 0;
+    const revisionAsked = revision !== undefined;
     const items: T[] = [];
     let readAt = 0;
     let lastKey: string | undefined;
     let more = false;
     try {
+      let pending = this.backend.list({ prefix, after, limit: limit ? Math.max(limit, 64) : chunk, revision });
       for (;;) {
-        const page = await timed('list', d.plural, this.backend.list({ prefix, after, limit: limit ? Math.max(limit - items.length, 64) : 0, revision }));
+        const page = await timed('list', d.plural, pending);
         readAt = page.revision;
         revision = page.revision;
+        if (chunk && page.more && page.items.length > 0) {
+          pending = this.backend.list({ prefix, after: page.items.at(-1)!.key, limit: chunk, revision });
+          // Awaited below; should handling this page throw first, its failure is nobody's to report.
+          pending.catch(() => {});
+        }
         let stoppedEarly = false;
         for (let i = 0; i < page.items.length; i++) {
           const kv = page.items[i];
@@ -147,9 +157,13 @@ export class ObjectStore {
         }
         if (!page.more || page.items.length === 0) break;
         after = lastKey;
+        if (!chunk) pending = this.backend.list({ prefix, after, limit: limit ? Math.max(limit - items.length, 64) : 0, revision });
       }
     } catch (err) {
       if (err instanceof StorageError && err.code === 'Compacted') {
+        // The revision of the first chunk was compacted before the last was read: the client asked for
+        // no revision, so the list starts over in one read.
+        if (chunk && !revisionAsked) return this.scan(d, req, accept, true);
         if (req.continueToken) {
           throw errors.gone(
             'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',

@@ -23,6 +23,7 @@ export async function guardMigratedRevisions(inner: Backend): Promise<Backend> {
   };
   return {
     name: inner.name,
+    listChunk: inner.listChunk,
     currentRevision: () => inner.currentRevision(),
     compactedRevision: () => inner.compactedRevision(),
     get: (key) => inner.get(key),

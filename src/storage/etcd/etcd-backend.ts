@@ -29,6 +29,9 @@ export interface EtcdBackendOptions {
 }
 
 const COMPACT_TIMEOUT_MS = 120_000;
+// A LIST of 10,000 1 KB objects in chunks of 2,000 overlaps etcd's reading and sending with the API
+// server's encoding; see ObjectStore.scan.
+const LIST_CHUNK = 2000;
 
 /** For promise.catch: the failure said in the Backend's terms (see failure.ts). */
 const rethrow = (translate: (err: unknown) => unknown) => (err: unknown): never => {
@@ -37,6 +40,7 @@ const rethrow = (translate: (err: unknown) => unknown) => (err: unknown): never 
 
 export class EtcdBackend implements Backend {
   readonly name = 'etcd';
+  readonly listChunk = LIST_CHUNK;
   private readonly watches = new Set<WatchHandle>();
   /** Started by the first watch; most later watches join it instead of opening a stream each. */
   private feed?: Promise<SharedWatchFeed>;

@@ -48,9 +48,15 @@ export class ChangeFeed {
     }).catch(() => {});
   }
 
-  /** Events this server's writer committed, in revision order. */
+  /** Events this server's writer committed, in revision order. Published after this turn of the event
+   *  loop, so the writes' answers go out before the watchers run (see etcd/shared-watch.ts); a poll
+   *  queued meanwhile is harmless: whichever comes second finds the cursor past these events. */
   committed(events: StorageEvent[]): void {
     if (this.closed || events.length === 0) return;
+    setImmediate(() => this.publishCommitted(events));
+  }
+
+  private publishCommitted(events: StorageEvent[]): void {
     this.serially(async () => {
       if (this.closed || events.at(-1)!.kv.modRevision <= this.cursor) return; // a poll got there first
       if (events[0]!.kv.modRevision !== this.cursor + 1) return this.poll(); // other writers' rows between
