@@ -1,6 +1,7 @@
 // One k3ts server as a child process: started on a data dir, timed from spawn to the first 200 from
 // /readyz, stopped by its PID with SIGTERM (SIGKILL if it has not exited after 15 s).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { NODE_FLAGS } from '../src/local-cluster/node-flags.js';
 import https from 'node:https';
 import { fileURLToPath } from 'node:url';
 
@@ -55,6 +56,8 @@ function readyzOnce(host: string, port: number): Promise<number> {
 
 export async function startServer(opts: ServerOptions): Promise<StartedServer> {
   const args = [
+    // The flags bin/k3ts's first line gives a server users start (a shebang `node bin/k3ts` skips).
+    ...NODE_FLAGS,
     ...(opts.nodeFlags ?? []),
     opts.bin ?? binPath,
     'server',
