@@ -3,9 +3,11 @@
 // errors or a status in the trailers, one that refuses streams, and one that is not there. Each
 // failure must say whether the call can have reached the member (failure.ts builds on that).
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import http2 from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
+import { createCertificateAuthority, issueServingCertificate } from '../../pki/issue.js';
 import { parseEtcdEndpoints } from './endpoints.js';
 import { Deframer, frame, GrpcChannel, type CallFailure } from './grpc-channel.js';
 import { freePort } from './test-etcd.js';
@@ -171,6 +173,51 @@ describe('etcd gRPC transport', () => {
       assert.deepEqual(ends, [undefined]);
     } finally {
       channel.close();
+    }
+  });
+
+  it('a member that goes away (its sockets closed, nothing reset) is named so, in flight and while it stays down', async () => {
+    const channel = await serve(() => {}, (stream) => stream.respond({ ':status': 200, 'content-type': 'application/grpc' }));
+    const sockets = new Set<Socket>();
+    servers.at(-1)!.on('connection', (socket: Socket) => sockets.add(socket));
+    try {
+      const ends: (CallFailure | undefined)[] = [];
+      await channel.openStream('/etcdserverpb.Watch/Watch', { onMessage: () => {}, onEnd: (f) => ends.push(f) });
+      while (sockets.size === 0) await new Promise((r) => setTimeout(r, 10));
+      // What etcd's exit looks like from here: the connection ends, no RST_STREAM, no status.
+      for (const s of sockets) s.destroy();
+      const deadline = Date.now() + 2000;
+      while (ends.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      assert.deepEqual(ends, [{ code: 'UNAVAILABLE', details: 'the member closed the connection', notSent: false }]);
+      const next = await failureOf(channel.unary('/etcdserverpb.KV/Txn', Buffer.alloc(0), 2000));
+      assert.deepEqual(next, { code: 'UNAVAILABLE', details: 'no connection: the member closed the connection', notSent: true });
+    } finally {
+      channel.close();
+    }
+  });
+
+  it('a member that refuses our certificate after the TLS 1.3 handshake: its alert as the reason, and no connection left open', async () => {
+    const ca = await createCertificateAuthority({ commonName: 'etcd-ca' });
+    const serving = await issueServingCertificate({ issuer: ca, commonName: 'etcd', dnsNames: [], ipAddresses: ['127.0.0.1'] });
+    const server = http2.createSecureServer({ key: serving.keyPem, cert: serving.certPem, ca: ca.certPem, requestCert: true, rejectUnauthorized: true });
+    server.on('tlsClientError', () => {});
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    // No client certificate: the member sends its alert once our side thinks the handshake is done.
+    const channel = new GrpcChannel(parseEtcdEndpoints(`https://127.0.0.1:${(server.address() as AddressInfo).port}`)[0]!, { ca: Buffer.from(ca.certPem) });
+    const openFds = () => readdirSync('/proc/self/fd').length;
+    const before = openFds();
+    try {
+      for (let i = 0; i < 8; i++) {
+        const f = await failureOf(channel.unary('/etcdserverpb.KV/Range', Buffer.alloc(0), 2000));
+        assert.equal(f.code, 'UNAVAILABLE');
+        assert.match(f.details, /alert certificate required/, 'says why, not that a session was destroyed');
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      assert.ok(openFds() <= before + 1, `sockets of refused connections are closed (${before} file descriptors before, ${openFds()} after)`);
+    } finally {
+      channel.close();
+      server.close();
     }
   });
 });

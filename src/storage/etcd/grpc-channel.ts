@@ -12,6 +12,8 @@
 // opened for the call (no connection, or the member refused the stream), so a write that failed that
 // way certainly did not apply.
 import http2 from 'node:http2';
+import { isIP } from 'node:net';
+import tls from 'node:tls';
 import type { EtcdEndpoint } from './endpoints.js';
 import type { TlsMaterial } from './tls-files.js';
 
@@ -107,10 +109,15 @@ function httpStatusFailure(status: number): CallFailure {
   return failure(code, `HTTP status ${status} from the member (not a gRPC answer)`);
 }
 
-/** A stream closed with no status: refused (never processed, per HTTP/2) or cut. */
-function closedFailure(stream: http2.ClientHttp2Stream, sessionError: string | undefined): CallFailure {
+/** A stream closed with no status: refused (never processed, per HTTP/2), its connection gone, or cut. */
+function closedFailure(stream: http2.ClientHttp2Stream, session: http2.ClientHttp2Session, streamError?: string, sessionError?: string): CallFailure {
   if (stream.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM) return failure('UNAVAILABLE', 'Stream refused by server', true);
-  if (sessionError) return failure('UNAVAILABLE', sessionError);
+  if (streamError) return failure('UNAVAILABLE', streamError);
+  // Node cancels (code 8) every stream of a session whose socket closed: the member went away, it
+  // reset nothing. (stream.session is already unset by then, hence the session captured at the start.)
+  // (Not surely unsent even when the member's SETTINGS never arrived: a server may read a stream
+  // before its SETTINGS have left it.)
+  if (session.destroyed) return failure('UNAVAILABLE', sessionError ?? 'the member closed the connection');
   return failure('UNAVAILABLE', stream.rstCode ? `stream reset by the member (HTTP/2 code ${stream.rstCode})` : 'Connection dropped');
 }
 
@@ -138,6 +145,8 @@ export class GrpcChannel {
   private inFlight = 0;
   private closed = false;
   private readonly sessions = new Set<http2.ClientHttp2Session>();
+  /** What each session failed with, if it said: "The session has been destroyed" tells an operator nothing. */
+  private readonly sessionErrors = new WeakMap<http2.ClientHttp2Session, string>();
 
   constructor(
     readonly endpoint: EtcdEndpoint,
@@ -151,8 +160,8 @@ export class GrpcChannel {
     if (this.connecting) return this.connecting;
     if (Date.now() < this.retryAt) return Promise.reject(failure('UNAVAILABLE', `no connection: ${this.lastError}`, true));
     const url = `${this.endpoint.tls ? 'https' : 'http'}://${this.endpoint.address}`;
-    const session = http2.connect(url, {
-      ...(this.endpoint.tls ? { ca: this.tls.ca, cert: this.tls.cert, key: this.tls.key } : {}),
+    const session: http2.ClientHttp2Session = http2.connect(url, {
+      ...(this.endpoint.tls ? { createConnection: () => this.tlsSocket(() => session) } : {}),
       settings: { initialWindowSize: WINDOW_BYTES },
       // Node's default (10 MB of buffered frames per session) would refuse streams during one big list.
       maxSessionMemory: 1024,
@@ -174,18 +183,21 @@ export class GrpcChannel {
         resolve(session);
       });
       session.on('error', (err) => {
-        this.lastError = err.message;
+        this.sessionErrors.set(session, err.message);
       });
       session.once('close', () => {
         clearTimeout(timer);
         this.sessions.delete(session);
+        // A member that exits closes its connections cleanly: no error event, but still a reason.
+        const why = this.sessionErrors.get(session) ?? 'the member closed the connection';
         if (this.connecting === connecting || this.ready === session) {
           this.connecting = undefined;
           this.ready = undefined;
+          this.lastError = why;
           this.retryAt = Date.now() + this.backoffMs;
           this.backoffMs = Math.min(this.backoffMs * 2, BACKOFF_MAX_MS);
         }
-        reject(failure('UNAVAILABLE', `no connection: ${this.lastError ?? 'connection closed'}`, true));
+        reject(failure('UNAVAILABLE', `no connection: ${why}`, true));
       });
       // GOAWAY: no new streams here; the calls in flight finish, the next call connects anew.
       session.once('goaway', () => {
@@ -196,6 +208,30 @@ export class GrpcChannel {
     connecting.catch(() => {});
     this.connecting = connecting;
     return connecting;
+  }
+
+  /** The TLS connection to the member, owned here: a member that refuses our certificate does so after
+   *  the handshake (TLS 1.3), and Node's http2 then leaves the session destroyed but never closed,
+   *  its socket open, and the alert unreported. Ending the socket ourselves closes the session. */
+  private tlsSocket(session: () => http2.ClientHttp2Session): tls.TLSSocket {
+    const { hostname } = this.endpoint;
+    const port = Number(this.endpoint.address.slice(this.endpoint.address.lastIndexOf(':') + 1));
+    const socket = tls.connect({
+      host: hostname,
+      port,
+      // SNI only for names (RFC 6066); the certificate is still checked against an IP address.
+      ...(isIP(hostname) ? {} : { servername: hostname }),
+      ALPNProtocols: ['h2'],
+      ca: this.tls.ca,
+      cert: this.tls.cert,
+      key: this.tls.key,
+    });
+    socket.on('error', (err) => {
+      const s = session();
+      if (!this.sessionErrors.has(s)) this.sessionErrors.set(s, err.message);
+      socket.destroy();
+    });
+    return socket;
   }
 
   private startKeepalive(session: http2.ClientHttp2Session): void {
@@ -230,7 +266,7 @@ export class GrpcChannel {
     } catch (err) {
       // The session closed or went away between connect and here: nothing was sent.
       if (this.ready === session) this.ready = undefined;
-      return failure('UNAVAILABLE', `no connection: ${(err as Error).message}`, true);
+      return failure('UNAVAILABLE', `no connection: ${this.sessionErrors.get(session) ?? (err as Error).message}`, true);
     }
   }
 
@@ -285,7 +321,8 @@ export class GrpcChannel {
 
   /** Reads a call's answer: messages as they complete, then its status, reported once via onEnd. */
   private consume(stream: http2.ClientHttp2Stream, h: StreamHandlers): void {
-    if (this.inFlight++ === 0) stream.session?.ref();
+    const session = stream.session as http2.ClientHttp2Session;
+    if (this.inFlight++ === 0) session.ref();
     const deframer = new Deframer();
     let status: CallFailure | 'ok' | undefined;
     let streamError: string | undefined;
@@ -319,7 +356,7 @@ export class GrpcChannel {
     const report = () => {
       if (status === 'ok') return end(undefined);
       if (status) return end(status);
-      end(closedFailure(stream, streamError ?? (stream.session?.destroyed ? this.lastError : undefined)));
+      end(closedFailure(stream, session, streamError, this.sessionErrors.get(session)));
     };
     // The member ended its side (status in the trailers): the call is over even while our side of a
     // stream is still open, which would otherwise keep it from closing.
