@@ -10,6 +10,10 @@ export interface KeyValue {
   createRevision: number;
   /** Revision of the last write to this key. */
   modRevision: number;
+  /** The value as the UTF-8 bytes the datastore sent, where it sent bytes (etcd's lists): a LIST
+   *  answer passes them on without decoding and encoding 10 MB of text. Not enumerable, so a copy
+   *  made with another value ({ ...kv, value }) does not carry stale bytes. */
+  readonly bytes?: Buffer;
 }
 
 export type StorageEventType = 'create' | 'update' | 'delete';

@@ -37,6 +37,22 @@ export function sendObject(r: Pick<ReadRequest, 'req' | 'res' | 'd' | 'query' | 
   }
 }
 
+const COMMA = Buffer.from(',');
+const LIST_END = Buffer.from(']}');
+
+/** The answer's bytes: texts joined as text; items given as bytes (etcd) copied once, never decoded. */
+function listBody(head: string, items: (string | Buffer[])[]): string | Buffer {
+  if (!items.some((item) => typeof item !== 'string')) return `${head}${items.join(',')}]}`;
+  const parts: Buffer[] = [Buffer.from(head)];
+  items.forEach((item, i) => {
+    if (i > 0) parts.push(COMMA);
+    if (typeof item === 'string') parts.push(Buffer.from(item));
+    else for (const piece of item) parts.push(piece);
+  });
+  parts.push(LIST_END);
+  return Buffer.concat(parts);
+}
+
 export async function handleList(r: ReadRequest): Promise<void> {
   // A limit of 0 or less means no limit, as upstream.
   const limit = Math.max(0, queryInt64(r.query, 'limit') ?? 0);
@@ -53,8 +69,8 @@ export async function handleList(r: ReadRequest): Promise<void> {
   if (form.kind === 'json') {
     // The hot path (lists of thousands): stored texts go out as they are, never decoded.
     const page = await r.ctx.store.listJson(r.d, req);
-    const body = `{"kind":${JSON.stringify(r.d.listKind)},"apiVersion":${JSON.stringify(apiVersionOf(r.d))},"metadata":${JSON.stringify(listMeta(page))},"items":[${page.items.join(',')}]}`;
-    sendText(r.req, r.res, 200, body, 'application/json');
+    const head = `{"kind":${JSON.stringify(r.d.listKind)},"apiVersion":${JSON.stringify(apiVersionOf(r.d))},"metadata":${JSON.stringify(listMeta(page))},"items":[`;
+    sendText(r.req, r.res, 200, listBody(head, page.items), 'application/json');
     return;
   }
   const page = await r.ctx.store.list(r.d, req);

@@ -39,7 +39,7 @@ describe('lists by selector pass over objects whose stored text cannot match', (
     const page = await cp.context.store.list(pods, { namespace: 'default', filter: counted });
     const json = await cp.context.store.listJson(pods, { namespace: 'default', filter });
     const names = page.items.map((p) => p.metadata.name!).sort();
-    assert.deepEqual(json.items.map((t) => (JSON.parse(t) as KObject).metadata.name).sort(), names, 'the JSON list agrees');
+    assert.deepEqual(json.items.map((t) => (JSON.parse(typeof t === 'string' ? t : Buffer.concat(t).toString()) as KObject).metadata.name).sort(), names, 'the JSON list agrees');
     return { names, decoded, needles: filter.needles };
   }
 

@@ -31,3 +31,11 @@ export function jsonWithRevision(kv: Pick<KeyValue, 'value' | 'modRevision'>, pr
   }
   return JSON.stringify(decodeObject(kv));
 }
+
+/** jsonWithRevision on the datastore's bytes, as the pieces of the answer (the stored text is never
+ *  decoded); undefined where the text does not have the expected layout. */
+export function jsonBytesWithRevision(bytes: Buffer, modRevision: number, prefix: Buffer): Buffer[] | undefined {
+  const n = prefix.length;
+  if (bytes.length <= n || bytes[n] === 125 /* } */ || bytes.compare(prefix, 0, n, 0, n) !== 0) return undefined;
+  return [prefix, Buffer.from(`"resourceVersion":"${modRevision}",`), bytes.subarray(n)];
+}

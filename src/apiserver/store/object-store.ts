@@ -4,7 +4,7 @@ import { StorageError, type Backend, type KeyValue } from '../../storage/backend
 import { timed } from '../prometheus/storage-metrics.js';
 import { apiVersionOf, type KObject, type ResourceDescriptor } from '../../registry/types.js';
 import { errors } from '../errors.js';
-import { decodeObject, encodeObject, jsonWithRevision, storedPrefix } from './codec.js';
+import { decodeObject, encodeObject, jsonBytesWithRevision, jsonWithRevision, storedPrefix } from './codec.js';
 import { listPrefix, objectKey } from './keys.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 
@@ -94,15 +94,21 @@ export class ObjectStore {
     });
   }
 
-  /** The same list as JSON texts, for answers that only pass objects through. */
-  async listJson(d: ResourceDescriptor, req: ListRequest): Promise<ListPage<string>> {
+  /** The same list as JSON texts, for answers that only pass objects through: each item a text, or
+   *  the pieces of its bytes where the datastore gave bytes (KeyValue.bytes). */
+  async listJson(d: ResourceDescriptor, req: ListRequest): Promise<ListPage<string | Buffer[]>> {
     const { filter } = req;
     if (d.conversion) return this.scan(d, req, (kv) => {
       const obj = decodeFor(d, kv);
       return !filter || filter(obj) ? JSON.stringify(obj) : undefined;
     });
     const prefix = storedPrefix(apiVersionOf(d), d.kind);
+    const prefixBytes = Buffer.from(prefix);
     return this.scan(d, req, (kv) => {
+      if (!filter && kv.bytes) {
+        const pieces = jsonBytesWithRevision(kv.bytes, kv.modRevision, prefixBytes);
+        if (pieces) return pieces;
+      }
       if (!storedTextMayMatch(d, filter, kv.value)) return undefined;
       return !filter || filter(decodeObject(kv)) ? jsonWithRevision(kv, prefix) : undefined;
     });

@@ -9,7 +9,7 @@ import { EtcdClient, isCompactedError, isFutureRevisionError } from './etcd-clie
 import type { Compare, EtcdKeyValue, ResponseOp, TxnResponse } from './etcd-messages.js';
 import { parseEtcdEndpoints } from './endpoints.js';
 import { readFailure, writeFailure } from './failure.js';
-import { startWatch, toKeyValue } from './etcd-watch.js';
+import { startWatch, toKeyValue, toListedKeyValue } from './etcd-watch.js';
 import { KeySpace } from './key-space.js';
 import { SharedWatchFeed } from './shared-watch.js';
 import { throttledWarning } from './throttled-warning.js';
@@ -130,7 +130,7 @@ export class EtcdBackend implements Backend {
     if (!range) return { items: [], revision: opts.revision || (await this.currentRevision()), more: false };
     try {
       const res = await this.client.range({ ...range, limit: opts.limit ?? 0, revision: opts.revision ?? 0 });
-      return { items: res.kvs.map((kv) => toKeyValue(this.keys, kv)), revision: opts.revision || res.header.revision, more: res.more };
+      return { items: res.kvs.map((kv) => toListedKeyValue(this.keys, kv)), revision: opts.revision || res.header.revision, more: res.more };
     } catch (err) {
       if (isCompactedError(err)) throw await this.compactedError('list', opts.revision!);
       throw readFailure(err);

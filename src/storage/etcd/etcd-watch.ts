@@ -37,6 +37,27 @@ export function toKeyValue(keys: KeySpace, kv: EtcdKeyValue): KeyValue {
   return { key: keys.decode(kv.key), value: kv.value.toString('utf8'), createRevision: kv.createRevision, modRevision: kv.modRevision };
 }
 
+/** `value` is decoded on first read (many list items never are: see KeyValue.bytes). */
+const lazyValue: PropertyDescriptor = {
+  enumerable: true,
+  configurable: true,
+  get(this: KeyValue) {
+    const value = this.bytes!.toString('utf8');
+    Object.defineProperty(this, 'value', { value, enumerable: true, writable: true, configurable: true });
+    return value;
+  },
+  set(this: KeyValue, value: string) {
+    Object.defineProperty(this, 'value', { value, enumerable: true, writable: true, configurable: true });
+  },
+};
+
+/** A listed key-value with its bytes kept (see KeyValue.bytes). */
+export function toListedKeyValue(keys: KeySpace, kv: EtcdKeyValue): KeyValue {
+  const out = { key: keys.decode(kv.key), createRevision: kv.createRevision, modRevision: kv.modRevision } as KeyValue;
+  Object.defineProperty(out, 'bytes', { value: kv.value, enumerable: false });
+  return Object.defineProperty(out, 'value', lazyValue);
+}
+
 function toStorageEvent(keys: KeySpace, e: WatchEvent): StorageEvent {
   const prev = e.prevKv ? toKeyValue(keys, e.prevKv) : undefined;
   if (e.type === 'DELETE') {
