@@ -4,6 +4,7 @@
 // does not call onClose again.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { startTestControlPlane, type TestControlPlane } from '../../test/support/control-plane.js';
 import { expiringWatches, type ExpiringWatches } from '../../test/support/expiring-watches.js';
 import { eventually } from '../../test/support/eventually.js';
@@ -41,6 +42,7 @@ describe('local client watch ended by the storage', () => {
     assert.equal(err.code, 410);
     assert.match(err.message ?? '', /^too old resource version: \d+ \(\d+\)$/);
 
+    assert.equal(getEventListeners(stop.signal, 'abort').length, 0, 'the ended watch no longer listens on the caller\'s signal (relists would pile up there)');
     await cp.client.create(cms, cm('lc-after-end'));
     await new Promise((r) => setTimeout(r, 100));
     assert.deepEqual(events.map((e) => `${e.type} ${e.object.metadata.name}`), ['ADDED lc-before-end']);

@@ -37,7 +37,13 @@ export function createLocalClient(ctx: ResourceContext): Client {
         if (ev.kv) last = ev.kv.modRevision;
         handlers.onEvent(ev);
       };
+      let stop: (() => void) | undefined;
+      let ended = false;
       const onError = (err: StorageError) => {
+        // The watch is over: its listener on the caller's long-lived signal goes too (a watch that
+        // breaks and is opened again would otherwise pile them up there).
+        ended = true;
+        if (stop) signal.removeEventListener('abort', stop);
         if (signal.aborted) return;
         handlers.onClose?.(err.code === 'Compacted' ? errors.gone(`too old resource version: ${last} (${err.revision ?? 0})`) : err);
       };
@@ -50,8 +56,8 @@ export function createLocalClient(ctx: ResourceContext): Client {
       }
       // Otherwise the stream ends when the caller aborts.
       last = Math.max(last, w.startRevision);
-      if (signal.aborted) w.cancel();
-      else signal.addEventListener('abort', () => w.cancel(), { once: true });
+      if (signal.aborted || ended) w.cancel();
+      else signal.addEventListener('abort', (stop = w.cancel.bind(w)), { once: true });
     },
     create: async (t, obj) => createObject(ctx, descriptor(t), obj.metadata.namespace, structuredClone(obj)),
     update: async (t, obj, opts = {}) => {
