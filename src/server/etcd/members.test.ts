@@ -46,7 +46,7 @@ describe('explainRemoveRefusal', () => {
   it('turns etcd\'s quorum guard into what to do', async () => {
     const { EtcdError } = await import('../../storage/etcd/etcd-client.js');
     const { explainRemoveRefusal } = await import('./members.js');
-    assert.match(explainRemoveRefusal(new EtcdError('UNAVAILABLE', 'etcdserver: unhealthy cluster', 'https://x:2379'), 'b'), /^etcd refused to remove "b" now: .*try again shortly/);
-    assert.match(explainRemoveRefusal(new EtcdError('FAILED_PRECONDITION', 'etcdserver: re-configuration failed due to not enough started members', 'https://x:2379'), 'b'), /start the missing members first$/);
+    assert.match(explainRemoveRefusal(new EtcdError('UNAVAILABLE', 'etcdserver: unhealthy cluster', 'https://x:2379', false), 'b'), /^etcd refused to remove "b" now: .*try again shortly/);
+    assert.match(explainRemoveRefusal(new EtcdError('FAILED_PRECONDITION', 'etcdserver: re-configuration failed due to not enough started members', 'https://x:2379', false), 'b'), /start the missing members first$/);
   });
 });

@@ -1,134 +1,132 @@
 // Cluster administration on an etcd we run ourselves (managed etcd): membership (list, add as a
-// learner, promote, remove), Status and the Snapshot stream. Apart from EtcdClient because member
-// IDs are 64-bit random numbers: this loader keeps every 64-bit field as a decimal string, where the
-// KV client's numbers (revisions, < 2^53) are fine as numbers.
-import * as grpc from '@grpc/grpc-js';
-import { fromJSON } from '@grpc/proto-loader';
-import protobuf from 'protobufjs';
+// learner, promote, remove), Status and the Snapshot stream. Apart from EtcdClient because its calls
+// are not the backend's: no active member to keep, member IDs as exact decimal text
+// (etcd-admin-codec.ts), and a snapshot that must not outrun the disk it is written to.
 import type { Writable } from 'node:stream';
-import { parseEtcdEndpoints, type EtcdEndpoint } from './endpoints.js';
+import { parseEtcdEndpoints } from './endpoints.js';
+import { decodeAdmin, encodeAdmin, type EtcdMember, type EtcdMemberStatus } from './etcd-admin-codec.js';
 import { EtcdError } from './etcd-client.js';
-import { ETCD_PROTO } from './etcd-proto.js';
+import { GrpcChannel, type CallFailure, type MessageStream } from './grpc-channel.js';
 import type { TlsMaterial } from './tls-files.js';
 
-export interface EtcdMember {
-  /** Decimal text of etcd's uint64 member ID. */
-  ID: string;
-  /** Empty until the member has started once. */
-  name: string;
-  peerURLs: string[];
-  clientURLs: string[];
-  isLearner: boolean;
-}
+export type { EtcdMember, EtcdMemberStatus };
 
-export interface EtcdMemberStatus {
-  version: string;
-  /** The member that answered, and the one it takes for the raft leader. */
-  memberId: string;
-  leader: string;
-  isLearner: boolean;
-  dbSize: string;
-}
-
-interface AdminClients {
-  endpoint: EtcdEndpoint;
-  cluster: grpc.Client;
-  maintenance: grpc.Client;
-}
-
-let services: { Cluster: grpc.ServiceClientConstructor; Maintenance: grpc.ServiceClientConstructor } | undefined;
-function loadServices() {
-  if (!services) {
-    const root = protobuf.parse(ETCD_PROTO).root;
-    const definition = fromJSON(root.toJSON(), { longs: String, enums: String, bytes: Buffer, defaults: true });
-    const pkg = grpc.loadPackageDefinition(definition).etcdserverpb as grpc.GrpcObject;
-    services = { Cluster: pkg.Cluster as grpc.ServiceClientConstructor, Maintenance: pkg.Maintenance as grpc.ServiceClientConstructor };
-  }
-  return services;
-}
-
-const statusNames = Object.fromEntries(Object.entries(grpc.status).filter(([, v]) => typeof v === 'number').map(([k, v]) => [v, k])) as Record<number, string>;
 const unavailable = (e: EtcdError) => e.code === 'UNAVAILABLE' || e.code === 'DEADLINE_EXCEEDED';
+const etcdError = (channel: GrpcChannel, f: CallFailure) => new EtcdError(f.code, f.details, channel.endpoint.url, f.notSent);
 
 export class EtcdAdmin {
-  private readonly members: AdminClients[];
+  private readonly channels: GrpcChannel[];
 
   constructor(endpoints: string, tls: TlsMaterial, private readonly timeoutMs = 10_000) {
-    const { Cluster, Maintenance } = loadServices();
-    this.members = parseEtcdEndpoints(endpoints).map((endpoint) => {
-      const creds = endpoint.tls ? grpc.credentials.createSsl(tls.ca ?? null, tls.key ?? null, tls.cert ?? null) : grpc.credentials.createInsecure();
-      const options = { 'grpc.initial_reconnect_backoff_ms': 250, 'grpc.max_reconnect_backoff_ms': 2000 };
-      return { endpoint, cluster: new Cluster(endpoint.address, creds, options), maintenance: new Maintenance(endpoint.address, creds, options) };
-    });
+    this.channels = parseEtcdEndpoints(endpoints).map((endpoint) => new GrpcChannel(endpoint, tls));
   }
 
   /** One call, tried on each member in turn while they are unreachable. Membership changes go
    *  through raft, so repeating one on another member after a connection error is what etcdctl does. */
-  private async call<T>(service: 'cluster' | 'maintenance', method: string, request: object): Promise<T> {
+  private async call<T>(path: string, request: Uint8Array, parse: (b: Buffer) => T): Promise<T> {
     let last: EtcdError | undefined;
-    for (const m of this.members) {
+    for (const channel of this.channels) {
+      let answer: Buffer;
       try {
-        return await new Promise<T>((resolve, reject) => {
-          const client = m[service] as unknown as Record<string, (req: object, o: grpc.CallOptions, cb: grpc.requestCallback<unknown>) => void>;
-          client[method]!.call(m[service], request, { deadline: new Date(Date.now() + this.timeoutMs) }, (err, res) =>
-            err ? reject(new EtcdError(statusNames[err.code] ?? String(err.code), err.details, m.endpoint.url)) : resolve(res as T),
-          );
-        });
-      } catch (err) {
-        if (!(err instanceof EtcdError) || !unavailable(err)) throw err;
+        answer = await channel.unary(path, request, this.timeoutMs);
+      } catch (f) {
+        const err = etcdError(channel, f as CallFailure);
+        if (!unavailable(err)) throw err;
         last = err;
+        continue;
+      }
+      try {
+        return parse(answer);
+      } catch (err) {
+        throw new EtcdError('INTERNAL', `cannot decode the answer to ${path}: ${(err as Error).message}`, channel.endpoint.url, false);
       }
     }
     throw last ?? new Error('no etcd endpoints');
   }
 
   async memberList(): Promise<EtcdMember[]> {
-    return (await this.call<{ members: EtcdMember[] }>('cluster', 'MemberList', {})).members;
+    return this.call('/etcdserverpb.Cluster/MemberList', encodeAdmin.memberList(), decodeAdmin.members);
   }
 
   /** Adds a learner: it catches up without counting towards quorum, so a joiner that never starts
    *  cannot take the cluster's quorum away. Returns the new member and the list after the add. */
   async addLearner(peerURL: string): Promise<{ member: EtcdMember; members: EtcdMember[] }> {
-    return this.call('cluster', 'MemberAdd', { peerURLs: [peerURL], isLearner: true });
+    return this.call('/etcdserverpb.Cluster/MemberAdd', encodeAdmin.memberAdd({ peerURLs: [peerURL], isLearner: true }), decodeAdmin.memberAdd);
   }
 
   async promote(id: string): Promise<EtcdMember[]> {
-    return (await this.call<{ members: EtcdMember[] }>('cluster', 'MemberPromote', { ID: id })).members;
+    return this.call('/etcdserverpb.Cluster/MemberPromote', encodeAdmin.memberPromote(id), decodeAdmin.members);
   }
 
   async remove(id: string): Promise<EtcdMember[]> {
-    return (await this.call<{ members: EtcdMember[] }>('cluster', 'MemberRemove', { ID: id })).members;
+    return this.call('/etcdserverpb.Cluster/MemberRemove', encodeAdmin.memberRemove(id), decodeAdmin.members);
   }
 
   async status(): Promise<EtcdMemberStatus> {
-    const s = await this.call<{ header: { member_id: string }; version: string; leader: string; isLearner: boolean; dbSize: string }>('maintenance', 'Status', {});
-    return { version: s.version, memberId: s.header.member_id, leader: s.leader, isLearner: s.isLearner, dbSize: s.dbSize };
+    return this.call('/etcdserverpb.Maintenance/Status', encodeAdmin.status(), decodeAdmin.status);
   }
 
-  /** Streams a consistent copy of the first reachable member's database (bbolt file with etcd's
-   *  sha256 at its end, what `etcdctl snapshot restore` checks) into `out`; resolves with its size. */
-  snapshot(out: Writable): Promise<number> {
-    const m = this.members[0]!;
-    return new Promise((resolve, reject) => {
-      let size = 0;
-      const stream = (m.maintenance as unknown as { Snapshot(req: object): grpc.ClientReadableStream<{ blob: Buffer }> }).Snapshot({});
-      stream.on('data', (chunk: { blob: Buffer }) => {
-        size += chunk.blob.length;
-        if (!out.write(chunk.blob)) {
-          stream.pause();
-          out.once('drain', () => stream.resume());
-        }
+  /** Streams a consistent copy of the first member's database (bbolt file with etcd's sha256 at its
+   *  end, what `etcdctl snapshot restore` checks) into `out`; resolves with its size once `out` has
+   *  flushed. While `out` is full the stream is paused, so HTTP/2 flow control holds etcd back
+   *  instead of the whole database piling up in memory ahead of a slow disk. */
+  async snapshot(out: Writable): Promise<number> {
+    const channel = this.channels[0]!;
+    let size = 0;
+    let stream: MessageStream | undefined;
+    let settle!: { resolve(n: number): void; reject(err: unknown): void };
+    const done = new Promise<number>((resolve, reject) => (settle = { resolve, reject }));
+    let finished = false;
+    let paused = false;
+    const succeed = () => {
+      if (finished) return;
+      finished = true;
+      settle.resolve(size);
+    };
+    // As stream.pipeline does: a failed copy closes `out` too, so its file descriptor is not left open.
+    const fail = (err: unknown) => {
+      if (finished) return;
+      finished = true;
+      stream?.cancel();
+      if (!out.destroyed) out.destroy();
+      settle.reject(err);
+    };
+    out.on('error', fail);
+    try {
+      stream = await channel.openStream('/etcdserverpb.Maintenance/Snapshot', {
+        onMessage: (message) => {
+          if (finished) return;
+          let blob: Buffer;
+          try {
+            blob = decodeAdmin.snapshot(message);
+          } catch (err) {
+            return fail(new EtcdError('INTERNAL', `cannot decode a snapshot chunk: ${(err as Error).message}`, channel.endpoint.url, false));
+          }
+          size += blob.length;
+          if (!out.write(blob) && !paused) {
+            paused = true;
+            stream?.pause();
+            out.once('drain', () => {
+              paused = false;
+              stream?.resume();
+            });
+          }
+        },
+        onEnd: (f) => {
+          if (f) return fail(etcdError(channel, f));
+          out.end((err?: Error | null) => (err ? fail(err) : succeed()));
+        },
       });
-      stream.on('error', (err: grpc.ServiceError) => reject(new EtcdError(statusNames[err.code] ?? String(err.code), err.details, m.endpoint.url)));
-      stream.on('end', () => out.end(() => resolve(size)));
-      out.on('error', reject);
-    });
+    } catch (f) {
+      fail(etcdError(channel, f as CallFailure));
+      return done;
+    }
+    stream.write(encodeAdmin.snapshot());
+    stream.end();
+    return done;
   }
 
   close(): void {
-    for (const m of this.members) {
-      m.cluster.close();
-      m.maintenance.close();
-    }
+    for (const c of this.channels) c.close();
   }
 }

@@ -12,47 +12,29 @@ import { GrpcChannel, type CallFailure, type MessageStream } from './grpc-channe
 import type { TlsMaterial } from './tls-files.js';
 import type { EtcdKeyValue, RangeRequest, RangeResponse, StatusResponse, TxnRequest, TxnResponse, WatchRequest, WatchResponse } from './etcd-messages.js';
 
-/** grpc-js connection errors span lines and carry timestamps and OpenSSL internals; an operator
- *  needs one line with the reason ("TLS handshake failed: sslv3 alert bad certificate"). */
+/** Node's TLS errors span lines and carry OpenSSL internals; an operator needs one line with the
+ *  reason ("TLS handshake failed: sslv3 alert bad certificate"). */
 export function oneLine(details: string): string {
-  let text = details
-    .replace(/\s+/g, ' ')
-    .replace(/ ?\(\d{4}-\d\d-\d\dT[^)]*\)/g, '')
-    .replace(/\.? ?Resolution note: ?$/, '')
-    .trim();
+  const text = details.replace(/\s+/g, ' ').trim();
   const ssl = /error:[0-9A-F]+:SSL routines:[^:]*:([^:]+)/.exec(text);
-  if (ssl) return `TLS handshake failed: ${ssl[1]!.trim()}`;
-  text = text.replace(/^No connection established\. Last error: null$/, 'no connection (member down or restarting)');
-  return text.replace(/^No connection established\. Last error: (Error: )?/, 'no connection: ');
-}
-
-/** From grpc-js's own wording, whether a failed call certainly never reached etcd. It fails with "No
- *  connection established" when the channel was in TRANSIENT_FAILURE, with a deadline "Waiting for LB
- *  pick" when no HTTP/2 stream was ever opened, and with "Stream refused by server" on REFUSED_STREAM
- *  (HTTP/2 promises the server did not process it). A deadline that names remote_addr had a stream. */
-export function neverSent(code: string, rawDetails: string): boolean {
-  if (code === 'UNAVAILABLE') return /^(\w+: )?No connection established/.test(rawDetails) || rawDetails === 'Stream refused by server';
-  if (code === 'DEADLINE_EXCEEDED') return rawDetails.includes('Waiting for LB pick') && !rawDetails.includes('remote_addr=');
-  return false;
+  return ssl ? `TLS handshake failed: ${ssl[1]!.trim()}` : text;
 }
 
 /** A failed etcd call: the gRPC status name and etcd's own message, with the member it went to. */
 export class EtcdError extends Error {
   readonly details: string;
-  /** The call never reached the member (no connection, stream refused): nothing was applied. */
-  readonly notSent: boolean;
-  /** notSent: what the transport knows; without it, read from grpc-js's wording (etcd-admin.ts). */
   constructor(
     readonly code: string,
     details: string,
     readonly endpoint: string,
-    notSent?: boolean,
+    /** The call never reached the member (no connection, stream refused): nothing was applied. Only
+     *  the transport knows this (grpc-channel.ts), so it is always said, never guessed from wording. */
+    readonly notSent: boolean,
   ) {
     const line = oneLine(details);
     super(`etcd ${endpoint}: ${line || code}`);
     this.name = 'EtcdError';
     this.details = line;
-    this.notSent = notSent ?? neverSent(code, details);
   }
 }
 
@@ -98,7 +80,7 @@ export class EtcdClient {
   }
 
   private error(member: Member, f: CallFailure | Error): EtcdError {
-    const error = f instanceof Error ? new EtcdError('INTERNAL', f.message, member.endpoint.url) : new EtcdError(f.code, f.details, member.endpoint.url, f.notSent);
+    const error = f instanceof Error ? new EtcdError('INTERNAL', f.message, member.endpoint.url, false) : new EtcdError(f.code, f.details, member.endpoint.url, f.notSent);
     if (isUnavailable(error)) this.moveOn(member);
     return error;
   }
@@ -113,7 +95,7 @@ export class EtcdClient {
     try {
       return parse(answer);
     } catch (err) {
-      throw new EtcdError('INTERNAL', `cannot decode the answer to ${path}: ${(err as Error).message}`, member.endpoint.url);
+      throw new EtcdError('INTERNAL', `cannot decode the answer to ${path}: ${(err as Error).message}`, member.endpoint.url, false);
     }
   }
 

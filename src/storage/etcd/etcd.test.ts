@@ -49,13 +49,12 @@ describe('etcd: endpoints', () => {
 });
 
 describe('etcd: messages', () => {
-  it('reduces grpc-js connection errors to one line', () => {
-    assert.equal(oneLine('No connection established. Last error: null. Resolution note: '), 'no connection (member down or restarting)');
-    assert.equal(oneLine('No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:1 (2026-12-07T04:07:15.841Z). Resolution note: '), 'no connection: connect ECONNREFUSED 127.0.0.1:1');
+  it('reduces a TLS failure to one line with its reason', () => {
     assert.equal(
-      oneLine('No connection established. Last error: 80:error:0A000412:SSL routines:ssl3_read_bytes:sslv3 alert bad certificate:../deps/x.c:1601:SSL alert number 42\n (2026-12-07T04:07:15.841Z).'),
+      oneLine('C0B7:error:0A000412:SSL routines:ssl3_read_bytes:sslv3 alert bad certificate:../deps/openssl/ssl/record/rec_layer_s3.c:1605:SSL alert number 42\n'),
       'TLS handshake failed: sslv3 alert bad certificate',
     );
+    assert.equal(oneLine('no connection:\n  connect ECONNREFUSED 127.0.0.1:1 '), 'no connection: connect ECONNREFUSED 127.0.0.1:1');
   });
 
   it('throttles a burst of identical warnings to one, counting the rest', () => {

@@ -1,4 +1,5 @@
-// gRPC over one HTTP/2 connection to one etcd member, for the backend's hot path (Range, Txn, Watch).
+// gRPC over one HTTP/2 connection to one etcd member: the backend's hot path (Range, Txn, Watch) and
+// the cold admin calls (membership, Status, the Snapshot stream: etcd-admin.ts).
 //
 // Why not grpc-js here: a create on etcd is one Txn plus one watch event, and the API server's main
 // thread is what limits writes on etcd. Through grpc-js (its stack of interceptors, filters, resolving
@@ -6,7 +7,8 @@
 // in flight; sent and read directly over node:http2 here, 310-330 µs, with 1.6x the creates per second
 // (`node dist/bench/datastore-etcd.js 5000`, etcd 3.4 on 127.0.0.1). gRPC's wire format for what etcd
 // needs is small: a 5-byte prefix per message, a few request headers, the status in the trailers.
-// Cold paths (membership, snapshots: etcd-admin.ts) stay on grpc-js.
+// The admin calls ride here too so that one etcd has one gRPC stack (grpc-js also warned DEP0123
+// for every IP-address member it reached over TLS, as it sets the IP as the TLS server name).
 //
 // Failure semantics match what failure.ts needs: `notSent` is true only when no HTTP/2 stream was ever
 // opened for the call (no connection, or the member refused the stream), so a write that failed that
@@ -123,6 +125,11 @@ function closedFailure(stream: http2.ClientHttp2Stream, session: http2.ClientHtt
 
 export interface MessageStream {
   write(message: Uint8Array): void;
+  /** Half-closes: no more requests (a server-streaming call after its one request). */
+  end(): void;
+  /** Stops reading: once the stream's buffer fills, HTTP/2 flow control stops the member sending. */
+  pause(): void;
+  resume(): void;
   /** Ends the call from this side; no more events after. */
   cancel(): void;
 }
@@ -301,7 +308,7 @@ export class GrpcChannel {
     });
   }
 
-  /** A streaming call (Watch): messages both ways until either side ends it. Rejects with a CallFailure. */
+  /** A streaming call (Watch, Snapshot): messages both ways until either side ends it. Rejects with a CallFailure. */
   async openStream(path: string, handlers: StreamHandlers): Promise<MessageStream> {
     const session = await this.connect();
     const stream = this.request(session, path);
@@ -312,6 +319,11 @@ export class GrpcChannel {
       write: (message) => {
         if (!stream.destroyed && !stream.closed) stream.write(frame(message));
       },
+      end: () => {
+        if (!stream.destroyed && !stream.closed && !stream.writableEnded) stream.end();
+      },
+      pause: () => stream.pause(),
+      resume: () => stream.resume(),
       cancel: () => {
         cancelled = true;
         if (!stream.destroyed) stream.close(http2.constants.NGHTTP2_CANCEL);
