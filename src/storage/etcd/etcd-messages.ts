@@ -1,4 +1,4 @@
-// TypeScript shapes of the etcd messages this backend reads and writes (camelCase, as proto-loader
+// TypeScript shapes of the etcd messages this backend reads and writes (camelCase, as etcd-codec.ts
 // gives them; int64 as number, bytes as Buffer). Only the fields in etcd-proto.ts.
 
 export interface EtcdKeyValue {

@@ -198,7 +198,7 @@ if (skip) {
         assert.ok(Date.now() - t0 < 3000, 'a call to a dead etcd fails within its timeout');
 
         await etcd.launch();
-        // grpc-js reconnects with backoff; the first calls after the restart may still fail.
+        // The channel reconnects with backoff; the first calls after the restart may still fail.
         const deadline = Date.now() + 10_000;
         let u;
         for (;;) {

@@ -10,9 +10,8 @@ import { EtcdError } from './etcd-client.js';
 
 /** The transport failed (rather than etcd answering no): a member down, restarting or unreachable. */
 function connectionFailure(err: EtcdError): boolean {
-  if (err.code === 'UNAVAILABLE' || err.code === 'DEADLINE_EXCEEDED') return true;
-  // A stream cut mid-answer, which grpc-js reports as INTERNAL when the reset came with no status.
-  return (err.code === 'INTERNAL' || err.code === 'UNKNOWN') && /RST_STREAM|ECONNRESET|Connection dropped/.test(err.details);
+  // grpc-channel.ts reports a stream cut mid-answer as UNAVAILABLE too.
+  return err.code === 'UNAVAILABLE' || err.code === 'DEADLINE_EXCEEDED';
 }
 
 /** A failed read or idempotent call: the datastore away is Unavailable (a read applies nothing). */
