@@ -154,10 +154,12 @@ describe('scheduler', () => {
       ...cp.client,
       async watch(type, opts, handlers, signal) {
         const inner = new AbortController();
-        signal.addEventListener('abort', () => inner.abort(), { once: true });
+        const relay = () => inner.abort();
+        signal.addEventListener('abort', relay, { once: true });
         let broken = false;
         breakers.push(() => {
           broken = true;
+          signal.removeEventListener('abort', relay);
           inner.abort();
           handlers.onClose?.(new Error('connection reset'));
         });
