@@ -5,14 +5,12 @@
 import type { Writable } from 'node:stream';
 import { parseEtcdEndpoints } from './endpoints.js';
 import { decodeAdmin, encodeAdmin, type EtcdMember, type EtcdMemberStatus } from './etcd-admin-codec.js';
-import { EtcdError } from './etcd-client.js';
+import { etcdError, isUnavailable, type EtcdError } from './etcd-client.js';
 import { GrpcChannel, type CallFailure, type MessageStream } from './grpc-channel.js';
 import type { TlsMaterial } from './tls-files.js';
 
 export type { EtcdMember, EtcdMemberStatus };
 
-const unavailable = (e: EtcdError) => e.code === 'UNAVAILABLE' || e.code === 'DEADLINE_EXCEEDED';
-const etcdError = (channel: GrpcChannel, f: CallFailure) => new EtcdError(f.code, f.details, channel.endpoint.url, f.notSent);
 
 export class EtcdAdmin {
   private readonly channels: GrpcChannel[];
@@ -26,19 +24,12 @@ export class EtcdAdmin {
   private async call<T>(path: string, request: Uint8Array, parse: (b: Buffer) => T): Promise<T> {
     let last: EtcdError | undefined;
     for (const channel of this.channels) {
-      let answer: Buffer;
       try {
-        answer = await channel.unary(path, request, this.timeoutMs);
+        return await channel.unary(path, request, this.timeoutMs, parse);
       } catch (f) {
-        const err = etcdError(channel, f as CallFailure);
-        if (!unavailable(err)) throw err;
+        const err = etcdError(f as CallFailure, channel.endpoint.url);
+        if (!isUnavailable(err)) throw err;
         last = err;
-        continue;
-      }
-      try {
-        return parse(answer);
-      } catch (err) {
-        throw new EtcdError('INTERNAL', `cannot decode the answer to ${path}: ${(err as Error).message}`, channel.endpoint.url, false);
       }
     }
     throw last ?? new Error('no etcd endpoints');
@@ -94,14 +85,9 @@ export class EtcdAdmin {
     out.on('error', fail);
     try {
       stream = await channel.openStream('/etcdserverpb.Maintenance/Snapshot', {
-        onMessage: (message) => {
+        parse: decodeAdmin.snapshot,
+        onMessage: (blob) => {
           if (finished) return;
-          let blob: Buffer;
-          try {
-            blob = decodeAdmin.snapshot(message);
-          } catch (err) {
-            return fail(new EtcdError('INTERNAL', `cannot decode a snapshot chunk: ${(err as Error).message}`, channel.endpoint.url, false));
-          }
           size += blob.length;
           if (!out.write(blob) && !paused) {
             paused = true;
@@ -113,12 +99,12 @@ export class EtcdAdmin {
           }
         },
         onEnd: (f) => {
-          if (f) return fail(etcdError(channel, f));
+          if (f) return fail(etcdError(f, channel.endpoint.url));
           out.end((err?: Error | null) => (err ? fail(err) : succeed()));
         },
       });
     } catch (f) {
-      fail(etcdError(channel, f as CallFailure));
+      fail(etcdError(f as CallFailure, channel.endpoint.url));
       return done;
     }
     stream.write(encodeAdmin.snapshot());

@@ -38,10 +38,14 @@ export class EtcdError extends Error {
   }
 }
 
+/** A transport failure (grpc-channel.ts) as the EtcdError callers see. */
+export const etcdError = (f: CallFailure, endpoint: string) => new EtcdError(f.code, f.details, endpoint, f.notSent);
+
 // etcd reports these as OUT_OF_RANGE with fixed texts (mvcc.ErrCompacted / ErrFutureRev).
 export const isCompactedError = (err: unknown) => err instanceof EtcdError && err.details.includes('required revision has been compacted');
 export const isFutureRevisionError = (err: unknown) => err instanceof EtcdError && err.details.includes('required revision is a future revision');
-const isUnavailable = (err: unknown) => err instanceof EtcdError && (err.code === 'UNAVAILABLE' || err.code === 'DEADLINE_EXCEEDED');
+/** A member down, restarting or unreachable: the call may go to the next member. */
+export const isUnavailable = (err: unknown) => err instanceof EtcdError && (err.code === 'UNAVAILABLE' || err.code === 'DEADLINE_EXCEEDED');
 
 interface Member {
   endpoint: EtcdEndpoint;
@@ -79,23 +83,17 @@ export class EtcdClient {
     return this.members[this.active]!.endpoint.url;
   }
 
-  private error(member: Member, f: CallFailure | Error): EtcdError {
-    const error = f instanceof Error ? new EtcdError('INTERNAL', f.message, member.endpoint.url, false) : new EtcdError(f.code, f.details, member.endpoint.url, f.notSent);
+  private error(member: Member, f: CallFailure): EtcdError {
+    const error = etcdError(f, member.endpoint.url);
     if (isUnavailable(error)) this.moveOn(member);
     return error;
   }
 
   private async call<T>(member: Member, path: string, request: Uint8Array, parse: (b: Buffer) => T, timeoutMs?: number): Promise<T> {
-    let answer: Buffer;
     try {
-      answer = await member.channel.unary(path, request, timeoutMs ?? this.callTimeoutMs);
+      return await member.channel.unary(path, request, timeoutMs ?? this.callTimeoutMs, parse);
     } catch (f) {
       throw this.error(member, f as CallFailure);
-    }
-    try {
-      return parse(answer);
-    } catch (err) {
-      throw new EtcdError('INTERNAL', `cannot decode the answer to ${path}: ${(err as Error).message}`, member.endpoint.url, false);
     }
   }
 
@@ -154,36 +152,26 @@ export class EtcdClient {
   async openWatchStream(handlers: { onResponse(response: WatchResponse): void; onEnd(err: EtcdError | undefined): void }): Promise<EtcdWatchStream> {
     const member = this.members[this.active]!;
     let ended = false;
-    const end = (err: EtcdError | undefined) => {
-      if (ended) return;
-      ended = true;
-      handlers.onEnd(err);
-    };
-    let stream: MessageStream | undefined;
+    let stream: MessageStream;
     try {
       stream = await member.channel.openStream('/etcdserverpb.Watch/Watch', {
-        onMessage: (message) => {
+        parse: decode.watch,
+        onMessage: (response) => !ended && handlers.onResponse(response),
+        onEnd: (f) => {
           if (ended) return;
-          let response: WatchResponse;
-          try {
-            response = decode.watch(message);
-          } catch (err) {
-            stream?.cancel();
-            return end(this.error(member, err as Error));
-          }
-          handlers.onResponse(response);
+          ended = true;
+          handlers.onEnd(f ? this.error(member, f) : undefined);
         },
-        onEnd: (f) => end(f ? this.error(member, f) : undefined),
       });
     } catch (f) {
       throw this.error(member, f as CallFailure);
     }
     return {
       endpoint: member.endpoint.url,
-      send: (request) => stream!.write(encode.watch(request)),
+      send: (request) => stream.write(encode.watch(request)),
       cancel: () => {
         ended = true;
-        stream!.cancel();
+        stream.cancel();
       },
     };
   }

@@ -38,6 +38,8 @@ async function serve(
   return new GrpcChannel(parseEtcdEndpoints(`http://127.0.0.1:${port}`)[0]!, {});
 }
 
+const raw = (b: Buffer) => b;
+
 const failureOf = (p: Promise<unknown>) =>
   p.then(
     () => assert.fail('the call succeeded'),
@@ -70,7 +72,7 @@ describe('etcd gRPC transport', () => {
       stream.end(answer.subarray(3));
     });
     try {
-      assert.equal((await channel.unary('/etcdserverpb.KV/Range', Buffer.from('ping'), 2000)).toString(), 'pong');
+      assert.equal((await channel.unary('/etcdserverpb.KV/Range', Buffer.from('ping'), 2000, raw)).toString(), 'pong');
       assert.equal(seen?.[':method'], 'POST');
       assert.equal(seen?.[':path'], '/etcdserverpb.KV/Range');
       assert.equal(seen?.['content-type'], 'application/grpc');
@@ -88,7 +90,7 @@ describe('etcd gRPC transport', () => {
       stream.end();
     });
     try {
-      const f = await failureOf(channel.unary('/etcdserverpb.KV/Range', Buffer.alloc(0), 2000));
+      const f = await failureOf(channel.unary('/etcdserverpb.KV/Range', Buffer.alloc(0), 2000, raw));
       assert.deepEqual(f, { code: 'OUT_OF_RANGE', details: 'etcdserver: mvcc: required revision has been compacted', notSent: false });
     } finally {
       channel.close();
@@ -101,7 +103,7 @@ describe('etcd gRPC transport', () => {
       stream.end('busy');
     });
     try {
-      const f = await failureOf(channel.unary('/etcdserverpb.KV/Txn', Buffer.alloc(0), 2000));
+      const f = await failureOf(channel.unary('/etcdserverpb.KV/Txn', Buffer.alloc(0), 2000, raw));
       assert.equal(f.code, 'UNAVAILABLE');
       assert.equal(f.notSent, false, 'the member saw the request');
     } finally {
@@ -114,7 +116,7 @@ describe('etcd gRPC transport', () => {
     const silent = await serve((stream) => held.push(stream));
     try {
       const start = Date.now();
-      const f = await failureOf(silent.unary('/etcdserverpb.KV/Txn', Buffer.alloc(0), 300));
+      const f = await failureOf(silent.unary('/etcdserverpb.KV/Txn', Buffer.alloc(0), 300, raw));
       assert.equal(f.code, 'DEADLINE_EXCEEDED');
       assert.equal(f.notSent, false);
       assert.ok(Date.now() - start < 1500, 'the deadline ends the call');
@@ -123,7 +125,7 @@ describe('etcd gRPC transport', () => {
     }
     const refusing = await serve((stream) => stream.close(http2.constants.NGHTTP2_REFUSED_STREAM));
     try {
-      const f = await failureOf(refusing.unary('/etcdserverpb.KV/Txn', Buffer.alloc(0), 2000));
+      const f = await failureOf(refusing.unary('/etcdserverpb.KV/Txn', Buffer.alloc(0), 2000, raw));
       assert.deepEqual(f, { code: 'UNAVAILABLE', details: 'Stream refused by server', notSent: true });
     } finally {
       refusing.close();
@@ -134,12 +136,12 @@ describe('etcd gRPC transport', () => {
     const port = await freePort();
     const channel = new GrpcChannel(parseEtcdEndpoints(`http://127.0.0.1:${port}`)[0]!, {});
     try {
-      const first = await failureOf(channel.unary('/etcdserverpb.KV/Txn', Buffer.alloc(0), 3000));
+      const first = await failureOf(channel.unary('/etcdserverpb.KV/Txn', Buffer.alloc(0), 3000, raw));
       assert.equal(first.code, 'UNAVAILABLE');
       assert.equal(first.notSent, true);
       assert.match(first.details, /^no connection: .*ECONNREFUSED/);
       const start = Date.now();
-      const again = await failureOf(channel.unary('/etcdserverpb.KV/Txn', Buffer.alloc(0), 3000));
+      const again = await failureOf(channel.unary('/etcdserverpb.KV/Txn', Buffer.alloc(0), 3000, raw));
       assert.equal(again.notSent, true);
       assert.ok(Date.now() - start < 100, 'within the reconnect backoff a call fails without trying');
     } finally {
@@ -163,7 +165,7 @@ describe('etcd gRPC transport', () => {
     try {
       const got: string[] = [];
       const ends: (CallFailure | undefined)[] = [];
-      const s = await channel.openStream('/etcdserverpb.Watch/Watch', { onMessage: (m) => got.push(m.toString()), onEnd: (f) => ends.push(f) });
+      const s = await channel.openStream('/etcdserverpb.Watch/Watch', { parse: raw, onMessage: (m) => got.push(m.toString()), onEnd: (f) => ends.push(f) });
       s.write(Buffer.from('one'));
       s.write(Buffer.from('two'));
       s.write(Buffer.from('bye'));
@@ -171,6 +173,26 @@ describe('etcd gRPC transport', () => {
       while (ends.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       assert.deepEqual(got, ['ONE', 'TWO']);
       assert.deepEqual(ends, [undefined]);
+
+      // A message that does not decode ends the call, once, and nothing after it is delivered.
+      const later: string[] = [];
+      const failed: (CallFailure | undefined)[] = [];
+      const bad = await channel.openStream('/etcdserverpb.Watch/Watch', {
+        parse: (m) => {
+          if (m.toString() === 'GARBLED') throw new Error('index out of range');
+          return m.toString();
+        },
+        onMessage: (m) => later.push(m),
+        onEnd: (f) => failed.push(f),
+      });
+      bad.write(Buffer.from('fine'));
+      bad.write(Buffer.from('garbled'));
+      bad.write(Buffer.from('after'));
+      const until = Date.now() + 2000;
+      while (failed.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(later, ['FINE']);
+      assert.deepEqual(failed, [{ code: 'INTERNAL', details: 'cannot decode a message of /etcdserverpb.Watch/Watch: index out of range', notSent: false }]);
     } finally {
       channel.close();
     }
@@ -182,14 +204,14 @@ describe('etcd gRPC transport', () => {
     servers.at(-1)!.on('connection', (socket: Socket) => sockets.add(socket));
     try {
       const ends: (CallFailure | undefined)[] = [];
-      await channel.openStream('/etcdserverpb.Watch/Watch', { onMessage: () => {}, onEnd: (f) => ends.push(f) });
+      await channel.openStream('/etcdserverpb.Watch/Watch', { parse: raw, onMessage: () => {}, onEnd: (f) => ends.push(f) });
       while (sockets.size === 0) await new Promise((r) => setTimeout(r, 10));
       // What etcd's exit looks like from here: the connection ends, no RST_STREAM, no status.
       for (const s of sockets) s.destroy();
       const deadline = Date.now() + 2000;
       while (ends.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       assert.deepEqual(ends, [{ code: 'UNAVAILABLE', details: 'the member closed the connection', notSent: false }]);
-      const next = await failureOf(channel.unary('/etcdserverpb.KV/Txn', Buffer.alloc(0), 2000));
+      const next = await failureOf(channel.unary('/etcdserverpb.KV/Txn', Buffer.alloc(0), 2000, raw));
       assert.deepEqual(next, { code: 'UNAVAILABLE', details: 'no connection: the member closed the connection', notSent: true });
     } finally {
       channel.close();
@@ -208,7 +230,7 @@ describe('etcd gRPC transport', () => {
     const before = openFds();
     try {
       for (let i = 0; i < 8; i++) {
-        const f = await failureOf(channel.unary('/etcdserverpb.KV/Range', Buffer.alloc(0), 2000));
+        const f = await failureOf(channel.unary('/etcdserverpb.KV/Range', Buffer.alloc(0), 2000, raw));
         assert.equal(f.code, 'UNAVAILABLE');
         assert.match(f.details, /alert certificate required/, 'says why, not that a session was destroyed');
         await new Promise((r) => setTimeout(r, 300));

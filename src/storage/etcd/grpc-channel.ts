@@ -134,10 +134,17 @@ export interface MessageStream {
   cancel(): void;
 }
 
-export interface StreamHandlers {
+/** How a call's answer is read off the wire (consume). */
+interface RawHandlers {
   onMessage(message: Buffer): void;
   /** Once, when the call ends for any reason but cancel(): with the failure, or undefined for OK. */
   onEnd(failure: CallFailure | undefined): void;
+}
+
+/** A stream's messages as its caller wants them: a message that does not decode ends the call. */
+export interface StreamHandlers<T> extends Omit<RawHandlers, 'onMessage'> {
+  parse(message: Buffer): T;
+  onMessage(message: T): void;
 }
 
 export class GrpcChannel {
@@ -277,9 +284,9 @@ export class GrpcChannel {
     }
   }
 
-  /** One request message, one response message. Rejects with a CallFailure. */
-  unary(path: string, request: Uint8Array, timeoutMs: number): Promise<Buffer> {
-    return new Promise<Buffer>((resolve, reject) => {
+  /** One request message, one response message, decoded by `parse`. Rejects with a CallFailure. */
+  unary<T>(path: string, request: Uint8Array, timeoutMs: number, parse: (answer: Buffer) => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
       let message: Buffer | undefined;
       let stream: http2.ClientHttp2Stream | undefined;
       let done = false;
@@ -287,9 +294,13 @@ export class GrpcChannel {
         if (done) return;
         done = true;
         clearTimeout(timer);
-        if (err) reject(err);
-        else if (message) resolve(message);
-        else reject(failure('INTERNAL', 'the member answered OK without a message'));
+        if (err) return reject(err);
+        if (!message) return reject(failure('INTERNAL', 'the member answered OK without a message'));
+        try {
+          resolve(parse(message));
+        } catch (e) {
+          reject(failure('INTERNAL', `cannot decode the answer to ${path}: ${(e as Error).message}`));
+        }
       };
       const timer = setTimeout(() => {
         stream?.close(http2.constants.NGHTTP2_CANCEL);
@@ -309,12 +320,26 @@ export class GrpcChannel {
   }
 
   /** A streaming call (Watch, Snapshot): messages both ways until either side ends it. Rejects with a CallFailure. */
-  async openStream(path: string, handlers: StreamHandlers): Promise<MessageStream> {
+  async openStream<T>(path: string, handlers: StreamHandlers<T>): Promise<MessageStream> {
     const session = await this.connect();
     const stream = this.request(session, path);
     if (isFailure(stream)) throw stream;
     let cancelled = false;
-    this.consume(stream, { onMessage: (m) => !cancelled && handlers.onMessage(m), onEnd: (f) => !cancelled && handlers.onEnd(f) });
+    this.consume(stream, {
+      onMessage: (m) => {
+        if (cancelled) return;
+        let message: T;
+        try {
+          message = handlers.parse(m);
+        } catch (e) {
+          cancelled = true;
+          stream.close(http2.constants.NGHTTP2_CANCEL);
+          return handlers.onEnd(failure('INTERNAL', `cannot decode a message of ${path}: ${(e as Error).message}`));
+        }
+        handlers.onMessage(message);
+      },
+      onEnd: (f) => !cancelled && handlers.onEnd(f),
+    });
     return {
       write: (message) => {
         if (!stream.destroyed && !stream.closed) stream.write(frame(message));
@@ -332,7 +357,7 @@ export class GrpcChannel {
   }
 
   /** Reads a call's answer: messages as they complete, then its status, reported once via onEnd. */
-  private consume(stream: http2.ClientHttp2Stream, h: StreamHandlers): void {
+  private consume(stream: http2.ClientHttp2Stream, h: RawHandlers): void {
     const session = stream.session as http2.ClientHttp2Session;
     if (this.inFlight++ === 0) session.ref();
     const deframer = new Deframer();
