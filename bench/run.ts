@@ -236,10 +236,21 @@ async function main(): Promise<void> {
     // --cpu-prof profile can be cut into phases.
     const phaseClock: Record<string, [number, number]> = {};
     let clockMark = Number(process.hrtime.bigint() / 1000n);
+    // The datastore's and this process's CPU per phase too: on two cores the three share, a create's
+    // whole cost is what bounds the rate, not the server's alone.
+    const otherCpu: Record<string, { datastore?: number; client: number }> = {};
+    const clientCpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
+    let storeMark = storeCpuStart;
+    let clientMark = clientCpu();
     const phaseCpu = (name: string) => {
       const now = cpuSeconds(pid);
       cpu[name] = round2(now - cpuMark);
       cpuMark = now;
+      const store = storePid ? treeCpuSeconds(storePid) : 0;
+      const mine = clientCpu();
+      otherCpu[name] = { ...(storePid ? { datastore: round2(store - storeMark) } : {}), client: round2(mine - clientMark) };
+      storeMark = store;
+      clientMark = mine;
       const clock = Number(process.hrtime.bigint() / 1000n);
       phaseClock[name] = [clockMark, clock];
       clockMark = clock;
@@ -251,6 +262,8 @@ async function main(): Promise<void> {
     await createNamespace(client, NAMESPACE);
     const names: string[] = [];
     clockMark = Number(process.hrtime.bigint() / 1000n);
+    storeMark = storePid ? treeCpuSeconds(storePid) : 0;
+    clientMark = clientCpu();
 
     log(`create ${N} ConfigMaps at concurrency 1`);
     const createC1 = await createConfigMaps(client, { namespace: NAMESPACE, prefix: 'c1', count: N, concurrency: 1, payloadBytes: PAYLOAD_BYTES, names });
@@ -299,6 +312,7 @@ async function main(): Promise<void> {
     cpu.total = round2(cpuSeconds(pid));
     result.memory = { rssIdleMb: rssIdle, rssAfterLoadMb: rssAfterLoad, ...(args.apibench ? { rssAfterApibenchMb: rssEnd } : {}) };
     result.serverCpuS = cpu;
+    result.otherCpuS = otherCpu;
     if (args.cpuProfDir) result.phaseClockUs = phaseClock;
 
     client.close();
@@ -359,6 +373,7 @@ async function main(): Promise<void> {
       { figure: 'raw SQLite fsync-ed tx/s (same disk)', value: `${raw.txPerSec} (${rawBefore.txPerSec} before, ${rawAfter.txPerSec} after)`, upstream: '(fsync ~0.25 ms)' },
       { figure: `creates/s c=${CONCURRENCY} / raw tx/s`, value: `${(createC32.reqPerSec / raw.txPerSec).toFixed(2)}` },
       { figure: 'server CPU during load / whole run', value: `${cpu.load} s / ${cpu.total} s` },
+      { figure: `CPU per create c=${CONCURRENCY}: server / datastore / bench client`, value: perCreateCpu(cpu.createC32, otherCpu.createC32, N) },
     ];
     if (result.datastoreCpuLoadS !== undefined) rows.push({ figure: 'datastore CPU during load / its RSS after', value: `${String(result.datastoreCpuLoadS)} s / ${mb(result.datastoreRssAfterLoadMb as number)}` });
     const la = (result.loadavgStart as number[]).join(' ');
@@ -401,3 +416,9 @@ main().catch((err: Error) => {
   process.stderr.write(`bench: ${err.stack ?? err.message}\n`);
   process.exit(1);
 });
+
+/** Milliseconds of CPU per create in one phase, for each process that spent it. */
+function perCreateCpu(serverS: number | undefined, other: { datastore?: number; client: number } | undefined, count: number): string {
+  const per = (s: number | undefined) => (s === undefined ? '—' : ((s * 1000) / count).toFixed(2));
+  return `${per(serverS)} / ${per(other?.datastore)} / ${per(other?.client)} ms`;
+}

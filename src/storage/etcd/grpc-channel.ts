@@ -1,21 +1,22 @@
 // gRPC over one HTTP/2 connection to one etcd member: the backend's hot path (Range, Txn, Watch) and
 // the cold admin calls (membership, Status, the Snapshot stream: etcd-admin.ts).
 //
-// Why not grpc-js here: a create on etcd is one Txn plus one watch event, and the API server's main
-// thread is what limits writes on etcd. Through grpc-js (its stack of interceptors, filters, resolving
-// and load-balancing calls around Node's http2) the two cost 580-660 µs of CPU in a cold process at 32
-// in flight; sent and read directly over node:http2 here, 310-330 µs, with 1.6x the creates per second
-// (`node dist/bench/datastore-etcd.js 5000`, etcd 3.4 on 127.0.0.1). gRPC's wire format for what etcd
-// needs is small: a 5-byte prefix per message, a few request headers, the status in the trailers.
-// The admin calls ride here too so that one etcd has one gRPC stack (grpc-js also warned DEP0123
-// for every IP-address member it reached over TLS, as it sets the IP as the TLS server name).
+// Why not grpc-js, nor node:http2: a create on etcd is one Txn plus one watch event, and the API
+// server's main thread is what limits writes on etcd. Through grpc-js (its stack of interceptors,
+// filters, resolving and load-balancing calls around Node's http2) the two cost 580-660 µs of CPU at
+// 32 in flight; over node:http2 directly 310-330 µs, of which http2.request() alone was 50-70 µs per
+// call. Over the HTTP/2 client in h2/ a call is one buffer out and a few small objects in. gRPC's
+// wire format for what etcd needs is small: a 5-byte prefix per message, a few request headers, the
+// status in the trailers. The admin calls ride here too so that one etcd has one gRPC stack.
 //
-// Failure semantics match what failure.ts needs: `notSent` is true only when no HTTP/2 stream was ever
-// opened for the call (no connection, or the member refused the stream), so a write that failed that
-// way certainly did not apply.
-import http2 from 'node:http2';
-import { isIP } from 'node:net';
+// Failure semantics match what failure.ts needs: `notSent` is true only when the call surely never
+// reached the member: no connection, a stream refused (REFUSED_STREAM), or one past the last the
+// member said it processed when it went away (GOAWAY).
+import net from 'node:net';
 import tls from 'node:tls';
+import { H2Connection, type H2Stream, type StreamEnd, type Transport } from './h2/connection.js';
+import { ErrorCode, errorName } from './h2/frames.js';
+import { encodeHeaders, type HeaderList } from './h2/hpack.js';
 import type { EtcdEndpoint } from './endpoints.js';
 import type { TlsMaterial } from './tls-files.js';
 
@@ -89,13 +90,19 @@ export class Deframer {
   }
 }
 
-/** The gRPC status a finished stream carried (trailers, or headers of a trailers-only answer). */
-function statusOf(headers: http2.IncomingHttpHeaders | undefined): CallFailure | 'ok' | undefined {
-  const raw = headers?.['grpc-status'];
+/** A header's value in a decoded block (names arrive lowercase). */
+function headerValue(fields: HeaderList, name: string): string | undefined {
+  for (const [n, v] of fields) if (n === name) return v;
+  return undefined;
+}
+
+/** The gRPC status a header block carried (trailers, or the headers of a trailers-only answer). */
+function statusOf(fields: HeaderList): CallFailure | 'ok' | undefined {
+  const raw = headerValue(fields, 'grpc-status');
   if (raw === undefined) return undefined;
   const code = Number(raw);
   if (code === 0) return 'ok';
-  let details = String(headers!['grpc-message'] ?? '');
+  let details = headerValue(fields, 'grpc-message') ?? '';
   try {
     details = decodeURIComponent(details);
   } catch {
@@ -111,30 +118,25 @@ function httpStatusFailure(status: number): CallFailure {
   return failure(code, `HTTP status ${status} from the member (not a gRPC answer)`);
 }
 
-/** A stream closed with no status: refused (never processed, per HTTP/2), its connection gone, or cut. */
-function closedFailure(stream: http2.ClientHttp2Stream, session: http2.ClientHttp2Session, streamError?: string, sessionError?: string): CallFailure {
-  if (stream.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM) return failure('UNAVAILABLE', 'Stream refused by server', true);
-  if (streamError) return failure('UNAVAILABLE', streamError);
-  // Node cancels (code 8) every stream of a session whose socket closed: the member went away, it
-  // reset nothing. (stream.session is already unset by then, hence the session captured at the start.)
-  // (Not surely unsent even when the member's SETTINGS never arrived: a server may read a stream
-  // before its SETTINGS have left it.)
-  if (session.destroyed) return failure('UNAVAILABLE', sessionError ?? 'the member closed the connection');
-  return failure('UNAVAILABLE', stream.rstCode ? `stream reset by the member (HTTP/2 code ${stream.rstCode})` : 'Connection dropped');
+/** A stream that ended without the peer's answer: refused or unprocessed (surely not applied), reset, or cut. */
+function lostFailure(end: Exclude<StreamEnd, { kind: 'ended' }>): CallFailure {
+  if (end.kind === 'lost') return failure('UNAVAILABLE', end.reason, end.unprocessed);
+  if (end.code === ErrorCode.RefusedStream) return failure('UNAVAILABLE', 'Stream refused by server', true);
+  return failure('UNAVAILABLE', `stream reset by the member: ${errorName(end.code)}`);
 }
 
 export interface MessageStream {
   write(message: Uint8Array): void;
   /** Half-closes: no more requests (a server-streaming call after its one request). */
   end(): void;
-  /** Stops reading: once the stream's buffer fills, HTTP/2 flow control stops the member sending. */
+  /** Stops reading: the stream's window is not given back while paused, so the member stops sending. */
   pause(): void;
   resume(): void;
   /** Ends the call from this side; no more events after. */
   cancel(): void;
 }
 
-/** How a call's answer is read off the wire (consume). */
+/** How a call's answer is read off the wire (open). */
 interface RawHandlers {
   onMessage(message: Buffer): void;
   /** Once, when the call ends for any reason but cancel(): with the failure, or undefined for OK. */
@@ -147,148 +149,207 @@ export interface StreamHandlers<T> extends Omit<RawHandlers, 'onMessage'> {
   onMessage(message: T): void;
 }
 
+/** A call in flight: its stream, and how to end it from this side. */
+interface Call {
+  stream: H2Stream;
+  cancel(): void;
+}
+
 export class GrpcChannel {
   /** The connection calls go out on, once connected; cleared when it closes or is told to go away. */
-  private ready?: http2.ClientHttp2Session;
-  private connecting?: Promise<http2.ClientHttp2Session>;
+  private ready?: H2Connection;
+  private connecting?: Promise<H2Connection>;
+  private connectingConn?: H2Connection;
   /** Why the last connection failed or closed; calls before retryAt fail at once with it. */
   private lastError?: string;
   private retryAt = 0;
   private backoffMs = BACKOFF_FIRST_MS;
-  /** Calls and streams in flight: keepalive pings only while there are some. */
+  /** Calls and streams in flight: keepalive pings, and a hold on the process, only while there are some. */
   private inFlight = 0;
   private closed = false;
-  private readonly sessions = new Set<http2.ClientHttp2Session>();
-  /** What each session failed with, if it said: "The session has been destroyed" tells an operator nothing. */
-  private readonly sessionErrors = new WeakMap<http2.ClientHttp2Session, string>();
+  private readonly connections = new Set<H2Connection>();
+  /** Encoded request headers by path and deadline: the same few, call after call. */
+  private readonly headerBlocks = new Map<string, Buffer>();
 
   constructor(
     readonly endpoint: EtcdEndpoint,
     private readonly tls: TlsMaterial,
   ) {}
 
-  /** The connected session, connecting if needed; rejects (never sent) while the member is down. */
-  private connect(): Promise<http2.ClientHttp2Session> {
+  private get port(): number {
+    return Number(this.endpoint.address.slice(this.endpoint.address.lastIndexOf(':') + 1));
+  }
+
+  /** The connection, connecting if needed; rejects (never sent) while the member is down. */
+  private connect(): Promise<H2Connection> {
     if (this.closed) return Promise.reject(failure('CANCELLED', 'client closed', true));
     if (this.ready) return Promise.resolve(this.ready);
     if (this.connecting) return this.connecting;
     if (Date.now() < this.retryAt) return Promise.reject(failure('UNAVAILABLE', `no connection: ${this.lastError}`, true));
-    const url = `${this.endpoint.tls ? 'https' : 'http'}://${this.endpoint.address}`;
-    const session: http2.ClientHttp2Session = http2.connect(url, {
-      ...(this.endpoint.tls ? { createConnection: () => this.tlsSocket(() => session) } : {}),
-      settings: { initialWindowSize: WINDOW_BYTES },
-      // Node's default (10 MB of buffered frames per session) would refuse streams during one big list.
-      maxSessionMemory: 1024,
-    });
-    this.sessions.add(session);
-    const connecting = new Promise<http2.ClientHttp2Session>((resolve, reject) => {
-      const timer = setTimeout(() => session.destroy(new Error(`connect timed out after ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
-      session.once('connect', () => {
+    const secure = this.endpoint.tls;
+    const socket: Transport & net.Socket = secure ? this.tlsSocket() : net.connect({ host: this.endpoint.hostname, port: this.port });
+    socket.setNoDelay(true);
+    let conn!: H2Connection;
+    const connecting = new Promise<H2Connection>((resolve, reject) => {
+      const timer = setTimeout(() => conn.destroy(`connect timed out after ${CONNECT_TIMEOUT_MS} ms`), CONNECT_TIMEOUT_MS);
+      conn = new H2Connection(socket, {
+        windowBytes: WINDOW_BYTES,
+        // GOAWAY: no new streams here; the calls in flight finish, the next call connects anew.
+        onGoaway: () => {
+          if (this.ready === conn) this.ready = undefined;
+        },
+        onClose: (why) => {
+          clearTimeout(timer);
+          this.connections.delete(conn);
+          if (this.connectingConn === conn) this.connectingConn = undefined;
+          if (this.connecting === connecting || this.ready === conn) {
+            this.connecting = undefined;
+            this.ready = undefined;
+            this.lastError = why;
+            this.retryAt = Date.now() + this.backoffMs;
+            this.backoffMs = Math.min(this.backoffMs * 2, BACKOFF_MAX_MS);
+          }
+          reject(failure('UNAVAILABLE', `no connection: ${why}`, true));
+        },
+      });
+      socket.once(secure ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);
-        session.setLocalWindowSize(WINDOW_BYTES);
+        if (secure && (socket as tls.TLSSocket).alpnProtocol !== 'h2') return conn.destroy('the member did not agree to HTTP/2 (TLS ALPN)');
         this.backoffMs = BACKOFF_FIRST_MS;
+        if (this.connectingConn === conn) this.connectingConn = undefined;
         if (this.connecting === connecting) {
           this.connecting = undefined;
-          this.ready = session;
+          this.ready = conn;
         }
-        this.startKeepalive(session);
+        this.startKeepalive(conn);
         // Like grpc-js: only calls in flight keep the process alive, not an idle connection.
-        if (this.inFlight === 0) session.unref();
-        resolve(session);
-      });
-      session.on('error', (err) => {
-        this.sessionErrors.set(session, err.message);
-      });
-      session.once('close', () => {
-        clearTimeout(timer);
-        this.sessions.delete(session);
-        // A member that exits closes its connections cleanly: no error event, but still a reason.
-        const why = this.sessionErrors.get(session) ?? 'the member closed the connection';
-        if (this.connecting === connecting || this.ready === session) {
-          this.connecting = undefined;
-          this.ready = undefined;
-          this.lastError = why;
-          this.retryAt = Date.now() + this.backoffMs;
-          this.backoffMs = Math.min(this.backoffMs * 2, BACKOFF_MAX_MS);
-        }
-        reject(failure('UNAVAILABLE', `no connection: ${why}`, true));
-      });
-      // GOAWAY: no new streams here; the calls in flight finish, the next call connects anew.
-      session.once('goaway', () => {
-        if (this.ready === session) this.ready = undefined;
+        if (this.inFlight === 0) conn.unref();
+        resolve(conn);
       });
     });
+    this.connections.add(conn);
+    this.connectingConn = conn;
     // A failed connect is reported to the calls waiting on it; nobody else needs to hear of it.
     connecting.catch(() => {});
     this.connecting = connecting;
     return connecting;
   }
 
-  /** The TLS connection to the member, owned here: a member that refuses our certificate does so after
-   *  the handshake (TLS 1.3), and Node's http2 then leaves the session destroyed but never closed,
-   *  its socket open, and the alert unreported. Ending the socket ourselves closes the session. */
-  private tlsSocket(session: () => http2.ClientHttp2Session): tls.TLSSocket {
+  /** The TLS connection to the member. A member that refuses our certificate does so after the
+   *  handshake (TLS 1.3): its alert arrives as the socket's error, which closes the connection with it. */
+  private tlsSocket(): tls.TLSSocket {
     const { hostname } = this.endpoint;
-    const port = Number(this.endpoint.address.slice(this.endpoint.address.lastIndexOf(':') + 1));
-    const socket = tls.connect({
+    return tls.connect({
       host: hostname,
-      port,
+      port: this.port,
       // SNI only for names (RFC 6066); the certificate is still checked against an IP address.
-      ...(isIP(hostname) ? {} : { servername: hostname }),
+      ...(net.isIP(hostname) ? {} : { servername: hostname }),
       ALPNProtocols: ['h2'],
       ca: this.tls.ca,
       cert: this.tls.cert,
       key: this.tls.key,
     });
-    socket.on('error', (err) => {
-      const s = session();
-      if (!this.sessionErrors.has(s)) this.sessionErrors.set(s, err.message);
-      socket.destroy();
-    });
-    return socket;
   }
 
-  private startKeepalive(session: http2.ClientHttp2Session): void {
+  private startKeepalive(conn: H2Connection): void {
     const timer = setInterval(() => {
+      if (conn.destroyed) return clearInterval(timer);
       // Idle connections are left alone (etcd would call frequent idle pings abuse).
-      if (session.destroyed || this.inFlight === 0) return;
-      const deadline = setTimeout(() => session.destroy(new Error('keepalive ping not answered')), KEEPALIVE_TIMEOUT_MS);
-      session.ping((err) => {
-        clearTimeout(deadline);
-        if (err && !session.destroyed) session.destroy(err);
-      });
+      if (this.inFlight === 0) return;
+      const deadline = setTimeout(() => conn.destroy('keepalive ping not answered'), KEEPALIVE_TIMEOUT_MS);
+      conn.ping(() => clearTimeout(deadline));
     }, KEEPALIVE_MS);
     timer.unref();
-    session.once('close', () => clearInterval(timer));
   }
 
-  private headers(path: string, timeoutMs?: number): http2.OutgoingHttpHeaders {
-    return {
-      ':method': 'POST',
-      ':path': path,
-      'content-type': 'application/grpc',
-      te: 'trailers',
-      // etcd stops working on a call whose caller gave up (and answers DEADLINE_EXCEEDED itself).
-      ...(timeoutMs !== undefined ? { 'grpc-timeout': `${Math.max(1, Math.ceil(timeoutMs))}m` } : {}),
-    };
-  }
-
-  /** Opens a stream on the session, or fails (never sent) if the session cannot take one any more. */
-  private request(session: http2.ClientHttp2Session, path: string, timeoutMs?: number): http2.ClientHttp2Stream | CallFailure {
-    try {
-      return session.request(this.headers(path, timeoutMs));
-    } catch (err) {
-      // The session closed or went away between connect and here: nothing was sent.
-      if (this.ready === session) this.ready = undefined;
-      return failure('UNAVAILABLE', `no connection: ${this.sessionErrors.get(session) ?? (err as Error).message}`, true);
+  private headerBlock(path: string, timeoutMs?: number): Buffer {
+    // etcd stops working on a call whose caller gave up (and answers DEADLINE_EXCEEDED itself).
+    const timeout = timeoutMs === undefined ? undefined : `${Math.max(1, Math.ceil(timeoutMs))}m`;
+    const key = timeout ? `${path} ${timeout}` : path;
+    let block = this.headerBlocks.get(key);
+    if (!block) {
+      const fields: HeaderList = [
+        [':method', 'POST'],
+        [':scheme', this.endpoint.tls ? 'https' : 'http'],
+        [':path', path],
+        [':authority', this.endpoint.address],
+        ['content-type', 'application/grpc'],
+        ['te', 'trailers'],
+      ];
+      if (timeout) fields.push(['grpc-timeout', timeout]);
+      block = encodeHeaders(fields);
+      if (this.headerBlocks.size >= 256) this.headerBlocks.clear();
+      this.headerBlocks.set(key, block);
     }
+    return block;
+  }
+
+  /** Opens a call's stream (with its first message, if given) and reads its answer: messages as they
+   *  complete, then its status, reported once via onEnd. Fails (never sent) if the connection cannot
+   *  take a stream any more. */
+  private open(conn: H2Connection, path: string, h: RawHandlers, timeoutMs?: number, first?: Uint8Array, end = false): Call | CallFailure {
+    if (!conn.open) {
+      // The connection closed or went away between connect and here: nothing was sent.
+      if (this.ready === conn) this.ready = undefined;
+      return failure('UNAVAILABLE', `no connection: ${conn.failure ?? 'the member is going away'}`, true);
+    }
+    if (this.inFlight++ === 0) conn.ref();
+    let counted = true;
+    const release = () => {
+      if (!counted) return;
+      counted = false;
+      if (--this.inFlight === 0) for (const c of this.connections) c.unref();
+    };
+    const deframer = new Deframer();
+    let status: CallFailure | 'ok' | undefined;
+    let ended = false;
+    const finish = (f: CallFailure | undefined) => {
+      if (ended) return;
+      ended = true;
+      release();
+      h.onEnd(f);
+    };
+    const stream: H2Stream = conn.request(this.headerBlock(path, timeoutMs), {
+      onHeaders: (fields) => {
+        const http = headerValue(fields, ':status');
+        if (http === undefined) status = statusOf(fields) ?? status; // trailers
+        else if (http === '200') status = statusOf(fields);
+        else if (http[0] !== '1') status = httpStatusFailure(Number(http));
+      },
+      onData: (chunk) => {
+        if (ended) return;
+        let messages: Buffer[];
+        try {
+          messages = deframer.push(chunk);
+        } catch (err) {
+          stream.reset();
+          return finish(failure('INTERNAL', (err as Error).message));
+        }
+        for (const m of messages) {
+          if (ended) return;
+          h.onMessage(m);
+        }
+      },
+      onEnd: (e) => {
+        if (e.kind !== 'ended') return finish(lostFailure(e));
+        finish(status === 'ok' ? undefined : (status ?? failure('INTERNAL', 'the member ended the call without a gRPC status')));
+      },
+    }, first ? frame(first) : undefined, end);
+    return {
+      stream,
+      cancel: () => {
+        ended = true;
+        release();
+        stream.reset();
+      },
+    };
   }
 
   /** One request message, one response message, decoded by `parse`. Rejects with a CallFailure. */
   unary<T>(path: string, request: Uint8Array, timeoutMs: number, parse: (answer: Buffer) => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       let message: Buffer | undefined;
-      let stream: http2.ClientHttp2Stream | undefined;
+      let call: Call | undefined;
       let done = false;
       const finish = (err: CallFailure | undefined) => {
         if (done) return;
@@ -303,16 +364,14 @@ export class GrpcChannel {
         }
       };
       const timer = setTimeout(() => {
-        stream?.close(http2.constants.NGHTTP2_CANCEL);
-        finish(failure('DEADLINE_EXCEEDED', `Deadline exceeded after ${timeoutMs} ms${stream ? '' : ' waiting for a connection'}`, !stream));
+        call?.cancel();
+        finish(failure('DEADLINE_EXCEEDED', `Deadline exceeded after ${timeoutMs} ms${call ? '' : ' waiting for a connection'}`, !call));
       }, timeoutMs);
-      const send = (session: http2.ClientHttp2Session) => {
+      const send = (conn: H2Connection) => {
         if (done) return;
-        const s = this.request(session, path, timeoutMs);
-        if (isFailure(s)) return finish(s);
-        stream = s;
-        this.consume(s, { onMessage: (m) => (message ??= m), onEnd: finish });
-        s.end(frame(request));
+        const c = this.open(conn, path, { onMessage: (m) => (message ??= m), onEnd: finish }, timeoutMs, request, true);
+        if (isFailure(c)) return finish(c);
+        call = c;
       };
       if (this.ready) send(this.ready);
       else this.connect().then(send, finish);
@@ -321,11 +380,10 @@ export class GrpcChannel {
 
   /** A streaming call (Watch, Snapshot): messages both ways until either side ends it. Rejects with a CallFailure. */
   async openStream<T>(path: string, handlers: StreamHandlers<T>): Promise<MessageStream> {
-    const session = await this.connect();
-    const stream = this.request(session, path);
-    if (isFailure(stream)) throw stream;
+    const conn = await this.connect();
     let cancelled = false;
-    this.consume(stream, {
+    let call!: Call;
+    const opened = this.open(conn, path, {
       onMessage: (m) => {
         if (cancelled) return;
         let message: T;
@@ -333,90 +391,37 @@ export class GrpcChannel {
           message = handlers.parse(m);
         } catch (e) {
           cancelled = true;
-          stream.close(http2.constants.NGHTTP2_CANCEL);
+          call.cancel();
           return handlers.onEnd(failure('INTERNAL', `cannot decode a message of ${path}: ${(e as Error).message}`));
         }
         handlers.onMessage(message);
       },
       onEnd: (f) => !cancelled && handlers.onEnd(f),
     });
+    if (isFailure(opened)) throw opened;
+    call = opened;
     return {
-      write: (message) => {
-        if (!stream.destroyed && !stream.closed) stream.write(frame(message));
-      },
-      end: () => {
-        if (!stream.destroyed && !stream.closed && !stream.writableEnded) stream.end();
-      },
-      pause: () => stream.pause(),
-      resume: () => stream.resume(),
+      write: (message) => call.stream.write(frame(message)),
+      end: () => call.stream.end(),
+      pause: () => call.stream.pause(),
+      resume: () => call.stream.resume(),
       cancel: () => {
         cancelled = true;
-        if (!stream.destroyed) stream.close(http2.constants.NGHTTP2_CANCEL);
+        call.cancel();
       },
     };
-  }
-
-  /** Reads a call's answer: messages as they complete, then its status, reported once via onEnd. */
-  private consume(stream: http2.ClientHttp2Stream, h: RawHandlers): void {
-    const session = stream.session as http2.ClientHttp2Session;
-    if (this.inFlight++ === 0) session.ref();
-    const deframer = new Deframer();
-    let status: CallFailure | 'ok' | undefined;
-    let streamError: string | undefined;
-    let ended = false;
-    const end = (f: CallFailure | undefined) => {
-      if (ended) return;
-      ended = true;
-      h.onEnd(f);
-    };
-    stream.on('response', (headers) => {
-      const http = Number(headers[':status']);
-      status = http === 200 ? statusOf(headers) : httpStatusFailure(http);
-    });
-    stream.on('data', (chunk: Buffer) => {
-      if (ended) return;
-      let messages: Buffer[];
-      try {
-        messages = deframer.push(chunk);
-      } catch (err) {
-        stream.close(http2.constants.NGHTTP2_CANCEL);
-        return end(failure('INTERNAL', (err as Error).message));
-      }
-      for (const m of messages) h.onMessage(m);
-    });
-    stream.on('trailers', (trailers) => {
-      status = statusOf(trailers) ?? status;
-    });
-    stream.on('error', (err) => {
-      streamError = err.message;
-    });
-    const report = () => {
-      if (status === 'ok') return end(undefined);
-      if (status) return end(status);
-      end(closedFailure(stream, session, streamError, this.sessionErrors.get(session)));
-    };
-    // The member ended its side (status in the trailers): the call is over even while our side of a
-    // stream is still open, which would otherwise keep it from closing.
-    stream.on('end', () => {
-      report();
-      // (A unary call has ended its side already; a reset there would be one more frame each way.)
-      if (!stream.writableEnded && !stream.closed) stream.close();
-    });
-    stream.on('close', () => {
-      if (--this.inFlight === 0) for (const s of this.sessions) s.unref();
-      report();
-    });
   }
 
   /** New calls fail; calls in flight finish (the backend cancels its watches first). */
   close(): void {
     this.closed = true;
-    for (const s of this.sessions) {
-      if (s.connecting) s.destroy();
-      else s.close();
+    for (const c of this.connections) {
+      if (c === this.connectingConn) c.destroy('client closed');
+      else c.close();
     }
-    this.sessions.clear();
+    this.connections.clear();
     this.ready = undefined;
     this.connecting = undefined;
+    this.connectingConn = undefined;
   }
 }
