@@ -32,7 +32,7 @@ export interface StreamHandlers {
 }
 
 /** A socket that can be told not to hold the process open (net.Socket, tls.TLSSocket). */
-export type Transport = Duplex & { ref(): unknown; unref(): unknown };
+export type Transport = Duplex & { ref(): unknown; unref(): unknown; destroySoon(): void };
 
 export interface ConnectionOptions {
   /** The receive window this side gives each stream and the connection. */
@@ -302,9 +302,11 @@ export class H2Connection {
     this.socket.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames));
   }
 
+  /** Nothing left to say or hear: what was written goes out, then the socket closes without waiting
+   *  for the peer's side (a peer may keep a connection it has sent GOAWAY on half open). */
   private endSocket(): void {
     this.flushOut();
-    this.socket.end();
+    this.socket.destroySoon();
   }
 
   // ---- reading
