@@ -16,7 +16,18 @@ export function generateNameSuffix(): string {
   return s;
 }
 
-export const nowRfc3339 = (now = new Date()) => now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+// Every write stamps a time or two, to the second: formatted once per second, not per call.
+let stampSecond = NaN;
+let stampText = '';
+
+export function nowRfc3339(now?: Date): string {
+  const second = Math.floor((now ? now.getTime() : Date.now()) / 1000);
+  if (second !== stampSecond) {
+    stampSecond = second;
+    stampText = new Date(second * 1000).toISOString().replace('.000Z', 'Z');
+  }
+  return stampText;
+}
 
 /** Any client-sent value as message text (objects may carry hostile toString members). */
 function shown(v: unknown): string {

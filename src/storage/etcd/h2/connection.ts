@@ -290,7 +290,7 @@ export class H2Connection {
     this.out.push(frame);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      process.nextTick(() => this.flushOut());
+      setImmediate(() => this.flushOut());
     }
   }
 
