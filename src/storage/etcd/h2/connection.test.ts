@@ -176,6 +176,19 @@ describe('HTTP/2 client connection', () => {
     assert.equal(await closed, 'the member closed the connection');
   });
 
+  it("answers the peer's PINGs with their payload, a few at a time", async () => {
+    let session!: http2.ServerHttp2Session;
+    const port = await serve(() => {}, undefined, (s) => (session = s));
+    const { conn } = await connect(port);
+    await new Promise<void>((r) => conn.ping(() => r()));
+    const payloads = ['aaaaaaaa', 'bbbbbbbb', 'cccccccc'].map((p) => Buffer.from(p));
+    const answered = await Promise.all(payloads.map((p) => new Promise<string>((resolve, reject) => {
+      session.ping(p, (err, _ms, back) => (err ? reject(err) : resolve(back.toString())));
+    })));
+    assert.deepEqual(answered, ['aaaaaaaa', 'bbbbbbbb', 'cccccccc']);
+    conn.close();
+  });
+
   it('a reset from the peer ends only that stream, with its code', async () => {
     const port = await serve((stream, headers) => {
       if (headers[':path'] === '/reset') stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
