@@ -36,6 +36,7 @@ const perCreate = (cpuS: number | undefined, n: number | undefined): number | un
 const FIGURES: Figure[] = [
   { name: 'create c=1 req/s', pick: (r) => r.createC1?.reqPerSec, unit: 'req/s', upstream: '662' },
   { name: 'create c=1 p50 ms', pick: (r) => r.createC1?.p50Ms, unit: 'ms', upstream: '1.3' },
+  { name: 'create c=1 req/s, server warm (last)', pick: (r) => r.createC1Warm?.reqPerSec, unit: 'req/s' },
   { name: 'create c=32 req/s', pick: (r) => r.createC32?.reqPerSec, unit: 'req/s', upstream: '2,202' },
   { name: 'create c=32 p50 ms', pick: (r) => r.createC32?.p50Ms, unit: 'ms', upstream: '13' },
   { name: 'create c=32 p99 ms', pick: (r) => r.createC32?.p99Ms, unit: 'ms', upstream: '43' },
