@@ -147,13 +147,24 @@ describe('HTTP/2 client connection', () => {
         open--;
         stream.respond({ ':status': 200 }, { endStream: true });
       }, 20);
-    }, { maxConcurrentStreams: 2 });
+    }, { maxConcurrentStreams: 2 }, (s) => (session = s));
+    let session!: http2.ServerHttp2Session;
     const { conn } = await connect(port);
     // Let the server's SETTINGS arrive first.
     await new Promise<void>((r) => conn.ping(() => r()));
     const results = await Promise.all(Array.from({ length: 7 }, () => call(conn, '/limited')));
     assert.deepEqual(results.map((r) => r.end.kind), Array(7).fill('ended'));
     assert.equal(most, 2);
+    // The limit rises while calls wait: they go first, in order (a stream ID opened out of order is a
+    // protocol error to the peer), then the newer ones.
+    most = 0;
+    const waiting = Array.from({ length: 6 }, () => call(conn, '/limited'));
+    session.settings({ maxConcurrentStreams: 4 });
+    await new Promise<void>((r) => conn.ping(() => r()));
+    const later = Array.from({ length: 4 }, () => call(conn, '/limited'));
+    const all = await Promise.all([...waiting, ...later]);
+    assert.deepEqual(all.map((r) => r.end.kind), Array(10).fill('ended'));
+    assert.ok(most <= 4 && most >= 3, `at most the new limit in flight (${most})`);
     conn.close();
   });
 

@@ -187,7 +187,8 @@ export class H2Connection {
       stream.localEnded = end;
     }
     // Opened past the peer's limit, a stream would be refused: it waits here for one to close.
-    if (this.streams.size >= this.peerMaxStreams) {
+    // (Stream IDs must be opened in order: behind any already waiting.)
+    if (this.queued.length || this.streams.size >= this.peerMaxStreams) {
       stream.headerBlock = headerBlock;
       this.queued.push(stream);
     } else {
@@ -495,13 +496,17 @@ export class H2Connection {
     stream.closed = true;
     if (!this.streams.delete(stream.id)) return;
     this.blocked.delete(stream);
-    while (this.queued.length && this.streams.size < this.peerMaxStreams) {
+    this.startQueued();
+    if (this.streams.size === 0 && (this.closing || this.goaway) && !this.gone) this.endSocket();
+  }
+
+  private startQueued(): void {
+    while (this.queued.length && this.streams.size < this.peerMaxStreams && !this.gone) {
       const next = this.queued.shift()!;
       const block = next.headerBlock!;
       next.headerBlock = undefined;
       this.start(next, block);
     }
-    if (this.streams.size === 0 && (this.closing || this.goaway) && !this.gone) this.endSocket();
   }
 
   private onSettings(payload: Buffer): void {
@@ -522,6 +527,7 @@ export class H2Connection {
       }
     }
     this.send(frameOf(FrameType.Settings, Flag.Ack, 0));
+    this.startQueued();
     this.unblock();
   }
 
