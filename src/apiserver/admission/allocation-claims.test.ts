@@ -91,3 +91,39 @@ describe('ClusterIPs and NodePorts with two servers on one datastore', () => {
     assert.equal(await claims.claim('nodeports', 31999, 'default/crashed', true), false, 'held by a Service this server sees');
   });
 });
+
+describe('a value another server claimed, then gave back', () => {
+  it('is picked again by this server soon after, not only once the claim would be an orphan', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'k3ts-claims-back-'));
+    const backend = await openBackend(`sqlite://${join(dir, 'state.db')}`, { autoCompaction: { intervalMs: 0 } });
+    const base = { store: new ObjectStore(backend), registry };
+    // A /30: two addresses, .1 and .2.
+    const allocator = createServiceAllocator(base, { serviceCidr: '10.96.0.0/30', nodePortRange: { min: 30000, max: 30001 }, claims: datastoreClaims(backend) });
+    await allocator.start();
+    const ctx: ResourceContext = { ...base, admission: [allocator] };
+    const d = registry.findByResource('', 'v1', 'services')!;
+    try {
+      // Another server is creating a Service with .1: its claim is in the datastore, its Service not yet.
+      const first = 10 * 2 ** 24 + 96 * 2 ** 16 + 1;
+      const claimKey = `/k3ts/claims/serviceips/${first}`;
+      await backend.create(claimKey, JSON.stringify({ owner: 'default/elsewhere', at: Date.now() }));
+      const a = await createObject(ctx, d, 'default', svc('a', { ports: [{ port: 80 }] }));
+      assert.equal((a.spec as { clusterIP: string }).clusterIP, '10.96.0.2');
+      await assert.rejects(createObject(ctx, d, 'default', svc('b', { ports: [{ port: 80 }] })), (err: unknown) => hasReason(err, 'Invalid'));
+      // Its create failed: the claim goes back. This server hears nothing of that.
+      await backend.delete(claimKey);
+      let b: KObject | undefined;
+      const started = Date.now();
+      for (const until = Date.now() + 8000; !b && Date.now() < until; ) {
+        b = await createObject(ctx, d, 'default', svc('b', { ports: [{ port: 80 }] })).catch(() => undefined);
+        if (!b) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal((b?.spec as { clusterIP?: string } | undefined)?.clusterIP, '10.96.0.1', 'the freed address is given out again');
+      assert.ok(Date.now() - started < ORPHAN_AFTER_MS / 10, `within seconds (${Date.now() - started} ms)`);
+    } finally {
+      allocator.stop();
+      await backend.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -8,7 +8,7 @@ import { errors } from '../errors.js';
 import type { AdmissionPlugin, AdmissionRequest, ResourceContext } from '../resources/context.js';
 import { openWatch, type OpenWatch } from '../resources/watch-source.js';
 import { intToIp, ipToInt, parseCidr, type Ipv4Cidr } from '../../network/ipv4.js';
-import { ORPHAN_AFTER_MS, type AllocationClaims, type ClaimKind } from './allocation-claims.js';
+import type { AllocationClaims, ClaimKind } from './allocation-claims.js';
 
 export interface ServiceAllocatorOptions {
   serviceCidr: string;
@@ -29,6 +29,13 @@ interface ServiceSpec {
   clusterIPs?: string[];
   ports?: ServicePort[];
 }
+
+// How long random picks avoid a value another server's claim refused. Its Service usually shows up
+// through the watch well before (and then its events decide); but that create may also fail and give
+// the claim back, which this server hears nothing of. Kept for the orphan timeout (a minute), such a
+// freed value was invisible to this server's picks, and a nearly full range read as full. After the
+// mark, a value still claimed costs one more refused claim.
+const ELSEWHERE_MARK_MS = 2_000;
 
 const keyOf = (o: KObject) => `${o.metadata.namespace}/${o.metadata.name}`;
 const wantsNodePorts = (type?: string) => type === 'NodePort' || type === 'LoadBalancer';
@@ -56,7 +63,7 @@ class Pool {
     return owner !== undefined && owner !== key;
   }
   markClaimedElsewhere(n: number) {
-    this.elsewhere.set(n, Date.now() + ORPHAN_AFTER_MS);
+    this.elsewhere.set(n, Date.now() + ELSEWHERE_MARK_MS);
   }
   private claimedElsewhere(n: number): boolean {
     const until = this.elsewhere.get(n);
