@@ -2,7 +2,8 @@
 // again), a write that may have been applied, or an answer from etcd itself (left as it is).
 //
 // The line between the first two is EtcdError.notSent (etcd-client.ts): only a call that never got a
-// stream to a member is surely not applied. Everything else — the connection dropped, reset or timed
+// stream to a member, had its stream refused, or was past the last stream the member's GOAWAY said it
+// processed, is surely not applied. Everything else — the connection dropped, reset or timed
 // out after the stream opened, or etcd's own "request timed out" / "server stopped" after a proposal —
 // may have committed: a write is then OutcomeUnknown, never Unavailable.
 import { StorageError } from '../backend.js';

@@ -132,6 +132,31 @@ describe('etcd gRPC transport', () => {
     }
   });
 
+  it('a member going away: the call it processed finishes, the one after its last stream is surely unsent', async () => {
+    const held: http2.ServerHttp2Stream[] = [];
+    const channel = await serve(() => {}, (stream) => {
+      held.push(stream);
+      stream.on('data', () => {});
+      if (held.length < 2) return;
+      // Shutting down: it will finish stream 1 and never look at stream 3.
+      stream.session!.goaway(http2.constants.NGHTTP2_NO_ERROR, held[0]!.id);
+      const first = held[0]!;
+      first.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+      first.on('wantTrailers', () => first.sendTrailers({ 'grpc-status': '0' }));
+      first.end(frame(Buffer.from('done')));
+    });
+    try {
+      const [processed, dropped] = await Promise.allSettled([
+        channel.unary('/etcdserverpb.KV/Txn', Buffer.from('1'), 2000, raw),
+        channel.unary('/etcdserverpb.KV/Txn', Buffer.from('2'), 2000, raw),
+      ]);
+      assert.equal(processed.status === 'fulfilled' && processed.value.toString(), 'done');
+      assert.deepEqual(dropped.status === 'rejected' && dropped.reason, { code: 'UNAVAILABLE', details: 'the member is going away (GOAWAY)', notSent: true });
+    } finally {
+      channel.close();
+    }
+  });
+
   it('a member that is not there fails at once and surely unsent, then again without waiting while it stays down', async () => {
     const port = await freePort();
     const channel = new GrpcChannel(parseEtcdEndpoints(`http://127.0.0.1:${port}`)[0]!, {});
