@@ -50,8 +50,8 @@ interface Pending {
 }
 
 export class H2Stream {
-  /** Send window: what the peer still lets this stream send. */
-  sendWindow: number;
+  /** Send window: what the peer still lets this stream send (set when it starts). */
+  sendWindow = 0;
   /** Bytes delivered since the last WINDOW_UPDATE for the stream. */
   unacked = 0;
   localEnded = false;
@@ -69,10 +69,7 @@ export class H2Stream {
     readonly id: number,
     private readonly conn: H2Connection,
     readonly handlers: StreamHandlers,
-    sendWindow: number,
-  ) {
-    this.sendWindow = sendWindow;
-  }
+  ) {}
 
   write(data: Buffer, end = false): void {
     if (this.localEnded || this.closed) return;
@@ -180,7 +177,7 @@ export class H2Connection {
   /** Opens a stream with an encoded header block, and (if given) its first data, in one write. */
   request(headerBlock: Buffer, handlers: StreamHandlers, data?: Buffer, end = false): H2Stream {
     if (!this.open) throw new Error(this.error ?? (this.gone ? 'the connection is closed' : 'the connection is going away'));
-    const stream = new H2Stream(this.nextId, this, handlers, this.peerInitialWindow);
+    const stream = new H2Stream(this.nextId, this, handlers);
     this.nextId += 2;
     if (data) {
       stream.outbox.push({ data, end });
@@ -199,6 +196,8 @@ export class H2Connection {
 
   private start(stream: H2Stream, headerBlock: Buffer): void {
     this.streams.set(stream.id, stream);
+    // A stream that waited in the queue starts with the window of now, not of when it was asked for.
+    stream.sendWindow = this.peerInitialWindow;
     const headersOnlyEnd = stream.localEnded && stream.outbox.length === 1 && stream.outbox[0]!.data.length === 0;
     // HEADERS, split into CONTINUATIONs if the block is larger than a frame.
     const first = Math.min(headerBlock.length, this.peerMaxFrame);
