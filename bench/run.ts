@@ -229,42 +229,36 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, Math.max(0, IDLE_WAIT_MS - (performance.now() - server!.readyAt))));
     const rssIdle = rssMb(pid);
     const cpu: Record<string, number> = {};
-    let cpuMark = cpuSeconds(pid);
-    const cpuStartOfLoad = cpuMark;
     const storePid = datastore.pid;
-    const storeCpuStart = storePid ? treeCpuSeconds(storePid) : 0;
-    // Monotonic-clock (µs) bounds of each phase, the clock V8 stamps CPU profile samples with, so a
-    // --cpu-prof profile can be cut into phases.
-    const phaseClock: Record<string, [number, number]> = {};
-    let clockMark = Number(process.hrtime.bigint() / 1000n);
-    // The datastore's and this process's CPU per phase too: on two cores the three share, a create's
-    // whole cost is what bounds the rate, not the server's alone.
-    const otherCpu: Record<string, { datastore?: number; client: number }> = {};
     const clientCpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
-    let storeMark = storeCpuStart;
-    let clientMark = clientCpu();
+    // CPU seconds of the server, the datastore and this process, and the monotonic clock (µs) that V8
+    // stamps CPU profile samples with (so a --cpu-prof profile can be cut into phases). The datastore
+    // and the client are counted too: on two cores the three share, a create's whole cost is what
+    // bounds the rate, not the server's alone.
+    const snapshot = () => ({
+      server: cpuSeconds(pid),
+      store: storePid ? treeCpuSeconds(storePid) : 0,
+      client: clientCpu(),
+      clock: Number(process.hrtime.bigint() / 1000n),
+    });
+    const startOfLoad = snapshot();
+    let mark = startOfLoad;
+    const phaseClock: Record<string, [number, number]> = {};
+    const otherCpu: Record<string, { datastore?: number; client: number }> = {};
     const phaseCpu = (name: string) => {
-      const now = cpuSeconds(pid);
-      cpu[name] = round2(now - cpuMark);
-      cpuMark = now;
-      const store = storePid ? treeCpuSeconds(storePid) : 0;
-      const mine = clientCpu();
-      otherCpu[name] = { ...(storePid ? { datastore: round2(store - storeMark) } : {}), client: round2(mine - clientMark) };
-      storeMark = store;
-      clientMark = mine;
-      const clock = Number(process.hrtime.bigint() / 1000n);
-      phaseClock[name] = [clockMark, clock];
-      clockMark = clock;
+      const now = snapshot();
+      cpu[name] = round2(now.server - mark.server);
+      otherCpu[name] = { ...(storePid ? { datastore: round2(now.store - mark.store) } : {}), client: round2(now.client - mark.client) };
+      phaseClock[name] = [mark.clock, now.clock];
+      mark = now;
     };
-    cpu.startAndIdle = round2(cpuMark);
+    cpu.startAndIdle = round2(startOfLoad.server);
     log(`idle RSS ${rssIdle} MB, 5 s after ready`);
 
     client = new ApiClient(readKubeconfig(kubeconfig), { maxSockets: 64 });
     await createNamespace(client, NAMESPACE);
     const names: string[] = [];
-    clockMark = Number(process.hrtime.bigint() / 1000n);
-    storeMark = storePid ? treeCpuSeconds(storePid) : 0;
-    clientMark = clientCpu();
+    mark = snapshot();
 
     log(`create ${N} ConfigMaps at concurrency 1`);
     const createC1 = await createConfigMaps(client, { namespace: NAMESPACE, prefix: 'c1', count: N, concurrency: 1, payloadBytes: PAYLOAD_BYTES, names });
@@ -307,8 +301,8 @@ async function main(): Promise<void> {
     log(`  ${createC1Warm.reqPerSec} req/s, p50 ${createC1Warm.p50Ms} ms, p99 ${createC1Warm.p99Ms} ms`);
 
     const rssAfterLoad = rssMb(pid);
-    cpu.load = round2(cpuSeconds(pid) - cpuStartOfLoad);
-    if (storePid) result.datastoreCpuLoadS = round2(treeCpuSeconds(storePid) - storeCpuStart);
+    cpu.load = round2(cpuSeconds(pid) - startOfLoad.server);
+    if (storePid) result.datastoreCpuLoadS = round2(treeCpuSeconds(storePid) - startOfLoad.store);
     if (storePid) result.datastoreRssAfterLoadMb = rssMb(storePid);
     Object.assign(result, { createC1, createC32, list5k, paged5k, list10k, paged10k, watch, get, createC1Warm });
 

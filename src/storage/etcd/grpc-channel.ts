@@ -158,8 +158,8 @@ interface Call {
 export class GrpcChannel {
   /** The connection calls go out on, once connected; cleared when it closes or is told to go away. */
   private ready?: H2Connection;
-  private connecting?: Promise<H2Connection>;
-  private connectingConn?: H2Connection;
+  /** The connection being made, and the promise the calls waiting for it share. */
+  private connecting?: { conn: H2Connection; promise: Promise<H2Connection> };
   /** Why the last connection failed or closed; calls before retryAt fail at once with it. */
   private lastError?: string;
   private retryAt = 0;
@@ -184,13 +184,13 @@ export class GrpcChannel {
   private connect(): Promise<H2Connection> {
     if (this.closed) return Promise.reject(failure('CANCELLED', 'client closed', true));
     if (this.ready) return Promise.resolve(this.ready);
-    if (this.connecting) return this.connecting;
+    if (this.connecting) return this.connecting.promise;
     if (Date.now() < this.retryAt) return Promise.reject(failure('UNAVAILABLE', `no connection: ${this.lastError}`, true));
     const secure = this.endpoint.tls;
     const socket: Transport & net.Socket = secure ? this.tlsSocket() : net.connect({ host: this.endpoint.hostname, port: this.port });
     socket.setNoDelay(true);
     let conn!: H2Connection;
-    const connecting = new Promise<H2Connection>((resolve, reject) => {
+    const promise = new Promise<H2Connection>((resolve, reject) => {
       const timer = setTimeout(() => conn.destroy(`connect timed out after ${CONNECT_TIMEOUT_MS} ms`), CONNECT_TIMEOUT_MS);
       conn = new H2Connection(socket, {
         windowBytes: WINDOW_BYTES,
@@ -201,8 +201,7 @@ export class GrpcChannel {
         onClose: (why) => {
           clearTimeout(timer);
           this.connections.delete(conn);
-          if (this.connectingConn === conn) this.connectingConn = undefined;
-          if (this.connecting === connecting || this.ready === conn) {
+          if (this.connecting?.conn === conn || this.ready === conn) {
             this.connecting = undefined;
             this.ready = undefined;
             this.lastError = why;
@@ -216,8 +215,7 @@ export class GrpcChannel {
         clearTimeout(timer);
         if (secure && (socket as tls.TLSSocket).alpnProtocol !== 'h2') return conn.destroy('the member did not agree to HTTP/2 (TLS ALPN)');
         this.backoffMs = BACKOFF_FIRST_MS;
-        if (this.connectingConn === conn) this.connectingConn = undefined;
-        if (this.connecting === connecting) {
+        if (this.connecting?.conn === conn) {
           this.connecting = undefined;
           this.ready = conn;
         }
@@ -228,11 +226,10 @@ export class GrpcChannel {
       });
     });
     this.connections.add(conn);
-    this.connectingConn = conn;
     // A failed connect is reported to the calls waiting on it; nobody else needs to hear of it.
-    connecting.catch(() => {});
-    this.connecting = connecting;
-    return connecting;
+    promise.catch(() => {});
+    this.connecting = { conn, promise };
+    return promise;
   }
 
   /** The TLS connection to the member. A member that refuses our certificate does so after the
@@ -416,12 +413,11 @@ export class GrpcChannel {
   close(): void {
     this.closed = true;
     for (const c of this.connections) {
-      if (c === this.connectingConn) c.destroy('client closed');
+      if (c === this.connecting?.conn) c.destroy('client closed');
       else c.close();
     }
     this.connections.clear();
     this.ready = undefined;
     this.connecting = undefined;
-    this.connectingConn = undefined;
   }
 }

@@ -46,15 +46,13 @@ const block = (path: string, extra: HeaderList = []) =>
 function call(conn: H2Connection, path: string, body?: Buffer, extra: HeaderList = []) {
   const headers: HeaderList[] = [];
   const data: Buffer[] = [];
-  const result = new Promise<{ headers: HeaderList[]; body: Buffer; end: StreamEnd }>((resolve) => {
-    const stream = conn.request(block(path, extra), {
+  return new Promise<{ headers: HeaderList[]; body: Buffer; end: StreamEnd }>((resolve) => {
+    conn.request(block(path, extra), {
       onHeaders: (f) => headers.push(f),
       onData: (c) => data.push(Buffer.from(c)),
       onEnd: (end) => resolve({ headers, body: Buffer.concat(data), end }),
     }, body ?? Buffer.alloc(0), true);
-    void stream;
   });
-  return result;
 }
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
