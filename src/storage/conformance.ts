@@ -104,6 +104,18 @@ export function runBackendConformance(name: string, factory: BackendFactory): vo
         await db.create('/t/u', value);
         assert.equal((await db.get('/t/u'))?.value, value);
       });
+
+      it('keeps quotes, backslashes and placeholders in keys and values as written', async () => {
+        // SQL backends may send keys and values as literals; none of these may change meaning.
+        const tricky = `it's \\ "q" \\' $1 ? %s E'x' '); COMMIT; --\n\ttab`;
+        const key = `/t/q'\\$1?`;
+        await db.create(key, tricky);
+        const batch = await Promise.all([0, 1, 2].map((i) => db.create(`${key}${i}`, `${tricky}${i}`)));
+        assert.equal((await db.get(key))?.value, tricky);
+        for (const [i, kv] of batch.entries()) assert.equal((await db.get(`${key}${i}`))?.modRevision, kv.modRevision);
+        const listed = await db.list({ prefix: '/t/q' });
+        assert.deepEqual(listed.items.map((kv) => [kv.key, kv.value]), [[key, tricky], ...[0, 1, 2].map((i) => [`${key}${i}`, `${tricky}${i}`])]);
+      });
     });
 
     describe('update', () => {

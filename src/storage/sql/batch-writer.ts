@@ -59,7 +59,7 @@ export class BatchWriter {
     const events: StorageEvent[] = [];
     let outcomes: Outcome[];
     try {
-      outcomes = await this.conn.transaction(async (query) => {
+      outcomes = await this.conn.transaction(async (query, last) => {
         // Held until COMMIT: the next writer, here or on another server, waits for this batch. The read
         // of every key's newest row is issued without waiting: a connection runs its statements in
         // order, so it still reads after the lock is held, and a driver that can sends both at once.
@@ -83,7 +83,7 @@ export class BatchWriter {
           }
         }
         if (rows.length > 0 && this.dialect.finishInOne) {
-          await insertRows(query, rows, revision);
+          await insertRows(query, rows, { revision, last });
         } else if (rows.length > 0) {
           await insertRows(query, rows);
           await query('setRevision', [revision]);
@@ -123,9 +123,9 @@ async function readLatest(query: Query, keys: string[]): Promise<Map<string, Log
 /** Bytes of values per INSERT: well under MySQL's default 16 MiB packet limit (max_allowed_packet). */
 const INSERT_BYTES = 4 << 20;
 
-/** With `finishAt`, the last piece goes through `finishMany`, which also sets the counter to that
- *  revision and announces it. */
-async function insertRows(query: Query, rows: NewRow[], finishAt?: number): Promise<void> {
+/** With `finish`, the last piece goes through `finishMany`, which also sets the counter to that
+ *  revision and announces it, as the transaction's last statement. */
+async function insertRows(query: Query, rows: NewRow[], finish?: { revision: number; last: Query }): Promise<void> {
   let start = 0;
   while (start < rows.length) {
     // Take rows until the byte budget is spent (always at least one), then insert them in sized pieces.
@@ -136,7 +136,7 @@ async function insertRows(query: Query, rows: NewRow[], finishAt?: number): Prom
     for (const size of batchPieces(end - start)) {
       const params = rows.slice(at, at + size).flatMap((r) => [r.id, r.name, r.created ? 1 : 0, r.deleted ? 1 : 0, r.createRevision, r.prevRevision, r.value]);
       at += size;
-      if (finishAt !== undefined && at === rows.length) await query(`finishMany${size}`, [...params, finishAt, String(finishAt)]);
+      if (finish && at === rows.length) await finish.last(`finishMany${size}`, [...params, finish.revision, String(finish.revision)]);
       else await query(`insertMany${size}`, params);
     }
     start = end;

@@ -14,8 +14,11 @@ export interface SqlConnection {
   /** Runs a statement on any pooled connection (autocommit). */
   query: Query;
   /** Runs `work` inside BEGIN … COMMIT on one connection; a throw rolls back and rethrows. Errors from
-   *  the database come back as DatastoreUnavailable when the connection failed. */
-  transaction<T>(work: (query: Query) => Promise<T>): Promise<T>;
+   *  the database come back as DatastoreUnavailable when the connection failed. `last` runs the
+   *  transaction's final statement: a driver may send COMMIT in the same message (one round trip
+   *  fewer), so nothing may be issued after it, and a connection lost during it leaves the outcome
+   *  unknown. */
+  transaction<T>(work: (query: Query, last: Query) => Promise<T>): Promise<T>;
   /** Calls `onChange` whenever another writer may have committed: a notification (with the revision
    *  it announced), or a poll timer. Returns the function that stops it. */
   watchChanges(onChange: (revision?: number) => void): () => void;

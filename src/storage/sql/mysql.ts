@@ -84,7 +84,7 @@ class MysqlConnection implements SqlConnection {
     }
   };
 
-  async transaction<T>(work: (query: Query) => Promise<T>): Promise<T> {
+  async transaction<T>(work: (query: Query, last: Query) => Promise<T>): Promise<T> {
     let conn: mysql.PoolConnection;
     try {
       conn = await this.txPool.getConnection();
@@ -110,7 +110,10 @@ class MysqlConnection implements SqlConnection {
         await conn.query('SET SESSION autocommit = 0');
         this.prepared.add(raw);
       }
-      const result = await work((name, params = []) => this.run(conn, name, params));
+      // The last statement goes alone: COMMIT with it would need multi-statement packets, which stay
+      // off for every statement this connection runs.
+      const query: Query = (name, params = []) => this.run(conn, name, params);
+      const result = await work(query, query);
       // Cut before COMMIT was sent: the server rolled the transaction back, so nothing was applied.
       if (cut) {
         broken = true;

@@ -52,12 +52,19 @@ function clientConfig(e: SqlEndpoint, database = e.database): pg.ClientConfig {
   };
 }
 
+/** A string as an SQL literal, spelled as pg's escapeLiteral spells it (E'' when it holds a backslash,
+ *  so the meaning does not depend on standard_conforming_strings). pg builds it a character at a time,
+ *  11 µs per KB; stored values go through here, so this uses the engine's replace (20-35x faster). */
+function literal(s: string): string {
+  return s.includes('\\') ? ` E'${s.replace(/\\/g, '\\\\').replace(/'/g, "''")}'` : `'${s.replace(/'/g, "''")}'`;
+}
+
 /** A statement with its $n placeholders replaced by literals, for the simple protocol. Only what the
- *  statement table passes: strings (escaped by pg) and safe integers. */
+ *  statement table passes: strings and safe integers. */
 function withLiterals(sql: string, params: readonly unknown[]): string {
   return sql.replace(/\$(\d+)/g, (_m, n: string) => {
     const v = params[Number(n) - 1];
-    if (typeof v === 'string') return pg.escapeLiteral(v);
+    if (typeof v === 'string') return literal(v);
     if (typeof v === 'number' && Number.isSafeInteger(v)) return String(v);
     throw new Error(`cannot write parameter $${n} (${typeof v}) as a literal`);
   });
@@ -101,7 +108,7 @@ class PgConnection implements SqlConnection {
     }
   };
 
-  async transaction<T>(work: (query: Query) => Promise<T>): Promise<T> {
+  async transaction<T>(work: (query: Query, last: Query) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await this.txPool.connect();
@@ -135,7 +142,20 @@ class PgConnection implements SqlConnection {
       }
       return (await client.query(this.prepared(name, params))).rows as Row[];
     };
+    // The last statement and COMMIT go out as one simple-protocol message too. An SQL error in the
+    // statement skips the COMMIT and leaves the transaction aborted (rolled back below); a connection
+    // lost while the message is out leaves the outcome unknown, as a lost COMMIT does.
+    let commitSent = false;
     let broken: unknown;
+    const last: Query = async (name, params = []) => {
+      if (opening) return query(name, params);
+      // Cut before it was sent: nothing was applied, as below.
+      if (broken) throw broken;
+      commitSent = true;
+      const text = `${withLiterals(this.statements[name], params)};\nCOMMIT`;
+      const results = (await client.query(text)) as unknown as pg.QueryResult[];
+      return results[0]!.rows as Row[];
+    };
     // While checked out, the pool does not listen for this client's errors. A statement's last reply and
     // the FATAL of a shutting-down server can arrive in one read: pg parses both before this function's
     // next statement is queued, so the error comes with no query active, as an 'error' event. Noted
@@ -143,20 +163,24 @@ class PgConnection implements SqlConnection {
     const cut = (err: unknown) => void (broken ??= err);
     client.on('error', cut);
     try {
-      const result = await work(query);
-      // Nothing was sent (no statement): there is no transaction to commit.
-      if (!begun) return result;
+      const result = await work(query, last);
+      // Nothing was sent (no statement), or COMMIT went with the last statement.
+      if (!begun || commitSent) return result;
       // Cut before COMMIT was sent: the server rolled the transaction back, so nothing was applied.
       if (broken) throw this.translate(broken);
       try {
+        commitSent = true;
         await client.query('COMMIT');
       } catch (err) {
         broken = err;
-        if (isConnectionFailure(err)) throw new DatastoreUnavailable(`${this.label}: connection lost during COMMIT; the write may or may not have been applied`, true, { cause: err });
         throw err;
       }
       return result;
     } catch (err) {
+      if (commitSent && isConnectionFailure(err)) {
+        broken ??= err;
+        throw new DatastoreUnavailable(`${this.label}: connection lost during COMMIT; the write may or may not have been applied`, true, { cause: err });
+      }
       if (!broken && !isConnectionFailure(err)) await client.query('ROLLBACK').catch((e: unknown) => (broken = e));
       else broken ??= err;
       throw err instanceof DatastoreUnavailable ? err : this.translate(err);
@@ -252,6 +276,12 @@ async function ensureDatabase(e: SqlEndpoint): Promise<void> {
   } finally {
     await admin.end().catch(() => {});
   }
+}
+
+/** The bare connection layer on an existing schema, for tests of what a transaction reports. */
+export function postgresConnection(location: string): SqlConnection {
+  const endpoint = parsePostgresEndpoint(location);
+  return new PgConnection(endpoint, statementsFor(POSTGRES_DIALECT), endpointLabel('postgres', endpoint));
 }
 
 export async function openPostgres(location: string, opts: { autoCompaction?: Partial<AutoCompactionOptions> }): Promise<Backend> {
