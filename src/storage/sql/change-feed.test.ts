@@ -138,3 +138,38 @@ describe('SQL change feed: history compacted beneath it', () => {
     feed.close();
   }));
 });
+
+describe('SQL change feed: this server\'s own commits', () => {
+  const created = (key: string, revision: number): StorageEvent => ({ type: 'create', kv: { key, value: '1', createRevision: revision, modRevision: revision } });
+
+  it('does not read the log for the NOTIFY of its own commit, and still reads for rows another server wrote first', async () => {
+    const log = memoryLog();
+    let reads = 0;
+    const counted: Query = (name, params) => {
+      if (name === 'historyAll') reads++;
+      return log.query(name, params);
+    };
+    const feed = new ChangeFeed(counted, log.revision, 'test');
+    const seen: string[] = [];
+    await feed.watch({ prefix: '/r/', afterRevision: 0 }, (evs) => seen.push(...evs.map((e) => `${e.type} ${e.kv.key}@${e.kv.modRevision}`)));
+
+    // The writer hands its events over, and the NOTIFY for them arrives before they are published.
+    log.write('/r/a', '1');
+    feed.committed([created('/r/a', 1)]);
+    feed.poke(1);
+    await settle();
+    assert.deepEqual(seen, ['create /r/a@1']);
+    assert.equal(reads, 0, 'its own NOTIFY read nothing');
+
+    // Another server commits revision 2 just before this one commits 3; both NOTIFYs arrive first.
+    log.write('/r/b', '1');
+    log.write('/r/c', '1');
+    feed.committed([created('/r/c', 3)]);
+    feed.poke(2);
+    feed.poke(3);
+    await settle();
+    assert.deepEqual(seen, ['create /r/a@1', 'create /r/b@2', 'create /r/c@3'], 'every row once, in order');
+    assert.equal(reads, 1, 'one read, for the row it did not have');
+    feed.close();
+  });
+});

@@ -26,6 +26,8 @@ export class ChangeFeed {
   private readonly hub = new WatchHub();
   private chain: Promise<unknown> = Promise.resolve();
   private pollQueued = false;
+  /** The newest revision this server committed and handed to committed(), published or not. */
+  private ownCommitted = 0;
   private failing = false;
   private closed = false;
 
@@ -40,7 +42,10 @@ export class ChangeFeed {
    *  committed (NOTIFY's payload), skips the read if the feed has published it already. */
   poke(revision?: number): void {
     if (this.pollQueued || this.closed) return;
-    if (revision !== undefined && Number.isSafeInteger(revision) && revision <= this.cursor) return;
+    // A revision this server committed itself is published by publishCommitted, which reads the log
+    // anyway when other writers' rows came first. Its NOTIFY usually arrives before that runs (the
+    // publish waits a turn); reading then would cost a query per write for rows already in hand.
+    if (revision !== undefined && Number.isSafeInteger(revision) && revision <= Math.max(this.cursor, this.ownCommitted)) return;
     this.pollQueued = true;
     this.serially(async () => {
       this.pollQueued = false;
@@ -53,6 +58,7 @@ export class ChangeFeed {
    *  queued meanwhile is harmless: whichever comes second finds the cursor past these events. */
   committed(events: StorageEvent[]): void {
     if (this.closed || events.length === 0) return;
+    this.ownCommitted = Math.max(this.ownCommitted, events.at(-1)!.kv.modRevision);
     setImmediate(() => this.publishCommitted(events));
   }
 
