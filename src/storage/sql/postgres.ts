@@ -66,6 +66,15 @@ function literalOf(v: unknown, i: number): string {
   throw new Error(`cannot write parameter $${i + 1} (${typeof v}) as a literal`);
 }
 
+/** Up to this many bytes of string parameters, a transaction's last statement goes with COMMIT. */
+const INLINE_LAST_BYTES = 16 << 10;
+
+function literalBytes(params: readonly unknown[]): number {
+  let n = 0;
+  for (const p of params) if (typeof p === 'string') n += p.length;
+  return n;
+}
+
 /** Statements prepared with SQL PREPARE on each transaction connection (see simpleMessage). They live
  *  as long as the session, even when the transaction that prepared them rolls back. */
 const preparedOn = new WeakMap<pg.ClientBase, Set<StatementName>>();
@@ -146,7 +155,10 @@ class PgConnection implements SqlConnection {
     let commitSent = false;
     let broken: unknown;
     const last: Query = async (name, params = []) => {
-      if (opening) return query(name, params);
+      // A big batch goes as bound parameters, with COMMIT after: its round trip is shared by many
+      // writes, while PostgreSQL would have to lex every row's literal (at 32 creates of 1 KB this
+      // measured 5-8 % fewer creates per second inline).
+      if (opening || literalBytes(params) > INLINE_LAST_BYTES) return query(name, params);
       // Cut before it was sent: nothing was applied, as below.
       if (broken) throw broken;
       commitSent = true;
