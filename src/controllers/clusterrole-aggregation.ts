@@ -4,7 +4,7 @@
 // each change enqueues them all (there are few).
 import type { Client, ResourceType } from '../client/types.js';
 import { getIfExists } from '../client/types.js';
-import { aggregatedRules, selectorsOf } from '../apiserver/rbac/aggregation.js';
+import { aggregatedRules, selectorsOf } from '../registry/kinds/rbac-aggregation.js';
 import { canonical } from '../registry/validation/common.js';
 import type { ObjectCache } from './runtime/object-cache.js';
 import { runController, type RunningController } from './runtime/run-controller.js';

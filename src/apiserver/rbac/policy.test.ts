@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KObject } from '../../registry/types.js';
 import type { RequestInfo } from '../request-info.js';
-import { aggregatedRules, selectorsOf } from './aggregation.js';
+import { aggregatedRules, selectorsOf } from '../../registry/kinds/rbac-aggregation.js';
 import { decide } from './authorizer.js';
 import { defaultClusterRoleBindings, defaultClusterRoles } from './default-policy.js';
 import { PolicyIndex, type ObjectSource } from './policy.js';

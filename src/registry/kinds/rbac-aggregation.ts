@@ -1,10 +1,11 @@
 // What an aggregated ClusterRole's rules are: those of every other ClusterRole its selectors match,
-// in name order, each rule once. The clusterrole-aggregation controller writes the result.
+// in name order, each rule once. A fact about the kind, kept here so the clusterrole-aggregation
+// controller (which writes the result) needs nothing from the API server's insides.
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
-import type { KObject } from '../../registry/types.js';
-import { canonical } from '../../registry/validation/common.js';
-import { selectorMatches } from '../../registry/validation/selector.js';
-import type { PolicyRule } from './rules.js';
+import type { PolicyRule } from 'kubernetes-types/rbac/v1.js';
+import type { KObject } from '../types.js';
+import { canonical } from '../validation/common.js';
+import { selectorMatches } from '../validation/selector.js';
 
 export function selectorsOf(role: KObject): LabelSelector[] | undefined {
   const rule = role.aggregationRule as { clusterRoleSelectors?: LabelSelector[] } | undefined | null;
