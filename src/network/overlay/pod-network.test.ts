@@ -132,7 +132,6 @@ test('vxlan: pods reach pods on other nodes with their own address; the check te
         /UDP 8472 \(VXLAN\) is blocked between node-3 and node-1/.test(reachable(cluster!.networks[2]!)?.message ?? '')) || undefined,
     );
     console.log(`# fault reported after ${down.ms} ms: ${reachable(cluster.networks[0]!)!.message}`);
-    assert.match(reachable(cluster.networks[2]!)!.message!, /UDP 8472 \(VXLAN\) is blocked between node-3 and node-1/);
     await mustRun(n3.run, 'iptables', ['-D', ...drop]);
     const healed = await eventually('the fault clears once VXLAN passes again', 30_000, () => cluster!.networks.every((p) => reachable(p)?.status === 'True') || undefined);
     console.log(`# cleared after ${healed.ms} ms`);
