@@ -75,10 +75,6 @@ function literalBytes(params: readonly unknown[]): number {
   return n;
 }
 
-/** Statements prepared with SQL PREPARE on each transaction connection (see simpleMessage). They live
- *  as long as the session, even when the transaction that prepared them rolls back. */
-const preparedOn = new WeakMap<pg.ClientBase, Set<StatementName>>();
-
 /** Errors that mean "the connection failed", as opposed to an SQL error. */
 function isConnectionFailure(err: unknown): boolean {
   const { code, message } = err as { code?: string; message?: string };
@@ -92,6 +88,9 @@ class PgConnection implements SqlConnection {
    *  reads (32 requests each reading first) would otherwise hold every pooled connection while the
    *  next batch waits for one. Two: a compaction window may run beside a write batch. */
   private readonly txPool: pg.Pool;
+  /** Statements prepared with SQL PREPARE on each transaction connection (see simpleMessage). They
+   *  live as long as the session, even when the transaction that prepared them rolls back. */
+  private readonly preparedOn = new WeakMap<pg.ClientBase, Set<StatementName>>();
   private listener: pg.Client | undefined;
   private closed = false;
 
@@ -203,8 +202,8 @@ class PgConnection implements SqlConnection {
    * falls by about half (about 120 against 220 µs, measured with a scratch loop).
    */
   private async simpleMessage(client: pg.PoolClient, before: string[], calls: ReadonlyArray<{ name: StatementName; params: readonly unknown[] }>, after: string[]): Promise<Row[][]> {
-    let prepared = preparedOn.get(client);
-    if (!prepared) preparedOn.set(client, (prepared = new Set()));
+    let prepared = this.preparedOn.get(client);
+    if (!prepared) this.preparedOn.set(client, (prepared = new Set()));
     const parts = [...before];
     const at: number[] = [];
     const preparing = new Set<StatementName>();
@@ -224,7 +223,7 @@ class PgConnection implements SqlConnection {
     } catch (err) {
       // Which PREPAREs ran before the failure is unknown (they outlive a rollback), so the connection
       // must not be used again: transaction() discards it on any failure.
-      preparedOn.delete(client);
+      this.preparedOn.delete(client);
       throw err;
     }
     for (const name of preparing) prepared.add(name);
