@@ -25,6 +25,26 @@ describe('fields changed by an ordinary write', () => {
     assert.equal(c.removed.size, 0);
   });
 
+  it('a create owns exactly what a write over an empty object would (nulls, empty maps, merge lists, metadata lists)', () => {
+    const pod = {
+      apiVersion: 'v1', kind: 'Pod',
+      metadata: {
+        name: 'p', generateName: 'p-', namespace: 'default', uid: 'u', creationTimestamp: 't', generation: 1, managedFields: [], labels: { a: 'b' },
+        annotations: {}, finalizers: ['x/y'], ownerReferences: [{ apiVersion: 'v1', kind: 'ReplicaSet', name: 'rs', uid: 'r' }], deletionTimestamp: null,
+      },
+      spec: {
+        nodeName: null, containers: [{ name: 'c', image: 'i', ports: [{ containerPort: 80, protocol: 'TCP' }], env: [] }], volumes: [], tolerations: [{ key: 'k' }],
+        securityContext: {},
+      },
+      status: null,
+    };
+    const podMeta = patchMetaFor('', 'Pod');
+    const created = diffFields(undefined, pod, podMeta);
+    assert.deepEqual(keys(created.changed), keys(diffFields({}, pod, podMeta).changed));
+    assert.ok(keys(created.changed).includes('f:metadata/f:ownerReferences/k:{"uid":"r"}/f:name'));
+    assert.ok(!keys(created.changed).some((k) => /uid|generation|creationTimestamp|managedFields|deletionTimestamp|nodeName|status/.test(k) && !k.includes('k:{"uid"')));
+  });
+
   it('an update names what it changed and removed, by list key', () => {
     const c = diffFields(deploy(1, 'nginx', { app: 'web', old: 'x' }), deploy(3, 'nginx:2'), meta);
     assert.deepEqual(keys(c.changed), ['f:spec/f:replicas', 'f:spec/f:template/f:spec/f:containers/k:{"name":"c"}/f:image']);

@@ -43,6 +43,10 @@ const serverMeta = new Set(['name', 'namespace', 'uid', 'resourceVersion', 'gene
 /** What changed from `old` (absent on create) to `next`, as field paths. */
 export function diffFields(old: Obj | undefined, next: Obj, meta: TypePatchMeta | undefined): FieldChanges {
   const out: FieldChanges = { changed: new Set(), removed: new Set() };
+  if (!old) {
+    addedFields(next, meta, out.changed);
+    return out;
+  }
   const strip = (o: Obj | undefined) => {
     if (!o) return {};
     const { apiVersion: _a, kind: _k, metadata, ...rest } = o;
@@ -52,6 +56,25 @@ export function diffFields(old: Obj | undefined, next: Obj, meta: TypePatchMeta 
   };
   diffObject(strip(old), strip(next), meta, [], out);
   return out;
+}
+
+/** A create's changes: every leaf of the new object, found without building the stripped copies the
+ *  diff against nothing would compare (a create is the most common write, and this is its cost). */
+function addedFields(next: Obj, meta: TypePatchMeta | undefined, changed: FieldSet): void {
+  for (const field of Object.keys(next)) {
+    const value = next[field];
+    if (field === 'apiVersion' || field === 'kind' || value === undefined || value === null) continue;
+    if (field !== 'metadata') {
+      addLeavesOf(value, meta?.[field], [`f:${field}`], changed);
+      continue;
+    }
+    if (!isObject(value)) continue;
+    const metaTypes = meta?.metadata?.type;
+    for (const k of Object.keys(value)) {
+      const v = value[k];
+      if (v !== undefined && v !== null && !serverMeta.has(k)) addLeavesOf(v, metaTypes?.[k], ['f:metadata', `f:${k}`], changed);
+    }
+  }
 }
 
 function diffObject(a: Obj, b: Obj, meta: TypePatchMeta | undefined, at: string[], out: FieldChanges): void {
