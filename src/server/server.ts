@@ -28,6 +28,7 @@ import type { Client } from '../client/types.js';
 import { hostname } from 'node:os';
 import { publishBootstrapData, restoreBootstrapData } from './bootstrap-data.js';
 import { readIfExists } from '../pki/files.js';
+import { tierUpSooner } from './tier-up.js';
 import { serverPkiPaths } from '../pki/index.js';
 import type { Backend } from '../storage/backend.js';
 import { openAuditor } from '../apiserver/audit/open.js';
@@ -188,6 +189,7 @@ export async function runServer(config: Readonly<ServerConfig>, log: Logger): Pr
       datastore: backend.name,
       startupMs: Math.round(performance.now() - started),
     });
+    tierUpSooner();
     if (!config.disableAgent) closers.unshift(await startOwnNode(config, plane.client, tunnels, log));
     return {
       port,
