@@ -156,6 +156,9 @@ export class EtcdClient {
     try {
       stream = await member.channel.openStream('/etcdserverpb.Watch/Watch', {
         parse: decode.watch,
+        // etcd usually sends a write's event in the same read as the write's answer: the answer's
+        // caller (an HTTP response to send) goes first, the event is decoded a turn later.
+        deferred: true,
         onMessage: (response) => !ended && handlers.onResponse(response),
         onEnd: (f) => {
           if (ended) return;

@@ -174,7 +174,7 @@ describe('etcd gRPC transport', () => {
     }
   });
 
-  it('streams messages both ways and tells the end once', async () => {
+  for (const deferred of [false, true]) it(`streams messages both ways and tells the end once${deferred ? ', handing them over a turn later' : ''}`, async () => {
     const channel = await serve(() => {}, (stream) => {
       stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
       stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
@@ -190,7 +190,18 @@ describe('etcd gRPC transport', () => {
     try {
       const got: string[] = [];
       const ends: (CallFailure | undefined)[] = [];
-      const s = await channel.openStream('/etcdserverpb.Watch/Watch', { parse: raw, onMessage: (m) => got.push(m.toString()), onEnd: (f) => ends.push(f) });
+      const order: string[] = [];
+      const s = await channel.openStream('/etcdserverpb.Watch/Watch', {
+        parse: raw, deferred,
+        onMessage: (m) => {
+          got.push(m.toString());
+          order.push(m.toString());
+        },
+        onEnd: (f) => {
+          ends.push(f);
+          order.push('end');
+        },
+      });
       s.write(Buffer.from('one'));
       s.write(Buffer.from('two'));
       s.write(Buffer.from('bye'));
@@ -198,11 +209,13 @@ describe('etcd gRPC transport', () => {
       while (ends.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       assert.deepEqual(got, ['ONE', 'TWO']);
       assert.deepEqual(ends, [undefined]);
+      assert.deepEqual(order, ['ONE', 'TWO', 'end'], 'the end comes after every message');
 
       // A message that does not decode ends the call, once, and nothing after it is delivered.
       const later: string[] = [];
       const failed: (CallFailure | undefined)[] = [];
       const bad = await channel.openStream('/etcdserverpb.Watch/Watch', {
+        deferred,
         parse: (m) => {
           if (m.toString() === 'GARBLED') throw new Error('index out of range');
           return m.toString();

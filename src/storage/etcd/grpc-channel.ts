@@ -147,6 +147,9 @@ interface RawHandlers {
 export interface StreamHandlers<T> extends Omit<RawHandlers, 'onMessage'> {
   parse(message: Buffer): T;
   onMessage(message: T): void;
+  /** Parse and hand over messages a turn of the event loop later (in order, the end after them):
+   *  for a stream whose messages arrive in the same read as unary answers that should go first. */
+  deferred?: boolean;
 }
 
 /** A call in flight: its stream, and how to end it from this side. */
@@ -380,20 +383,39 @@ export class GrpcChannel {
     const conn = await this.connect();
     let cancelled = false;
     let call!: Call;
+    const deliver = (m: Buffer) => {
+      let message: T;
+      try {
+        message = handlers.parse(m);
+      } catch (e) {
+        cancelled = true;
+        call.cancel();
+        return handlers.onEnd(failure('INTERNAL', `cannot decode a message of ${path}: ${(e as Error).message}`));
+      }
+      handlers.onMessage(message);
+    };
+    let queued: Buffer[] = [];
+    let endAfterQueue: { failure: CallFailure | undefined } | undefined;
+    const drain = () => {
+      const batch = queued;
+      queued = [];
+      for (const m of batch) {
+        if (cancelled) return;
+        deliver(m);
+      }
+      if (endAfterQueue && !cancelled) handlers.onEnd(endAfterQueue.failure);
+    };
     const opened = this.open(conn, path, {
       onMessage: (m) => {
         if (cancelled) return;
-        let message: T;
-        try {
-          message = handlers.parse(m);
-        } catch (e) {
-          cancelled = true;
-          call.cancel();
-          return handlers.onEnd(failure('INTERNAL', `cannot decode a message of ${path}: ${(e as Error).message}`));
-        }
-        handlers.onMessage(message);
+        if (!handlers.deferred) return deliver(m);
+        if (queued.push(m) === 1) setImmediate(drain);
       },
-      onEnd: (f) => !cancelled && handlers.onEnd(f),
+      onEnd: (f) => {
+        if (cancelled) return;
+        if (queued.length > 0) endAfterQueue = { failure: f };
+        else handlers.onEnd(f);
+      },
     });
     if (isFailure(opened)) throw opened;
     call = opened;
