@@ -174,7 +174,7 @@ describe('etcd gRPC transport', () => {
     }
   });
 
-  for (const deferred of [false, true]) it(`streams messages both ways and tells the end once${deferred ? ', handing them over a turn later' : ''}`, async () => {
+  for (const deferred of [false, true]) it(`streams messages both ways and tells the end once${deferred ? ' (a deferred stream)' : ''}`, async () => {
     const channel = await serve(() => {}, (stream) => {
       stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
       stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
