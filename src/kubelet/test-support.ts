@@ -1,4 +1,7 @@
 // Shared by the kubelet's tests: a control plane, a simulated runtime and a kubelet with short timings.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { startTestControlPlane, type TestControlPlane } from '../../test/support/control-plane.js';
 import type { KObject } from '../registry/types.js';
@@ -14,6 +17,19 @@ export interface KubeletFixture {
   stop(): Promise<void>;
   /** Stops only the kubelet (the agent going down), leaving the control plane. */
   stopKubelet(): Promise<void>;
+}
+
+/** The kubelets of one test file share a data dir (a kubelet started again finds what the one before
+ *  left, as an agent restarted on its machine does); it goes when the file's process exits. Without
+ *  one the kubelet would use <tmpdir>/agent, shared with every other test and never removed. */
+let dataDir: string | undefined;
+function fixtureDataDir(): string {
+  if (dataDir === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'k3ts-kubelet-test-'));
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+    dataDir = dir;
+  }
+  return dataDir;
 }
 
 export async function startFixture(over: Partial<KubeletOptions> = {}, o: { podCIDR?: string; plane?: TestControlPlane } = {}): Promise<KubeletFixture> {
@@ -32,6 +48,7 @@ export async function startFixture(over: Partial<KubeletOptions> = {}, o: { podC
       backoffMaxMs: 800,
       configRetryMs: 200,
       ...over,
+      dataDir: over.dataDir ?? fixtureDataDir(),
     },
     ac.signal,
   );
