@@ -263,6 +263,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
           onChange: ({ holder, self }) => o.log.info(self ? `leading ${name}` : `${name} is led elsewhere`, { holder }),
           onStopped: ({ reason }) => o.log.warn(`stopped leading ${name}: ${reason}`),
           onError: (err) => o.log.warn(`${name} leader election`, { error: (err as Error)?.message ?? String(err) }),
+          onRecovered: ({ failures, downMs }) => o.log.info(`${name} leader election reaches its Lease again`, { failedAttempts: failures, downSeconds: Math.round(downMs / 100) / 10 }),
         }),
       );
     }

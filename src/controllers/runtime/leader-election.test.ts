@@ -72,7 +72,7 @@ describe('leader election on a Lease', () => {
     await b.elector.stop();
   });
 
-  it('a holder that cannot renew (datastore away) stops its loops, says why once, and leads again afterwards', async () => {
+  it('a holder that cannot renew (datastore away) stops its loops, says why once (and the error once), and leads again afterwards', async () => {
     const log: string[] = [];
     let away = false;
     // The client as it behaves while the datastore is unreachable: every call answers ServerTimeout.
@@ -87,6 +87,8 @@ describe('leader election on a Lease', () => {
       },
     });
     const events: string[] = [];
+    let errors = 0;
+    const recovered: number[] = [];
     const elector = startLeaderElection({
       client,
       name: 'test-renew',
@@ -101,7 +103,8 @@ describe('leader election on a Lease', () => {
       },
       onChange: ({ self }) => events.push(self ? 'leading' : 'led elsewhere'),
       onStopped: ({ reason }) => events.push(`stopped: ${reason}`),
-      onError: () => {},
+      onError: () => errors++,
+      onRecovered: ({ failures }) => recovered.push(failures),
     });
     try {
       await eventually(() => elector.isLeader(), 3000, 'a leads');
@@ -115,6 +118,10 @@ describe('leader election on a Lease', () => {
       await eventually(() => elector.isLeader(), 3000, 'a leads again once the datastore is back');
       assert.deepEqual(events, ['leading', events[1], 'leading'], 'leading again is reported');
       assert.deepEqual(log, ['leads', 'stopped', 'leads']);
+      // Every 200 ms retry failed for about 1.6 s: one error for the outage, one recovery naming them all.
+      assert.equal(errors, 1, 'one error per outage, not one per retry');
+      assert.equal(recovered.length, 1);
+      assert.ok(recovered[0]! >= 5, `failed attempts counted: ${recovered[0]}`);
     } finally {
       away = false;
       await elector.stop();

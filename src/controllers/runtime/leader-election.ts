@@ -27,7 +27,11 @@ export interface LeaderElectionOptions {
   /** This candidate stopped its loops while the elector runs on: it could not renew in time, or
    *  another candidate holds the lease. Not called for stop(). */
   onStopped?(event: { reason: string }): void;
+  /** A failure of the loops, of releasing the lease, or of reaching the Lease: for the last only
+   *  the first of a run of failed attempts (a datastore outage is one report, not one per retry). */
   onError?(err: unknown): void;
+  /** The first attempt that reached the Lease after `failures` that did not, over `downMs`. */
+  onRecovered?(event: { failures: number; downMs: number }): void;
 }
 
 export interface LeaderElector {
@@ -136,13 +140,20 @@ export function startLeaderElection(o: LeaderElectionOptions): LeaderElector {
 
   const loop = async () => {
     let lastError: unknown;
+    let failures = 0;
+    let failingSince = 0;
     while (!stopping.signal.aborted) {
       let held = false;
       try {
         held = await tryAcquireOrRenew();
+        if (failures > 0) o.onRecovered?.({ failures, downMs: Date.now() - failingSince });
+        failures = 0;
       } catch (err) {
         lastError = err;
-        o.onError?.(err);
+        if (failures++ === 0) {
+          failingSince = Date.now();
+          o.onError?.(err);
+        }
       }
       if (stopping.signal.aborted) break;
       if (held) {
