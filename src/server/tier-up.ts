@@ -6,7 +6,7 @@
 // run): so it is set once the server is ready. docs/performance.md, "Stop 22".
 import { setFlagsFromString } from 'node:v8';
 
-export const SERVING_INTERRUPT_BUDGET = 16_896;
+const SERVING_INTERRUPT_BUDGET = 16_896;
 
 export function tierUpSooner(): void {
   setFlagsFromString(`--interrupt-budget=${SERVING_INTERRUPT_BUDGET}`);
